@@ -1,0 +1,35 @@
+# The two commands of the README, and the set-up they share. Every set-up step
+# checks first and installs only what is missing, so a second run is quick.
+#
+#   make run    build everything and serve the app (:3000) with its user pool (:9229)
+#   make test   every test: unit and integration (cargo), then the browser tests
+
+SHELL := /bin/bash
+CARGO_LEPTOS_VERSION := 0.3.10
+# The CLI must match the wasm-bindgen crate the app is built with.
+WASM_BINDGEN_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"$$/\1/p;}' Cargo.lock)
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+APT_GET := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
+
+.PHONY: run test setup setup-test
+
+run: setup
+	cargo leptos watch
+
+test: setup-test
+	cargo test --workspace --exclude frontend
+	rm -rf target/e2e-userpool
+	USERPOOL_DATA_DIR=target/e2e-userpool cargo leptos end-to-end
+
+setup:
+	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+	@cargo leptos --version 2>/dev/null | grep -qF "$(CARGO_LEPTOS_VERSION)" \
+		|| cargo install cargo-leptos --locked --version $(CARGO_LEPTOS_VERSION)
+	@wasm-bindgen --version 2>/dev/null | grep -qF "$(WASM_BINDGEN_VERSION)" \
+		|| cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
+	@command -v wasm-opt >/dev/null || { $(APT_GET) update -qq && $(APT_GET) install -y -qq binaryen; }
+
+setup-test: setup
+	@command -v chromium >/dev/null || { $(APT_GET) update -qq && $(APT_GET) install -y -qq chromium; }
+	@test end2end/node_modules/.installed -nt end2end/package-lock.json \
+		|| (cd end2end && npm ci --no-audit --no-fund && touch node_modules/.installed)

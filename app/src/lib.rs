@@ -1,0 +1,96 @@
+//! The leptos-cognito app, shared by the server (SSR) and the browser (WASM).
+//!
+//! People sign in at an Amazon Cognito user pool's hosted UI (or the local one
+//! this project ships) with the authorization-code flow and PKCE; the server
+//! validates the tokens, keeps them in HttpOnly cookies and renders the page for
+//! whoever they prove. Modules: `pkce`, `pool` (hosted-UI URLs), `login` (the
+//! browser's side of a sign-in), `api` (server functions), `user`, and, on the
+//! server only, `verify` (JWKS + claim checks) and `session` (cookies).
+
+pub mod api;
+pub mod login;
+pub mod pages;
+pub mod pkce;
+pub mod pool;
+pub mod user;
+
+#[cfg(feature = "ssr")]
+pub mod session;
+#[cfg(feature = "ssr")]
+pub mod verify;
+#[cfg(all(test, feature = "ssr"))]
+mod test_tokens;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::{
+    StaticSegment,
+    components::{Route, Router, Routes},
+};
+
+use api::{AuthError, current_session, user_pool};
+use pages::{CallbackPage, HomePage};
+use pool::PoolEndpoints;
+use user::Session;
+
+/// The HTML document the server renders around the app.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The pool's endpoints and the current session, loaded once per page load.
+/// Both block the response, so the server-rendered HTML already shows them.
+#[derive(Clone, Copy)]
+pub struct AuthResources {
+    pub pool: Resource<Result<PoolEndpoints, AuthError>>,
+    pub session: Resource<Result<Session, AuthError>>,
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    provide_context(AuthResources {
+        pool: Resource::new_blocking(|| (), |_| user_pool()),
+        session: Resource::new_blocking(|| (), |_| current_session()),
+    });
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/leptos-cognito.css"/>
+        <Title text="leptos-cognito"/>
+        <Router>
+            <header>
+                <a href="/" class="brand">"leptos-cognito"</a>
+            </header>
+            <main>
+                <Routes fallback=|| view! { <h1>"Page not found"</h1> <a href="/">"Home"</a> }>
+                    <Route path=StaticSegment("") view=HomePage/>
+                    <Route path=StaticSegment("callback") view=CallbackPage/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}
+
+/// A server-function failure, shown with a way back.
+#[component]
+fn ErrorNotice(error: AuthError) -> impl IntoView {
+    view! {
+        <p class="error" role="alert">{error.to_string()}</p>
+        <a href="/">"Start again"</a>
+    }
+}

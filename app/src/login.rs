@@ -1,0 +1,201 @@
+//! One sign-in attempt, from the browser's side: before leaving for the hosted
+//! UI it keeps a PKCE verifier, `state` and `nonce` in local storage; when the
+//! pool redirects back it checks `state`, exchanges the code for tokens and
+//! hands them to the server. The stored values are used once and removed.
+//!
+//! The decisions are plain functions (tested natively); the browser glue is in
+//! `browser`, compiled only for the WASM build.
+
+use serde::{Deserialize, Serialize};
+
+/// What the browser keeps between leaving for the hosted UI and coming back.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingLogin {
+    pub state: String,
+    pub nonce: String,
+    pub verifier: String,
+}
+
+/// The query of the redirect back from the hosted UI.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Callback {
+    pub code: Option<String>,
+    pub state: Option<String>,
+    pub error: Option<String>,
+    pub error_description: Option<String>,
+}
+
+/// Why a callback did not sign anybody in, in words a user can act on.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CallbackError {
+    #[error("Sign-in was cancelled or refused by the user pool ({0}).")]
+    Refused(String),
+    #[error("This sign-in link has already been used, or was started in another browser.")]
+    NoPendingLogin,
+    #[error("This sign-in response does not belong to the sign-in you started, so it was ignored.")]
+    StateMismatch,
+    #[error("The user pool sent no sign-in code.")]
+    MissingCode,
+    #[error("The user pool could not be reached. Check that it is running, then try again.")]
+    Unreachable,
+    #[error("The user pool did not accept the sign-in code ({0}).")]
+    CodeRejected(String),
+    #[error("{0}")]
+    Session(String),
+    #[error("This browser cannot sign in here ({0}).")]
+    Browser(String),
+}
+
+/// The code and the values to redeem it with, once the callback is known to
+/// answer the sign-in this browser started. No code is exchanged otherwise.
+pub fn check_callback(
+    callback: Callback,
+    pending: Option<PendingLogin>,
+) -> Result<(String, PendingLogin), CallbackError> {
+    if let Some(error) = callback.error {
+        let detail = callback.error_description.unwrap_or(error);
+        return Err(CallbackError::Refused(detail));
+    }
+    let pending = pending.ok_or(CallbackError::NoPendingLogin)?;
+    if callback.state.as_deref() != Some(pending.state.as_str()) {
+        return Err(CallbackError::StateMismatch);
+    }
+    let code = callback.code.filter(|c| !c.is_empty()).ok_or(CallbackError::MissingCode)?;
+    Ok((code, pending))
+}
+
+#[cfg(feature = "hydrate")]
+pub use browser::{begin, finish};
+
+#[cfg(feature = "hydrate")]
+mod browser {
+    use gloo_storage::{LocalStorage, Storage};
+    use serde::Deserialize;
+
+    use super::{Callback, CallbackError, PendingLogin, check_callback};
+    use crate::api::start_session;
+    use crate::pkce;
+    use crate::pool::{AuthorizeRequest, PoolEndpoints, Start};
+    use crate::user::SignedInUser;
+
+    const PENDING_KEY: &str = "leptos-cognito.pending-login";
+
+    /// Starts an attempt: stores fresh secrets and leaves for the hosted UI.
+    pub fn begin(pool: &PoolEndpoints, start: Start) -> Result<(), CallbackError> {
+        let random = || pkce::random_token().map_err(CallbackError::Browser);
+        let pending = PendingLogin { state: random()?, nonce: random()?, verifier: random()? };
+        LocalStorage::set(PENDING_KEY, &pending)
+            .map_err(|e| CallbackError::Browser(e.to_string()))?;
+        let url = pool.start_url(
+            start,
+            &AuthorizeRequest {
+                state: &pending.state,
+                nonce: &pending.nonce,
+                code_challenge: &pkce::challenge(&pending.verifier),
+            },
+        );
+        web_sys::window()
+            .ok_or_else(|| CallbackError::Browser("no window".into()))?
+            .location()
+            .set_href(&url)
+            .map_err(|_| CallbackError::Browser("navigation refused".into()))
+    }
+
+    /// Finishes an attempt from the callback's query.
+    pub async fn finish(pool: &PoolEndpoints, callback: Callback) -> Result<SignedInUser, CallbackError> {
+        // Taken out before anything else, so a replayed callback URL finds nothing.
+        let pending = LocalStorage::get::<PendingLogin>(PENDING_KEY).ok();
+        LocalStorage::delete(PENDING_KEY);
+        let (code, pending) = check_callback(callback, pending)?;
+        let tokens = exchange(pool, &code, &pending.verifier).await?;
+        start_session(tokens.id_token, tokens.access_token, tokens.refresh_token, pending.nonce)
+            .await
+            .map_err(|e| CallbackError::Session(e.to_string()))
+    }
+
+    #[derive(Deserialize)]
+    struct TokenResponse {
+        id_token: String,
+        access_token: String,
+        refresh_token: String,
+    }
+
+    #[derive(Deserialize)]
+    struct TokenError {
+        error: String,
+    }
+
+    async fn exchange(pool: &PoolEndpoints, code: &str, verifier: &str) -> Result<TokenResponse, CallbackError> {
+        let response = gloo_net::http::Request::post(&pool.token_url())
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(pool.code_exchange_body(code, verifier))
+            .map_err(|e| CallbackError::Browser(e.to_string()))?
+            .send()
+            .await
+            .map_err(|_| CallbackError::Unreachable)?;
+        if !response.ok() {
+            let reason = match response.json::<TokenError>().await {
+                Ok(body) => body.error,
+                Err(_) => format!("HTTP {}", response.status()),
+            };
+            return Err(CallbackError::CodeRejected(reason));
+        }
+        response
+            .json()
+            .await
+            .map_err(|_| CallbackError::CodeRejected("unreadable token response".into()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pending() -> PendingLogin {
+        PendingLogin { state: "s-1".into(), nonce: "n-1".into(), verifier: "v-1".into() }
+    }
+
+    fn callback(code: &str, state: &str) -> Callback {
+        Callback { code: Some(code.into()), state: Some(state.into()), ..Callback::default() }
+    }
+
+    #[test]
+    fn a_matching_callback_yields_the_code_and_the_pending_secrets() {
+        assert_eq!(check_callback(callback("c-1", "s-1"), Some(pending())), Ok(("c-1".into(), pending())));
+    }
+
+    #[test]
+    fn a_state_mismatch_exchanges_nothing() {
+        assert_eq!(
+            check_callback(callback("c-1", "s-2"), Some(pending())),
+            Err(CallbackError::StateMismatch)
+        );
+        let no_state = Callback { state: None, ..callback("c-1", "") };
+        assert_eq!(check_callback(no_state, Some(pending())), Err(CallbackError::StateMismatch));
+    }
+
+    #[test]
+    fn a_replayed_callback_finds_no_pending_login() {
+        assert_eq!(check_callback(callback("c-1", "s-1"), None), Err(CallbackError::NoPendingLogin));
+    }
+
+    #[test]
+    fn an_error_callback_is_reported_with_the_pools_description() {
+        let refused = Callback {
+            error: Some("access_denied".into()),
+            error_description: Some("User cancelled".into()),
+            state: Some("s-1".into()),
+            ..Callback::default()
+        };
+        assert_eq!(
+            check_callback(refused, Some(pending())),
+            Err(CallbackError::Refused("User cancelled".into()))
+        );
+    }
+
+    #[test]
+    fn a_callback_without_a_code_is_refused() {
+        let empty = Callback { state: Some("s-1".into()), ..Callback::default() };
+        assert_eq!(check_callback(empty, Some(pending())), Err(CallbackError::MissingCode));
+    }
+}

@@ -1,0 +1,57 @@
+//! The home page: a greeting and **Logout** for a signed-in user, **Sign In**
+//! and **Register** for everybody else. Rendered on the server from the
+//! session cookies, so the greeting is in the HTML before any WASM runs.
+
+use leptos::prelude::*;
+
+use super::StartButtons;
+use crate::api::EndSession;
+use crate::user::{Session, SignedInUser};
+use crate::{AuthResources, ErrorNotice};
+
+#[component]
+pub fn HomePage() -> impl IntoView {
+    let AuthResources { pool, session } = expect_context();
+    view! {
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match (session.await, pool.await) {
+                    (Ok(Session::SignedIn(user)), _) => view! { <Greeting user/> }.into_any(),
+                    (Ok(session), Ok(pool)) => {
+                        let expired = session == Session::Expired;
+                        view! {
+                            <h1>"Welcome"</h1>
+                            <Show when=move || expired>
+                                <p class="notice" role="status">
+                                    "Your session has expired. Please sign in again."
+                                </p>
+                            </Show>
+                            <p>"Sign in or create an account to continue."</p>
+                            <StartButtons pool/>
+                        }
+                            .into_any()
+                    }
+                    (Err(error), _) | (_, Err(error)) => view! { <ErrorNotice error/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Greeting(user: SignedInUser) -> impl IntoView {
+    let logout = ServerAction::<EndSession>::new();
+    view! {
+        <h1>"Hello " {user.email}</h1>
+        <ActionForm action=logout>
+            <button type="submit">"Logout"</button>
+        </ActionForm>
+        {move || {
+            logout
+                .value()
+                .get()
+                .and_then(Result::err)
+                .map(|error| view! { <p class="error" role="alert">{error.to_string()}</p> })
+        }}
+    }
+}

@@ -1,0 +1,159 @@
+//! Where the user pool lives, as the browser needs to know it, and the URLs the
+//! app sends people to: the hosted UI's authorize and sign-up pages, the token
+//! endpoint and logout. The same shapes work for Amazon Cognito and the local pool.
+
+use serde::{Deserialize, Serialize};
+
+/// The pool as seen by this app: its hosted UI and the app client registered there.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PoolEndpoints {
+    /// Base URL of the hosted UI, e.g. `https://example.auth.us-east-1.amazoncognito.com`.
+    pub hosted_ui: String,
+    pub client_id: String,
+    /// Where the pool sends the browser back with `?code=` (registered at the pool).
+    pub redirect_uri: String,
+    /// Where the pool sends the browser after logout (registered at the pool).
+    pub logout_uri: String,
+}
+
+/// Which hosted-UI page a login attempt starts on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Start {
+    SignIn,
+    Register,
+}
+
+/// The per-attempt values sent to the hosted UI.
+#[derive(Clone, Debug)]
+pub struct AuthorizeRequest<'a> {
+    pub state: &'a str,
+    pub nonce: &'a str,
+    pub code_challenge: &'a str,
+}
+
+/// The scopes the app asks for: an id token with the email.
+pub const SCOPES: &str = "openid email profile";
+
+impl PoolEndpoints {
+    /// The hosted-UI page for `start`, carrying Cognito's authorize parameters.
+    pub fn start_url(&self, start: Start, request: &AuthorizeRequest) -> String {
+        let path = match start {
+            Start::SignIn => "/oauth2/authorize",
+            Start::Register => "/signup",
+        };
+        self.url(
+            path,
+            &[
+                ("response_type", "code"),
+                ("client_id", &self.client_id),
+                ("redirect_uri", &self.redirect_uri),
+                ("state", request.state),
+                ("scope", SCOPES),
+                ("code_challenge", request.code_challenge),
+                ("code_challenge_method", crate::pkce::METHOD),
+                ("nonce", request.nonce),
+            ],
+        )
+    }
+
+    pub fn token_url(&self) -> String {
+        self.url("/oauth2/token", &[])
+    }
+
+    /// Cognito's logout: ends the hosted UI's session, then returns to `logout_uri`.
+    pub fn logout_url(&self) -> String {
+        self.url(
+            "/logout",
+            &[("client_id", &self.client_id), ("logout_uri", &self.logout_uri)],
+        )
+    }
+
+    /// The form body of an authorization-code exchange by a public client.
+    pub fn code_exchange_body(&self, code: &str, code_verifier: &str) -> String {
+        form_urlencoded::Serializer::new(String::new())
+            .extend_pairs([
+                ("grant_type", "authorization_code"),
+                ("client_id", &self.client_id),
+                ("code", code),
+                ("redirect_uri", &self.redirect_uri),
+                ("code_verifier", code_verifier),
+            ])
+            .finish()
+    }
+
+    fn url(&self, path: &str, query: &[(&str, &str)]) -> String {
+        let base = self.hosted_ui.trim_end_matches('/');
+        if query.is_empty() {
+            return format!("{base}{path}");
+        }
+        let query = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(query)
+            .finish();
+        format!("{base}{path}?{query}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pool() -> PoolEndpoints {
+        PoolEndpoints {
+            hosted_ui: "https://example.auth.us-east-1.amazoncognito.com/".into(),
+            client_id: "client123".into(),
+            redirect_uri: "http://127.0.0.1:3000/callback".into(),
+            logout_uri: "http://127.0.0.1:3000/".into(),
+        }
+    }
+
+    fn request() -> AuthorizeRequest<'static> {
+        AuthorizeRequest {
+            state: "st&te",
+            nonce: "n0nce",
+            code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+        }
+    }
+
+    #[test]
+    fn sign_in_goes_to_authorize_with_cognito_parameters() {
+        assert_eq!(
+            pool().start_url(Start::SignIn, &request()),
+            "https://example.auth.us-east-1.amazoncognito.com/oauth2/authorize?\
+             response_type=code&client_id=client123\
+             &redirect_uri=http%3A%2F%2F127.0.0.1%3A3000%2Fcallback\
+             &state=st%26te&scope=openid+email+profile\
+             &code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM\
+             &code_challenge_method=S256&nonce=n0nce"
+        );
+    }
+
+    #[test]
+    fn register_goes_to_the_sign_up_page_with_the_same_parameters() {
+        let sign_in = pool().start_url(Start::SignIn, &request());
+        let register = pool().start_url(Start::Register, &request());
+        assert!(register.starts_with("https://example.auth.us-east-1.amazoncognito.com/signup?"));
+        assert_eq!(
+            register.split_once('?').map(|(_, q)| q),
+            sign_in.split_once('?').map(|(_, q)| q)
+        );
+    }
+
+    #[test]
+    fn logout_names_the_client_and_the_registered_logout_uri() {
+        assert_eq!(
+            pool().logout_url(),
+            "https://example.auth.us-east-1.amazoncognito.com/logout?\
+             client_id=client123&logout_uri=http%3A%2F%2F127.0.0.1%3A3000%2F"
+        );
+    }
+
+    #[test]
+    fn code_exchange_is_a_public_client_form_with_the_verifier() {
+        assert_eq!(pool().token_url(), "https://example.auth.us-east-1.amazoncognito.com/oauth2/token");
+        assert_eq!(
+            pool().code_exchange_body("c0de", "v=rifier"),
+            "grant_type=authorization_code&client_id=client123&code=c0de\
+             &redirect_uri=http%3A%2F%2F127.0.0.1%3A3000%2Fcallback&code_verifier=v%3Drifier"
+        );
+    }
+}

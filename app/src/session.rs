@@ -1,0 +1,144 @@
+//! The session, kept by the browser in HttpOnly cookies and by nobody else: the
+//! server stores no session state, so any instance can serve any request.
+//!
+//! Owns the cookie names and attributes and turns cookies into a [`Session`] by
+//! validating the tokens in them on every request.
+
+use std::sync::Arc;
+
+use axum::http::HeaderValue;
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use leptos::prelude::use_context;
+use leptos_axum::ResponseOptions;
+
+use crate::pool::PoolEndpoints;
+use crate::user::{Session, SignedInUser};
+use crate::verify::{VerifyError, Verifier};
+
+const ID_TOKEN: &str = "id_token";
+const ACCESS_TOKEN: &str = "access_token";
+const REFRESH_TOKEN: &str = "refresh_token";
+/// Cookies outlive the 1-hour tokens so an expired session is noticed (and
+/// reported) rather than silently forgotten; Cognito's refresh tokens live 30 days.
+const COOKIE_MAX_AGE_DAYS: i64 = 30;
+
+/// The tokens of one signed-in user.
+pub struct Tokens<'a> {
+    pub id_token: &'a str,
+    pub access_token: &'a str,
+    pub refresh_token: &'a str,
+}
+
+/// What the server functions need: the pool, the token verifier and how to write cookies.
+#[derive(Clone)]
+pub struct Auth {
+    pub pool: PoolEndpoints,
+    pub verifier: Arc<Verifier>,
+    pub cookies: CookiePolicy,
+}
+
+/// Cookie attributes: `Secure` and the `__Host-` prefix when the app is served over https.
+#[derive(Clone, Copy, Debug)]
+pub struct CookiePolicy {
+    pub secure: bool,
+}
+
+impl CookiePolicy {
+    fn name(&self, base: &str) -> String {
+        if self.secure { format!("__Host-{base}") } else { base.to_owned() }
+    }
+
+    fn cookie(&self, base: &str, value: String) -> Cookie<'static> {
+        Cookie::build((self.name(base), value))
+            .http_only(true)
+            .same_site(SameSite::Lax)
+            .path("/")
+            .secure(self.secure)
+            .max_age(cookie::time::Duration::days(COOKIE_MAX_AGE_DAYS))
+            .build()
+    }
+
+    pub fn set(&self, tokens: &Tokens) -> [Cookie<'static>; 3] {
+        [
+            self.cookie(ID_TOKEN, tokens.id_token.to_owned()),
+            self.cookie(ACCESS_TOKEN, tokens.access_token.to_owned()),
+            self.cookie(REFRESH_TOKEN, tokens.refresh_token.to_owned()),
+        ]
+    }
+
+    pub fn clear(&self) -> [Cookie<'static>; 3] {
+        [ID_TOKEN, ACCESS_TOKEN, REFRESH_TOKEN].map(|base| {
+            let mut cookie = self.cookie(base, String::new());
+            cookie.make_removal();
+            cookie
+        })
+    }
+
+    fn read<'j>(&self, jar: &'j CookieJar, base: &str) -> Option<&'j str> {
+        jar.get(&self.name(base)).map(|cookie| cookie.value()).filter(|v| !v.is_empty())
+    }
+}
+
+impl Auth {
+    /// The user the id and access tokens prove, or why they prove nothing.
+    /// `nonce` is checked when a session is being established.
+    pub async fn validate(
+        &self,
+        id_token: &str,
+        access_token: &str,
+        nonce: Option<&str>,
+    ) -> Result<SignedInUser, VerifyError> {
+        let id = self.verifier.verify_id(id_token, nonce).await?;
+        let access = self.verifier.verify_access(access_token).await?;
+        if id.sub != access.sub {
+            return Err(VerifyError::Claims);
+        }
+        Ok(SignedInUser {
+            sub: id.sub,
+            email: id.email,
+            groups: access.groups,
+            expires_at: id.exp.min(access.exp),
+        })
+    }
+
+    /// The session the request's cookies carry. Cookies with tokens that no
+    /// longer validate are cleared, so nobody is left half signed in.
+    pub async fn session(&self, jar: &CookieJar) -> Session {
+        let id_token = self.cookies.read(jar, ID_TOKEN);
+        let access_token = self.cookies.read(jar, ACCESS_TOKEN);
+        let (Some(id_token), Some(access_token)) = (id_token, access_token) else {
+            return Session::SignedOut;
+        };
+        match self.validate(id_token, access_token, None).await {
+            Ok(user) => Session::SignedIn(user),
+            Err(reason) => {
+                tracing::info!(%reason, "session cookies rejected");
+                respond_with_cookies(&self.cookies.clear());
+                Session::Expired
+            }
+        }
+    }
+}
+
+/// Refresh tokens are opaque to the app: it only makes sure one fits in a
+/// cookie unchanged (Cognito's are dot-separated base64url, under 2 KB).
+pub fn is_cookie_safe(token: &str) -> bool {
+    const MAX_LEN: usize = 4000;
+    !token.is_empty()
+        && token.len() <= MAX_LEN
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.~+/=".contains(&b))
+}
+
+/// Adds `Set-Cookie` headers to the response of the current server function or page.
+pub fn respond_with_cookies(cookies: &[Cookie<'static>]) {
+    let Some(response) = use_context::<ResponseOptions>() else {
+        return;
+    };
+    for cookie in cookies {
+        if let Ok(value) = HeaderValue::from_str(&cookie.to_string()) {
+            response.append_header(axum::http::header::SET_COOKIE, value);
+        }
+    }
+}

@@ -1,0 +1,401 @@
+//! Token validation on the server: the pool's JWKS, cached by `kid`, and the
+//! claim checks that decide whether an id or access token is trusted.
+//!
+//! Nothing in a token is believed before its RS256 signature verifies against a
+//! key the pool publishes and its `iss`, `exp`/`nbf`, `token_use` and audience
+//! (`aud` for id tokens, `client_id` for access tokens) match this app.
+
+use std::collections::HashMap;
+use std::sync::RwLock;
+use std::time::{Duration, Instant};
+
+use jsonwebtoken::jwk::{AlgorithmParameters, JwkSet, KeyAlgorithm, PublicKeyUse};
+use jsonwebtoken::{Algorithm, DecodingKey, Validation, errors::ErrorKind};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+/// Clock skew tolerated on `exp` and `nbf`.
+const LEEWAY_SECONDS: u64 = 30;
+/// An unknown `kid` makes us refetch the JWKS at most this often, so forged
+/// tokens cannot turn the server into a JWKS-fetching amplifier.
+const MIN_REFETCH_INTERVAL: Duration = Duration::from_secs(10);
+const JWKS_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Why a token was not trusted. The messages never contain the token.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum VerifyError {
+    #[error("the token is not a well-formed JWT")]
+    Malformed,
+    #[error("the token is not signed with RS256")]
+    Algorithm,
+    #[error("the token names no signing key")]
+    MissingKeyId,
+    #[error("the token's signing key is not published by the user pool")]
+    UnknownKey,
+    #[error("the token's signature is invalid")]
+    Signature,
+    #[error("the token has expired")]
+    Expired,
+    #[error("the token is not valid yet")]
+    NotYetValid,
+    #[error("the token was issued by another issuer")]
+    Issuer,
+    #[error("the token was issued to another client")]
+    Audience,
+    #[error("the token is not an {0} token")]
+    TokenUse(&'static str),
+    #[error("the id token's nonce does not match the sign-in attempt")]
+    Nonce,
+    #[error("the token lacks required claims")]
+    Claims,
+}
+
+/// The id token's claims this app relies on.
+#[derive(Clone, Debug, Deserialize)]
+pub struct IdClaims {
+    pub sub: String,
+    pub email: String,
+    pub token_use: String,
+    pub nonce: Option<String>,
+    pub exp: u64,
+}
+
+/// The access token's claims this app relies on.
+#[derive(Clone, Debug, Deserialize)]
+pub struct AccessClaims {
+    pub sub: String,
+    pub client_id: String,
+    pub token_use: String,
+    #[serde(rename = "cognito:groups", default)]
+    pub groups: Vec<String>,
+    pub exp: u64,
+}
+
+/// Validates tokens of one app client of one user pool.
+pub struct Verifier {
+    client_id: String,
+    jwks_url: String,
+    http: reqwest::Client,
+    id_rules: Validation,
+    access_rules: Validation,
+    keys: RwLock<HashMap<String, DecodingKey>>,
+    last_fetch: tokio::sync::Mutex<Option<Instant>>,
+}
+
+impl Verifier {
+    /// A verifier for tokens issued by `issuer` to `client_id`; keys come from `jwks_url`.
+    pub fn new(issuer: &str, client_id: &str, jwks_url: &str) -> Result<Self, reqwest::Error> {
+        let mut id_rules = rules(issuer);
+        id_rules.set_audience(&[client_id]);
+        id_rules.set_required_spec_claims(&["exp", "iss", "sub", "aud"]);
+        // Access tokens carry no `aud`; `client_id` is checked instead.
+        let mut access_rules = rules(issuer);
+        access_rules.validate_aud = false;
+        access_rules.set_required_spec_claims(&["exp", "iss", "sub"]);
+        Ok(Self {
+            client_id: client_id.to_owned(),
+            jwks_url: jwks_url.to_owned(),
+            http: reqwest::Client::builder().timeout(JWKS_TIMEOUT).build()?,
+            id_rules,
+            access_rules,
+            keys: RwLock::default(),
+            last_fetch: tokio::sync::Mutex::default(),
+        })
+    }
+
+    /// Loads the JWKS now (at start-up). Failure is logged, not fatal: the next
+    /// token with an unknown `kid` tries again.
+    pub async fn prefetch(&self) {
+        self.refetch().await;
+    }
+
+    /// Validates an id token; `expected_nonce` is the one the browser generated
+    /// for this sign-in (None once the session exists: the nonce was checked then).
+    pub async fn verify_id(
+        &self,
+        token: &str,
+        expected_nonce: Option<&str>,
+    ) -> Result<IdClaims, VerifyError> {
+        let claims: IdClaims = self.decode(token, &self.id_rules).await?;
+        if claims.token_use != "id" {
+            return Err(VerifyError::TokenUse("id"));
+        }
+        if let Some(expected) = expected_nonce
+            && claims.nonce.as_deref() != Some(expected)
+        {
+            return Err(VerifyError::Nonce);
+        }
+        Ok(claims)
+    }
+
+    pub async fn verify_access(&self, token: &str) -> Result<AccessClaims, VerifyError> {
+        let claims: AccessClaims = self.decode(token, &self.access_rules).await?;
+        if claims.token_use != "access" {
+            return Err(VerifyError::TokenUse("access"));
+        }
+        if claims.client_id != self.client_id {
+            return Err(VerifyError::Audience);
+        }
+        Ok(claims)
+    }
+
+    async fn decode<T: DeserializeOwned>(
+        &self,
+        token: &str,
+        rules: &Validation,
+    ) -> Result<T, VerifyError> {
+        let header = jsonwebtoken::decode_header(token).map_err(|_| VerifyError::Malformed)?;
+        // Checked before any key lookup: `none`, HS256 and friends never reach a key.
+        if header.alg != Algorithm::RS256 {
+            return Err(VerifyError::Algorithm);
+        }
+        let kid = header.kid.ok_or(VerifyError::MissingKeyId)?;
+        let key = self.key(&kid).await?;
+        jsonwebtoken::decode::<T>(token, &key, rules)
+            .map(|data| data.claims)
+            .map_err(|e| match e.kind() {
+                ErrorKind::InvalidSignature => VerifyError::Signature,
+                ErrorKind::ExpiredSignature => VerifyError::Expired,
+                ErrorKind::ImmatureSignature => VerifyError::NotYetValid,
+                ErrorKind::InvalidIssuer => VerifyError::Issuer,
+                ErrorKind::InvalidAudience => VerifyError::Audience,
+                ErrorKind::InvalidAlgorithm => VerifyError::Algorithm,
+                ErrorKind::MissingRequiredClaim(_) | ErrorKind::Json(_) => VerifyError::Claims,
+                _ => VerifyError::Malformed,
+            })
+    }
+
+    async fn key(&self, kid: &str) -> Result<DecodingKey, VerifyError> {
+        if let Some(key) = self.cached(kid) {
+            return Ok(key);
+        }
+        self.refetch().await;
+        self.cached(kid).ok_or(VerifyError::UnknownKey)
+    }
+
+    fn cached(&self, kid: &str) -> Option<DecodingKey> {
+        let keys = self.keys.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+        keys.get(kid).cloned()
+    }
+
+    /// Replaces the cached keys with the pool's current ones, unless a fetch
+    /// happened within `MIN_REFETCH_INTERVAL`. A failed fetch keeps the old keys.
+    async fn refetch(&self) {
+        let mut last_fetch = self.last_fetch.lock().await;
+        if last_fetch.is_some_and(|at| at.elapsed() < MIN_REFETCH_INTERVAL) {
+            return;
+        }
+        *last_fetch = Some(Instant::now());
+        match self.fetch_jwks().await {
+            Ok(keys) => {
+                tracing::info!(keys = keys.len(), url = %self.jwks_url, "loaded the user pool's signing keys");
+                *self.keys.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = keys;
+            }
+            Err(error) => {
+                tracing::warn!(%error, url = %self.jwks_url, "could not load the user pool's signing keys")
+            }
+        }
+    }
+
+    async fn fetch_jwks(&self) -> Result<HashMap<String, DecodingKey>, reqwest::Error> {
+        let set: JwkSet = self
+            .http
+            .get(&self.jwks_url)
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        Ok(signing_keys(&set))
+    }
+}
+
+fn rules(issuer: &str) -> Validation {
+    let mut rules = Validation::new(Algorithm::RS256);
+    rules.set_issuer(&[issuer]);
+    rules.leeway = LEEWAY_SECONDS;
+    rules.validate_nbf = true;
+    rules
+}
+
+/// The RSA keys of a JWKS meant for RS256 signatures, by `kid`. Keys published
+/// for encryption or another algorithm are left out.
+fn signing_keys(set: &JwkSet) -> HashMap<String, DecodingKey> {
+    set.keys
+        .iter()
+        .filter(|jwk| matches!(jwk.algorithm, AlgorithmParameters::RSA(_)))
+        .filter(|jwk| matches!(jwk.common.public_key_use, None | Some(PublicKeyUse::Signature)))
+        .filter(|jwk| matches!(jwk.common.key_algorithm, None | Some(KeyAlgorithm::RS256)))
+        .filter_map(|jwk| {
+            let kid = jwk.common.key_id.clone()?;
+            let key = DecodingKey::from_jwk(jwk).ok()?;
+            Some((kid, key))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::test_tokens::{Pool, now};
+    use serde_json::json;
+
+    const CLIENT: &str = "client-1";
+
+    async fn verifier(pool: &Pool) -> Verifier {
+        Verifier::new(&pool.issuer, CLIENT, &pool.jwks_url).expect("http client")
+    }
+
+    fn id_claims(pool: &Pool) -> serde_json::Value {
+        json!({
+            "sub": "5f0c1a4e-0000-4000-8000-000000000001",
+            "aud": CLIENT,
+            "email": "ada@example.com",
+            "email_verified": true,
+            "token_use": "id",
+            "nonce": "n-1",
+            "iss": pool.issuer,
+            "iat": now(),
+            "exp": now() + 3600,
+        })
+    }
+
+    fn access_claims(pool: &Pool) -> serde_json::Value {
+        json!({
+            "sub": "5f0c1a4e-0000-4000-8000-000000000001",
+            "client_id": CLIENT,
+            "token_use": "access",
+            "scope": "openid email profile",
+            "cognito:groups": ["Admin"],
+            "iss": pool.issuer,
+            "iat": now(),
+            "exp": now() + 3600,
+        })
+    }
+
+    #[tokio::test]
+    async fn accepts_the_pools_tokens() {
+        let pool = Pool::serve().await;
+        let verifier = verifier(&pool).await;
+        let id = verifier.verify_id(&pool.sign(&id_claims(&pool)), Some("n-1")).await;
+        assert_eq!(id.expect("valid id token").email, "ada@example.com");
+        let access = verifier.verify_access(&pool.sign(&access_claims(&pool))).await;
+        assert_eq!(access.expect("valid access token").groups, ["Admin"]);
+    }
+
+    #[tokio::test]
+    async fn rejects_a_bad_signature() {
+        let pool = Pool::serve().await;
+        let token = pool.sign(&id_claims(&pool));
+        let (signed, signature) = token.rsplit_once('.').expect("three parts");
+        let mut bytes = signature.as_bytes().to_vec();
+        bytes[10] = if bytes[10] == b'A' { b'B' } else { b'A' };
+        let tampered = format!("{signed}.{}", String::from_utf8(bytes).expect("ascii"));
+        assert_eq!(
+            verifier(&pool).await.verify_id(&tampered, None).await.err(),
+            Some(VerifyError::Signature)
+        );
+    }
+
+    #[tokio::test]
+    async fn rejects_alg_none_and_hs256_signed_with_the_public_key() {
+        let pool = Pool::serve().await;
+        let verifier = verifier(&pool).await;
+        let claims = id_claims(&pool);
+        let none = pool.unsigned_with_header(&json!({"alg": "none", "kid": pool.kid}), &claims);
+        assert_eq!(verifier.verify_id(&none, None).await.err(), Some(VerifyError::Malformed));
+        let hs256 = pool.hs256_with_public_key(&claims);
+        assert_eq!(verifier.verify_id(&hs256, None).await.err(), Some(VerifyError::Algorithm));
+    }
+
+    #[tokio::test]
+    async fn rejects_another_issuer_and_another_client() {
+        let pool = Pool::serve().await;
+        let verifier = verifier(&pool).await;
+
+        let mut claims = id_claims(&pool);
+        claims["iss"] = json!(format!("{}/", pool.issuer));
+        let err = verifier.verify_id(&pool.sign(&claims), None).await.err();
+        assert_eq!(err, Some(VerifyError::Issuer));
+
+        let mut claims = id_claims(&pool);
+        claims["aud"] = json!("client-2");
+        let err = verifier.verify_id(&pool.sign(&claims), None).await.err();
+        assert_eq!(err, Some(VerifyError::Audience));
+
+        let mut claims = access_claims(&pool);
+        claims["client_id"] = json!("client-2");
+        let err = verifier.verify_access(&pool.sign(&claims)).await.err();
+        assert_eq!(err, Some(VerifyError::Audience));
+    }
+
+    #[tokio::test]
+    async fn rejects_an_id_token_offered_as_access_token_and_back() {
+        let pool = Pool::serve().await;
+        let verifier = verifier(&pool).await;
+        let mut id_as_access = id_claims(&pool);
+        id_as_access["client_id"] = json!(CLIENT);
+        let err = verifier.verify_access(&pool.sign(&id_as_access)).await.err();
+        assert_eq!(err, Some(VerifyError::TokenUse("access")));
+        let mut access_as_id = access_claims(&pool);
+        access_as_id["aud"] = json!(CLIENT);
+        access_as_id["email"] = json!("ada@example.com");
+        let err = verifier.verify_id(&pool.sign(&access_as_id), None).await.err();
+        assert_eq!(err, Some(VerifyError::TokenUse("id")));
+    }
+
+    #[tokio::test]
+    async fn rejects_expired_and_not_yet_valid_tokens() {
+        let pool = Pool::serve().await;
+        let verifier = verifier(&pool).await;
+        let mut claims = id_claims(&pool);
+        claims["exp"] = json!(now() - LEEWAY_SECONDS - 5);
+        let err = verifier.verify_id(&pool.sign(&claims), None).await.err();
+        assert_eq!(err, Some(VerifyError::Expired));
+        let mut claims = id_claims(&pool);
+        claims["nbf"] = json!(now() + 600);
+        let err = verifier.verify_id(&pool.sign(&claims), None).await.err();
+        assert_eq!(err, Some(VerifyError::NotYetValid));
+        let mut claims = id_claims(&pool);
+        claims["exp"] = json!((now() + 3600).to_string());
+        let err = verifier.verify_id(&pool.sign(&claims), None).await.err();
+        assert!(err.is_some(), "a string `exp` must not be accepted");
+    }
+
+    #[tokio::test]
+    async fn rejects_an_unknown_or_missing_kid() {
+        let pool = Pool::serve().await;
+        let verifier = verifier(&pool).await;
+        verifier.prefetch().await;
+        let claims = id_claims(&pool);
+        let unknown = pool.sign_with_header(&json!({"alg": "RS256", "kid": "not-a-key"}), &claims);
+        for _ in 0..3 {
+            assert_eq!(verifier.verify_id(&unknown, None).await.err(), Some(VerifyError::UnknownKey));
+        }
+        let missing = pool.sign_with_header(&json!({"alg": "RS256"}), &claims);
+        assert_eq!(verifier.verify_id(&missing, None).await.err(), Some(VerifyError::MissingKeyId));
+        assert_eq!(pool.jwks_requests(), 1, "unknown kids refetch at most once per interval");
+        assert!(verifier.verify_id(&pool.sign(&claims), None).await.is_ok(), "cached keys still work");
+    }
+
+    #[tokio::test]
+    async fn rejects_a_wrong_or_missing_nonce() {
+        let pool = Pool::serve().await;
+        let verifier = verifier(&pool).await;
+        let token = pool.sign(&id_claims(&pool));
+        assert_eq!(verifier.verify_id(&token, Some("n-2")).await.err(), Some(VerifyError::Nonce));
+        let mut claims = id_claims(&pool);
+        claims.as_object_mut().expect("object").remove("nonce");
+        let err = verifier.verify_id(&pool.sign(&claims), Some("n-1")).await.err();
+        assert_eq!(err, Some(VerifyError::Nonce));
+    }
+
+    #[tokio::test]
+    async fn rejects_garbage() {
+        let pool = Pool::serve().await;
+        let verifier = verifier(&pool).await;
+        for garbage in ["", "a.b", "a.b.c", "!!!.???.***", &"x".repeat(100_000)] {
+            assert!(verifier.verify_id(garbage, None).await.is_err(), "{garbage:.20}");
+        }
+    }
+}

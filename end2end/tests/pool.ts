@@ -1,0 +1,43 @@
+// What the tests need to know of the embedded user pool: where it is, its
+// dev-only outbox, and how to fill in its hosted-UI forms.
+import { expect, type APIRequestContext, type Page } from "@playwright/test";
+
+export const POOL = "http://127.0.0.1:9229";
+export const APP = "http://127.0.0.1:3000";
+
+/** A fresh address per run, so tests never collide with earlier users. */
+export function newEmail(name: string): string {
+  return `${name}.${Date.now()}.${Math.floor(Math.random() * 1e6)}@example.com`;
+}
+
+/** The 6-digit code of the newest mail the pool "sent" to `email`. */
+export async function latestCode(request: APIRequestContext, email: string): Promise<string> {
+  const response = await request.get(`${POOL}/_dev/outbox.json?to=${encodeURIComponent(email)}`);
+  expect(response.ok()).toBeTruthy();
+  const mails: { to: string; body: string }[] = await response.json();
+  expect(mails.length).toBeGreaterThan(0);
+  expect(mails[0].to).toBe(email);
+  const code = mails[0].body.match(/Your verification code is (\d{6})\./);
+  expect(code, `a code in: ${mails[0].body}`).not.toBeNull();
+  return code![1];
+}
+
+export async function fillSignUp(page: Page, email: string, password: string) {
+  await expect(page).toHaveURL(new RegExp(`^${POOL}/signup`));
+  await page.locator("input[name=username]").fill(email);
+  await page.locator("input[name=password]").fill(password);
+  await page.locator("form:has(input[name=password]) button[type=submit]").click();
+}
+
+export async function fillSignIn(page: Page, email: string, password: string) {
+  await expect(page).toHaveURL(new RegExp(`^${POOL}/login`));
+  await page.locator("input[name=username]").fill(email);
+  await page.locator("input[name=password]").fill(password);
+  await page.locator("form:has(input[name=password]) button[type=submit]").click();
+}
+
+export async function fillCode(page: Page, code: string) {
+  await expect(page).toHaveURL(new RegExp(`^${POOL}/confirm`));
+  await page.locator("input[name=code]").fill(code);
+  await page.locator("form:has(input[name=code]) button[type=submit]").click();
+}

@@ -1,0 +1,162 @@
+//! The leptos-cognito server: renders the app (SSR), serves its WASM bundle,
+//! answers its server functions and, unless an Amazon Cognito pool is
+//! configured, runs the local user pool beside it.
+
+mod origin_check;
+mod settings;
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use app::pool::PoolEndpoints;
+use app::session::{Auth, CookiePolicy};
+use app::verify::Verifier;
+use app::{App, shell};
+use axum::Router;
+use clap::Parser;
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use tower_http::trace::TraceLayer;
+use tracing_subscriber::EnvFilter;
+use userpool::UserPool;
+
+use origin_check::{AppOrigin, refuse_cross_site};
+use settings::{PoolChoice, Settings};
+
+#[derive(Debug, thiserror::Error)]
+enum StartError {
+    #[error("the Leptos configuration: {0}")]
+    Leptos(String),
+    #[error("the user pool configuration: {0}")]
+    PoolConfig(#[from] userpool::ConfigError),
+    #[error("the embedded user pool has no app client with the callback URL {0}; add it to the pool's configuration or set APP_URL")]
+    NoAppClient(String),
+    #[error("the user pool: {0}")]
+    Pool(#[from] userpool::Error),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen { addr: String, source: std::io::Error },
+    #[error("the HTTP client for the pool's keys: {0}")]
+    Http(String),
+    #[error("serving: {0}")]
+    Serve(std::io::Error),
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let settings = Settings::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .init();
+    match run(settings).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!("cannot start: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(settings: Settings) -> Result<(), StartError> {
+    let leptos = get_configuration(None).map_err(|e| StartError::Leptos(e.to_string()))?.leptos_options;
+    let (pool, issuer) = match settings.pool() {
+        PoolChoice::Embedded(config) => start_embedded_pool(&settings, &config).await?,
+        PoolChoice::Cognito(cognito) => {
+            tracing::info!(hosted_ui = %cognito.hosted_ui, issuer = %cognito.issuer, "using an Amazon Cognito user pool");
+            let endpoints = PoolEndpoints {
+                hosted_ui: cognito.hosted_ui.clone(),
+                client_id: cognito.client_id.clone(),
+                redirect_uri: settings.redirect_uri(),
+                logout_uri: settings.logout_uri(),
+            };
+            (endpoints, cognito.issuer)
+        }
+    };
+    let verifier = Verifier::new(&issuer, &pool.client_id, &format!("{issuer}/.well-known/jwks.json"))
+        .map_err(|e| StartError::Http(e.to_string()))?;
+    verifier.prefetch().await;
+    let auth = Auth {
+        pool,
+        verifier: Arc::new(verifier),
+        cookies: CookiePolicy { secure: settings.secure_cookies() },
+    };
+
+    let app = app_router(leptos.clone(), auth, AppOrigin::of(settings.app_url()));
+    let addr = leptos.site_addr;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| StartError::Listen { addr: addr.to_string(), source })?;
+    tracing::info!("app listening on http://{addr} (public URL {})", settings.app_url());
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(StartError::Serve)
+}
+
+fn app_router(leptos: LeptosOptions, auth: Auth, origin: AppOrigin) -> Router {
+    let routes = generate_route_list(App);
+    Router::new()
+        .leptos_routes_with_context(
+            &leptos,
+            routes,
+            move || provide_context(auth.clone()),
+            {
+                let leptos = leptos.clone();
+                move || shell(leptos.clone())
+            },
+        )
+        .fallback(leptos_axum::file_and_error_handler(shell))
+        .layer(axum::middleware::from_fn_with_state(origin, refuse_cross_site))
+        .layer(TraceLayer::new_for_http())
+        .with_state(leptos)
+}
+
+/// Starts the local user pool on its own address and returns how the app reaches it.
+async fn start_embedded_pool(
+    settings: &Settings,
+    config_path: &std::path::Path,
+) -> Result<(PoolEndpoints, String), StartError> {
+    let config = userpool::Config::load(config_path)?;
+    let redirect_uri = settings.redirect_uri();
+    let client_id = config
+        .client_with_callback(&redirect_uri)
+        .ok_or_else(|| StartError::NoAppClient(redirect_uri.clone()))?
+        .to_owned();
+    let addr = config.listen();
+    let pool = UserPool::open(config).await?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| StartError::Listen { addr: addr.to_string(), source })?;
+    let endpoints = PoolEndpoints {
+        hosted_ui: pool.config().public_url().to_owned(),
+        client_id,
+        redirect_uri,
+        logout_uri: settings.logout_uri(),
+    };
+    let issuer = pool.config().issuer();
+    let router = pool.router();
+    tokio::spawn(async move {
+        if let Err(error) = axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await {
+            tracing::error!(%error, "the embedded user pool stopped");
+        }
+    });
+    tracing::info!("user pool listening on http://{addr} (hosted UI {})", endpoints.hosted_ui);
+    Ok((endpoints, issuer))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            signal.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

@@ -1,0 +1,150 @@
+//! The server's settings, from flags or environment variables (`--help` lists
+//! them): the app's public URL and which user pool to use, the embedded one
+//! (default) or an Amazon Cognito user pool.
+
+use std::path::PathBuf;
+
+use clap::Parser;
+
+/// Serves the leptos-cognito app; by default with an embedded local user pool.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+pub struct Settings {
+    /// The app's URL as browsers reach it; redirects and cookies are derived from it.
+    #[arg(long, env = "APP_URL", default_value = "http://127.0.0.1:3000")]
+    pub app_url: String,
+
+    /// Behind a TLS-terminating proxy: mark cookies Secure (with the __Host- prefix)
+    /// even though APP_URL is http. Defaults to whether APP_URL is https.
+    #[arg(long, env = "SECURE_COOKIES")]
+    pub secure_cookies: Option<bool>,
+
+    /// The embedded user pool's configuration file (ignored with a Cognito pool).
+    #[arg(long, env = "USERPOOL_CONFIG", default_value = "userpool.toml")]
+    pub userpool_config: PathBuf,
+
+    /// Amazon Cognito: the hosted UI domain, e.g. example.auth.us-east-1.amazoncognito.com.
+    #[arg(long, env = "COGNITO_DOMAIN", requires_all = ["cognito_user_pool_id", "cognito_region", "cognito_client_id"])]
+    pub cognito_domain: Option<String>,
+
+    /// Amazon Cognito: the user pool id, e.g. us-east-1_AbCdEf123.
+    #[arg(long, env = "COGNITO_USER_POOL_ID", requires = "cognito_domain")]
+    pub cognito_user_pool_id: Option<String>,
+
+    /// Amazon Cognito: the pool's region, e.g. us-east-1.
+    #[arg(long, env = "COGNITO_REGION", requires = "cognito_domain")]
+    pub cognito_region: Option<String>,
+
+    /// Amazon Cognito: the app client id (a public client, without secret).
+    #[arg(long, env = "COGNITO_CLIENT_ID", requires = "cognito_domain")]
+    pub cognito_client_id: Option<String>,
+}
+
+/// The user pool the app signs people in with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PoolChoice {
+    Embedded(PathBuf),
+    Cognito(CognitoPool),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CognitoPool {
+    pub hosted_ui: String,
+    pub issuer: String,
+    pub client_id: String,
+}
+
+impl CognitoPool {
+    pub fn jwks_url(&self) -> String {
+        format!("{}/.well-known/jwks.json", self.issuer)
+    }
+}
+
+impl Settings {
+    pub fn app_url(&self) -> &str {
+        self.app_url.trim_end_matches('/')
+    }
+
+    pub fn redirect_uri(&self) -> String {
+        format!("{}/callback", self.app_url())
+    }
+
+    pub fn logout_uri(&self) -> String {
+        format!("{}/", self.app_url())
+    }
+
+    pub fn secure_cookies(&self) -> bool {
+        self.secure_cookies.unwrap_or_else(|| self.app_url.starts_with("https://"))
+    }
+
+    pub fn pool(&self) -> PoolChoice {
+        match (
+            &self.cognito_domain,
+            &self.cognito_user_pool_id,
+            &self.cognito_region,
+            &self.cognito_client_id,
+        ) {
+            (Some(domain), Some(pool_id), Some(region), Some(client_id)) => {
+                let domain = domain.trim_end_matches('/');
+                let hosted_ui = if domain.starts_with("https://") {
+                    domain.to_owned()
+                } else {
+                    format!("https://{domain}")
+                };
+                PoolChoice::Cognito(CognitoPool {
+                    hosted_ui,
+                    // The AWS way: tokens of every pool are issued by its regional endpoint.
+                    issuer: format!("https://cognito-idp.{region}.amazonaws.com/{pool_id}"),
+                    client_id: client_id.clone(),
+                })
+            }
+            _ => PoolChoice::Embedded(self.userpool_config.clone()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Settings, clap::Error> {
+        Settings::try_parse_from(std::iter::once("server").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn defaults_to_the_embedded_pool_on_loopback() {
+        let settings = parse(&[]).expect("defaults");
+        assert_eq!(settings.pool(), PoolChoice::Embedded("userpool.toml".into()));
+        assert_eq!(settings.redirect_uri(), "http://127.0.0.1:3000/callback");
+        assert!(!settings.secure_cookies());
+    }
+
+    #[test]
+    fn a_cognito_pool_derives_issuer_and_jwks_the_aws_way() {
+        let settings = parse(&[
+            "--app-url=https://app.example.com/",
+            "--cognito-domain=example.auth.eu-west-1.amazoncognito.com",
+            "--cognito-user-pool-id=eu-west-1_AbC123",
+            "--cognito-region=eu-west-1",
+            "--cognito-client-id=abc",
+        ])
+        .expect("cognito settings");
+        let PoolChoice::Cognito(pool) = settings.pool() else {
+            panic!("expected a Cognito pool");
+        };
+        assert_eq!(pool.hosted_ui, "https://example.auth.eu-west-1.amazoncognito.com");
+        assert_eq!(pool.issuer, "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123");
+        assert_eq!(
+            pool.jwks_url(),
+            "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123/.well-known/jwks.json"
+        );
+        assert_eq!(settings.logout_uri(), "https://app.example.com/");
+        assert!(settings.secure_cookies());
+    }
+
+    #[test]
+    fn a_partial_cognito_configuration_is_an_error() {
+        let error = parse(&["--cognito-domain=example.auth.eu-west-1.amazoncognito.com"]).unwrap_err();
+        assert!(error.to_string().contains("cognito-user-pool-id"), "{error}");
+    }
+}
