@@ -18,8 +18,9 @@ run: setup
 
 test: setup-test
 	cargo test --workspace --exclude frontend
+	cargo leptos build
 	rm -rf target/e2e-userpool
-	USERPOOL_DATA_DIR=target/e2e-userpool cargo leptos end-to-end
+	cd end2end && USERPOOL_DATA_DIR=$(CURDIR)/target/e2e-userpool npx playwright test
 
 setup:
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown

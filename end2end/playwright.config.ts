@@ -1,8 +1,18 @@
 import { defineConfig } from "@playwright/test";
 
-// The app and its embedded user pool are started by `cargo leptos end-to-end`.
+// Playwright starts the app with its embedded user pool (a fresh data directory
+// from `make test`), waits until it answers, and stops it afterwards.
 // Browsers cannot be downloaded here, so the tests drive Debian's Chromium.
 export default defineConfig({
+  webServer: {
+    command: "cargo leptos serve",
+    cwd: "..",
+    url: "http://127.0.0.1:3000/",
+    reuseExistingServer: false,
+    timeout: 15 * 60_000,
+    stdout: "pipe",
+    stderr: "pipe",
+  },
   testDir: "./tests",
   timeout: 60_000,
   expect: { timeout: 15_000 },

@@ -2,9 +2,9 @@
 //! Each one is thin; the work is done by `session` and `verify`.
 
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
 
 use crate::pool::PoolEndpoints;
 use crate::user::{Session, SignedInUser};

@@ -16,10 +16,10 @@ pub mod user;
 
 #[cfg(feature = "ssr")]
 pub mod session;
-#[cfg(feature = "ssr")]
-pub mod verify;
 #[cfg(all(test, feature = "ssr"))]
 mod test_tokens;
+#[cfg(feature = "ssr")]
+pub mod verify;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};

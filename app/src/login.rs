@@ -60,7 +60,10 @@ pub fn check_callback(
     if callback.state.as_deref() != Some(pending.state.as_str()) {
         return Err(CallbackError::StateMismatch);
     }
-    let code = callback.code.filter(|c| !c.is_empty()).ok_or(CallbackError::MissingCode)?;
+    let code = callback
+        .code
+        .filter(|c| !c.is_empty())
+        .ok_or(CallbackError::MissingCode)?;
     Ok((code, pending))
 }
 
@@ -83,7 +86,11 @@ mod browser {
     /// Starts an attempt: stores fresh secrets and leaves for the hosted UI.
     pub fn begin(pool: &PoolEndpoints, start: Start) -> Result<(), CallbackError> {
         let random = || pkce::random_token().map_err(CallbackError::Browser);
-        let pending = PendingLogin { state: random()?, nonce: random()?, verifier: random()? };
+        let pending = PendingLogin {
+            state: random()?,
+            nonce: random()?,
+            verifier: random()?,
+        };
         LocalStorage::set(PENDING_KEY, &pending)
             .map_err(|e| CallbackError::Browser(e.to_string()))?;
         let url = pool.start_url(
@@ -102,15 +109,23 @@ mod browser {
     }
 
     /// Finishes an attempt from the callback's query.
-    pub async fn finish(pool: &PoolEndpoints, callback: Callback) -> Result<SignedInUser, CallbackError> {
+    pub async fn finish(
+        pool: &PoolEndpoints,
+        callback: Callback,
+    ) -> Result<SignedInUser, CallbackError> {
         // Taken out before anything else, so a replayed callback URL finds nothing.
         let pending = LocalStorage::get::<PendingLogin>(PENDING_KEY).ok();
         LocalStorage::delete(PENDING_KEY);
         let (code, pending) = check_callback(callback, pending)?;
         let tokens = exchange(pool, &code, &pending.verifier).await?;
-        start_session(tokens.id_token, tokens.access_token, tokens.refresh_token, pending.nonce)
-            .await
-            .map_err(|e| CallbackError::Session(e.to_string()))
+        start_session(
+            tokens.id_token,
+            tokens.access_token,
+            tokens.refresh_token,
+            pending.nonce,
+        )
+        .await
+        .map_err(|e| CallbackError::Session(e.to_string()))
     }
 
     #[derive(Deserialize)]
@@ -125,7 +140,11 @@ mod browser {
         error: String,
     }
 
-    async fn exchange(pool: &PoolEndpoints, code: &str, verifier: &str) -> Result<TokenResponse, CallbackError> {
+    async fn exchange(
+        pool: &PoolEndpoints,
+        code: &str,
+        verifier: &str,
+    ) -> Result<TokenResponse, CallbackError> {
         let response = gloo_net::http::Request::post(&pool.token_url())
             .header("Content-Type", "application/x-www-form-urlencoded")
             .body(pool.code_exchange_body(code, verifier))
@@ -152,16 +171,27 @@ mod tests {
     use super::*;
 
     fn pending() -> PendingLogin {
-        PendingLogin { state: "s-1".into(), nonce: "n-1".into(), verifier: "v-1".into() }
+        PendingLogin {
+            state: "s-1".into(),
+            nonce: "n-1".into(),
+            verifier: "v-1".into(),
+        }
     }
 
     fn callback(code: &str, state: &str) -> Callback {
-        Callback { code: Some(code.into()), state: Some(state.into()), ..Callback::default() }
+        Callback {
+            code: Some(code.into()),
+            state: Some(state.into()),
+            ..Callback::default()
+        }
     }
 
     #[test]
     fn a_matching_callback_yields_the_code_and_the_pending_secrets() {
-        assert_eq!(check_callback(callback("c-1", "s-1"), Some(pending())), Ok(("c-1".into(), pending())));
+        assert_eq!(
+            check_callback(callback("c-1", "s-1"), Some(pending())),
+            Ok(("c-1".into(), pending()))
+        );
     }
 
     #[test]
@@ -170,13 +200,22 @@ mod tests {
             check_callback(callback("c-1", "s-2"), Some(pending())),
             Err(CallbackError::StateMismatch)
         );
-        let no_state = Callback { state: None, ..callback("c-1", "") };
-        assert_eq!(check_callback(no_state, Some(pending())), Err(CallbackError::StateMismatch));
+        let no_state = Callback {
+            state: None,
+            ..callback("c-1", "")
+        };
+        assert_eq!(
+            check_callback(no_state, Some(pending())),
+            Err(CallbackError::StateMismatch)
+        );
     }
 
     #[test]
     fn a_replayed_callback_finds_no_pending_login() {
-        assert_eq!(check_callback(callback("c-1", "s-1"), None), Err(CallbackError::NoPendingLogin));
+        assert_eq!(
+            check_callback(callback("c-1", "s-1"), None),
+            Err(CallbackError::NoPendingLogin)
+        );
     }
 
     #[test]
@@ -195,7 +234,13 @@ mod tests {
 
     #[test]
     fn a_callback_without_a_code_is_refused() {
-        let empty = Callback { state: Some("s-1".into()), ..Callback::default() };
-        assert_eq!(check_callback(empty, Some(pending())), Err(CallbackError::MissingCode));
+        let empty = Callback {
+            state: Some("s-1".into()),
+            ..Callback::default()
+        };
+        assert_eq!(
+            check_callback(empty, Some(pending())),
+            Err(CallbackError::MissingCode)
+        );
     }
 }

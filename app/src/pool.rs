@@ -64,7 +64,10 @@ impl PoolEndpoints {
     pub fn logout_url(&self) -> String {
         self.url(
             "/logout",
-            &[("client_id", &self.client_id), ("logout_uri", &self.logout_uri)],
+            &[
+                ("client_id", &self.client_id),
+                ("logout_uri", &self.logout_uri),
+            ],
         )
     }
 
@@ -149,7 +152,10 @@ mod tests {
 
     #[test]
     fn code_exchange_is_a_public_client_form_with_the_verifier() {
-        assert_eq!(pool().token_url(), "https://example.auth.us-east-1.amazoncognito.com/oauth2/token");
+        assert_eq!(
+            pool().token_url(),
+            "https://example.auth.us-east-1.amazoncognito.com/oauth2/token"
+        );
         assert_eq!(
             pool().code_exchange_body("c0de", "v=rifier"),
             "grant_type=authorization_code&client_id=client123&code=c0de\

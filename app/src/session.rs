@@ -13,7 +13,7 @@ use leptos_axum::ResponseOptions;
 
 use crate::pool::PoolEndpoints;
 use crate::user::{Session, SignedInUser};
-use crate::verify::{VerifyError, Verifier};
+use crate::verify::{Verifier, VerifyError};
 
 const ID_TOKEN: &str = "id_token";
 const ACCESS_TOKEN: &str = "access_token";
@@ -45,7 +45,11 @@ pub struct CookiePolicy {
 
 impl CookiePolicy {
     fn name(&self, base: &str) -> String {
-        if self.secure { format!("__Host-{base}") } else { base.to_owned() }
+        if self.secure {
+            format!("__Host-{base}")
+        } else {
+            base.to_owned()
+        }
     }
 
     fn cookie(&self, base: &str, value: String) -> Cookie<'static> {
@@ -75,7 +79,9 @@ impl CookiePolicy {
     }
 
     fn read<'j>(&self, jar: &'j CookieJar, base: &str) -> Option<&'j str> {
-        jar.get(&self.name(base)).map(|cookie| cookie.value()).filter(|v| !v.is_empty())
+        jar.get(&self.name(base))
+            .map(|cookie| cookie.value())
+            .filter(|v| !v.is_empty())
     }
 }
 

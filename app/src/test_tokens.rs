@@ -13,7 +13,6 @@ use serde_json::{Value, json};
 
 pub struct Pool {
     pub issuer: String,
-    pub jwks_url: String,
     pub kid: String,
     key: KeyPair,
     jwks_requests: Arc<AtomicUsize>,
@@ -48,12 +47,13 @@ impl Pool {
                 async move { Json(jwks) }
             }),
         );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr = listener.local_addr().expect("address");
         tokio::spawn(async move { axum::serve(listener, router).await });
         Pool {
             issuer: format!("http://{addr}/pool"),
-            jwks_url: format!("http://{addr}/pool/.well-known/jwks.json"),
             kid,
             key,
             jwks_requests,
@@ -66,7 +66,10 @@ impl Pool {
 
     /// A token as the pool signs it.
     pub fn sign(&self, claims: &Value) -> String {
-        self.sign_with_header(&json!({"alg": "RS256", "kid": self.kid, "typ": "JWT"}), claims)
+        self.sign_with_header(
+            &json!({"alg": "RS256", "kid": self.kid, "typ": "JWT"}),
+            claims,
+        )
     }
 
     /// Signs with the pool's key whatever header it is given.
@@ -74,7 +77,12 @@ impl Pool {
         let message = format!("{}.{}", b64(header), b64(claims));
         let mut signature = vec![0; self.key.public_modulus_len()];
         self.key
-            .sign(&RSA_PKCS1_SHA256, &SystemRandom::new(), message.as_bytes(), &mut signature)
+            .sign(
+                &RSA_PKCS1_SHA256,
+                &SystemRandom::new(),
+                message.as_bytes(),
+                &mut signature,
+            )
             .expect("sign");
         format!("{message}.{}", URL_SAFE_NO_PAD.encode(signature))
     }
@@ -85,7 +93,11 @@ impl Pool {
 
     /// The classic key-confusion forgery: HMAC keyed with the public key's bytes.
     pub fn hs256_with_public_key(&self, claims: &Value) -> String {
-        let message = format!("{}.{}", b64(&json!({"alg": "HS256", "kid": self.kid})), b64(claims));
+        let message = format!(
+            "{}.{}",
+            b64(&json!({"alg": "HS256", "kid": self.kid})),
+            b64(claims)
+        );
         let key = hmac::Key::new(hmac::HMAC_SHA256, self.key.public_key().as_ref());
         let tag = hmac::sign(&key, message.as_bytes());
         format!("{message}.{}", URL_SAFE_NO_PAD.encode(tag.as_ref()))

@@ -83,8 +83,9 @@ pub struct Verifier {
 }
 
 impl Verifier {
-    /// A verifier for tokens issued by `issuer` to `client_id`; keys come from `jwks_url`.
-    pub fn new(issuer: &str, client_id: &str, jwks_url: &str) -> Result<Self, reqwest::Error> {
+    /// A verifier for tokens issued by `issuer` to `client_id`. Keys come from
+    /// the issuer's JWKS, where Cognito publishes them: `{issuer}/.well-known/jwks.json`.
+    pub fn new(issuer: &str, client_id: &str) -> Result<Self, reqwest::Error> {
         let mut id_rules = rules(issuer);
         id_rules.set_audience(&[client_id]);
         id_rules.set_required_spec_claims(&["exp", "iss", "sub", "aud"]);
@@ -94,7 +95,7 @@ impl Verifier {
         access_rules.set_required_spec_claims(&["exp", "iss", "sub"]);
         Ok(Self {
             client_id: client_id.to_owned(),
-            jwks_url: jwks_url.to_owned(),
+            jwks_url: format!("{issuer}/.well-known/jwks.json"),
             http: reqwest::Client::builder().timeout(JWKS_TIMEOUT).build()?,
             id_rules,
             access_rules,
@@ -174,7 +175,10 @@ impl Verifier {
     }
 
     fn cached(&self, kid: &str) -> Option<DecodingKey> {
-        let keys = self.keys.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let keys = self
+            .keys
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         keys.get(kid).cloned()
     }
 
@@ -189,7 +193,10 @@ impl Verifier {
         match self.fetch_jwks().await {
             Ok(keys) => {
                 tracing::info!(keys = keys.len(), url = %self.jwks_url, "loaded the user pool's signing keys");
-                *self.keys.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = keys;
+                *self
+                    .keys
+                    .write()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner()) = keys;
             }
             Err(error) => {
                 tracing::warn!(%error, url = %self.jwks_url, "could not load the user pool's signing keys")
@@ -224,7 +231,12 @@ fn signing_keys(set: &JwkSet) -> HashMap<String, DecodingKey> {
     set.keys
         .iter()
         .filter(|jwk| matches!(jwk.algorithm, AlgorithmParameters::RSA(_)))
-        .filter(|jwk| matches!(jwk.common.public_key_use, None | Some(PublicKeyUse::Signature)))
+        .filter(|jwk| {
+            matches!(
+                jwk.common.public_key_use,
+                None | Some(PublicKeyUse::Signature)
+            )
+        })
         .filter(|jwk| matches!(jwk.common.key_algorithm, None | Some(KeyAlgorithm::RS256)))
         .filter_map(|jwk| {
             let kid = jwk.common.key_id.clone()?;
@@ -243,7 +255,7 @@ pub(crate) mod tests {
     const CLIENT: &str = "client-1";
 
     async fn verifier(pool: &Pool) -> Verifier {
-        Verifier::new(&pool.issuer, CLIENT, &pool.jwks_url).expect("http client")
+        Verifier::new(&pool.issuer, CLIENT).expect("http client")
     }
 
     fn id_claims(pool: &Pool) -> serde_json::Value {
@@ -277,9 +289,13 @@ pub(crate) mod tests {
     async fn accepts_the_pools_tokens() {
         let pool = Pool::serve().await;
         let verifier = verifier(&pool).await;
-        let id = verifier.verify_id(&pool.sign(&id_claims(&pool)), Some("n-1")).await;
+        let id = verifier
+            .verify_id(&pool.sign(&id_claims(&pool)), Some("n-1"))
+            .await;
         assert_eq!(id.expect("valid id token").email, "ada@example.com");
-        let access = verifier.verify_access(&pool.sign(&access_claims(&pool))).await;
+        let access = verifier
+            .verify_access(&pool.sign(&access_claims(&pool)))
+            .await;
         assert_eq!(access.expect("valid access token").groups, ["Admin"]);
     }
 
@@ -303,9 +319,15 @@ pub(crate) mod tests {
         let verifier = verifier(&pool).await;
         let claims = id_claims(&pool);
         let none = pool.unsigned_with_header(&json!({"alg": "none", "kid": pool.kid}), &claims);
-        assert_eq!(verifier.verify_id(&none, None).await.err(), Some(VerifyError::Malformed));
+        assert_eq!(
+            verifier.verify_id(&none, None).await.err(),
+            Some(VerifyError::Malformed)
+        );
         let hs256 = pool.hs256_with_public_key(&claims);
-        assert_eq!(verifier.verify_id(&hs256, None).await.err(), Some(VerifyError::Algorithm));
+        assert_eq!(
+            verifier.verify_id(&hs256, None).await.err(),
+            Some(VerifyError::Algorithm)
+        );
     }
 
     #[tokio::test]
@@ -335,12 +357,18 @@ pub(crate) mod tests {
         let verifier = verifier(&pool).await;
         let mut id_as_access = id_claims(&pool);
         id_as_access["client_id"] = json!(CLIENT);
-        let err = verifier.verify_access(&pool.sign(&id_as_access)).await.err();
+        let err = verifier
+            .verify_access(&pool.sign(&id_as_access))
+            .await
+            .err();
         assert_eq!(err, Some(VerifyError::TokenUse("access")));
         let mut access_as_id = access_claims(&pool);
         access_as_id["aud"] = json!(CLIENT);
         access_as_id["email"] = json!("ada@example.com");
-        let err = verifier.verify_id(&pool.sign(&access_as_id), None).await.err();
+        let err = verifier
+            .verify_id(&pool.sign(&access_as_id), None)
+            .await
+            .err();
         assert_eq!(err, Some(VerifyError::TokenUse("id")));
     }
 
@@ -370,12 +398,25 @@ pub(crate) mod tests {
         let claims = id_claims(&pool);
         let unknown = pool.sign_with_header(&json!({"alg": "RS256", "kid": "not-a-key"}), &claims);
         for _ in 0..3 {
-            assert_eq!(verifier.verify_id(&unknown, None).await.err(), Some(VerifyError::UnknownKey));
+            assert_eq!(
+                verifier.verify_id(&unknown, None).await.err(),
+                Some(VerifyError::UnknownKey)
+            );
         }
         let missing = pool.sign_with_header(&json!({"alg": "RS256"}), &claims);
-        assert_eq!(verifier.verify_id(&missing, None).await.err(), Some(VerifyError::MissingKeyId));
-        assert_eq!(pool.jwks_requests(), 1, "unknown kids refetch at most once per interval");
-        assert!(verifier.verify_id(&pool.sign(&claims), None).await.is_ok(), "cached keys still work");
+        assert_eq!(
+            verifier.verify_id(&missing, None).await.err(),
+            Some(VerifyError::MissingKeyId)
+        );
+        assert_eq!(
+            pool.jwks_requests(),
+            1,
+            "unknown kids refetch at most once per interval"
+        );
+        assert!(
+            verifier.verify_id(&pool.sign(&claims), None).await.is_ok(),
+            "cached keys still work"
+        );
     }
 
     #[tokio::test]
@@ -383,10 +424,16 @@ pub(crate) mod tests {
         let pool = Pool::serve().await;
         let verifier = verifier(&pool).await;
         let token = pool.sign(&id_claims(&pool));
-        assert_eq!(verifier.verify_id(&token, Some("n-2")).await.err(), Some(VerifyError::Nonce));
+        assert_eq!(
+            verifier.verify_id(&token, Some("n-2")).await.err(),
+            Some(VerifyError::Nonce)
+        );
         let mut claims = id_claims(&pool);
         claims.as_object_mut().expect("object").remove("nonce");
-        let err = verifier.verify_id(&pool.sign(&claims), Some("n-1")).await.err();
+        let err = verifier
+            .verify_id(&pool.sign(&claims), Some("n-1"))
+            .await
+            .err();
         assert_eq!(err, Some(VerifyError::Nonce));
     }
 
@@ -395,7 +442,10 @@ pub(crate) mod tests {
         let pool = Pool::serve().await;
         let verifier = verifier(&pool).await;
         for garbage in ["", "a.b", "a.b.c", "!!!.???.***", &"x".repeat(100_000)] {
-            assert!(verifier.verify_id(garbage, None).await.is_err(), "{garbage:.20}");
+            assert!(
+                verifier.verify_id(garbage, None).await.is_err(),
+                "{garbage:.20}"
+            );
         }
     }
 }

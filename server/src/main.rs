@@ -29,12 +29,17 @@ enum StartError {
     Leptos(String),
     #[error("the user pool configuration: {0}")]
     PoolConfig(#[from] userpool::ConfigError),
-    #[error("the embedded user pool has no app client with the callback URL {0}; add it to the pool's configuration or set APP_URL")]
+    #[error(
+        "the embedded user pool has no app client with the callback URL {0}; add it to the pool's configuration or set APP_URL"
+    )]
     NoAppClient(String),
     #[error("the user pool: {0}")]
     Pool(#[from] userpool::Error),
     #[error("cannot listen on {addr}: {source}")]
-    Listen { addr: String, source: std::io::Error },
+    Listen {
+        addr: String,
+        source: std::io::Error,
+    },
     #[error("the HTTP client for the pool's keys: {0}")]
     Http(String),
     #[error("serving: {0}")]
@@ -45,7 +50,9 @@ enum StartError {
 async fn main() -> ExitCode {
     let settings = Settings::parse();
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
         .init();
     match run(settings).await {
         Ok(()) => ExitCode::SUCCESS,
@@ -57,7 +64,9 @@ async fn main() -> ExitCode {
 }
 
 async fn run(settings: Settings) -> Result<(), StartError> {
-    let leptos = get_configuration(None).map_err(|e| StartError::Leptos(e.to_string()))?.leptos_options;
+    let leptos = get_configuration(None)
+        .map_err(|e| StartError::Leptos(e.to_string()))?
+        .leptos_options;
     let (pool, issuer) = match settings.pool() {
         PoolChoice::Embedded(config) => start_embedded_pool(&settings, &config).await?,
         PoolChoice::Cognito(cognito) => {
@@ -71,21 +80,29 @@ async fn run(settings: Settings) -> Result<(), StartError> {
             (endpoints, cognito.issuer)
         }
     };
-    let verifier = Verifier::new(&issuer, &pool.client_id, &format!("{issuer}/.well-known/jwks.json"))
-        .map_err(|e| StartError::Http(e.to_string()))?;
+    let verifier =
+        Verifier::new(&issuer, &pool.client_id).map_err(|e| StartError::Http(e.to_string()))?;
     verifier.prefetch().await;
     let auth = Auth {
         pool,
         verifier: Arc::new(verifier),
-        cookies: CookiePolicy { secure: settings.secure_cookies() },
+        cookies: CookiePolicy {
+            secure: settings.secure_cookies(),
+        },
     };
 
     let app = app_router(leptos.clone(), auth, AppOrigin::of(settings.app_url()));
     let addr = leptos.site_addr;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
-        .map_err(|source| StartError::Listen { addr: addr.to_string(), source })?;
-    tracing::info!("app listening on http://{addr} (public URL {})", settings.app_url());
+        .map_err(|source| StartError::Listen {
+            addr: addr.to_string(),
+            source,
+        })?;
+    tracing::info!(
+        "app listening on http://{addr} (public URL {})",
+        settings.app_url()
+    );
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await
@@ -95,17 +112,15 @@ async fn run(settings: Settings) -> Result<(), StartError> {
 fn app_router(leptos: LeptosOptions, auth: Auth, origin: AppOrigin) -> Router {
     let routes = generate_route_list(App);
     Router::new()
-        .leptos_routes_with_context(
-            &leptos,
-            routes,
-            move || provide_context(auth.clone()),
-            {
-                let leptos = leptos.clone();
-                move || shell(leptos.clone())
-            },
-        )
+        .leptos_routes_with_context(&leptos, routes, move || provide_context(auth.clone()), {
+            let leptos = leptos.clone();
+            move || shell(leptos.clone())
+        })
         .fallback(leptos_axum::file_and_error_handler(shell))
-        .layer(axum::middleware::from_fn_with_state(origin, refuse_cross_site))
+        .layer(axum::middleware::from_fn_with_state(
+            origin,
+            refuse_cross_site,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(leptos)
 }
@@ -125,7 +140,10 @@ async fn start_embedded_pool(
     let pool = UserPool::open(config).await?;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
-        .map_err(|source| StartError::Listen { addr: addr.to_string(), source })?;
+        .map_err(|source| StartError::Listen {
+            addr: addr.to_string(),
+            source,
+        })?;
     let endpoints = PoolEndpoints {
         hosted_ui: pool.config().public_url().to_owned(),
         client_id,
@@ -135,11 +153,17 @@ async fn start_embedded_pool(
     let issuer = pool.config().issuer();
     let router = pool.router();
     tokio::spawn(async move {
-        if let Err(error) = axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await {
+        if let Err(error) = axum::serve(listener, router)
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+        {
             tracing::error!(%error, "the embedded user pool stopped");
         }
     });
-    tracing::info!("user pool listening on http://{addr} (hosted UI {})", endpoints.hosted_ui);
+    tracing::info!(
+        "user pool listening on http://{addr} (hosted UI {})",
+        endpoints.hosted_ui
+    );
     Ok((endpoints, issuer))
 }
 
@@ -149,7 +173,9 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let terminate = async {
-        if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut signal) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             signal.recv().await;
         }
     };

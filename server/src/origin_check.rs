@@ -18,7 +18,9 @@ impl AppOrigin {
     /// The origin (scheme, host and port) of `app_url`.
     pub fn of(app_url: &str) -> Self {
         let after_scheme = app_url.find("://").map_or(0, |i| i + 3);
-        let end = app_url[after_scheme..].find('/').map_or(app_url.len(), |i| after_scheme + i);
+        let end = app_url[after_scheme..]
+            .find('/')
+            .map_or(app_url.len(), |i| after_scheme + i);
         AppOrigin(app_url[..end].into())
     }
 
@@ -28,12 +30,20 @@ impl AppOrigin {
     }
 }
 
-pub async fn refuse_cross_site(State(app): State<AppOrigin>, request: Request, next: Next) -> Response {
+pub async fn refuse_cross_site(
+    State(app): State<AppOrigin>,
+    request: Request,
+    next: Next,
+) -> Response {
     let origin = request.headers().get(ORIGIN).map(|value| value.as_bytes());
     if app.allows(request.method(), origin) {
         next.run(request).await
     } else {
-        (StatusCode::FORBIDDEN, "Cross-site requests are not accepted.").into_response()
+        (
+            StatusCode::FORBIDDEN,
+            "Cross-site requests are not accepted.",
+        )
+            .into_response()
     }
 }
 
@@ -43,8 +53,14 @@ mod tests {
 
     #[test]
     fn the_origin_is_scheme_host_and_port() {
-        assert_eq!(&*AppOrigin::of("http://127.0.0.1:3000").0, "http://127.0.0.1:3000");
-        assert_eq!(&*AppOrigin::of("https://app.example.com/base/").0, "https://app.example.com");
+        assert_eq!(
+            &*AppOrigin::of("http://127.0.0.1:3000").0,
+            "http://127.0.0.1:3000"
+        );
+        assert_eq!(
+            &*AppOrigin::of("https://app.example.com/base/").0,
+            "https://app.example.com"
+        );
     }
 
     #[test]

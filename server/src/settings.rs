@@ -54,12 +54,6 @@ pub struct CognitoPool {
     pub client_id: String,
 }
 
-impl CognitoPool {
-    pub fn jwks_url(&self) -> String {
-        format!("{}/.well-known/jwks.json", self.issuer)
-    }
-}
-
 impl Settings {
     pub fn app_url(&self) -> &str {
         self.app_url.trim_end_matches('/')
@@ -74,7 +68,8 @@ impl Settings {
     }
 
     pub fn secure_cookies(&self) -> bool {
-        self.secure_cookies.unwrap_or_else(|| self.app_url.starts_with("https://"))
+        self.secure_cookies
+            .unwrap_or_else(|| self.app_url.starts_with("https://"))
     }
 
     pub fn pool(&self) -> PoolChoice {
@@ -114,13 +109,16 @@ mod tests {
     #[test]
     fn defaults_to_the_embedded_pool_on_loopback() {
         let settings = parse(&[]).expect("defaults");
-        assert_eq!(settings.pool(), PoolChoice::Embedded("userpool.toml".into()));
+        assert_eq!(
+            settings.pool(),
+            PoolChoice::Embedded("userpool.toml".into())
+        );
         assert_eq!(settings.redirect_uri(), "http://127.0.0.1:3000/callback");
         assert!(!settings.secure_cookies());
     }
 
     #[test]
-    fn a_cognito_pool_derives_issuer_and_jwks_the_aws_way() {
+    fn a_cognito_pool_derives_its_issuer_the_aws_way() {
         let settings = parse(&[
             "--app-url=https://app.example.com/",
             "--cognito-domain=example.auth.eu-west-1.amazoncognito.com",
@@ -132,11 +130,13 @@ mod tests {
         let PoolChoice::Cognito(pool) = settings.pool() else {
             panic!("expected a Cognito pool");
         };
-        assert_eq!(pool.hosted_ui, "https://example.auth.eu-west-1.amazoncognito.com");
-        assert_eq!(pool.issuer, "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123");
         assert_eq!(
-            pool.jwks_url(),
-            "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123/.well-known/jwks.json"
+            pool.hosted_ui,
+            "https://example.auth.eu-west-1.amazoncognito.com"
+        );
+        assert_eq!(
+            pool.issuer,
+            "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123"
         );
         assert_eq!(settings.logout_uri(), "https://app.example.com/");
         assert!(settings.secure_cookies());
@@ -144,7 +144,11 @@ mod tests {
 
     #[test]
     fn a_partial_cognito_configuration_is_an_error() {
-        let error = parse(&["--cognito-domain=example.auth.eu-west-1.amazoncognito.com"]).unwrap_err();
-        assert!(error.to_string().contains("cognito-user-pool-id"), "{error}");
+        let error =
+            parse(&["--cognito-domain=example.auth.eu-west-1.amazoncognito.com"]).unwrap_err();
+        assert!(
+            error.to_string().contains("cognito-user-pool-id"),
+            "{error}"
+        );
     }
 }

@@ -39,13 +39,21 @@ pub fn CallbackPage() -> impl IntoView {
             let navigate = navigate.clone();
             leptos::task::spawn_local(async move {
                 let outcome = match pool.await {
-                    Ok(pool) => crate::login::finish(&pool, callback).await.map_err(|e| e.to_string()),
+                    Ok(pool) => crate::login::finish(&pool, callback)
+                        .await
+                        .map_err(|e| e.to_string()),
                     Err(error) => Err(error.to_string()),
                 };
                 match outcome {
                     Ok(_) => {
                         session.refetch();
-                        navigate("/", NavigateOptions { replace: true, ..Default::default() });
+                        navigate(
+                            "/",
+                            NavigateOptions {
+                                replace: true,
+                                ..Default::default()
+                            },
+                        );
                     }
                     Err(message) => progress.set(Progress::Failed(message)),
                 }

@@ -1,0 +1,257 @@
+//! The account lifecycle behind the hosted UI's forms: sign-up, confirmation with
+//! a mailed 6-digit code, resending it, and password sign-in with a temporary
+//! lockout. Messages are Cognito's; none of them reveals whether an email address
+//! has an account.
+
+use crate::error::Error;
+use crate::store::{NewCode, User};
+use crate::{UserPool, mail, password, secrets};
+
+pub(crate) const INCORRECT_CREDENTIALS: &str = "Incorrect username or password.";
+pub(crate) const WRONG_CODE: &str = "Invalid verification code provided, please try again.";
+pub(crate) const EXPIRED_CODE: &str = "Invalid code provided, please request a code again.";
+pub(crate) const LOCKED_OUT: &str =
+    "Password attempts exceeded. Please wait a few minutes before trying again.";
+const INVALID_EMAIL: &str = "Invalid email address format.";
+
+/// Sign-up codes live 24 hours (Cognito's value).
+const CODE_LIFETIME_SECONDS: i64 = 24 * 3600;
+/// Wrong guesses after which a code is dead and a new one must be requested.
+const CODE_MAX_ATTEMPTS: i64 = 5;
+/// Failed passwords allowed before the account locks for a while.
+const FREE_LOGIN_FAILURES: i64 = 5;
+/// The lockout doubles from one minute with each further failure, up to 15 minutes.
+const MAX_LOCKOUT_SECONDS: i64 = 900;
+
+/// Emails are case-insensitive usernames here, as for a Cognito pool with email sign-in.
+pub(crate) fn normalize_email(input: &str) -> String {
+    input.trim().to_lowercase()
+}
+
+/// A deliberately loose check (one `@`, something on both sides, a dot in the
+/// domain): the confirmation code proves the address anyway.
+fn email_is_plausible(email: &str) -> bool {
+    email.len() <= 254
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && !domain.contains('@')
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+        })
+}
+
+fn lockout_seconds(failures: i64) -> i64 {
+    if failures < FREE_LOGIN_FAILURES {
+        return 0;
+    }
+    let doublings = u32::try_from(failures - FREE_LOGIN_FAILURES)
+        .unwrap_or(u32::MAX)
+        .min(10);
+    (60_i64 << doublings).min(MAX_LOCKOUT_SECONDS)
+}
+
+/// The user change saved together with a fresh code.
+enum CodeFor<'a> {
+    Creation {
+        email: &'a str,
+        password_hash: &'a str,
+    },
+    /// Signing up again before confirming: the new password replaces the old.
+    Reset {
+        password_hash: &'a str,
+    },
+    Existing,
+}
+
+/// Creates a code, saves it (with the user change `for_`), and mails it.
+async fn send_new_code(
+    pool: &UserPool,
+    sub: &str,
+    email: &str,
+    for_: CodeFor<'_>,
+) -> Result<(), Error> {
+    let code = secrets::six_digit_code()?;
+    let code_hash = secrets::digest(&code);
+    let now = crate::now();
+    let new = NewCode {
+        code_hash: &code_hash,
+        expires_at: now + CODE_LIFETIME_SECONDS,
+    };
+    let store = pool.store();
+    match for_ {
+        CodeFor::Creation {
+            email,
+            password_hash,
+        } => {
+            store
+                .create_user(sub, email, password_hash, &new, now)
+                .await?;
+        }
+        CodeFor::Reset { password_hash } => {
+            store
+                .reset_unconfirmed_user(sub, password_hash, &new, now)
+                .await?;
+        }
+        CodeFor::Existing => store.replace_code(sub, &new).await?,
+    }
+    mail::send(pool, email, &mail::verification(pool.config(), &code)).await
+}
+
+/// Signs up `email`. `Ok(Ok(()))` means "go and confirm", whatever the address's
+/// state: a confirmed account gets a notice by mail instead of a code.
+pub(crate) async fn sign_up(
+    pool: &UserPool,
+    email: &str,
+    password: &str,
+) -> Result<Result<(), String>, Error> {
+    let email = normalize_email(email);
+    if !email_is_plausible(&email) {
+        return Ok(Err(INVALID_EMAIL.to_owned()));
+    }
+    if let Err(policy) = password::check_policy(password, pool.config().password_minimum_length()) {
+        return Ok(Err(policy.to_string()));
+    }
+    // Hash first in every case, so the three outcomes take the same time.
+    let password_hash = pool.hasher().hash(password).await?;
+    match pool.store().user_by_email(&email).await? {
+        Some(user) if user.confirmed => {
+            mail::send(pool, &email, &mail::account_exists()).await?;
+        }
+        Some(user) => {
+            let for_ = CodeFor::Reset {
+                password_hash: &password_hash,
+            };
+            send_new_code(pool, &user.sub, &email, for_).await?;
+        }
+        None => {
+            let sub = secrets::uuid()?;
+            let for_ = CodeFor::Creation {
+                email: &email,
+                password_hash: &password_hash,
+            };
+            send_new_code(pool, &sub, &email, for_).await?;
+        }
+    }
+    Ok(Ok(()))
+}
+
+/// Mails a new code to an unconfirmed account; silently does nothing otherwise.
+pub(crate) async fn resend_code(pool: &UserPool, email: &str) -> Result<(), Error> {
+    let email = normalize_email(email);
+    match pool.store().user_by_email(&email).await? {
+        Some(user) if !user.confirmed => {
+            send_new_code(pool, &user.sub, &email, CodeFor::Existing).await
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Confirms an account with its code; on success the user is signed in.
+pub(crate) async fn confirm(
+    pool: &UserPool,
+    email: &str,
+    code: &str,
+) -> Result<Result<User, &'static str>, Error> {
+    let store = pool.store();
+    // Unknown and already-confirmed accounts look like a wrong code.
+    let Some(user) = store
+        .user_by_email(&normalize_email(email))
+        .await?
+        .filter(|u| !u.confirmed)
+    else {
+        return Ok(Err(WRONG_CODE));
+    };
+    let Some(stored) = store.code(&user.sub).await? else {
+        return Ok(Err(EXPIRED_CODE));
+    };
+    if stored.expires_at <= crate::now() || stored.attempts >= CODE_MAX_ATTEMPTS {
+        return Ok(Err(EXPIRED_CODE));
+    }
+    let submitted = secrets::digest(code.trim());
+    if !secrets::equal(submitted.as_bytes(), stored.code_hash.as_bytes()) {
+        store.count_code_attempt(&user.sub).await?;
+        return Ok(Err(WRONG_CODE));
+    }
+    store.confirm_user(&user.sub, crate::now()).await?;
+    Ok(Ok(User {
+        confirmed: true,
+        ..user
+    }))
+}
+
+/// The result of a password sign-in.
+pub(crate) enum SignIn {
+    Authenticated(User),
+    /// Right password, but the account is not confirmed yet: a fresh code was mailed.
+    NeedsConfirmation,
+    Refused(&'static str),
+}
+
+pub(crate) async fn sign_in(pool: &UserPool, email: &str, password: &str) -> Result<SignIn, Error> {
+    let store = pool.store();
+    let email = normalize_email(email);
+    let user = store.user_by_email(&email).await?;
+    let now = crate::now();
+    if user.as_ref().is_some_and(|u| u.locked_until > now) {
+        return Ok(SignIn::Refused(LOCKED_OUT));
+    }
+    // Unknown users are checked against a decoy hash: same time, same message.
+    let matches = pool
+        .hasher()
+        .verify(password, user.as_ref().map(|u| u.password_hash.as_str()))
+        .await?;
+    let Some(user) = user else {
+        return Ok(SignIn::Refused(INCORRECT_CREDENTIALS));
+    };
+    if !matches {
+        let failures = user.failed_logins + 1;
+        let lockout = lockout_seconds(failures);
+        store
+            .set_login_failures(
+                &user.sub,
+                failures,
+                if lockout > 0 { now + lockout } else { 0 },
+            )
+            .await?;
+        return Ok(SignIn::Refused(if lockout > 0 {
+            LOCKED_OUT
+        } else {
+            INCORRECT_CREDENTIALS
+        }));
+    }
+    if user.failed_logins > 0 {
+        store.set_login_failures(&user.sub, 0, 0).await?;
+    }
+    if !user.confirmed {
+        send_new_code(pool, &user.sub, &email, CodeFor::Existing).await?;
+        return Ok(SignIn::NeedsConfirmation);
+    }
+    Ok(SignIn::Authenticated(user))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lockout_grows_and_is_capped() {
+        assert_eq!(lockout_seconds(4), 0);
+        assert_eq!(lockout_seconds(5), 60);
+        assert_eq!(lockout_seconds(6), 120);
+        assert_eq!(lockout_seconds(9), 900);
+        assert_eq!(lockout_seconds(1000), 900);
+    }
+
+    #[test]
+    fn emails() {
+        assert_eq!(normalize_email("  Alice@Example.COM "), "alice@example.com");
+        assert!(email_is_plausible("a@b.co"));
+        for bad in [
+            "", "a", "a@b", "@b.co", "a@@b.co", "a b@c.de", "a@.com", "a@b.com.",
+        ] {
+            assert!(!email_is_plausible(bad), "{bad}");
+        }
+    }
+}

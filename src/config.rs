@@ -1,0 +1,400 @@
+//! The pool's configuration (`userpool.toml`): the pool itself, its password
+//! policy, mail templates, token lifetimes and app clients. Loading applies the
+//! `USERPOOL_*` environment overrides and validates everything up front, so the
+//! rest of the crate can trust it.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// Scopes the pool knows; anything else in a request is ignored, as Cognito does.
+pub(crate) const SUPPORTED_SCOPES: &[&str] = &[
+    "openid",
+    "email",
+    "profile",
+    "phone",
+    "aws.cognito.signin.user.admin",
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("invalid configuration: {0}")]
+    Parse(#[from] toml::de::Error),
+    #[error("invalid {field}: {message}")]
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
+}
+
+fn invalid(field: &'static str, message: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        field,
+        message: message.into(),
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pool: PoolConfig,
+    password_policy: PasswordPolicy,
+    email: EmailConfig,
+    tokens: TokenConfig,
+    clients: Vec<Client>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PoolConfig {
+    id: String,
+    region: String,
+    name: String,
+    listen: SocketAddr,
+    public_url: String,
+    data_dir: PathBuf,
+    #[serde(default)]
+    dev_outbox: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PasswordPolicy {
+    minimum_length: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct EmailConfig {
+    pub(crate) subject: String,
+    /// Contains "{####}", replaced by the code.
+    pub(crate) message: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TokenConfig {
+    id_token_minutes: i64,
+    access_token_minutes: i64,
+    refresh_token_days: i64,
+}
+
+/// An app client. Only public clients (no secret) exist, so PKCE is always required.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Client {
+    pub(crate) name: String,
+    pub(crate) id: String,
+    pub(crate) callback_urls: Vec<String>,
+    #[serde(default)]
+    pub(crate) logout_urls: Vec<String>,
+    pub(crate) allowed_scopes: Vec<String>,
+}
+
+impl Config {
+    /// Reads the TOML file, applies the environment overrides `USERPOOL_LISTEN`,
+    /// `USERPOOL_PUBLIC_URL`, `USERPOOL_DATA_DIR` and `USERPOOL_DEV_OUTBOX`, and
+    /// validates the result (errors name the bad field).
+    pub fn load(path: impl AsRef<Path>) -> Result<Config, ConfigError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let mut config: Config = toml::from_str(&text)?;
+        config.apply_env(|name| std::env::var(name).ok())?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Parses and validates configuration text, without environment overrides.
+    pub fn from_toml(text: &str) -> Result<Config, ConfigError> {
+        let mut config: Config = toml::from_str(text)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    pub fn listen(&self) -> SocketAddr {
+        self.pool.listen
+    }
+
+    /// The hosted UI's base URL, without a trailing slash.
+    pub fn public_url(&self) -> &str {
+        &self.pool.public_url
+    }
+
+    /// `{public_url}/{pool id}`, the `iss` of every token.
+    pub fn issuer(&self) -> String {
+        format!("{}/{}", self.pool.public_url, self.pool.id)
+    }
+
+    /// The id of the app client that registered `callback_url`: how an embedding
+    /// app finds the client it is.
+    pub fn client_with_callback(&self, callback_url: &str) -> Option<&str> {
+        self.clients
+            .iter()
+            .find(|client| client.callback_urls.iter().any(|url| url == callback_url))
+            .map(|client| client.id.as_str())
+    }
+
+    /// Points the pool at another data directory (tests, embedding).
+    pub fn set_data_dir(&mut self, dir: impl Into<PathBuf>) {
+        self.pool.data_dir = dir.into();
+    }
+
+    pub(crate) fn pool_id(&self) -> &str {
+        &self.pool.id
+    }
+
+    pub(crate) fn data_dir(&self) -> &Path {
+        &self.pool.data_dir
+    }
+
+    pub(crate) fn dev_outbox(&self) -> bool {
+        self.pool.dev_outbox
+    }
+
+    /// Cookies get `Secure` when browsers reach the pool over https.
+    pub(crate) fn secure_cookies(&self) -> bool {
+        self.pool.public_url.starts_with("https://")
+    }
+
+    pub(crate) fn password_minimum_length(&self) -> usize {
+        self.password_policy.minimum_length
+    }
+
+    pub(crate) fn email(&self) -> &EmailConfig {
+        &self.email
+    }
+
+    pub(crate) fn id_token_seconds(&self) -> i64 {
+        self.tokens.id_token_minutes * 60
+    }
+
+    pub(crate) fn access_token_seconds(&self) -> i64 {
+        self.tokens.access_token_minutes * 60
+    }
+
+    pub(crate) fn refresh_token_seconds(&self) -> i64 {
+        self.tokens.refresh_token_days * 86_400
+    }
+
+    pub(crate) fn client(&self, id: &str) -> Option<&Client> {
+        self.clients.iter().find(|c| c.id == id)
+    }
+
+    pub(crate) fn clients(&self) -> &[Client] {
+        &self.clients
+    }
+
+    fn apply_env(
+        &mut self,
+        var: impl Fn(&'static str) -> Option<String>,
+    ) -> Result<(), ConfigError> {
+        if let Some(listen) = var("USERPOOL_LISTEN") {
+            self.pool.listen = listen
+                .parse()
+                .map_err(|e| invalid("USERPOOL_LISTEN", format!("{e}")))?;
+        }
+        if let Some(url) = var("USERPOOL_PUBLIC_URL") {
+            self.pool.public_url = url;
+        }
+        if let Some(dir) = var("USERPOOL_DATA_DIR") {
+            self.pool.data_dir = dir.into();
+        }
+        if let Some(flag) = var("USERPOOL_DEV_OUTBOX") {
+            self.pool.dev_outbox = match flag.trim().to_ascii_lowercase().as_str() {
+                "1" | "true" | "yes" | "on" => true,
+                "0" | "false" | "no" | "off" | "" => false,
+                other => {
+                    return Err(invalid(
+                        "USERPOOL_DEV_OUTBOX",
+                        format!("expected true or false, got {other:?}"),
+                    ));
+                }
+            };
+        }
+        Ok(())
+    }
+
+    fn validate(&mut self) -> Result<(), ConfigError> {
+        let pool = &mut self.pool;
+        // Cognito pool ids are "<region>_<id>"; the id also becomes a URL path segment.
+        let id_ok = pool
+            .id
+            .split_once('_')
+            .is_some_and(|(region, rest)| region == pool.region && !rest.is_empty())
+            && pool
+                .id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        if !id_ok {
+            return Err(invalid(
+                "pool.id",
+                format!("must look like \"{}_<letters and digits>\"", pool.region),
+            ));
+        }
+        if pool.name.trim().is_empty() {
+            return Err(invalid("pool.name", "must not be empty"));
+        }
+        pool.public_url = pool.public_url.trim_end_matches('/').to_owned();
+        check_url("pool.public_url", &pool.public_url)?;
+        if url::Url::parse(&pool.public_url).is_ok_and(|u| u.query().is_some()) {
+            return Err(invalid("pool.public_url", "must not have a query"));
+        }
+
+        let min = self.password_policy.minimum_length;
+        // Cognito's bounds for the minimum length.
+        if !(6..=99).contains(&min) {
+            return Err(invalid(
+                "password_policy.minimum_length",
+                "must be between 6 and 99",
+            ));
+        }
+        if !self.email.message.contains("{####}") {
+            return Err(invalid("email.message", "must contain \"{####}\""));
+        }
+        if self.email.subject.trim().is_empty() {
+            return Err(invalid("email.subject", "must not be empty"));
+        }
+
+        // Cognito's allowed ranges.
+        let t = &self.tokens;
+        if !(5..=1440).contains(&t.id_token_minutes) {
+            return Err(invalid(
+                "tokens.id_token_minutes",
+                "must be between 5 and 1440",
+            ));
+        }
+        if !(5..=1440).contains(&t.access_token_minutes) {
+            return Err(invalid(
+                "tokens.access_token_minutes",
+                "must be between 5 and 1440",
+            ));
+        }
+        if !(1..=3650).contains(&t.refresh_token_days) {
+            return Err(invalid(
+                "tokens.refresh_token_days",
+                "must be between 1 and 3650",
+            ));
+        }
+
+        if self.clients.is_empty() {
+            return Err(invalid("clients", "at least one client is required"));
+        }
+        for (i, client) in self.clients.iter().enumerate() {
+            if client.id.is_empty() || !client.id.chars().all(|c| c.is_ascii_alphanumeric()) {
+                return Err(invalid("clients.id", "must be letters and digits"));
+            }
+            if self.clients[..i].iter().any(|c| c.id == client.id) {
+                return Err(invalid(
+                    "clients.id",
+                    format!("{} appears twice", client.id),
+                ));
+            }
+            if client.callback_urls.is_empty() {
+                return Err(invalid(
+                    "clients.callback_urls",
+                    format!("client {} needs at least one", client.name),
+                ));
+            }
+            for url in &client.callback_urls {
+                check_url("clients.callback_urls", url)?;
+            }
+            for url in &client.logout_urls {
+                check_url("clients.logout_urls", url)?;
+            }
+            if client.allowed_scopes.is_empty() {
+                return Err(invalid(
+                    "clients.allowed_scopes",
+                    format!("client {} needs at least one", client.name),
+                ));
+            }
+            if let Some(bad) = client
+                .allowed_scopes
+                .iter()
+                .find(|s| !SUPPORTED_SCOPES.contains(&s.as_str()))
+            {
+                return Err(invalid(
+                    "clients.allowed_scopes",
+                    format!("unknown scope {bad:?}"),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Absolute http(s) URL without a fragment (RFC 6749 §3.1.2 for redirect URIs).
+fn check_url(field: &'static str, value: &str) -> Result<(), ConfigError> {
+    let url = url::Url::parse(value).map_err(|e| invalid(field, format!("{value:?}: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(invalid(field, format!("{value:?} must be http or https")));
+    }
+    if url.fragment().is_some() {
+        return Err(invalid(
+            field,
+            format!("{value:?} must not have a fragment"),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) const SAMPLE: &str = include_str!("../userpool.toml");
+
+    #[test]
+    fn the_shipped_config_is_valid() {
+        let config = Config::from_toml(SAMPLE).expect("userpool.toml is valid");
+        assert_eq!(config.issuer(), "http://127.0.0.1:9229/us-east-1_LocalPool");
+        assert_eq!(config.public_url(), "http://127.0.0.1:9229");
+        assert!(config.client("1ocal4pp5c1ient0leptos0cog").is_some());
+    }
+
+    #[test]
+    fn env_overrides_apply_and_bad_values_name_the_variable() {
+        let mut config = Config::from_toml(SAMPLE).unwrap();
+        config
+            .apply_env(|name| match name {
+                "USERPOOL_PUBLIC_URL" => Some("https://auth.example.com/".into()),
+                "USERPOOL_DEV_OUTBOX" => Some("false".into()),
+                _ => None,
+            })
+            .unwrap();
+        config.validate().unwrap();
+        assert_eq!(
+            config.issuer(),
+            "https://auth.example.com/us-east-1_LocalPool"
+        );
+        assert!(!config.dev_outbox());
+        assert!(config.secure_cookies());
+
+        let err = config
+            .apply_env(|name| (name == "USERPOOL_LISTEN").then(|| "nope".into()))
+            .unwrap_err();
+        assert!(err.to_string().contains("USERPOOL_LISTEN"), "{err}");
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        let bad = SAMPLE.replace("minimum_length = 8", "minimum_length = 2");
+        let err = Config::from_toml(&bad).unwrap_err();
+        assert!(
+            err.to_string().contains("password_policy.minimum_length"),
+            "{err}"
+        );
+
+        let bad = SAMPLE.replace("\"http://127.0.0.1:3000/callback\"", "\"not a url\"");
+        let err = Config::from_toml(&bad).unwrap_err();
+        assert!(err.to_string().contains("clients.callback_urls"), "{err}");
+    }
+}

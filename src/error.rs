@@ -1,0 +1,112 @@
+//! Every error the pool can produce, and the one place where each kind is mapped
+//! to its wire shape: an HTML page for browsers, a redirect back to a validated
+//! client URL, or an OAuth 2.0 JSON error for the token endpoint.
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use crate::hosted_ui::pages;
+
+/// Internal failures: nothing a client did wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("cannot create the data directory: {0}")]
+    DataDir(#[source] std::io::Error),
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("database migration: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("signing key: {0}")]
+    Key(String),
+    #[error("the system random number generator failed")]
+    Random,
+    #[error("password hashing: {0}")]
+    PasswordHash(String),
+    #[error("rendering a page: {0}")]
+    Template(#[from] askama::Error),
+    #[error("encoding a token: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+/// What a browser-facing endpoint (authorize, hosted UI, logout) can answer instead of success.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum PageError {
+    /// The request cannot be trusted to name a place to redirect to: show the pool's error page.
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    /// The CSRF cookie and form field do not match; `retry` restarts the same page.
+    #[error("CSRF token mismatch")]
+    Csrf { retry: String },
+    /// An OAuth error for a validated client and redirect URI (RFC 6749 §4.1.2.1):
+    /// the full URL, with `error`, `error_description` and `state`.
+    #[error("redirecting an OAuth error to the client")]
+    ToClient(String),
+    #[error(transparent)]
+    Internal(#[from] Error),
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let (status, message, retry) = match self {
+            PageError::BadRequest(message) => (StatusCode::BAD_REQUEST, message, None),
+            PageError::Csrf { retry } => (
+                StatusCode::FORBIDDEN,
+                "Your session on this page expired or the form was submitted from elsewhere. Please start again.".to_owned(),
+                Some(retry),
+            ),
+            PageError::ToClient(url) => return crate::found(&url),
+            PageError::Internal(error) => {
+                tracing::error!(%error, "internal error");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Something went wrong. Please try again later.".to_owned(),
+                    None,
+                )
+            }
+        };
+        pages::error_page(status, &message, retry.as_deref())
+    }
+}
+
+/// The token endpoint's errors, with Cognito's codes (RFC 6749 §5.2).
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum TokenError {
+    #[error("invalid_request")]
+    InvalidRequest,
+    #[error("invalid_client")]
+    InvalidClient,
+    #[error("invalid_grant")]
+    InvalidGrant,
+    #[error("unsupported_grant_type")]
+    UnsupportedGrantType,
+    #[error(transparent)]
+    Internal(#[from] Error),
+}
+
+impl IntoResponse for TokenError {
+    fn into_response(self) -> Response {
+        let (status, code) = match &self {
+            TokenError::InvalidRequest => (StatusCode::BAD_REQUEST, "invalid_request"),
+            // An unknown client: 401, as RFC 6749 §5.2 describes for failed client authentication.
+            TokenError::InvalidClient => (StatusCode::UNAUTHORIZED, "invalid_client"),
+            TokenError::InvalidGrant => (StatusCode::BAD_REQUEST, "invalid_grant"),
+            TokenError::UnsupportedGrantType => (StatusCode::BAD_REQUEST, "unsupported_grant_type"),
+            TokenError::Internal(error) => {
+                tracing::error!(%error, "internal error at the token endpoint");
+                (StatusCode::INTERNAL_SERVER_ERROR, "server_error")
+            }
+        };
+        let mut response = (status, Json(serde_json::json!({ "error": code }))).into_response();
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        response
+    }
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        PageError::Internal(self).into_response()
+    }
+}

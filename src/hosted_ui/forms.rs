@@ -1,0 +1,238 @@
+//! The hosted UI's handlers. Each one re-validates the OAuth parameters it
+//! carries, checks CSRF on posts, hands the work to `accounts`, and either
+//! renders a page or redirects.
+
+use askama::Template;
+use axum::extract::{Form, Query, State};
+use axum::response::{Html, IntoResponse, Response};
+use axum_extra::extract::CookieJar;
+use serde::Deserialize;
+
+use super::pages::{ConfirmPage, FormContext, LoginPage, SignupPage};
+use crate::accounts::{self, SignIn};
+use crate::error::PageError;
+use crate::oauth2::request::{AuthRequest, OAuthParams, validate};
+use crate::{UserPool, csrf, found, oauth2};
+
+const CODE_SENT: &str = "We have sent a code by email. Enter it below to confirm your account.";
+const CODE_RESENT: &str =
+    "We have sent a new code by email. Enter it below to confirm your account.";
+
+/// A posted form: its own fields, the CSRF field and the OAuth parameters.
+#[derive(Deserialize)]
+pub(super) struct Posted<T> {
+    #[serde(rename = "_csrf")]
+    csrf: Option<String>,
+    #[serde(flatten)]
+    oauth: OAuthParams,
+    #[serde(flatten)]
+    fields: T,
+}
+
+#[derive(Deserialize)]
+pub(super) struct Credentials {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+}
+
+#[derive(Deserialize)]
+pub(super) struct CodeFields {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    code: String,
+}
+
+#[derive(Deserialize)]
+pub(super) struct Username {
+    #[serde(default)]
+    username: String,
+}
+
+/// Validates the OAuth parameters of a post, then its CSRF token; on a
+/// mismatch, the error page links back to `page` with the same parameters
+/// (and `extra` ones).
+fn check_post<T>(
+    pool: &UserPool,
+    jar: &CookieJar,
+    posted: &Posted<T>,
+    page: &str,
+    extra: &[(&str, &str)],
+) -> Result<AuthRequest, PageError> {
+    let request = validate(pool.config(), &posted.oauth)?;
+    if !csrf::verify(jar, posted.csrf.as_deref()) {
+        return Err(PageError::Csrf {
+            retry: format!("{page}?{}", posted.oauth.query(extra)),
+        });
+    }
+    Ok(request)
+}
+
+/// Renders a page built from the form context, setting the CSRF cookie if needed.
+fn render<P: Template>(
+    pool: &UserPool,
+    jar: CookieJar,
+    request: &AuthRequest,
+    page: impl FnOnce(FormContext) -> P,
+) -> Result<Response, PageError> {
+    let (jar, token) = csrf::issue(pool.config(), jar)?;
+    let html = page(FormContext::new(request, token))
+        .render()
+        .map_err(crate::error::Error::from)?;
+    Ok((jar, Html(html)).into_response())
+}
+
+fn confirm_url(request: &AuthRequest, username: &str) -> String {
+    format!(
+        "/confirm?{}",
+        request.params.query(&[("username", username)])
+    )
+}
+
+// --- sign in ---
+
+pub(super) async fn login_page(
+    State(pool): State<UserPool>,
+    jar: CookieJar,
+    Query(params): Query<OAuthParams>,
+) -> Result<Response, PageError> {
+    let request = validate(pool.config(), &params)?;
+    render(&pool, jar, &request, |form| LoginPage {
+        form,
+        username: "",
+        error: None,
+    })
+}
+
+pub(super) async fn login(
+    State(pool): State<UserPool>,
+    jar: CookieJar,
+    Form(posted): Form<Posted<Credentials>>,
+) -> Result<Response, PageError> {
+    let request = check_post(&pool, &jar, &posted, "/login", &[])?;
+    let Credentials { username, password } = &posted.fields;
+    match accounts::sign_in(&pool, username, password).await? {
+        SignIn::Authenticated(user) => {
+            let (jar, redirect) = oauth2::signed_in(&pool, jar, &request, &user.sub).await?;
+            Ok((jar, redirect).into_response())
+        }
+        SignIn::NeedsConfirmation => Ok(found(&confirm_url(&request, username))),
+        SignIn::Refused(message) => render(&pool, jar, &request, |form| LoginPage {
+            form,
+            username,
+            error: Some(message),
+        }),
+    }
+}
+
+// --- sign up ---
+
+pub(super) async fn signup_page(
+    State(pool): State<UserPool>,
+    jar: CookieJar,
+    Query(params): Query<OAuthParams>,
+) -> Result<Response, PageError> {
+    let request = validate(pool.config(), &params)?;
+    render(&pool, jar, &request, |form| SignupPage {
+        form,
+        username: "",
+        minimum_length: pool.config().password_minimum_length(),
+        error: None,
+    })
+}
+
+pub(super) async fn signup(
+    State(pool): State<UserPool>,
+    jar: CookieJar,
+    Form(posted): Form<Posted<Credentials>>,
+) -> Result<Response, PageError> {
+    let request = check_post(&pool, &jar, &posted, "/signup", &[])?;
+    let Credentials { username, password } = &posted.fields;
+    match accounts::sign_up(&pool, username, password).await? {
+        Ok(()) => Ok(found(&confirm_url(
+            &request,
+            &accounts::normalize_email(username),
+        ))),
+        Err(message) => render(&pool, jar, &request, |form| SignupPage {
+            form,
+            username,
+            minimum_length: pool.config().password_minimum_length(),
+            error: Some(&message),
+        }),
+    }
+}
+
+// --- confirmation ---
+
+#[derive(Deserialize)]
+pub(super) struct ConfirmQuery {
+    #[serde(flatten)]
+    oauth: OAuthParams,
+    #[serde(default)]
+    username: String,
+}
+
+pub(super) async fn confirm_page(
+    State(pool): State<UserPool>,
+    jar: CookieJar,
+    Query(query): Query<ConfirmQuery>,
+) -> Result<Response, PageError> {
+    let request = validate(pool.config(), &query.oauth)?;
+    render(&pool, jar, &request, |form| ConfirmPage {
+        form,
+        username: &query.username,
+        info: CODE_SENT,
+        error: None,
+    })
+}
+
+pub(super) async fn confirm(
+    State(pool): State<UserPool>,
+    jar: CookieJar,
+    Form(posted): Form<Posted<CodeFields>>,
+) -> Result<Response, PageError> {
+    let request = check_post(
+        &pool,
+        &jar,
+        &posted,
+        "/confirm",
+        &[("username", &posted.fields.username)],
+    )?;
+    let CodeFields { username, code } = &posted.fields;
+    match accounts::confirm(&pool, username, code).await? {
+        Ok(user) => {
+            let (jar, redirect) = oauth2::signed_in(&pool, jar, &request, &user.sub).await?;
+            Ok((jar, redirect).into_response())
+        }
+        Err(message) => render(&pool, jar, &request, |form| ConfirmPage {
+            form,
+            username,
+            info: CODE_SENT,
+            error: Some(message),
+        }),
+    }
+}
+
+pub(super) async fn resend(
+    State(pool): State<UserPool>,
+    jar: CookieJar,
+    Form(posted): Form<Posted<Username>>,
+) -> Result<Response, PageError> {
+    let request = check_post(
+        &pool,
+        &jar,
+        &posted,
+        "/confirm",
+        &[("username", &posted.fields.username)],
+    )?;
+    let username = &posted.fields.username;
+    accounts::resend_code(&pool, username).await?;
+    render(&pool, jar, &request, |form| ConfirmPage {
+        form,
+        username,
+        info: CODE_RESENT,
+        error: None,
+    })
+}

@@ -1,0 +1,111 @@
+//! A local, Amazon-Cognito-compatible user pool: the hosted UI (sign-up, confirmation,
+//! sign-in), the OAuth 2.0 / OpenID Connect endpoints (authorize, token, logout,
+//! discovery, JWKS) and RS256 token signing, backed by SQLite.
+//!
+//! Embed it with [`UserPool::open`] and mount [`UserPool::router`], or run the
+//! `userpool serve` binary.
+
+mod accounts;
+mod config;
+mod csrf;
+mod error;
+mod hosted_ui;
+mod keys;
+mod mail;
+mod oauth2;
+mod password;
+mod pkce;
+mod secrets;
+mod store;
+mod tokens;
+mod well_known;
+
+#[cfg(test)]
+mod tests;
+
+use std::sync::Arc;
+
+pub use config::{Config, ConfigError};
+pub use error::Error;
+
+/// A handle on a running user pool: configuration, database, signing key and
+/// password hasher. Cheap to clone.
+#[derive(Clone)]
+pub struct UserPool {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: Config,
+    store: store::Store,
+    key: keys::SigningKey,
+    hasher: password::Hasher,
+}
+
+impl UserPool {
+    /// Opens (or creates) the SQLite database in the configured data directory,
+    /// applies the embedded migrations and loads (or creates and persists) the
+    /// RSA signing key.
+    pub async fn open(config: Config) -> Result<UserPool, Error> {
+        let store = store::Store::open(config.data_dir()).await?;
+        let key = keys::SigningKey::load_or_create(&store).await?;
+        let hasher = password::Hasher::new().await?;
+        Ok(UserPool {
+            inner: Arc::new(Inner {
+                config,
+                store,
+                key,
+                hasher,
+            }),
+        })
+    }
+
+    /// Every endpoint of the pool, with its state applied.
+    pub fn router(&self) -> axum::Router {
+        let mut router = axum::Router::new()
+            .merge(hosted_ui::routes())
+            .merge(oauth2::routes())
+            .merge(well_known::routes(self.config()));
+        if self.config().dev_outbox() {
+            router = router.merge(mail::dev_routes());
+        }
+        router.with_state(self.clone())
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    fn store(&self) -> &store::Store {
+        &self.inner.store
+    }
+
+    fn key(&self) -> &keys::SigningKey {
+        &self.inner.key
+    }
+
+    fn hasher(&self) -> &password::Hasher {
+        &self.inner.hasher
+    }
+}
+
+/// Seconds since the Unix epoch: the unit of every timestamp in the database and in tokens.
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// A 302 Found to `location`. (axum's `Redirect` offers 303 and 307; Cognito uses 302.)
+fn found(location: &str) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    match axum::http::HeaderValue::from_str(location) {
+        Ok(value) => (
+            axum::http::StatusCode::FOUND,
+            [(axum::http::header::LOCATION, value)],
+        )
+            .into_response(),
+        // Every location is built with `url`'s encoder, so this is a bug, not a user error.
+        Err(_) => error::PageError::BadRequest("Invalid redirect location.".into()).into_response(),
+    }
+}

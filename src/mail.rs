@@ -1,0 +1,90 @@
+//! Outgoing mail and the outbox. There is no mail transport yet: every message is
+//! kept in the outbox table, and in `dev_outbox` mode also printed to the log and
+//! shown at `/_dev/outbox` (HTML) and `/_dev/outbox.json`. This module is the only
+//! place where a verification code may reach a log.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::{Html, IntoResponse};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Deserialize;
+
+use crate::UserPool;
+use crate::config::Config;
+use crate::error::Error;
+use crate::store::Mail;
+
+pub(crate) struct Message {
+    pub(crate) subject: String,
+    pub(crate) body: String,
+}
+
+/// The sign-up confirmation message from the configured template.
+pub(crate) fn verification(config: &Config, code: &str) -> Message {
+    let email = config.email();
+    Message {
+        subject: email.subject.clone(),
+        body: email.message.replace("{####}", code),
+    }
+}
+
+/// Sent instead of a code when someone signs up with the address of a confirmed
+/// account: the page cannot say so without revealing the account exists.
+pub(crate) fn account_exists() -> Message {
+    Message {
+        subject: "Sign-up attempt with your email address".to_owned(),
+        body:
+            "Someone tried to create an account with this email address, but you already have one. \
+               If it was you, sign in instead (you can reset your password if you forgot it). \
+               Otherwise, you can ignore this message."
+                .to_owned(),
+    }
+}
+
+pub(crate) async fn send(pool: &UserPool, to: &str, message: &Message) -> Result<(), Error> {
+    pool.store()
+        .insert_mail(to, &message.subject, &message.body, crate::now())
+        .await?;
+    if pool.config().dev_outbox() {
+        tracing::info!(%to, subject = %message.subject, body = %message.body, "dev outbox: mail sent");
+    } else {
+        tracing::warn!(%to, "no mail transport is configured: the message stays in the outbox table");
+    }
+    Ok(())
+}
+
+pub(crate) fn dev_routes() -> Router<UserPool> {
+    Router::new()
+        .route("/_dev/outbox", get(outbox_page))
+        .route("/_dev/outbox.json", get(outbox_json))
+        .layer(axum::middleware::map_response(
+            crate::hosted_ui::security_headers,
+        ))
+}
+
+#[derive(Deserialize)]
+struct OutboxQuery {
+    to: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "outbox.html")]
+struct OutboxPage {
+    mail: Vec<Mail>,
+}
+
+async fn outbox_page(
+    State(pool): State<UserPool>,
+    Query(query): Query<OutboxQuery>,
+) -> Result<impl IntoResponse, Error> {
+    let mail = pool.store().mail(query.to.as_deref()).await?;
+    Ok(Html(OutboxPage { mail }.render()?))
+}
+
+async fn outbox_json(
+    State(pool): State<UserPool>,
+    Query(query): Query<OutboxQuery>,
+) -> Result<Json<Vec<Mail>>, Error> {
+    Ok(Json(pool.store().mail(query.to.as_deref()).await?))
+}

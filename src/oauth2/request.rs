@@ -1,0 +1,321 @@
+//! The authorization request (`client_id`, `redirect_uri`, PKCE challenge, ...):
+//! its raw parameters as they travel through the hosted UI's query strings and
+//! hidden fields, their validation (re-run on every request) and the URLs built
+//! from a validated request.
+
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use crate::config::Config;
+use crate::error::PageError;
+use crate::pkce;
+
+/// The OAuth parameters exactly as received; nothing here is trusted until
+/// [`validate`] turns it into an [`AuthRequest`].
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub(crate) struct OAuthParams {
+    pub(crate) response_type: Option<String>,
+    pub(crate) client_id: Option<String>,
+    pub(crate) redirect_uri: Option<String>,
+    pub(crate) state: Option<String>,
+    pub(crate) scope: Option<String>,
+    pub(crate) code_challenge: Option<String>,
+    pub(crate) code_challenge_method: Option<String>,
+    pub(crate) nonce: Option<String>,
+}
+
+impl OAuthParams {
+    /// The parameters that are present, for hidden form fields.
+    pub(crate) fn pairs(&self) -> Vec<(&'static str, &str)> {
+        [
+            ("response_type", &self.response_type),
+            ("client_id", &self.client_id),
+            ("redirect_uri", &self.redirect_uri),
+            ("state", &self.state),
+            ("scope", &self.scope),
+            ("code_challenge", &self.code_challenge),
+            ("code_challenge_method", &self.code_challenge_method),
+            ("nonce", &self.nonce),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| value.as_deref().map(|v| (name, v)))
+        .collect()
+    }
+
+    /// The parameters as a query string, plus `extra` pairs first.
+    pub(crate) fn query(&self, extra: &[(&str, &str)]) -> String {
+        url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(extra.iter().copied())
+            .extend_pairs(self.pairs())
+            .finish()
+    }
+}
+
+/// A validated authorization request.
+#[derive(Debug, Clone)]
+pub(crate) struct AuthRequest {
+    pub(crate) client_id: String,
+    /// Exactly one of the client's registered callback URLs.
+    pub(crate) redirect_uri: String,
+    pub(crate) state: Option<String>,
+    /// Granted scopes, space-separated.
+    pub(crate) scope: String,
+    pub(crate) code_challenge: String,
+    pub(crate) nonce: Option<String>,
+    /// The raw parameters, to carry on to the next page.
+    pub(crate) params: OAuthParams,
+}
+
+/// Checks an authorization request as Cognito's `/oauth2/authorize` does. Until the
+/// client and redirect URI are known to match, errors are shown on the pool's own
+/// page (never redirected: no open redirect); after that, they go back to the client.
+pub(crate) fn validate(config: &Config, params: &OAuthParams) -> Result<AuthRequest, PageError> {
+    let client_id = params
+        .client_id
+        .as_deref()
+        .ok_or_else(|| PageError::BadRequest("The client_id parameter is missing.".into()))?;
+    let client = config.client(client_id).ok_or_else(|| {
+        PageError::BadRequest("The client_id does not name an app client of this user pool.".into())
+    })?;
+    let redirect_uri = params
+        .redirect_uri
+        .as_deref()
+        .filter(|uri| client.callback_urls.iter().any(|u| u == uri))
+        .ok_or_else(|| {
+            PageError::BadRequest(
+                "The redirect_uri is missing or is not a callback URL registered for this client."
+                    .into(),
+            )
+        })?;
+
+    let to_client = |error: &str, description: &str| {
+        PageError::ToClient(error_url(
+            redirect_uri,
+            error,
+            Some(description),
+            params.state.as_deref(),
+        ))
+    };
+    match params.response_type.as_deref() {
+        Some("code") => {}
+        None => return Err(to_client("invalid_request", "response_type is required")),
+        Some(_) => {
+            return Err(to_client(
+                "unsupported_response_type",
+                "only the code response type is supported",
+            ));
+        }
+    }
+    // Every client is public (no secret), so PKCE is mandatory, and only S256 (RFC 9700 §2.1.1).
+    let code_challenge = params
+        .code_challenge
+        .as_deref()
+        .ok_or_else(|| to_client("invalid_request", "code_challenge is required (PKCE)"))?;
+    if params.code_challenge_method.as_deref() != Some("S256") {
+        return Err(to_client(
+            "invalid_request",
+            "code_challenge_method must be S256",
+        ));
+    }
+    if !pkce::challenge_is_valid(code_challenge) {
+        return Err(to_client("invalid_request", "code_challenge is malformed"));
+    }
+
+    // Unknown or unallowed scopes are ignored; none left means all the client may have.
+    let mut granted: Vec<&str> = Vec::new();
+    for scope in params.scope.as_deref().unwrap_or("").split_whitespace() {
+        if client.allowed_scopes.iter().any(|s| s == scope) && !granted.contains(&scope) {
+            granted.push(scope);
+        }
+    }
+    let scope = if granted.is_empty() {
+        client.allowed_scopes.join(" ")
+    } else {
+        granted.join(" ")
+    };
+
+    Ok(AuthRequest {
+        client_id: client.id.clone(),
+        redirect_uri: redirect_uri.to_owned(),
+        state: params.state.clone(),
+        scope,
+        code_challenge: code_challenge.to_owned(),
+        nonce: params.nonce.clone(),
+        params: params.clone(),
+    })
+}
+
+/// Appends parameters to a registered URL, keeping any query it already has.
+fn with_query(base: &str, pairs: &[(&str, Option<&str>)]) -> String {
+    match Url::parse(base) {
+        Ok(mut url) => {
+            {
+                let mut query = url.query_pairs_mut();
+                for (name, value) in pairs {
+                    if let Some(value) = value {
+                        query.append_pair(name, value);
+                    }
+                }
+            }
+            url.into()
+        }
+        // Registered URLs are validated when the configuration loads.
+        Err(_) => base.to_owned(),
+    }
+}
+
+/// An OAuth error response to the client (RFC 6749 §4.1.2.1).
+pub(crate) fn error_url(
+    redirect_uri: &str,
+    error: &str,
+    description: Option<&str>,
+    state: Option<&str>,
+) -> String {
+    with_query(
+        redirect_uri,
+        &[
+            ("error", Some(error)),
+            ("error_description", description),
+            ("state", state),
+        ],
+    )
+}
+
+impl AuthRequest {
+    /// Back to the client with an authorization code.
+    pub(crate) fn success_url(&self, code: &str) -> String {
+        with_query(
+            &self.redirect_uri,
+            &[("code", Some(code)), ("state", self.state.as_deref())],
+        )
+    }
+
+    /// The hosted UI's "Cancel": back to the client with `access_denied`.
+    pub(crate) fn cancel_url(&self) -> String {
+        error_url(
+            &self.redirect_uri,
+            "access_denied",
+            None,
+            self.state.as_deref(),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CLIENT: &str = "1ocal4pp5c1ient0leptos0cog";
+    const CALLBACK: &str = "http://127.0.0.1:3000/callback";
+
+    fn params() -> OAuthParams {
+        OAuthParams {
+            response_type: Some("code".into()),
+            client_id: Some(CLIENT.into()),
+            redirect_uri: Some(CALLBACK.into()),
+            state: Some("xyz".into()),
+            scope: Some("openid bogus email openid".into()),
+            code_challenge: Some("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM".into()),
+            code_challenge_method: Some("S256".into()),
+            nonce: None,
+        }
+    }
+
+    fn config() -> Config {
+        Config::from_toml(crate::tests::CONFIG).unwrap()
+    }
+
+    #[test]
+    fn valid_request_grants_known_scopes() {
+        let request = validate(&config(), &params()).unwrap();
+        assert_eq!(request.scope, "openid email");
+        assert_eq!(
+            request.success_url("c0de"),
+            format!("{CALLBACK}?code=c0de&state=xyz")
+        );
+        assert_eq!(
+            request.cancel_url(),
+            format!("{CALLBACK}?error=access_denied&state=xyz")
+        );
+        let no_scope = OAuthParams {
+            scope: None,
+            ..params()
+        };
+        assert_eq!(
+            validate(&config(), &no_scope).unwrap().scope,
+            "openid email profile"
+        );
+    }
+
+    #[test]
+    fn client_and_redirect_errors_stay_on_the_pool() {
+        let unknown = OAuthParams {
+            client_id: Some("nope".into()),
+            ..params()
+        };
+        assert!(matches!(
+            validate(&config(), &unknown),
+            Err(PageError::BadRequest(_))
+        ));
+        for uri in [
+            "http://evil.example/callback",
+            "http://127.0.0.1:3000/callback/",
+            "http://127.0.0.1:3000/callback?x=1",
+        ] {
+            let bad = OAuthParams {
+                redirect_uri: Some(uri.into()),
+                ..params()
+            };
+            assert!(
+                matches!(validate(&config(), &bad), Err(PageError::BadRequest(_))),
+                "{uri}"
+            );
+        }
+    }
+
+    #[test]
+    fn other_errors_go_back_to_the_client() {
+        let cases = [
+            (
+                OAuthParams {
+                    response_type: Some("token".into()),
+                    ..params()
+                },
+                "unsupported_response_type",
+            ),
+            (
+                OAuthParams {
+                    code_challenge: None,
+                    ..params()
+                },
+                "invalid_request",
+            ),
+            (
+                OAuthParams {
+                    code_challenge_method: Some("plain".into()),
+                    ..params()
+                },
+                "invalid_request",
+            ),
+            (
+                OAuthParams {
+                    code_challenge_method: None,
+                    ..params()
+                },
+                "invalid_request",
+            ),
+        ];
+        for (request, error) in cases {
+            match validate(&config(), &request) {
+                Err(PageError::ToClient(url)) => {
+                    assert!(
+                        url.starts_with(&format!("{CALLBACK}?error={error}&")),
+                        "{url}"
+                    );
+                    assert!(url.ends_with("&state=xyz"), "{url}");
+                }
+                other => panic!("expected a redirect for {error}, got {other:?}"),
+            }
+        }
+    }
+}

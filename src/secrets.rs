@@ -1,0 +1,81 @@
+//! Generation of random secrets (opaque tokens, 6-digit codes, UUIDs) and their
+//! at-rest form: only a SHA-256 of each bearer secret is stored, so a copy of the
+//! database does not hand out live codes, sessions or refresh tokens.
+
+use aws_lc_rs::rand::{SecureRandom, SystemRandom};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sha2::{Digest, Sha256};
+
+use crate::error::Error;
+
+fn random_bytes<const N: usize>() -> Result<[u8; N], Error> {
+    let mut bytes = [0u8; N];
+    SystemRandom::new()
+        .fill(&mut bytes)
+        .map_err(|_| Error::Random)?;
+    Ok(bytes)
+}
+
+/// 256 random bits, base64url: authorization codes, refresh tokens, session ids, CSRF tokens.
+pub(crate) fn token() -> Result<String, Error> {
+    Ok(URL_SAFE_NO_PAD.encode(random_bytes::<32>()?))
+}
+
+/// A uniformly random 6-digit code (leading zeros kept).
+pub(crate) fn six_digit_code() -> Result<String, Error> {
+    // Rejection sampling avoids the modulo bias of `x % 1_000_000`.
+    const LIMIT: u32 = u32::MAX - (u32::MAX % 1_000_000);
+    loop {
+        let n = u32::from_be_bytes(random_bytes::<4>()?);
+        if n < LIMIT {
+            return Ok(format!("{:06}", n % 1_000_000));
+        }
+    }
+}
+
+/// A random (version 4) UUID: user `sub`s, `jti`s, `event_id`s.
+pub(crate) fn uuid() -> Result<String, Error> {
+    Ok(uuid::Builder::from_random_bytes(random_bytes::<16>()?)
+        .into_uuid()
+        .to_string())
+}
+
+/// The stored form of a bearer secret.
+pub(crate) fn digest(secret: &str) -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// Constant-time equality, so comparing secrets leaks nothing through timing.
+pub(crate) fn equal(a: &[u8], b: &[u8]) -> bool {
+    aws_lc_rs::constant_time::verify_slices_are_equal(a, b).is_ok()
+}
+
+pub(crate) fn b64url(bytes: impl AsRef<[u8]>) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_six_digits_and_tokens_differ() {
+        for _ in 0..100 {
+            let code = six_digit_code().unwrap();
+            assert_eq!(code.len(), 6);
+            assert!(code.bytes().all(|b| b.is_ascii_digit()));
+        }
+        assert_ne!(token().unwrap(), token().unwrap());
+        assert_eq!(token().unwrap().len(), 43);
+        let id = uuid::Uuid::parse_str(&uuid().unwrap()).unwrap();
+        assert_eq!(id.get_version_num(), 4);
+    }
+
+    #[test]
+    fn equal_compares_contents() {
+        assert!(equal(b"abc", b"abc"));
+        assert!(!equal(b"abc", b"abd"));
+        assert!(!equal(b"abc", b"abcd"));
+    }
+}

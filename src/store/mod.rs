@@ -1,0 +1,489 @@
+//! The SQLite database (WAL, synchronous=FULL) and every query the pool runs:
+//! users, groups, verification codes, authorization codes, refresh tokens, SSO
+//! sessions, signing keys and the mail outbox. Migrations are embedded from
+//! `src/store/migrations/`. Secrets arrive here already digested.
+
+use std::path::Path;
+use std::time::Duration;
+
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+use crate::error::Error;
+
+/// Used authorization codes are kept this long after expiry so replays are recognised.
+const USED_CODE_RETENTION: i64 = 86_400;
+
+#[derive(Clone)]
+pub(crate) struct Store {
+    db: SqlitePool,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(crate) struct User {
+    pub(crate) sub: String,
+    pub(crate) email: String,
+    pub(crate) password_hash: String,
+    pub(crate) confirmed: bool,
+    pub(crate) failed_logins: i64,
+    pub(crate) locked_until: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(crate) struct VerificationCode {
+    pub(crate) code_hash: String,
+    pub(crate) expires_at: i64,
+    pub(crate) attempts: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(crate) struct AuthCode {
+    pub(crate) code_hash: String,
+    pub(crate) client_id: String,
+    pub(crate) redirect_uri: String,
+    pub(crate) sub: String,
+    pub(crate) scope: String,
+    pub(crate) nonce: Option<String>,
+    pub(crate) code_challenge: String,
+    pub(crate) auth_time: i64,
+    pub(crate) event_id: String,
+    pub(crate) expires_at: i64,
+}
+
+/// What redeeming an authorization code found.
+#[derive(Debug)]
+pub(crate) enum Redeemed {
+    /// First use: the code is now spent.
+    Fresh(Box<AuthCode>),
+    /// Already used: the refresh tokens it produced have just been revoked (RFC 9700 §4.5).
+    Replayed,
+    Unknown,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(crate) struct RefreshToken {
+    pub(crate) token_hash: String,
+    pub(crate) client_id: String,
+    pub(crate) sub: String,
+    pub(crate) scope: String,
+    pub(crate) auth_time: i64,
+    pub(crate) origin_jti: String,
+    pub(crate) event_id: String,
+    pub(crate) auth_code_hash: String,
+    pub(crate) expires_at: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(crate) struct Session {
+    pub(crate) sub: String,
+    pub(crate) auth_time: i64,
+}
+
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
+pub(crate) struct Mail {
+    pub(crate) to: String,
+    pub(crate) subject: String,
+    pub(crate) body: String,
+    /// RFC 3339, UTC.
+    pub(crate) sent_at: String,
+}
+
+impl Store {
+    pub(crate) async fn open(data_dir: &Path) -> Result<Store, Error> {
+        std::fs::create_dir_all(data_dir).map_err(Error::DataDir)?;
+        let options = SqliteConnectOptions::new()
+            .filename(data_dir.join("userpool.sqlite3"))
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5));
+        let db = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("src/store/migrations").run(&db).await?;
+        Ok(Store { db })
+    }
+
+    // --- users ---
+
+    pub(crate) async fn user_by_email(&self, email: &str) -> Result<Option<User>, Error> {
+        Ok(sqlx::query_as(
+            "SELECT sub, email, password_hash, confirmed, failed_logins, locked_until
+             FROM users WHERE email = ?",
+        )
+        .bind(email)
+        .fetch_optional(&self.db)
+        .await?)
+    }
+
+    pub(crate) async fn user(&self, sub: &str) -> Result<Option<User>, Error> {
+        Ok(sqlx::query_as(
+            "SELECT sub, email, password_hash, confirmed, failed_logins, locked_until
+             FROM users WHERE sub = ?",
+        )
+        .bind(sub)
+        .fetch_optional(&self.db)
+        .await?)
+    }
+
+    /// Creates an unconfirmed user with its confirmation code.
+    pub(crate) async fn create_user(
+        &self,
+        sub: &str,
+        email: &str,
+        password_hash: &str,
+        code: &NewCode<'_>,
+        now: i64,
+    ) -> Result<(), Error> {
+        let mut tx = self.db.begin().await?;
+        sqlx::query(
+            "INSERT INTO users (sub, email, password_hash, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(sub)
+        .bind(email)
+        .bind(password_hash)
+        .bind(now)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        put_code(&mut tx, sub, code).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Signing up again before confirming: the new password replaces the old one.
+    pub(crate) async fn reset_unconfirmed_user(
+        &self,
+        sub: &str,
+        password_hash: &str,
+        code: &NewCode<'_>,
+        now: i64,
+    ) -> Result<(), Error> {
+        let mut tx = self.db.begin().await?;
+        sqlx::query(
+            "UPDATE users SET password_hash = ?, failed_logins = 0, locked_until = 0, updated_at = ?
+             WHERE sub = ? AND confirmed = 0",
+        )
+        .bind(password_hash)
+        .bind(now)
+        .bind(sub)
+        .execute(&mut *tx)
+        .await?;
+        put_code(&mut tx, sub, code).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub(crate) async fn replace_code(&self, sub: &str, code: &NewCode<'_>) -> Result<(), Error> {
+        let mut tx = self.db.begin().await?;
+        put_code(&mut tx, sub, code).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub(crate) async fn code(&self, sub: &str) -> Result<Option<VerificationCode>, Error> {
+        Ok(sqlx::query_as(
+            "SELECT code_hash, expires_at, attempts FROM verification_codes WHERE sub = ?",
+        )
+        .bind(sub)
+        .fetch_optional(&self.db)
+        .await?)
+    }
+
+    pub(crate) async fn count_code_attempt(&self, sub: &str) -> Result<(), Error> {
+        sqlx::query("UPDATE verification_codes SET attempts = attempts + 1 WHERE sub = ?")
+            .bind(sub)
+            .execute(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// Marks the user confirmed and spends the code.
+    pub(crate) async fn confirm_user(&self, sub: &str, now: i64) -> Result<(), Error> {
+        let mut tx = self.db.begin().await?;
+        sqlx::query("UPDATE users SET confirmed = 1, updated_at = ? WHERE sub = ?")
+            .bind(now)
+            .bind(sub)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM verification_codes WHERE sub = ?")
+            .bind(sub)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub(crate) async fn set_login_failures(
+        &self,
+        sub: &str,
+        failed_logins: i64,
+        locked_until: i64,
+    ) -> Result<(), Error> {
+        sqlx::query("UPDATE users SET failed_logins = ?, locked_until = ? WHERE sub = ?")
+            .bind(failed_logins)
+            .bind(locked_until)
+            .bind(sub)
+            .execute(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    pub(crate) async fn groups(&self, sub: &str) -> Result<Vec<String>, Error> {
+        // Cognito lists groups by precedence (lowest first).
+        Ok(sqlx::query_scalar(
+            "SELECT g.name FROM user_groups ug JOIN groups g ON g.name = ug.group_name
+             WHERE ug.sub = ? ORDER BY g.precedence IS NULL, g.precedence, g.name",
+        )
+        .bind(sub)
+        .fetch_all(&self.db)
+        .await?)
+    }
+
+    // --- authorization codes and refresh tokens ---
+
+    pub(crate) async fn insert_auth_code(&self, code: &AuthCode, now: i64) -> Result<(), Error> {
+        sqlx::query("DELETE FROM auth_codes WHERE expires_at < ?")
+            .bind(now - USED_CODE_RETENTION)
+            .execute(&self.db)
+            .await?;
+        sqlx::query(
+            "INSERT INTO auth_codes (code_hash, client_id, redirect_uri, sub, scope, nonce,
+                code_challenge, auth_time, event_id, expires_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&code.code_hash)
+        .bind(&code.client_id)
+        .bind(&code.redirect_uri)
+        .bind(&code.sub)
+        .bind(&code.scope)
+        .bind(&code.nonce)
+        .bind(&code.code_challenge)
+        .bind(code.auth_time)
+        .bind(&code.event_id)
+        .bind(code.expires_at)
+        .execute(&self.db)
+        .await?;
+        Ok(())
+    }
+
+    /// Spends an authorization code, atomically: of two concurrent redemptions
+    /// only one sees it fresh.
+    pub(crate) async fn redeem_auth_code(
+        &self,
+        code_hash: &str,
+        now: i64,
+    ) -> Result<Redeemed, Error> {
+        let mut tx = self.db.begin().await?;
+        let spent = sqlx::query_as::<_, AuthCode>(
+            "UPDATE auth_codes SET used_at = ? WHERE code_hash = ? AND used_at IS NULL
+             RETURNING code_hash, client_id, redirect_uri, sub, scope, nonce, code_challenge,
+                       auth_time, event_id, expires_at",
+        )
+        .bind(now)
+        .bind(code_hash)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let outcome = match spent {
+            Some(code) => Redeemed::Fresh(Box::new(code)),
+            None => {
+                let revoked = sqlx::query(
+                    "UPDATE refresh_tokens SET revoked_at = ?
+                     WHERE auth_code_hash = ? AND revoked_at IS NULL",
+                )
+                .bind(now)
+                .bind(code_hash)
+                .execute(&mut *tx)
+                .await?;
+                let known: Option<i64> =
+                    sqlx::query_scalar("SELECT 1 FROM auth_codes WHERE code_hash = ?")
+                        .bind(code_hash)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                if known.is_some() {
+                    tracing::warn!(
+                        revoked = revoked.rows_affected(),
+                        "authorization code replayed; its refresh tokens are revoked"
+                    );
+                    Redeemed::Replayed
+                } else {
+                    Redeemed::Unknown
+                }
+            }
+        };
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    pub(crate) async fn insert_refresh_token(&self, token: &RefreshToken) -> Result<(), Error> {
+        sqlx::query(
+            "INSERT INTO refresh_tokens (token_hash, client_id, sub, scope, auth_time, origin_jti,
+                event_id, auth_code_hash, expires_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&token.token_hash)
+        .bind(&token.client_id)
+        .bind(&token.sub)
+        .bind(&token.scope)
+        .bind(token.auth_time)
+        .bind(&token.origin_jti)
+        .bind(&token.event_id)
+        .bind(&token.auth_code_hash)
+        .bind(token.expires_at)
+        .execute(&self.db)
+        .await?;
+        Ok(())
+    }
+
+    /// A refresh token that is neither revoked nor expired.
+    pub(crate) async fn live_refresh_token(
+        &self,
+        token_hash: &str,
+        now: i64,
+    ) -> Result<Option<RefreshToken>, Error> {
+        Ok(sqlx::query_as(
+            "SELECT token_hash, client_id, sub, scope, auth_time, origin_jti, event_id,
+                    auth_code_hash, expires_at
+             FROM refresh_tokens
+             WHERE token_hash = ? AND revoked_at IS NULL AND expires_at > ?",
+        )
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(&self.db)
+        .await?)
+    }
+
+    // --- SSO sessions ---
+
+    pub(crate) async fn insert_session(
+        &self,
+        id_hash: &str,
+        session: &Session,
+        expires_at: i64,
+        now: i64,
+    ) -> Result<(), Error> {
+        sqlx::query("DELETE FROM sso_sessions WHERE expires_at <= ?")
+            .bind(now)
+            .execute(&self.db)
+            .await?;
+        sqlx::query(
+            "INSERT INTO sso_sessions (id_hash, sub, auth_time, expires_at) VALUES (?, ?, ?, ?)",
+        )
+        .bind(id_hash)
+        .bind(&session.sub)
+        .bind(session.auth_time)
+        .bind(expires_at)
+        .execute(&self.db)
+        .await?;
+        Ok(())
+    }
+
+    pub(crate) async fn live_session(
+        &self,
+        id_hash: &str,
+        now: i64,
+    ) -> Result<Option<Session>, Error> {
+        Ok(sqlx::query_as(
+            "SELECT sub, auth_time FROM sso_sessions WHERE id_hash = ? AND expires_at > ?",
+        )
+        .bind(id_hash)
+        .bind(now)
+        .fetch_optional(&self.db)
+        .await?)
+    }
+
+    pub(crate) async fn delete_session(&self, id_hash: &str) -> Result<(), Error> {
+        sqlx::query("DELETE FROM sso_sessions WHERE id_hash = ?")
+            .bind(id_hash)
+            .execute(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    // --- signing keys ---
+
+    /// The newest signing key, as (kid, PKCS#8 DER).
+    pub(crate) async fn signing_key(&self) -> Result<Option<(String, Vec<u8>)>, Error> {
+        Ok(sqlx::query_as(
+            "SELECT kid, pkcs8 FROM signing_keys ORDER BY created_at DESC, rowid DESC LIMIT 1",
+        )
+        .fetch_optional(&self.db)
+        .await?)
+    }
+
+    pub(crate) async fn insert_signing_key(
+        &self,
+        kid: &str,
+        pkcs8: &[u8],
+        now: i64,
+    ) -> Result<(), Error> {
+        sqlx::query("INSERT INTO signing_keys (kid, pkcs8, created_at) VALUES (?, ?, ?)")
+            .bind(kid)
+            .bind(pkcs8)
+            .bind(now)
+            .execute(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    // --- outbox ---
+
+    pub(crate) async fn insert_mail(
+        &self,
+        to: &str,
+        subject: &str,
+        body: &str,
+        now: i64,
+    ) -> Result<(), Error> {
+        sqlx::query("INSERT INTO outbox (recipient, subject, body, sent_at) VALUES (?, ?, ?, ?)")
+            .bind(to)
+            .bind(subject)
+            .bind(body)
+            .bind(now)
+            .execute(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// Sent mail, newest first, optionally only to one recipient (any case).
+    pub(crate) async fn mail(&self, to: Option<&str>) -> Result<Vec<Mail>, Error> {
+        Ok(sqlx::query_as(
+            "SELECT recipient AS \"to\", subject, body,
+                    strftime('%Y-%m-%dT%H:%M:%SZ', sent_at, 'unixepoch') AS sent_at
+             FROM outbox WHERE ?1 IS NULL OR lower(recipient) = lower(?1)
+             ORDER BY id DESC LIMIT 500",
+        )
+        .bind(to)
+        .fetch_all(&self.db)
+        .await?)
+    }
+}
+
+/// A confirmation code about to be stored.
+pub(crate) struct NewCode<'a> {
+    pub(crate) code_hash: &'a str,
+    pub(crate) expires_at: i64,
+}
+
+/// Replaces the user's code; a new code starts with no failed attempts.
+async fn put_code(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    sub: &str,
+    code: &NewCode<'_>,
+) -> Result<(), Error> {
+    sqlx::query(
+        "INSERT INTO verification_codes (sub, code_hash, expires_at, attempts) VALUES (?, ?, ?, 0)
+         ON CONFLICT (sub) DO UPDATE SET code_hash = excluded.code_hash,
+            expires_at = excluded.expires_at, attempts = 0",
+    )
+    .bind(sub)
+    .bind(code.code_hash)
+    .bind(code.expires_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,814 @@
+//! Integration tests: the whole pool driven in-process through its router, as a
+//! browser (with a cookie jar) and a client app would.
+
+use std::collections::HashMap;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode};
+use serde_json::Value;
+use tower::ServiceExt;
+
+use crate::{Config, UserPool};
+
+pub(crate) const CONFIG: &str = include_str!("../userpool.toml");
+
+const CLIENT: &str = "1ocal4pp5c1ient0leptos0cog";
+const CALLBACK: &str = "http://127.0.0.1:3000/callback";
+const LOGOUT: &str = "http://127.0.0.1:3000/";
+// RFC 7636, Appendix B.
+const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+const PASSWORD: &str = "correct horse battery";
+
+struct Reply {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: String,
+}
+
+impl Reply {
+    fn location(&self) -> Option<&str> {
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+    }
+
+    fn header(&self, name: header::HeaderName) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
+    }
+
+    /// The `_csrf` hidden field of the page.
+    fn csrf(&self) -> String {
+        let marker = r#"name="_csrf" value=""#;
+        let start = self.body.find(marker).expect("a _csrf field") + marker.len();
+        let end = start
+            + self.body[start..]
+                .find('"')
+                .expect("end of the _csrf value");
+        self.body[start..end].to_owned()
+    }
+}
+
+/// A browser: sends requests to the pool's router and keeps its cookies.
+struct Browser {
+    router: axum::Router,
+    pool: UserPool,
+    cookies: HashMap<String, String>,
+    _dir: tempfile::TempDir,
+}
+
+fn test_config(dev_outbox: bool) -> (Config, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let text = CONFIG.replace(
+        "dev_outbox = true",
+        if dev_outbox {
+            "dev_outbox = true"
+        } else {
+            "dev_outbox = false"
+        },
+    );
+    let mut config = Config::from_toml(&text).unwrap();
+    config.set_data_dir(dir.path());
+    (config, dir)
+}
+
+impl Browser {
+    async fn new() -> Browser {
+        let (config, dir) = test_config(true);
+        let pool = UserPool::open(config).await.unwrap();
+        Browser {
+            router: pool.router(),
+            pool,
+            cookies: HashMap::new(),
+            _dir: dir,
+        }
+    }
+
+    async fn send(&mut self, request: axum::http::request::Builder, body: Body) -> Reply {
+        let cookie_header: Vec<String> = self
+            .cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        let request = request
+            .header(header::COOKIE, cookie_header.join("; "))
+            .body(body)
+            .unwrap();
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        for set in response.headers().get_all(header::SET_COOKIE) {
+            let set = set.to_str().unwrap();
+            let (pair, attributes) = set.split_once(';').unwrap_or((set, ""));
+            let (name, value) = pair.split_once('=').unwrap();
+            if attributes.contains("Max-Age=0") {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_owned(), value.to_owned());
+            }
+        }
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        Reply {
+            status,
+            headers,
+            body: String::from_utf8(bytes.to_vec()).unwrap(),
+        }
+    }
+
+    async fn get(&mut self, uri: &str) -> Reply {
+        self.send(Request::get(uri), Body::empty()).await
+    }
+
+    async fn post(&mut self, uri: &str, fields: &[(&str, &str)]) -> Reply {
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields)
+            .finish();
+        let request = Request::post(uri)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ORIGIN, "http://127.0.0.1:3000");
+        self.send(request, Body::from(body)).await
+    }
+
+    /// The most recent mail to `to`, via the dev outbox.
+    async fn last_mail(&mut self, to: &str) -> Value {
+        let reply = self.get(&format!("/_dev/outbox.json?to={to}")).await;
+        assert_eq!(reply.status, StatusCode::OK);
+        reply.json()[0].clone()
+    }
+
+    async fn last_code(&mut self, to: &str) -> String {
+        let body = self.last_mail(to).await["body"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let code: String = body.chars().filter(char::is_ascii_digit).collect();
+        assert_eq!(code.len(), 6, "{body}");
+        code
+    }
+
+    /// Signs up and confirms `email`; returns the redirect to the client.
+    async fn sign_up(&mut self, email: &str, state: &str) -> String {
+        let params = oauth_params(state);
+        let page = self.get(&format!("/signup?{}", query(&params))).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("<h1>Sign up</h1>"));
+        let csrf = page.csrf();
+        let reply = self
+            .post(
+                "/signup",
+                &form(
+                    &params,
+                    &[
+                        ("_csrf", &csrf),
+                        ("username", email),
+                        ("password", PASSWORD),
+                    ],
+                ),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::FOUND, "{}", reply.body);
+        let confirm = reply.location().unwrap().to_owned();
+        assert!(confirm.starts_with("/confirm?username="), "{confirm}");
+        let page = self.get(&confirm).await;
+        assert!(page.body.contains("Confirm your account"));
+        let code = self.last_code(email).await;
+        let reply = self
+            .post(
+                "/confirm",
+                &form(
+                    &params,
+                    &[
+                        ("_csrf", &page.csrf()),
+                        ("username", email),
+                        ("code", &code),
+                    ],
+                ),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::FOUND, "{}", reply.body);
+        reply.location().unwrap().to_owned()
+    }
+
+    async fn sign_in(&mut self, email: &str, password: &str) -> Reply {
+        let params = oauth_params("s");
+        let page = self.get(&format!("/login?{}", query(&params))).await;
+        assert_eq!(page.status, StatusCode::OK);
+        let csrf = page.csrf();
+        self.post(
+            "/login",
+            &form(
+                &params,
+                &[
+                    ("_csrf", &csrf),
+                    ("username", email),
+                    ("password", password),
+                ],
+            ),
+        )
+        .await
+    }
+
+    /// An authorization code from the live SSO session.
+    async fn code_via_session(&mut self) -> String {
+        let reply = self
+            .get(&format!("/oauth2/authorize?{}", query(&oauth_params("s"))))
+            .await;
+        assert_eq!(reply.status, StatusCode::FOUND);
+        code_from(reply.location().unwrap())
+    }
+
+    async fn exchange(&mut self, fields: &[(&str, &str)]) -> Reply {
+        self.post("/oauth2/token", fields).await
+    }
+}
+
+fn oauth_params(state: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("response_type", "code".into()),
+        ("client_id", CLIENT.into()),
+        ("redirect_uri", CALLBACK.into()),
+        ("state", state.into()),
+        ("scope", "openid email".into()),
+        ("code_challenge", CHALLENGE.into()),
+        ("code_challenge_method", "S256".into()),
+        ("nonce", "n0nce".into()),
+    ]
+}
+
+fn query(params: &[(&str, String)]) -> String {
+    url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(params)
+        .finish()
+}
+
+fn form<'a>(
+    params: &'a [(&'static str, String)],
+    fields: &[(&'a str, &'a str)],
+) -> Vec<(&'a str, &'a str)> {
+    params
+        .iter()
+        .map(|(k, v)| (*k, v.as_str()))
+        .chain(fields.iter().copied())
+        .collect()
+}
+
+fn code_from(location: &str) -> String {
+    let url = url::Url::parse(location).unwrap();
+    assert_eq!(&url[..url::Position::AfterPath], CALLBACK);
+    url.query_pairs()
+        .find(|(k, _)| k == "code")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_else(|| panic!("no code in {location}"))
+}
+
+fn code_grant(code: &str) -> Vec<(&str, &str)> {
+    vec![
+        ("grant_type", "authorization_code"),
+        ("client_id", CLIENT),
+        ("code", code),
+        ("redirect_uri", CALLBACK),
+        ("code_verifier", VERIFIER),
+    ]
+}
+
+fn without<'a>(fields: &[(&'a str, &'a str)], name: &str) -> Vec<(&'a str, &'a str)> {
+    fields.iter().copied().filter(|(k, _)| *k != name).collect()
+}
+
+fn with<'a>(
+    fields: &[(&'a str, &'a str)],
+    name: &'a str,
+    value: &'a str,
+) -> Vec<(&'a str, &'a str)> {
+    let mut fields = without(fields, name);
+    fields.push((name, value));
+    fields
+}
+
+/// Verifies a JWT with the pool's published JWKS, as a relying party would.
+async fn verify(browser: &mut Browser, jwt: &str, audience: Option<&str>) -> Value {
+    let issuer = browser.pool.config().issuer();
+    let path = format!("/{}/.well-known/jwks.json", browser.pool.config().pool_id());
+    let jwks = browser.get(&path).await.json();
+    let kid = jsonwebtoken::decode_header(jwt).unwrap().kid.unwrap();
+    let jwk = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["kid"] == kid)
+        .unwrap();
+    let key =
+        DecodingKey::from_rsa_components(jwk["n"].as_str().unwrap(), jwk["e"].as_str().unwrap())
+            .unwrap();
+    let mut validation = Validation::new(Algorithm::RS256);
+    validation.set_issuer(&[issuer]);
+    match audience {
+        Some(aud) => validation.set_audience(&[aud]),
+        None => validation.validate_aud = false,
+    }
+    decode::<Value>(jwt, &key, &validation).unwrap().claims
+}
+
+#[tokio::test]
+async fn golden_path() {
+    let mut browser = Browser::new().await;
+
+    // The app sends the browser to authorize; with no session, on to the sign-in page.
+    let reply = browser
+        .get(&format!(
+            "/oauth2/authorize?{}",
+            query(&oauth_params("st4te"))
+        ))
+        .await;
+    assert_eq!(reply.status, StatusCode::FOUND);
+    let login = reply.location().unwrap().to_owned();
+    assert!(
+        login.starts_with("/login?") && login.contains("code_challenge="),
+        "{login}"
+    );
+    let page = browser.get(&login).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("<h1>Sign in</h1>"));
+    assert!(
+        page.header(header::CONTENT_SECURITY_POLICY)
+            .contains("frame-ancestors 'none'")
+    );
+    assert_eq!(page.header(header::X_FRAME_OPTIONS), "DENY");
+    assert_eq!(page.header(header::CACHE_CONTROL), "no-store");
+
+    // Sign up, read the code from the outbox, confirm: back to the app with a code.
+    let back = browser.sign_up("Alice@Example.com", "st4te").await;
+    assert!(back.ends_with("&state=st4te"), "{back}");
+    let code = code_from(&back);
+    assert!(browser.cookies.contains_key("cognito"));
+    let mail = browser.last_mail("alice@example.com").await;
+    assert_eq!(mail["subject"], "Your verification code");
+
+    // The app exchanges the code.
+    let reply = browser.exchange(&code_grant(&code)).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(reply.header(header::CACHE_CONTROL), "no-store");
+    assert_eq!(reply.header(header::ACCESS_CONTROL_ALLOW_ORIGIN), "*");
+    let tokens = reply.json();
+    assert_eq!(tokens["token_type"], "Bearer");
+    assert_eq!(tokens["expires_in"], 3600);
+    let id = verify(
+        &mut browser,
+        tokens["id_token"].as_str().unwrap(),
+        Some(CLIENT),
+    )
+    .await;
+    assert_eq!(id["token_use"], "id");
+    assert_eq!(id["email"], "alice@example.com");
+    assert_eq!(id["email_verified"], true);
+    assert_eq!(id["nonce"], "n0nce");
+    assert_eq!(id["cognito:username"], id["sub"]);
+    assert!(id.get("cognito:groups").is_none());
+    let access = verify(&mut browser, tokens["access_token"].as_str().unwrap(), None).await;
+    assert_eq!(access["token_use"], "access");
+    assert_eq!(access["client_id"], CLIENT);
+    assert_eq!(access["scope"], "openid email");
+    assert_eq!(access["sub"], id["sub"]);
+
+    // Refreshing keeps the authentication event and issues no new refresh token.
+    let refresh_token = tokens["refresh_token"].as_str().unwrap();
+    let reply = browser
+        .exchange(&[
+            ("grant_type", "refresh_token"),
+            ("client_id", CLIENT),
+            ("refresh_token", refresh_token),
+        ])
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let refreshed = reply.json();
+    assert!(refreshed.get("refresh_token").is_none());
+    let id2 = verify(
+        &mut browser,
+        refreshed["id_token"].as_str().unwrap(),
+        Some(CLIENT),
+    )
+    .await;
+    assert_eq!(id2["auth_time"], id["auth_time"]);
+    assert_eq!(id2["origin_jti"], id["origin_jti"]);
+    assert_ne!(id2["jti"], id["jti"]);
+
+    // The SSO session skips the sign-in page.
+    let code = browser.code_via_session().await;
+    assert_eq!(
+        browser.exchange(&code_grant(&code)).await.status,
+        StatusCode::OK
+    );
+
+    // Logout clears the session and returns to the registered URL.
+    let reply = browser
+        .get(&format!("/logout?client_id={CLIENT}&logout_uri={LOGOUT}"))
+        .await;
+    assert_eq!(reply.status, StatusCode::FOUND);
+    assert_eq!(reply.location(), Some(LOGOUT));
+    assert!(!browser.cookies.contains_key("cognito"));
+    let reply = browser
+        .get(&format!("/oauth2/authorize?{}", query(&oauth_params("s"))))
+        .await;
+    assert!(reply.location().unwrap().starts_with("/login?"));
+
+    // Signing in again works, with the email in any case.
+    let reply = browser.sign_in("alice@example.COM", PASSWORD).await;
+    assert_eq!(reply.status, StatusCode::FOUND, "{}", reply.body);
+    let code = code_from(reply.location().unwrap());
+    let tokens = browser.exchange(&code_grant(&code)).await.json();
+    let id3 = verify(
+        &mut browser,
+        tokens["id_token"].as_str().unwrap(),
+        Some(CLIENT),
+    )
+    .await;
+    assert_eq!(id3["sub"], id["sub"]);
+}
+
+#[tokio::test]
+async fn token_endpoint_refusals() {
+    let mut browser = Browser::new().await;
+    browser.sign_up("bob@example.com", "s").await;
+
+    let code = browser.code_via_session().await;
+    let grant = code_grant(&code);
+    let reply = browser.exchange(&without(&grant, "code_verifier")).await;
+    assert_eq!(
+        (reply.status, reply.json()["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_request"))
+    );
+
+    let wrong = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXj";
+    let reply = browser
+        .exchange(&with(&grant, "code_verifier", wrong))
+        .await;
+    assert_eq!(
+        (reply.status, reply.json()["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_grant"))
+    );
+    // The failed attempt spent the code.
+    let reply = browser.exchange(&grant).await;
+    assert_eq!(reply.json()["error"], "invalid_grant");
+
+    let code = browser.code_via_session().await;
+    let grant = code_grant(&code);
+    let reply = browser
+        .exchange(&with(&grant, "redirect_uri", "http://127.0.0.1:3000/other"))
+        .await;
+    assert_eq!(reply.json()["error"], "invalid_grant");
+
+    let code = browser.code_via_session().await;
+    let grant = code_grant(&code);
+    let reply = browser
+        .exchange(&with(&grant, "client_id", "unknownclient"))
+        .await;
+    assert_eq!(
+        (reply.status, reply.json()["error"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("invalid_client"))
+    );
+
+    let reply = browser
+        .exchange(&with(&grant, "grant_type", "password"))
+        .await;
+    assert_eq!(reply.json()["error"], "unsupported_grant_type");
+
+    // A replayed code is refused and revokes the refresh token it produced.
+    let code = browser.code_via_session().await;
+    let grant = code_grant(&code);
+    let first = browser.exchange(&grant).await;
+    assert_eq!(first.status, StatusCode::OK);
+    let refresh_token = first.json()["refresh_token"].as_str().unwrap().to_owned();
+    let refresh = [
+        ("grant_type", "refresh_token"),
+        ("client_id", CLIENT),
+        ("refresh_token", refresh_token.as_str()),
+    ];
+    assert_eq!(browser.exchange(&refresh).await.status, StatusCode::OK);
+    let replay = browser.exchange(&grant).await;
+    assert_eq!(
+        (replay.status, replay.json()["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_grant"))
+    );
+    let reply = browser.exchange(&refresh).await;
+    assert_eq!(reply.json()["error"], "invalid_grant");
+}
+
+#[tokio::test]
+async fn authorize_never_redirects_to_unknown_places() {
+    let mut browser = Browser::new().await;
+    for (name, value) in [
+        ("client_id", "unknownclient"),
+        ("redirect_uri", "https://evil.example/callback"),
+    ] {
+        let params: Vec<_> = oauth_params("s")
+            .into_iter()
+            .map(|(k, v)| {
+                if k == name {
+                    (k, value.to_owned())
+                } else {
+                    (k, v)
+                }
+            })
+            .collect();
+        let reply = browser
+            .get(&format!("/oauth2/authorize?{}", query(&params)))
+            .await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{name}");
+        assert!(reply.location().is_none());
+        assert!(reply.body.contains("An error was encountered"));
+        assert_eq!(reply.header(header::X_FRAME_OPTIONS), "DENY");
+    }
+
+    // A valid client and redirect URI: other errors go back to the app, with state.
+    let params: Vec<_> = oauth_params("s")
+        .into_iter()
+        .filter(|(k, _)| *k != "code_challenge")
+        .collect();
+    let reply = browser
+        .get(&format!("/oauth2/authorize?{}", query(&params)))
+        .await;
+    assert_eq!(reply.status, StatusCode::FOUND);
+    let location = reply.location().unwrap();
+    assert!(
+        location.starts_with(&format!("{CALLBACK}?error=invalid_request&")),
+        "{location}"
+    );
+    assert!(location.ends_with("&state=s"), "{location}");
+
+    // Logout with an unregistered logout_uri shows the error page.
+    let reply = browser
+        .get(&format!(
+            "/logout?client_id={CLIENT}&logout_uri=https://evil.example/"
+        ))
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(reply.location().is_none());
+}
+
+#[tokio::test]
+async fn sign_in_failures_reveal_nothing_and_lock_out() {
+    let mut browser = Browser::new().await;
+    browser.sign_up("carol@example.com", "s").await;
+    browser
+        .get(&format!("/logout?client_id={CLIENT}&logout_uri={LOGOUT}"))
+        .await;
+
+    let unknown = browser.sign_in("nobody@example.com", PASSWORD).await;
+    let wrong = browser.sign_in("carol@example.com", "wrong password").await;
+    for reply in [&unknown, &wrong] {
+        assert_eq!(reply.status, StatusCode::OK);
+        assert!(
+            reply.body.contains("Incorrect username or password."),
+            "{}",
+            reply.body
+        );
+    }
+
+    // Signing up again with a confirmed address looks like success; the owner gets a notice.
+    let params = oauth_params("s");
+    let csrf = browser
+        .get(&format!("/signup?{}", query(&params)))
+        .await
+        .csrf();
+    let reply = browser
+        .post(
+            "/signup",
+            &form(
+                &params,
+                &[
+                    ("_csrf", &csrf),
+                    ("username", "carol@example.com"),
+                    ("password", "another password"),
+                ],
+            ),
+        )
+        .await;
+    assert!(reply.location().unwrap().starts_with("/confirm?"));
+    let notice = browser.last_mail("carol@example.com").await;
+    assert!(
+        !notice["body"]
+            .as_str()
+            .unwrap()
+            .chars()
+            .any(|c| c.is_ascii_digit())
+    );
+    assert_eq!(
+        browser.sign_in("carol@example.com", PASSWORD).await.status,
+        StatusCode::FOUND
+    );
+    browser
+        .get(&format!("/logout?client_id={CLIENT}&logout_uri={LOGOUT}"))
+        .await;
+
+    // Five failures lock the account, even for the right password.
+    for _ in 0..5 {
+        browser.sign_in("carol@example.com", "wrong password").await;
+    }
+    let reply = browser.sign_in("carol@example.com", PASSWORD).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(
+        reply.body.contains("Password attempts exceeded"),
+        "{}",
+        reply.body
+    );
+
+    // Password policy.
+    let csrf = browser
+        .get(&format!("/signup?{}", query(&params)))
+        .await
+        .csrf();
+    let reply = browser
+        .post(
+            "/signup",
+            &form(
+                &params,
+                &[
+                    ("_csrf", &csrf),
+                    ("username", "dave@example.com"),
+                    ("password", "short"),
+                ],
+            ),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(
+        reply.body.contains("Password not long enough"),
+        "{}",
+        reply.body
+    );
+}
+
+#[tokio::test]
+async fn confirmation_codes_die_after_five_wrong_attempts() {
+    let mut browser = Browser::new().await;
+    let params = oauth_params("s");
+    let csrf = browser
+        .get(&format!("/signup?{}", query(&params)))
+        .await
+        .csrf();
+    let email = "erin@example.com";
+    let reply = browser
+        .post(
+            "/signup",
+            &form(
+                &params,
+                &[
+                    ("_csrf", &csrf),
+                    ("username", email),
+                    ("password", PASSWORD),
+                ],
+            ),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::FOUND);
+    let code = browser.last_code(email).await;
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    for _ in 0..5 {
+        let reply = browser
+            .post(
+                "/confirm",
+                &form(
+                    &params,
+                    &[("_csrf", &csrf), ("username", email), ("code", wrong)],
+                ),
+            )
+            .await;
+        assert!(
+            reply
+                .body
+                .contains("Invalid verification code provided, please try again.")
+        );
+    }
+    let reply = browser
+        .post(
+            "/confirm",
+            &form(
+                &params,
+                &[("_csrf", &csrf), ("username", email), ("code", &code)],
+            ),
+        )
+        .await;
+    assert!(
+        reply
+            .body
+            .contains("Invalid code provided, please request a code again."),
+        "{}",
+        reply.body
+    );
+
+    // A resent code works.
+    let reply = browser
+        .post(
+            "/resend",
+            &form(&params, &[("_csrf", &csrf), ("username", email)]),
+        )
+        .await;
+    assert!(reply.body.contains("new code"));
+    let code = browser.last_code(email).await;
+    let reply = browser
+        .post(
+            "/confirm",
+            &form(
+                &params,
+                &[("_csrf", &csrf), ("username", email), ("code", &code)],
+            ),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::FOUND, "{}", reply.body);
+    assert!(reply.location().unwrap().starts_with(CALLBACK));
+}
+
+#[tokio::test]
+async fn csrf_mismatch_is_refused() {
+    let mut browser = Browser::new().await;
+    let params = oauth_params("s");
+    browser.get(&format!("/login?{}", query(&params))).await;
+    assert!(browser.cookies.contains_key("XSRF-TOKEN"));
+    let fields = [("username", "x@example.com"), ("password", PASSWORD)];
+    for token in ["forged", ""] {
+        let reply = browser
+            .post(
+                "/login",
+                &form(&params, &[&fields[..], &[("_csrf", token)]].concat()),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::FORBIDDEN);
+        assert!(reply.body.contains("Start again"));
+    }
+    // Without the cookie, even a token from an earlier page fails.
+    let token = browser
+        .get(&format!("/login?{}", query(&params)))
+        .await
+        .csrf();
+    browser.cookies.clear();
+    let reply = browser
+        .post(
+            "/login",
+            &form(
+                &params,
+                &[&fields[..], &[("_csrf", token.as_str())]].concat(),
+            ),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn pages_escape_what_they_echo() {
+    let mut browser = Browser::new().await;
+    let payload = r#""><script>alert(1)</script>"#;
+    let page = browser
+        .get(&format!("/login?{}", query(&oauth_params(payload))))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.body.contains("<script>"), "{}", page.body);
+    assert!(!page.body.contains(payload));
+    assert!(
+        page.body.contains("&lt;script&gt;") || page.body.contains("&#60;script&#62;"),
+        "{}",
+        page.body
+    );
+}
+
+#[tokio::test]
+async fn discovery_and_dev_outbox_switch() {
+    let mut browser = Browser::new().await;
+    let doc = browser
+        .get("/us-east-1_LocalPool/.well-known/openid-configuration")
+        .await
+        .json();
+    assert_eq!(doc["issuer"], "http://127.0.0.1:9229/us-east-1_LocalPool");
+    assert_eq!(
+        doc["jwks_uri"],
+        "http://127.0.0.1:9229/us-east-1_LocalPool/.well-known/jwks.json"
+    );
+    assert_eq!(doc["end_session_endpoint"], "http://127.0.0.1:9229/logout");
+    assert_eq!(
+        doc["code_challenge_methods_supported"],
+        serde_json::json!(["S256"])
+    );
+    assert!(doc.get("userinfo_endpoint").is_none());
+    assert_eq!(browser.get("/_dev/outbox").await.status, StatusCode::OK);
+
+    let (config, _dir) = test_config(false);
+    let router = UserPool::open(config).await.unwrap().router();
+    let reply = router
+        .oneshot(
+            Request::get("/_dev/outbox.json")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), StatusCode::NOT_FOUND);
+}

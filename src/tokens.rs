@@ -1,0 +1,206 @@
+//! The ID and access tokens, claim for claim as Cognito issues them, and their
+//! signing. Refresh tokens are opaque (see `secrets::token`) and live in the store.
+
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::error::Error;
+use crate::keys::SigningKey;
+use crate::secrets;
+
+/// Everything a token pair is issued from: the user, the client and the
+/// authentication event the tokens descend from.
+pub(crate) struct Grant<'a> {
+    pub(crate) sub: &'a str,
+    pub(crate) email: &'a str,
+    pub(crate) groups: &'a [String],
+    pub(crate) client_id: &'a str,
+    /// Space-separated granted scopes.
+    pub(crate) scope: &'a str,
+    pub(crate) auth_time: i64,
+    /// Shared by every token descending from one sign-in, refreshes included.
+    pub(crate) origin_jti: &'a str,
+    pub(crate) event_id: &'a str,
+    pub(crate) nonce: Option<&'a str>,
+}
+
+pub(crate) struct Issued {
+    /// Only when the `openid` scope was granted, as Cognito does.
+    pub(crate) id_token: Option<String>,
+    pub(crate) access_token: String,
+}
+
+#[derive(Serialize)]
+struct IdClaims<'a> {
+    sub: &'a str,
+    #[serde(
+        rename = "cognito:groups",
+        skip_serializing_if = "<[String]>::is_empty"
+    )]
+    groups: &'a [String],
+    email_verified: bool,
+    iss: &'a str,
+    #[serde(rename = "cognito:username")]
+    username: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    nonce: Option<&'a str>,
+    origin_jti: &'a str,
+    aud: &'a str,
+    event_id: &'a str,
+    token_use: &'static str,
+    auth_time: i64,
+    exp: i64,
+    iat: i64,
+    jti: &'a str,
+    email: &'a str,
+}
+
+#[derive(Serialize)]
+struct AccessClaims<'a> {
+    sub: &'a str,
+    #[serde(
+        rename = "cognito:groups",
+        skip_serializing_if = "<[String]>::is_empty"
+    )]
+    groups: &'a [String],
+    iss: &'a str,
+    version: u8,
+    client_id: &'a str,
+    origin_jti: &'a str,
+    event_id: &'a str,
+    token_use: &'static str,
+    scope: &'a str,
+    auth_time: i64,
+    exp: i64,
+    iat: i64,
+    jti: &'a str,
+    username: &'a str,
+}
+
+pub(crate) fn issue(
+    config: &Config,
+    key: &SigningKey,
+    grant: &Grant<'_>,
+    now: i64,
+) -> Result<Issued, Error> {
+    let issuer = config.issuer();
+    let access_jti = secrets::uuid()?;
+    let access_token = key.sign(&AccessClaims {
+        sub: grant.sub,
+        groups: grant.groups,
+        iss: &issuer,
+        version: 2,
+        client_id: grant.client_id,
+        origin_jti: grant.origin_jti,
+        event_id: grant.event_id,
+        token_use: "access",
+        scope: grant.scope,
+        auth_time: grant.auth_time,
+        exp: now + config.access_token_seconds(),
+        iat: now,
+        jti: &access_jti,
+        // The pool's usernames are the subs (email is only an alias).
+        username: grant.sub,
+    })?;
+    let id_token = if grant.scope.split(' ').any(|s| s == "openid") {
+        let id_jti = secrets::uuid()?;
+        Some(key.sign(&IdClaims {
+            sub: grant.sub,
+            groups: grant.groups,
+            // Only confirmed users get tokens, and confirming proves the address.
+            email_verified: true,
+            iss: &issuer,
+            username: grant.sub,
+            nonce: grant.nonce,
+            origin_jti: grant.origin_jti,
+            aud: grant.client_id,
+            event_id: grant.event_id,
+            token_use: "id",
+            auth_time: grant.auth_time,
+            exp: now + config.id_token_seconds(),
+            iat: now,
+            jti: &id_jti,
+            email: grant.email,
+        })?)
+    } else {
+        None
+    };
+    Ok(Issued {
+        id_token,
+        access_token,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+    /// The claims, unverified (signatures are checked in `keys` and the integration tests).
+    fn payload(jwt: &str) -> serde_json::Value {
+        let claims = jwt.split('.').nth(1).unwrap();
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(claims).unwrap()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn claims_match_cognito() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::store::Store::open(dir.path()).await.unwrap();
+        let key = SigningKey::load_or_create(&store).await.unwrap();
+        let config = Config::from_toml(crate::tests::CONFIG).unwrap();
+        let groups = vec!["admins".to_owned()];
+        let grant = Grant {
+            sub: "0b7c2f1e-0000-4000-8000-000000000000",
+            email: "a@example.com",
+            groups: &groups,
+            client_id: "client",
+            scope: "openid email",
+            auth_time: 1000,
+            origin_jti: "origin",
+            event_id: "event",
+            nonce: Some("n-0S6_WzA2Mj"),
+        };
+        let issued = issue(&config, &key, &grant, 2000).unwrap();
+
+        let id = payload(&issued.id_token.unwrap());
+        assert_eq!(id["token_use"], "id");
+        assert_eq!(id["aud"], "client");
+        assert_eq!(id["cognito:username"], grant.sub);
+        assert_eq!(id["cognito:groups"], serde_json::json!(["admins"]));
+        assert_eq!(id["email_verified"], true);
+        assert_eq!(id["nonce"], "n-0S6_WzA2Mj");
+        assert_eq!(id["iss"], config.issuer());
+        assert_eq!(id["exp"], 2000 + 3600);
+        assert_eq!(id["auth_time"], 1000);
+
+        let access = payload(&issued.access_token);
+        assert_eq!(access["token_use"], "access");
+        assert_eq!(access["client_id"], "client");
+        assert_eq!(access["username"], grant.sub);
+        assert_eq!(access["scope"], "openid email");
+        assert_eq!(access["version"], 2);
+        assert!(access.get("aud").is_none());
+        assert_ne!(access["jti"], id["jti"]);
+        assert_eq!(access["origin_jti"], id["origin_jti"]);
+
+        // No openid scope: no ID token; no groups: no claim.
+        let issued = issue(
+            &config,
+            &key,
+            &Grant {
+                scope: "email",
+                groups: &[],
+                ..grant
+            },
+            2000,
+        )
+        .unwrap();
+        assert!(issued.id_token.is_none());
+        assert!(
+            payload(&issued.access_token)
+                .get("cognito:groups")
+                .is_none()
+        );
+    }
+}
