@@ -1,15 +1,18 @@
 import { defineConfig } from "@playwright/test";
 
-// Playwright starts the app with its embedded user pool (a fresh data directory
-// from `make test`), waits until it answers, and stops it afterwards.
+// Playwright starts the app that `cargo leptos build` built, with its embedded
+// user pool (a fresh data directory from `make test`), waits until it answers,
+// and stops it afterwards. It runs the binary itself rather than
+// `cargo leptos serve`, whose server child would outlive a stopped run.
 // Browsers cannot be downloaded here, so the tests drive Debian's Chromium.
 export default defineConfig({
   webServer: {
-    command: "cargo leptos serve",
+    command: "target/debug/server",
     cwd: "..",
+    env: { LEPTOS_SITE_ROOT: "target/site", LEPTOS_SITE_ADDR: "127.0.0.1:3000" },
     url: "http://127.0.0.1:3000/",
     reuseExistingServer: false,
-    timeout: 15 * 60_000,
+    timeout: 60_000,
     stdout: "pipe",
     stderr: "pipe",
   },

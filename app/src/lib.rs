@@ -24,7 +24,7 @@ pub mod verify;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
-    StaticSegment,
+    SsrMode, StaticSegment,
     components::{Route, Router, Routes},
 };
 
@@ -78,7 +78,8 @@ pub fn App() -> impl IntoView {
             </header>
             <main>
                 <Routes fallback=|| view! { <h1>"Page not found"</h1> <a href="/">"Home"</a> }>
-                    <Route path=StaticSegment("") view=HomePage/>
+                    // Rendered whole before it is sent, so the greeting is in the HTML itself.
+                    <Route path=StaticSegment("") view=HomePage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("callback") view=CallbackPage/>
                 </Routes>
             </main>

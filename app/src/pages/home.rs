@@ -42,7 +42,8 @@ pub fn HomePage() -> impl IntoView {
 fn Greeting(user: SignedInUser) -> impl IntoView {
     let logout = ServerAction::<EndSession>::new();
     view! {
-        <h1>"Hello " {user.email}</h1>
+        // One text node, so the HTML reads "Hello <email>" with no hydration marker inside.
+        <h1>{format!("Hello {}", user.email)}</h1>
         <ActionForm action=logout>
             <button type="submit">"Logout"</button>
         </ActionForm>
