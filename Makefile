@@ -10,6 +10,9 @@ CARGO_LEPTOS_VERSION := 0.3.10
 WASM_BINDGEN_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"$$/\1/p;}' Cargo.lock)
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 APT_GET := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
+# cargo-leptos builds debug binaries with `--cfg erase_components`; the unit tests
+# use the same flags, so both share one build of the dependencies.
+TEST_RUSTFLAGS := $(strip $(RUSTFLAGS) --cfg erase_components)
 
 .PHONY: run test setup setup-test
 
@@ -17,7 +20,7 @@ run: setup
 	cargo leptos watch
 
 test: setup-test
-	cargo test --workspace --exclude frontend
+	RUSTFLAGS="$(TEST_RUSTFLAGS)" cargo test --workspace --exclude frontend
 	cargo leptos build
 	rm -rf target/e2e-userpool
 	cd end2end && USERPOOL_DATA_DIR=$(CURDIR)/target/e2e-userpool npx playwright test
