@@ -1,10 +1,10 @@
 //! The account lifecycle behind the hosted UI's forms: sign-up, confirmation with
-//! a mailed 6-digit code, resending it, and password sign-in with a temporary
-//! lockout. Messages are Cognito's; none of them reveals whether an email address
-//! has an account.
+//! a mailed 6-digit code, resending it, password sign-in with a temporary
+//! lockout, and a forgotten password reset with a mailed code. Messages are
+//! Cognito's; none of them reveals whether an email address has an account.
 
 use crate::error::Error;
-use crate::store::{NewCode, User};
+use crate::store::{CodePurpose, Issuance, NewCode, User};
 use crate::{UserPool, mail, password, secrets};
 
 pub(crate) const INCORRECT_CREDENTIALS: &str = "Incorrect username or password.";
@@ -14,10 +14,15 @@ pub(crate) const LOCKED_OUT: &str =
     "Password attempts exceeded. Please wait a few minutes before trying again.";
 const INVALID_EMAIL: &str = "Invalid email address format.";
 
-/// Sign-up codes live 24 hours (Cognito's value).
-const CODE_LIFETIME_SECONDS: i64 = 24 * 3600;
+/// Sign-up codes live 24 hours, password-reset codes one hour (Cognito's values).
+const SIGN_UP_CODE_LIFETIME_SECONDS: i64 = 24 * 3600;
+const RESET_CODE_LIFETIME_SECONDS: i64 = 3600;
 /// Wrong guesses after which a code is dead and a new one must be requested.
 const CODE_MAX_ATTEMPTS: i64 = 5;
+/// At most this many codes are mailed to one user per window, so that asking
+/// for new codes cannot buy unlimited guesses (5 × 5 per hour of 10^6 codes).
+const CODES_PER_WINDOW: i64 = 5;
+const CODE_WINDOW_SECONDS: i64 = 3600;
 /// Failed passwords allowed before the account locks for a while.
 const FREE_LOGIN_FAILURES: i64 = 5;
 /// The lockout doubles from one minute with each further failure, up to 15 minutes.
@@ -59,27 +64,70 @@ enum CodeFor<'a> {
         password_hash: &'a str,
     },
     /// Signing up again before confirming: the new password replaces the old.
-    Reset {
+    SignUpAgain {
         password_hash: &'a str,
     },
-    Existing,
+    /// Another sign-up code for an unconfirmed user.
+    Resend,
+    PasswordReset,
 }
 
-/// Creates a code, saves it (with the user change `for_`), and mails it.
+impl CodeFor<'_> {
+    fn purpose(&self) -> CodePurpose {
+        match self {
+            CodeFor::PasswordReset => CodePurpose::PasswordReset,
+            CodeFor::Creation { .. } | CodeFor::SignUpAgain { .. } | CodeFor::Resend => {
+                CodePurpose::SignUp
+            }
+        }
+    }
+}
+
+/// The issuance record of one more code, or None when the user has had
+/// `CODES_PER_WINDOW` codes in the current window.
+fn next_issuance(previous: Option<Issuance>, now: i64) -> Option<Issuance> {
+    match previous {
+        Some(p) if p.window_start > now - CODE_WINDOW_SECONDS => {
+            (p.issued_in_window < CODES_PER_WINDOW).then_some(Issuance {
+                window_start: p.window_start,
+                issued_in_window: p.issued_in_window + 1,
+            })
+        }
+        _ => Some(Issuance {
+            window_start: now,
+            issued_in_window: 1,
+        }),
+    }
+}
+
+/// Creates a code, saves it (with the user change `for_`), and mails it. Over
+/// the issuance limit nothing changes and nothing is sent; the pages say the
+/// same either way, so the limit reveals nothing about the account.
 async fn send_new_code(
     pool: &UserPool,
     sub: &str,
     email: &str,
     for_: CodeFor<'_>,
 ) -> Result<(), Error> {
+    let store = pool.store();
+    let now = crate::now();
+    let Some(issuance) = next_issuance(store.code_issuance(sub).await?, now) else {
+        tracing::warn!(%sub, "code limit reached: no new code mailed");
+        return Ok(());
+    };
     let code = secrets::six_digit_code()?;
     let code_hash = secrets::digest(&code);
-    let now = crate::now();
+    let purpose = for_.purpose();
     let new = NewCode {
         code_hash: &code_hash,
-        expires_at: now + CODE_LIFETIME_SECONDS,
+        purpose,
+        expires_at: now
+            + match purpose {
+                CodePurpose::SignUp => SIGN_UP_CODE_LIFETIME_SECONDS,
+                CodePurpose::PasswordReset => RESET_CODE_LIFETIME_SECONDS,
+            },
+        issuance,
     };
-    let store = pool.store();
     match for_ {
         CodeFor::Creation {
             email,
@@ -89,14 +137,37 @@ async fn send_new_code(
                 .create_user(sub, email, password_hash, &new, now)
                 .await?;
         }
-        CodeFor::Reset { password_hash } => {
+        CodeFor::SignUpAgain { password_hash } => {
             store
                 .reset_unconfirmed_user(sub, password_hash, &new, now)
                 .await?;
         }
-        CodeFor::Existing => store.replace_code(sub, &new).await?,
+        CodeFor::Resend | CodeFor::PasswordReset => store.replace_code(sub, &new).await?,
     }
     mail::send(pool, email, &mail::verification(pool.config(), &code)).await
+}
+
+/// Checks `code` against the user's pending code for `purpose`; a wrong guess
+/// is counted, and a code guessed wrong too often or expired is dead.
+async fn check_code(
+    pool: &UserPool,
+    sub: &str,
+    purpose: CodePurpose,
+    code: &str,
+) -> Result<Result<(), &'static str>, Error> {
+    let store = pool.store();
+    let Some(stored) = store.code(sub, purpose).await? else {
+        return Ok(Err(EXPIRED_CODE));
+    };
+    if stored.expires_at <= crate::now() || stored.attempts >= CODE_MAX_ATTEMPTS {
+        return Ok(Err(EXPIRED_CODE));
+    }
+    let submitted = secrets::digest(code.trim());
+    if !secrets::equal(submitted.as_bytes(), stored.code_hash.as_bytes()) {
+        store.count_code_attempt(sub).await?;
+        return Ok(Err(WRONG_CODE));
+    }
+    Ok(Ok(()))
 }
 
 /// Signs up `email`. `Ok(Ok(()))` means "go and confirm", whatever the address's
@@ -120,7 +191,7 @@ pub(crate) async fn sign_up(
             mail::send(pool, &email, &mail::account_exists()).await?;
         }
         Some(user) => {
-            let for_ = CodeFor::Reset {
+            let for_ = CodeFor::SignUpAgain {
                 password_hash: &password_hash,
             };
             send_new_code(pool, &user.sub, &email, for_).await?;
@@ -142,7 +213,7 @@ pub(crate) async fn resend_code(pool: &UserPool, email: &str) -> Result<(), Erro
     let email = normalize_email(email);
     match pool.store().user_by_email(&email).await? {
         Some(user) if !user.confirmed => {
-            send_new_code(pool, &user.sub, &email, CodeFor::Existing).await
+            send_new_code(pool, &user.sub, &email, CodeFor::Resend).await
         }
         _ => Ok(()),
     }
@@ -163,22 +234,59 @@ pub(crate) async fn confirm(
     else {
         return Ok(Err(WRONG_CODE));
     };
-    let Some(stored) = store.code(&user.sub).await? else {
-        return Ok(Err(EXPIRED_CODE));
-    };
-    if stored.expires_at <= crate::now() || stored.attempts >= CODE_MAX_ATTEMPTS {
-        return Ok(Err(EXPIRED_CODE));
-    }
-    let submitted = secrets::digest(code.trim());
-    if !secrets::equal(submitted.as_bytes(), stored.code_hash.as_bytes()) {
-        store.count_code_attempt(&user.sub).await?;
-        return Ok(Err(WRONG_CODE));
+    if let Err(message) = check_code(pool, &user.sub, CodePurpose::SignUp, code).await? {
+        return Ok(Err(message));
     }
     store.confirm_user(&user.sub, crate::now()).await?;
     Ok(Ok(User {
         confirmed: true,
         ..user
     }))
+}
+
+/// Mails a password-reset code to a confirmed account; silently does nothing
+/// otherwise (an unconfirmed account has no proven address to send it to).
+pub(crate) async fn forgot_password(pool: &UserPool, email: &str) -> Result<(), Error> {
+    let email = normalize_email(email);
+    match pool.store().user_by_email(&email).await? {
+        Some(user) if user.confirmed => {
+            send_new_code(pool, &user.sub, &email, CodeFor::PasswordReset).await
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Sets a new password with a mailed reset code. The user is not signed in:
+/// they sign in with the new password next.
+pub(crate) async fn confirm_forgot_password(
+    pool: &UserPool,
+    email: &str,
+    code: &str,
+    new_password: &str,
+) -> Result<Result<(), String>, Error> {
+    if let Err(policy) =
+        password::check_policy(new_password, pool.config().password_minimum_length())
+    {
+        return Ok(Err(policy.to_string()));
+    }
+    // Unknown and unconfirmed accounts look like a wrong code.
+    let Some(user) = pool
+        .store()
+        .user_by_email(&normalize_email(email))
+        .await?
+        .filter(|u| u.confirmed)
+    else {
+        return Ok(Err(WRONG_CODE.to_owned()));
+    };
+    if let Err(message) = check_code(pool, &user.sub, CodePurpose::PasswordReset, code).await? {
+        return Ok(Err(message.to_owned()));
+    }
+    let password_hash = pool.hasher().hash(new_password).await?;
+    pool.store()
+        .reset_password(&user.sub, &password_hash, crate::now())
+        .await?;
+    tracing::info!(sub = %user.sub, "password reset");
+    Ok(Ok(()))
 }
 
 /// The result of a password sign-in.
@@ -225,7 +333,7 @@ pub(crate) async fn sign_in(pool: &UserPool, email: &str, password: &str) -> Res
         store.set_login_failures(&user.sub, 0, 0).await?;
     }
     if !user.confirmed {
-        send_new_code(pool, &user.sub, &email, CodeFor::Existing).await?;
+        send_new_code(pool, &user.sub, &email, CodeFor::Resend).await?;
         return Ok(SignIn::NeedsConfirmation);
     }
     Ok(SignIn::Authenticated(user))
@@ -242,6 +350,34 @@ mod tests {
         assert_eq!(lockout_seconds(6), 120);
         assert_eq!(lockout_seconds(9), 900);
         assert_eq!(lockout_seconds(1000), 900);
+    }
+
+    #[test]
+    fn codes_are_rationed_per_window() {
+        let first = next_issuance(None, 1000).unwrap();
+        assert_eq!(
+            first,
+            Issuance {
+                window_start: 1000,
+                issued_in_window: 1
+            }
+        );
+        let mut last = first;
+        for n in 2..=CODES_PER_WINDOW {
+            last = next_issuance(Some(last), 1000 + n).unwrap();
+            assert_eq!(last.issued_in_window, n);
+        }
+        assert_eq!(
+            next_issuance(Some(last), 1000 + CODE_WINDOW_SECONDS - 1),
+            None
+        );
+        assert_eq!(
+            next_issuance(Some(last), 1000 + CODE_WINDOW_SECONDS),
+            Some(Issuance {
+                window_start: 1000 + CODE_WINDOW_SECONDS,
+                issued_in_window: 1
+            })
+        );
     }
 
     #[test]

@@ -812,3 +812,143 @@ async fn discovery_and_dev_outbox_switch() {
         .unwrap();
     assert_eq!(reply.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_forgotten_password_is_reset_with_a_mailed_code() {
+    let mut browser = Browser::new().await;
+    let email = "frank@example.com";
+    browser.sign_up(email, "s").await;
+    let code = browser.code_via_session().await;
+    let old_tokens = browser.exchange(&code_grant(&code)).await.json();
+    let params = oauth_params("s");
+
+    // The sign-in page links to the reset; asking for it looks the same for
+    // every address, but only a real account gets a code.
+    let login = browser.get(&format!("/login?{}", query(&params))).await;
+    assert!(login.body.contains("/forgotPassword?"), "{}", login.body);
+    let page = browser
+        .get(&format!("/forgotPassword?{}", query(&params)))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    let csrf = page.csrf();
+    let mut next_pages = Vec::new();
+    for address in ["nobody@example.com", "Frank@Example.com"] {
+        let reply = browser
+            .post(
+                "/forgotPassword",
+                &form(&params, &[("_csrf", &csrf), ("username", address)]),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::FOUND, "{}", reply.body);
+        next_pages.push(reply.location().unwrap().replace("nobody%40", "X"));
+    }
+    assert_eq!(next_pages[0].replace("X", "frank%40"), next_pages[1]);
+    let mails = browser.get("/_dev/outbox.json?to=nobody@example.com").await;
+    assert_eq!(mails.json(), serde_json::json!([]));
+    let page = browser.get(&next_pages[1]).await;
+    assert!(page.body.contains("Reset your password"), "{}", page.body);
+    let code = browser.last_code(email).await;
+
+    fn reset<'a>(
+        params: &'a [(&'static str, String)],
+        csrf: &'a str,
+        code: &'a str,
+        password: &'a str,
+    ) -> Vec<(&'a str, &'a str)> {
+        form(
+            params,
+            &[
+                ("_csrf", csrf),
+                ("username", "frank@example.com"),
+                ("code", code),
+                ("password", password),
+            ],
+        )
+    }
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let reply = browser
+        .post(
+            "/confirmForgotPassword",
+            &reset(&params, &csrf, wrong, "a new password"),
+        )
+        .await;
+    assert!(reply.body.contains("Invalid verification code provided"));
+    let reply = browser
+        .post(
+            "/confirmForgotPassword",
+            &reset(&params, &csrf, &code, "short"),
+        )
+        .await;
+    assert!(reply.body.contains("Password not long enough"));
+    let reply = browser
+        .post(
+            "/confirmForgotPassword",
+            &reset(&params, &csrf, &code, "a new password"),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(reply.body.contains("Your password has been changed."));
+    // The code is spent.
+    let reply = browser
+        .post(
+            "/confirmForgotPassword",
+            &reset(&params, &csrf, &code, "a third password"),
+        )
+        .await;
+    assert!(
+        reply.body.contains("Invalid code provided"),
+        "{}",
+        reply.body
+    );
+
+    // The reset ended every session: the old refresh token and the SSO session.
+    let refresh = [
+        ("grant_type", "refresh_token"),
+        ("client_id", CLIENT),
+        (
+            "refresh_token",
+            old_tokens["refresh_token"].as_str().unwrap(),
+        ),
+    ];
+    assert_eq!(
+        browser.exchange(&refresh).await.json()["error"],
+        "invalid_grant"
+    );
+    let reply = browser
+        .get(&format!("/oauth2/authorize?{}", query(&params)))
+        .await;
+    assert!(reply.location().unwrap().starts_with("/login?"));
+
+    let reply = browser.sign_in(email, PASSWORD).await;
+    assert!(reply.body.contains("Incorrect username or password."));
+    let reply = browser.sign_in(email, "a new password").await;
+    assert_eq!(reply.status, StatusCode::FOUND, "{}", reply.body);
+    assert!(reply.location().unwrap().starts_with(CALLBACK));
+}
+
+#[tokio::test]
+async fn codes_mailed_to_one_user_are_rationed() {
+    let mut browser = Browser::new().await;
+    let email = "gina@example.com";
+    browser.sign_up(email, "s").await;
+    let params = oauth_params("s");
+    let csrf = browser
+        .get(&format!("/forgotPassword?{}", query(&params)))
+        .await
+        .csrf();
+    for _ in 0..8 {
+        let reply = browser
+            .post(
+                "/forgotPassword",
+                &form(&params, &[("_csrf", &csrf), ("username", email)]),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::FOUND);
+    }
+    let mails = browser
+        .get(&format!("/_dev/outbox.json?to={email}"))
+        .await
+        .json();
+    // The sign-up code, then reset codes up to the limit of five per hour.
+    assert_eq!(mails.as_array().unwrap().len(), 1 + 5, "{mails}");
+}

@@ -37,7 +37,17 @@ export async function fillSignIn(page: Page, email: string, password: string) {
 }
 
 export async function fillCode(page: Page, code: string) {
-  await expect(page).toHaveURL(new RegExp(`^${POOL}/confirm`));
+  // The confirm page, or the same form shown again after "Resend code".
+  await expect(page).toHaveURL(new RegExp(`^${POOL}/(confirm|resend)`));
   await page.locator("input[name=code]").fill(code);
   await page.locator("form:has(input[name=code]) button[type=submit]").click();
+}
+
+/** Registers `email` from the app's home page and confirms it with the mailed code. */
+export async function register(page: Page, email: string, password: string) {
+  await page.goto("/");
+  await page.getByRole("button", { name: "Register" }).click();
+  await fillSignUp(page, email, password);
+  await fillCode(page, await latestCode(page.request, email));
+  await expect(page.getByRole("heading", { name: `Hello ${email}` })).toBeVisible();
 }

@@ -8,7 +8,9 @@ use axum::response::{Html, IntoResponse, Response};
 use axum_extra::extract::CookieJar;
 use serde::Deserialize;
 
-use super::pages::{ConfirmPage, FormContext, LoginPage, SignupPage};
+use super::pages::{
+    ConfirmForgotPasswordPage, ConfirmPage, ForgotPasswordPage, FormContext, LoginPage, SignupPage,
+};
 use crate::accounts::{self, SignIn};
 use crate::error::PageError;
 use crate::oauth2::request::{AuthRequest, OAuthParams, validate};
@@ -17,6 +19,9 @@ use crate::{UserPool, csrf, found, oauth2};
 const CODE_SENT: &str = "We have sent a code by email. Enter it below to confirm your account.";
 const CODE_RESENT: &str =
     "We have sent a new code by email. Enter it below to confirm your account.";
+/// Shown whether or not the address has an account.
+const RESET_CODE_SENT: &str = "If an account exists for this email, we have sent it a code. Enter it below with your new password.";
+const PASSWORD_RESET: &str = "Your password has been changed. Sign in with your new password.";
 
 /// A posted form: its own fields, the CSRF field and the OAuth parameters.
 #[derive(Deserialize)]
@@ -49,6 +54,16 @@ pub(super) struct CodeFields {
 pub(super) struct Username {
     #[serde(default)]
     username: String,
+}
+
+#[derive(Deserialize)]
+pub(super) struct NewPasswordFields {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    password: String,
 }
 
 /// Validates the OAuth parameters of a post, then its CSRF token; on a
@@ -84,11 +99,9 @@ fn render<P: Template>(
     Ok((jar, Html(html)).into_response())
 }
 
-fn confirm_url(request: &AuthRequest, username: &str) -> String {
-    format!(
-        "/confirm?{}",
-        request.params.query(&[("username", username)])
-    )
+/// `page`, keeping the OAuth parameters, for `username`.
+fn page_for(page: &str, request: &AuthRequest, username: &str) -> String {
+    format!("{page}?{}", request.params.query(&[("username", username)]))
 }
 
 // --- sign in ---
@@ -102,6 +115,7 @@ pub(super) async fn login_page(
     render(&pool, jar, &request, |form| LoginPage {
         form,
         username: "",
+        info: None,
         error: None,
     })
 }
@@ -118,10 +132,11 @@ pub(super) async fn login(
             let (jar, redirect) = oauth2::signed_in(&pool, jar, &request, &user.sub).await?;
             Ok((jar, redirect).into_response())
         }
-        SignIn::NeedsConfirmation => Ok(found(&confirm_url(&request, username))),
+        SignIn::NeedsConfirmation => Ok(found(&page_for("/confirm", &request, username))),
         SignIn::Refused(message) => render(&pool, jar, &request, |form| LoginPage {
             form,
             username,
+            info: None,
             error: Some(message),
         }),
     }
@@ -139,6 +154,7 @@ pub(super) async fn signup_page(
         form,
         username: "",
         minimum_length: pool.config().password_minimum_length(),
+        info: None,
         error: None,
     })
 }
@@ -151,7 +167,8 @@ pub(super) async fn signup(
     let request = check_post(&pool, &jar, &posted, "/signup", &[])?;
     let Credentials { username, password } = &posted.fields;
     match accounts::sign_up(&pool, username, password).await? {
-        Ok(()) => Ok(found(&confirm_url(
+        Ok(()) => Ok(found(&page_for(
+            "/confirm",
             &request,
             &accounts::normalize_email(username),
         ))),
@@ -159,6 +176,7 @@ pub(super) async fn signup(
             form,
             username,
             minimum_length: pool.config().password_minimum_length(),
+            info: None,
             error: Some(&message),
         }),
     }
@@ -166,8 +184,9 @@ pub(super) async fn signup(
 
 // --- confirmation ---
 
+/// The query of a page that works on one account's behalf.
 #[derive(Deserialize)]
-pub(super) struct ConfirmQuery {
+pub(super) struct UsernameQuery {
     #[serde(flatten)]
     oauth: OAuthParams,
     #[serde(default)]
@@ -177,13 +196,13 @@ pub(super) struct ConfirmQuery {
 pub(super) async fn confirm_page(
     State(pool): State<UserPool>,
     jar: CookieJar,
-    Query(query): Query<ConfirmQuery>,
+    Query(query): Query<UsernameQuery>,
 ) -> Result<Response, PageError> {
     let request = validate(pool.config(), &query.oauth)?;
     render(&pool, jar, &request, |form| ConfirmPage {
         form,
         username: &query.username,
-        info: CODE_SENT,
+        info: Some(CODE_SENT),
         error: None,
     })
 }
@@ -209,7 +228,7 @@ pub(super) async fn confirm(
         Err(message) => render(&pool, jar, &request, |form| ConfirmPage {
             form,
             username,
-            info: CODE_SENT,
+            info: Some(CODE_SENT),
             error: Some(message),
         }),
     }
@@ -232,7 +251,87 @@ pub(super) async fn resend(
     render(&pool, jar, &request, |form| ConfirmPage {
         form,
         username,
-        info: CODE_RESENT,
+        info: Some(CODE_RESENT),
         error: None,
     })
+}
+
+// --- forgotten password ---
+
+pub(super) async fn forgot_password_page(
+    State(pool): State<UserPool>,
+    jar: CookieJar,
+    Query(query): Query<UsernameQuery>,
+) -> Result<Response, PageError> {
+    let request = validate(pool.config(), &query.oauth)?;
+    render(&pool, jar, &request, |form| ForgotPasswordPage {
+        form,
+        username: &query.username,
+        info: None,
+        error: None,
+    })
+}
+
+pub(super) async fn forgot_password(
+    State(pool): State<UserPool>,
+    jar: CookieJar,
+    Form(posted): Form<Posted<Username>>,
+) -> Result<Response, PageError> {
+    let request = check_post(&pool, &jar, &posted, "/forgotPassword", &[])?;
+    let username = accounts::normalize_email(&posted.fields.username);
+    accounts::forgot_password(&pool, &username).await?;
+    Ok(found(&page_for(
+        "/confirmForgotPassword",
+        &request,
+        &username,
+    )))
+}
+
+pub(super) async fn confirm_forgot_password_page(
+    State(pool): State<UserPool>,
+    jar: CookieJar,
+    Query(query): Query<UsernameQuery>,
+) -> Result<Response, PageError> {
+    let request = validate(pool.config(), &query.oauth)?;
+    render(&pool, jar, &request, |form| ConfirmForgotPasswordPage {
+        form,
+        username: &query.username,
+        minimum_length: pool.config().password_minimum_length(),
+        info: Some(RESET_CODE_SENT),
+        error: None,
+    })
+}
+
+pub(super) async fn confirm_forgot_password(
+    State(pool): State<UserPool>,
+    jar: CookieJar,
+    Form(posted): Form<Posted<NewPasswordFields>>,
+) -> Result<Response, PageError> {
+    let request = check_post(
+        &pool,
+        &jar,
+        &posted,
+        "/confirmForgotPassword",
+        &[("username", &posted.fields.username)],
+    )?;
+    let NewPasswordFields {
+        username,
+        code,
+        password,
+    } = &posted.fields;
+    match accounts::confirm_forgot_password(&pool, username, code, password).await? {
+        Ok(()) => render(&pool, jar, &request, |form| LoginPage {
+            form,
+            username,
+            info: Some(PASSWORD_RESET),
+            error: None,
+        }),
+        Err(message) => render(&pool, jar, &request, |form| ConfirmForgotPasswordPage {
+            form,
+            username,
+            minimum_length: pool.config().password_minimum_length(),
+            info: None,
+            error: Some(&message),
+        }),
+    }
 }

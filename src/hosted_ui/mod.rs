@@ -1,6 +1,7 @@
-//! The hosted UI: the sign-in, sign-up and confirmation pages with Cognito's
-//! paths (`/login`, `/signup`, `/confirm`), their stylesheet, the cookies they set
-//! and the security headers every browser-facing response gets.
+//! The hosted UI: the sign-in, sign-up, confirmation and password-reset pages
+//! with Cognito's paths (`/login`, `/signup`, `/confirm`, `/forgotPassword`,
+//! `/confirmForgotPassword`), their stylesheet, the cookies they set and the
+//! security headers every browser-facing response gets.
 
 mod forms;
 pub(crate) mod pages;
@@ -22,6 +23,14 @@ pub(crate) fn routes() -> Router<UserPool> {
         .route("/signup", get(forms::signup_page).post(forms::signup))
         .route("/confirm", get(forms::confirm_page).post(forms::confirm))
         .route("/resend", post(forms::resend))
+        .route(
+            "/forgotPassword",
+            get(forms::forgot_password_page).post(forms::forgot_password),
+        )
+        .route(
+            "/confirmForgotPassword",
+            get(forms::confirm_forgot_password_page).post(forms::confirm_forgot_password),
+        )
         .layer(axum::middleware::map_response(security_headers))
         .route("/static/hosted-ui.css", get(stylesheet))
 }

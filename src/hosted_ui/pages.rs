@@ -38,6 +38,7 @@ impl FormContext {
 pub(crate) struct LoginPage<'a> {
     pub(crate) form: FormContext,
     pub(crate) username: &'a str,
+    pub(crate) info: Option<&'a str>,
     pub(crate) error: Option<&'a str>,
 }
 
@@ -47,6 +48,7 @@ pub(crate) struct SignupPage<'a> {
     pub(crate) form: FormContext,
     pub(crate) username: &'a str,
     pub(crate) minimum_length: usize,
+    pub(crate) info: Option<&'a str>,
     pub(crate) error: Option<&'a str>,
 }
 
@@ -55,7 +57,26 @@ pub(crate) struct SignupPage<'a> {
 pub(crate) struct ConfirmPage<'a> {
     pub(crate) form: FormContext,
     pub(crate) username: &'a str,
-    pub(crate) info: &'a str,
+    pub(crate) info: Option<&'a str>,
+    pub(crate) error: Option<&'a str>,
+}
+
+#[derive(Template)]
+#[template(path = "forgot_password.html")]
+pub(crate) struct ForgotPasswordPage<'a> {
+    pub(crate) form: FormContext,
+    pub(crate) username: &'a str,
+    pub(crate) info: Option<&'a str>,
+    pub(crate) error: Option<&'a str>,
+}
+
+#[derive(Template)]
+#[template(path = "confirm_forgot_password.html")]
+pub(crate) struct ConfirmForgotPasswordPage<'a> {
+    pub(crate) form: FormContext,
+    pub(crate) username: &'a str,
+    pub(crate) minimum_length: usize,
+    pub(crate) info: Option<&'a str>,
     pub(crate) error: Option<&'a str>,
 }
 

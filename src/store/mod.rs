@@ -185,9 +185,26 @@ impl Store {
         Ok(())
     }
 
-    pub(crate) async fn code(&self, sub: &str) -> Result<Option<VerificationCode>, Error> {
+    /// The user's pending code, if it was issued for `purpose`.
+    pub(crate) async fn code(
+        &self,
+        sub: &str,
+        purpose: CodePurpose,
+    ) -> Result<Option<VerificationCode>, Error> {
         Ok(sqlx::query_as(
-            "SELECT code_hash, expires_at, attempts FROM verification_codes WHERE sub = ?",
+            "SELECT code_hash, expires_at, attempts FROM verification_codes
+             WHERE sub = ? AND purpose = ?",
+        )
+        .bind(sub)
+        .bind(purpose.as_str())
+        .fetch_optional(&self.db)
+        .await?)
+    }
+
+    /// How many codes the user was mailed lately, whatever they were for.
+    pub(crate) async fn code_issuance(&self, sub: &str) -> Result<Option<Issuance>, Error> {
+        Ok(sqlx::query_as(
+            "SELECT window_start, issued_in_window FROM verification_codes WHERE sub = ?",
         )
         .bind(sub)
         .fetch_optional(&self.db)
@@ -210,7 +227,39 @@ impl Store {
             .bind(sub)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("DELETE FROM verification_codes WHERE sub = ?")
+        spend_code(&mut tx, sub).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Sets a new password and spends the reset code. Every session of the user
+    /// ends with it: refresh tokens are revoked and SSO sessions deleted, so a
+    /// reset locks out whoever knew the old password.
+    pub(crate) async fn reset_password(
+        &self,
+        sub: &str,
+        password_hash: &str,
+        now: i64,
+    ) -> Result<(), Error> {
+        let mut tx = self.db.begin().await?;
+        sqlx::query(
+            "UPDATE users SET password_hash = ?, failed_logins = 0, locked_until = 0, updated_at = ?
+             WHERE sub = ?",
+        )
+        .bind(password_hash)
+        .bind(now)
+        .bind(sub)
+        .execute(&mut *tx)
+        .await?;
+        spend_code(&mut tx, sub).await?;
+        sqlx::query(
+            "UPDATE refresh_tokens SET revoked_at = ? WHERE sub = ? AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(sub)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM sso_sessions WHERE sub = ?")
             .bind(sub)
             .execute(&mut *tx)
             .await?;
@@ -463,26 +512,66 @@ impl Store {
     }
 }
 
-/// A confirmation code about to be stored.
-pub(crate) struct NewCode<'a> {
-    pub(crate) code_hash: &'a str,
-    pub(crate) expires_at: i64,
+/// What a mailed code is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CodePurpose {
+    SignUp,
+    PasswordReset,
 }
 
-/// Replaces the user's code; a new code starts with no failed attempts.
+impl CodePurpose {
+    fn as_str(self) -> &'static str {
+        match self {
+            CodePurpose::SignUp => "sign_up",
+            CodePurpose::PasswordReset => "password_reset",
+        }
+    }
+}
+
+/// A mailed code about to be stored.
+pub(crate) struct NewCode<'a> {
+    pub(crate) code_hash: &'a str,
+    pub(crate) purpose: CodePurpose,
+    pub(crate) expires_at: i64,
+    pub(crate) issuance: Issuance,
+}
+
+/// How many codes a user was mailed since `window_start`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
+pub(crate) struct Issuance {
+    pub(crate) window_start: i64,
+    pub(crate) issued_in_window: i64,
+}
+
+/// Deletes the user's pending code, once it has served its purpose.
+async fn spend_code(tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>, sub: &str) -> Result<(), Error> {
+    sqlx::query("DELETE FROM verification_codes WHERE sub = ?")
+        .bind(sub)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Replaces the user's pending code (of either purpose); a new code starts with no failed attempts.
 async fn put_code(
     tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
     sub: &str,
     code: &NewCode<'_>,
 ) -> Result<(), Error> {
     sqlx::query(
-        "INSERT INTO verification_codes (sub, code_hash, expires_at, attempts) VALUES (?, ?, ?, 0)
+        "INSERT INTO verification_codes
+            (sub, code_hash, purpose, expires_at, attempts, window_start, issued_in_window)
+         VALUES (?, ?, ?, ?, 0, ?, ?)
          ON CONFLICT (sub) DO UPDATE SET code_hash = excluded.code_hash,
-            expires_at = excluded.expires_at, attempts = 0",
+            purpose = excluded.purpose, expires_at = excluded.expires_at, attempts = 0,
+            window_start = excluded.window_start, issued_in_window = excluded.issued_in_window",
     )
     .bind(sub)
     .bind(code.code_hash)
+    .bind(code.purpose.as_str())
     .bind(code.expires_at)
+    .bind(code.issuance.window_start)
+    .bind(code.issuance.issued_in_window)
     .execute(&mut **tx)
     .await?;
     Ok(())

@@ -1,0 +1,50 @@
+// People lose things: the mail with their sign-up code, their password. The
+// hosted UI lets them get back in with a new code, by email.
+import { test, expect } from "@playwright/test";
+import { fillCode, fillSignIn, fillSignUp, latestCode, newEmail, register } from "./pool";
+
+test("a user whose sign-up code got lost asks for a new one and confirms with it", async ({ page }) => {
+  const email = newEmail("lost.code");
+  await page.goto("/");
+  await page.getByRole("button", { name: "Register" }).click();
+  await fillSignUp(page, email, "first password 1");
+  const first = await latestCode(page.request, email);
+
+  await page.getByRole("button", { name: "Resend code" }).click();
+  await expect(page.getByRole("status")).toContainText("We have sent a new code by email.");
+  const second = await latestCode(page.request, email);
+  expect(second).toMatch(/^\d{6}$/);
+
+  if (second !== first) {
+    await fillCode(page, first);
+    await expect(page.getByRole("alert")).toContainText("Invalid verification code provided");
+  }
+  await fillCode(page, second);
+  await expect(page.getByRole("heading", { name: `Hello ${email}` })).toBeVisible();
+});
+
+test("a user who forgot their password resets it with an emailed code and signs in with the new one", async ({ page }) => {
+  const email = newEmail("forgetful");
+  await register(page, email, "the old password");
+  await page.getByRole("button", { name: "Logout" }).click();
+  await expect(page.getByRole("button", { name: "Sign In" })).toBeVisible();
+
+  await page.getByRole("button", { name: "Sign In" }).click();
+  await page.getByRole("link", { name: "Forgot your password?" }).click();
+  await page.locator("input[name=username]").fill(email);
+  await page.getByRole("button", { name: "Reset my password" }).click();
+  await expect(page.getByRole("heading", { name: "Reset your password" })).toBeVisible();
+
+  await page.locator("input[name=code]").fill(await latestCode(page.request, email));
+  await page.locator("input[name=password]").fill("the new password");
+  await page.getByRole("button", { name: "Change password" }).click();
+  await expect(page.getByRole("status")).toContainText("Your password has been changed.");
+
+  // The sign-in form is on the same page, the email already filled in.
+  await expect(page.locator("input[name=username]")).toHaveValue(email);
+  await page.locator("input[name=password]").fill("the old password");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("alert")).toContainText("Incorrect username or password.");
+  await fillSignIn(page, email, "the new password");
+  await expect(page.getByRole("heading", { name: `Hello ${email}` })).toBeVisible();
+});
