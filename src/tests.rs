@@ -794,6 +794,10 @@ async fn discovery_and_dev_outbox_switch() {
     );
     assert_eq!(doc["end_session_endpoint"], "http://127.0.0.1:9229/logout");
     assert_eq!(
+        doc["revocation_endpoint"],
+        "http://127.0.0.1:9229/oauth2/revoke"
+    );
+    assert_eq!(
         doc["code_challenge_methods_supported"],
         serde_json::json!(["S256"])
     );
@@ -951,4 +955,53 @@ async fn codes_mailed_to_one_user_are_rationed() {
         .json();
     // The sign-up code, then reset codes up to the limit of five per hour.
     assert_eq!(mails.as_array().unwrap().len(), 1 + 5, "{mails}");
+}
+
+#[tokio::test]
+async fn revoking_a_refresh_token_ends_its_use() {
+    let mut browser = Browser::new().await;
+    browser.sign_up("hana@example.com", "s").await;
+    let code = browser.code_via_session().await;
+    let tokens = browser.exchange(&code_grant(&code)).await.json();
+    let refresh_token = tokens["refresh_token"].as_str().unwrap();
+    let refresh = [
+        ("grant_type", "refresh_token"),
+        ("client_id", CLIENT),
+        ("refresh_token", refresh_token),
+    ];
+    assert_eq!(browser.exchange(&refresh).await.status, StatusCode::OK);
+
+    let revoke = [("token", refresh_token), ("client_id", CLIENT)];
+    let reply = browser
+        .post("/oauth2/revoke", &without(&revoke, "token"))
+        .await;
+    assert_eq!(
+        (reply.status, reply.json()["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_request"))
+    );
+    let reply = browser
+        .post(
+            "/oauth2/revoke",
+            &with(&revoke, "client_id", "unknownclient"),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    // Unknown tokens are answered like live ones (RFC 7009 §2.2) and change nothing.
+    let reply = browser
+        .post("/oauth2/revoke", &with(&revoke, "token", "not-a-token"))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(browser.exchange(&refresh).await.status, StatusCode::OK);
+
+    let reply = browser.post("/oauth2/revoke", &revoke).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.header(header::CACHE_CONTROL), "no-store");
+    assert_eq!(
+        browser.exchange(&refresh).await.json()["error"],
+        "invalid_grant"
+    );
+    assert_eq!(
+        browser.post("/oauth2/revoke", &revoke).await.status,
+        StatusCode::OK
+    );
 }

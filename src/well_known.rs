@@ -45,6 +45,7 @@ fn discovery_document(config: &Config) -> Value {
         "authorization_endpoint": format!("{public_url}/oauth2/authorize"),
         "token_endpoint": format!("{public_url}/oauth2/token"),
         "end_session_endpoint": format!("{public_url}/logout"),
+        "revocation_endpoint": format!("{public_url}/oauth2/revoke"),
         "jwks_uri": format!("{issuer}/.well-known/jwks.json"),
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],

@@ -77,11 +77,16 @@ pub async fn start_session(
     Ok(user)
 }
 
-/// Clears the session cookies, then sends the browser to the pool's logout,
-/// which ends the hosted UI's session and returns to the app.
+/// Revokes the refresh token at the pool and clears the session cookies, then
+/// sends the browser to the pool's logout, which ends the hosted UI's session
+/// and returns to the app.
 #[server]
 pub async fn end_session() -> Result<(), AuthError> {
     let auth = auth()?;
+    let jar: axum_extra::extract::CookieJar = leptos_axum::extract()
+        .await
+        .map_err(|e| AuthError::Transport(e.to_string()))?;
+    auth.revoke_refresh_token(&jar).await;
     crate::session::respond_with_cookies(&auth.cookies.clear());
     leptos_axum::redirect(&auth.pool.logout_url());
     Ok(())

@@ -60,6 +60,18 @@ impl PoolEndpoints {
         self.url("/oauth2/token", &[])
     }
 
+    /// Where the server revokes a refresh token at logout (RFC 7009).
+    pub fn revoke_url(&self) -> String {
+        self.url("/oauth2/revoke", &[])
+    }
+
+    /// The form body of a refresh-token revocation by a public client.
+    pub fn revoke_body(&self, refresh_token: &str) -> String {
+        form_urlencoded::Serializer::new(String::new())
+            .extend_pairs([("token", refresh_token), ("client_id", &self.client_id)])
+            .finish()
+    }
+
     /// Cognito's logout: ends the hosted UI's session, then returns to `logout_uri`.
     pub fn logout_url(&self) -> String {
         self.url(
@@ -147,6 +159,18 @@ mod tests {
             pool().logout_url(),
             "https://example.auth.us-east-1.amazoncognito.com/logout?\
              client_id=client123&logout_uri=http%3A%2F%2F127.0.0.1%3A3000%2F"
+        );
+    }
+
+    #[test]
+    fn revocation_is_a_public_client_form_with_the_refresh_token() {
+        assert_eq!(
+            pool().revoke_url(),
+            "https://example.auth.us-east-1.amazoncognito.com/oauth2/revoke"
+        );
+        assert_eq!(
+            pool().revoke_body("r+t/1="),
+            "token=r%2Bt%2F1%3D&client_id=client123"
         );
     }
 

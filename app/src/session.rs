@@ -29,12 +29,16 @@ pub struct Tokens<'a> {
     pub refresh_token: &'a str,
 }
 
+/// How long the server waits for the pool when it revokes a refresh token.
+const POOL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// What the server functions need: the pool, the token verifier and how to write cookies.
 #[derive(Clone)]
 pub struct Auth {
     pub pool: PoolEndpoints,
     pub verifier: Arc<Verifier>,
     pub cookies: CookiePolicy,
+    http: reqwest::Client,
 }
 
 /// Cookie attributes: `Secure` and the `__Host-` prefix when the app is served over https.
@@ -86,6 +90,43 @@ impl CookiePolicy {
 }
 
 impl Auth {
+    pub fn new(
+        pool: PoolEndpoints,
+        verifier: Verifier,
+        cookies: CookiePolicy,
+    ) -> Result<Auth, reqwest::Error> {
+        Ok(Auth {
+            pool,
+            verifier: Arc::new(verifier),
+            cookies,
+            http: reqwest::Client::builder().timeout(POOL_TIMEOUT).build()?,
+        })
+    }
+
+    /// Revokes the request's refresh token at the pool, so that logging out
+    /// leaves nothing there that could mint new tokens. Best effort: a pool
+    /// that cannot be reached must not keep anybody signed in, so failures
+    /// are logged and the caller clears the cookies anyway.
+    pub async fn revoke_refresh_token(&self, jar: &CookieJar) {
+        let Some(token) = self.cookies.read(jar, REFRESH_TOKEN) else {
+            return;
+        };
+        let outcome = self
+            .http
+            .post(self.pool.revoke_url())
+            .header(
+                axum::http::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
+            .body(self.pool.revoke_body(token))
+            .send()
+            .await
+            .and_then(reqwest::Response::error_for_status);
+        if let Err(error) = outcome {
+            tracing::warn!(%error, "could not revoke the refresh token at the user pool");
+        }
+    }
+
     /// The user the id and access tokens prove, or why they prove nothing.
     /// `nonce` is checked when a session is being established.
     pub async fn validate(

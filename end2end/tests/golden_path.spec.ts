@@ -1,7 +1,7 @@
 // The golden path, as a person lives it: register, confirm with the emailed
 // code, be greeted (by HTML the server rendered), log out, sign in again.
 import { test, expect } from "@playwright/test";
-import { APP, POOL, fillCode, fillSignIn, fillSignUp, latestCode, newEmail } from "./pool";
+import { APP, CLIENT_ID, POOL, fillCode, fillSignIn, fillSignUp, latestCode, newEmail } from "./pool";
 
 const PASSWORD = "correct horse battery staple";
 
@@ -72,6 +72,7 @@ test("a new user registers, confirms, is greeted, logs out and signs in again", 
   });
 
   await test.step("Logout ends the session at the app and at the pool", async () => {
+    const refreshToken = (await page.context().cookies(APP)).find((c) => c.name === "refresh_token")!.value;
     await page.getByRole("button", { name: "Logout" }).click();
     await expect(page.getByRole("button", { name: "Sign In" })).toBeVisible();
     await expect(page).toHaveURL(`${APP}/`);
@@ -79,6 +80,12 @@ test("a new user registers, confirms, is greeted, logs out and signs in again", 
     expect(html).not.toContain(`Hello ${email}`);
     const appCookies = await page.context().cookies(APP);
     expect(appCookies.filter((c) => c.name.endsWith("_token"))).toHaveLength(0);
+    // The app revoked the refresh token at the pool: it mints nothing any more.
+    const refresh = await page.request.post(`${POOL}/oauth2/token`, {
+      form: { grant_type: "refresh_token", client_id: CLIENT_ID, refresh_token: refreshToken },
+    });
+    expect(refresh.status()).toBe(400);
+    expect(await refresh.json()).toEqual({ error: "invalid_grant" });
   });
 
   await test.step("Sign In asks for the password again (the pool's session is gone) and works", async () => {

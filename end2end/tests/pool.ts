@@ -4,6 +4,8 @@ import { expect, type APIRequestContext, type Page } from "@playwright/test";
 
 export const POOL = "http://127.0.0.1:9229";
 export const APP = "http://127.0.0.1:3000";
+/** The app client of the embedded pool (userpool.toml). */
+export const CLIENT_ID = "1ocal4pp5c1ient0leptos0cog";
 
 /** A fresh address per run, so tests never collide with earlier users. */
 export function newEmail(name: string): string {

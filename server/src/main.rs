@@ -6,7 +6,6 @@ mod origin_check;
 mod settings;
 
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use app::pool::PoolEndpoints;
 use app::session::{Auth, CookiePolicy};
@@ -40,7 +39,7 @@ enum StartError {
         addr: String,
         source: std::io::Error,
     },
-    #[error("the HTTP client for the pool's keys: {0}")]
+    #[error("the HTTP client for the user pool: {0}")]
     Http(String),
     #[error("serving: {0}")]
     Serve(std::io::Error),
@@ -83,13 +82,10 @@ async fn run(settings: Settings) -> Result<(), StartError> {
     let verifier =
         Verifier::new(&issuer, &pool.client_id).map_err(|e| StartError::Http(e.to_string()))?;
     verifier.prefetch().await;
-    let auth = Auth {
-        pool,
-        verifier: Arc::new(verifier),
-        cookies: CookiePolicy {
-            secure: settings.secure_cookies(),
-        },
+    let cookies = CookiePolicy {
+        secure: settings.secure_cookies(),
     };
+    let auth = Auth::new(pool, verifier, cookies).map_err(|e| StartError::Http(e.to_string()))?;
 
     let app = app_router(leptos.clone(), auth, AppOrigin::of(settings.app_url()));
     let addr = leptos.site_addr;

@@ -1,10 +1,11 @@
 //! The OAuth 2.0 / OpenID Connect endpoints with Cognito's paths:
-//! `/oauth2/authorize`, `/oauth2/token` and `/logout`, plus the pieces the hosted UI
+//! `/oauth2/authorize`, `/oauth2/token`, `/oauth2/revoke` and `/logout`, plus the pieces the hosted UI
 //! shares with them (validated authorization requests, SSO sessions).
 
 mod authorize;
 mod logout;
 pub(crate) mod request;
+mod revoke;
 pub(crate) mod session;
 mod token;
 
@@ -26,6 +27,7 @@ pub(crate) fn routes() -> Router<UserPool> {
         ));
     let api = Router::new()
         .route("/oauth2/token", post(token::token))
+        .route("/oauth2/revoke", post(revoke::revoke))
         .layer(cors());
     browser.merge(api)
 }

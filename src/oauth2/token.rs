@@ -59,18 +59,22 @@ pub(super) async fn token(
     Ok(response)
 }
 
-fn required(value: &Option<String>) -> Result<&str, TokenError> {
+pub(super) fn required(value: &Option<String>) -> Result<&str, TokenError> {
     value
         .as_deref()
         .filter(|v| !v.is_empty())
         .ok_or(TokenError::InvalidRequest)
 }
 
-/// The client the request names. All clients are public: one presenting a secret is refused.
-fn client_id(pool: &UserPool, request: &TokenRequest) -> Result<String, TokenError> {
-    let id = required(&request.client_id)?;
+/// The client a request names. All clients are public: one presenting a secret is refused.
+pub(super) fn public_client(
+    pool: &UserPool,
+    client_id: &Option<String>,
+    client_secret: &Option<String>,
+) -> Result<String, TokenError> {
+    let id = required(client_id)?;
     let client = pool.config().client(id).ok_or(TokenError::InvalidClient)?;
-    if request.client_secret.is_some() {
+    if client_secret.is_some() {
         return Err(TokenError::InvalidClient);
     }
     Ok(client.id.clone())
@@ -80,7 +84,7 @@ async fn exchange_code(
     pool: &UserPool,
     request: &TokenRequest,
 ) -> Result<TokenResponse, TokenError> {
-    let client_id = client_id(pool, request)?;
+    let client_id = public_client(pool, &request.client_id, &request.client_secret)?;
     let code = required(&request.code)?;
     let redirect_uri = required(&request.redirect_uri)?;
     let verifier = required(&request.code_verifier)?;
@@ -142,7 +146,7 @@ async fn exchange_code(
 }
 
 async fn refresh(pool: &UserPool, request: &TokenRequest) -> Result<TokenResponse, TokenError> {
-    let client_id = client_id(pool, request)?;
+    let client_id = public_client(pool, &request.client_id, &request.client_secret)?;
     let presented = required(&request.refresh_token)?;
     let now = crate::now();
     let stored = pool

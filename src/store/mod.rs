@@ -406,6 +406,27 @@ impl Store {
         .await?)
     }
 
+    /// Revokes the refresh token `token_hash` of `client_id` and the rest of its
+    /// `origin_jti` family; returns how many were live.
+    pub(crate) async fn revoke_refresh_family(
+        &self,
+        token_hash: &str,
+        client_id: &str,
+        now: i64,
+    ) -> Result<u64, Error> {
+        let revoked = sqlx::query(
+            "UPDATE refresh_tokens SET revoked_at = ?1
+             WHERE revoked_at IS NULL AND origin_jti IN (
+                SELECT origin_jti FROM refresh_tokens WHERE token_hash = ?2 AND client_id = ?3)",
+        )
+        .bind(now)
+        .bind(token_hash)
+        .bind(client_id)
+        .execute(&self.db)
+        .await?;
+        Ok(revoked.rows_affected())
+    }
+
     // --- SSO sessions ---
 
     pub(crate) async fn insert_session(

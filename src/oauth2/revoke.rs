@@ -1,0 +1,41 @@
+//! `POST /oauth2/revoke` (RFC 7009): revokes a refresh token and every refresh
+//! token of the same sign-in (its `origin_jti` family), so an app's logout
+//! leaves nothing at the pool that could mint new tokens.
+
+use axum::extract::rejection::FormRejection;
+use axum::extract::{Form, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+use super::token::{public_client, required};
+use crate::error::TokenError;
+use crate::{UserPool, secrets};
+
+#[derive(Debug, Deserialize)]
+pub(super) struct RevokeRequest {
+    token: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+}
+
+/// Answers 200 whether or not the token was live (RFC 7009 §2.2): an unknown,
+/// expired or other client's token tells the caller nothing and changes nothing.
+pub(super) async fn revoke(
+    State(pool): State<UserPool>,
+    form: Result<Form<RevokeRequest>, FormRejection>,
+) -> Result<Response, TokenError> {
+    let Form(request) = form.map_err(|_| TokenError::InvalidRequest)?;
+    let client_id = public_client(&pool, &request.client_id, &request.client_secret)?;
+    let token = required(&request.token)?;
+    let revoked = pool
+        .store()
+        .revoke_refresh_family(&secrets::digest(token), &client_id, crate::now())
+        .await?;
+    tracing::info!(revoked, "refresh tokens revoked");
+    let mut response = StatusCode::OK.into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
