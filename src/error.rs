@@ -1,6 +1,7 @@
 //! Every error the pool can produce, and the one place where each kind is mapped
 //! to its wire shape: an HTML page for browsers, a redirect back to a validated
-//! client URL, or an OAuth 2.0 JSON error for the token endpoint.
+//! client URL, an OAuth 2.0 JSON error for the token endpoint, or an RFC 6750
+//! bearer-token error for userInfo.
 
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -102,6 +103,63 @@ impl IntoResponse for TokenError {
             .headers_mut()
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         response
+    }
+}
+
+/// The userInfo endpoint's errors (RFC 6750 §3).
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum BearerError {
+    #[error("no access token")]
+    Missing,
+    /// Malformed, forged, expired, not an access token, revoked, or its user is gone.
+    #[error("invalid_token")]
+    InvalidToken,
+    #[error("insufficient_scope")]
+    InsufficientScope,
+    #[error(transparent)]
+    Internal(#[from] Error),
+}
+
+impl IntoResponse for BearerError {
+    fn into_response(self) -> Response {
+        let (status, challenge, code, description) = match &self {
+            // A request without credentials gets a bare challenge (RFC 6750 §3.1).
+            BearerError::Missing => (
+                StatusCode::UNAUTHORIZED,
+                "Bearer",
+                "invalid_request",
+                "Access token is missing",
+            ),
+            BearerError::InvalidToken => (
+                StatusCode::UNAUTHORIZED,
+                r#"Bearer error="invalid_token""#,
+                "invalid_token",
+                "Access token is expired, disabled, or deleted, or the user has globally signed out.",
+            ),
+            BearerError::InsufficientScope => (
+                StatusCode::FORBIDDEN,
+                r#"Bearer error="insufficient_scope", scope="openid""#,
+                "insufficient_scope",
+                "The access token lacks the openid scope.",
+            ),
+            BearerError::Internal(error) => {
+                tracing::error!(%error, "internal error at the userInfo endpoint");
+                return (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    Json(serde_json::json!({ "error": "server_error" })),
+                )
+                    .into_response();
+            }
+        };
+        (
+            status,
+            [
+                (header::WWW_AUTHENTICATE, challenge),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            Json(serde_json::json!({ "error": code, "error_description": description })),
+        )
+            .into_response()
     }
 }
 

@@ -1,12 +1,15 @@
 //! The pool's RSA-2048 signing key: created once and persisted as PKCS#8 in the
-//! database, kept parsed in memory, published as a JWKS, and used to sign JWTs
-//! with RS256 (RSASSA-PKCS1-v1_5 with SHA-256).
+//! database, kept parsed in memory, published as a JWKS, used to sign JWTs with
+//! RS256 (RSASSA-PKCS1-v1_5 with SHA-256) and to check the pool's own tokens
+//! when they come back as bearer tokens.
 
 use aws_lc_rs::encoding::AsDer;
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::rsa::{KeyPair, KeySize};
 use aws_lc_rs::signature::{KeyPair as _, RSA_PKCS1_SHA256};
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
 use crate::error::Error;
@@ -16,6 +19,8 @@ use crate::store::Store;
 pub(crate) struct SigningKey {
     kid: String,
     key_pair: KeyPair,
+    /// The public half, for verifying bearer tokens.
+    decoding_key: DecodingKey,
 }
 
 #[derive(Debug, Serialize)]
@@ -45,7 +50,7 @@ impl SigningKey {
     pub(crate) async fn load_or_create(store: &Store) -> Result<SigningKey, Error> {
         if let Some((kid, pkcs8)) = store.signing_key().await? {
             let key_pair = KeyPair::from_pkcs8(&pkcs8).map_err(|e| Error::Key(e.to_string()))?;
-            return Ok(SigningKey { kid, key_pair });
+            return Ok(SigningKey::new(kid, key_pair));
         }
         // Generating an RSA key takes a noticeable moment: keep it off the async threads.
         let key = tokio::task::spawn_blocking(SigningKey::generate)
@@ -67,7 +72,36 @@ impl SigningKey {
             KeyPair::generate(KeySize::Rsa2048).map_err(|e| Error::Key(e.to_string()))?;
         // The kid is derived from the public key, so it names exactly this key.
         let kid = b64url(Sha256::digest(key_pair.public_key().as_ref()));
-        Ok(SigningKey { kid, key_pair })
+        Ok(SigningKey::new(kid, key_pair))
+    }
+
+    fn new(kid: String, key_pair: KeyPair) -> SigningKey {
+        let public = key_pair.public_key();
+        let decoding_key = DecodingKey::from_rsa_raw_components(
+            public.modulus().big_endian_without_leading_zero(),
+            public.exponent().big_endian_without_leading_zero(),
+        );
+        SigningKey {
+            kid,
+            key_pair,
+            decoding_key,
+        }
+    }
+
+    /// The claims of a token this key signed for `issuer`, if its RS256
+    /// signature, `kid`, `iss` and `exp` check out; None for anything else.
+    pub(crate) fn verify<T: DeserializeOwned>(&self, token: &str, issuer: &str) -> Option<T> {
+        let header = jsonwebtoken::decode_header(token).ok()?;
+        if header.alg != Algorithm::RS256 || header.kid.as_deref() != Some(self.kid.as_str()) {
+            return None;
+        }
+        let mut rules = Validation::new(Algorithm::RS256);
+        rules.set_issuer(&[issuer]);
+        rules.set_required_spec_claims(&["exp", "iss", "sub"]);
+        rules.leeway = 0;
+        jsonwebtoken::decode::<T>(token, &self.decoding_key, &rules)
+            .ok()
+            .map(|data| data.claims)
     }
 
     pub(crate) fn jwks(&self) -> Jwks {

@@ -801,7 +801,10 @@ async fn discovery_and_dev_outbox_switch() {
         doc["code_challenge_methods_supported"],
         serde_json::json!(["S256"])
     );
-    assert!(doc.get("userinfo_endpoint").is_none());
+    assert_eq!(
+        doc["userinfo_endpoint"],
+        "http://127.0.0.1:9229/oauth2/userInfo"
+    );
     assert_eq!(browser.get("/_dev/outbox").await.status, StatusCode::OK);
 
     let (config, _dir) = test_config(false);
@@ -1004,4 +1007,70 @@ async fn revoking_a_refresh_token_ends_its_use() {
         browser.post("/oauth2/revoke", &revoke).await.status,
         StatusCode::OK
     );
+}
+
+#[tokio::test]
+async fn user_info_answers_only_live_access_tokens_with_openid() {
+    let mut browser = Browser::new().await;
+    browser.sign_up("ines@example.com", "s").await;
+    let code = browser.code_via_session().await;
+    let tokens = browser.exchange(&code_grant(&code)).await.json();
+    let access_token = tokens["access_token"].as_str().unwrap();
+
+    async fn user_info(browser: &mut Browser, authorization: Option<&str>) -> Reply {
+        let mut request = Request::get("/oauth2/userInfo");
+        if let Some(value) = authorization {
+            request = request.header(header::AUTHORIZATION, value);
+        }
+        browser.send(request, Body::empty()).await
+    }
+
+    let reply = user_info(&mut browser, Some(&format!("Bearer {access_token}"))).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let info = reply.json();
+    assert_eq!(info["email"], "ines@example.com");
+    assert_eq!(info["email_verified"], "true");
+    assert_eq!(info["username"], info["sub"]);
+
+    let reply = user_info(&mut browser, None).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(reply.header(header::WWW_AUTHENTICATE), "Bearer");
+    let id_token = format!("Bearer {}", tokens["id_token"].as_str().unwrap());
+    let (signed, _) = access_token.rsplit_once('.').unwrap();
+    let unsigned = format!("Bearer {signed}.");
+    for bad in [id_token.as_str(), unsigned.as_str(), "Bearer nonsense"] {
+        let reply = user_info(&mut browser, Some(bad)).await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{bad:.30}");
+        assert_eq!(
+            reply.header(header::WWW_AUTHENTICATE),
+            r#"Bearer error="invalid_token""#
+        );
+        assert_eq!(reply.json()["error"], "invalid_token");
+    }
+
+    // Without the openid scope the token is refused as insufficient.
+    let mut params = oauth_params("s");
+    params.retain(|(name, _)| *name != "scope");
+    params.push(("scope", "email".into()));
+    let reply = browser
+        .get(&format!("/oauth2/authorize?{}", query(&params)))
+        .await;
+    let code = code_from(reply.location().unwrap());
+    let email_only = browser.exchange(&code_grant(&code)).await.json();
+    let bearer = format!("Bearer {}", email_only["access_token"].as_str().unwrap());
+    let reply = user_info(&mut browser, Some(&bearer)).await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    assert_eq!(reply.json()["error"], "insufficient_scope");
+
+    // Revoking the sign-in's refresh token kills its access tokens here too.
+    let revoke = [
+        ("token", tokens["refresh_token"].as_str().unwrap()),
+        ("client_id", CLIENT),
+    ];
+    assert_eq!(
+        browser.post("/oauth2/revoke", &revoke).await.status,
+        StatusCode::OK
+    );
+    let reply = user_info(&mut browser, Some(&format!("Bearer {access_token}"))).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
 }

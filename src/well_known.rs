@@ -46,6 +46,7 @@ fn discovery_document(config: &Config) -> Value {
         "token_endpoint": format!("{public_url}/oauth2/token"),
         "end_session_endpoint": format!("{public_url}/logout"),
         "revocation_endpoint": format!("{public_url}/oauth2/revoke"),
+        "userinfo_endpoint": format!("{public_url}/oauth2/userInfo"),
         "jwks_uri": format!("{issuer}/.well-known/jwks.json"),
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],

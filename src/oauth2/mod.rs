@@ -1,5 +1,6 @@
 //! The OAuth 2.0 / OpenID Connect endpoints with Cognito's paths:
-//! `/oauth2/authorize`, `/oauth2/token`, `/oauth2/revoke` and `/logout`, plus the pieces the hosted UI
+//! `/oauth2/authorize`, `/oauth2/token`, `/oauth2/revoke`, `/oauth2/userInfo`
+//! and `/logout`, plus the pieces the hosted UI
 //! shares with them (validated authorization requests, SSO sessions).
 
 mod authorize;
@@ -8,6 +9,7 @@ pub(crate) mod request;
 mod revoke;
 pub(crate) mod session;
 mod token;
+mod userinfo;
 
 use axum::Router;
 use axum::http::Method;
@@ -28,6 +30,10 @@ pub(crate) fn routes() -> Router<UserPool> {
     let api = Router::new()
         .route("/oauth2/token", post(token::token))
         .route("/oauth2/revoke", post(revoke::revoke))
+        .route(
+            "/oauth2/userInfo",
+            get(userinfo::user_info).post(userinfo::user_info),
+        )
         .layer(cors());
     browser.merge(api)
 }

@@ -427,6 +427,18 @@ impl Store {
         Ok(revoked.rows_affected())
     }
 
+    /// Whether the sign-in that `origin_jti` names was revoked (logout, code
+    /// replay or password reset): its access tokens are dead too.
+    pub(crate) async fn origin_revoked(&self, origin_jti: &str) -> Result<bool, Error> {
+        let revoked: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM refresh_tokens WHERE origin_jti = ? AND revoked_at IS NOT NULL LIMIT 1",
+        )
+        .bind(origin_jti)
+        .fetch_optional(&self.db)
+        .await?;
+        Ok(revoked.is_some())
+    }
+
     // --- SSO sessions ---
 
     pub(crate) async fn insert_session(
