@@ -1,11 +1,14 @@
-//! A stand-in user pool for the server-side tests: an RSA key, its JWKS served
-//! over HTTP on 127.0.0.1, and helpers that mint (and forge) tokens with it.
+//! A stand-in user pool for the server-side tests: an RSA signing key (and an
+//! RSA key published for encryption only), their JWKS served over HTTP on
+//! 127.0.0.1, and helpers that mint (and forge) tokens with them.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use aws_lc_rs::rsa::{KeyPair, KeySize, PublicKeyComponents};
-use aws_lc_rs::signature::{KeyPair as _, RSA_PKCS1_SHA256};
+use aws_lc_rs::signature::{
+    ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair as _, RSA_PKCS1_SHA256, RsaEncoding,
+};
 use aws_lc_rs::{hmac, rand::SystemRandom};
 use axum::{Json, Router, routing::get};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
@@ -15,7 +18,20 @@ pub struct Pool {
     pub issuer: String,
     pub kid: String,
     key: KeyPair,
+    /// Published with `"use": "enc"` under [`ENC_KID`]: never valid for signatures.
+    enc_key: KeyPair,
     jwks_requests: Arc<AtomicUsize>,
+}
+
+pub const ENC_KID: &str = "test-enc-key";
+
+fn jwk(key: &KeyPair, kid: &str, use_: &str) -> Value {
+    let public = PublicKeyComponents::<Vec<u8>>::from(key.public_key());
+    json!({
+        "kty": "RSA", "alg": "RS256", "use": use_, "kid": kid,
+        "n": URL_SAFE_NO_PAD.encode(&public.n),
+        "e": URL_SAFE_NO_PAD.encode(&public.e),
+    })
 }
 
 pub fn now() -> u64 {
@@ -30,13 +46,9 @@ impl Pool {
     /// Generates a key and serves its JWKS until the test's runtime ends.
     pub async fn serve() -> Pool {
         let key = KeyPair::generate(KeySize::Rsa2048).expect("RSA key");
+        let enc_key = KeyPair::generate(KeySize::Rsa2048).expect("RSA key");
         let kid = "test-key-1".to_owned();
-        let public = PublicKeyComponents::<Vec<u8>>::from(key.public_key());
-        let jwks = json!({"keys": [{
-            "kty": "RSA", "alg": "RS256", "use": "sig", "kid": kid,
-            "n": URL_SAFE_NO_PAD.encode(&public.n),
-            "e": URL_SAFE_NO_PAD.encode(&public.e),
-        }]});
+        let jwks = json!({"keys": [jwk(&key, &kid, "sig"), jwk(&enc_key, ENC_KID, "enc")]});
         let jwks_requests = Arc::new(AtomicUsize::new(0));
         let counter = jwks_requests.clone();
         let router = Router::new().route(
@@ -56,6 +68,7 @@ impl Pool {
             issuer: format!("http://{addr}/pool"),
             kid,
             key,
+            enc_key,
             jwks_requests,
         }
     }
@@ -74,17 +87,39 @@ impl Pool {
 
     /// Signs with the pool's key whatever header it is given.
     pub fn sign_with_header(&self, header: &Value, claims: &Value) -> String {
-        let message = format!("{}.{}", b64(header), b64(claims));
-        let mut signature = vec![0; self.key.public_modulus_len()];
-        self.key
-            .sign(
-                &RSA_PKCS1_SHA256,
-                &SystemRandom::new(),
-                message.as_bytes(),
-                &mut signature,
-            )
-            .expect("sign");
-        format!("{message}.{}", URL_SAFE_NO_PAD.encode(signature))
+        rsa_sign(&self.key, &RSA_PKCS1_SHA256, header, claims)
+    }
+
+    /// Signs with the pool's key and another RSA scheme (RS384, PS256, ...).
+    pub fn sign_rsa(
+        &self,
+        scheme: &'static dyn RsaEncoding,
+        header: &Value,
+        claims: &Value,
+    ) -> String {
+        rsa_sign(&self.key, scheme, header, claims)
+    }
+
+    /// A proper RS256 signature by the key published for encryption.
+    pub fn sign_with_enc_key(&self, claims: &Value) -> String {
+        let header = json!({"alg": "RS256", "kid": ENC_KID, "typ": "JWT"});
+        rsa_sign(&self.enc_key, &RSA_PKCS1_SHA256, &header, claims)
+    }
+
+    /// The public key as PKCS#1 DER and as PEM: what key-confusion attacks use as an HMAC secret.
+    pub fn public_key_der_and_pem(&self) -> (Vec<u8>, Vec<u8>) {
+        let der = self.key.public_key().as_ref().to_vec();
+        let body = base64::engine::general_purpose::STANDARD.encode(&der);
+        let lines: Vec<&str> = body
+            .as_bytes()
+            .chunks(64)
+            .map(|c| std::str::from_utf8(c).expect("base64"))
+            .collect();
+        let pem = format!(
+            "-----BEGIN RSA PUBLIC KEY-----\n{}\n-----END RSA PUBLIC KEY-----\n",
+            lines.join("\n")
+        );
+        (der, pem.into_bytes())
     }
 
     pub fn unsigned_with_header(&self, header: &Value, claims: &Value) -> String {
@@ -93,13 +128,59 @@ impl Pool {
 
     /// The classic key-confusion forgery: HMAC keyed with the public key's bytes.
     pub fn hs256_with_public_key(&self, claims: &Value) -> String {
-        let message = format!(
-            "{}.{}",
-            b64(&json!({"alg": "HS256", "kid": self.kid})),
-            b64(claims)
-        );
-        let key = hmac::Key::new(hmac::HMAC_SHA256, self.key.public_key().as_ref());
-        let tag = hmac::sign(&key, message.as_bytes());
-        format!("{message}.{}", URL_SAFE_NO_PAD.encode(tag.as_ref()))
+        let (der, _) = self.public_key_der_and_pem();
+        hmac_sign("HS256", hmac::HMAC_SHA256, &der, &self.kid, claims)
     }
+}
+
+fn rsa_sign(
+    key: &KeyPair,
+    scheme: &'static dyn RsaEncoding,
+    header: &Value,
+    claims: &Value,
+) -> String {
+    let message = format!("{}.{}", b64(header), b64(claims));
+    let mut signature = vec![0; key.public_modulus_len()];
+    key.sign(
+        scheme,
+        &SystemRandom::new(),
+        message.as_bytes(),
+        &mut signature,
+    )
+    .expect("sign");
+    format!("{message}.{}", URL_SAFE_NO_PAD.encode(signature))
+}
+
+/// An HMAC-signed token claiming `alg`, keyed with `secret`.
+pub fn hmac_sign(
+    alg: &str,
+    hmac_alg: hmac::Algorithm,
+    secret: &[u8],
+    kid: &str,
+    claims: &Value,
+) -> String {
+    let message = format!("{}.{}", b64(&json!({"alg": alg, "kid": kid})), b64(claims));
+    let tag = hmac::sign(&hmac::Key::new(hmac_alg, secret), message.as_bytes());
+    format!("{message}.{}", URL_SAFE_NO_PAD.encode(tag.as_ref()))
+}
+
+/// An ES256 token from a fresh P-256 key, under the pool's `kid`.
+pub fn es256_sign(kid: &str, claims: &Value) -> String {
+    let rng = SystemRandom::new();
+    let pkcs8 =
+        EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).expect("EC key");
+    let key =
+        EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref()).expect("EC key");
+    let message = format!(
+        "{}.{}",
+        b64(&json!({"alg": "ES256", "kid": kid})),
+        b64(claims)
+    );
+    let signature = key.sign(&rng, message.as_bytes()).expect("sign");
+    format!("{message}.{}", URL_SAFE_NO_PAD.encode(signature.as_ref()))
+}
+
+/// Base64url of raw bytes, for hand-built token parts.
+pub fn b64_bytes(bytes: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
 }

@@ -20,6 +20,8 @@ const LEEWAY_SECONDS: u64 = 30;
 /// tokens cannot turn the server into a JWKS-fetching amplifier.
 const MIN_REFETCH_INTERVAL: Duration = Duration::from_secs(10);
 const JWKS_TIMEOUT: Duration = Duration::from_secs(5);
+/// Cognito's tokens are a few KB; anything far larger is refused before parsing.
+const MAX_TOKEN_BYTES: usize = 16 * 1024;
 
 /// Why a token was not trusted. The messages never contain the token.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -58,6 +60,8 @@ pub struct IdClaims {
     pub token_use: String,
     pub nonce: Option<String>,
     pub exp: u64,
+    /// Required: the pool always sets it, so a token without one is not the pool's.
+    pub iat: u64,
 }
 
 /// The access token's claims this app relies on.
@@ -69,6 +73,8 @@ pub struct AccessClaims {
     #[serde(rename = "cognito:groups", default)]
     pub groups: Vec<String>,
     pub exp: u64,
+    /// Required, as in the id token.
+    pub iat: u64,
 }
 
 /// Validates tokens of one app client of one user pool.
@@ -145,6 +151,9 @@ impl Verifier {
         token: &str,
         rules: &Validation,
     ) -> Result<T, VerifyError> {
+        if token.len() > MAX_TOKEN_BYTES {
+            return Err(VerifyError::Malformed);
+        }
         let header = jsonwebtoken::decode_header(token).map_err(|_| VerifyError::Malformed)?;
         // Checked before any key lookup: `none`, HS256 and friends never reach a key.
         if header.alg != Algorithm::RS256 {
@@ -249,7 +258,9 @@ fn signing_keys(set: &JwkSet) -> HashMap<String, DecodingKey> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::test_tokens::{Pool, now};
+    use crate::test_tokens::{ENC_KID, Pool, b64_bytes, es256_sign, hmac_sign, now};
+    use aws_lc_rs::hmac;
+    use aws_lc_rs::signature::{RSA_PKCS1_SHA384, RSA_PKCS1_SHA512, RSA_PSS_SHA256};
     use serde_json::json;
 
     const CLIENT: &str = "client-1";
@@ -447,5 +458,114 @@ pub(crate) mod tests {
                 "{garbage:.20}"
             );
         }
+    }
+
+    /// Forged and malformed tokens, in the spirit of RFC 8725 and
+    /// aws-jwt-verify's negative tests: each one, offered as an id token and as
+    /// an access token, is refused.
+    fn forgeries(pool: &Pool, other_pool: &Pool) -> Vec<(&'static str, String)> {
+        let id = id_claims(pool);
+        let with = |name: &str, value: serde_json::Value| {
+            let mut claims = id_claims(pool);
+            claims[name] = value;
+            claims
+        };
+        let without = |name: &str| {
+            let mut claims = id_claims(pool);
+            claims.as_object_mut().expect("object").remove(name);
+            claims
+        };
+        let header = |alg: &str| json!({"alg": alg, "kid": pool.kid, "typ": "JWT"});
+        let (der, pem) = pool.public_key_der_and_pem();
+        let valid = pool.sign(&id);
+        let (signed_part, signature) = valid.rsplit_once('.').expect("three parts");
+        let (header_part, _) = signed_part.split_once('.').expect("three parts");
+        let attacker_jwk = json!({"kty": "RSA", "n": "AQAB", "e": "AQAB", "kid": pool.kid});
+        let mut deep = json!("x");
+        for _ in 0..200 {
+            deep = json!([deep]);
+        }
+        vec![
+            ("alg none", pool.unsigned_with_header(&header("none"), &id)),
+            ("alg None", pool.unsigned_with_header(&header("None"), &id)),
+            ("alg NONE", pool.unsigned_with_header(&header("NONE"), &id)),
+            ("alg none, real signature kept", format!("{}.{}.{signature}", b64(&header("none")), b64(&id))),
+            ("alg missing", pool.sign_with_header(&json!({"kid": pool.kid}), &id)),
+            ("HS256 keyed with the public key (DER)", hmac_sign("HS256", hmac::HMAC_SHA256, &der, &pool.kid, &id)),
+            ("HS256 keyed with the public key (PEM)", hmac_sign("HS256", hmac::HMAC_SHA256, &pem, &pool.kid, &id)),
+            ("HS384 keyed with the public key", hmac_sign("HS384", hmac::HMAC_SHA384, &der, &pool.kid, &id)),
+            ("HS512 keyed with the public key", hmac_sign("HS512", hmac::HMAC_SHA512, &pem, &pool.kid, &id)),
+            ("RS384 by the pool's key", pool.sign_rsa(&RSA_PKCS1_SHA384, &header("RS384"), &id)),
+            ("RS512 by the pool's key", pool.sign_rsa(&RSA_PKCS1_SHA512, &header("RS512"), &id)),
+            ("PS256 by the pool's key", pool.sign_rsa(&RSA_PSS_SHA256, &header("PS256"), &id)),
+            ("RS384 signature labelled RS256", pool.sign_rsa(&RSA_PKCS1_SHA384, &header("RS256"), &id)),
+            ("ES256 under the pool's kid", es256_sign(&pool.kid, &id)),
+            ("kid missing", pool.sign_with_header(&json!({"alg": "RS256"}), &id)),
+            ("kid unknown", pool.sign_with_header(&json!({"alg": "RS256", "kid": "nope"}), &id)),
+            ("kid of the encryption key", pool.sign_with_enc_key(&id)),
+            ("kid of the encryption key, signed by the signing key", pool.sign_with_header(&json!({"alg": "RS256", "kid": ENC_KID}), &id)),
+            ("jku pointing elsewhere", other_pool.sign_with_header(&json!({"alg": "RS256", "kid": pool.kid, "jku": format!("{}/.well-known/jwks.json", other_pool.issuer)}), &id)),
+            ("x5u pointing elsewhere", other_pool.sign_with_header(&json!({"alg": "RS256", "kid": pool.kid, "x5u": "http://127.0.0.1:1/cert.pem"}), &id)),
+            ("embedded jwk", other_pool.sign_with_header(&json!({"alg": "RS256", "kid": pool.kid, "jwk": attacker_jwk}), &id)),
+            ("another pool's key and issuer", other_pool.sign(&id_claims(other_pool))),
+            ("another pool's key, this issuer", other_pool.sign(&id)),
+            ("signature stripped", format!("{signed_part}.")),
+            ("signature of another token", format!("{}.{signature}", pool.sign(&with("sub", json!("someone-else"))).rsplit_once('.').expect("parts").0)),
+            ("payload swapped under a real signature", format!("{header_part}.{}.{signature}", b64(&with("email", json!("mallory@example.com"))))),
+            ("signature bit-flipped", format!("{signed_part}.{}", signature.replacen(&signature[..1], if signature.starts_with('A') { "B" } else { "A" }, 1))),
+            ("iss wrong", pool.sign(&with("iss", json!("https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Other")))),
+            ("iss with a trailing slash", pool.sign(&with("iss", json!(format!("{}/", pool.issuer))))),
+            ("iss missing", pool.sign(&without("iss"))),
+            ("aud another client", pool.sign(&with("aud", json!("client-2")))),
+            ("aud missing", pool.sign(&without("aud"))),
+            ("token_use missing", pool.sign(&without("token_use"))),
+            ("token_use refresh", pool.sign(&with("token_use", json!("refresh")))),
+            ("expired", pool.sign(&with("exp", json!(now() - 3600)))),
+            ("exp missing", pool.sign(&without("exp"))),
+            ("exp as a string", pool.sign(&with("exp", json!((now() + 3600).to_string())))),
+            ("nbf in the future", pool.sign(&with("nbf", json!(now() + 3600)))),
+            ("sub missing", pool.sign(&without("sub"))),
+            ("iat missing", pool.sign(&without("iat"))),
+            ("email missing", pool.sign(&without("email"))),
+            ("nested JWT as the payload", format!("{}.{}.{signature}", b64(&header("RS256")), b64_bytes(valid.as_bytes()))),
+            (
+                "deeply nested JSON under a real signature",
+                format!("{header_part}.{}.{signature}", b64(&with("deep", deep))),
+            ),
+            ("oversized (100 KB), though signed", pool.sign(&with("padding", json!("x".repeat(100_000))))),
+            ("non-base64url bytes", format!("{header_part}.eyJ$%^&*().{signature}")),
+            ("four segments", format!("{valid}.{signature}")),
+            ("empty", String::new()),
+        ]
+    }
+
+    fn b64(value: &serde_json::Value) -> String {
+        b64_bytes(value.to_string().as_bytes())
+    }
+
+    #[tokio::test]
+    async fn a_corpus_of_forged_tokens_is_refused_whatever_role_it_is_offered_in() {
+        let pool = Pool::serve().await;
+        let other_pool = Pool::serve().await;
+        let verifier = verifier(&pool).await;
+        let cases = forgeries(&pool, &other_pool);
+        assert!(cases.len() >= 40, "{} cases", cases.len());
+        for (name, token) in &cases {
+            assert!(
+                verifier.verify_id(token, None).await.is_err(),
+                "accepted as id token: {name}"
+            );
+            assert!(
+                verifier.verify_access(token).await.is_err(),
+                "accepted as access token: {name}"
+            );
+        }
+        // The corpus is built from tokens that do verify: the checks, not the fixture, refuse them.
+        assert!(
+            verifier
+                .verify_id(&pool.sign(&id_claims(&pool)), Some("n-1"))
+                .await
+                .is_ok()
+        );
     }
 }
