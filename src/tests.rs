@@ -65,9 +65,20 @@ struct Browser {
     _dir: tempfile::TempDir,
 }
 
+/// A second app client, to check that one client's codes and tokens are not another's.
+const OTHER_CLIENT: &str = "0therc1ient";
+const OTHER_CLIENT_CONFIG: &str = r#"
+[[clients]]
+name = "other-app"
+id = "0therc1ient"
+callback_urls = ["http://127.0.0.1:4000/callback"]
+allowed_scopes = ["openid"]
+"#;
+
 fn test_config(dev_outbox: bool) -> (Config, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let text = CONFIG.replace(
+    let text = CONFIG.to_owned() + OTHER_CLIENT_CONFIG;
+    let text = text.replace(
         "dev_outbox = true",
         if dev_outbox {
             "dev_outbox = true"
@@ -1073,4 +1084,78 @@ async fn user_info_answers_only_live_access_tokens_with_openid() {
     );
     let reply = user_info(&mut browser, Some(&format!("Bearer {access_token}"))).await;
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn protocol_tricks_are_refused() {
+    let mut browser = Browser::new().await;
+    browser.sign_up("ivan@example.com", "s").await;
+    let authorize = |changes: &[(&'static str, &str)]| {
+        let mut params = oauth_params("s");
+        for (name, value) in changes {
+            params.retain(|(k, _)| k != name);
+            params.push((name, (*value).to_owned()));
+        }
+        format!("/oauth2/authorize?{}", query(&params))
+    };
+
+    // A redirect URI must be registered exactly: no case, slash, query or fragment games.
+    for uri in [
+        "http://127.0.0.1:3000/Callback",
+        "HTTP://127.0.0.1:3000/callback",
+        "http://127.0.0.1:3000/callback/",
+        "http://127.0.0.1:3000/callback?next=/admin",
+        "http://127.0.0.1:3000/callback#x",
+        "http://127.0.0.1:4000/callback",
+    ] {
+        let reply = browser.get(&authorize(&[("redirect_uri", uri)])).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{uri}");
+        assert!(reply.location().is_none(), "{uri}");
+    }
+    // PKCE is S256 only.
+    for method in ["plain", "s256", ""] {
+        let reply = browser
+            .get(&authorize(&[("code_challenge_method", method)]))
+            .await;
+        let location = reply.location().unwrap_or_default().to_owned();
+        assert!(
+            location.starts_with(&format!("{CALLBACK}?error=invalid_request&")),
+            "{method}: {location}"
+        );
+    }
+
+    // A code is the client's that asked for it, and dies after five minutes.
+    let code = browser.code_via_session().await;
+    let grant = code_grant(&code);
+    let reply = browser
+        .exchange(&with(&grant, "client_id", OTHER_CLIENT))
+        .await;
+    assert_eq!(reply.json()["error"], "invalid_grant");
+    let code = browser.code_via_session().await;
+    let db = sqlx::SqlitePool::connect(&format!(
+        "sqlite://{}",
+        browser._dir.path().join("userpool.sqlite3").display()
+    ))
+    .await
+    .unwrap();
+    sqlx::query("UPDATE auth_codes SET expires_at = ? WHERE used_at IS NULL")
+        .bind(crate::now() - 1)
+        .execute(&db)
+        .await
+        .unwrap();
+    let reply = browser.exchange(&code_grant(&code)).await;
+    assert_eq!(reply.json()["error"], "invalid_grant");
+
+    // A refresh token is its client's too.
+    let code = browser.code_via_session().await;
+    let tokens = browser.exchange(&code_grant(&code)).await.json();
+    let refresh_token = tokens["refresh_token"].as_str().unwrap();
+    let reply = browser
+        .exchange(&[
+            ("grant_type", "refresh_token"),
+            ("client_id", OTHER_CLIENT),
+            ("refresh_token", refresh_token),
+        ])
+        .await;
+    assert_eq!(reply.json()["error"], "invalid_grant");
 }
