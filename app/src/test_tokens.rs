@@ -2,8 +2,8 @@
 //! RSA key published for encryption only), their JWKS served over HTTP on
 //! 127.0.0.1, and helpers that mint (and forge) tokens with them.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, RwLock};
 
 use aws_lc_rs::rsa::{KeyPair, KeySize, PublicKeyComponents};
 use aws_lc_rs::signature::{
@@ -20,7 +20,23 @@ pub struct Pool {
     key: KeyPair,
     /// Published with `"use": "enc"` under [`ENC_KID`]: never valid for signatures.
     enc_key: KeyPair,
+    /// What the JWKS endpoint serves; `rotate` adds to it.
+    jwks: Arc<RwLock<Value>>,
     jwks_requests: Arc<AtomicUsize>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+/// A key the pool rotated to: published beside the old one, and signing from now on.
+pub struct RotatedKey {
+    kid: String,
+    key: KeyPair,
+}
+
+impl RotatedKey {
+    pub fn sign(&self, claims: &Value) -> String {
+        let header = json!({"alg": "RS256", "kid": self.kid, "typ": "JWT"});
+        rsa_sign(&self.key, &RSA_PKCS1_SHA256, &header, claims)
+    }
 }
 
 pub const ENC_KID: &str = "test-enc-key";
@@ -48,14 +64,17 @@ impl Pool {
         let key = KeyPair::generate(KeySize::Rsa2048).expect("RSA key");
         let enc_key = KeyPair::generate(KeySize::Rsa2048).expect("RSA key");
         let kid = "test-key-1".to_owned();
-        let jwks = json!({"keys": [jwk(&key, &kid, "sig"), jwk(&enc_key, ENC_KID, "enc")]});
+        let jwks = Arc::new(RwLock::new(
+            json!({"keys": [jwk(&key, &kid, "sig"), jwk(&enc_key, ENC_KID, "enc")]}),
+        ));
         let jwks_requests = Arc::new(AtomicUsize::new(0));
         let counter = jwks_requests.clone();
+        let served = jwks.clone();
         let router = Router::new().route(
             "/pool/.well-known/jwks.json",
             get(move || {
                 counter.fetch_add(1, Ordering::SeqCst);
-                let jwks = jwks.clone();
+                let jwks = served.read().expect("jwks lock").clone();
                 async move { Json(jwks) }
             }),
         );
@@ -63,14 +82,35 @@ impl Pool {
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("address");
-        tokio::spawn(async move { axum::serve(listener, router).await });
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, router).await;
+        });
         Pool {
             issuer: format!("http://{addr}/pool"),
             kid,
             key,
             enc_key,
+            jwks,
             jwks_requests,
+            server,
         }
+    }
+
+    /// Publishes a new signing key (keeping the old one published) and returns it.
+    pub fn rotate(&self) -> RotatedKey {
+        let key = KeyPair::generate(KeySize::Rsa2048).expect("RSA key");
+        let kid = "test-key-2".to_owned();
+        let mut jwks = self.jwks.write().expect("jwks lock");
+        if let Some(keys) = jwks["keys"].as_array_mut() {
+            keys.push(jwk(&key, &kid, "sig"));
+        }
+        RotatedKey { kid, key }
+    }
+
+    /// Takes the pool off the network: its JWKS can no longer be fetched.
+    pub async fn stop(&mut self) {
+        self.server.abort();
+        let _ = (&mut self.server).await;
     }
 
     pub fn jwks_requests(&self) -> usize {

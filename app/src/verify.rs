@@ -86,6 +86,8 @@ pub struct Verifier {
     access_rules: Validation,
     keys: RwLock<HashMap<String, DecodingKey>>,
     last_fetch: tokio::sync::Mutex<Option<Instant>>,
+    /// `MIN_REFETCH_INTERVAL`; tests shorten it rather than wait.
+    refetch_interval: Duration,
 }
 
 impl Verifier {
@@ -107,6 +109,7 @@ impl Verifier {
             access_rules,
             keys: RwLock::default(),
             last_fetch: tokio::sync::Mutex::default(),
+            refetch_interval: MIN_REFETCH_INTERVAL,
         })
     }
 
@@ -195,7 +198,7 @@ impl Verifier {
     /// happened within `MIN_REFETCH_INTERVAL`. A failed fetch keeps the old keys.
     async fn refetch(&self) {
         let mut last_fetch = self.last_fetch.lock().await;
-        if last_fetch.is_some_and(|at| at.elapsed() < MIN_REFETCH_INTERVAL) {
+        if last_fetch.is_some_and(|at| at.elapsed() < self.refetch_interval) {
             return;
         }
         *last_fetch = Some(Instant::now());
@@ -567,5 +570,41 @@ pub(crate) mod tests {
                 .await
                 .is_ok()
         );
+    }
+
+    #[tokio::test]
+    async fn rotated_keys_are_picked_up_and_cached_keys_outlive_the_pool() {
+        let mut pool = Pool::serve().await;
+        let mut verifier = verifier(&pool).await;
+        verifier.prefetch().await;
+        let claims = id_claims(&pool);
+        let old = pool.sign(&claims);
+        let rotated = pool.rotate();
+        let new = rotated.sign(&claims);
+
+        // Within the refetch interval an unknown kid costs the pool nothing.
+        let err = verifier.verify_id(&new, None).await.err();
+        assert_eq!(err, Some(VerifyError::UnknownKey));
+        assert_eq!(pool.jwks_requests(), 1);
+        // As if the interval had passed.
+        verifier.refetch_interval = Duration::ZERO;
+        assert!(
+            verifier.verify_id(&new, None).await.is_ok(),
+            "the rotated key is fetched"
+        );
+        assert!(
+            verifier.verify_id(&old, None).await.is_ok(),
+            "the old key is still published"
+        );
+        assert_eq!(pool.jwks_requests(), 2);
+
+        // With the pool gone, the cached keys keep working, and a failed refetch
+        // for an unknown kid does not drop them.
+        pool.stop().await;
+        let unknown = pool.sign_with_header(&json!({"alg": "RS256", "kid": "k3"}), &claims);
+        let err = verifier.verify_id(&unknown, None).await.err();
+        assert_eq!(err, Some(VerifyError::UnknownKey));
+        assert!(verifier.verify_id(&new, None).await.is_ok());
+        assert!(verifier.verify_id(&old, None).await.is_ok());
     }
 }
