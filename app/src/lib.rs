@@ -5,7 +5,8 @@
 //! validates the tokens, keeps them in HttpOnly cookies and renders the page for
 //! whoever they prove. Modules: `pkce`, `pool` (hosted-UI URLs), `login` (the
 //! browser's side of a sign-in), `api` (server functions), `user`, and, on the
-//! server only, `verify` (JWKS + claim checks) and `session` (cookies).
+//! server only, `verify` (JWKS + claim checks) and `session` (cookies). With
+//! the `test-support` feature, `test_tokens` offers a stand-in pool and forged tokens.
 
 pub mod api;
 pub mod login;
@@ -16,8 +17,8 @@ pub mod user;
 
 #[cfg(feature = "ssr")]
 pub mod session;
-#[cfg(all(test, feature = "ssr"))]
-mod test_tokens;
+#[cfg(any(all(test, feature = "ssr"), feature = "test-support"))]
+pub mod test_tokens;
 #[cfg(feature = "ssr")]
 pub mod verify;
 

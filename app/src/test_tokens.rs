@@ -7,7 +7,8 @@ use std::sync::{Arc, RwLock};
 
 use aws_lc_rs::rsa::{KeyPair, KeySize, PublicKeyComponents};
 use aws_lc_rs::signature::{
-    ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair as _, RSA_PKCS1_SHA256, RsaEncoding,
+    ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair as _, RSA_PKCS1_SHA256,
+    RSA_PKCS1_SHA384, RSA_PKCS1_SHA512, RSA_PSS_SHA256, RsaEncoding,
 };
 use aws_lc_rs::{hmac, rand::SystemRandom};
 use axum::{Json, Router, routing::get};
@@ -40,6 +41,8 @@ impl RotatedKey {
 }
 
 pub const ENC_KID: &str = "test-enc-key";
+/// The app client the tokens are issued to.
+pub const CLIENT: &str = "client-1";
 
 fn jwk(key: &KeyPair, kid: &str, use_: &str) -> Value {
     let public = PublicKeyComponents::<Vec<u8>>::from(key.public_key());
@@ -223,4 +226,115 @@ pub fn es256_sign(kid: &str, claims: &Value) -> String {
 /// Base64url of raw bytes, for hand-built token parts.
 pub fn b64_bytes(bytes: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
+}
+
+impl Pool {
+    /// Id-token claims as the pool issues them to [`CLIENT`], nonce `n-1`.
+    pub fn id_claims(&self) -> Value {
+        json!({
+            "sub": "5f0c1a4e-0000-4000-8000-000000000001",
+            "aud": CLIENT,
+            "email": "ada@example.com",
+            "email_verified": true,
+            "token_use": "id",
+            "nonce": "n-1",
+            "iss": self.issuer,
+            "iat": now(),
+            "exp": now() + 3600,
+        })
+    }
+
+    /// Access-token claims as the pool issues them to [`CLIENT`], in group `Admin`.
+    pub fn access_claims(&self) -> Value {
+        json!({
+            "sub": "5f0c1a4e-0000-4000-8000-000000000001",
+            "client_id": CLIENT,
+            "token_use": "access",
+            "scope": "openid email profile",
+            "cognito:groups": ["Admin"],
+            "iss": self.issuer,
+            "iat": now(),
+            "exp": now() + 3600,
+        })
+    }
+
+    /// Forged and malformed tokens, in the spirit of RFC 8725 and
+    /// aws-jwt-verify's negative tests: each one, offered as an id token and as
+    /// an access token, is refused.
+    pub fn forgeries(&self, other_pool: &Pool) -> Vec<(&'static str, String)> {
+        let pool = self;
+        let id = pool.id_claims();
+        let with = |name: &str, value: Value| {
+            let mut claims = pool.id_claims();
+            claims[name] = value;
+            claims
+        };
+        let without = |name: &str| {
+            let mut claims = pool.id_claims();
+            claims.as_object_mut().expect("object").remove(name);
+            claims
+        };
+        let header = |alg: &str| json!({"alg": alg, "kid": pool.kid, "typ": "JWT"});
+        let (der, pem) = pool.public_key_der_and_pem();
+        let valid = pool.sign(&id);
+        let (signed_part, signature) = valid.rsplit_once('.').expect("three parts");
+        let (header_part, _) = signed_part.split_once('.').expect("three parts");
+        let attacker_jwk = json!({"kty": "RSA", "n": "AQAB", "e": "AQAB", "kid": pool.kid});
+        let mut deep = json!("x");
+        for _ in 0..200 {
+            deep = json!([deep]);
+        }
+        vec![
+            ("alg none", pool.unsigned_with_header(&header("none"), &id)),
+            ("alg None", pool.unsigned_with_header(&header("None"), &id)),
+            ("alg NONE", pool.unsigned_with_header(&header("NONE"), &id)),
+            ("alg none, real signature kept", format!("{}.{}.{signature}", b64(&header("none")), b64(&id))),
+            ("alg missing", pool.sign_with_header(&json!({"kid": pool.kid}), &id)),
+            ("HS256 keyed with the public key (DER)", hmac_sign("HS256", hmac::HMAC_SHA256, &der, &pool.kid, &id)),
+            ("HS256 keyed with the public key (PEM)", hmac_sign("HS256", hmac::HMAC_SHA256, &pem, &pool.kid, &id)),
+            ("HS384 keyed with the public key", hmac_sign("HS384", hmac::HMAC_SHA384, &der, &pool.kid, &id)),
+            ("HS512 keyed with the public key", hmac_sign("HS512", hmac::HMAC_SHA512, &pem, &pool.kid, &id)),
+            ("RS384 by the pool's key", pool.sign_rsa(&RSA_PKCS1_SHA384, &header("RS384"), &id)),
+            ("RS512 by the pool's key", pool.sign_rsa(&RSA_PKCS1_SHA512, &header("RS512"), &id)),
+            ("PS256 by the pool's key", pool.sign_rsa(&RSA_PSS_SHA256, &header("PS256"), &id)),
+            ("RS384 signature labelled RS256", pool.sign_rsa(&RSA_PKCS1_SHA384, &header("RS256"), &id)),
+            ("ES256 under the pool's kid", es256_sign(&pool.kid, &id)),
+            ("kid missing", pool.sign_with_header(&json!({"alg": "RS256"}), &id)),
+            ("kid unknown", pool.sign_with_header(&json!({"alg": "RS256", "kid": "nope"}), &id)),
+            ("kid of the encryption key", pool.sign_with_enc_key(&id)),
+            ("kid of the encryption key, signed by the signing key", pool.sign_with_header(&json!({"alg": "RS256", "kid": ENC_KID}), &id)),
+            ("jku pointing elsewhere", other_pool.sign_with_header(&json!({"alg": "RS256", "kid": pool.kid, "jku": format!("{}/.well-known/jwks.json", other_pool.issuer)}), &id)),
+            ("x5u pointing elsewhere", other_pool.sign_with_header(&json!({"alg": "RS256", "kid": pool.kid, "x5u": "http://127.0.0.1:1/cert.pem"}), &id)),
+            ("embedded jwk", other_pool.sign_with_header(&json!({"alg": "RS256", "kid": pool.kid, "jwk": attacker_jwk}), &id)),
+            ("another pool's key and issuer", other_pool.sign(&other_pool.id_claims())),
+            ("another pool's key, this issuer", other_pool.sign(&id)),
+            ("signature stripped", format!("{signed_part}.")),
+            ("signature of another token", format!("{}.{signature}", pool.sign(&with("sub", json!("someone-else"))).rsplit_once('.').expect("parts").0)),
+            ("payload swapped under a real signature", format!("{header_part}.{}.{signature}", b64(&with("email", json!("mallory@example.com"))))),
+            ("signature bit-flipped", format!("{signed_part}.{}", signature.replacen(&signature[..1], if signature.starts_with('A') { "B" } else { "A" }, 1))),
+            ("iss wrong", pool.sign(&with("iss", json!("https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Other")))),
+            ("iss with a trailing slash", pool.sign(&with("iss", json!(format!("{}/", pool.issuer))))),
+            ("iss missing", pool.sign(&without("iss"))),
+            ("aud another client", pool.sign(&with("aud", json!("client-2")))),
+            ("aud missing", pool.sign(&without("aud"))),
+            ("token_use missing", pool.sign(&without("token_use"))),
+            ("token_use refresh", pool.sign(&with("token_use", json!("refresh")))),
+            ("expired", pool.sign(&with("exp", json!(now() - 3600)))),
+            ("exp missing", pool.sign(&without("exp"))),
+            ("exp as a string", pool.sign(&with("exp", json!((now() + 3600).to_string())))),
+            ("nbf in the future", pool.sign(&with("nbf", json!(now() + 3600)))),
+            ("sub missing", pool.sign(&without("sub"))),
+            ("iat missing", pool.sign(&without("iat"))),
+            ("email missing", pool.sign(&without("email"))),
+            ("nested JWT as the payload", format!("{}.{}.{signature}", b64(&header("RS256")), b64_bytes(valid.as_bytes()))),
+            (
+                "deeply nested JSON under a real signature",
+                format!("{header_part}.{}.{signature}", b64(&with("deep", deep))),
+            ),
+            ("oversized (100 KB), though signed", pool.sign(&with("padding", json!("x".repeat(100_000))))),
+            ("non-base64url bytes", format!("{header_part}.eyJ$%^&*().{signature}")),
+            ("four segments", format!("{valid}.{signature}")),
+            ("empty", String::new()),
+        ]
+    }
 }

@@ -182,3 +182,79 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use app::test_tokens::{CLIENT, Pool};
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode, header};
+    use tower::ServiceExt;
+
+    /// The app as the server runs it, trusting `pool`.
+    async fn app_for(pool: &Pool) -> Router {
+        let leptos = LeptosOptions::builder()
+            .output_name("leptos-cognito")
+            .build();
+        let endpoints = PoolEndpoints {
+            hosted_ui: "http://127.0.0.1:9".into(),
+            client_id: CLIENT.into(),
+            redirect_uri: "http://127.0.0.1:3000/callback".into(),
+            logout_uri: "http://127.0.0.1:3000/".into(),
+        };
+        let verifier = Verifier::new(&pool.issuer, CLIENT).expect("http client");
+        verifier.prefetch().await;
+        let cookies = CookiePolicy { secure: false };
+        let auth = Auth::new(endpoints, verifier, cookies).expect("http client");
+        app_router(leptos, auth, AppOrigin::of("http://127.0.0.1:3000"))
+    }
+
+    async fn home_page(app: &Router, id_token: &str, access_token: &str) -> (StatusCode, String) {
+        let request = Request::get("/")
+            .header(
+                header::COOKIE,
+                format!("id_token={id_token}; access_token={access_token}"),
+            )
+            .body(Body::empty())
+            .expect("request");
+        let response = app.clone().oneshot(request).await.expect("response");
+        let status = response.status();
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .expect("body");
+        (status, String::from_utf8_lossy(&body).into_owned())
+    }
+
+    #[tokio::test]
+    async fn forged_session_cookies_render_the_signed_out_page() {
+        let pool = Pool::serve().await;
+        let other_pool = Pool::serve().await;
+        let app = app_for(&pool).await;
+        let id_token = pool.sign(&pool.id_claims());
+        let access_token = pool.sign(&pool.access_claims());
+
+        // The harness can render a greeting: genuine tokens get one.
+        let (status, html) = home_page(&app, &id_token, &access_token).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(html.contains("Hello ada@example.com"), "{html}");
+
+        let cases = pool.forgeries(&other_pool);
+        for (name, forged) in &cases {
+            for (id, access) in [
+                (forged.as_str(), access_token.as_str()),
+                (id_token.as_str(), forged.as_str()),
+            ] {
+                let (status, html) = home_page(&app, id, access).await;
+                assert_eq!(status, StatusCode::OK, "{name}");
+                assert!(!html.contains("Hello "), "signed in with: {name}");
+                assert!(
+                    html.contains("Sign in or create an account"),
+                    "{name}: {html}"
+                );
+            }
+        }
+        // Each role swapped for the other is refused too.
+        let (_, html) = home_page(&app, &access_token, &id_token).await;
+        assert!(!html.contains("Hello "));
+    }
+}
