@@ -189,3 +189,71 @@ pub fn respond_with_cookies(cookies: &[Cookie<'static>]) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TOKENS: Tokens<'static> = Tokens {
+        id_token: "i.d.t",
+        access_token: "a.c.t",
+        refresh_token: "r.e.f",
+    };
+
+    #[test]
+    fn over_https_cookies_are_secure_host_only_and_http_only() {
+        for cookie in (CookiePolicy { secure: true }).set(&TOKENS) {
+            let text = cookie.to_string();
+            assert!(cookie.name().starts_with("__Host-"), "{text}");
+            assert_eq!(cookie.secure(), Some(true), "{text}");
+            assert_eq!(cookie.http_only(), Some(true), "{text}");
+            assert_eq!(cookie.same_site(), Some(SameSite::Lax), "{text}");
+            // What the __Host- prefix demands: Path=/ and no Domain.
+            assert_eq!(cookie.path(), Some("/"), "{text}");
+            assert_eq!(cookie.domain(), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn over_plain_http_cookies_keep_their_names_and_are_not_secure() {
+        let names: Vec<String> = (CookiePolicy { secure: false })
+            .set(&TOKENS)
+            .iter()
+            .inspect(|cookie| {
+                assert_eq!(cookie.secure(), Some(false));
+                assert_eq!(cookie.http_only(), Some(true));
+            })
+            .map(|cookie| cookie.name().to_owned())
+            .collect();
+        assert_eq!(names, ["id_token", "access_token", "refresh_token"]);
+    }
+
+    #[test]
+    fn logout_expires_every_session_cookie_under_the_same_name() {
+        for secure in [false, true] {
+            let policy = CookiePolicy { secure };
+            let set = policy.set(&TOKENS);
+            let cleared = policy.clear();
+            for (set, cleared) in set.iter().zip(&cleared) {
+                assert_eq!(set.name(), cleared.name());
+                assert_eq!(cleared.value(), "");
+                assert_eq!(cleared.max_age(), Some(cookie::time::Duration::ZERO));
+            }
+        }
+    }
+
+    #[test]
+    fn only_plain_token_characters_go_into_a_cookie() {
+        assert!(is_cookie_safe("eyJhbGciOi.JSUzI1NiJ9-_~+/="));
+        for bad in [
+            "",
+            "a;b",
+            "a b",
+            "a\r\nSet-Cookie: x=1",
+            "\"quoted\"",
+            &"x".repeat(4001),
+        ] {
+            assert!(!is_cookie_safe(bad), "{bad:.20}");
+        }
+    }
+}
