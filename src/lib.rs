@@ -9,6 +9,7 @@ mod accounts;
 mod config;
 mod csrf;
 mod error;
+mod health;
 mod hosted_ui;
 mod keys;
 mod mail;
@@ -24,6 +25,11 @@ mod well_known;
 mod tests;
 
 use std::sync::Arc;
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
 
 pub use config::{Config, ConfigError};
 pub use error::Error;
@@ -60,16 +66,27 @@ impl UserPool {
         })
     }
 
-    /// Every endpoint of the pool, with its state applied.
+    /// Every endpoint of the pool, with its state applied. Bodies over 64 KiB
+    /// are refused (413) before they are read, and a request that takes over 30 s
+    /// is answered 408.
     pub fn router(&self) -> axum::Router {
+        const MAX_BODY_BYTES: usize = 64 * 1024;
+        const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
         let mut router = axum::Router::new()
             .merge(hosted_ui::routes())
             .merge(oauth2::routes())
-            .merge(well_known::routes(self.config()));
+            .merge(well_known::routes(self.config()))
+            .route("/healthz", axum::routing::get(health::health));
         if self.config().dev_outbox() {
             router = router.merge(mail::dev_routes());
         }
-        router.with_state(self.clone())
+        router
+            .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+            .layer(TimeoutLayer::with_status_code(
+                StatusCode::REQUEST_TIMEOUT,
+                REQUEST_TIMEOUT,
+            ))
+            .with_state(self.clone())
     }
 
     pub fn config(&self) -> &Config {

@@ -1159,3 +1159,36 @@ async fn protocol_tricks_are_refused() {
         .await;
     assert_eq!(reply.json()["error"], "invalid_grant");
 }
+
+#[tokio::test]
+async fn health_and_request_limits() {
+    let mut browser = Browser::new().await;
+    let reply = browser.get("/healthz").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.json()["status"], "ok");
+
+    // An oversized form is refused before it is read, and changes nothing.
+    let body = format!(
+        "grant_type=authorization_code&code={}",
+        "x".repeat(100 * 1024)
+    );
+    let request = Request::post("/oauth2/token")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::CONTENT_LENGTH, body.len());
+    let reply = browser.send(request, Body::from(body)).await;
+    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
+    // Without a declared length it is cut off while read: refused all the same.
+    let body = format!(
+        "grant_type=authorization_code&code={}",
+        "x".repeat(100 * 1024)
+    );
+    let reply = browser
+        .send(
+            Request::post("/oauth2/token")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded"),
+            Body::from(body),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert_eq!(reply.json()["error"], "invalid_request");
+}

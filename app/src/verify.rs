@@ -119,6 +119,24 @@ impl Verifier {
         self.refetch().await;
     }
 
+    /// Whether any of the pool's signing keys are at hand; with none, the JWKS
+    /// is fetched again (within the refetch rate limit).
+    pub async fn ready(&self) -> bool {
+        if self.has_keys() {
+            return true;
+        }
+        self.refetch().await;
+        self.has_keys()
+    }
+
+    fn has_keys(&self) -> bool {
+        let keys = self
+            .keys
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        !keys.is_empty()
+    }
+
     /// Validates an id token; `expected_nonce` is the one the browser generated
     /// for this sign-in (None once the session exists: the nonce was checked then).
     pub async fn verify_id(

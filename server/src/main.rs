@@ -2,19 +2,25 @@
 //! answers its server functions and, unless an Amazon Cognito pool is
 //! configured, runs the local user pool beside it.
 
+mod health;
 mod origin_check;
 mod settings;
 
 use std::process::ExitCode;
+use std::time::Duration;
 
 use app::pool::PoolEndpoints;
 use app::session::{Auth, CookiePolicy};
 use app::verify::Verifier;
 use app::{App, shell};
 use axum::Router;
+use axum::http::StatusCode;
+use axum::routing::get;
 use clap::Parser;
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use tracing_subscriber::EnvFilter;
 use userpool::UserPool;
@@ -105,9 +111,15 @@ async fn run(settings: Settings) -> Result<(), StartError> {
         .map_err(StartError::Serve)
 }
 
+/// The app's routes. Bodies over 64 KiB are refused (413) before they are
+/// read, and a request that takes over 30 s is answered 408.
 fn app_router(leptos: LeptosOptions, auth: Auth, origin: AppOrigin) -> Router {
+    const MAX_BODY_BYTES: usize = 64 * 1024;
+    const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
     let routes = generate_route_list(App);
+    let health = get(health::health).with_state(auth.verifier.clone());
     Router::new()
+        .route("/healthz", health)
         .leptos_routes_with_context(&leptos, routes, move || provide_context(auth.clone()), {
             let leptos = leptos.clone();
             move || shell(leptos.clone())
@@ -116,6 +128,11 @@ fn app_router(leptos: LeptosOptions, auth: Auth, origin: AppOrigin) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             origin,
             refuse_cross_site,
+        ))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
         ))
         .layer(TraceLayer::new_for_http())
         .with_state(leptos)
@@ -223,6 +240,31 @@ mod tests {
             .await
             .expect("body");
         (status, String::from_utf8_lossy(&body).into_owned())
+    }
+
+    async fn get_status(app: &Router, uri: &str) -> StatusCode {
+        let request = Request::get(uri).body(Body::empty()).expect("request");
+        app.clone()
+            .oneshot(request)
+            .await
+            .expect("response")
+            .status()
+    }
+
+    #[tokio::test]
+    async fn healthy_while_it_holds_the_pools_keys() {
+        let mut pool = Pool::serve().await;
+        let app = app_for(&pool).await;
+        assert_eq!(get_status(&app, "/healthz").await, StatusCode::OK);
+        // Keys already fetched keep it healthy when the pool goes away.
+        pool.stop().await;
+        assert_eq!(get_status(&app, "/healthz").await, StatusCode::OK);
+        // An app that never got the keys is not.
+        let app = app_for(&pool).await;
+        assert_eq!(
+            get_status(&app, "/healthz").await,
+            StatusCode::SERVICE_UNAVAILABLE
+        );
     }
 
     #[tokio::test]

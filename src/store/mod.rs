@@ -107,6 +107,12 @@ impl Store {
         Ok(Store { db })
     }
 
+    /// Whether the database answers a query.
+    pub(crate) async fn ping(&self) -> Result<(), Error> {
+        sqlx::query("SELECT 1").execute(&self.db).await?;
+        Ok(())
+    }
+
     // --- users ---
 
     pub(crate) async fn user_by_email(&self, email: &str) -> Result<Option<User>, Error> {
