@@ -61,6 +61,10 @@ struct PoolConfig {
     data_dir: PathBuf,
     #[serde(default)]
     dev_outbox: bool,
+    /// Issue tokens as `https://cognito-idp.{region}.amazonaws.com/{id}`, for
+    /// verifiers that only accept AWS-shaped issuers (the keys stay local).
+    #[serde(default)]
+    aws_issuer: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -129,9 +133,25 @@ impl Config {
         &self.pool.public_url
     }
 
-    /// `{public_url}/{pool id}`, the `iss` of every token.
+    /// The `iss` of every token: `{public_url}/{pool id}`, or with `aws_issuer`
+    /// the pool's address at AWS, `https://cognito-idp.{region}.amazonaws.com/{pool id}`.
     pub fn issuer(&self) -> String {
-        format!("{}/{}", self.pool.public_url, self.pool.id)
+        if self.pool.aws_issuer {
+            format!(
+                "https://cognito-idp.{}.amazonaws.com/{}",
+                self.pool.region, self.pool.id
+            )
+        } else {
+            format!("{}/{}", self.pool.public_url, self.pool.id)
+        }
+    }
+
+    /// Where this pool publishes its keys (here, whatever the issuer says).
+    pub fn jwks_url(&self) -> String {
+        format!(
+            "{}/{}/.well-known/jwks.json",
+            self.pool.public_url, self.pool.id
+        )
     }
 
     /// The id of the app client that registered `callback_url`: how an embedding
@@ -382,6 +402,25 @@ mod tests {
             .apply_env(|name| (name == "USERPOOL_LISTEN").then(|| "nope".into()))
             .unwrap_err();
         assert!(err.to_string().contains("USERPOOL_LISTEN"), "{err}");
+    }
+
+    #[test]
+    fn an_aws_shaped_issuer_keeps_the_keys_local() {
+        let text = SAMPLE.replace("aws_issuer = false", "aws_issuer = true");
+        let config = Config::from_toml(&text).unwrap();
+        assert_eq!(
+            config.issuer(),
+            "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_LocalPool"
+        );
+        assert_eq!(
+            config.jwks_url(),
+            "http://127.0.0.1:9229/us-east-1_LocalPool/.well-known/jwks.json"
+        );
+        let config = Config::from_toml(SAMPLE).unwrap();
+        assert_eq!(
+            config.jwks_url(),
+            format!("{}/.well-known/jwks.json", config.issuer())
+        );
     }
 
     #[test]

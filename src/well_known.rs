@@ -47,7 +47,7 @@ fn discovery_document(config: &Config) -> Value {
         "end_session_endpoint": format!("{public_url}/logout"),
         "revocation_endpoint": format!("{public_url}/oauth2/revoke"),
         "userinfo_endpoint": format!("{public_url}/oauth2/userInfo"),
-        "jwks_uri": format!("{issuer}/.well-known/jwks.json"),
+        "jwks_uri": config.jwks_url(),
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
         "grant_types_supported": ["authorization_code", "refresh_token"],

@@ -94,6 +94,20 @@ impl Verifier {
     /// A verifier for tokens issued by `issuer` to `client_id`. Keys come from
     /// the issuer's JWKS, where Cognito publishes them: `{issuer}/.well-known/jwks.json`.
     pub fn new(issuer: &str, client_id: &str) -> Result<Self, reqwest::Error> {
+        Self::with_jwks_url(
+            issuer,
+            client_id,
+            &format!("{issuer}/.well-known/jwks.json"),
+        )
+    }
+
+    /// The same, with keys from `jwks_url`: for a local pool that issues
+    /// tokens under an AWS-shaped issuer but publishes its keys itself.
+    pub fn with_jwks_url(
+        issuer: &str,
+        client_id: &str,
+        jwks_url: &str,
+    ) -> Result<Self, reqwest::Error> {
         let mut id_rules = rules(issuer);
         id_rules.set_audience(&[client_id]);
         id_rules.set_required_spec_claims(&["exp", "iss", "sub", "aud"]);
@@ -103,7 +117,7 @@ impl Verifier {
         access_rules.set_required_spec_claims(&["exp", "iss", "sub"]);
         Ok(Self {
             client_id: client_id.to_owned(),
-            jwks_url: format!("{issuer}/.well-known/jwks.json"),
+            jwks_url: jwks_url.to_owned(),
             http: reqwest::Client::builder().timeout(JWKS_TIMEOUT).build()?,
             id_rules,
             access_rules,

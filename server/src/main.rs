@@ -72,7 +72,11 @@ async fn run(settings: Settings) -> Result<(), StartError> {
     let leptos = get_configuration(None)
         .map_err(|e| StartError::Leptos(e.to_string()))?
         .leptos_options;
-    let (pool, issuer) = match settings.pool() {
+    let PoolLink {
+        endpoints: pool,
+        issuer,
+        jwks_url,
+    } = match settings.pool() {
         PoolChoice::Embedded(config) => start_embedded_pool(&settings, &config).await?,
         PoolChoice::Cognito(cognito) => {
             tracing::info!(hosted_ui = %cognito.hosted_ui, issuer = %cognito.issuer, "using an Amazon Cognito user pool");
@@ -82,11 +86,16 @@ async fn run(settings: Settings) -> Result<(), StartError> {
                 redirect_uri: settings.redirect_uri(),
                 logout_uri: settings.logout_uri(),
             };
-            (endpoints, cognito.issuer)
+            PoolLink {
+                endpoints,
+                // Cognito publishes each pool's keys under its issuer.
+                jwks_url: format!("{}/.well-known/jwks.json", cognito.issuer),
+                issuer: cognito.issuer,
+            }
         }
     };
-    let verifier =
-        Verifier::new(&issuer, &pool.client_id).map_err(|e| StartError::Http(e.to_string()))?;
+    let verifier = Verifier::with_jwks_url(&issuer, &pool.client_id, &jwks_url)
+        .map_err(|e| StartError::Http(e.to_string()))?;
     verifier.prefetch().await;
     let cookies = CookiePolicy {
         secure: settings.secure_cookies(),
@@ -138,11 +147,19 @@ fn app_router(leptos: LeptosOptions, auth: Auth, origin: AppOrigin) -> Router {
         .with_state(leptos)
 }
 
+/// The user pool as the app knows it: its endpoints, the issuer of its tokens
+/// and where it publishes its keys.
+struct PoolLink {
+    endpoints: PoolEndpoints,
+    issuer: String,
+    jwks_url: String,
+}
+
 /// Starts the local user pool on its own address and returns how the app reaches it.
 async fn start_embedded_pool(
     settings: &Settings,
     config_path: &std::path::Path,
-) -> Result<(PoolEndpoints, String), StartError> {
+) -> Result<PoolLink, StartError> {
     let config = userpool::Config::load(config_path)?;
     let redirect_uri = settings.redirect_uri();
     let client_id = config
@@ -164,6 +181,7 @@ async fn start_embedded_pool(
         logout_uri: settings.logout_uri(),
     };
     let issuer = pool.config().issuer();
+    let jwks_url = pool.config().jwks_url();
     let router = pool.router();
     tokio::spawn(async move {
         if let Err(error) = axum::serve(listener, router)
@@ -177,7 +195,11 @@ async fn start_embedded_pool(
         "user pool listening on http://{addr} (hosted UI {})",
         endpoints.hosted_ui
     );
-    Ok((endpoints, issuer))
+    Ok(PoolLink {
+        endpoints,
+        issuer,
+        jwks_url,
+    })
 }
 
 async fn shutdown_signal() {
