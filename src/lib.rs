@@ -19,6 +19,7 @@ mod pkce;
 mod secrets;
 mod store;
 mod tokens;
+mod tracing_layers;
 mod well_known;
 
 #[cfg(test)]
@@ -33,6 +34,7 @@ use tower_http::timeout::TimeoutLayer;
 
 pub use config::{Config, ConfigError};
 pub use error::Error;
+pub use tracing_layers::trace_requests;
 
 /// A handle on a running user pool: configuration, database, signing key and
 /// password hasher. Cheap to clone.
@@ -80,13 +82,14 @@ impl UserPool {
         if self.config().dev_outbox() {
             router = router.merge(mail::dev_routes());
         }
-        router
+        let router = router
             .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
             .layer(TimeoutLayer::with_status_code(
                 StatusCode::REQUEST_TIMEOUT,
                 REQUEST_TIMEOUT,
             ))
-            .with_state(self.clone())
+            .with_state(self.clone());
+        trace_requests(router)
     }
 
     pub fn config(&self) -> &Config {

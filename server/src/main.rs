@@ -21,7 +21,6 @@ use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
 use tracing_subscriber::EnvFilter;
 use userpool::UserPool;
 
@@ -127,7 +126,7 @@ fn app_router(leptos: LeptosOptions, auth: Auth, origin: AppOrigin) -> Router {
     const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
     let routes = generate_route_list(App);
     let health = get(health::health).with_state(auth.verifier.clone());
-    Router::new()
+    let router = Router::new()
         .route("/healthz", health)
         .leptos_routes_with_context(&leptos, routes, move || provide_context(auth.clone()), {
             let leptos = leptos.clone();
@@ -143,8 +142,8 @@ fn app_router(leptos: LeptosOptions, auth: Auth, origin: AppOrigin) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
-        .layer(TraceLayer::new_for_http())
-        .with_state(leptos)
+        .with_state(leptos);
+    userpool::trace_requests(router)
 }
 
 /// The user pool as the app knows it: its endpoints, the issuer of its tokens
