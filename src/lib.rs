@@ -11,6 +11,7 @@ mod csrf;
 mod error;
 mod health;
 mod hosted_ui;
+mod http_layers;
 mod keys;
 mod mail;
 mod oauth2;
@@ -19,22 +20,16 @@ mod pkce;
 mod secrets;
 mod store;
 mod tokens;
-mod tracing_layers;
 mod well_known;
 
 #[cfg(test)]
 mod tests;
 
 use std::sync::Arc;
-use std::time::Duration;
-
-use axum::http::StatusCode;
-use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::timeout::TimeoutLayer;
 
 pub use config::{Config, ConfigError};
 pub use error::Error;
-pub use tracing_layers::trace_requests;
+pub use http_layers::http_layers;
 
 /// A handle on a running user pool: configuration, database, signing key and
 /// password hasher. Cheap to clone.
@@ -68,12 +63,8 @@ impl UserPool {
         })
     }
 
-    /// Every endpoint of the pool, with its state applied. Bodies over 64 KiB
-    /// are refused (413) before they are read, and a request that takes over 30 s
-    /// is answered 408.
+    /// Every endpoint of the pool, with its state and [`http_layers`] applied.
     pub fn router(&self) -> axum::Router {
-        const MAX_BODY_BYTES: usize = 64 * 1024;
-        const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
         let mut router = axum::Router::new()
             .merge(hosted_ui::routes())
             .merge(oauth2::routes())
@@ -82,14 +73,7 @@ impl UserPool {
         if self.config().dev_outbox() {
             router = router.merge(mail::dev_routes());
         }
-        let router = router
-            .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-            .layer(TimeoutLayer::with_status_code(
-                StatusCode::REQUEST_TIMEOUT,
-                REQUEST_TIMEOUT,
-            ))
-            .with_state(self.clone());
-        trace_requests(router)
+        http_layers(router.with_state(self.clone()))
     }
 
     pub fn config(&self) -> &Config {

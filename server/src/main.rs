@@ -7,20 +7,16 @@ mod origin_check;
 mod settings;
 
 use std::process::ExitCode;
-use std::time::Duration;
 
 use app::pool::PoolEndpoints;
 use app::session::{Auth, CookiePolicy};
 use app::verify::Verifier;
 use app::{App, shell};
 use axum::Router;
-use axum::http::StatusCode;
 use axum::routing::get;
 use clap::Parser;
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
-use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::timeout::TimeoutLayer;
 use tracing_subscriber::EnvFilter;
 use userpool::UserPool;
 
@@ -119,11 +115,8 @@ async fn run(settings: Settings) -> Result<(), StartError> {
         .map_err(StartError::Serve)
 }
 
-/// The app's routes. Bodies over 64 KiB are refused (413) before they are
-/// read, and a request that takes over 30 s is answered 408.
+/// The app's routes, with the same HTTP layers as the pool (`userpool::http_layers`).
 fn app_router(leptos: LeptosOptions, auth: Auth, origin: AppOrigin) -> Router {
-    const MAX_BODY_BYTES: usize = 64 * 1024;
-    const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
     let routes = generate_route_list(App);
     let health = get(health::health).with_state(auth.verifier.clone());
     let router = Router::new()
@@ -137,13 +130,8 @@ fn app_router(leptos: LeptosOptions, auth: Auth, origin: AppOrigin) -> Router {
             origin,
             refuse_cross_site,
         ))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            REQUEST_TIMEOUT,
-        ))
         .with_state(leptos);
-    userpool::trace_requests(router)
+    userpool::http_layers(router)
 }
 
 /// The user pool as the app knows it: its endpoints, the issuer of its tokens

@@ -1,15 +1,24 @@
-//! Request logging shared by the pool and the app: every request gets an
-//! `x-request-id` (kept if the caller sent one, echoed in the response) and a
-//! tracing span with that id, the method and the path. Only the path: query
-//! strings carry authorization codes and `state`, which are never logged.
+//! The HTTP layers shared by the pool and the app. Bodies over 64 KiB are
+//! refused (413) before they are read; a request that takes over 30 s is
+//! answered 408. Every request gets an `x-request-id` (kept if the caller sent
+//! one, echoed in the response) and a tracing span with that id, the method and
+//! the path. Only the path: query strings carry authorization codes and
+//! `state`, which are never logged.
+
+use std::time::Duration;
 
 use axum::Router;
-use axum::http::Request;
+use axum::http::{Request, StatusCode};
+use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-/// Wraps `router` in request ids and request spans.
-pub fn trace_requests(router: Router) -> Router {
+const MAX_BODY_BYTES: usize = 64 * 1024;
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Wraps `router` in the body limit, the timeout, request ids and request spans.
+pub fn http_layers(router: Router) -> Router {
     let span = |request: &Request<_>| {
         let id = request
             .headers()
@@ -24,6 +33,11 @@ pub fn trace_requests(router: Router) -> Router {
         )
     };
     router
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http().make_span_with(span))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
@@ -38,7 +52,7 @@ mod tests {
 
     #[tokio::test]
     async fn each_response_carries_a_request_id_and_a_given_one_is_kept() {
-        let app = trace_requests(Router::new().route("/", get(|| async { "ok" })));
+        let app = http_layers(Router::new().route("/", get(|| async { "ok" })));
         let response = app
             .clone()
             .oneshot(Request::get("/?code=secret").body(Body::empty()).unwrap())
