@@ -67,11 +67,7 @@ async fn run(settings: Settings) -> Result<(), StartError> {
     let leptos = get_configuration(None)
         .map_err(|e| StartError::Leptos(e.to_string()))?
         .leptos_options;
-    let PoolLink {
-        endpoints: pool,
-        issuer,
-        jwks_url,
-    } = match settings.pool() {
+    let (pool, verifier) = match settings.pool() {
         PoolChoice::Embedded(config) => start_embedded_pool(&settings, &config).await?,
         PoolChoice::Cognito(cognito) => {
             tracing::info!(hosted_ui = %cognito.hosted_ui, issuer = %cognito.issuer, "using an Amazon Cognito user pool");
@@ -81,16 +77,11 @@ async fn run(settings: Settings) -> Result<(), StartError> {
                 redirect_uri: settings.redirect_uri(),
                 logout_uri: settings.logout_uri(),
             };
-            PoolLink {
-                endpoints,
-                // Cognito publishes each pool's keys under its issuer.
-                jwks_url: format!("{}/.well-known/jwks.json", cognito.issuer),
-                issuer: cognito.issuer,
-            }
+            let verifier = Verifier::new(&cognito.issuer, &cognito.client_id)
+                .map_err(|e| StartError::Http(e.to_string()))?;
+            (endpoints, verifier)
         }
     };
-    let verifier = Verifier::with_jwks_url(&issuer, &pool.client_id, &jwks_url)
-        .map_err(|e| StartError::Http(e.to_string()))?;
     verifier.prefetch().await;
     let cookies = CookiePolicy {
         secure: settings.secure_cookies(),
@@ -134,19 +125,13 @@ fn app_router(leptos: LeptosOptions, auth: Auth, origin: AppOrigin) -> Router {
     userpool::http_layers(router)
 }
 
-/// The user pool as the app knows it: its endpoints, the issuer of its tokens
-/// and where it publishes its keys.
-struct PoolLink {
-    endpoints: PoolEndpoints,
-    issuer: String,
-    jwks_url: String,
-}
-
-/// Starts the local user pool on its own address and returns how the app reaches it.
+/// Starts the local user pool on its own address and returns how the app
+/// reaches it, and a verifier for its tokens (its keys are fetched from the
+/// pool itself, whatever issuer the tokens name).
 async fn start_embedded_pool(
     settings: &Settings,
     config_path: &std::path::Path,
-) -> Result<PoolLink, StartError> {
+) -> Result<(PoolEndpoints, Verifier), StartError> {
     let config = userpool::Config::load(config_path)?;
     let redirect_uri = settings.redirect_uri();
     let client_id = config
@@ -167,8 +152,12 @@ async fn start_embedded_pool(
         redirect_uri,
         logout_uri: settings.logout_uri(),
     };
-    let issuer = pool.config().issuer();
-    let jwks_url = pool.config().jwks_url();
+    let verifier = Verifier::with_jwks_url(
+        &pool.config().issuer(),
+        &endpoints.client_id,
+        &pool.config().jwks_url(),
+    )
+    .map_err(|e| StartError::Http(e.to_string()))?;
     let router = pool.router();
     tokio::spawn(async move {
         if let Err(error) = axum::serve(listener, router)
@@ -182,11 +171,7 @@ async fn start_embedded_pool(
         "user pool listening on http://{addr} (hosted UI {})",
         endpoints.hosted_ui
     );
-    Ok(PoolLink {
-        endpoints,
-        issuer,
-        jwks_url,
-    })
+    Ok((endpoints, verifier))
 }
 
 async fn shutdown_signal() {
