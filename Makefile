@@ -2,7 +2,8 @@
 # checks first and installs only what is missing, so a second run is quick.
 #
 #   make run    build everything and serve the app (:3000) with its user pool (:9229)
-#   make test   every test: unit and integration (cargo), then the browser tests
+#   make test   every test: unit and integration (cargo), the JSON API driven by
+#               AWS's boto3, then the browser tests (and aws-jwt-verify)
 
 SHELL := /bin/bash
 CARGO_LEPTOS_VERSION := 0.3.10
@@ -13,6 +14,8 @@ APT_GET := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
 # cargo-leptos builds debug binaries with `--cfg erase_components`; the unit tests
 # use the same flags, so both share one build of the dependencies.
 TEST_RUSTFLAGS := $(strip $(RUSTFLAGS) --cfg erase_components)
+# boto3 and pytest, for the JSON API suite.
+VENV := target/venv
 
 .PHONY: run test setup setup-test
 
@@ -21,6 +24,8 @@ run: setup
 
 test: setup-test
 	RUSTFLAGS="$(TEST_RUSTFLAGS)" cargo test --workspace --exclude frontend
+	RUSTFLAGS="$(TEST_RUSTFLAGS)" cargo build -p userpool --bin userpool
+	cd end2end/boto3 && ../../$(VENV)/bin/pytest -q
 	cargo leptos build
 	rm -rf target/e2e-userpool
 	cd end2end && USERPOOL_DATA_DIR=$(CURDIR)/target/e2e-userpool npx playwright test
@@ -35,5 +40,8 @@ setup:
 
 setup-test: setup
 	@command -v chromium >/dev/null || { $(APT_GET) update -qq && $(APT_GET) install -y -qq chromium; }
+	@test $(VENV)/.installed -nt end2end/boto3/requirements.txt || { \
+		{ python3 -m venv $(VENV) || { $(APT_GET) update -qq && $(APT_GET) install -y -qq python3-venv && python3 -m venv $(VENV); }; } \
+		&& $(VENV)/bin/pip install -q -r end2end/boto3/requirements.txt && touch $(VENV)/.installed; }
 	@test end2end/node_modules/.installed -nt end2end/package-lock.json \
 		|| (cd end2end && npm ci --no-audit --no-fund && touch node_modules/.installed)

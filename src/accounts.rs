@@ -7,12 +7,30 @@ use crate::error::Error;
 use crate::store::{CodePurpose, Issuance, NewCode, User};
 use crate::{UserPool, mail, password, secrets};
 
-pub(crate) const INCORRECT_CREDENTIALS: &str = "Incorrect username or password.";
-pub(crate) const WRONG_CODE: &str = "Invalid verification code provided, please try again.";
-pub(crate) const EXPIRED_CODE: &str = "Invalid code provided, please request a code again.";
-pub(crate) const LOCKED_OUT: &str =
-    "Password attempts exceeded. Please wait a few minutes before trying again.";
-const INVALID_EMAIL: &str = "Invalid email address format.";
+/// Why an account operation was refused, worded as Cognito words it. The
+/// hosted UI shows the message; the JSON API maps each to its exception.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum Refusal {
+    #[error("Invalid email address format.")]
+    InvalidEmail,
+    #[error(transparent)]
+    Password(#[from] password::PolicyError),
+    #[error("Invalid verification code provided, please try again.")]
+    WrongCode,
+    #[error("Invalid code provided, please request a code again.")]
+    ExpiredCode,
+    /// Also for unknown users, so sign-in does not reveal who has an account.
+    #[error("Incorrect username or password.")]
+    IncorrectCredentials,
+    #[error("Password attempts exceeded. Please wait a few minutes before trying again.")]
+    LockedOut,
+    /// Only said to someone who knows the password.
+    #[error("User is disabled.")]
+    Disabled,
+    /// A `NEW_PASSWORD_REQUIRED` session that is forged, expired or spent.
+    #[error("Invalid session for the user, session is expired.")]
+    SessionExpired,
+}
 
 /// Sign-up codes live 24 hours, password-reset codes one hour (Cognito's values).
 const SIGN_UP_CODE_LIFETIME_SECONDS: i64 = 24 * 3600;
@@ -154,20 +172,30 @@ async fn check_code(
     sub: &str,
     purpose: CodePurpose,
     code: &str,
-) -> Result<Result<(), &'static str>, Error> {
+) -> Result<Result<(), Refusal>, Error> {
     let store = pool.store();
     let Some(stored) = store.code(sub, purpose).await? else {
-        return Ok(Err(EXPIRED_CODE));
+        return Ok(Err(Refusal::ExpiredCode));
     };
     if stored.expires_at <= crate::now() || stored.attempts >= CODE_MAX_ATTEMPTS {
-        return Ok(Err(EXPIRED_CODE));
+        return Ok(Err(Refusal::ExpiredCode));
     }
     let submitted = secrets::digest(code.trim());
     if !secrets::equal(submitted.as_bytes(), stored.code_hash.as_bytes()) {
         store.count_code_attempt(sub).await?;
-        return Ok(Err(WRONG_CODE));
+        return Ok(Err(Refusal::WrongCode));
     }
     Ok(Ok(()))
+}
+
+/// The address, normalized, if it can be an account's; else why not.
+pub(crate) fn valid_email(input: &str) -> Result<String, Refusal> {
+    let email = normalize_email(input);
+    if email_is_plausible(&email) {
+        Ok(email)
+    } else {
+        Err(Refusal::InvalidEmail)
+    }
 }
 
 /// Signs up `email`. `Ok(Ok(()))` means "go and confirm", whatever the address's
@@ -176,13 +204,13 @@ pub(crate) async fn sign_up(
     pool: &UserPool,
     email: &str,
     password: &str,
-) -> Result<Result<(), String>, Error> {
-    let email = normalize_email(email);
-    if !email_is_plausible(&email) {
-        return Ok(Err(INVALID_EMAIL.to_owned()));
-    }
+) -> Result<Result<(), Refusal>, Error> {
+    let email = match valid_email(email) {
+        Ok(email) => email,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
     if let Err(policy) = password::check_policy(password, pool.config().password_minimum_length()) {
-        return Ok(Err(policy.to_string()));
+        return Ok(Err(policy.into()));
     }
     // Hash first in every case, so the three outcomes take the same time.
     let password_hash = pool.hasher().hash(password).await?;
@@ -224,7 +252,7 @@ pub(crate) async fn confirm(
     pool: &UserPool,
     email: &str,
     code: &str,
-) -> Result<Result<User, &'static str>, Error> {
+) -> Result<Result<User, Refusal>, Error> {
     let store = pool.store();
     // Unknown and already-confirmed accounts look like a wrong code.
     let Some(user) = store
@@ -232,10 +260,10 @@ pub(crate) async fn confirm(
         .await?
         .filter(|u| !u.confirmed)
     else {
-        return Ok(Err(WRONG_CODE));
+        return Ok(Err(Refusal::WrongCode));
     };
-    if let Err(message) = check_code(pool, &user.sub, CodePurpose::SignUp, code).await? {
-        return Ok(Err(message));
+    if let Err(refusal) = check_code(pool, &user.sub, CodePurpose::SignUp, code).await? {
+        return Ok(Err(refusal));
     }
     store.confirm_user(&user.sub, crate::now()).await?;
     Ok(Ok(User {
@@ -263,11 +291,11 @@ pub(crate) async fn confirm_forgot_password(
     email: &str,
     code: &str,
     new_password: &str,
-) -> Result<Result<(), String>, Error> {
+) -> Result<Result<(), Refusal>, Error> {
     if let Err(policy) =
         password::check_policy(new_password, pool.config().password_minimum_length())
     {
-        return Ok(Err(policy.to_string()));
+        return Ok(Err(policy.into()));
     }
     // Unknown and unconfirmed accounts look like a wrong code.
     let Some(user) = pool
@@ -276,10 +304,10 @@ pub(crate) async fn confirm_forgot_password(
         .await?
         .filter(|u| u.confirmed)
     else {
-        return Ok(Err(WRONG_CODE.to_owned()));
+        return Ok(Err(Refusal::WrongCode));
     };
-    if let Err(message) = check_code(pool, &user.sub, CodePurpose::PasswordReset, code).await? {
-        return Ok(Err(message.to_owned()));
+    if let Err(refusal) = check_code(pool, &user.sub, CodePurpose::PasswordReset, code).await? {
+        return Ok(Err(refusal));
     }
     let password_hash = pool.hasher().hash(new_password).await?;
     pool.store()
@@ -294,16 +322,23 @@ pub(crate) enum SignIn {
     Authenticated(User),
     /// Right password, but the account is not confirmed yet: a fresh code was mailed.
     NeedsConfirmation,
-    Refused(&'static str),
+    /// Right (temporary) password of an account an administrator created: the
+    /// user must choose a new one before getting tokens.
+    NewPasswordRequired(User),
+    Refused(Refusal),
 }
 
-pub(crate) async fn sign_in(pool: &UserPool, email: &str, password: &str) -> Result<SignIn, Error> {
+/// Signs in by username: the email address (any case) or the sub.
+pub(crate) async fn sign_in(
+    pool: &UserPool,
+    username: &str,
+    password: &str,
+) -> Result<SignIn, Error> {
     let store = pool.store();
-    let email = normalize_email(email);
-    let user = store.user_by_email(&email).await?;
+    let user = store.user_by_username(username).await?;
     let now = crate::now();
     if user.as_ref().is_some_and(|u| u.locked_until > now) {
-        return Ok(SignIn::Refused(LOCKED_OUT));
+        return Ok(SignIn::Refused(Refusal::LockedOut));
     }
     // Unknown users are checked against a decoy hash: same time, same message.
     let matches = pool
@@ -311,7 +346,7 @@ pub(crate) async fn sign_in(pool: &UserPool, email: &str, password: &str) -> Res
         .verify(password, user.as_ref().map(|u| u.password_hash.as_str()))
         .await?;
     let Some(user) = user else {
-        return Ok(SignIn::Refused(INCORRECT_CREDENTIALS));
+        return Ok(SignIn::Refused(Refusal::IncorrectCredentials));
     };
     if !matches {
         let failures = user.failed_logins + 1;
@@ -324,17 +359,23 @@ pub(crate) async fn sign_in(pool: &UserPool, email: &str, password: &str) -> Res
             )
             .await?;
         return Ok(SignIn::Refused(if lockout > 0 {
-            LOCKED_OUT
+            Refusal::LockedOut
         } else {
-            INCORRECT_CREDENTIALS
+            Refusal::IncorrectCredentials
         }));
     }
     if user.failed_logins > 0 {
         store.set_login_failures(&user.sub, 0, 0).await?;
     }
+    if !user.enabled {
+        return Ok(SignIn::Refused(Refusal::Disabled));
+    }
     if !user.confirmed {
-        send_new_code(pool, &user.sub, &email, CodeFor::Resend).await?;
+        send_new_code(pool, &user.sub, &user.email, CodeFor::Resend).await?;
         return Ok(SignIn::NeedsConfirmation);
+    }
+    if user.force_password_change {
+        return Ok(SignIn::NewPasswordRequired(user));
     }
     Ok(SignIn::Authenticated(user))
 }

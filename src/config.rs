@@ -89,16 +89,41 @@ struct TokenConfig {
     refresh_token_days: i64,
 }
 
-/// An app client. Only public clients (no secret) exist, so PKCE is always required.
+/// The JSON API's authentication flows an app client can enable (Cognito's `ExplicitAuthFlows`).
+pub(crate) const AUTH_FLOWS: &[&str] = &[
+    "ALLOW_USER_PASSWORD_AUTH",
+    "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+    "ALLOW_REFRESH_TOKEN_AUTH",
+];
+
+/// An app client: public (no secret; browsers, which must use PKCE with S256)
+/// or confidential (a secret, presented to the token endpoint and as
+/// `SECRET_HASH` to the JSON API).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Client {
     pub(crate) name: String,
     pub(crate) id: String,
+    #[serde(default)]
+    pub(crate) secret: Option<String>,
+    /// Flows of the JSON API's InitiateAuth / AdminInitiateAuth this client may use.
+    #[serde(default = "default_auth_flows")]
+    pub(crate) auth_flows: Vec<String>,
+    #[serde(default)]
     pub(crate) callback_urls: Vec<String>,
     #[serde(default)]
     pub(crate) logout_urls: Vec<String>,
     pub(crate) allowed_scopes: Vec<String>,
+}
+
+fn default_auth_flows() -> Vec<String> {
+    vec!["ALLOW_REFRESH_TOKEN_AUTH".to_owned()]
+}
+
+impl Client {
+    pub(crate) fn allows_flow(&self, flow: &str) -> bool {
+        self.auth_flows.iter().any(|f| f == flow)
+    }
 }
 
 impl Config {
@@ -168,7 +193,7 @@ impl Config {
         self.pool.data_dir = dir.into();
     }
 
-    pub(crate) fn pool_id(&self) -> &str {
+    pub fn pool_id(&self) -> &str {
         &self.pool.id
     }
 
@@ -318,10 +343,20 @@ impl Config {
                     format!("{} appears twice", client.id),
                 ));
             }
-            if client.callback_urls.is_empty() {
+            if client.secret.as_ref().is_some_and(|s| s.len() < 16) {
                 return Err(invalid(
-                    "clients.callback_urls",
-                    format!("client {} needs at least one", client.name),
+                    "clients.secret",
+                    format!("client {}: at least 16 characters", client.name),
+                ));
+            }
+            if let Some(bad) = client
+                .auth_flows
+                .iter()
+                .find(|f| !AUTH_FLOWS.contains(&f.as_str()))
+            {
+                return Err(invalid(
+                    "clients.auth_flows",
+                    format!("unknown flow {bad:?}"),
                 ));
             }
             for url in &client.callback_urls {

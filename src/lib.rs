@@ -6,12 +6,15 @@
 //! `userpool serve` binary.
 
 mod accounts;
+mod challenge;
 mod config;
 mod csrf;
 mod error;
+mod grants;
 mod health;
 mod hosted_ui;
 mod http_layers;
+mod json_api;
 mod keys;
 mod mail;
 mod oauth2;
@@ -68,6 +71,7 @@ impl UserPool {
         let mut router = axum::Router::new()
             .merge(hosted_ui::routes())
             .merge(oauth2::routes())
+            .merge(json_api::routes())
             .merge(well_known::routes(self.config()))
             .route("/healthz", axum::routing::get(health::health));
         if self.config().dev_outbox() {

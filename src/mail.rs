@@ -42,6 +42,14 @@ pub(crate) fn account_exists() -> Message {
     }
 }
 
+/// Cognito's invitation for a user an administrator created.
+pub(crate) fn invitation(email: &str, temporary_password: &str) -> Message {
+    Message {
+        subject: "Your temporary password".to_owned(),
+        body: format!("Your username is {email} and temporary password is {temporary_password}."),
+    }
+}
+
 pub(crate) async fn send(pool: &UserPool, to: &str, message: &Message) -> Result<(), Error> {
     pool.store()
         .insert_mail(to, &message.subject, &message.body, crate::now())

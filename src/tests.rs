@@ -1192,3 +1192,214 @@ async fn health_and_request_limits() {
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     assert_eq!(reply.json()["error"], "invalid_request");
 }
+
+impl Browser {
+    /// One JSON API call, as an AWS SDK sends it; `signed` adds a SigV4-shaped header.
+    async fn cognito(&mut self, operation: &str, body: &str, signed: bool) -> Reply {
+        let mut request = Request::post("/")
+            .header(header::CONTENT_TYPE, "application/x-amz-json-1.1")
+            .header(
+                "x-amz-target",
+                format!("AWSCognitoIdentityProviderService.{operation}"),
+            );
+        if signed {
+            request = request.header(
+                header::AUTHORIZATION,
+                "AWS4-HMAC-SHA256 Credential=local/20261122/us-east-1/cognito-idp/aws4_request, SignedHeaders=host, Signature=00",
+            );
+        }
+        self.send(request, Body::from(body.to_owned())).await
+    }
+}
+
+#[tokio::test]
+async fn the_json_api_speaks_cognitos_wire_format() {
+    let mut browser = Browser::new().await;
+    let scripts = "5cr1pt5c1ient0leptos0cog";
+
+    let reply = browser
+        .cognito(
+            "SignUp",
+            &format!(
+                r#"{{"ClientId":"{scripts}","Username":"Carol@Example.com","Password":"{PASSWORD}"}}"#
+            ),
+            false,
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(
+        reply.header(header::CONTENT_TYPE),
+        "application/x-amz-json-1.1"
+    );
+    let signed_up = reply.json();
+    assert_eq!(signed_up["UserConfirmed"], false);
+    assert_eq!(signed_up["CodeDeliveryDetails"]["Destination"], "c***@e***");
+    let code = browser.last_code("carol@example.com").await;
+    let reply = browser
+        .cognito(
+            "ConfirmSignUp",
+            &format!(
+                r#"{{"ClientId":"{scripts}","Username":"carol@example.com","ConfirmationCode":"{code}"}}"#
+            ),
+            false,
+        )
+        .await;
+    assert_eq!((reply.status, reply.body.as_str()), (StatusCode::OK, "{}"));
+
+    // Errors: HTTP 400, `__type` and `message`, and the type in x-amzn-ErrorType.
+    let reply = browser
+        .cognito(
+            "InitiateAuth",
+            &format!(
+                r#"{{"ClientId":"{scripts}","AuthFlow":"USER_PASSWORD_AUTH","AuthParameters":{{"USERNAME":"carol@example.com","PASSWORD":"wrong password"}}}}"#
+            ),
+            false,
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        reply.json(),
+        serde_json::json!({"__type": "NotAuthorizedException", "message": "Incorrect username or password."})
+    );
+    assert_eq!(
+        reply.header(header::HeaderName::from_static("x-amzn-errortype")),
+        "NotAuthorizedException"
+    );
+
+    let reply = browser
+        .cognito(
+            "InitiateAuth",
+            &format!(
+                r#"{{"ClientId":"{scripts}","AuthFlow":"USER_PASSWORD_AUTH","AuthParameters":{{"USERNAME":"carol@example.com","PASSWORD":"{PASSWORD}"}}}}"#
+            ),
+            false,
+        )
+        .await;
+    let result = &reply.json()["AuthenticationResult"];
+    let id = verify(
+        &mut browser,
+        result["IdToken"].as_str().unwrap(),
+        Some(scripts),
+    )
+    .await;
+    assert_eq!(id["email"], "carol@example.com");
+    let access = verify(&mut browser, result["AccessToken"].as_str().unwrap(), None).await;
+    assert_eq!(access["scope"], "aws.cognito.signin.user.admin");
+
+    // Admin operations need a signature and this pool's id.
+    let list = format!(r#"{{"UserPoolId":"{}"}}"#, browser.pool.config().pool_id());
+    let reply = browser.cognito("ListUsers", &list, false).await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        reply.json()["__type"],
+        "MissingAuthenticationTokenException"
+    );
+    let reply = browser.cognito("ListUsers", &list, true).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.json()["Users"][0]["UserStatus"], "CONFIRMED");
+    let reply = browser
+        .cognito("ListUsers", r#"{"UserPoolId":"us-east-1_Other"}"#, true)
+        .await;
+    assert_eq!(reply.json()["__type"], "ResourceNotFoundException");
+
+    // Malformed requests change nothing and never reach an operation.
+    for (operation, body, expected) in [
+        ("SignUp", "{", "SerializationException"),
+        ("SignUp", "{}", "InvalidParameterException"),
+        ("SignUp", r#"{"ClientId":7}"#, "InvalidParameterException"),
+        (
+            "NoSuchOperation",
+            "{}",
+            "MissingAuthenticationTokenException",
+        ),
+    ] {
+        let reply = browser.cognito(operation, body, false).await;
+        assert_eq!(reply.json()["__type"], expected, "{operation} {body}");
+    }
+    let reply = browser.cognito("NoSuchOperation", &list, true).await;
+    assert_eq!(reply.json()["__type"], "UnknownOperationException");
+}
+
+#[tokio::test]
+async fn a_user_created_by_an_admin_chooses_a_password_at_first_sign_in() {
+    let mut browser = Browser::new().await;
+    let pool_id = browser.pool.config().pool_id().to_owned();
+    let reply = browser
+        .cognito(
+            "AdminCreateUser",
+            &format!(
+                r#"{{"UserPoolId":"{pool_id}","Username":"dave@example.com","TemporaryPassword":"temporary pw"}}"#
+            ),
+            true,
+        )
+        .await;
+    assert_eq!(reply.json()["User"]["UserStatus"], "FORCE_CHANGE_PASSWORD");
+
+    // The temporary password leads to the new-password page, not to the client.
+    let params = oauth_params("s");
+    let page = browser.get(&format!("/login?{}", query(&params))).await;
+    let csrf = page.csrf();
+    let login = [
+        ("_csrf", csrf.as_str()),
+        ("username", "dave@example.com"),
+        ("password", "temporary pw"),
+    ];
+    let reply = browser.post("/login", &form(&params, &login)).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(
+        reply.body.contains("Change your password"),
+        "{}",
+        reply.body
+    );
+    assert!(!browser.cookies.contains_key("cognito"));
+    let marker = r#"name="session" value=""#;
+    let start = reply.body.find(marker).unwrap() + marker.len();
+    let session = reply.body[start..][..reply.body[start..].find('"').unwrap()].to_owned();
+    let csrf = reply.csrf();
+
+    // A forged session, or one for someone else, starts over at sign-in.
+    let forged = [
+        ("_csrf", csrf.as_str()),
+        ("session", "e30.e30.e30"),
+        ("username", "dave@example.com"),
+        ("password", "my own password"),
+    ];
+    let reply = browser.post("/newPassword", &form(&params, &forged)).await;
+    assert!(reply.body.contains("session is expired"), "{}", reply.body);
+
+    // Too short: the same page again, with the policy's words.
+    let fields = [
+        ("_csrf", csrf.as_str()),
+        ("session", session.as_str()),
+        ("username", "dave@example.com"),
+        ("password", "short"),
+    ];
+    let reply = browser.post("/newPassword", &form(&params, &fields)).await;
+    assert!(
+        reply.body.contains("Password not long enough"),
+        "{}",
+        reply.body
+    );
+
+    let fields = [
+        ("_csrf", csrf.as_str()),
+        ("session", session.as_str()),
+        ("username", "dave@example.com"),
+        ("password", "my own password"),
+    ];
+    let reply = browser.post("/newPassword", &form(&params, &fields)).await;
+    assert_eq!(reply.status, StatusCode::FOUND, "{}", reply.body);
+    let code = code_from(reply.location().unwrap());
+    let tokens = browser.exchange(&code_grant(&code)).await.json();
+    let id = verify(
+        &mut browser,
+        tokens["id_token"].as_str().unwrap(),
+        Some(CLIENT),
+    )
+    .await;
+    assert_eq!(id["email"], "dave@example.com");
+
+    // The session is spent: answering again starts over.
+    let reply = browser.post("/newPassword", &form(&params, &fields)).await;
+    assert!(reply.body.contains("session is expired"), "{}", reply.body);
+}

@@ -17,6 +17,7 @@ pub(crate) struct Grant<'a> {
     pub(crate) client_id: &'a str,
     /// Space-separated granted scopes.
     pub(crate) scope: &'a str,
+    pub(crate) id_token: bool,
     pub(crate) auth_time: i64,
     /// Shared by every token descending from one sign-in, refreshes included.
     pub(crate) origin_jti: &'a str,
@@ -25,7 +26,7 @@ pub(crate) struct Grant<'a> {
 }
 
 pub(crate) struct Issued {
-    /// Only when the `openid` scope was granted, as Cognito does.
+    /// Only when the grant asks for one (see `grants`).
     pub(crate) id_token: Option<String>,
     pub(crate) access_token: String,
 }
@@ -102,7 +103,7 @@ pub(crate) fn issue(
         // The pool's usernames are the subs (email is only an alias).
         username: grant.sub,
     })?;
-    let id_token = if grant.scope.split(' ').any(|s| s == "openid") {
+    let id_token = if grant.id_token {
         let id_jti = secrets::uuid()?;
         Some(key.sign(&IdClaims {
             sub: grant.sub,
@@ -156,6 +157,7 @@ mod tests {
             groups: &groups,
             client_id: "client",
             scope: "openid email",
+            id_token: true,
             auth_time: 1000,
             origin_jti: "origin",
             event_id: "event",
@@ -184,12 +186,13 @@ mod tests {
         assert_ne!(access["jti"], id["jti"]);
         assert_eq!(access["origin_jti"], id["origin_jti"]);
 
-        // No openid scope: no ID token; no groups: no claim.
+        // No ID token asked for: none; no groups: no claim.
         let issued = issue(
             &config,
             &key,
             &Grant {
                 scope: "email",
+                id_token: false,
                 groups: &[],
                 ..grant
             },

@@ -9,12 +9,13 @@ use axum_extra::extract::CookieJar;
 use serde::Deserialize;
 
 use super::pages::{
-    ConfirmForgotPasswordPage, ConfirmPage, ForgotPasswordPage, FormContext, LoginPage, SignupPage,
+    ConfirmForgotPasswordPage, ConfirmPage, ForgotPasswordPage, FormContext, LoginPage,
+    NewPasswordPage, SignupPage,
 };
-use crate::accounts::{self, SignIn};
+use crate::accounts::{self, Refusal, SignIn};
 use crate::error::PageError;
 use crate::oauth2::request::{AuthRequest, OAuthParams, validate};
-use crate::{UserPool, csrf, found, oauth2};
+use crate::{UserPool, challenge, csrf, found, oauth2};
 
 const CODE_SENT: &str = "We have sent a code by email. Enter it below to confirm your account.";
 const CODE_RESENT: &str =
@@ -22,6 +23,8 @@ const CODE_RESENT: &str =
 /// Shown whether or not the address has an account.
 const RESET_CODE_SENT: &str = "If an account exists for this email, we have sent it a code. Enter it below with your new password.";
 const PASSWORD_RESET: &str = "Your password has been changed. Sign in with your new password.";
+const NEW_PASSWORD_REQUIRED: &str =
+    "Your password was set by an administrator. Choose your own to continue.";
 
 /// A posted form: its own fields, the CSRF field and the OAuth parameters.
 #[derive(Deserialize)]
@@ -133,12 +136,78 @@ pub(super) async fn login(
             Ok((jar, redirect).into_response())
         }
         SignIn::NeedsConfirmation => Ok(found(&page_for("/confirm", &request, username))),
-        SignIn::Refused(message) => render(&pool, jar, &request, |form| LoginPage {
-            form,
-            username,
-            info: None,
-            error: Some(message),
-        }),
+        SignIn::NewPasswordRequired(user) => {
+            let session = challenge::session(&pool, &user, &request.client_id)?;
+            render(&pool, jar, &request, |form| NewPasswordPage {
+                form,
+                username: &user.email,
+                session: &session,
+                minimum_length: pool.config().password_minimum_length(),
+                info: Some(NEW_PASSWORD_REQUIRED),
+                error: None,
+            })
+        }
+        SignIn::Refused(refusal) => {
+            let message = refusal.to_string();
+            render(&pool, jar, &request, |form| LoginPage {
+                form,
+                username,
+                info: None,
+                error: Some(&message),
+            })
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct ChallengeAnswer {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    session: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// Answers the `NEW_PASSWORD_REQUIRED` challenge; the user is then signed in.
+pub(super) async fn new_password(
+    State(pool): State<UserPool>,
+    jar: CookieJar,
+    Form(posted): Form<Posted<ChallengeAnswer>>,
+) -> Result<Response, PageError> {
+    let request = check_post(&pool, &jar, &posted, "/login", &[])?;
+    let ChallengeAnswer {
+        username,
+        session,
+        password,
+    } = &posted.fields;
+    let client_id = &request.client_id;
+    match challenge::answer(&pool, session, client_id, username, password).await? {
+        Ok(user) => {
+            let (jar, redirect) = oauth2::signed_in(&pool, jar, &request, &user.sub).await?;
+            Ok((jar, redirect).into_response())
+        }
+        // Forged, expired or spent: start again from the sign-in page.
+        Err(refusal @ Refusal::SessionExpired) => {
+            let message = refusal.to_string();
+            render(&pool, jar, &request, |form| LoginPage {
+                form,
+                username,
+                info: None,
+                error: Some(&message),
+            })
+        }
+        Err(refusal) => {
+            let message = refusal.to_string();
+            render(&pool, jar, &request, |form| NewPasswordPage {
+                form,
+                username,
+                session,
+                minimum_length: pool.config().password_minimum_length(),
+                info: None,
+                error: Some(&message),
+            })
+        }
     }
 }
 
@@ -172,13 +241,16 @@ pub(super) async fn signup(
             &request,
             &accounts::normalize_email(username),
         ))),
-        Err(message) => render(&pool, jar, &request, |form| SignupPage {
-            form,
-            username,
-            minimum_length: pool.config().password_minimum_length(),
-            info: None,
-            error: Some(&message),
-        }),
+        Err(refusal) => {
+            let message = refusal.to_string();
+            render(&pool, jar, &request, |form| SignupPage {
+                form,
+                username,
+                minimum_length: pool.config().password_minimum_length(),
+                info: None,
+                error: Some(&message),
+            })
+        }
     }
 }
 
@@ -225,12 +297,15 @@ pub(super) async fn confirm(
             let (jar, redirect) = oauth2::signed_in(&pool, jar, &request, &user.sub).await?;
             Ok((jar, redirect).into_response())
         }
-        Err(message) => render(&pool, jar, &request, |form| ConfirmPage {
-            form,
-            username,
-            info: Some(CODE_SENT),
-            error: Some(message),
-        }),
+        Err(refusal) => {
+            let message = refusal.to_string();
+            render(&pool, jar, &request, |form| ConfirmPage {
+                form,
+                username,
+                info: Some(CODE_SENT),
+                error: Some(&message),
+            })
+        }
     }
 }
 
@@ -326,12 +401,15 @@ pub(super) async fn confirm_forgot_password(
             info: Some(PASSWORD_RESET),
             error: None,
         }),
-        Err(message) => render(&pool, jar, &request, |form| ConfirmForgotPasswordPage {
-            form,
-            username,
-            minimum_length: pool.config().password_minimum_length(),
-            info: None,
-            error: Some(&message),
-        }),
+        Err(refusal) => {
+            let message = refusal.to_string();
+            render(&pool, jar, &request, |form| ConfirmForgotPasswordPage {
+                form,
+                username,
+                minimum_length: pool.config().password_minimum_length(),
+                info: None,
+                error: Some(&message),
+            })
+        }
     }
 }

@@ -1,6 +1,6 @@
 //! The hosted UI: the sign-in, sign-up, confirmation and password-reset pages
 //! with Cognito's paths (`/login`, `/signup`, `/confirm`, `/forgotPassword`,
-//! `/confirmForgotPassword`), their stylesheet, the cookies they set and the
+//! `/confirmForgotPassword`, and `/newPassword` for a temporary password), their stylesheet, the cookies they set and the
 //! security headers every browser-facing response gets.
 
 mod forms;
@@ -23,6 +23,7 @@ pub(crate) fn routes() -> Router<UserPool> {
         .route("/signup", get(forms::signup_page).post(forms::signup))
         .route("/confirm", get(forms::confirm_page).post(forms::confirm))
         .route("/resend", post(forms::resend))
+        .route("/newPassword", post(forms::new_password))
         .route(
             "/forgotPassword",
             get(forms::forgot_password_page).post(forms::forgot_password),

@@ -80,6 +80,18 @@ pub(crate) struct ConfirmForgotPasswordPage<'a> {
     pub(crate) error: Option<&'a str>,
 }
 
+/// The `NEW_PASSWORD_REQUIRED` challenge: a temporary password must be replaced.
+#[derive(Template)]
+#[template(path = "new_password.html")]
+pub(crate) struct NewPasswordPage<'a> {
+    pub(crate) form: FormContext,
+    pub(crate) username: &'a str,
+    pub(crate) session: &'a str,
+    pub(crate) minimum_length: usize,
+    pub(crate) info: Option<&'a str>,
+    pub(crate) error: Option<&'a str>,
+}
+
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage<'a> {

@@ -4,11 +4,11 @@
 
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use super::token::{public_client, required};
+use super::token::{authenticate_client, required};
 use crate::error::TokenError;
 use crate::{UserPool, secrets};
 
@@ -23,14 +23,20 @@ pub(super) struct RevokeRequest {
 /// expired or other client's token tells the caller nothing and changes nothing.
 pub(super) async fn revoke(
     State(pool): State<UserPool>,
+    headers: HeaderMap,
     form: Result<Form<RevokeRequest>, FormRejection>,
 ) -> Result<Response, TokenError> {
     let Form(request) = form.map_err(|_| TokenError::InvalidRequest)?;
-    let client_id = public_client(&pool, &request.client_id, &request.client_secret)?;
+    let client = authenticate_client(
+        pool.config(),
+        &headers,
+        &request.client_id,
+        &request.client_secret,
+    )?;
     let token = required(&request.token)?;
     let revoked = pool
         .store()
-        .revoke_refresh_family(&secrets::digest(token), &client_id, crate::now())
+        .revoke_refresh_family(&secrets::digest(token), &client.id, crate::now())
         .await?;
     tracing::info!(revoked, "refresh tokens revoked");
     let mut response = StatusCode::OK.into_response();

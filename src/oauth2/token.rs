@@ -1,18 +1,23 @@
-//! `POST /oauth2/token`: the `authorization_code` grant (single-use codes bound to
-//! client, redirect URI and PKCE challenge; a replayed code revokes what it
-//! issued) and the `refresh_token` grant (new ID and access tokens from the same
-//! authentication event, no new refresh token).
+//! `POST /oauth2/token`: client authentication (public clients by id; secret
+//! clients by `client_secret_basic` or `client_secret_post`), the
+//! `authorization_code` grant (single-use codes bound to client, redirect URI and
+//! PKCE challenge; a replayed code revokes what it issued) and the
+//! `refresh_token` grant (new ID and access tokens from the same authentication
+//! event, no new refresh token).
 
 use axum::Json;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, State};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 
+use crate::config::{Client, Config};
 use crate::error::TokenError;
-use crate::store::{Redeemed, RefreshToken};
-use crate::tokens::{self, Grant};
+use crate::grants::{self, Authentication, Tokens};
+use crate::store::{Redeemed, User};
 use crate::{UserPool, pkce, secrets};
 
 #[derive(Debug, Default, Deserialize)]
@@ -39,16 +44,34 @@ struct TokenResponse {
 
 pub(super) async fn token(
     State(pool): State<UserPool>,
+    headers: HeaderMap,
     form: Result<Form<TokenRequest>, FormRejection>,
 ) -> Result<Response, TokenError> {
     let Form(request) = form.map_err(|_| TokenError::InvalidRequest)?;
+    let client = authenticate_client(
+        pool.config(),
+        &headers,
+        &request.client_id,
+        &request.client_secret,
+    )?;
     let tokens = match request.grant_type.as_deref() {
-        Some("authorization_code") => exchange_code(&pool, &request).await?,
-        Some("refresh_token") => refresh(&pool, &request).await?,
+        Some("authorization_code") => exchange_code(&pool, client, &request).await?,
+        Some("refresh_token") => {
+            grants::refresh(&pool, &client.id, required(&request.refresh_token)?)
+                .await?
+                .ok_or(TokenError::InvalidGrant)?
+        }
         Some(_) => return Err(TokenError::UnsupportedGrantType),
         None => return Err(TokenError::InvalidRequest),
     };
-    let mut response = Json(tokens).into_response();
+    let mut response = Json(TokenResponse {
+        id_token: tokens.id_token,
+        access_token: tokens.access_token,
+        refresh_token: tokens.refresh_token,
+        expires_in: tokens.expires_in,
+        token_type: "Bearer",
+    })
+    .into_response();
     // Tokens must not be cached (RFC 6749 §5.1).
     response
         .headers_mut()
@@ -66,25 +89,71 @@ pub(super) fn required(value: &Option<String>) -> Result<&str, TokenError> {
         .ok_or(TokenError::InvalidRequest)
 }
 
-/// The client a request names. All clients are public: one presenting a secret is refused.
-pub(super) fn public_client(
-    pool: &UserPool,
+/// The client a request comes from, authenticated (RFC 6749 §2.3): a client
+/// with a secret by HTTP Basic (`client_secret_basic`) or by form fields
+/// (`client_secret_post`), never both; a public client by its `client_id`
+/// alone, and it must not present a secret.
+pub(super) fn authenticate_client<'a>(
+    config: &'a Config,
+    headers: &HeaderMap,
     client_id: &Option<String>,
     client_secret: &Option<String>,
-) -> Result<String, TokenError> {
-    let id = required(client_id)?;
-    let client = pool.config().client(id).ok_or(TokenError::InvalidClient)?;
-    if client_secret.is_some() {
-        return Err(TokenError::InvalidClient);
+) -> Result<&'a Client, TokenError> {
+    let basic = basic_credentials(headers)?;
+    let (id, secret) = match (basic, client_secret) {
+        (Some(_), Some(_)) => return Err(TokenError::InvalidRequest),
+        (Some((id, secret)), None) => {
+            // A form `client_id`, if any, must name the same client.
+            if client_id.as_deref().is_some_and(|form_id| form_id != id) {
+                return Err(TokenError::InvalidClient);
+            }
+            (id, Some(secret))
+        }
+        (None, secret) => (required(client_id)?.to_owned(), secret.clone()),
+    };
+    let client = config.client(&id).ok_or(TokenError::InvalidClient)?;
+    let authenticated = match (&client.secret, secret) {
+        (None, None) => true,
+        (Some(expected), Some(presented)) => {
+            secrets::equal(expected.as_bytes(), presented.as_bytes())
+        }
+        _ => false,
+    };
+    if authenticated {
+        Ok(client)
+    } else {
+        Err(TokenError::InvalidClient)
     }
-    Ok(client.id.clone())
+}
+
+/// `Authorization: Basic base64(urlencode(id) ":" urlencode(secret))`, if present.
+fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>, TokenError> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let decoded = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("basic"))
+        .and_then(|(_, b64)| STANDARD.decode(b64.trim()).ok())
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .ok_or(TokenError::InvalidClient)?;
+    let (id, secret) = decoded.split_once(':').ok_or(TokenError::InvalidClient)?;
+    let unescape = |part: &str| -> String {
+        url::form_urlencoded::parse(format!("v={part}").as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default()
+    };
+    Ok(Some((unescape(id), unescape(secret))))
 }
 
 async fn exchange_code(
     pool: &UserPool,
+    client: &Client,
     request: &TokenRequest,
-) -> Result<TokenResponse, TokenError> {
-    let client_id = public_client(pool, &request.client_id, &request.client_secret)?;
+) -> Result<Tokens, TokenError> {
     let code = required(&request.code)?;
     let redirect_uri = required(&request.redirect_uri)?;
     let verifier = required(&request.code_verifier)?;
@@ -97,87 +166,135 @@ async fn exchange_code(
     };
     // The code is spent whatever happens next, so a wrong verifier cannot be retried.
     if issued.expires_at <= now
-        || issued.client_id != client_id
+        || issued.client_id != client.id
         || issued.redirect_uri != redirect_uri
         || !pkce::verify_s256(verifier, &issued.code_challenge)
     {
         return Err(TokenError::InvalidGrant);
     }
-    let user = match pool.store().user(&issued.sub).await? {
-        Some(user) if user.confirmed => user,
-        _ => return Err(TokenError::InvalidGrant),
-    };
-    let groups = pool.store().groups(&user.sub).await?;
-    let origin_jti = secrets::uuid()?;
-    let grant = Grant {
-        sub: &user.sub,
-        email: &user.email,
-        groups: &groups,
-        client_id: &client_id,
-        scope: &issued.scope,
-        auth_time: issued.auth_time,
-        origin_jti: &origin_jti,
-        event_id: &issued.event_id,
-        nonce: issued.nonce.as_deref(),
-    };
-    let signed = tokens::issue(pool.config(), pool.key(), &grant, now)?;
-
-    let refresh_token = secrets::token()?;
-    pool.store()
-        .insert_refresh_token(&RefreshToken {
-            token_hash: secrets::digest(&refresh_token),
-            client_id: client_id.clone(),
-            sub: user.sub.clone(),
-            scope: issued.scope.clone(),
+    let user = pool
+        .store()
+        .user(&issued.sub)
+        .await?
+        .filter(User::can_hold_tokens)
+        .ok_or(TokenError::InvalidGrant)?;
+    Ok(grants::start(
+        pool,
+        &Authentication {
+            user: &user,
+            client_id: &client.id,
+            scope: &issued.scope,
             auth_time: issued.auth_time,
-            origin_jti,
-            event_id: issued.event_id.clone(),
-            auth_code_hash: code_hash,
-            expires_at: now + pool.config().refresh_token_seconds(),
-        })
-        .await?;
-    Ok(TokenResponse {
-        id_token: signed.id_token,
-        access_token: signed.access_token,
-        refresh_token: Some(refresh_token),
-        expires_in: pool.config().access_token_seconds(),
-        token_type: "Bearer",
-    })
+            event_id: &issued.event_id,
+            nonce: issued.nonce.as_deref(),
+            auth_code_hash: Some(&code_hash),
+        },
+    )
+    .await?)
 }
 
-async fn refresh(pool: &UserPool, request: &TokenRequest) -> Result<TokenResponse, TokenError> {
-    let client_id = public_client(pool, &request.client_id, &request.client_secret)?;
-    let presented = required(&request.refresh_token)?;
-    let now = crate::now();
-    let stored = pool
-        .store()
-        .live_refresh_token(&secrets::digest(presented), now)
-        .await?
-        .filter(|t| t.client_id == client_id)
-        .ok_or(TokenError::InvalidGrant)?;
-    let user = match pool.store().user(&stored.sub).await? {
-        Some(user) if user.confirmed => user,
-        _ => return Err(TokenError::InvalidGrant),
-    };
-    let groups = pool.store().groups(&user.sub).await?;
-    let grant = Grant {
-        sub: &user.sub,
-        email: &user.email,
-        groups: &groups,
-        client_id: &client_id,
-        scope: &stored.scope,
-        auth_time: stored.auth_time,
-        origin_jti: &stored.origin_jti,
-        event_id: &stored.event_id,
-        // The nonce belongs to the original authentication response only.
-        nonce: None,
-    };
-    let signed = tokens::issue(pool.config(), pool.key(), &grant, now)?;
-    Ok(TokenResponse {
-        id_token: signed.id_token,
-        access_token: signed.access_token,
-        refresh_token: None,
-        expires_in: pool.config().access_token_seconds(),
-        token_type: "Bearer",
-    })
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECRET_CLIENT: &str = r#"
+[[clients]]
+name = "backend"
+id = "backend"
+secret = "s3cret:with/odd chars"
+callback_urls = ["http://127.0.0.1:4000/callback"]
+allowed_scopes = ["openid"]
+"#;
+
+    fn config() -> Config {
+        Config::from_toml(&(crate::tests::CONFIG.to_owned() + SECRET_CLIENT)).unwrap()
+    }
+
+    fn basic(id: &str, secret: &str) -> HeaderMap {
+        let encode = |part: &str| -> String {
+            url::form_urlencoded::byte_serialize(part.as_bytes()).collect()
+        };
+        let credentials = STANDARD.encode(format!("{}:{}", encode(id), encode(secret)));
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::AUTHORIZATION,
+            format!("Basic {credentials}").parse().unwrap(),
+        );
+        headers
+    }
+
+    fn some(value: &str) -> Option<String> {
+        Some(value.to_owned())
+    }
+
+    #[test]
+    fn clients_authenticate_as_registered() {
+        let config = config();
+        let none = HeaderMap::new();
+        let id = |result: Result<&Client, TokenError>| result.map(|c| c.id.clone());
+
+        // client_secret_basic (form-encoded inside Basic, RFC 6749 §2.3.1) and client_secret_post.
+        let good = basic("backend", "s3cret:with/odd chars");
+        assert_eq!(
+            id(authenticate_client(&config, &good, &None, &None)).unwrap(),
+            "backend"
+        );
+        assert_eq!(
+            id(authenticate_client(
+                &config,
+                &none,
+                &some("backend"),
+                &some("s3cret:with/odd chars")
+            ))
+            .unwrap(),
+            "backend"
+        );
+        // Public clients by id alone.
+        assert!(
+            authenticate_client(&config, &none, &some("1ocal4pp5c1ient0leptos0cog"), &None).is_ok()
+        );
+
+        let refusals = [
+            // A secret client without its secret, or with a wrong one.
+            (none.clone(), some("backend"), None, "invalid_client"),
+            (
+                none.clone(),
+                some("backend"),
+                some("guess"),
+                "invalid_client",
+            ),
+            (basic("backend", "guess"), None, None, "invalid_client"),
+            // A public client presenting a secret.
+            (
+                none.clone(),
+                some("1ocal4pp5c1ient0leptos0cog"),
+                some("x"),
+                "invalid_client",
+            ),
+            // Two methods at once, or Basic naming another client than the form.
+            (
+                good.clone(),
+                some("backend"),
+                some("s3cret:with/odd chars"),
+                "invalid_request",
+            ),
+            (
+                good.clone(),
+                some("1ocal4pp5c1ient0leptos0cog"),
+                None,
+                "invalid_client",
+            ),
+            // Unknown clients, no client at all, and a malformed header.
+            (none.clone(), some("nobody"), None, "invalid_client"),
+            (none.clone(), None, None, "invalid_request"),
+            (basic("", ""), None, None, "invalid_client"),
+        ];
+        for (headers, client_id, secret, expected) in refusals {
+            let error = authenticate_client(&config, &headers, &client_id, &secret).unwrap_err();
+            assert_eq!(error.to_string(), expected, "{client_id:?} {secret:?}");
+        }
+        let mut garbled = HeaderMap::new();
+        garbled.insert(header::AUTHORIZATION, "Basic %%%".parse().unwrap());
+        assert!(authenticate_client(&config, &garbled, &None, &None).is_err());
+    }
 }

@@ -6,18 +6,10 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, header};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use crate::UserPool;
 use crate::error::BearerError;
-
-#[derive(Deserialize)]
-struct AccessToken {
-    sub: String,
-    token_use: String,
-    scope: String,
-    origin_jti: String,
-}
+use crate::{UserPool, grants};
 
 /// Cognito's answer: `email_verified` is a string here, unlike in the id token.
 #[derive(Debug, Serialize)]
@@ -43,23 +35,14 @@ pub(super) async fn user_info(
     headers: HeaderMap,
 ) -> Result<Json<UserInfo>, BearerError> {
     let token = bearer(&headers).ok_or(BearerError::Missing)?;
-    let claims: AccessToken = pool
-        .key()
-        .verify(token, &pool.config().issuer())
-        .filter(|claims: &AccessToken| claims.token_use == "access")
+    let holder = grants::holder(&pool, token)
+        .await?
         .ok_or(BearerError::InvalidToken)?;
-    let scopes: Vec<&str> = claims.scope.split(' ').collect();
-    if !scopes.contains(&"openid") {
+    if !holder.has_scope("openid") {
         return Err(BearerError::InsufficientScope);
     }
-    if pool.store().origin_revoked(&claims.origin_jti).await? {
-        return Err(BearerError::InvalidToken);
-    }
-    let user = match pool.store().user(&claims.sub).await? {
-        Some(user) if user.confirmed => user,
-        _ => return Err(BearerError::InvalidToken),
-    };
-    let email = scopes.contains(&"email");
+    let email = holder.has_scope("email");
+    let user = holder.user;
     Ok(Json(UserInfo {
         email_verified: email.then_some("true"),
         email: email.then_some(user.email),

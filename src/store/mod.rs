@@ -28,7 +28,36 @@ pub(crate) struct User {
     pub(crate) confirmed: bool,
     pub(crate) failed_logins: i64,
     pub(crate) locked_until: i64,
+    pub(crate) enabled: bool,
+    /// Created by an administrator with a temporary password (FORCE_CHANGE_PASSWORD).
+    pub(crate) force_password_change: bool,
+    pub(crate) created_at: i64,
+    pub(crate) updated_at: i64,
 }
+
+impl User {
+    /// Whether the account may be given tokens: confirmed, enabled, and with a password of its own.
+    pub(crate) fn can_hold_tokens(&self) -> bool {
+        self.confirmed && self.enabled && !self.force_password_change
+    }
+}
+
+/// `SELECT`s every column of [`User`] from `users u`, followed by the rest of the query.
+macro_rules! select_users {
+    ($rest:literal) => {
+        concat!(
+            "SELECT u.sub, u.email, u.password_hash, u.confirmed, u.failed_logins, u.locked_until,
+                    u.enabled, u.force_password_change, u.created_at, u.updated_at
+             FROM users u ",
+            $rest
+        )
+    };
+}
+
+// After `select_users!`, which it uses.
+mod directory;
+
+pub(crate) use directory::{FilterField, Group, UserFilter};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub(crate) struct VerificationCode {
@@ -116,23 +145,17 @@ impl Store {
     // --- users ---
 
     pub(crate) async fn user_by_email(&self, email: &str) -> Result<Option<User>, Error> {
-        Ok(sqlx::query_as(
-            "SELECT sub, email, password_hash, confirmed, failed_logins, locked_until
-             FROM users WHERE email = ?",
-        )
-        .bind(email)
-        .fetch_optional(&self.db)
-        .await?)
+        Ok(sqlx::query_as(select_users!("WHERE u.email = ?"))
+            .bind(email)
+            .fetch_optional(&self.db)
+            .await?)
     }
 
     pub(crate) async fn user(&self, sub: &str) -> Result<Option<User>, Error> {
-        Ok(sqlx::query_as(
-            "SELECT sub, email, password_hash, confirmed, failed_logins, locked_until
-             FROM users WHERE sub = ?",
-        )
-        .bind(sub)
-        .fetch_optional(&self.db)
-        .await?)
+        Ok(sqlx::query_as(select_users!("WHERE u.sub = ?"))
+            .bind(sub)
+            .fetch_optional(&self.db)
+            .await?)
     }
 
     /// Creates an unconfirmed user with its confirmation code.

@@ -1,0 +1,178 @@
+//! Issuing a sign-in's tokens, refreshing them, and recognising its access
+//! tokens when they come back: shared by the OAuth2 endpoints (token, userInfo)
+//! and the JSON API. Every refresh token is stored digested with the sign-in it
+//! descends from (`origin_jti`), so revoking it ends the whole sign-in, access
+//! tokens included.
+
+use serde::Deserialize;
+
+use crate::error::Error;
+use crate::store::{RefreshToken, User};
+use crate::tokens::{self, Grant};
+use crate::{UserPool, secrets};
+
+/// A successful authentication, about to be turned into tokens.
+pub(crate) struct Authentication<'a> {
+    pub(crate) user: &'a User,
+    pub(crate) client_id: &'a str,
+    /// Space-separated granted scopes.
+    pub(crate) scope: &'a str,
+    pub(crate) auth_time: i64,
+    pub(crate) event_id: &'a str,
+    pub(crate) nonce: Option<&'a str>,
+    /// The authorization code redeemed, or None for the JSON API's flows.
+    pub(crate) auth_code_hash: Option<&'a str>,
+}
+
+pub(crate) struct Tokens {
+    pub(crate) id_token: Option<String>,
+    pub(crate) access_token: String,
+    /// Only when a sign-in starts: refreshing does not rotate it.
+    pub(crate) refresh_token: Option<String>,
+    pub(crate) expires_in: i64,
+}
+
+/// The JSON API's flows always return an ID token, whatever the scope (Cognito's behaviour).
+fn wants_id_token(scope: &str, from_api: bool) -> bool {
+    from_api || scope.split(' ').any(|s| s == "openid")
+}
+
+/// Tokens for a new sign-in, with a refresh token.
+pub(crate) async fn start(pool: &UserPool, auth: &Authentication<'_>) -> Result<Tokens, Error> {
+    let now = crate::now();
+    let groups = pool.store().groups(&auth.user.sub).await?;
+    let origin_jti = secrets::uuid()?;
+    let signed = tokens::issue(
+        pool.config(),
+        pool.key(),
+        &Grant {
+            sub: &auth.user.sub,
+            email: &auth.user.email,
+            groups: &groups,
+            client_id: auth.client_id,
+            scope: auth.scope,
+            id_token: wants_id_token(auth.scope, auth.auth_code_hash.is_none()),
+            auth_time: auth.auth_time,
+            origin_jti: &origin_jti,
+            event_id: auth.event_id,
+            nonce: auth.nonce,
+        },
+        now,
+    )?;
+    let refresh_token = secrets::token()?;
+    pool.store()
+        .insert_refresh_token(&RefreshToken {
+            token_hash: secrets::digest(&refresh_token),
+            client_id: auth.client_id.to_owned(),
+            sub: auth.user.sub.clone(),
+            scope: auth.scope.to_owned(),
+            auth_time: auth.auth_time,
+            origin_jti,
+            event_id: auth.event_id.to_owned(),
+            // Empty for the JSON API's flows: no digest is empty, so it matches no code.
+            auth_code_hash: auth.auth_code_hash.unwrap_or_default().to_owned(),
+            expires_at: now + pool.config().refresh_token_seconds(),
+        })
+        .await?;
+    Ok(Tokens {
+        id_token: signed.id_token,
+        access_token: signed.access_token,
+        refresh_token: Some(refresh_token),
+        expires_in: pool.config().access_token_seconds(),
+    })
+}
+
+/// New ID and access tokens from a live refresh token of `client_id`, for a
+/// user who may still hold tokens; None otherwise.
+pub(crate) async fn refresh(
+    pool: &UserPool,
+    client_id: &str,
+    presented: &str,
+) -> Result<Option<Tokens>, Error> {
+    let now = crate::now();
+    let Some(stored) = pool
+        .store()
+        .live_refresh_token(&secrets::digest(presented), now)
+        .await?
+        .filter(|t| t.client_id == client_id)
+    else {
+        return Ok(None);
+    };
+    let Some(user) = pool
+        .store()
+        .user(&stored.sub)
+        .await?
+        .filter(User::can_hold_tokens)
+    else {
+        return Ok(None);
+    };
+    let groups = pool.store().groups(&user.sub).await?;
+    let signed = tokens::issue(
+        pool.config(),
+        pool.key(),
+        &Grant {
+            sub: &user.sub,
+            email: &user.email,
+            groups: &groups,
+            client_id,
+            scope: &stored.scope,
+            id_token: wants_id_token(&stored.scope, stored.auth_code_hash.is_empty()),
+            auth_time: stored.auth_time,
+            origin_jti: &stored.origin_jti,
+            event_id: &stored.event_id,
+            // The nonce belongs to the original authentication response only.
+            nonce: None,
+        },
+        now,
+    )?;
+    Ok(Some(Tokens {
+        id_token: signed.id_token,
+        access_token: signed.access_token,
+        refresh_token: None,
+        expires_in: pool.config().access_token_seconds(),
+    }))
+}
+
+/// The user a live access token was issued to, and the token's scopes.
+pub(crate) struct Holder {
+    pub(crate) user: User,
+    pub(crate) scopes: Vec<String>,
+}
+
+impl Holder {
+    pub(crate) fn has_scope(&self, scope: &str) -> bool {
+        self.scopes.iter().any(|s| s == scope)
+    }
+}
+
+#[derive(Deserialize)]
+struct AccessClaims {
+    sub: String,
+    token_use: String,
+    scope: String,
+    origin_jti: String,
+}
+
+/// Checks an access token: this pool's signature, unexpired, an access token,
+/// from a sign-in not revoked since, of a user who may still hold tokens.
+pub(crate) async fn holder(pool: &UserPool, access_token: &str) -> Result<Option<Holder>, Error> {
+    let Some(claims) = pool
+        .key()
+        .verify::<AccessClaims>(access_token, &pool.config().issuer())
+        .filter(|claims| claims.token_use == "access")
+    else {
+        return Ok(None);
+    };
+    if pool.store().origin_revoked(&claims.origin_jti).await? {
+        return Ok(None);
+    }
+    let user = pool
+        .store()
+        .user(&claims.sub)
+        .await?
+        .filter(User::can_hold_tokens);
+    Ok(user.map(|user| Holder {
+        user,
+        scopes: claims.scope.split(' ').map(str::to_owned).collect(),
+    }))
+}

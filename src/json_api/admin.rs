@@ -1,0 +1,688 @@
+//! The JSON API's administrative operations (AWS credentials required, see the
+//! parent module): users (create with a temporary password, read, list and
+//! filter, enable, disable, confirm, set passwords, sign out, delete), groups
+//! and memberships, and the server-side password flow.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::users::{self, AuthResponse, Empty};
+use super::{
+    ApiError, AttributeType, after_page_token, client, page_limit, page_token, run,
+    user_attributes, user_status, writable_attributes,
+};
+use crate::store::{FilterField, Group, User, UserFilter};
+use crate::{UserPool, accounts, mail, password, secrets};
+
+pub(super) async fn dispatch(
+    pool: UserPool,
+    operation: &str,
+    request: Value,
+) -> Result<Value, ApiError> {
+    match operation {
+        "AdminInitiateAuth" => run(initiate_auth, pool, request).await,
+        "AdminRespondToAuthChallenge" => run(respond_to_auth_challenge, pool, request).await,
+        "AdminCreateUser" => run(create_user, pool, request).await,
+        "AdminGetUser" => run(get_user, pool, request).await,
+        "AdminUpdateUserAttributes" => run(update_user_attributes, pool, request).await,
+        "AdminDeleteUser" => run(delete_user, pool, request).await,
+        "AdminDisableUser" => run(disable_user, pool, request).await,
+        "AdminEnableUser" => run(enable_user, pool, request).await,
+        "AdminConfirmSignUp" => run(confirm_sign_up, pool, request).await,
+        "AdminSetUserPassword" => run(set_user_password, pool, request).await,
+        "AdminUserGlobalSignOut" => run(global_sign_out, pool, request).await,
+        "AdminAddUserToGroup" => run(add_user_to_group, pool, request).await,
+        "AdminRemoveUserFromGroup" => run(remove_user_from_group, pool, request).await,
+        "AdminListGroupsForUser" => run(list_groups_for_user, pool, request).await,
+        "CreateGroup" => run(create_group, pool, request).await,
+        "GetGroup" => run(get_group, pool, request).await,
+        "DeleteGroup" => run(delete_group, pool, request).await,
+        "ListGroups" => run(list_groups, pool, request).await,
+        "ListUsers" => run(list_users, pool, request).await,
+        "ListUsersInGroup" => run(list_users_in_group, pool, request).await,
+        _ => Err(ApiError::UnknownOperation),
+    }
+}
+
+/// Cognito's `UserType`, as ListUsers and AdminCreateUser return it (`Attributes`;
+/// AdminGetUser says `UserAttributes`).
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct UserType {
+    username: String,
+    attributes: Vec<AttributeType>,
+    user_create_date: i64,
+    user_last_modified_date: i64,
+    enabled: bool,
+    user_status: &'static str,
+}
+
+async fn user_type(pool: &UserPool, user: &User) -> Result<UserType, ApiError> {
+    Ok(UserType {
+        username: user.sub.clone(),
+        attributes: user_attributes(pool, user).await?,
+        user_create_date: user.created_at,
+        user_last_modified_date: user.updated_at,
+        enabled: user.enabled,
+        user_status: user_status(user),
+    })
+}
+
+async fn user_types(pool: &UserPool, users: &[User]) -> Result<Vec<UserType>, ApiError> {
+    let mut listed = Vec::with_capacity(users.len());
+    for user in users {
+        listed.push(user_type(pool, user).await?);
+    }
+    Ok(listed)
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct GroupType {
+    group_name: String,
+    user_pool_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    precedence: Option<i64>,
+    creation_date: i64,
+    last_modified_date: i64,
+}
+
+fn group_type(pool: &UserPool, group: Group) -> GroupType {
+    GroupType {
+        group_name: group.name,
+        user_pool_id: pool.config().pool_id().to_owned(),
+        description: group.description,
+        precedence: group.precedence,
+        creation_date: group.created_at,
+        last_modified_date: group.updated_at,
+    }
+}
+
+/// The user a request names, by sub or email.
+async fn named_user(pool: &UserPool, username: &str) -> Result<User, ApiError> {
+    pool.store()
+        .user_by_username(username)
+        .await?
+        .ok_or(ApiError::UserNotFound)
+}
+
+async fn named_group(pool: &UserPool, name: &str) -> Result<Group, ApiError> {
+    pool.store()
+        .group(name)
+        .await?
+        .ok_or_else(|| ApiError::ResourceNotFound("Group not found.".to_owned()))
+}
+
+// --- authentication ---
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct InitiateAuthRequest {
+    auth_flow: String,
+    client_id: String,
+    #[serde(default)]
+    auth_parameters: HashMap<String, String>,
+}
+
+async fn initiate_auth(
+    pool: UserPool,
+    request: InitiateAuthRequest,
+) -> Result<AuthResponse, ApiError> {
+    let client = client(&pool, &request.client_id)?;
+    users::authenticate(
+        &pool,
+        client,
+        &request.auth_flow,
+        &request.auth_parameters,
+        true,
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RespondToAuthChallengeRequest {
+    client_id: String,
+    challenge_name: String,
+    session: Option<String>,
+    #[serde(default)]
+    challenge_responses: HashMap<String, String>,
+}
+
+async fn respond_to_auth_challenge(
+    pool: UserPool,
+    request: RespondToAuthChallengeRequest,
+) -> Result<AuthResponse, ApiError> {
+    let client = client(&pool, &request.client_id)?;
+    users::answer_challenge(
+        &pool,
+        client,
+        &request.challenge_name,
+        request.session.as_deref(),
+        &request.challenge_responses,
+    )
+    .await
+}
+
+// --- users ---
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct CreateUserRequest {
+    username: String,
+    #[serde(default)]
+    user_attributes: Vec<AttributeType>,
+    temporary_password: Option<String>,
+    /// `SUPPRESS` (no invitation) or `RESEND` (a new invitation to an existing user).
+    message_action: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct CreateUserResponse {
+    user: UserType,
+}
+
+async fn create_user(
+    pool: UserPool,
+    request: CreateUserRequest,
+) -> Result<CreateUserResponse, ApiError> {
+    let (suppress, resend) = match request.message_action.as_deref() {
+        None => (false, false),
+        Some("SUPPRESS") => (true, false),
+        Some("RESEND") => (false, true),
+        Some(_) => {
+            return Err(ApiError::InvalidParameter(
+                "MessageAction must be SUPPRESS or RESEND.".to_owned(),
+            ));
+        }
+    };
+    let minimum = pool.config().password_minimum_length();
+    let temporary = match request.temporary_password {
+        Some(given) => {
+            password::check_policy(&given, minimum)
+                .map_err(|policy| ApiError::InvalidPassword(policy.to_string()))?;
+            given
+        }
+        None => secrets::temporary_password(minimum)?,
+    };
+    let hash = pool.hasher().hash(&temporary).await?;
+    let now = crate::now();
+    let user = if resend {
+        // A new temporary password for someone who has not signed in yet.
+        let user = named_user(&pool, &request.username).await?;
+        if !user.force_password_change {
+            return Err(ApiError::UnsupportedUserState);
+        }
+        pool.store()
+            .set_password(&user.sub, &hash, true, now)
+            .await?;
+        user
+    } else {
+        let email = accounts::valid_email(&request.username)?;
+        let attributes = writable_attributes(request.user_attributes, &email)?;
+        if pool.store().user_by_email(&email).await?.is_some() {
+            return Err(ApiError::UsernameExists);
+        }
+        let sub = secrets::uuid()?;
+        pool.store()
+            .create_user_by_admin(&sub, &email, &hash, &attributes, now)
+            .await?;
+        named_user(&pool, &sub).await?
+    };
+    if !suppress {
+        mail::send(
+            &pool,
+            &user.email,
+            &mail::invitation(&user.email, &temporary),
+        )
+        .await?;
+    }
+    Ok(CreateUserResponse {
+        user: user_type(&pool, &user).await?,
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct UsernameRequest {
+    username: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct GetUserResponse {
+    username: String,
+    user_attributes: Vec<AttributeType>,
+    user_create_date: i64,
+    user_last_modified_date: i64,
+    enabled: bool,
+    user_status: &'static str,
+}
+
+async fn get_user(pool: UserPool, request: UsernameRequest) -> Result<GetUserResponse, ApiError> {
+    let user = named_user(&pool, &request.username).await?;
+    let listed = user_type(&pool, &user).await?;
+    Ok(GetUserResponse {
+        username: listed.username,
+        user_attributes: listed.attributes,
+        user_create_date: listed.user_create_date,
+        user_last_modified_date: listed.user_last_modified_date,
+        enabled: listed.enabled,
+        user_status: listed.user_status,
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct UpdateUserAttributesRequest {
+    username: String,
+    user_attributes: Vec<AttributeType>,
+}
+
+async fn update_user_attributes(
+    pool: UserPool,
+    request: UpdateUserAttributesRequest,
+) -> Result<Empty, ApiError> {
+    let user = named_user(&pool, &request.username).await?;
+    let writes = writable_attributes(request.user_attributes, &user.email)?;
+    pool.store()
+        .set_attributes(&user.sub, &writes, crate::now())
+        .await?;
+    Ok(Empty {})
+}
+
+async fn delete_user(pool: UserPool, request: UsernameRequest) -> Result<Empty, ApiError> {
+    let user = named_user(&pool, &request.username).await?;
+    pool.store().delete_user(&user.sub).await?;
+    tracing::info!(sub = %user.sub, "user deleted");
+    Ok(Empty {})
+}
+
+/// Disabling also revokes the user's tokens and sessions.
+async fn disable_user(pool: UserPool, request: UsernameRequest) -> Result<Empty, ApiError> {
+    let user = named_user(&pool, &request.username).await?;
+    pool.store()
+        .set_enabled(&user.sub, false, crate::now())
+        .await?;
+    Ok(Empty {})
+}
+
+async fn enable_user(pool: UserPool, request: UsernameRequest) -> Result<Empty, ApiError> {
+    let user = named_user(&pool, &request.username).await?;
+    pool.store()
+        .set_enabled(&user.sub, true, crate::now())
+        .await?;
+    Ok(Empty {})
+}
+
+async fn confirm_sign_up(pool: UserPool, request: UsernameRequest) -> Result<Empty, ApiError> {
+    let user = named_user(&pool, &request.username).await?;
+    if user.confirmed {
+        return Err(ApiError::NotAuthorized(
+            "User cannot be confirmed. Current status is CONFIRMED".to_owned(),
+        ));
+    }
+    pool.store().confirm_user(&user.sub, crate::now()).await?;
+    Ok(Empty {})
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct SetUserPasswordRequest {
+    username: String,
+    password: String,
+    #[serde(default)]
+    permanent: bool,
+}
+
+async fn set_user_password(
+    pool: UserPool,
+    request: SetUserPasswordRequest,
+) -> Result<Empty, ApiError> {
+    let user = named_user(&pool, &request.username).await?;
+    password::check_policy(&request.password, pool.config().password_minimum_length())
+        .map_err(|policy| ApiError::InvalidPassword(policy.to_string()))?;
+    let hash = pool.hasher().hash(&request.password).await?;
+    pool.store()
+        .set_password(&user.sub, &hash, !request.permanent, crate::now())
+        .await?;
+    Ok(Empty {})
+}
+
+async fn global_sign_out(pool: UserPool, request: UsernameRequest) -> Result<Empty, ApiError> {
+    let user = named_user(&pool, &request.username).await?;
+    pool.store()
+        .sign_out_everywhere(&user.sub, crate::now())
+        .await?;
+    Ok(Empty {})
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListUsersRequest {
+    filter: Option<String>,
+    limit: Option<i64>,
+    pagination_token: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListUsersResponse {
+    users: Vec<UserType>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pagination_token: Option<String>,
+}
+
+async fn list_users(
+    pool: UserPool,
+    request: ListUsersRequest,
+) -> Result<ListUsersResponse, ApiError> {
+    let filter = match request.filter.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(text) => Some(parse_filter(text)?),
+    };
+    let after = after_page_token(request.pagination_token.as_deref())?;
+    let page = pool
+        .store()
+        .list_users(
+            filter.as_ref(),
+            after.as_deref(),
+            page_limit(request.limit)?,
+        )
+        .await?;
+    Ok(ListUsersResponse {
+        pagination_token: page_token(
+            page.more
+                .then(|| page.items.last())
+                .flatten()
+                .map(|u| u.sub.as_str()),
+        ),
+        users: user_types(&pool, &page.items).await?,
+    })
+}
+
+/// A `ListUsers` filter: `attribute = "value"` or `attribute ^= "prefix"`, on
+/// the attributes Cognito can search.
+fn parse_filter(text: &str) -> Result<UserFilter, ApiError> {
+    let invalid = || ApiError::InvalidParameter("Error while parsing filter.".to_owned());
+    let (name, rest, prefix) = match (text.find("^="), text.find('=')) {
+        (Some(i), _) => (&text[..i], &text[i + 2..], true),
+        (None, Some(i)) => (&text[..i], &text[i + 1..], false),
+        (None, None) => return Err(invalid()),
+    };
+    let quoted = rest.trim();
+    let inner = quoted
+        .strip_prefix('"')
+        .and_then(|q| q.strip_suffix('"'))
+        .ok_or_else(invalid)?;
+    let value = inner.replace("\\\"", "\"");
+    let field = match name.trim().trim_matches('"') {
+        "username" | "sub" => FilterField::Sub,
+        "email" => FilterField::Email,
+        "cognito:user_status" => FilterField::UserStatus,
+        "status" => FilterField::Enabled,
+        "name" => FilterField::Attribute("name"),
+        "given_name" => FilterField::Attribute("given_name"),
+        "family_name" => FilterField::Attribute("family_name"),
+        "preferred_username" => FilterField::Attribute("preferred_username"),
+        "phone_number" => FilterField::Attribute("phone_number"),
+        other => {
+            return Err(ApiError::InvalidParameter(format!(
+                "Invalid search attribute: {other}"
+            )));
+        }
+    };
+    let value = if field == FilterField::Email {
+        value.to_lowercase()
+    } else {
+        value
+    };
+    Ok(UserFilter {
+        field,
+        value,
+        prefix,
+    })
+}
+
+// --- groups ---
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct CreateGroupRequest {
+    group_name: String,
+    description: Option<String>,
+    precedence: Option<i64>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct GroupResponse {
+    group: GroupType,
+}
+
+/// Cognito's group names: 1 to 128 printable characters without whitespace separators.
+fn valid_group_name(name: &str) -> Result<(), ApiError> {
+    let ok = (1..=128).contains(&name.chars().count())
+        && name.chars().all(|c| !c.is_control() && !c.is_whitespace());
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::InvalidParameter(
+            "1 validation error detected: Value at 'groupName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+".to_owned(),
+        ))
+    }
+}
+
+async fn create_group(
+    pool: UserPool,
+    request: CreateGroupRequest,
+) -> Result<GroupResponse, ApiError> {
+    valid_group_name(&request.group_name)?;
+    if request
+        .description
+        .as_ref()
+        .is_some_and(|d| d.chars().count() > 2048)
+        || request.precedence.is_some_and(|p| p < 0)
+    {
+        return Err(ApiError::InvalidParameter(
+            "Description must be at most 2048 characters and Precedence at least 0.".to_owned(),
+        ));
+    }
+    let now = crate::now();
+    let group = Group {
+        name: request.group_name,
+        description: request.description,
+        precedence: request.precedence,
+        created_at: now,
+        updated_at: now,
+    };
+    if !pool.store().create_group(&group).await? {
+        return Err(ApiError::GroupExists(group.name));
+    }
+    Ok(GroupResponse {
+        group: group_type(&pool, group),
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct GroupNameRequest {
+    group_name: String,
+}
+
+async fn get_group(pool: UserPool, request: GroupNameRequest) -> Result<GroupResponse, ApiError> {
+    let group = named_group(&pool, &request.group_name).await?;
+    Ok(GroupResponse {
+        group: group_type(&pool, group),
+    })
+}
+
+async fn delete_group(pool: UserPool, request: GroupNameRequest) -> Result<Empty, ApiError> {
+    if !pool.store().delete_group(&request.group_name).await? {
+        return Err(ApiError::ResourceNotFound("Group not found.".to_owned()));
+    }
+    Ok(Empty {})
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListRequest {
+    limit: Option<i64>,
+    next_token: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct GroupsResponse {
+    groups: Vec<GroupType>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_token: Option<String>,
+}
+
+async fn list_groups(pool: UserPool, request: ListRequest) -> Result<GroupsResponse, ApiError> {
+    let after = after_page_token(request.next_token.as_deref())?;
+    let page = pool
+        .store()
+        .list_groups(after.as_deref(), page_limit(request.limit)?)
+        .await?;
+    let next_token = page_token(
+        page.more
+            .then(|| page.items.last())
+            .flatten()
+            .map(|g| g.name.as_str()),
+    );
+    Ok(GroupsResponse {
+        groups: page
+            .items
+            .into_iter()
+            .map(|g| group_type(&pool, g))
+            .collect(),
+        next_token,
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct MembershipRequest {
+    username: String,
+    group_name: String,
+}
+
+async fn add_user_to_group(pool: UserPool, request: MembershipRequest) -> Result<Empty, ApiError> {
+    let group = named_group(&pool, &request.group_name).await?;
+    let user = named_user(&pool, &request.username).await?;
+    pool.store().add_to_group(&user.sub, &group.name).await?;
+    Ok(Empty {})
+}
+
+async fn remove_user_from_group(
+    pool: UserPool,
+    request: MembershipRequest,
+) -> Result<Empty, ApiError> {
+    let group = named_group(&pool, &request.group_name).await?;
+    let user = named_user(&pool, &request.username).await?;
+    pool.store()
+        .remove_from_group(&user.sub, &group.name)
+        .await?;
+    Ok(Empty {})
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct GroupsForUserRequest {
+    username: String,
+    limit: Option<i64>,
+    next_token: Option<String>,
+}
+
+async fn list_groups_for_user(
+    pool: UserPool,
+    request: GroupsForUserRequest,
+) -> Result<GroupsResponse, ApiError> {
+    let user = named_user(&pool, &request.username).await?;
+    let limit = usize::try_from(page_limit(request.limit)?).unwrap_or(60);
+    // A user's groups are few: page through the list in precedence order.
+    let skip = match after_page_token(request.next_token.as_deref())? {
+        Some(offset) => offset
+            .parse::<usize>()
+            .map_err(|_| ApiError::InvalidParameter("Invalid pagination token.".to_owned()))?,
+        None => 0,
+    };
+    let groups = pool.store().groups_of(&user.sub).await?;
+    let more = groups.len() > skip + limit;
+    Ok(GroupsResponse {
+        groups: groups
+            .into_iter()
+            .skip(skip)
+            .take(limit)
+            .map(|g| group_type(&pool, g))
+            .collect(),
+        next_token: page_token(more.then(|| (skip + limit).to_string()).as_deref()),
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct UsersInGroupRequest {
+    group_name: String,
+    limit: Option<i64>,
+    next_token: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct UsersInGroupResponse {
+    users: Vec<UserType>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_token: Option<String>,
+}
+
+async fn list_users_in_group(
+    pool: UserPool,
+    request: UsersInGroupRequest,
+) -> Result<UsersInGroupResponse, ApiError> {
+    let group = named_group(&pool, &request.group_name).await?;
+    let after = after_page_token(request.next_token.as_deref())?;
+    let page = pool
+        .store()
+        .users_in_group(&group.name, after.as_deref(), page_limit(request.limit)?)
+        .await?;
+    Ok(UsersInGroupResponse {
+        next_token: page_token(
+            page.more
+                .then(|| page.items.last())
+                .flatten()
+                .map(|u| u.sub.as_str()),
+        ),
+        users: user_types(&pool, &page.items).await?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_parse_as_cognito_writes_them() {
+        let filter = parse_filter(r#"email ^= "Alice""#).unwrap();
+        assert_eq!(filter.field, FilterField::Email);
+        assert_eq!(filter.value, "alice");
+        assert!(filter.prefix);
+
+        let filter = parse_filter(r#"cognito:user_status="FORCE_CHANGE_PASSWORD""#).unwrap();
+        assert_eq!(filter.field, FilterField::UserStatus);
+        assert!(!filter.prefix);
+
+        let filter = parse_filter(r#"name = "say \"hi\"""#).unwrap();
+        assert_eq!(filter.value, r#"say "hi""#);
+
+        for bad in ["email", r#"email = alice"#, r#"password = "x""#, r#"= "x""#] {
+            assert!(parse_filter(bad).is_err(), "{bad}");
+        }
+    }
+}

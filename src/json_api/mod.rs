@@ -1,0 +1,491 @@
+//! Cognito's JSON API: `POST /` with `X-Amz-Target:
+//! AWSCognitoIdentityProviderService.<Operation>` and an
+//! `application/x-amz-json-1.1` body, as the AWS SDKs and the AWS CLI send it.
+//! This module owns the dispatch, the wire types the operations share and the
+//! one mapping of errors to Cognito's `{"__type", "message"}` shape. `users`
+//! holds the operations an app calls for its users (authenticated by client id
+//! or access token), `admin` those that need AWS credentials.
+//!
+//! Admin operations accept any AWS Signature Version 4: the pool cannot know
+//! your AWS secret keys, so the signature is only required to be there. Keep
+//! the pool on loopback (its default) or behind a network boundary.
+
+mod admin;
+mod users;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::accounts::Refusal;
+use crate::config::Client;
+use crate::error::Error;
+use crate::store::User;
+use crate::{UserPool, secrets};
+
+const TARGET_PREFIX: &str = "AWSCognitoIdentityProviderService.";
+const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
+/// The scope of access tokens from the JSON API, required by the operations that take one.
+pub(crate) const ADMIN_SCOPE: &str = "aws.cognito.signin.user.admin";
+
+pub(crate) fn routes() -> Router<UserPool> {
+    // Browser apps (Amplify and the like) call the API cross-origin, without cookies.
+    Router::new()
+        .route("/", post(handle))
+        .layer(crate::oauth2::cors())
+}
+
+async fn handle(State(pool): State<UserPool>, headers: HeaderMap, body: Bytes) -> Response {
+    match dispatch(pool, &headers, &body).await {
+        Ok(value) => (
+            StatusCode::OK,
+            [
+                (header::CONTENT_TYPE, CONTENT_TYPE),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            value.to_string(),
+        )
+            .into_response(),
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn dispatch(pool: UserPool, headers: &HeaderMap, body: &[u8]) -> Result<Value, ApiError> {
+    let operation = headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix(TARGET_PREFIX))
+        .ok_or(ApiError::UnknownOperation)?;
+    let request: Value = serde_json::from_slice(body).map_err(|_| ApiError::Serialization)?;
+    match operation {
+        "SignUp" => run(users::sign_up, pool, request).await,
+        "ConfirmSignUp" => run(users::confirm_sign_up, pool, request).await,
+        "ResendConfirmationCode" => run(users::resend_confirmation_code, pool, request).await,
+        "InitiateAuth" => run(users::initiate_auth, pool, request).await,
+        "RespondToAuthChallenge" => run(users::respond_to_auth_challenge, pool, request).await,
+        "ForgotPassword" => run(users::forgot_password, pool, request).await,
+        "ConfirmForgotPassword" => run(users::confirm_forgot_password, pool, request).await,
+        "ChangePassword" => run(users::change_password, pool, request).await,
+        "GetUser" => run(users::get_user, pool, request).await,
+        "UpdateUserAttributes" => run(users::update_user_attributes, pool, request).await,
+        "GlobalSignOut" => run(users::global_sign_out, pool, request).await,
+        "RevokeToken" => run(users::revoke_token, pool, request).await,
+        admin_operation => {
+            authorize_admin(&pool, headers, &request)?;
+            admin::dispatch(pool, admin_operation, request).await
+        }
+    }
+}
+
+/// Decodes the request for `operation`, runs it and encodes its response.
+async fn run<Req, Resp, Fut>(
+    operation: impl FnOnce(UserPool, Req) -> Fut,
+    pool: UserPool,
+    request: Value,
+) -> Result<Value, ApiError>
+where
+    Req: DeserializeOwned,
+    Resp: Serialize,
+    Fut: Future<Output = Result<Resp, ApiError>>,
+{
+    let request = serde_json::from_value(request).map_err(|e| {
+        // serde names a missing field, but other messages may quote the input (a password).
+        let message = e.to_string();
+        ApiError::InvalidParameter(if message.starts_with("missing field") {
+            format!("1 validation error detected: {message}")
+        } else {
+            "1 validation error detected: a field has the wrong type.".to_owned()
+        })
+    })?;
+    let response = operation(pool, request).await?;
+    Ok(serde_json::to_value(response).map_err(Error::from)?)
+}
+
+/// Admin operations need a SigV4 `Authorization` header (any signature, see the
+/// module notes) and must name this pool.
+fn authorize_admin(pool: &UserPool, headers: &HeaderMap, request: &Value) -> Result<(), ApiError> {
+    let signed = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("AWS4-HMAC-SHA256 "));
+    if !signed {
+        return Err(ApiError::MissingAuthenticationToken);
+    }
+    match request.get("UserPoolId").and_then(Value::as_str) {
+        Some(id) if id == pool.config().pool_id() => Ok(()),
+        Some(id) => Err(ApiError::ResourceNotFound(format!(
+            "User pool {id} does not exist."
+        ))),
+        // Every admin operation has a UserPoolId.
+        None => Err(ApiError::InvalidParameter(
+            "1 validation error detected: Value null at 'userPoolId' failed to satisfy constraint: Member must not be null".to_owned(),
+        )),
+    }
+}
+
+// --- what the operations share ---
+
+/// The app client a request names.
+fn client<'a>(pool: &'a UserPool, client_id: &str) -> Result<&'a Client, ApiError> {
+    pool.config().client(client_id).ok_or_else(|| {
+        ApiError::ResourceNotFound(format!("User pool client {client_id} does not exist."))
+    })
+}
+
+/// Clients with a secret must prove it with each request naming a user.
+fn check_secret_hash(
+    client: &Client,
+    username: &str,
+    secret_hash: Option<&str>,
+) -> Result<(), ApiError> {
+    let Some(secret) = &client.secret else {
+        return Ok(());
+    };
+    let Some(presented) = secret_hash else {
+        return Err(ApiError::NotAuthorized(format!(
+            "Client {} is configured for secret but secret was not received",
+            client.id
+        )));
+    };
+    let expected = secrets::secret_hash(secret, username, &client.id);
+    if secrets::equal(expected.as_bytes(), presented.as_bytes()) {
+        Ok(())
+    } else {
+        Err(ApiError::NotAuthorized(format!(
+            "Unable to verify secret hash for client {}",
+            client.id
+        )))
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct AttributeType {
+    name: String,
+    #[serde(default)]
+    value: String,
+}
+
+/// Attributes a user or an administrator may write besides the email, which
+/// is the username (OpenID Connect's standard claims, and `custom:*`).
+const WRITABLE_ATTRIBUTES: &[&str] = &[
+    "name",
+    "given_name",
+    "family_name",
+    "middle_name",
+    "nickname",
+    "preferred_username",
+    "profile",
+    "picture",
+    "website",
+    "gender",
+    "birthdate",
+    "zoneinfo",
+    "locale",
+    "phone_number",
+    "address",
+    "updated_at",
+];
+
+/// Checks attributes to be written. `email` may only repeat the current
+/// address and `email_verified` is ignored: the address is the sign-in name,
+/// proven by a code, and changing it is not supported.
+fn writable_attributes(
+    attributes: Vec<AttributeType>,
+    email: &str,
+) -> Result<Vec<(String, String)>, ApiError> {
+    let mut writes = Vec::new();
+    for AttributeType { name, value } in attributes {
+        let custom = name.strip_prefix("custom:").is_some_and(|rest| {
+            (1..=20).contains(&rest.len())
+                && rest.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        });
+        match name.as_str() {
+            "email" if crate::accounts::normalize_email(&value) == email => {}
+            "email" => {
+                return Err(ApiError::InvalidParameter(
+                    "Changing the email address is not supported by this user pool.".to_owned(),
+                ));
+            }
+            "email_verified" => {}
+            "sub" => {
+                return Err(ApiError::InvalidParameter(
+                    "Cannot modify the non-mutable attribute sub".to_owned(),
+                ));
+            }
+            _ if custom || WRITABLE_ATTRIBUTES.contains(&name.as_str()) => {
+                if value.chars().count() > 2048 {
+                    return Err(ApiError::InvalidParameter(format!(
+                        "The value of {name} is longer than 2048 characters."
+                    )));
+                }
+                writes.push((name, value));
+            }
+            _ => {
+                return Err(ApiError::InvalidParameter(format!(
+                    "Attribute does not exist in the schema: {name}"
+                )));
+            }
+        }
+    }
+    Ok(writes)
+}
+
+/// Every attribute of a user, as Cognito lists them.
+async fn user_attributes(pool: &UserPool, user: &User) -> Result<Vec<AttributeType>, ApiError> {
+    let mut attributes = vec![
+        AttributeType {
+            name: "sub".to_owned(),
+            value: user.sub.clone(),
+        },
+        AttributeType {
+            name: "email".to_owned(),
+            value: user.email.clone(),
+        },
+        AttributeType {
+            name: "email_verified".to_owned(),
+            value: user.confirmed.to_string(),
+        },
+    ];
+    for (name, value) in pool.store().attributes(&user.sub).await? {
+        attributes.push(AttributeType { name, value });
+    }
+    Ok(attributes)
+}
+
+fn user_status(user: &User) -> &'static str {
+    if !user.confirmed {
+        "UNCONFIRMED"
+    } else if user.force_password_change {
+        "FORCE_CHANGE_PASSWORD"
+    } else {
+        "CONFIRMED"
+    }
+}
+
+/// Where a code went, masked as Cognito masks it (`a***@e***`).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct CodeDeliveryDetails {
+    destination: String,
+    delivery_medium: &'static str,
+    attribute_name: &'static str,
+}
+
+fn code_delivery(email: &str) -> CodeDeliveryDetails {
+    let first = |part: &str| part.chars().next().map(String::from).unwrap_or_default();
+    let (local, domain) = email.split_once('@').unwrap_or((email, ""));
+    CodeDeliveryDetails {
+        destination: format!("{}***@{}***", first(local), first(domain)),
+        delivery_medium: "EMAIL",
+        attribute_name: "email",
+    }
+}
+
+/// An opaque page token: the last key of the previous page, base64url.
+fn page_token(last_key: Option<&str>) -> Option<String> {
+    last_key.map(secrets::b64url)
+}
+
+fn after_page_token(token: Option<&str>) -> Result<Option<String>, ApiError> {
+    use base64::Engine;
+    token
+        .map(|t| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(t)
+                .ok()
+                .and_then(|bytes| String::from_utf8(bytes).ok())
+                .ok_or_else(|| ApiError::InvalidParameter("Invalid pagination token.".to_owned()))
+        })
+        .transpose()
+}
+
+/// `Limit` within Cognito's 1..=60, 60 when absent.
+fn page_limit(limit: Option<i64>) -> Result<i64, ApiError> {
+    match limit {
+        None => Ok(60),
+        Some(n @ 1..=60) => Ok(n),
+        Some(_) => Err(ApiError::InvalidParameter(
+            "1 validation error detected: Value at 'limit' failed to satisfy constraint: Member must have value between 1 and 60".to_owned(),
+        )),
+    }
+}
+
+// --- errors ---
+
+/// Everything an operation can answer instead of success, with Cognito's exception names.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ApiError {
+    #[error("{0}")]
+    NotAuthorized(String),
+    #[error("User account already exists.")]
+    UsernameExists,
+    #[error("User is not confirmed.")]
+    UserNotConfirmed,
+    #[error("Invalid verification code provided, please try again.")]
+    CodeMismatch,
+    #[error("Invalid code provided, please request a code again.")]
+    ExpiredCode,
+    #[error("{0}")]
+    InvalidPassword(String),
+    #[error("{0}")]
+    InvalidParameter(String),
+    #[error("{0}")]
+    ResourceNotFound(String),
+    #[error("User does not exist.")]
+    UserNotFound,
+    #[error("A group with the name {0} already exists.")]
+    GroupExists(String),
+    #[error("Resend not possible: the user is not in the FORCE_CHANGE_PASSWORD state.")]
+    UnsupportedUserState,
+    #[error("Missing Authentication Token")]
+    MissingAuthenticationToken,
+    #[error("The operation is not supported by this user pool.")]
+    UnknownOperation,
+    #[error("The request body is not valid JSON.")]
+    Serialization,
+    #[error(transparent)]
+    Internal(#[from] Error),
+}
+
+impl ApiError {
+    fn exception(&self) -> &'static str {
+        match self {
+            ApiError::NotAuthorized(_) => "NotAuthorizedException",
+            ApiError::UsernameExists => "UsernameExistsException",
+            ApiError::UserNotConfirmed => "UserNotConfirmedException",
+            ApiError::CodeMismatch => "CodeMismatchException",
+            ApiError::ExpiredCode => "ExpiredCodeException",
+            ApiError::InvalidPassword(_) => "InvalidPasswordException",
+            ApiError::InvalidParameter(_) => "InvalidParameterException",
+            ApiError::ResourceNotFound(_) => "ResourceNotFoundException",
+            ApiError::UserNotFound => "UserNotFoundException",
+            ApiError::GroupExists(_) => "GroupExistsException",
+            ApiError::UnsupportedUserState => "UnsupportedUserStateException",
+            ApiError::MissingAuthenticationToken => "MissingAuthenticationTokenException",
+            ApiError::UnknownOperation => "UnknownOperationException",
+            ApiError::Serialization => "SerializationException",
+            ApiError::Internal(_) => "InternalErrorException",
+        }
+    }
+}
+
+impl From<Refusal> for ApiError {
+    fn from(refusal: Refusal) -> ApiError {
+        match refusal {
+            Refusal::InvalidEmail => ApiError::InvalidParameter(refusal.to_string()),
+            Refusal::Password(_) => ApiError::InvalidPassword(refusal.to_string()),
+            Refusal::WrongCode => ApiError::CodeMismatch,
+            Refusal::ExpiredCode => ApiError::ExpiredCode,
+            Refusal::IncorrectCredentials | Refusal::Disabled | Refusal::SessionExpired => {
+                ApiError::NotAuthorized(refusal.to_string())
+            }
+            // Cognito's words for a locked-out account.
+            Refusal::LockedOut => ApiError::NotAuthorized("Password attempts exceeded".to_owned()),
+        }
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(error: sqlx::Error) -> ApiError {
+        ApiError::Internal(error.into())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = match &self {
+            ApiError::Internal(error) => {
+                tracing::error!(%error, "internal error in the JSON API");
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+            ApiError::MissingAuthenticationToken => StatusCode::FORBIDDEN,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        let message = match &self {
+            ApiError::Internal(_) => "Internal server error.".to_owned(),
+            other => other.to_string(),
+        };
+        let exception = self.exception();
+        let mut response = (
+            status,
+            [(header::CONTENT_TYPE, CONTENT_TYPE)],
+            serde_json::json!({ "__type": exception, "message": message }).to_string(),
+        )
+            .into_response();
+        response
+            .headers_mut()
+            .insert("x-amzn-errortype", HeaderValue::from_static(exception));
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn destinations_are_masked() {
+        assert_eq!(code_delivery("alice@example.com").destination, "a***@e***");
+    }
+
+    #[test]
+    fn attributes_are_checked_before_writing() {
+        let attribute = |name: &str, value: &str| AttributeType {
+            name: name.to_owned(),
+            value: value.to_owned(),
+        };
+        let writes = writable_attributes(
+            vec![
+                attribute("name", "Alice"),
+                attribute("custom:team", "blue"),
+                attribute("email", "Alice@Example.com"),
+                attribute("email_verified", "true"),
+            ],
+            "alice@example.com",
+        )
+        .unwrap();
+        assert_eq!(
+            writes,
+            vec![
+                ("name".to_owned(), "Alice".to_owned()),
+                ("custom:team".to_owned(), "blue".to_owned())
+            ]
+        );
+        for bad in [
+            attribute("sub", "x"),
+            attribute("email", "mallory@example.com"),
+            attribute("favourite_colour", "red"),
+            attribute("custom:", "x"),
+            attribute("custom:a;drop", "x"),
+            attribute("name", &"x".repeat(2049)),
+        ] {
+            assert!(
+                matches!(
+                    writable_attributes(vec![bad.clone()], "alice@example.com"),
+                    Err(ApiError::InvalidParameter(_))
+                ),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn page_tokens_round_trip_and_bad_ones_are_refused() {
+        let token = page_token(Some("abc")).unwrap();
+        assert_eq!(
+            after_page_token(Some(&token)).unwrap().as_deref(),
+            Some("abc")
+        );
+        assert!(after_page_token(Some("!!")).is_err());
+        assert!(page_limit(Some(0)).is_err());
+        assert!(page_limit(Some(61)).is_err());
+        assert_eq!(page_limit(None).unwrap(), 60);
+    }
+}

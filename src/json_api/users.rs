@@ -1,0 +1,552 @@
+//! The JSON API operations an app calls on its users' behalf: sign-up and
+//! confirmation, the password and refresh flows (`InitiateAuth`), the
+//! `NEW_PASSWORD_REQUIRED` challenge, password reset and change, and the
+//! operations authorized by the user's own access token. Request and response
+//! fields are Cognito's; with `PreventUserExistenceErrors` (always on here)
+//! unknown users look like wrong passwords or codes.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::{
+    ADMIN_SCOPE, ApiError, AttributeType, CodeDeliveryDetails, check_secret_hash, client,
+    code_delivery, user_attributes, writable_attributes,
+};
+use crate::accounts::{self, SignIn};
+use crate::config::Client;
+use crate::grants::{self, Authentication, Holder, Tokens};
+use crate::store::User;
+use crate::{UserPool, challenge, secrets};
+
+// --- sign-up ---
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct SignUpRequest {
+    client_id: String,
+    secret_hash: Option<String>,
+    username: String,
+    password: String,
+    #[serde(default)]
+    user_attributes: Vec<AttributeType>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct SignUpResponse {
+    user_confirmed: bool,
+    code_delivery_details: CodeDeliveryDetails,
+    user_sub: String,
+}
+
+pub(super) async fn sign_up(
+    pool: UserPool,
+    request: SignUpRequest,
+) -> Result<SignUpResponse, ApiError> {
+    let client = client(&pool, &request.client_id)?;
+    check_secret_hash(client, &request.username, request.secret_hash.as_deref())?;
+    let email = accounts::valid_email(&request.username)?;
+    let attributes = writable_attributes(request.user_attributes, &email)?;
+    // Cognito's API says so (the hosted UI does not: it mails the owner instead).
+    if pool.store().user_by_email(&email).await?.is_some() {
+        return Err(ApiError::UsernameExists);
+    }
+    accounts::sign_up(&pool, &email, &request.password).await??;
+    let user = pool
+        .store()
+        .user_by_email(&email)
+        .await?
+        .ok_or(ApiError::UserNotFound)?;
+    pool.store()
+        .set_attributes(&user.sub, &attributes, crate::now())
+        .await?;
+    Ok(SignUpResponse {
+        user_confirmed: false,
+        code_delivery_details: code_delivery(&email),
+        user_sub: user.sub,
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct ConfirmSignUpRequest {
+    client_id: String,
+    secret_hash: Option<String>,
+    username: String,
+    confirmation_code: String,
+}
+
+#[derive(Serialize)]
+pub(super) struct Empty {}
+
+pub(super) async fn confirm_sign_up(
+    pool: UserPool,
+    request: ConfirmSignUpRequest,
+) -> Result<Empty, ApiError> {
+    let client = client(&pool, &request.client_id)?;
+    check_secret_hash(client, &request.username, request.secret_hash.as_deref())?;
+    accounts::confirm(&pool, &request.username, &request.confirmation_code).await??;
+    Ok(Empty {})
+}
+
+/// The request of ResendConfirmationCode and ForgotPassword.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct UsernameRequest {
+    client_id: String,
+    secret_hash: Option<String>,
+    username: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct CodeDeliveryResponse {
+    code_delivery_details: CodeDeliveryDetails,
+}
+
+/// Answers the same for every address, known or not.
+pub(super) async fn resend_confirmation_code(
+    pool: UserPool,
+    request: UsernameRequest,
+) -> Result<CodeDeliveryResponse, ApiError> {
+    let client = client(&pool, &request.client_id)?;
+    check_secret_hash(client, &request.username, request.secret_hash.as_deref())?;
+    accounts::resend_code(&pool, &request.username).await?;
+    Ok(CodeDeliveryResponse {
+        code_delivery_details: code_delivery(&accounts::normalize_email(&request.username)),
+    })
+}
+
+pub(super) async fn forgot_password(
+    pool: UserPool,
+    request: UsernameRequest,
+) -> Result<CodeDeliveryResponse, ApiError> {
+    let client = client(&pool, &request.client_id)?;
+    check_secret_hash(client, &request.username, request.secret_hash.as_deref())?;
+    accounts::forgot_password(&pool, &request.username).await?;
+    Ok(CodeDeliveryResponse {
+        code_delivery_details: code_delivery(&accounts::normalize_email(&request.username)),
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct ConfirmForgotPasswordRequest {
+    client_id: String,
+    secret_hash: Option<String>,
+    username: String,
+    confirmation_code: String,
+    password: String,
+}
+
+pub(super) async fn confirm_forgot_password(
+    pool: UserPool,
+    request: ConfirmForgotPasswordRequest,
+) -> Result<Empty, ApiError> {
+    let client = client(&pool, &request.client_id)?;
+    check_secret_hash(client, &request.username, request.secret_hash.as_deref())?;
+    accounts::confirm_forgot_password(
+        &pool,
+        &request.username,
+        &request.confirmation_code,
+        &request.password,
+    )
+    .await??;
+    Ok(Empty {})
+}
+
+// --- authentication flows ---
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct InitiateAuthRequest {
+    auth_flow: String,
+    client_id: String,
+    #[serde(default)]
+    auth_parameters: HashMap<String, String>,
+}
+
+/// Tokens, or a challenge to answer first.
+#[derive(Serialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct AuthResponse {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    authentication_result: Option<AuthenticationResult>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    challenge_name: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    session: Option<String>,
+    challenge_parameters: HashMap<&'static str, String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct AuthenticationResult {
+    access_token: String,
+    expires_in: i64,
+    token_type: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refresh_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id_token: Option<String>,
+}
+
+impl From<Tokens> for AuthResponse {
+    fn from(tokens: Tokens) -> AuthResponse {
+        AuthResponse {
+            authentication_result: Some(AuthenticationResult {
+                access_token: tokens.access_token,
+                expires_in: tokens.expires_in,
+                token_type: "Bearer",
+                refresh_token: tokens.refresh_token,
+                id_token: tokens.id_token,
+            }),
+            ..AuthResponse::default()
+        }
+    }
+}
+
+fn parameter<'a>(parameters: &'a HashMap<String, String>, name: &str) -> Result<&'a str, ApiError> {
+    parameters
+        .get(name)
+        .map(String::as_str)
+        .ok_or_else(|| ApiError::InvalidParameter(format!("Missing required parameter {name}")))
+}
+
+fn require_flow(client: &Client, flow: &str, allowed_by: &str) -> Result<(), ApiError> {
+    if client.allows_flow(allowed_by) {
+        Ok(())
+    } else {
+        Err(ApiError::InvalidParameter(format!(
+            "{flow} flow not enabled for this client"
+        )))
+    }
+}
+
+pub(super) async fn initiate_auth(
+    pool: UserPool,
+    request: InitiateAuthRequest,
+) -> Result<AuthResponse, ApiError> {
+    let client = client(&pool, &request.client_id)?;
+    authenticate(
+        &pool,
+        client,
+        &request.auth_flow,
+        &request.auth_parameters,
+        false,
+    )
+    .await
+}
+
+/// The flows of InitiateAuth (`admin` false) and AdminInitiateAuth (`admin` true).
+pub(crate) async fn authenticate(
+    pool: &UserPool,
+    client: &Client,
+    flow: &str,
+    parameters: &HashMap<String, String>,
+    admin: bool,
+) -> Result<AuthResponse, ApiError> {
+    match (flow, admin) {
+        ("USER_PASSWORD_AUTH", false) => {
+            require_flow(client, flow, "ALLOW_USER_PASSWORD_AUTH")?;
+            password_auth(pool, client, parameters).await
+        }
+        // ADMIN_NO_SRP_AUTH is the flow's old name.
+        ("ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH", true) => {
+            require_flow(client, flow, "ALLOW_ADMIN_USER_PASSWORD_AUTH")?;
+            password_auth(pool, client, parameters).await
+        }
+        ("REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN", _) => {
+            require_flow(client, flow, "ALLOW_REFRESH_TOKEN_AUTH")?;
+            refresh_auth(pool, client, parameters).await
+        }
+        _ => Err(ApiError::InvalidParameter(format!(
+            "{flow} flow not enabled for this client"
+        ))),
+    }
+}
+
+async fn password_auth(
+    pool: &UserPool,
+    client: &Client,
+    parameters: &HashMap<String, String>,
+) -> Result<AuthResponse, ApiError> {
+    let username = parameter(parameters, "USERNAME")?;
+    let password = parameter(parameters, "PASSWORD")?;
+    check_secret_hash(
+        client,
+        username,
+        parameters.get("SECRET_HASH").map(String::as_str),
+    )?;
+    match accounts::sign_in(pool, username, password).await? {
+        SignIn::Authenticated(user) => Ok(start_session(pool, client, &user).await?.into()),
+        SignIn::NeedsConfirmation => Err(ApiError::UserNotConfirmed),
+        SignIn::NewPasswordRequired(user) => new_password_challenge(pool, client, &user).await,
+        SignIn::Refused(refusal) => Err(refusal.into()),
+    }
+}
+
+async fn start_session(pool: &UserPool, client: &Client, user: &User) -> Result<Tokens, ApiError> {
+    let event_id = secrets::uuid()?;
+    Ok(grants::start(
+        pool,
+        &Authentication {
+            user,
+            client_id: &client.id,
+            scope: ADMIN_SCOPE,
+            auth_time: crate::now(),
+            event_id: &event_id,
+            nonce: None,
+            auth_code_hash: None,
+        },
+    )
+    .await?)
+}
+
+async fn refresh_auth(
+    pool: &UserPool,
+    client: &Client,
+    parameters: &HashMap<String, String>,
+) -> Result<AuthResponse, ApiError> {
+    let presented = parameter(parameters, "REFRESH_TOKEN")?;
+    let invalid = || ApiError::NotAuthorized("Invalid Refresh Token".to_owned());
+    if client.secret.is_some() {
+        // The hash is over the user's name, which only the stored token knows.
+        let stored = pool
+            .store()
+            .live_refresh_token(&secrets::digest(presented), crate::now())
+            .await?
+            .ok_or_else(invalid)?;
+        let username = parameters
+            .get("USERNAME")
+            .map_or(stored.sub.as_str(), String::as_str);
+        check_secret_hash(
+            client,
+            username,
+            parameters.get("SECRET_HASH").map(String::as_str),
+        )?;
+    }
+    let tokens = grants::refresh(pool, &client.id, presented)
+        .await?
+        .ok_or_else(invalid)?;
+    Ok(tokens.into())
+}
+
+async fn new_password_challenge(
+    pool: &UserPool,
+    client: &Client,
+    user: &User,
+) -> Result<AuthResponse, ApiError> {
+    let session = challenge::session(pool, user, &client.id)?;
+    let attributes = serde_json::json!({ "email": user.email, "email_verified": "true" });
+    Ok(AuthResponse {
+        challenge_name: Some("NEW_PASSWORD_REQUIRED"),
+        session: Some(session),
+        challenge_parameters: HashMap::from([
+            ("USER_ID_FOR_SRP", user.sub.clone()),
+            ("requiredAttributes", "[]".to_owned()),
+            ("userAttributes", attributes.to_string()),
+        ]),
+        ..AuthResponse::default()
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct RespondToAuthChallengeRequest {
+    client_id: String,
+    challenge_name: String,
+    session: Option<String>,
+    #[serde(default)]
+    challenge_responses: HashMap<String, String>,
+}
+
+pub(super) async fn respond_to_auth_challenge(
+    pool: UserPool,
+    request: RespondToAuthChallengeRequest,
+) -> Result<AuthResponse, ApiError> {
+    let client = client(&pool, &request.client_id)?;
+    answer_challenge(
+        &pool,
+        client,
+        &request.challenge_name,
+        request.session.as_deref(),
+        &request.challenge_responses,
+    )
+    .await
+}
+
+/// RespondToAuthChallenge and AdminRespondToAuthChallenge: only `NEW_PASSWORD_REQUIRED` exists here.
+pub(crate) async fn answer_challenge(
+    pool: &UserPool,
+    client: &Client,
+    challenge_name: &str,
+    session: Option<&str>,
+    responses: &HashMap<String, String>,
+) -> Result<AuthResponse, ApiError> {
+    if challenge_name != "NEW_PASSWORD_REQUIRED" {
+        return Err(ApiError::InvalidParameter(format!(
+            "Challenge {challenge_name} is not supported by this user pool."
+        )));
+    }
+    let username = parameter(responses, "USERNAME")?;
+    check_secret_hash(
+        client,
+        username,
+        responses.get("SECRET_HASH").map(String::as_str),
+    )?;
+    let new_password = parameter(responses, "NEW_PASSWORD")?;
+    let user = challenge::answer(
+        pool,
+        session.unwrap_or_default(),
+        &client.id,
+        username,
+        new_password,
+    )
+    .await??;
+    Ok(start_session(pool, client, &user).await?.into())
+}
+
+// --- operations authorized by the user's access token ---
+
+/// The user an access token with the API scope belongs to.
+async fn token_holder(pool: &UserPool, access_token: &str) -> Result<User, ApiError> {
+    let holder: Holder = grants::holder(pool, access_token)
+        .await?
+        .ok_or_else(|| ApiError::NotAuthorized("Invalid Access Token".to_owned()))?;
+    if !holder.has_scope(ADMIN_SCOPE) {
+        return Err(ApiError::NotAuthorized(
+            "Access Token does not have required scopes".to_owned(),
+        ));
+    }
+    Ok(holder.user)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct AccessTokenRequest {
+    access_token: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct GetUserResponse {
+    username: String,
+    user_attributes: Vec<AttributeType>,
+}
+
+pub(super) async fn get_user(
+    pool: UserPool,
+    request: AccessTokenRequest,
+) -> Result<GetUserResponse, ApiError> {
+    let user = token_holder(&pool, &request.access_token).await?;
+    Ok(GetUserResponse {
+        user_attributes: user_attributes(&pool, &user).await?,
+        username: user.sub,
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct UpdateUserAttributesRequest {
+    access_token: String,
+    user_attributes: Vec<AttributeType>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct UpdateUserAttributesResponse {
+    code_delivery_details_list: Vec<CodeDeliveryDetails>,
+}
+
+pub(super) async fn update_user_attributes(
+    pool: UserPool,
+    request: UpdateUserAttributesRequest,
+) -> Result<UpdateUserAttributesResponse, ApiError> {
+    let user = token_holder(&pool, &request.access_token).await?;
+    let writes = writable_attributes(request.user_attributes, &user.email)?;
+    pool.store()
+        .set_attributes(&user.sub, &writes, crate::now())
+        .await?;
+    Ok(UpdateUserAttributesResponse {
+        code_delivery_details_list: Vec::new(),
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct ChangePasswordRequest {
+    access_token: String,
+    previous_password: String,
+    proposed_password: String,
+}
+
+/// The previous password is checked like a sign-in (same lockout).
+pub(super) async fn change_password(
+    pool: UserPool,
+    request: ChangePasswordRequest,
+) -> Result<Empty, ApiError> {
+    let user = token_holder(&pool, &request.access_token).await?;
+    crate::password::check_policy(
+        &request.proposed_password,
+        pool.config().password_minimum_length(),
+    )
+    .map_err(|policy| ApiError::InvalidPassword(policy.to_string()))?;
+    match accounts::sign_in(&pool, &user.sub, &request.previous_password).await? {
+        SignIn::Authenticated(_) => {}
+        SignIn::Refused(refusal) => return Err(refusal.into()),
+        SignIn::NeedsConfirmation | SignIn::NewPasswordRequired(_) => {
+            return Err(ApiError::NotAuthorized("Invalid Access Token".to_owned()));
+        }
+    }
+    let hash = pool.hasher().hash(&request.proposed_password).await?;
+    pool.store()
+        .set_password(&user.sub, &hash, false, crate::now())
+        .await?;
+    Ok(Empty {})
+}
+
+pub(super) async fn global_sign_out(
+    pool: UserPool,
+    request: AccessTokenRequest,
+) -> Result<Empty, ApiError> {
+    let user = token_holder(&pool, &request.access_token).await?;
+    pool.store()
+        .sign_out_everywhere(&user.sub, crate::now())
+        .await?;
+    Ok(Empty {})
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct RevokeTokenRequest {
+    token: String,
+    client_id: String,
+    client_secret: Option<String>,
+}
+
+/// Revokes a refresh token and its sign-in; an unknown token changes nothing.
+pub(super) async fn revoke_token(
+    pool: UserPool,
+    request: RevokeTokenRequest,
+) -> Result<Empty, ApiError> {
+    let client = client(&pool, &request.client_id)?;
+    let authenticated = match (&client.secret, &request.client_secret) {
+        (None, _) => true,
+        (Some(expected), Some(presented)) => {
+            secrets::equal(expected.as_bytes(), presented.as_bytes())
+        }
+        (Some(_), None) => false,
+    };
+    if !authenticated {
+        return Err(ApiError::NotAuthorized(format!(
+            "Unable to verify secret hash for client {}",
+            client.id
+        )));
+    }
+    pool.store()
+        .revoke_refresh_family(&secrets::digest(&request.token), &client.id, crate::now())
+        .await?;
+    Ok(Empty {})
+}

@@ -1,0 +1,373 @@
+//! The user directory as Cognito's admin API sees it: attributes, enabling and
+//! disabling, administrator-set passwords, deletion, groups and paged listings.
+
+use sqlx::{QueryBuilder, Sqlite};
+
+use super::{Store, User};
+use crate::error::Error;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(crate) struct Group {
+    pub(crate) name: String,
+    pub(crate) description: Option<String>,
+    pub(crate) precedence: Option<i64>,
+    pub(crate) created_at: i64,
+    pub(crate) updated_at: i64,
+}
+
+/// One condition of a `ListUsers` filter, on a column or attribute the caller
+/// has already checked against Cognito's list of searchable attributes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct UserFilter {
+    pub(crate) field: FilterField,
+    pub(crate) value: String,
+    /// `^=` rather than `=`.
+    pub(crate) prefix: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum FilterField {
+    Sub,
+    Email,
+    /// `cognito:user_status`: UNCONFIRMED, CONFIRMED or FORCE_CHANGE_PASSWORD.
+    UserStatus,
+    /// `status`: Enabled or Disabled.
+    Enabled,
+    /// A standard attribute kept in `user_attributes` (the name is from an allow-list).
+    Attribute(&'static str),
+}
+
+/// A page of users (or groups), and whether more follow.
+pub(crate) struct Page<T> {
+    pub(crate) items: Vec<T>,
+    pub(crate) more: bool,
+}
+
+fn page<T>(mut items: Vec<T>, limit: i64) -> Page<T> {
+    let limit = usize::try_from(limit).unwrap_or(0);
+    let more = items.len() > limit;
+    items.truncate(limit);
+    Page { items, more }
+}
+
+impl Store {
+    /// A user by sub (the Cognito username) or by email (its alias).
+    pub(crate) async fn user_by_username(&self, username: &str) -> Result<Option<User>, Error> {
+        Ok(sqlx::query_as(select_users!(
+            "WHERE u.sub = ?1 OR u.email = lower(trim(?1))"
+        ))
+        .bind(username)
+        .fetch_optional(&self.db)
+        .await?)
+    }
+
+    /// Creates a confirmed user who must choose a new password at first sign-in.
+    pub(crate) async fn create_user_by_admin(
+        &self,
+        sub: &str,
+        email: &str,
+        password_hash: &str,
+        attributes: &[(String, String)],
+        now: i64,
+    ) -> Result<(), Error> {
+        let mut tx = self.db.begin().await?;
+        sqlx::query(
+            "INSERT INTO users (sub, email, password_hash, confirmed, force_password_change,
+                                created_at, updated_at)
+             VALUES (?, ?, ?, 1, 1, ?, ?)",
+        )
+        .bind(sub)
+        .bind(email)
+        .bind(password_hash)
+        .bind(now)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        put_attributes(&mut tx, sub, attributes).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Attributes other than `sub` and `email`, by name.
+    pub(crate) async fn attributes(&self, sub: &str) -> Result<Vec<(String, String)>, Error> {
+        Ok(
+            sqlx::query_as("SELECT name, value FROM user_attributes WHERE sub = ? ORDER BY name")
+                .bind(sub)
+                .fetch_all(&self.db)
+                .await?,
+        )
+    }
+
+    pub(crate) async fn set_attributes(
+        &self,
+        sub: &str,
+        attributes: &[(String, String)],
+        now: i64,
+    ) -> Result<(), Error> {
+        let mut tx = self.db.begin().await?;
+        put_attributes(&mut tx, sub, attributes).await?;
+        sqlx::query("UPDATE users SET updated_at = ? WHERE sub = ?")
+            .bind(now)
+            .bind(sub)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Sets a password chosen by an administrator (`force_change`: a temporary
+    /// one) or by the user at a `NEW_PASSWORD_REQUIRED` challenge. Either way the
+    /// account counts as confirmed, as Cognito does.
+    pub(crate) async fn set_password(
+        &self,
+        sub: &str,
+        password_hash: &str,
+        force_change: bool,
+        now: i64,
+    ) -> Result<(), Error> {
+        sqlx::query(
+            "UPDATE users SET password_hash = ?, force_password_change = ?, confirmed = 1,
+                failed_logins = 0, locked_until = 0, updated_at = ?
+             WHERE sub = ?",
+        )
+        .bind(password_hash)
+        .bind(force_change)
+        .bind(now)
+        .bind(sub)
+        .execute(&self.db)
+        .await?;
+        Ok(())
+    }
+
+    /// Disabling a user also signs them out everywhere.
+    pub(crate) async fn set_enabled(
+        &self,
+        sub: &str,
+        enabled: bool,
+        now: i64,
+    ) -> Result<(), Error> {
+        sqlx::query("UPDATE users SET enabled = ?, updated_at = ? WHERE sub = ?")
+            .bind(enabled)
+            .bind(now)
+            .bind(sub)
+            .execute(&self.db)
+            .await?;
+        if !enabled {
+            self.sign_out_everywhere(sub, now).await?;
+        }
+        Ok(())
+    }
+
+    /// Revokes every refresh token of the user (and with them their access
+    /// tokens, see `origin_revoked`) and ends their hosted-UI sessions.
+    pub(crate) async fn sign_out_everywhere(&self, sub: &str, now: i64) -> Result<(), Error> {
+        let mut tx = self.db.begin().await?;
+        sqlx::query(
+            "UPDATE refresh_tokens SET revoked_at = ? WHERE sub = ? AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(sub)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM sso_sessions WHERE sub = ?")
+            .bind(sub)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Deletes the user and, by cascade, everything that refers to them.
+    pub(crate) async fn delete_user(&self, sub: &str) -> Result<(), Error> {
+        sqlx::query("DELETE FROM users WHERE sub = ?")
+            .bind(sub)
+            .execute(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// Users in `sub` order, after the sub `after`, matching `filter`.
+    pub(crate) async fn list_users(
+        &self,
+        filter: Option<&UserFilter>,
+        after: Option<&str>,
+        limit: i64,
+    ) -> Result<Page<User>, Error> {
+        let mut query = QueryBuilder::<Sqlite>::new(select_users!("WHERE u.sub > "));
+        query.push_bind(after.unwrap_or(""));
+        if let Some(filter) = filter {
+            query.push(" AND ");
+            push_filter(&mut query, filter);
+        }
+        query.push(" ORDER BY u.sub LIMIT ").push_bind(limit + 1);
+        let users = query.build_query_as().fetch_all(&self.db).await?;
+        Ok(page(users, limit))
+    }
+
+    pub(crate) async fn users_in_group(
+        &self,
+        group: &str,
+        after: Option<&str>,
+        limit: i64,
+    ) -> Result<Page<User>, Error> {
+        let users = sqlx::query_as(select_users!(
+            "JOIN user_groups ug ON ug.sub = u.sub
+             WHERE ug.group_name = ? AND u.sub > ? ORDER BY u.sub LIMIT ?"
+        ))
+        .bind(group)
+        .bind(after.unwrap_or(""))
+        .bind(limit + 1)
+        .fetch_all(&self.db)
+        .await?;
+        Ok(page(users, limit))
+    }
+
+    // --- groups ---
+
+    /// Creates a group; false if one of that name exists.
+    pub(crate) async fn create_group(&self, group: &Group) -> Result<bool, Error> {
+        let inserted = sqlx::query(
+            "INSERT INTO groups (name, description, precedence, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(&group.name)
+        .bind(&group.description)
+        .bind(group.precedence)
+        .bind(group.created_at)
+        .bind(group.updated_at)
+        .execute(&self.db)
+        .await?;
+        Ok(inserted.rows_affected() == 1)
+    }
+
+    /// Deletes a group (its memberships go with it); false if there was none.
+    pub(crate) async fn delete_group(&self, name: &str) -> Result<bool, Error> {
+        let deleted = sqlx::query("DELETE FROM groups WHERE name = ?")
+            .bind(name)
+            .execute(&self.db)
+            .await?;
+        Ok(deleted.rows_affected() == 1)
+    }
+
+    pub(crate) async fn group(&self, name: &str) -> Result<Option<Group>, Error> {
+        Ok(sqlx::query_as(
+            "SELECT name, description, precedence, created_at, updated_at FROM groups WHERE name = ?",
+        )
+        .bind(name)
+        .fetch_optional(&self.db)
+        .await?)
+    }
+
+    /// Groups by name, after the name `after`.
+    pub(crate) async fn list_groups(
+        &self,
+        after: Option<&str>,
+        limit: i64,
+    ) -> Result<Page<Group>, Error> {
+        let groups = sqlx::query_as(
+            "SELECT name, description, precedence, created_at, updated_at FROM groups
+             WHERE name > ? ORDER BY name LIMIT ?",
+        )
+        .bind(after.unwrap_or(""))
+        .bind(limit + 1)
+        .fetch_all(&self.db)
+        .await?;
+        Ok(page(groups, limit))
+    }
+
+    /// The user's groups in full, by precedence as [`Store::groups`] lists their names.
+    pub(crate) async fn groups_of(&self, sub: &str) -> Result<Vec<Group>, Error> {
+        Ok(sqlx::query_as(
+            "SELECT g.name, g.description, g.precedence, g.created_at, g.updated_at
+             FROM user_groups ug JOIN groups g ON g.name = ug.group_name
+             WHERE ug.sub = ? ORDER BY g.precedence IS NULL, g.precedence, g.name",
+        )
+        .bind(sub)
+        .fetch_all(&self.db)
+        .await?)
+    }
+
+    pub(crate) async fn add_to_group(&self, sub: &str, group: &str) -> Result<(), Error> {
+        sqlx::query(
+            "INSERT INTO user_groups (sub, group_name) VALUES (?, ?) ON CONFLICT DO NOTHING",
+        )
+        .bind(sub)
+        .bind(group)
+        .execute(&self.db)
+        .await?;
+        Ok(())
+    }
+
+    pub(crate) async fn remove_from_group(&self, sub: &str, group: &str) -> Result<(), Error> {
+        sqlx::query("DELETE FROM user_groups WHERE sub = ? AND group_name = ?")
+            .bind(sub)
+            .bind(group)
+            .execute(&self.db)
+            .await?;
+        Ok(())
+    }
+}
+
+/// Appends the condition `filter` to a `WHERE` clause. Every fragment pushed
+/// is a fixed string; the value only ever goes through binds.
+fn push_filter(query: &mut QueryBuilder<Sqlite>, filter: &UserFilter) {
+    if filter.prefix {
+        query.push("substr(");
+        push_field(query, &filter.field);
+        query
+            .push(", 1, length(")
+            .push_bind(filter.value.clone())
+            .push(")) = ")
+            .push_bind(filter.value.clone());
+    } else {
+        push_field(query, &filter.field);
+        query.push(" = ").push_bind(filter.value.clone());
+    }
+}
+
+fn push_field(query: &mut QueryBuilder<Sqlite>, field: &FilterField) {
+    match field {
+        FilterField::Sub => query.push("u.sub"),
+        FilterField::Email => query.push("u.email"),
+        FilterField::UserStatus => query.push(
+            "(CASE WHEN u.confirmed = 0 THEN 'UNCONFIRMED'
+                   WHEN u.force_password_change = 1 THEN 'FORCE_CHANGE_PASSWORD'
+                   ELSE 'CONFIRMED' END)",
+        ),
+        FilterField::Enabled => {
+            query.push("(CASE WHEN u.enabled = 1 THEN 'Enabled' ELSE 'Disabled' END)")
+        }
+        FilterField::Attribute(name) => query
+            .push("(SELECT a.value FROM user_attributes a WHERE a.sub = u.sub AND a.name = ")
+            .push_bind(*name)
+            .push(")"),
+    };
+}
+
+/// Sets each attribute; an empty value deletes it, as in Cognito.
+async fn put_attributes(
+    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    sub: &str,
+    attributes: &[(String, String)],
+) -> Result<(), Error> {
+    for (name, value) in attributes {
+        if value.is_empty() {
+            sqlx::query("DELETE FROM user_attributes WHERE sub = ? AND name = ?")
+                .bind(sub)
+                .bind(name)
+                .execute(&mut **tx)
+                .await?;
+        } else {
+            sqlx::query(
+                "INSERT INTO user_attributes (sub, name, value) VALUES (?, ?, ?)
+                 ON CONFLICT (sub, name) DO UPDATE SET value = excluded.value",
+            )
+            .bind(sub)
+            .bind(name)
+            .bind(value)
+            .execute(&mut **tx)
+            .await?;
+        }
+    }
+    Ok(())
+}
