@@ -47,7 +47,19 @@ pub struct Config {
     password_policy: PasswordPolicy,
     email: EmailConfig,
     tokens: TokenConfig,
+    #[serde(default)]
+    resource_servers: Vec<ResourceServer>,
     clients: Vec<Client>,
+}
+
+/// An API whose custom scopes (`{identifier}/{scope}`) clients may be granted,
+/// as Cognito's resource servers.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ResourceServer {
+    identifier: String,
+    name: String,
+    scopes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -109,11 +121,22 @@ pub(crate) struct Client {
     /// Flows of the JSON API's InitiateAuth / AdminInitiateAuth this client may use.
     #[serde(default = "default_auth_flows")]
     pub(crate) auth_flows: Vec<String>,
+    /// Cognito's `AllowedOAuthFlows`: `code`, `implicit`, `client_credentials`.
+    #[serde(default = "default_oauth_flows")]
+    pub(crate) oauth_flows: Vec<String>,
+    /// A refresh grant returns a new refresh token and retires the old one;
+    /// presenting a retired one revokes the whole sign-in (RFC 9700 §4.14.2).
+    #[serde(default)]
+    pub(crate) refresh_token_rotation: bool,
     #[serde(default)]
     pub(crate) callback_urls: Vec<String>,
     #[serde(default)]
     pub(crate) logout_urls: Vec<String>,
     pub(crate) allowed_scopes: Vec<String>,
+}
+
+fn default_oauth_flows() -> Vec<String> {
+    vec!["code".to_owned()]
 }
 
 fn default_auth_flows() -> Vec<String> {
@@ -123,6 +146,10 @@ fn default_auth_flows() -> Vec<String> {
 impl Client {
     pub(crate) fn allows_flow(&self, flow: &str) -> bool {
         self.auth_flows.iter().any(|f| f == flow)
+    }
+
+    pub(crate) fn allows_oauth_flow(&self, flow: &str) -> bool {
+        self.oauth_flows.iter().any(|f| f == flow)
     }
 }
 
@@ -330,6 +357,27 @@ impl Config {
             ));
         }
 
+        for server in &self.resource_servers {
+            if server.identifier.is_empty() || server.identifier.contains(char::is_whitespace) {
+                return Err(invalid(
+                    "resource_servers.identifier",
+                    format!("{:?} must be non-empty, without spaces", server.identifier),
+                ));
+            }
+            if server.name.trim().is_empty() {
+                return Err(invalid("resource_servers.name", "must not be empty"));
+            }
+            if let Some(bad) = server
+                .scopes
+                .iter()
+                .find(|s| s.is_empty() || s.contains(|c: char| c.is_whitespace() || c == '/'))
+            {
+                return Err(invalid(
+                    "resource_servers.scopes",
+                    format!("{bad:?} must be non-empty, without spaces or slashes"),
+                ));
+            }
+        }
         if self.clients.is_empty() {
             return Err(invalid("clients", "at least one client is required"));
         }
@@ -372,9 +420,33 @@ impl Config {
                 ));
             }
             if let Some(bad) = client
+                .oauth_flows
+                .iter()
+                .find(|f| !matches!(f.as_str(), "code" | "implicit" | "client_credentials"))
+            {
+                return Err(invalid(
+                    "clients.oauth_flows",
+                    format!("unknown flow {bad:?}"),
+                ));
+            }
+            if client.allows_oauth_flow("client_credentials") && client.secret.is_none() {
+                return Err(invalid(
+                    "clients.oauth_flows",
+                    format!("client {}: client_credentials needs a secret", client.name),
+                ));
+            }
+            let custom = |scope: &str| {
+                self.resource_servers.iter().any(|server| {
+                    scope
+                        .strip_prefix(server.identifier.as_str())
+                        .and_then(|rest| rest.strip_prefix('/'))
+                        .is_some_and(|name| server.scopes.iter().any(|s| s == name))
+                })
+            };
+            if let Some(bad) = client
                 .allowed_scopes
                 .iter()
-                .find(|s| !SUPPORTED_SCOPES.contains(&s.as_str()))
+                .find(|s| !SUPPORTED_SCOPES.contains(&s.as_str()) && !custom(s))
             {
                 return Err(invalid(
                     "clients.allowed_scopes",

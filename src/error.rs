@@ -26,6 +26,8 @@ pub enum Error {
     PasswordHash(String),
     #[error("rendering a page: {0}")]
     Template(#[from] askama::Error),
+    #[error("the signed-in user no longer exists")]
+    UserGone,
     #[error("encoding a token: {0}")]
     Json(#[from] serde_json::Error),
 }
@@ -79,6 +81,10 @@ pub(crate) enum TokenError {
     InvalidClient,
     #[error("invalid_grant")]
     InvalidGrant,
+    #[error("unauthorized_client")]
+    UnauthorizedClient,
+    #[error("invalid_scope")]
+    InvalidScope,
     #[error("unsupported_grant_type")]
     UnsupportedGrantType,
     #[error(transparent)]
@@ -92,6 +98,8 @@ impl IntoResponse for TokenError {
             // An unknown client: 401, as RFC 6749 §5.2 describes for failed client authentication.
             TokenError::InvalidClient => (StatusCode::UNAUTHORIZED, "invalid_client"),
             TokenError::InvalidGrant => (StatusCode::BAD_REQUEST, "invalid_grant"),
+            TokenError::UnauthorizedClient => (StatusCode::BAD_REQUEST, "unauthorized_client"),
+            TokenError::InvalidScope => (StatusCode::BAD_REQUEST, "invalid_scope"),
             TokenError::UnsupportedGrantType => (StatusCode::BAD_REQUEST, "unsupported_grant_type"),
             TokenError::Internal(error) => {
                 tracing::error!(%error, "internal error at the token endpoint");

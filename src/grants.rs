@@ -6,6 +6,7 @@
 
 use serde::Deserialize;
 
+use crate::config::Client;
 use crate::error::Error;
 use crate::store::{RefreshToken, User};
 use crate::tokens::{self, Grant};
@@ -20,14 +21,24 @@ pub(crate) struct Authentication<'a> {
     pub(crate) auth_time: i64,
     pub(crate) event_id: &'a str,
     pub(crate) nonce: Option<&'a str>,
-    /// The authorization code redeemed, or None for the JSON API's flows.
-    pub(crate) auth_code_hash: Option<&'a str>,
+    pub(crate) source: Source<'a>,
+}
+
+/// How the user authenticated.
+#[derive(Clone, Copy)]
+pub(crate) enum Source<'a> {
+    /// Through the hosted UI, redeeming the authorization code with this digest.
+    AuthorizationCode(&'a str),
+    /// Through the hosted UI, for an implicit client.
+    Implicit,
+    /// Through the JSON API's password flows.
+    Api,
 }
 
 pub(crate) struct Tokens {
     pub(crate) id_token: Option<String>,
     pub(crate) access_token: String,
-    /// Only when a sign-in starts: refreshing does not rotate it.
+    /// When a sign-in starts, and at each refresh for clients with rotation.
     pub(crate) refresh_token: Option<String>,
     pub(crate) expires_in: i64,
 }
@@ -37,12 +48,15 @@ fn wants_id_token(scope: &str, from_api: bool) -> bool {
     from_api || scope.split(' ').any(|s| s == "openid")
 }
 
-/// Tokens for a new sign-in, with a refresh token.
-pub(crate) async fn start(pool: &UserPool, auth: &Authentication<'_>) -> Result<Tokens, Error> {
-    let now = crate::now();
+/// Signs the ID (if wanted) and access tokens of a new sign-in.
+async fn sign(
+    pool: &UserPool,
+    auth: &Authentication<'_>,
+    origin_jti: &str,
+    now: i64,
+) -> Result<tokens::Issued, Error> {
     let groups = pool.store().groups(&auth.user.sub).await?;
-    let origin_jti = secrets::uuid()?;
-    let signed = tokens::issue(
+    tokens::issue(
         pool.config(),
         pool.key(),
         &Grant {
@@ -51,29 +65,23 @@ pub(crate) async fn start(pool: &UserPool, auth: &Authentication<'_>) -> Result<
             groups: &groups,
             client_id: auth.client_id,
             scope: auth.scope,
-            id_token: wants_id_token(auth.scope, auth.auth_code_hash.is_none()),
+            id_token: wants_id_token(auth.scope, matches!(auth.source, Source::Api)),
             auth_time: auth.auth_time,
-            origin_jti: &origin_jti,
+            origin_jti,
             event_id: auth.event_id,
             nonce: auth.nonce,
         },
         now,
-    )?;
+    )
+}
+
+/// Tokens for a new sign-in, with a refresh token.
+pub(crate) async fn start(pool: &UserPool, auth: &Authentication<'_>) -> Result<Tokens, Error> {
+    let now = crate::now();
+    let origin_jti = secrets::uuid()?;
+    let signed = sign(pool, auth, &origin_jti, now).await?;
     let refresh_token = secrets::token()?;
-    pool.store()
-        .insert_refresh_token(&RefreshToken {
-            token_hash: secrets::digest(&refresh_token),
-            client_id: auth.client_id.to_owned(),
-            sub: auth.user.sub.clone(),
-            scope: auth.scope.to_owned(),
-            auth_time: auth.auth_time,
-            origin_jti,
-            event_id: auth.event_id.to_owned(),
-            // Empty for the JSON API's flows: no digest is empty, so it matches no code.
-            auth_code_hash: auth.auth_code_hash.unwrap_or_default().to_owned(),
-            expires_at: now + pool.config().refresh_token_seconds(),
-        })
-        .await?;
+    store_refresh_token(pool, &refresh_token, auth, origin_jti, now).await?;
     Ok(Tokens {
         id_token: signed.id_token,
         access_token: signed.access_token,
@@ -82,20 +90,73 @@ pub(crate) async fn start(pool: &UserPool, auth: &Authentication<'_>) -> Result<
     })
 }
 
-/// New ID and access tokens from a live refresh token of `client_id`, for a
-/// user who may still hold tokens; None otherwise.
+/// Tokens for the implicit grant: ID and access tokens only, as Cognito issues them.
+pub(crate) async fn implicit(pool: &UserPool, auth: &Authentication<'_>) -> Result<Tokens, Error> {
+    let signed = sign(pool, auth, &secrets::uuid()?, crate::now()).await?;
+    Ok(Tokens {
+        id_token: signed.id_token,
+        access_token: signed.access_token,
+        refresh_token: None,
+        expires_in: pool.config().access_token_seconds(),
+    })
+}
+
+async fn store_refresh_token(
+    pool: &UserPool,
+    refresh_token: &str,
+    auth: &Authentication<'_>,
+    origin_jti: String,
+    now: i64,
+) -> Result<(), Error> {
+    pool.store()
+        .insert_refresh_token(&RefreshToken {
+            token_hash: secrets::digest(refresh_token),
+            client_id: auth.client_id.to_owned(),
+            sub: auth.user.sub.clone(),
+            scope: auth.scope.to_owned(),
+            auth_time: auth.auth_time,
+            origin_jti,
+            event_id: auth.event_id.to_owned(),
+            // Empty when no code was redeemed: no digest is empty, so it matches no code.
+            auth_code_hash: match auth.source {
+                Source::AuthorizationCode(hash) => hash.to_owned(),
+                Source::Implicit | Source::Api => String::new(),
+            },
+            expires_at: now + pool.config().refresh_token_seconds(),
+        })
+        .await
+}
+
+/// New ID and access tokens from a live refresh token of `client`, for a user
+/// who may still hold tokens; None otherwise. A client with rotation also gets
+/// a new refresh token, and a retired one presented again revokes the sign-in.
 pub(crate) async fn refresh(
     pool: &UserPool,
-    client_id: &str,
+    client: &Client,
     presented: &str,
 ) -> Result<Option<Tokens>, Error> {
     let now = crate::now();
+    let presented_hash = secrets::digest(presented);
     let Some(stored) = pool
         .store()
-        .live_refresh_token(&secrets::digest(presented), now)
+        .live_refresh_token(&presented_hash, now)
         .await?
-        .filter(|t| t.client_id == client_id)
+        .filter(|t| t.client_id == client.id)
     else {
+        if pool
+            .store()
+            .refresh_token_rotated(&presented_hash, &client.id)
+            .await?
+        {
+            let revoked = pool
+                .store()
+                .revoke_refresh_family(&presented_hash, &client.id, now)
+                .await?;
+            tracing::warn!(
+                revoked,
+                "a retired refresh token was replayed; its sign-in is revoked"
+            );
+        }
         return Ok(None);
     };
     let Some(user) = pool
@@ -106,6 +167,30 @@ pub(crate) async fn refresh(
     else {
         return Ok(None);
     };
+    let refresh_token = if client.refresh_token_rotation {
+        let successor = secrets::token()?;
+        let rotated = pool
+            .store()
+            .rotate_refresh_token(
+                &presented_hash,
+                &RefreshToken {
+                    token_hash: secrets::digest(&successor),
+                    ..stored.clone()
+                },
+                now,
+            )
+            .await?;
+        if !rotated {
+            // Someone else used it a moment ago: one of the two is a thief.
+            pool.store()
+                .revoke_refresh_family(&presented_hash, &client.id, now)
+                .await?;
+            return Ok(None);
+        }
+        Some(successor)
+    } else {
+        None
+    };
     let groups = pool.store().groups(&user.sub).await?;
     let signed = tokens::issue(
         pool.config(),
@@ -114,7 +199,7 @@ pub(crate) async fn refresh(
             sub: &user.sub,
             email: &user.email,
             groups: &groups,
-            client_id,
+            client_id: &client.id,
             scope: &stored.scope,
             id_token: wants_id_token(&stored.scope, stored.auth_code_hash.is_empty()),
             auth_time: stored.auth_time,
@@ -128,7 +213,7 @@ pub(crate) async fn refresh(
     Ok(Some(Tokens {
         id_token: signed.id_token,
         access_token: signed.access_token,
-        refresh_token: None,
+        refresh_token,
         expires_in: pool.config().access_token_seconds(),
     }))
 }

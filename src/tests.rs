@@ -75,9 +75,38 @@ callback_urls = ["http://127.0.0.1:4000/callback"]
 allowed_scopes = ["openid"]
 "#;
 
+/// A resource server with a machine client, and a client that rotates refresh tokens.
+const MACHINE_AND_ROTATION_CONFIG: &str = r#"
+[[resource_servers]]
+identifier = "https://api.example.com"
+name = "Example API"
+scopes = ["read", "write"]
+
+[[clients]]
+name = "machine"
+id = "mach1ne"
+secret = "machine-secret-0123456789"
+oauth_flows = ["client_credentials"]
+allowed_scopes = ["https://api.example.com/read", "https://api.example.com/write"]
+
+[[clients]]
+name = "rotating"
+id = "r0tating"
+auth_flows = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+refresh_token_rotation = true
+allowed_scopes = ["openid"]
+
+[[clients]]
+name = "implicit"
+id = "impl1cit"
+oauth_flows = ["implicit"]
+callback_urls = ["http://127.0.0.1:5000/callback"]
+allowed_scopes = ["openid", "email"]
+"#;
+
 fn test_config(dev_outbox: bool) -> (Config, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let text = CONFIG.to_owned() + OTHER_CLIENT_CONFIG;
+    let text = CONFIG.to_owned() + OTHER_CLIENT_CONFIG + MACHINE_AND_ROTATION_CONFIG;
     let text = text.replace(
         "dev_outbox = true",
         if dev_outbox {
@@ -1402,4 +1431,183 @@ async fn a_user_created_by_an_admin_chooses_a_password_at_first_sign_in() {
     // The session is spent: answering again starts over.
     let reply = browser.post("/newPassword", &form(&params, &fields)).await;
     assert!(reply.body.contains("session is expired"), "{}", reply.body);
+}
+
+#[tokio::test]
+async fn machine_clients_get_access_tokens_with_custom_scopes() {
+    let mut browser = Browser::new().await;
+    let basic = format!(
+        "Basic {}",
+        base64::Engine::encode(
+            &base64::engine::general_purpose::STANDARD,
+            "mach1ne:machine-secret-0123456789"
+        )
+    );
+    let mut machine = async |fields: &[(&str, &str)]| {
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields)
+            .finish();
+        let request = Request::post("/oauth2/token")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::AUTHORIZATION, &basic);
+        browser.send(request, Body::from(body)).await
+    };
+
+    let reply = machine(&[("grant_type", "client_credentials")]).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let tokens = reply.json();
+    assert!(tokens.get("id_token").is_none() && tokens.get("refresh_token").is_none());
+    let access = tokens["access_token"].as_str().unwrap().to_owned();
+    let reply = machine(&[
+        ("grant_type", "client_credentials"),
+        ("scope", "https://api.example.com/read"),
+    ])
+    .await;
+    let read_only = reply.json()["access_token"].as_str().unwrap().to_owned();
+    for (fields, error) in [
+        (
+            vec![("grant_type", "client_credentials"), ("scope", "openid")],
+            "invalid_scope",
+        ),
+        (
+            vec![
+                ("grant_type", "client_credentials"),
+                ("scope", "https://api.example.com/admin"),
+            ],
+            "invalid_scope",
+        ),
+        (
+            vec![("grant_type", "authorization_code"), ("code", "x")],
+            "unauthorized_client",
+        ),
+    ] {
+        assert_eq!(machine(&fields).await.json()["error"], error, "{fields:?}");
+    }
+
+    let claims = verify(&mut browser, &access, None).await;
+    assert_eq!(claims["sub"], "mach1ne");
+    assert_eq!(claims["client_id"], "mach1ne");
+    assert_eq!(claims["token_use"], "access");
+    assert_eq!(
+        claims["scope"],
+        "https://api.example.com/read https://api.example.com/write"
+    );
+    assert!(claims.get("username").is_none());
+    let claims = verify(&mut browser, &read_only, None).await;
+    assert_eq!(claims["scope"], "https://api.example.com/read");
+
+    // Public clients cannot use the grant.
+    let reply = browser
+        .exchange(&[("grant_type", "client_credentials"), ("client_id", CLIENT)])
+        .await;
+    assert_eq!(reply.json()["error"], "unauthorized_client");
+}
+
+#[tokio::test]
+async fn a_replayed_rotated_refresh_token_ends_the_sign_in() {
+    let mut browser = Browser::new().await;
+    let sign_up = format!(
+        r#"{{"ClientId":"r0tating","Username":"erin@example.com","Password":"{PASSWORD}"}}"#
+    );
+    assert_eq!(
+        browser.cognito("SignUp", &sign_up, false).await.status,
+        StatusCode::OK
+    );
+    let code = browser.last_code("erin@example.com").await;
+    let confirm = format!(
+        r#"{{"ClientId":"r0tating","Username":"erin@example.com","ConfirmationCode":"{code}"}}"#
+    );
+    assert_eq!(
+        browser
+            .cognito("ConfirmSignUp", &confirm, false)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let password = format!(
+        r#"{{"ClientId":"r0tating","AuthFlow":"USER_PASSWORD_AUTH","AuthParameters":{{"USERNAME":"erin@example.com","PASSWORD":"{PASSWORD}"}}}}"#
+    );
+    let first = browser
+        .cognito("InitiateAuth", &password, false)
+        .await
+        .json();
+    let refresh = |token: &str| {
+        format!(
+            r#"{{"ClientId":"r0tating","AuthFlow":"REFRESH_TOKEN_AUTH","AuthParameters":{{"REFRESH_TOKEN":"{token}"}}}}"#
+        )
+    };
+    let r1 = first["AuthenticationResult"]["RefreshToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let second = browser
+        .cognito("InitiateAuth", &refresh(&r1), false)
+        .await
+        .json();
+    let r2 = second["AuthenticationResult"]["RefreshToken"]
+        .as_str()
+        .expect("a new refresh token")
+        .to_owned();
+    assert_ne!(r1, r2);
+    let access = second["AuthenticationResult"]["AccessToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // The old token again: refused, and the whole sign-in with it.
+    let replay = browser.cognito("InitiateAuth", &refresh(&r1), false).await;
+    assert_eq!(replay.json()["__type"], "NotAuthorizedException");
+    let after = browser.cognito("InitiateAuth", &refresh(&r2), false).await;
+    assert_eq!(after.json()["__type"], "NotAuthorizedException");
+    let get_user = format!(r#"{{"AccessToken":"{access}"}}"#);
+    let reply = browser.cognito("GetUser", &get_user, false).await;
+    assert_eq!(reply.json()["__type"], "NotAuthorizedException");
+}
+
+#[tokio::test]
+async fn implicit_clients_get_tokens_in_the_fragment_and_nothing_else() {
+    let mut browser = Browser::new().await;
+    browser.sign_up("frank@example.com", "s").await;
+    let authorize = |response_type: &str| {
+        format!(
+            "/oauth2/authorize?{}",
+            query(&[
+                ("response_type", response_type.into()),
+                ("client_id", "impl1cit".into()),
+                ("redirect_uri", "http://127.0.0.1:5000/callback".into()),
+                ("scope", "openid email".into()),
+                ("state", "st".into()),
+                ("nonce", "n1".into()),
+            ])
+        )
+    };
+    // The live SSO session answers at once, with tokens after the `#`.
+    let reply = browser.get(&authorize("token")).await;
+    assert_eq!(reply.status, StatusCode::FOUND);
+    let location = url::Url::parse(reply.location().unwrap()).unwrap();
+    assert_eq!(location.query(), None);
+    let fragment: HashMap<String, String> =
+        url::form_urlencoded::parse(location.fragment().unwrap().as_bytes())
+            .into_owned()
+            .collect();
+    assert_eq!(fragment["state"], "st");
+    assert_eq!(fragment["token_type"], "Bearer");
+    assert!(!fragment.contains_key("refresh_token"));
+    let id = verify(&mut browser, &fragment["id_token"], Some("impl1cit")).await;
+    assert_eq!(
+        (id["email"].as_str(), id["nonce"].as_str()),
+        (Some("frank@example.com"), Some("n1"))
+    );
+
+    // This client may not use codes.
+    let reply = browser.get(&authorize("code")).await;
+    assert!(
+        reply
+            .location()
+            .unwrap()
+            .contains("error=unauthorized_client"),
+        "{:?}",
+        reply.location()
+    );
 }

@@ -15,7 +15,7 @@ use super::{
 };
 use crate::accounts::{self, SignIn};
 use crate::config::Client;
-use crate::grants::{self, Authentication, Holder, Tokens};
+use crate::grants::{self, Authentication, Holder, Source, Tokens};
 use crate::store::User;
 use crate::{UserPool, challenge, secrets};
 
@@ -298,7 +298,7 @@ async fn start_session(pool: &UserPool, client: &Client, user: &User) -> Result<
             auth_time: crate::now(),
             event_id: &event_id,
             nonce: None,
-            auth_code_hash: None,
+            source: Source::Api,
         },
     )
     .await?)
@@ -327,7 +327,7 @@ async fn refresh_auth(
             parameters.get("SECRET_HASH").map(String::as_str),
         )?;
     }
-    let tokens = grants::refresh(pool, &client.id, presented)
+    let tokens = grants::refresh(pool, client, presented)
         .await?
         .ok_or_else(invalid)?;
     Ok(tokens.into())

@@ -1,13 +1,15 @@
-//! `GET /oauth2/authorize`, and issuing the authorization code once the user is
-//! authenticated (here through a live SSO session, or by the hosted UI).
+//! `GET /oauth2/authorize`, and answering the client once the user is
+//! authenticated (here through a live SSO session, or by the hosted UI): with
+//! an authorization code, or for implicit clients with tokens in the fragment.
 
 use axum::extract::{Query, State};
 use axum::response::Response;
 use axum_extra::extract::CookieJar;
 
-use super::request::{AuthRequest, OAuthParams, validate};
+use super::request::{AuthRequest, OAuthParams, ResponseType, validate};
 use super::session;
 use crate::error::{Error, PageError};
+use crate::grants::{self, Authentication, Source};
 use crate::store::{AuthCode, Session};
 use crate::{UserPool, found, secrets};
 
@@ -21,17 +23,42 @@ pub(super) async fn authorize(
 ) -> Result<Response, PageError> {
     let request = validate(pool.config(), &params)?;
     if let Some(session) = session::current(&pool, &jar).await? {
-        return Ok(found(&issue_code(&pool, &request, &session).await?));
+        return Ok(found(&respond(&pool, &request, &session).await?));
     }
     Ok(found(&format!("/login?{}", params.query(&[]))))
 }
 
-/// Issues a code for `request` and returns the client URL that carries it.
-async fn issue_code(
+/// Answers `request` for the signed-in `session`: the client URL that carries
+/// the code or the tokens.
+async fn respond(
     pool: &UserPool,
     request: &AuthRequest,
     session: &Session,
 ) -> Result<String, Error> {
+    let code_challenge = match &request.response {
+        ResponseType::Code { code_challenge } => code_challenge,
+        ResponseType::Token => {
+            let user = pool
+                .store()
+                .user(&session.sub)
+                .await?
+                .ok_or(Error::UserGone)?;
+            let tokens = grants::implicit(
+                pool,
+                &Authentication {
+                    user: &user,
+                    client_id: &request.client_id,
+                    scope: &request.scope,
+                    auth_time: session.auth_time,
+                    event_id: &secrets::uuid()?,
+                    nonce: request.nonce.as_deref(),
+                    source: Source::Implicit,
+                },
+            )
+            .await?;
+            return Ok(request.token_url(&tokens));
+        }
+    };
     let code = secrets::token()?;
     let now = crate::now();
     pool.store()
@@ -43,7 +70,7 @@ async fn issue_code(
                 sub: session.sub.clone(),
                 scope: request.scope.clone(),
                 nonce: request.nonce.clone(),
-                code_challenge: request.code_challenge.clone(),
+                code_challenge: code_challenge.clone(),
                 auth_time: session.auth_time,
                 event_id: secrets::uuid()?,
                 expires_at: now + CODE_LIFETIME_SECONDS,
@@ -67,6 +94,6 @@ pub(crate) async fn signed_in(
         auth_time: crate::now(),
     };
     let jar = session::start(pool, jar, &session).await?;
-    let location = issue_code(pool, request, &session).await?;
+    let location = respond(pool, request, &session).await?;
     Ok((jar, found(&location)))
 }

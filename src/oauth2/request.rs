@@ -22,6 +22,7 @@ pub(crate) struct OAuthParams {
     pub(crate) code_challenge: Option<String>,
     pub(crate) code_challenge_method: Option<String>,
     pub(crate) nonce: Option<String>,
+    pub(crate) identity_provider: Option<String>,
 }
 
 impl OAuthParams {
@@ -36,6 +37,7 @@ impl OAuthParams {
             ("code_challenge", &self.code_challenge),
             ("code_challenge_method", &self.code_challenge_method),
             ("nonce", &self.nonce),
+            ("identity_provider", &self.identity_provider),
         ]
         .into_iter()
         .filter_map(|(name, value)| value.as_deref().map(|v| (name, v)))
@@ -60,10 +62,19 @@ pub(crate) struct AuthRequest {
     pub(crate) state: Option<String>,
     /// Granted scopes, space-separated.
     pub(crate) scope: String,
-    pub(crate) code_challenge: String,
+    pub(crate) response: ResponseType,
     pub(crate) nonce: Option<String>,
     /// The raw parameters, to carry on to the next page.
     pub(crate) params: OAuthParams,
+}
+
+/// What the client asked to get back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ResponseType {
+    /// An authorization code, redeemable with the PKCE verifier of this S256 challenge.
+    Code { code_challenge: String },
+    /// Tokens in the redirect's fragment (the implicit grant), for clients that enable it.
+    Token,
 }
 
 /// Checks an authorization request as Cognito's `/oauth2/authorize` does. Until the
@@ -96,30 +107,36 @@ pub(crate) fn validate(config: &Config, params: &OAuthParams) -> Result<AuthRequ
             params.state.as_deref(),
         ))
     };
-    match params.response_type.as_deref() {
-        Some("code") => {}
+    // Only the pool's own users can sign in here (no federation).
+    if params
+        .identity_provider
+        .as_deref()
+        .is_some_and(|idp| idp != "COGNITO")
+    {
+        return Err(to_client(
+            "invalid_request",
+            "identity_provider must be COGNITO",
+        ));
+    }
+    let response = match params.response_type.as_deref() {
+        Some("code") if client.allows_oauth_flow("code") => ResponseType::Code {
+            code_challenge: pkce_challenge(params).map_err(|e| to_client("invalid_request", e))?,
+        },
+        Some("token") if client.allows_oauth_flow("implicit") => ResponseType::Token,
+        Some("code" | "token") => {
+            return Err(to_client(
+                "unauthorized_client",
+                "the client may not use this response type",
+            ));
+        }
         None => return Err(to_client("invalid_request", "response_type is required")),
         Some(_) => {
             return Err(to_client(
                 "unsupported_response_type",
-                "only the code response type is supported",
+                "response_type must be code or token",
             ));
         }
-    }
-    // Every client is public (no secret), so PKCE is mandatory, and only S256 (RFC 9700 §2.1.1).
-    let code_challenge = params
-        .code_challenge
-        .as_deref()
-        .ok_or_else(|| to_client("invalid_request", "code_challenge is required (PKCE)"))?;
-    if params.code_challenge_method.as_deref() != Some("S256") {
-        return Err(to_client(
-            "invalid_request",
-            "code_challenge_method must be S256",
-        ));
-    }
-    if !pkce::challenge_is_valid(code_challenge) {
-        return Err(to_client("invalid_request", "code_challenge is malformed"));
-    }
+    };
 
     // Unknown or unallowed scopes are ignored; none left means all the client may have.
     let mut granted: Vec<&str> = Vec::new();
@@ -139,10 +156,26 @@ pub(crate) fn validate(config: &Config, params: &OAuthParams) -> Result<AuthRequ
         redirect_uri: redirect_uri.to_owned(),
         state: params.state.clone(),
         scope,
-        code_challenge: code_challenge.to_owned(),
+        response,
         nonce: params.nonce.clone(),
         params: params.clone(),
     })
+}
+
+/// The S256 PKCE challenge every code request must carry (RFC 9700 §2.1.1:
+/// PKCE for all clients, and never `plain`).
+fn pkce_challenge(params: &OAuthParams) -> Result<String, &'static str> {
+    let challenge = params
+        .code_challenge
+        .as_deref()
+        .ok_or("code_challenge is required (PKCE)")?;
+    if params.code_challenge_method.as_deref() != Some("S256") {
+        return Err("code_challenge_method must be S256");
+    }
+    if !pkce::challenge_is_valid(challenge) {
+        return Err("code_challenge is malformed");
+    }
+    Ok(challenge.to_owned())
 }
 
 /// Appends parameters to a registered URL, keeping any query it already has.
@@ -190,6 +223,26 @@ impl AuthRequest {
         )
     }
 
+    /// Back to an implicit client with its tokens in the fragment, which browsers
+    /// never send to servers.
+    pub(crate) fn token_url(&self, tokens: &crate::grants::Tokens) -> String {
+        let expires_in = tokens.expires_in.to_string();
+        let fragment = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(
+                [
+                    ("id_token", tokens.id_token.as_deref()),
+                    ("access_token", Some(tokens.access_token.as_str())),
+                    ("expires_in", Some(expires_in.as_str())),
+                    ("token_type", Some("Bearer")),
+                    ("state", self.state.as_deref()),
+                ]
+                .into_iter()
+                .filter_map(|(name, value)| value.map(|v| (name, v))),
+            )
+            .finish();
+        format!("{}#{fragment}", self.redirect_uri)
+    }
+
     /// The hosted UI's "Cancel": back to the client with `access_denied`.
     pub(crate) fn cancel_url(&self) -> String {
         error_url(
@@ -218,6 +271,7 @@ mod tests {
             code_challenge: Some("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM".into()),
             code_challenge_method: Some("S256".into()),
             nonce: None,
+            identity_provider: Some("COGNITO".into()),
         }
     }
 
@@ -278,10 +332,25 @@ mod tests {
         let cases = [
             (
                 OAuthParams {
-                    response_type: Some("token".into()),
+                    response_type: Some("id_token".into()),
                     ..params()
                 },
                 "unsupported_response_type",
+            ),
+            // This client has not enabled the implicit grant.
+            (
+                OAuthParams {
+                    response_type: Some("token".into()),
+                    ..params()
+                },
+                "unauthorized_client",
+            ),
+            (
+                OAuthParams {
+                    identity_provider: Some("Google".into()),
+                    ..params()
+                },
+                "invalid_request",
             ),
             (
                 OAuthParams {
@@ -317,5 +386,45 @@ mod tests {
                 other => panic!("expected a redirect for {error}, got {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn implicit_clients_get_tokens_in_the_fragment() {
+        let text = crate::tests::CONFIG.replace(
+            "allowed_scopes = [\"openid\", \"email\", \"profile\"]",
+            "allowed_scopes = [\"openid\", \"email\", \"profile\"]\noauth_flows = [\"code\", \"implicit\"]",
+        );
+        let config = Config::from_toml(&text).unwrap();
+        let implicit = OAuthParams {
+            response_type: Some("token".into()),
+            code_challenge: None,
+            code_challenge_method: None,
+            ..params()
+        };
+        let request = validate(&config, &implicit).unwrap();
+        assert_eq!(request.response, ResponseType::Token);
+        let url = request.token_url(&crate::grants::Tokens {
+            id_token: Some("i.d.t".into()),
+            access_token: "a.c.t".into(),
+            refresh_token: None,
+            expires_in: 3600,
+        });
+        assert_eq!(
+            url,
+            format!(
+                "{CALLBACK}#id_token=i.d.t&access_token=a.c.t&expires_in=3600&token_type=Bearer&state=xyz"
+            )
+        );
+        // Codes still need PKCE.
+        assert!(
+            validate(
+                &config,
+                &OAuthParams {
+                    code_challenge: None,
+                    ..params()
+                }
+            )
+            .is_err()
+        );
     }
 }

@@ -16,9 +16,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::{Client, Config};
 use crate::error::TokenError;
-use crate::grants::{self, Authentication, Tokens};
+use crate::grants::{self, Authentication, Source, Tokens};
 use crate::store::{Redeemed, User};
-use crate::{UserPool, pkce, secrets};
+use crate::{UserPool, pkce, secrets, tokens};
 
 #[derive(Debug, Default, Deserialize)]
 pub(super) struct TokenRequest {
@@ -29,6 +29,7 @@ pub(super) struct TokenRequest {
     redirect_uri: Option<String>,
     code_verifier: Option<String>,
     refresh_token: Option<String>,
+    scope: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -55,12 +56,30 @@ pub(super) async fn token(
         &request.client_secret,
     )?;
     let tokens = match request.grant_type.as_deref() {
-        Some("authorization_code") => exchange_code(&pool, client, &request).await?,
-        Some("refresh_token") => {
-            grants::refresh(&pool, &client.id, required(&request.refresh_token)?)
-                .await?
-                .ok_or(TokenError::InvalidGrant)?
+        Some("authorization_code") if client.allows_oauth_flow("code") => {
+            exchange_code(&pool, client, &request).await?
         }
+        Some("client_credentials") if client.allows_oauth_flow("client_credentials") => {
+            let scope = machine_scope(client, request.scope.as_deref())?;
+            Tokens {
+                id_token: None,
+                access_token: tokens::issue_for_client(
+                    pool.config(),
+                    pool.key(),
+                    &client.id,
+                    &scope,
+                    crate::now(),
+                )?,
+                refresh_token: None,
+                expires_in: pool.config().access_token_seconds(),
+            }
+        }
+        Some("authorization_code" | "client_credentials") => {
+            return Err(TokenError::UnauthorizedClient);
+        }
+        Some("refresh_token") => grants::refresh(&pool, client, required(&request.refresh_token)?)
+            .await?
+            .ok_or(TokenError::InvalidGrant)?,
         Some(_) => return Err(TokenError::UnsupportedGrantType),
         None => return Err(TokenError::InvalidRequest),
     };
@@ -149,6 +168,33 @@ fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>, To
     Ok(Some((unescape(id), unescape(secret))))
 }
 
+/// The scopes of a `client_credentials` token: custom (resource-server) scopes
+/// only, all those requested or, when none are, all the client may have.
+fn machine_scope(client: &Client, requested: Option<&str>) -> Result<String, TokenError> {
+    let allowed: Vec<&str> = client
+        .allowed_scopes
+        .iter()
+        .map(String::as_str)
+        .filter(|s| s.contains('/'))
+        .collect();
+    let mut granted: Vec<&str> = Vec::new();
+    for scope in requested.unwrap_or_default().split_whitespace() {
+        if !allowed.contains(&scope) {
+            return Err(TokenError::InvalidScope);
+        }
+        if !granted.contains(&scope) {
+            granted.push(scope);
+        }
+    }
+    if granted.is_empty() {
+        granted = allowed;
+    }
+    if granted.is_empty() {
+        return Err(TokenError::InvalidScope);
+    }
+    Ok(granted.join(" "))
+}
+
 async fn exchange_code(
     pool: &UserPool,
     client: &Client,
@@ -187,7 +233,7 @@ async fn exchange_code(
             auth_time: issued.auth_time,
             event_id: &issued.event_id,
             nonce: issued.nonce.as_deref(),
-            auth_code_hash: Some(&code_hash),
+            source: Source::AuthorizationCode(&code_hash),
         },
     )
     .await?)

@@ -398,22 +398,9 @@ impl Store {
     }
 
     pub(crate) async fn insert_refresh_token(&self, token: &RefreshToken) -> Result<(), Error> {
-        sqlx::query(
-            "INSERT INTO refresh_tokens (token_hash, client_id, sub, scope, auth_time, origin_jti,
-                event_id, auth_code_hash, expires_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&token.token_hash)
-        .bind(&token.client_id)
-        .bind(&token.sub)
-        .bind(&token.scope)
-        .bind(token.auth_time)
-        .bind(&token.origin_jti)
-        .bind(&token.event_id)
-        .bind(&token.auth_code_hash)
-        .bind(token.expires_at)
-        .execute(&self.db)
-        .await?;
+        let mut tx = self.db.begin().await?;
+        insert_refresh_token(&mut tx, token).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -427,12 +414,54 @@ impl Store {
             "SELECT token_hash, client_id, sub, scope, auth_time, origin_jti, event_id,
                     auth_code_hash, expires_at
              FROM refresh_tokens
-             WHERE token_hash = ? AND revoked_at IS NULL AND expires_at > ?",
+             WHERE token_hash = ? AND revoked_at IS NULL AND rotated_at IS NULL AND expires_at > ?",
         )
         .bind(token_hash)
         .bind(now)
         .fetch_optional(&self.db)
         .await?)
+    }
+
+    /// Retires the live refresh token `old_hash` and stores its successor, atomically:
+    /// of two concurrent rotations only one succeeds (false for the other).
+    pub(crate) async fn rotate_refresh_token(
+        &self,
+        old_hash: &str,
+        successor: &RefreshToken,
+        now: i64,
+    ) -> Result<bool, Error> {
+        let mut tx = self.db.begin().await?;
+        let retired = sqlx::query(
+            "UPDATE refresh_tokens SET rotated_at = ?
+             WHERE token_hash = ? AND rotated_at IS NULL AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(old_hash)
+        .execute(&mut *tx)
+        .await?;
+        if retired.rows_affected() != 1 {
+            return Ok(false);
+        }
+        insert_refresh_token(&mut tx, successor).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Whether `token_hash` is a retired (rotated) refresh token of `client_id`.
+    pub(crate) async fn refresh_token_rotated(
+        &self,
+        token_hash: &str,
+        client_id: &str,
+    ) -> Result<bool, Error> {
+        let rotated: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM refresh_tokens
+             WHERE token_hash = ? AND client_id = ? AND rotated_at IS NOT NULL",
+        )
+        .bind(token_hash)
+        .bind(client_id)
+        .fetch_optional(&self.db)
+        .await?;
+        Ok(rotated.is_some())
     }
 
     /// Revokes the refresh token `token_hash` of `client_id` and the rest of its
@@ -603,6 +632,29 @@ pub(crate) struct NewCode<'a> {
 pub(crate) struct Issuance {
     pub(crate) window_start: i64,
     pub(crate) issued_in_window: i64,
+}
+
+async fn insert_refresh_token(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    token: &RefreshToken,
+) -> Result<(), Error> {
+    sqlx::query(
+        "INSERT INTO refresh_tokens (token_hash, client_id, sub, scope, auth_time, origin_jti,
+            event_id, auth_code_hash, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&token.token_hash)
+    .bind(&token.client_id)
+    .bind(&token.sub)
+    .bind(&token.scope)
+    .bind(token.auth_time)
+    .bind(&token.origin_jti)
+    .bind(&token.event_id)
+    .bind(&token.auth_code_hash)
+    .bind(token.expires_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 /// Deletes the user's pending code, once it has served its purpose.
