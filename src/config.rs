@@ -124,6 +124,9 @@ pub(crate) struct Client {
     /// Cognito's `AllowedOAuthFlows`: `code`, `implicit`, `client_credentials`.
     #[serde(default = "default_oauth_flows")]
     pub(crate) oauth_flows: Vec<String>,
+    /// Token lifetimes of this client, instead of the pool's `[tokens]`.
+    #[serde(default)]
+    tokens: Option<TokenConfig>,
     /// A refresh grant returns a new refresh token and retires the old one;
     /// presenting a retired one revokes the whole sign-in (RFC 9700 §4.14.2).
     #[serde(default)]
@@ -133,6 +136,22 @@ pub(crate) struct Client {
     #[serde(default)]
     pub(crate) logout_urls: Vec<String>,
     pub(crate) allowed_scopes: Vec<String>,
+}
+
+impl TokenConfig {
+    /// Cognito's allowed ranges; `fields` name the three fields in errors.
+    fn validate(&self, fields: [&'static str; 3]) -> Result<(), ConfigError> {
+        if !(5..=1440).contains(&self.id_token_minutes) {
+            return Err(invalid(fields[0], "must be between 5 and 1440"));
+        }
+        if !(5..=1440).contains(&self.access_token_minutes) {
+            return Err(invalid(fields[1], "must be between 5 and 1440"));
+        }
+        if !(1..=3650).contains(&self.refresh_token_days) {
+            return Err(invalid(fields[2], "must be between 1 and 3650"));
+        }
+        Ok(())
+    }
 }
 
 fn default_oauth_flows() -> Vec<String> {
@@ -245,16 +264,23 @@ impl Config {
         &self.email
     }
 
-    pub(crate) fn id_token_seconds(&self) -> i64 {
-        self.tokens.id_token_minutes * 60
+    /// Token lifetimes for `client_id`: its own, or the pool's.
+    fn lifetimes(&self, client_id: &str) -> &TokenConfig {
+        self.client(client_id)
+            .and_then(|c| c.tokens.as_ref())
+            .unwrap_or(&self.tokens)
     }
 
-    pub(crate) fn access_token_seconds(&self) -> i64 {
-        self.tokens.access_token_minutes * 60
+    pub(crate) fn id_token_seconds(&self, client_id: &str) -> i64 {
+        self.lifetimes(client_id).id_token_minutes * 60
     }
 
-    pub(crate) fn refresh_token_seconds(&self) -> i64 {
-        self.tokens.refresh_token_days * 86_400
+    pub(crate) fn access_token_seconds(&self, client_id: &str) -> i64 {
+        self.lifetimes(client_id).access_token_minutes * 60
+    }
+
+    pub(crate) fn refresh_token_seconds(&self, client_id: &str) -> i64 {
+        self.lifetimes(client_id).refresh_token_days * 86_400
     }
 
     pub(crate) fn client(&self, id: &str) -> Option<&Client> {
@@ -337,25 +363,11 @@ impl Config {
         }
 
         // Cognito's allowed ranges.
-        let t = &self.tokens;
-        if !(5..=1440).contains(&t.id_token_minutes) {
-            return Err(invalid(
-                "tokens.id_token_minutes",
-                "must be between 5 and 1440",
-            ));
-        }
-        if !(5..=1440).contains(&t.access_token_minutes) {
-            return Err(invalid(
-                "tokens.access_token_minutes",
-                "must be between 5 and 1440",
-            ));
-        }
-        if !(1..=3650).contains(&t.refresh_token_days) {
-            return Err(invalid(
-                "tokens.refresh_token_days",
-                "must be between 1 and 3650",
-            ));
-        }
+        self.tokens.validate([
+            "tokens.id_token_minutes",
+            "tokens.access_token_minutes",
+            "tokens.refresh_token_days",
+        ])?;
 
         for server in &self.resource_servers {
             if server.identifier.is_empty() || server.identifier.contains(char::is_whitespace) {
@@ -390,6 +402,13 @@ impl Config {
                     "clients.id",
                     format!("{} appears twice", client.id),
                 ));
+            }
+            if let Some(tokens) = &client.tokens {
+                tokens.validate([
+                    "clients.tokens.id_token_minutes",
+                    "clients.tokens.access_token_minutes",
+                    "clients.tokens.refresh_token_days",
+                ])?;
             }
             if client.secret.as_ref().is_some_and(|s| s.len() < 16) {
                 return Err(invalid(

@@ -86,7 +86,7 @@ pub(crate) async fn start(pool: &UserPool, auth: &Authentication<'_>) -> Result<
         id_token: signed.id_token,
         access_token: signed.access_token,
         refresh_token: Some(refresh_token),
-        expires_in: pool.config().access_token_seconds(),
+        expires_in: pool.config().access_token_seconds(auth.client_id),
     })
 }
 
@@ -97,7 +97,7 @@ pub(crate) async fn implicit(pool: &UserPool, auth: &Authentication<'_>) -> Resu
         id_token: signed.id_token,
         access_token: signed.access_token,
         refresh_token: None,
-        expires_in: pool.config().access_token_seconds(),
+        expires_in: pool.config().access_token_seconds(auth.client_id),
     })
 }
 
@@ -122,7 +122,7 @@ async fn store_refresh_token(
                 Source::AuthorizationCode(hash) => hash.to_owned(),
                 Source::Implicit | Source::Api => String::new(),
             },
-            expires_at: now + pool.config().refresh_token_seconds(),
+            expires_at: now + pool.config().refresh_token_seconds(auth.client_id),
         })
         .await
 }
@@ -214,7 +214,7 @@ pub(crate) async fn refresh(
         id_token: signed.id_token,
         access_token: signed.access_token,
         refresh_token,
-        expires_in: pool.config().access_token_seconds(),
+        expires_in: pool.config().access_token_seconds(&client.id),
     }))
 }
 

@@ -88,6 +88,8 @@ id = "mach1ne"
 secret = "machine-secret-0123456789"
 oauth_flows = ["client_credentials"]
 allowed_scopes = ["https://api.example.com/read", "https://api.example.com/write"]
+# Lifetimes of its own, rather than the pool's.
+tokens = { id_token_minutes = 5, access_token_minutes = 10, refresh_token_days = 1 }
 
 [[clients]]
 name = "rotating"
@@ -1457,6 +1459,7 @@ async fn machine_clients_get_access_tokens_with_custom_scopes() {
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     let tokens = reply.json();
     assert!(tokens.get("id_token").is_none() && tokens.get("refresh_token").is_none());
+    assert_eq!(tokens["expires_in"], 600);
     let access = tokens["access_token"].as_str().unwrap().to_owned();
     let reply = machine(&[
         ("grant_type", "client_credentials"),
@@ -1485,6 +1488,10 @@ async fn machine_clients_get_access_tokens_with_custom_scopes() {
     }
 
     let claims = verify(&mut browser, &access, None).await;
+    assert_eq!(
+        claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(),
+        600
+    );
     assert_eq!(claims["sub"], "mach1ne");
     assert_eq!(claims["client_id"], "mach1ne");
     assert_eq!(claims["token_use"], "access");

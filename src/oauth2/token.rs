@@ -71,7 +71,7 @@ pub(super) async fn token(
                     crate::now(),
                 )?,
                 refresh_token: None,
-                expires_in: pool.config().access_token_seconds(),
+                expires_in: pool.config().access_token_seconds(&client.id),
             }
         }
         Some("authorization_code" | "client_credentials") => {
