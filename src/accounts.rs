@@ -317,6 +317,26 @@ pub(crate) async fn confirm_forgot_password(
     Ok(Ok(()))
 }
 
+/// Sets a password the user or an administrator chose, after the policy check;
+/// `force_change` makes it temporary (the user must replace it at sign-in).
+pub(crate) async fn set_password(
+    pool: &UserPool,
+    sub: &str,
+    new_password: &str,
+    force_change: bool,
+) -> Result<Result<(), Refusal>, Error> {
+    if let Err(policy) =
+        password::check_policy(new_password, pool.config().password_minimum_length())
+    {
+        return Ok(Err(policy.into()));
+    }
+    let hash = pool.hasher().hash(new_password).await?;
+    pool.store()
+        .set_password(sub, &hash, force_change, crate::now())
+        .await?;
+    Ok(Ok(()))
+}
+
 /// The result of a password sign-in.
 pub(crate) enum SignIn {
     Authenticated(User),

@@ -6,10 +6,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::accounts::Refusal;
+use crate::accounts::{self, Refusal};
 use crate::error::Error;
 use crate::store::User;
-use crate::{UserPool, password, secrets};
+use crate::{UserPool, secrets};
 
 /// Cognito's session lifetime for a challenge.
 const SESSION_SECONDS: i64 = 180;
@@ -62,15 +62,9 @@ pub(crate) async fn answer(
     else {
         return Ok(Err(Refusal::SessionExpired));
     };
-    if let Err(policy) =
-        password::check_policy(new_password, pool.config().password_minimum_length())
-    {
-        return Ok(Err(policy.into()));
+    if let Err(refusal) = accounts::set_password(pool, &user.sub, new_password, false).await? {
+        return Ok(Err(refusal));
     }
-    let hash = pool.hasher().hash(new_password).await?;
-    pool.store()
-        .set_password(&user.sub, &hash, false, crate::now())
-        .await?;
     Ok(Ok(User {
         force_password_change: false,
         ..user

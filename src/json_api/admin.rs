@@ -345,12 +345,7 @@ async fn set_user_password(
     request: SetUserPasswordRequest,
 ) -> Result<Empty, ApiError> {
     let user = named_user(&pool, &request.username).await?;
-    password::check_policy(&request.password, pool.config().password_minimum_length())
-        .map_err(|policy| ApiError::InvalidPassword(policy.to_string()))?;
-    let hash = pool.hasher().hash(&request.password).await?;
-    pool.store()
-        .set_password(&user.sub, &hash, !request.permanent, crate::now())
-        .await?;
+    accounts::set_password(&pool, &user.sub, &request.password, !request.permanent).await??;
     Ok(Empty {})
 }
 

@@ -488,11 +488,6 @@ pub(super) async fn change_password(
     request: ChangePasswordRequest,
 ) -> Result<Empty, ApiError> {
     let user = token_holder(&pool, &request.access_token).await?;
-    crate::password::check_policy(
-        &request.proposed_password,
-        pool.config().password_minimum_length(),
-    )
-    .map_err(|policy| ApiError::InvalidPassword(policy.to_string()))?;
     match accounts::sign_in(&pool, &user.sub, &request.previous_password).await? {
         SignIn::Authenticated(_) => {}
         SignIn::Refused(refusal) => return Err(refusal.into()),
@@ -500,10 +495,7 @@ pub(super) async fn change_password(
             return Err(ApiError::NotAuthorized("Invalid Access Token".to_owned()));
         }
     }
-    let hash = pool.hasher().hash(&request.proposed_password).await?;
-    pool.store()
-        .set_password(&user.sub, &hash, false, crate::now())
-        .await?;
+    accounts::set_password(&pool, &user.sub, &request.proposed_password, false).await??;
     Ok(Empty {})
 }
 

@@ -158,21 +158,10 @@ impl Store {
         Ok(())
     }
 
-    /// Revokes every refresh token of the user (and with them their access
-    /// tokens, see `origin_revoked`) and ends their hosted-UI sessions.
+    /// Signs the user out of every app and the hosted UI.
     pub(crate) async fn sign_out_everywhere(&self, sub: &str, now: i64) -> Result<(), Error> {
         let mut tx = self.db.begin().await?;
-        sqlx::query(
-            "UPDATE refresh_tokens SET revoked_at = ? WHERE sub = ? AND revoked_at IS NULL",
-        )
-        .bind(now)
-        .bind(sub)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("DELETE FROM sso_sessions WHERE sub = ?")
-            .bind(sub)
-            .execute(&mut *tx)
-            .await?;
+        super::end_sessions(&mut tx, sub, now).await?;
         tx.commit().await?;
         Ok(())
     }

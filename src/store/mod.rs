@@ -281,17 +281,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         spend_code(&mut tx, sub).await?;
-        sqlx::query(
-            "UPDATE refresh_tokens SET revoked_at = ? WHERE sub = ? AND revoked_at IS NULL",
-        )
-        .bind(now)
-        .bind(sub)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("DELETE FROM sso_sessions WHERE sub = ?")
-            .bind(sub)
-            .execute(&mut *tx)
-            .await?;
+        end_sessions(&mut tx, sub, now).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -654,6 +644,25 @@ async fn insert_refresh_token(
     .bind(token.expires_at)
     .execute(&mut **tx)
     .await?;
+    Ok(())
+}
+
+/// Revokes every refresh token of the user (and with them their access tokens,
+/// see `origin_revoked`) and ends their hosted-UI sessions.
+async fn end_sessions(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    sub: &str,
+    now: i64,
+) -> Result<(), Error> {
+    sqlx::query("UPDATE refresh_tokens SET revoked_at = ? WHERE sub = ? AND revoked_at IS NULL")
+        .bind(now)
+        .bind(sub)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("DELETE FROM sso_sessions WHERE sub = ?")
+        .bind(sub)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 
