@@ -19,6 +19,9 @@ pub(crate) enum Refusal {
     WrongCode,
     #[error("Invalid code provided, please request a code again.")]
     ExpiredCode,
+    /// Too many wrong guesses: this code is dead, a new one must be requested.
+    #[error("Attempt limit exceeded, please request a code again.")]
+    CodeAttemptsExceeded,
     /// Also for unknown users, so sign-in does not reveal who has an account.
     #[error("Incorrect username or password.")]
     IncorrectCredentials,
@@ -177,7 +180,10 @@ async fn check_code(
     let Some(stored) = store.code(sub, purpose).await? else {
         return Ok(Err(Refusal::ExpiredCode));
     };
-    if stored.expires_at <= crate::now() || stored.attempts >= CODE_MAX_ATTEMPTS {
+    if stored.attempts >= CODE_MAX_ATTEMPTS {
+        return Ok(Err(Refusal::CodeAttemptsExceeded));
+    }
+    if stored.expires_at <= crate::now() {
         return Ok(Err(Refusal::ExpiredCode));
     }
     let submitted = secrets::digest(code.trim());

@@ -743,7 +743,7 @@ async fn confirmation_codes_die_after_five_wrong_attempts() {
     assert!(
         reply
             .body
-            .contains("Invalid code provided, please request a code again."),
+            .contains("Attempt limit exceeded, please request a code again."),
         "{}",
         reply.body
     );

@@ -503,3 +503,29 @@ def test_malformed_requests_get_cognito_errors(pool_url):
     assert call("AWSCognitoIdentityProviderService.SignUp", b"{}") == "InvalidParameterException"
     assert call("AWSCognitoIdentityProviderService.SignUp", b'{"ClientId": 5}') == "InvalidParameterException"
     assert call("SomethingElse.SignUp", b"{}") == "UnknownOperationException"
+
+
+def test_wrong_codes_hit_the_attempt_limit(cognito, outbox, email):
+    cognito.sign_up(ClientId=PUBLIC_CLIENT, Username=email, Password=PASSWORD)
+    code = outbox(email)
+    wrong = "000000" if code != "000000" else "111111"
+    for _ in range(5):
+        with pytest.raises(ClientError) as excinfo:
+            cognito.confirm_sign_up(ClientId=PUBLIC_CLIENT, Username=email, ConfirmationCode=wrong)
+        assert error_code(excinfo) == "CodeMismatchException"
+    # Even the right code is refused now: a new one must be requested.
+    with pytest.raises(ClientError) as excinfo:
+        cognito.confirm_sign_up(ClientId=PUBLIC_CLIENT, Username=email, ConfirmationCode=code)
+    assert error_code(excinfo) == "LimitExceededException"
+    cognito.resend_confirmation_code(ClientId=PUBLIC_CLIENT, Username=email)
+    cognito.confirm_sign_up(ClientId=PUBLIC_CLIENT, Username=email, ConfirmationCode=outbox(email))
+
+
+def test_password_attempts_lock_the_account_for_a_while(cognito, confirmed_user):
+    for _ in range(5):
+        with pytest.raises(ClientError) as excinfo:
+            password_auth(cognito, confirmed_user, "not the password")
+    with pytest.raises(ClientError) as excinfo:
+        password_auth(cognito, confirmed_user)
+    assert error_code(excinfo) == "NotAuthorizedException"
+    assert excinfo.value.response["Error"]["Message"] == "Password attempts exceeded"

@@ -332,6 +332,8 @@ pub(crate) enum ApiError {
     CodeMismatch,
     #[error("Invalid code provided, please request a code again.")]
     ExpiredCode,
+    #[error("Attempt limit exceeded, please try after some time.")]
+    LimitExceeded,
     #[error("{0}")]
     InvalidPassword(String),
     #[error("{0}")]
@@ -362,6 +364,7 @@ impl ApiError {
             ApiError::UserNotConfirmed => "UserNotConfirmedException",
             ApiError::CodeMismatch => "CodeMismatchException",
             ApiError::ExpiredCode => "ExpiredCodeException",
+            ApiError::LimitExceeded => "LimitExceededException",
             ApiError::InvalidPassword(_) => "InvalidPasswordException",
             ApiError::InvalidParameter(_) => "InvalidParameterException",
             ApiError::ResourceNotFound(_) => "ResourceNotFoundException",
@@ -383,6 +386,7 @@ impl From<Refusal> for ApiError {
             Refusal::Password(_) => ApiError::InvalidPassword(refusal.to_string()),
             Refusal::WrongCode => ApiError::CodeMismatch,
             Refusal::ExpiredCode => ApiError::ExpiredCode,
+            Refusal::CodeAttemptsExceeded => ApiError::LimitExceeded,
             Refusal::IncorrectCredentials | Refusal::Disabled | Refusal::SessionExpired => {
                 ApiError::NotAuthorized(refusal.to_string())
             }
