@@ -247,7 +247,12 @@ impl Config {
         &self.pool.data_dir
     }
 
-    pub(crate) fn dev_outbox(&self) -> bool {
+    pub fn region(&self) -> &str {
+        &self.pool.region
+    }
+
+    /// Local development mode: mail stays in the outbox, and embedding apps may seed demo users.
+    pub fn dev_outbox(&self) -> bool {
         self.pool.dev_outbox
     }
 

@@ -80,6 +80,42 @@ impl UserPool {
         http_layers(router.with_state(self.clone()))
     }
 
+    /// Makes sure a confirmed user with this email exists, in these groups (created
+    /// if need be), for demos and local development. An existing user is left
+    /// as they are, password included.
+    pub async fn seed_user(
+        &self,
+        email: &str,
+        password: &str,
+        groups: &[&str],
+    ) -> Result<(), Error> {
+        let store = self.store();
+        let now = now();
+        let sub = match store.user_by_email(email).await? {
+            Some(_) => return Ok(()),
+            None => secrets::uuid()?,
+        };
+        let hash = self.hasher().hash(password).await?;
+        store
+            .create_user_by_admin(&sub, email, &hash, &[], now)
+            .await?;
+        store.set_password(&sub, &hash, false, now).await?;
+        for group in groups {
+            store
+                .create_group(&store::Group {
+                    name: (*group).to_owned(),
+                    description: None,
+                    precedence: None,
+                    created_at: now,
+                    updated_at: now,
+                })
+                .await?;
+            store.add_to_group(&sub, group).await?;
+        }
+        tracing::info!(%email, "seeded a demo user");
+        Ok(())
+    }
+
     pub fn config(&self) -> &Config {
         &self.inner.config
     }

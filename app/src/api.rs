@@ -1,11 +1,14 @@
 //! The server functions: the only boundary between the browser and the server.
-//! Each one is thin; the work is done by `session` and `verify`.
+//! Each one is thin; the work is done by `session`, `verify` and, for the admin
+//! console, `cognito_admin`. Authorization happens here, on the server: the
+//! admin functions refuse anyone outside the `Admin` group with a 403.
 
 use leptos::prelude::*;
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
+use crate::directory::{Group, UsersPage};
 use crate::pool::PoolEndpoints;
 use crate::user::{Session, SignedInUser};
 
@@ -18,6 +21,14 @@ pub enum AuthError {
     NotConfigured,
     #[error("The server could not be reached ({0}). Please try again.")]
     Transport(String),
+    #[error("Please sign in first.")]
+    SignedOut,
+    #[error("Only members of the {0} group may do this.")]
+    Forbidden(String),
+    #[error("The user pool refused: {0}")]
+    Directory(String),
+    #[error("The admin console needs AWS credentials for the user pool (see README).")]
+    NoDirectory,
 }
 
 impl FromServerFnError for AuthError {
@@ -33,6 +44,53 @@ fn auth() -> Result<crate::session::Auth, AuthError> {
     use_context().ok_or(AuthError::NotConfigured)
 }
 
+#[cfg(feature = "ssr")]
+async fn cookies() -> Result<axum_extra::extract::CookieJar, AuthError> {
+    leptos_axum::extract()
+        .await
+        .map_err(|e| AuthError::Transport(e.to_string()))
+}
+
+/// The signed-in member of the Admin group making this request, or a refusal
+/// with its HTTP status (401 signed out, 403 not a member).
+#[cfg(feature = "ssr")]
+async fn require_admin() -> Result<(crate::session::Auth, SignedInUser), AuthError> {
+    use crate::directory::ADMIN_GROUP;
+    let auth = auth()?;
+    let refusal = match auth.session(&cookies().await?).await {
+        Session::SignedIn(user) if user.is_admin() => return Ok((auth, user)),
+        Session::SignedIn(user) => {
+            tracing::warn!(sub = %user.sub, "refused: not a member of {ADMIN_GROUP}");
+            (
+                axum::http::StatusCode::FORBIDDEN,
+                AuthError::Forbidden(ADMIN_GROUP.to_owned()),
+            )
+        }
+        Session::SignedOut | Session::Expired => {
+            (axum::http::StatusCode::UNAUTHORIZED, AuthError::SignedOut)
+        }
+    };
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(refusal.0);
+    }
+    Err(refusal.1)
+}
+
+/// The pool's admin API, for a member of the Admin group.
+#[cfg(feature = "ssr")]
+async fn directory() -> Result<std::sync::Arc<crate::cognito_admin::CognitoAdmin>, AuthError> {
+    let (auth, _) = require_admin().await?;
+    auth.directory.clone().ok_or(AuthError::NoDirectory)
+}
+
+#[cfg(feature = "ssr")]
+impl From<crate::cognito_admin::AdminApiError> for AuthError {
+    fn from(error: crate::cognito_admin::AdminApiError) -> AuthError {
+        tracing::warn!(%error, "admin API call failed");
+        AuthError::Directory(error.to_string())
+    }
+}
+
 /// Where the browser finds the hosted UI and which app client it speaks for.
 #[server]
 pub async fn user_pool() -> Result<PoolEndpoints, AuthError> {
@@ -42,11 +100,68 @@ pub async fn user_pool() -> Result<PoolEndpoints, AuthError> {
 /// The session the request's cookies prove.
 #[server]
 pub async fn current_session() -> Result<Session, AuthError> {
-    let auth = auth()?;
-    let jar: axum_extra::extract::CookieJar = leptos_axum::extract()
-        .await
-        .map_err(|e| AuthError::Transport(e.to_string()))?;
-    Ok(auth.session(&jar).await)
+    Ok(auth()?.session(&cookies().await?).await)
+}
+
+/// Gets new tokens from the pool now, so that group changes show at once.
+#[server]
+pub async fn refresh_session() -> Result<Session, AuthError> {
+    Ok(auth()?.refresh_now(&cookies().await?).await)
+}
+
+// --- the admin console (members of the Admin group only) ---
+
+/// A page of users whose email starts with `search`.
+#[server]
+pub async fn list_users(search: String, page: Option<String>) -> Result<UsersPage, AuthError> {
+    Ok(directory()
+        .await?
+        .list_users(search.trim(), page.as_deref())
+        .await?)
+}
+
+#[server]
+pub async fn list_groups() -> Result<Vec<Group>, AuthError> {
+    Ok(directory().await?.list_groups().await?)
+}
+
+/// Creates a user; the pool mails them a temporary password.
+#[server]
+pub async fn create_user(email: String) -> Result<(), AuthError> {
+    let directory = directory().await?;
+    directory.create_user(email.trim()).await?;
+    tracing::info!("admin created a user");
+    Ok(())
+}
+
+#[server]
+pub async fn set_user_enabled(username: String, enabled: bool) -> Result<(), AuthError> {
+    Ok(directory().await?.set_enabled(&username, enabled).await?)
+}
+
+#[server]
+pub async fn delete_user(username: String) -> Result<(), AuthError> {
+    Ok(directory().await?.delete_user(&username).await?)
+}
+
+#[server]
+pub async fn set_group_membership(
+    username: String,
+    group: String,
+    member: bool,
+) -> Result<(), AuthError> {
+    Ok(directory()
+        .await?
+        .set_membership(&username, &group, member)
+        .await?)
+}
+
+#[server]
+pub async fn create_group(name: String, description: String) -> Result<(), AuthError> {
+    Ok(directory()
+        .await?
+        .create_group(name.trim(), description.trim())
+        .await?)
 }
 
 /// Takes the tokens the browser got from the token endpoint, validates them
@@ -83,10 +198,7 @@ pub async fn start_session(
 #[server]
 pub async fn end_session() -> Result<(), AuthError> {
     let auth = auth()?;
-    let jar: axum_extra::extract::CookieJar = leptos_axum::extract()
-        .await
-        .map_err(|e| AuthError::Transport(e.to_string()))?;
-    auth.revoke_refresh_token(&jar).await;
+    auth.revoke_refresh_token(&cookies().await?).await;
     crate::session::respond_with_cookies(&auth.cookies.clear());
     leptos_axum::redirect(&auth.pool.logout_url());
     Ok(())

@@ -16,6 +16,11 @@ pub mod pool;
 pub mod user;
 
 #[cfg(feature = "ssr")]
+pub mod cognito_admin;
+pub mod directory;
+#[cfg(feature = "ssr")]
+pub mod refresh;
+#[cfg(feature = "ssr")]
 pub mod session;
 #[cfg(any(all(test, feature = "ssr"), feature = "test-support"))]
 pub mod test_tokens;
@@ -30,7 +35,7 @@ use leptos_router::{
 };
 
 use api::{AuthError, current_session, user_pool};
-use pages::{CallbackPage, HomePage};
+use pages::{AdminPage, CallbackPage, HomePage, ProfilePage};
 use pool::PoolEndpoints;
 use user::Session;
 
@@ -82,6 +87,8 @@ pub fn App() -> impl IntoView {
                     // Rendered whole before it is sent, so the greeting is in the HTML itself.
                     <Route path=StaticSegment("") view=HomePage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("callback") view=CallbackPage/>
+                    <Route path=StaticSegment("profile") view=ProfilePage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("admin") view=AdminPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

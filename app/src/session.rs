@@ -11,7 +11,9 @@ use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use leptos::prelude::use_context;
 use leptos_axum::ResponseOptions;
 
+use crate::cognito_admin::CognitoAdmin;
 use crate::pool::PoolEndpoints;
+use crate::refresh::Refresher;
 use crate::user::{Session, SignedInUser};
 use crate::verify::{Verifier, VerifyError};
 
@@ -31,13 +33,19 @@ pub struct Tokens<'a> {
 
 /// How long the server waits for the pool when it revokes a refresh token.
 const POOL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+/// Tokens this close to expiry are refreshed with the next request.
+const REFRESH_MARGIN_SECONDS: u64 = 300;
 
-/// What the server functions need: the pool, the token verifier and how to write cookies.
+/// What the server functions need: the pool, the token verifier, how to write
+/// cookies, and the pool's admin API for the admin console.
 #[derive(Clone)]
 pub struct Auth {
     pub pool: PoolEndpoints,
     pub verifier: Arc<Verifier>,
     pub cookies: CookiePolicy,
+    /// None when no AWS credentials are configured for a real Cognito pool.
+    pub directory: Option<Arc<CognitoAdmin>>,
+    refresher: Arc<Refresher>,
     http: reqwest::Client,
 }
 
@@ -90,16 +98,21 @@ impl CookiePolicy {
 }
 
 impl Auth {
+    /// `directory` builds the admin API client from the HTTP client the app shares.
     pub fn new(
         pool: PoolEndpoints,
         verifier: Verifier,
         cookies: CookiePolicy,
+        directory: impl FnOnce(reqwest::Client) -> Option<CognitoAdmin>,
     ) -> Result<Auth, reqwest::Error> {
+        let http = reqwest::Client::builder().timeout(POOL_TIMEOUT).build()?;
         Ok(Auth {
+            refresher: Arc::new(Refresher::new(&pool, http.clone())),
+            directory: directory(http.clone()).map(Arc::new),
             pool,
             verifier: Arc::new(verifier),
             cookies,
-            http: reqwest::Client::builder().timeout(POOL_TIMEOUT).build()?,
+            http,
         })
     }
 
@@ -148,23 +161,87 @@ impl Auth {
         })
     }
 
-    /// The session the request's cookies carry. Cookies with tokens that no
-    /// longer validate are cleared, so nobody is left half signed in.
+    /// The session the request's cookies carry. Tokens that expire soon (or
+    /// have) are refreshed at the pool and the cookies replaced; cookies with
+    /// tokens that no longer validate are cleared, so nobody is left half signed in.
     pub async fn session(&self, jar: &CookieJar) -> Session {
         let id_token = self.cookies.read(jar, ID_TOKEN);
         let access_token = self.cookies.read(jar, ACCESS_TOKEN);
         let (Some(id_token), Some(access_token)) = (id_token, access_token) else {
             return Session::SignedOut;
         };
-        match self.validate(id_token, access_token, None).await {
-            Ok(user) => Session::SignedIn(user),
+        let validated = self.validate(id_token, access_token, None).await;
+        let fresh_enough = |user: &SignedInUser| user.expires_at > now() + REFRESH_MARGIN_SECONDS;
+        match validated {
+            Ok(user) if fresh_enough(&user) => Session::SignedIn(user),
+            // Genuine but about to expire, or expired: try the refresh token.
+            Ok(_) | Err(VerifyError::Expired) => match self.refresh(jar).await {
+                Some(user) => Session::SignedIn(user),
+                None => match validated {
+                    Ok(user) => Session::SignedIn(user),
+                    Err(_) => self.expired(),
+                },
+            },
             Err(reason) => {
                 tracing::info!(%reason, "session cookies rejected");
-                respond_with_cookies(&self.cookies.clear());
-                Session::Expired
+                self.expired()
             }
         }
     }
+
+    /// New tokens for the session now, so changes at the pool (groups) show at once.
+    pub async fn refresh_now(&self, jar: &CookieJar) -> Session {
+        match self.refresh(jar).await {
+            Some(user) => Session::SignedIn(user),
+            None => self.session(jar).await,
+        }
+    }
+
+    /// Refreshes the tokens with the refresh-token cookie and sets the new
+    /// cookies; None when there is no refresh token or the pool refuses it.
+    async fn refresh(&self, jar: &CookieJar) -> Option<SignedInUser> {
+        let refresh_token = self.cookies.read(jar, REFRESH_TOKEN)?;
+        let refreshed = match self.refresher.refresh(refresh_token).await {
+            Ok(refreshed) => refreshed,
+            Err(error) => {
+                tracing::info!(%error, "the session could not be refreshed");
+                return None;
+            }
+        };
+        let user = match self
+            .validate(&refreshed.id_token, &refreshed.access_token, None)
+            .await
+        {
+            Ok(user) => user,
+            Err(reason) => {
+                tracing::warn!(%reason, "the pool's refreshed tokens did not validate");
+                return None;
+            }
+        };
+        let refresh_token = refreshed
+            .refresh_token
+            .as_deref()
+            .filter(|t| is_cookie_safe(t))
+            .unwrap_or(refresh_token);
+        respond_with_cookies(&self.cookies.set(&Tokens {
+            id_token: &refreshed.id_token,
+            access_token: &refreshed.access_token,
+            refresh_token,
+        }));
+        tracing::info!(sub = %user.sub, "session refreshed");
+        Some(user)
+    }
+
+    fn expired(&self) -> Session {
+        respond_with_cookies(&self.cookies.clear());
+        Session::Expired
+    }
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 /// Refresh tokens are opaque to the app: it only makes sure one fits in a

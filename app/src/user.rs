@@ -13,6 +13,14 @@ pub struct SignedInUser {
     pub expires_at: u64,
 }
 
+impl SignedInUser {
+    pub fn is_admin(&self) -> bool {
+        self.groups
+            .iter()
+            .any(|g| g == crate::directory::ADMIN_GROUP)
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Session {
     SignedIn(SignedInUser),

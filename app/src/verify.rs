@@ -72,6 +72,9 @@ pub struct AccessClaims {
     pub token_use: String,
     #[serde(rename = "cognito:groups", default)]
     pub groups: Vec<String>,
+    /// Space-separated.
+    #[serde(default)]
+    pub scope: String,
     pub exp: u64,
     /// Required, as in the id token.
     pub iat: u64,

@@ -2,12 +2,14 @@
 //! answers its server functions and, unless an Amazon Cognito pool is
 //! configured, runs the local user pool beside it.
 
+mod bearer_api;
 mod health;
 mod origin_check;
 mod settings;
 
 use std::process::ExitCode;
 
+use app::cognito_admin::CognitoAdmin;
 use app::pool::PoolEndpoints;
 use app::session::{Auth, CookiePolicy};
 use app::verify::Verifier;
@@ -67,7 +69,7 @@ async fn run(settings: Settings) -> Result<(), StartError> {
     let leptos = get_configuration(None)
         .map_err(|e| StartError::Leptos(e.to_string()))?
         .leptos_options;
-    let (pool, verifier) = match settings.pool() {
+    let (pool, verifier, directory) = match settings.pool() {
         PoolChoice::Embedded(config) => start_embedded_pool(&settings, &config).await?,
         PoolChoice::Cognito(cognito) => {
             tracing::info!(hosted_ui = %cognito.hosted_ui, issuer = %cognito.issuer, "using an Amazon Cognito user pool");
@@ -79,14 +81,31 @@ async fn run(settings: Settings) -> Result<(), StartError> {
             };
             let verifier = Verifier::new(&cognito.issuer, &cognito.client_id)
                 .map_err(|e| StartError::Http(e.to_string()))?;
-            (endpoints, verifier)
+            let directory = match (&settings.aws_access_key_id, &settings.aws_secret_access_key) {
+                (Some(key), Some(secret)) => Some(AdminApi {
+                    endpoint: cognito.api_endpoint(),
+                    region: cognito.region.clone(),
+                    pool_id: cognito.pool_id.clone(),
+                    access_key_id: key.clone(),
+                    secret_access_key: secret.clone(),
+                    session_token: settings.aws_session_token.clone(),
+                }),
+                _ => {
+                    tracing::warn!("no AWS credentials: the admin console is unavailable");
+                    None
+                }
+            };
+            (endpoints, verifier, directory)
         }
     };
     verifier.prefetch().await;
     let cookies = CookiePolicy {
         secure: settings.secure_cookies(),
     };
-    let auth = Auth::new(pool, verifier, cookies).map_err(|e| StartError::Http(e.to_string()))?;
+    let auth = Auth::new(pool, verifier, cookies, |http| {
+        directory.map(|api| api.client(http))
+    })
+    .map_err(|e| StartError::Http(e.to_string()))?;
 
     let app = app_router(leptos.clone(), auth, AppOrigin::of(settings.app_url()));
     let addr = leptos.site_addr;
@@ -106,12 +125,37 @@ async fn run(settings: Settings) -> Result<(), StartError> {
         .map_err(StartError::Serve)
 }
 
+/// Where the admin console reaches the pool's Cognito admin API, and as whom.
+struct AdminApi {
+    endpoint: String,
+    region: String,
+    pool_id: String,
+    access_key_id: String,
+    secret_access_key: String,
+    session_token: Option<String>,
+}
+
+impl AdminApi {
+    fn client(self, http: reqwest::Client) -> CognitoAdmin {
+        CognitoAdmin::new(
+            &self.endpoint,
+            &self.region,
+            &self.pool_id,
+            &self.access_key_id,
+            &self.secret_access_key,
+            self.session_token,
+            http,
+        )
+    }
+}
+
 /// The app's routes, with the same HTTP layers as the pool (`userpool::http_layers`).
 fn app_router(leptos: LeptosOptions, auth: Auth, origin: AppOrigin) -> Router {
     let routes = generate_route_list(App);
     let health = get(health::health).with_state(auth.verifier.clone());
     let router = Router::new()
         .route("/healthz", health)
+        .merge(bearer_api::routes(auth.clone()))
         .leptos_routes_with_context(&leptos, routes, move || provide_context(auth.clone()), {
             let leptos = leptos.clone();
             move || shell(leptos.clone())
@@ -131,7 +175,7 @@ fn app_router(leptos: LeptosOptions, auth: Auth, origin: AppOrigin) -> Router {
 async fn start_embedded_pool(
     settings: &Settings,
     config_path: &std::path::Path,
-) -> Result<(PoolEndpoints, Verifier), StartError> {
+) -> Result<(PoolEndpoints, Verifier, Option<AdminApi>), StartError> {
     let config = userpool::Config::load(config_path)?;
     let redirect_uri = settings.redirect_uri();
     let client_id = config
@@ -140,6 +184,9 @@ async fn start_embedded_pool(
         .to_owned();
     let addr = config.listen();
     let pool = UserPool::open(config).await?;
+    if pool.config().dev_outbox() {
+        seed_demo_users(&pool).await?;
+    }
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|source| StartError::Listen {
@@ -171,7 +218,27 @@ async fn start_embedded_pool(
         "user pool listening on http://{addr} (hosted UI {})",
         endpoints.hosted_ui
     );
-    Ok((endpoints, verifier))
+    // The local pool accepts any signature (it cannot know AWS keys).
+    let directory = AdminApi {
+        endpoint: format!("{}/", pool.config().public_url()),
+        region: pool.config().region().to_owned(),
+        pool_id: pool.config().pool_id().to_owned(),
+        access_key_id: "local".to_owned(),
+        secret_access_key: "local".to_owned(),
+        session_token: None,
+    };
+    Ok((endpoints, verifier, Some(directory)))
+}
+
+/// The demo accounts of a development pool (README): an administrator and a user.
+pub const DEMO_ADMIN: (&str, &str) = ("admin@example.com", "admin password");
+pub const DEMO_USER: (&str, &str) = ("user@example.com", "user password");
+
+async fn seed_demo_users(pool: &UserPool) -> Result<(), StartError> {
+    pool.seed_user(DEMO_ADMIN.0, DEMO_ADMIN.1, &[app::directory::ADMIN_GROUP])
+        .await?;
+    pool.seed_user(DEMO_USER.0, DEMO_USER.1, &[]).await?;
+    Ok(())
 }
 
 async fn shutdown_signal() {
@@ -216,7 +283,7 @@ mod tests {
         let verifier = Verifier::new(&pool.issuer, CLIENT).expect("http client");
         verifier.prefetch().await;
         let cookies = CookiePolicy { secure: false };
-        let auth = Auth::new(endpoints, verifier, cookies).expect("http client");
+        let auth = Auth::new(endpoints, verifier, cookies, |_| None).expect("http client");
         app_router(leptos, auth, AppOrigin::of("http://127.0.0.1:3000"))
     }
 

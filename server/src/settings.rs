@@ -38,6 +38,17 @@ pub struct Settings {
     /// Amazon Cognito: the app client id (a public client, without secret).
     #[arg(long, env = "COGNITO_CLIENT_ID", requires = "cognito_domain")]
     pub cognito_client_id: Option<String>,
+
+    /// Amazon Cognito: AWS credentials for the admin console's calls to the
+    /// Cognito admin API (without them the console is unavailable).
+    #[arg(long, env = "AWS_ACCESS_KEY_ID", hide_env_values = true)]
+    pub aws_access_key_id: Option<String>,
+
+    #[arg(long, env = "AWS_SECRET_ACCESS_KEY", hide_env_values = true)]
+    pub aws_secret_access_key: Option<String>,
+
+    #[arg(long, env = "AWS_SESSION_TOKEN", hide_env_values = true)]
+    pub aws_session_token: Option<String>,
 }
 
 /// The user pool the app signs people in with.
@@ -52,6 +63,15 @@ pub struct CognitoPool {
     pub hosted_ui: String,
     pub issuer: String,
     pub client_id: String,
+    pub region: String,
+    pub pool_id: String,
+}
+
+impl CognitoPool {
+    /// The regional endpoint of Cognito's JSON API.
+    pub fn api_endpoint(&self) -> String {
+        format!("https://cognito-idp.{}.amazonaws.com/", self.region)
+    }
 }
 
 impl Settings {
@@ -91,6 +111,8 @@ impl Settings {
                     // The AWS way: tokens of every pool are issued by its regional endpoint.
                     issuer: format!("https://cognito-idp.{region}.amazonaws.com/{pool_id}"),
                     client_id: client_id.clone(),
+                    region: region.clone(),
+                    pool_id: pool_id.clone(),
                 })
             }
             _ => PoolChoice::Embedded(self.userpool_config.clone()),

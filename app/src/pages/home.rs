@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use super::StartButtons;
+use super::{StartButtons, UserNav};
 use crate::api::EndSession;
 use crate::user::{Session, SignedInUser};
 use crate::{AuthResources, ErrorNotice};
@@ -44,6 +44,7 @@ fn Greeting(user: SignedInUser) -> impl IntoView {
     view! {
         // One text node, so the HTML reads "Hello <email>" with no hydration marker inside.
         <h1>{format!("Hello {}", user.email)}</h1>
+        <UserNav user=user.clone()/>
         <ActionForm action=logout>
             <button type="submit">"Logout"</button>
         </ActionForm>

@@ -1,14 +1,32 @@
 //! The app's pages and the pieces they share.
 
+mod admin;
 mod callback;
 mod home;
+mod profile;
 
+pub use admin::AdminPage;
 pub use callback::CallbackPage;
 pub use home::HomePage;
+pub use profile::ProfilePage;
 
 use leptos::prelude::*;
 
 use crate::pool::{PoolEndpoints, Start};
+use crate::user::SignedInUser;
+
+/// Links for a signed-in user; the admin console's only for members of `Admin`
+/// (the server refuses everyone else anyway).
+#[component]
+pub fn UserNav(user: SignedInUser) -> impl IntoView {
+    view! {
+        <nav>
+            <a href="/">"Home"</a>
+            <a href="/profile">"Profile"</a>
+            {user.is_admin().then(|| view! { <a href="/admin">"Admin"</a> })}
+        </nav>
+    }
+}
 
 /// The **Sign In** and **Register** buttons: each starts a new sign-in attempt at the hosted UI.
 #[component]

@@ -1,0 +1,32 @@
+//! The user directory as the admin console shows it: users with their status
+//! and groups, pages of them, and groups. Plain data shared by the server (which
+//! fills it from the pool's Cognito admin API) and the browser (which draws it).
+
+use serde::{Deserialize, Serialize};
+
+/// The group whose members may administer users and groups.
+pub const ADMIN_GROUP: &str = "Admin";
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DirectoryUser {
+    /// Cognito's `Username` (the `sub` in a pool whose usernames are emails).
+    pub username: String,
+    pub email: String,
+    /// `UNCONFIRMED`, `CONFIRMED`, `FORCE_CHANGE_PASSWORD`, ...
+    pub status: String,
+    pub enabled: bool,
+    pub groups: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsersPage {
+    pub users: Vec<DirectoryUser>,
+    /// Opaque; asks for the next page.
+    pub next_page: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Group {
+    pub name: String,
+    pub description: Option<String>,
+}

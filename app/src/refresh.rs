@@ -1,0 +1,112 @@
+//! Refreshing a session's tokens at the pool, on the server, before they expire,
+//! so nobody is signed out while active and group changes reach the session.
+//! One refresh per refresh token at a time: requests that arrive together (from
+//! several tabs, say) wait for the same one and share its result.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use crate::pool::PoolEndpoints;
+
+/// A result is shared with requests that waited for it for this long.
+const SHARE_RESULT_FOR: Duration = Duration::from_secs(30);
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct Refreshed {
+    pub id_token: String,
+    pub access_token: String,
+    /// Only from pools that rotate refresh tokens.
+    pub refresh_token: Option<String>,
+}
+
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum RefreshError {
+    /// Revoked, expired, or not this client's: the session is over.
+    #[error("the user pool refused the refresh token")]
+    Refused,
+    #[error("the user pool could not be reached: {0}")]
+    Transport(String),
+}
+
+type Slot = Arc<tokio::sync::Mutex<Option<(Instant, Result<Refreshed, RefreshError>)>>>;
+
+pub struct Refresher {
+    http: reqwest::Client,
+    token_url: String,
+    client_id: String,
+    /// Keyed by a digest of the refresh token, never the token itself.
+    slots: Mutex<HashMap<[u8; 32], Slot>>,
+}
+
+impl Refresher {
+    pub fn new(pool: &PoolEndpoints, http: reqwest::Client) -> Refresher {
+        Refresher {
+            http,
+            token_url: pool.token_url(),
+            client_id: pool.client_id.clone(),
+            slots: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub async fn refresh(&self, refresh_token: &str) -> Result<Refreshed, RefreshError> {
+        let slot = self.slot(Sha256::digest(refresh_token.as_bytes()).into());
+        let mut shared = slot.lock().await;
+        if let Some((at, result)) = shared.as_ref()
+            && at.elapsed() < SHARE_RESULT_FOR
+        {
+            return result.clone();
+        }
+        let result = self.call_pool(refresh_token).await;
+        *shared = Some((Instant::now(), result.clone()));
+        result
+    }
+
+    /// The slot of one refresh token; slots whose result is stale are dropped.
+    fn slot(&self, key: [u8; 32]) -> Slot {
+        let mut slots = self
+            .slots
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        slots.retain(|_, slot| {
+            slot.try_lock().map_or(true, |shared| {
+                shared
+                    .as_ref()
+                    .is_some_and(|(at, _)| at.elapsed() < SHARE_RESULT_FOR)
+            })
+        });
+        slots.entry(key).or_default().clone()
+    }
+
+    async fn call_pool(&self, refresh_token: &str) -> Result<Refreshed, RefreshError> {
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs([
+                ("grant_type", "refresh_token"),
+                ("client_id", &self.client_id),
+                ("refresh_token", refresh_token),
+            ])
+            .finish();
+        let response = self
+            .http
+            .post(&self.token_url)
+            .header(
+                axum::http::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| RefreshError::Transport(e.to_string()))?;
+        match response.status() {
+            status if status.is_success() => response
+                .json()
+                .await
+                .map_err(|e| RefreshError::Transport(e.to_string())),
+            status if status.is_client_error() => Err(RefreshError::Refused),
+            status => Err(RefreshError::Transport(status.to_string())),
+        }
+    }
+}
