@@ -111,8 +111,9 @@ pub async fn refresh_session() -> Result<Session, AuthError> {
 
 // --- the admin console (members of the Admin group only) ---
 
-/// A page of users whose email starts with `search`.
-#[server]
+/// A page of users whose email starts with `search`. (A fixed endpoint, so
+/// tests and scripts can name it: `/api/list_users`.)
+#[server(endpoint = "list_users")]
 pub async fn list_users(search: String, page: Option<String>) -> Result<UsersPage, AuthError> {
     Ok(directory()
         .await?

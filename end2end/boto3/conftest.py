@@ -55,7 +55,11 @@ allowed_scopes = ["openid"]
             [str(BINARY), "serve", "--config", str(config_path)],
             stdout=log,
             stderr=subprocess.STDOUT,
-            env={**os.environ, "USERPOOL_DEV_OUTBOX": "true"},
+            # Its own configuration only: other USERPOOL_* variables would override it.
+            env={
+                **{k: v for k, v in os.environ.items() if not k.startswith("USERPOOL_")},
+                "USERPOOL_DEV_OUTBOX": "true",
+            },
         )
         try:
             deadline = time.monotonic() + 30

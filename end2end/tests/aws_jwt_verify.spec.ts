@@ -43,8 +43,11 @@ test.beforeAll(async () => {
     .replace('data_dir = "data"', `data_dir = "${dataDir}"`)
     .replace("aws_issuer = false", "aws_issuer = true");
   writeFileSync(path.join(dataDir, "userpool.toml"), config);
+  // Its own configuration only: USERPOOL_* variables (the e2e run sets some) would override it.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("USERPOOL_")));
   pool = spawn(path.join(ROOT, "target/debug/userpool"), ["serve", "--config", path.join(dataDir, "userpool.toml")], {
     stdio: "ignore",
+    env,
   });
   await expect
     .poll(async () => (await fetch(`${POOL}/healthz`).catch(() => null))?.status, { timeout: 30_000 })

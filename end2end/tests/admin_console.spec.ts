@@ -1,0 +1,177 @@
+// Authorization by group, as the people involved live it: an administrator
+// invites a colleague and puts them in a group; the colleague chooses their own
+// password and is greeted; a member who is not an administrator sees no admin
+// link and is refused by the server; a group granted by the administrator
+// reaches the member's session when it is refreshed.
+import { type Browser, type Page, expect, test } from "@playwright/test";
+import { APP, CLIENT_ID, POOL, fillSignIn, newEmail } from "./pool";
+
+// The demo accounts a development pool starts with (README).
+const ADMIN = { email: "admin@example.com", password: "admin password" };
+const MEMBER = { email: "user@example.com", password: "user password" };
+
+async function signIn(browser: Browser, email: string, password: string): Promise<Page> {
+  const page = await (await browser.newContext()).newPage();
+  await page.goto("/");
+  await page.getByRole("button", { name: "Sign In" }).click();
+  await fillSignIn(page, email, password);
+  await expect(page.getByRole("heading", { name: `Hello ${email}` })).toBeVisible();
+  return page;
+}
+
+/** The admin console, showing the users whose email starts with `search`. */
+async function consoleFor(page: Page, search: string) {
+  await page.getByRole("link", { name: "Admin" }).click();
+  await expect(page.getByRole("heading", { name: "Admin console" })).toBeVisible();
+  await page.getByLabel("Search by email").fill(search);
+  await page.getByRole("button", { name: "Search" }).click();
+}
+
+async function temporaryPassword(page: Page, email: string): Promise<string> {
+  const response = await page.request.get(`${POOL}/_dev/outbox.json?to=${encodeURIComponent(email)}`);
+  const mails: { body: string }[] = await response.json();
+  const found = mails.map((m) => m.body.match(/temporary password is (\S+)\.$/)).find(Boolean);
+  expect(found, JSON.stringify(mails)).toBeTruthy();
+  return found![1];
+}
+
+test("an administrator invites a colleague, who chooses a password and is greeted", async ({ browser }) => {
+  const colleague = newEmail("colleague");
+  const group = `Editors-${Date.now()}`;
+  const admin = await signIn(browser, ADMIN.email, ADMIN.password);
+
+  await test.step("the administrator creates a group and the user", async () => {
+    await consoleFor(admin, colleague);
+    await admin.getByLabel("New group's name").fill(group);
+    await admin.getByRole("button", { name: "Create group" }).click();
+    await expect(admin.getByRole("status")).toHaveText(`Created the group ${group}.`);
+    await admin.getByLabel("New user's email").fill(colleague);
+    await admin.getByRole("button", { name: "Create user" }).click();
+    await expect(admin.getByRole("status")).toContainText(`Created ${colleague}.`);
+    const row = admin.getByRole("row", { name: colleague });
+    await expect(row).toContainText("FORCE_CHANGE_PASSWORD");
+  });
+
+  await test.step("and adds them to the group", async () => {
+    const row = admin.getByRole("row", { name: colleague });
+    await row.getByLabel(`Group for ${colleague}`).selectOption(group);
+    await row.getByRole("button", { name: "Add to group" }).click();
+    await expect(admin.getByRole("status")).toHaveText(`Added ${colleague} to ${group}.`);
+    await expect(admin.getByRole("row", { name: colleague })).toContainText(group);
+  });
+
+  await test.step("the colleague signs in with the mailed password and must choose their own", async () => {
+    const temporary = await temporaryPassword(admin, colleague);
+    const page = await (await browser.newContext()).newPage();
+    await page.goto("/");
+    await page.getByRole("button", { name: "Sign In" }).click();
+    await fillSignIn(page, colleague, temporary);
+    await expect(page.getByRole("heading", { name: "Change your password" })).toBeVisible();
+    await page.getByLabel("New password").fill("my very own password");
+    await page.getByRole("button", { name: "Change password" }).click();
+    await expect(page.getByRole("heading", { name: `Hello ${colleague}` })).toBeVisible();
+    await page.getByRole("link", { name: "Profile" }).click();
+    await expect(page.locator("dd.groups")).toHaveText(group);
+    // Not an administrator: no link to the console.
+    await expect(page.getByRole("link", { name: "Admin" })).toHaveCount(0);
+  });
+
+  await test.step("disabling and deleting ask for confirmation and show the result", async () => {
+    const row = admin.getByRole("row", { name: colleague });
+    await row.getByRole("button", { name: "Disable" }).click();
+    await expect(admin.getByRole("status")).toHaveText(`${colleague} is disabled.`);
+    await expect(admin.getByRole("row", { name: colleague })).toContainText("(disabled)");
+    admin.once("dialog", (dialog) => dialog.dismiss());
+    await admin.getByRole("row", { name: colleague }).getByRole("button", { name: "Delete" }).click();
+    await expect(admin.getByRole("row", { name: colleague })).toBeVisible();
+    admin.once("dialog", (dialog) => dialog.accept());
+    await admin.getByRole("row", { name: colleague }).getByRole("button", { name: "Delete" }).click();
+    await expect(admin.getByRole("status")).toHaveText(`Deleted ${colleague}.`);
+    await expect(admin.getByRole("row", { name: colleague })).toHaveCount(0);
+  });
+});
+
+test("a member who is not an administrator is refused, and sees new groups after a refresh", async ({ browser }) => {
+  const member = await signIn(browser, MEMBER.email, MEMBER.password);
+
+  await test.step("no admin link, and the server refuses the page and the server function", async () => {
+    await expect(member.getByRole("link", { name: "Profile" })).toBeVisible();
+    await expect(member.getByRole("link", { name: "Admin" })).toHaveCount(0);
+    const page = await member.goto("/admin");
+    expect(page?.status()).toBe(403);
+    await expect(member.getByRole("heading", { name: "Not allowed" })).toBeVisible();
+    const call = await member.request.post("/api/list_users", {
+      form: { search: "" },
+      headers: { Origin: APP },
+    });
+    expect(call.status()).toBe(403);
+    expect(await call.json()).toEqual({ Forbidden: "Admin" });
+    // Signed out, it is 401.
+    const anonymous = await browser.newContext();
+    const signedOut = await anonymous.request.post(`${APP}/api/list_users`, {
+      form: { search: "" },
+      headers: { Origin: APP },
+    });
+    expect(signedOut.status()).toBe(401);
+  });
+
+  await test.step("an administrator adds the member to a group; a refresh brings it into the session", async () => {
+    const group = `Readers-${Date.now()}`;
+    const admin = await signIn(browser, ADMIN.email, ADMIN.password);
+    await consoleFor(admin, MEMBER.email);
+    await admin.getByLabel("New group's name").fill(group);
+    await admin.getByRole("button", { name: "Create group" }).click();
+    await expect(admin.getByRole("status")).toHaveText(`Created the group ${group}.`);
+    const row = admin.getByRole("row", { name: MEMBER.email });
+    await row.getByLabel(`Group for ${MEMBER.email}`).selectOption(group);
+    await row.getByRole("button", { name: "Add to group" }).click();
+    await expect(admin.getByRole("status")).toHaveText(`Added ${MEMBER.email} to ${group}.`);
+
+    await member.goto("/profile");
+    await expect(member.locator("dd.groups")).not.toContainText(group);
+    await member.getByRole("button", { name: "Refresh my session" }).click();
+    await expect(member.locator("dd.groups")).toContainText(group);
+    // The refreshed tokens are in the cookies: a reload renders the group on the server.
+    await member.reload();
+    await expect(member.locator("dd.groups")).toContainText(group);
+
+    // Taken away again, for the next run.
+    const again = admin.getByRole("row", { name: MEMBER.email });
+    admin.once("dialog", (dialog) => dialog.accept());
+    await again.getByRole("button", { name: `Remove ${MEMBER.email} from ${group}` }).click();
+    await expect(admin.getByRole("status")).toHaveText(`Removed ${MEMBER.email} from ${group}.`);
+  });
+});
+
+test("a script signs in with the admin password flow and calls the bearer API", async ({ request }) => {
+  const signIn = await request.post(`${POOL}/`, {
+    headers: {
+      "Content-Type": "application/x-amz-json-1.1",
+      "X-Amz-Target": "AWSCognitoIdentityProviderService.AdminInitiateAuth",
+      Authorization: "AWS4-HMAC-SHA256 Credential=local/20261122/us-east-1/cognito-idp/aws4_request",
+    },
+    data: JSON.stringify({
+      UserPoolId: "us-east-1_LocalPool",
+      ClientId: CLIENT_ID,
+      AuthFlow: "ADMIN_USER_PASSWORD_AUTH",
+      AuthParameters: { USERNAME: ADMIN.email, PASSWORD: ADMIN.password },
+    }),
+  });
+  expect(signIn.status()).toBe(200);
+  const { AuthenticationResult: tokens } = await signIn.json();
+
+  const me = await request.get(`${APP}/api/me`, { headers: { Authorization: `Bearer ${tokens.AccessToken}` } });
+  expect(me.status()).toBe(200);
+  expect((await me.json()).groups).toContain("Admin");
+  const users = await request.get(`${APP}/api/admin/users?search=admin`, {
+    headers: { Authorization: `Bearer ${tokens.AccessToken}` },
+  });
+  expect(users.status()).toBe(200);
+  expect((await users.json()).users.map((u: { email: string }) => u.email)).toContain(ADMIN.email);
+
+  const idToken = await request.get(`${APP}/api/me`, { headers: { Authorization: `Bearer ${tokens.IdToken}` } });
+  expect(idToken.status()).toBe(401);
+  expect(idToken.headers()["www-authenticate"]).toBe('Bearer error="invalid_token"');
+  const none = await request.get(`${APP}/api/me`);
+  expect(none.status()).toBe(401);
+});
