@@ -360,4 +360,62 @@ mod tests {
         let (_, html) = home_page(&app, &access_token, &id_token).await;
         assert!(!html.contains("Hello "));
     }
+
+    /// POSTs to the admin console's `list_users` server function with session cookies.
+    async fn list_users_as(app: &Router, id_token: &str, access_token: &str) -> (StatusCode, String) {
+        let request = Request::post("/api/list_users")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ORIGIN, "http://127.0.0.1:3000")
+            .header(
+                header::COOKIE,
+                format!("id_token={id_token}; access_token={access_token}"),
+            )
+            .body(Body::from("search="))
+            .expect("request");
+        let response = app.clone().oneshot(request).await.expect("response");
+        let status = response.status();
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .expect("body");
+        (status, String::from_utf8_lossy(&body).into_owned())
+    }
+
+    #[tokio::test]
+    async fn forged_tokens_open_no_protected_server_function_and_no_bearer_endpoint() {
+        let pool = Pool::serve().await;
+        let other_pool = Pool::serve().await;
+        let app = app_for(&pool).await;
+        let id_token = pool.sign(&pool.id_claims());
+        let access_token = pool.sign(&pool.access_claims());
+
+        // Genuine Admin tokens get past authorization (this harness has no admin API behind it).
+        let (status, body) = list_users_as(&app, &id_token, &access_token).await;
+        assert!(body.contains("NoDirectory"), "{status} {body}");
+        let bearer = |token: &str| {
+            Request::get("/api/me")
+                .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                .body(Body::empty())
+                .expect("request")
+        };
+        let genuine = app.clone().oneshot(bearer(&access_token)).await.expect("response");
+        assert_eq!(genuine.status(), StatusCode::OK);
+
+        let cases = pool.forgeries(&other_pool);
+        for (name, forged) in &cases {
+            for (id, access) in [
+                (forged.as_str(), access_token.as_str()),
+                (id_token.as_str(), forged.as_str()),
+            ] {
+                let (status, body) = list_users_as(&app, id, access).await;
+                assert_eq!(status, StatusCode::UNAUTHORIZED, "{name}: {body}");
+                assert!(body.contains("SignedOut"), "{name}: {body}");
+            }
+            let response = app.clone().oneshot(bearer(forged)).await.expect("response");
+            assert!(
+                matches!(response.status(), StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN),
+                "{name}: {}",
+                response.status()
+            );
+        }
+    }
 }
