@@ -9,6 +9,9 @@ use axum::response::{IntoResponse, Response};
 
 use crate::hosted_ui::pages;
 
+/// What `Retry-After` says when password hashing is saturated.
+pub(crate) const RETRY_AFTER_SECONDS: &str = "1";
+
 /// Internal failures: nothing a client did wrong.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -28,6 +31,9 @@ pub enum Error {
     Template(#[from] askama::Error),
     #[error("the signed-in user no longer exists")]
     UserGone,
+    /// Too many password hashes running and waiting: try again shortly.
+    #[error("too many sign-ins at once")]
+    Busy,
     #[error("encoding a token: {0}")]
     Json(#[from] serde_json::Error),
 }
@@ -59,6 +65,16 @@ impl IntoResponse for PageError {
                 Some(retry),
             ),
             PageError::ToClient(url) => return crate::found(&url),
+            PageError::Internal(Error::Busy) => {
+                let mut page = pages::error_page(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Too many people are signing in right now. Please try again in a moment.",
+                    None,
+                );
+                page.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECONDS));
+                return page;
+            }
             PageError::Internal(error) => {
                 tracing::error!(%error, "internal error");
                 (

@@ -1,8 +1,11 @@
 //! Password hashing (Argon2id with OWASP's parameters: m=19456 KiB, t=2, p=1) and
 //! the password policy. Hashing is CPU- and memory-heavy, so it runs on the
-//! blocking pool behind a semaphore that bounds how many run at once.
+//! blocking pool behind a semaphore that bounds how many run at once, and the
+//! queue in front of it is bounded too: in a login storm the excess is refused
+//! at once (`Error::Busy`, answered 503/429 with `Retry-After`) rather than piling up.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use argon2::password_hash::{Error as HashError, PasswordHasher, PasswordVerifier};
 use argon2::{Algorithm, Argon2, Params, Version};
@@ -35,8 +38,14 @@ pub(crate) fn check_policy(password: &str, minimum_length: usize) -> Result<(), 
     }
 }
 
+/// How many hashes may wait for each one running.
+const QUEUE_PER_WORKER: usize = 16;
+
 pub(crate) struct Hasher {
     permits: Arc<Semaphore>,
+    /// Hashes running or waiting, and how many that may be.
+    in_flight: AtomicUsize,
+    max_in_flight: usize,
     /// Verified against when the user does not exist, so that an unknown
     /// username costs the same time as a wrong password.
     decoy_hash: String,
@@ -66,12 +75,17 @@ impl Hasher {
     pub(crate) async fn new() -> Result<Hasher, Error> {
         // Each hash holds 19 MiB; one per core keeps memory and latency bounded.
         let parallelism = std::thread::available_parallelism().map_or(2, |n| n.get());
-        let permits = Arc::new(Semaphore::new(parallelism));
+        Hasher::with_limits(parallelism, parallelism * QUEUE_PER_WORKER).await
+    }
+
+    async fn with_limits(workers: usize, queued: usize) -> Result<Hasher, Error> {
         let decoy_hash = tokio::task::spawn_blocking(|| hash_blocking("decoy password"))
             .await
             .map_err(|e| Error::PasswordHash(e.to_string()))??;
         Ok(Hasher {
-            permits,
+            permits: Arc::new(Semaphore::new(workers)),
+            in_flight: AtomicUsize::new(0),
+            max_in_flight: workers + queued,
             decoy_hash,
         })
     }
@@ -80,6 +94,7 @@ impl Hasher {
         &self,
         work: impl FnOnce() -> Result<T, Error> + Send + 'static,
     ) -> Result<T, Error> {
+        let _slot = InFlight::enter(&self.in_flight, self.max_in_flight).ok_or(Error::Busy)?;
         let _permit = self
             .permits
             .acquire()
@@ -106,6 +121,26 @@ impl Hasher {
     }
 }
 
+/// One hash counted as running or waiting, until dropped (also when its request is abandoned).
+struct InFlight<'a>(&'a AtomicUsize);
+
+impl<'a> InFlight<'a> {
+    fn enter(count: &'a AtomicUsize, max: usize) -> Option<InFlight<'a>> {
+        count
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < max).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| InFlight(count))
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,6 +159,31 @@ mod tests {
         assert!(!hasher.verify("decoy password", None).await.unwrap());
         // Salted: the same password hashes differently.
         assert_ne!(hash, hasher.hash("correct horse").await.unwrap());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_storm_beyond_the_queue_is_refused_not_queued() {
+        let hasher = Arc::new(Hasher::with_limits(1, 2).await.unwrap());
+        let attempts: Vec<_> = (0..12)
+            .map(|_| {
+                let hasher = hasher.clone();
+                tokio::spawn(async move { hasher.verify("guess", None).await })
+            })
+            .collect();
+        let mut refused = 0;
+        let mut done = 0;
+        for attempt in attempts {
+            match attempt.await.unwrap() {
+                Ok(false) => done += 1,
+                Err(Error::Busy) => refused += 1,
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        // One runs and two wait at most; the rest are turned away at once.
+        assert!((1..=3).contains(&done), "{done} done");
+        assert_eq!(done + refused, 12);
+        // Afterwards the queue is empty again.
+        assert!(!hasher.verify("guess", None).await.unwrap());
     }
 
     #[test]

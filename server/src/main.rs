@@ -362,7 +362,11 @@ mod tests {
     }
 
     /// POSTs to the admin console's `list_users` server function with session cookies.
-    async fn list_users_as(app: &Router, id_token: &str, access_token: &str) -> (StatusCode, String) {
+    async fn list_users_as(
+        app: &Router,
+        id_token: &str,
+        access_token: &str,
+    ) -> (StatusCode, String) {
         let request = Request::post("/api/list_users")
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header(header::ORIGIN, "http://127.0.0.1:3000")
@@ -397,7 +401,11 @@ mod tests {
                 .body(Body::empty())
                 .expect("request")
         };
-        let genuine = app.clone().oneshot(bearer(&access_token)).await.expect("response");
+        let genuine = app
+            .clone()
+            .oneshot(bearer(&access_token))
+            .await
+            .expect("response");
         assert_eq!(genuine.status(), StatusCode::OK);
 
         let cases = pool.forgeries(&other_pool);
@@ -412,7 +420,10 @@ mod tests {
             }
             let response = app.clone().oneshot(bearer(forged)).await.expect("response");
             assert!(
-                matches!(response.status(), StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN),
+                matches!(
+                    response.status(),
+                    StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN
+                ),
                 "{name}: {}",
                 response.status()
             );

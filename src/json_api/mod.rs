@@ -16,7 +16,7 @@ mod users;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use serde::de::DeserializeOwned;
@@ -404,6 +404,25 @@ impl From<sqlx::Error> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        if let ApiError::Internal(Error::Busy) = self {
+            return (
+                StatusCode::TOO_MANY_REQUESTS,
+                [
+                    (header::CONTENT_TYPE, CONTENT_TYPE),
+                    (header::RETRY_AFTER, crate::error::RETRY_AFTER_SECONDS),
+                    (
+                        HeaderName::from_static("x-amzn-errortype"),
+                        "TooManyRequestsException",
+                    ),
+                ],
+                serde_json::json!({
+                    "__type": "TooManyRequestsException",
+                    "message": "Too many requests. Please try again in a moment.",
+                })
+                .to_string(),
+            )
+                .into_response();
+        }
         let status = match &self {
             ApiError::Internal(error) => {
                 tracing::error!(%error, "internal error in the JSON API");
@@ -433,6 +452,20 @@ impl IntoResponse for ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_saturated_hasher_is_throttling_with_retry_after() {
+        let response = ApiError::Internal(Error::Busy).into_response();
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "1");
+        assert_eq!(
+            response.headers()["x-amzn-errortype"],
+            "TooManyRequestsException"
+        );
+        let page = crate::error::PageError::Internal(Error::Busy).into_response();
+        assert_eq!(page.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(page.headers()[header::RETRY_AFTER], "1");
+    }
 
     #[test]
     fn destinations_are_masked() {
