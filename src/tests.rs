@@ -1618,3 +1618,104 @@ async fn implicit_clients_get_tokens_in_the_fragment_and_nothing_else() {
         reply.location()
     );
 }
+
+/// The migrations as of an older release: the first `count` files, copied to `dir`.
+fn older_migrations(dir: &std::path::Path, count: usize) {
+    let mut files: Vec<_> = std::fs::read_dir("src/store/migrations")
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    files.sort();
+    std::fs::create_dir_all(dir).unwrap();
+    for file in &files[..count] {
+        std::fs::copy(file, dir.join(file.file_name().unwrap())).unwrap();
+    }
+}
+
+#[tokio::test]
+async fn users_of_an_older_schema_still_sign_in_after_the_upgrade() {
+    let (config, dir) = test_config(true);
+    let data = dir.path();
+    // A database as release 0.1 (migrations 0001-0002) left it, with a confirmed user.
+    let old = tempfile::tempdir().unwrap();
+    older_migrations(old.path(), 2);
+    let options = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(data.join("userpool.sqlite3"))
+        .create_if_missing(true);
+    let db = sqlx::SqlitePool::connect_with(options).await.unwrap();
+    sqlx::migrate::Migrator::new(old.path())
+        .await
+        .unwrap()
+        .run(&db)
+        .await
+        .unwrap();
+    let hash = crate::password::Hasher::new()
+        .await
+        .unwrap()
+        .hash(PASSWORD)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO users (sub, email, password_hash, confirmed, created_at, updated_at)
+         VALUES ('7e1c0f5e-0000-4000-8000-000000000001', 'old@example.com', ?, 1, 1, 1)",
+    )
+    .bind(&hash)
+    .execute(&db)
+    .await
+    .unwrap();
+    db.close().await;
+
+    // The new release opens it: the remaining migrations apply, the user signs in.
+    let pool = UserPool::open(config).await.unwrap();
+    match crate::accounts::sign_in(&pool, "old@example.com", PASSWORD)
+        .await
+        .unwrap()
+    {
+        crate::accounts::SignIn::Authenticated(user) => {
+            assert!(user.enabled && !user.force_password_change);
+        }
+        _ => panic!("the old user could not sign in"),
+    }
+}
+
+#[tokio::test]
+async fn a_failing_migration_leaves_the_database_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = crate::store::Store::open(dir.path()).await.unwrap();
+    drop(store);
+    // Today's migrations, then a broken one.
+    let next = tempfile::tempdir().unwrap();
+    older_migrations(
+        next.path(),
+        std::fs::read_dir("src/store/migrations").unwrap().count(),
+    );
+    std::fs::write(
+        next.path().join("9999_broken.sql"),
+        "ALTER TABLE users ADD COLUMN half_done INTEGER; SELECT no_such_function();",
+    )
+    .unwrap();
+    let db = sqlx::SqlitePool::connect_with(
+        sqlx::sqlite::SqliteConnectOptions::new().filename(dir.path().join("userpool.sqlite3")),
+    )
+    .await
+    .unwrap();
+    let error = sqlx::migrate::Migrator::new(next.path())
+        .await
+        .unwrap()
+        .run(&db)
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("9999"), "{error}");
+    // Its first statement was rolled back with it, and it is not recorded.
+    let columns: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info('users')")
+        .fetch_all(&db)
+        .await
+        .unwrap();
+    assert!(!columns.contains(&"half_done".to_owned()), "{columns:?}");
+    let recorded: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations WHERE version = 9999")
+            .fetch_one(&db)
+            .await
+            .unwrap();
+    assert_eq!(recorded, 0);
+}
