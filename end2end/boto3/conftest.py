@@ -31,16 +31,13 @@ def free_port():
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def pool_url():
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    with tempfile.TemporaryDirectory() as data_dir:
-        config = (ROOT / "userpool.toml").read_text()
-        config = config.replace('listen = "127.0.0.1:9229"', f'listen = "127.0.0.1:{port}"')
-        config = config.replace('public_url = "http://127.0.0.1:9229"', f'public_url = "{url}"')
-        config = config.replace('data_dir = "data"', f'data_dir = "{data_dir}"')
-        config += f"""
+def write_config(data_dir, port):
+    """The shipped configuration on `port` with its data in `data_dir`, plus a confidential client."""
+    config = (ROOT / "userpool.toml").read_text()
+    config = config.replace('listen = "127.0.0.1:9229"', f'listen = "127.0.0.1:{port}"')
+    config = config.replace('public_url = "http://127.0.0.1:9229"', f'public_url = "http://127.0.0.1:{port}"')
+    config = config.replace('data_dir = "data"', f'data_dir = "{data_dir}"')
+    config += f"""
 [[clients]]
 name = "backend"
 id = "{SECRET_CLIENT}"
@@ -48,48 +45,67 @@ secret = "{SECRET}"
 auth_flows = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
 allowed_scopes = ["openid"]
 """
-        config_path = pathlib.Path(data_dir) / "userpool.toml"
-        config_path.write_text(config)
-        log = open(pathlib.Path(data_dir) / "userpool.log", "w")
-        process = subprocess.Popen(
-            [str(BINARY), "serve", "--config", str(config_path)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            # Its own configuration only: other USERPOOL_* variables would override it.
-            env={
-                **{k: v for k, v in os.environ.items() if not k.startswith("USERPOOL_")},
-                "USERPOOL_DEV_OUTBOX": "true",
-            },
-        )
+    path = pathlib.Path(data_dir) / "userpool.toml"
+    path.write_text(config)
+    return path
+
+
+def start_pool(data_dir, port):
+    """Starts `userpool serve` and waits until it answers; returns the process."""
+    config_path = write_config(data_dir, port)
+    log = open(pathlib.Path(data_dir) / "userpool.log", "a")
+    process = subprocess.Popen(
+        [str(BINARY), "serve", "--config", str(config_path)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        # Its own configuration only: other USERPOOL_* variables would override it.
+        env={
+            **{k: v for k, v in os.environ.items() if not k.startswith("USERPOOL_")},
+            "USERPOOL_DEV_OUTBOX": "true",
+            "NO_COLOR": "1",
+        },
+    )
+    log.close()
+    deadline = time.monotonic() + 30
+    while True:
         try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    urllib.request.urlopen(f"{url}/healthz", timeout=1)
-                    break
-                except OSError:
-                    if process.poll() is not None or time.monotonic() > deadline:
-                        raise RuntimeError("the user pool did not start; see its log")
-                    time.sleep(0.1)
-            yield url
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            return process
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError("the user pool did not start; see its log")
+            time.sleep(0.1)
+
+
+def client_for(url, config=None):
+    """A boto3 client as an app would make it; admin calls are SigV4-signed with dummy keys."""
+    return boto3.client(
+        "cognito-idp",
+        endpoint_url=url,
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+        config=config,
+    )
+
+
+@pytest.fixture(scope="session")
+def pool_url():
+    port = free_port()
+    with tempfile.TemporaryDirectory() as data_dir:
+        process = start_pool(data_dir, port)
+        try:
+            yield f"http://127.0.0.1:{port}"
         finally:
             process.terminate()
             process.wait(timeout=10)
-            log.close()
-            logged = (pathlib.Path(data_dir) / "userpool.log").read_text()
-            print(logged[-4000:])
+            print((pathlib.Path(data_dir) / "userpool.log").read_text()[-4000:])
 
 
 @pytest.fixture(scope="session")
 def cognito(pool_url):
-    """A boto3 client as an app would make it; admin calls are SigV4-signed with dummy keys."""
-    return boto3.client(
-        "cognito-idp",
-        endpoint_url=pool_url,
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
+    return client_for(pool_url)
 
 
 @pytest.fixture(scope="session")
