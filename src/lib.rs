@@ -23,6 +23,7 @@ mod pkce;
 mod secrets;
 mod store;
 mod tokens;
+mod transfer;
 mod well_known;
 
 #[cfg(test)]
@@ -33,6 +34,7 @@ use std::sync::Arc;
 pub use config::{Config, ConfigError};
 pub use error::Error;
 pub use http_layers::http_layers;
+pub use transfer::{ImportSummary, TransferError};
 
 /// A handle on a running user pool: configuration, database, signing key and
 /// password hasher. Cheap to clone.

@@ -1,4 +1,5 @@
-//! `userpool serve`: runs the user pool on its own.
+//! The `userpool` command: `serve` runs the user pool on its own; `users
+//! export` and `users import` move users (with their password hashes) between pools.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -16,23 +17,58 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve the hosted UI and the OAuth 2.0 / OIDC endpoints.
+    /// Serve the hosted UI, the OAuth 2.0 / OIDC endpoints and the Cognito JSON API.
     Serve {
         /// The pool's configuration file.
         #[arg(long, default_value = "userpool.toml")]
         config: PathBuf,
+    },
+    /// Export or import users.
+    Users {
+        #[command(subcommand)]
+        command: UsersCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UsersCommand {
+    /// Write groups and users (attributes, groups, password hashes) as JSON Lines.
+    Export {
+        #[arg(long, default_value = "userpool.toml")]
+        config: PathBuf,
+        /// The file to write; standard output when absent.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+    /// Load an export; users the pool already has (same sub or email) are skipped.
+    Import {
+        #[arg(long, default_value = "userpool.toml")]
+        config: PathBuf,
+        /// The file to read; standard input when absent.
+        #[arg(long)]
+        input: Option<PathBuf>,
     },
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
+        // Standard output may carry an export.
+        .with_writer(std::io::stderr)
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
         .init();
-    let Command::Serve { config } = Cli::parse().command;
-    match serve(&config).await {
+    let outcome = match Cli::parse().command {
+        Command::Serve { config } => serve(&config).await,
+        Command::Users {
+            command: UsersCommand::Export { config, output },
+        } => export(&config, output.as_deref()).await,
+        Command::Users {
+            command: UsersCommand::Import { config, input },
+        } => import(&config, input.as_deref()).await,
+    };
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             tracing::error!("{error}");
@@ -54,6 +90,42 @@ async fn serve(config_path: &std::path::Path) -> Result<(), Box<dyn std::error::
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     tracing::info!("stopped");
+    Ok(())
+}
+
+async fn export(
+    config_path: &std::path::Path,
+    output: Option<&std::path::Path>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let pool = UserPool::open(Config::load(config_path)?).await?;
+    let mut out: Box<dyn std::io::Write> = match output {
+        Some(path) => Box::new(std::io::BufWriter::new(std::fs::File::create(path)?)),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    let users = pool.export_users(&mut out).await?;
+    out.flush()?;
+    tracing::info!(users, "exported");
+    Ok(())
+}
+
+async fn import(
+    config_path: &std::path::Path,
+    input: Option<&std::path::Path>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let pool = UserPool::open(Config::load(config_path)?).await?;
+    let summary = match input {
+        Some(path) => {
+            pool.import_users(std::io::BufReader::new(std::fs::File::open(path)?))
+                .await?
+        }
+        None => pool.import_users(std::io::stdin().lock()).await?,
+    };
+    tracing::info!(
+        users = summary.users,
+        groups = summary.groups,
+        skipped = summary.skipped,
+        "imported"
+    );
     Ok(())
 }
 

@@ -1719,3 +1719,78 @@ async fn a_failing_migration_leaves_the_database_as_it_was() {
             .unwrap();
     assert_eq!(recorded, 0);
 }
+
+#[tokio::test]
+async fn exported_users_sign_in_to_another_pool_with_their_old_passwords() {
+    let mut source = Browser::new().await;
+    let pool_id = source.pool.config().pool_id().to_owned();
+    source.sign_up("grace@example.com", "s").await;
+    for (operation, body) in [
+        (
+            "CreateGroup",
+            format!(r#"{{"UserPoolId":"{pool_id}","GroupName":"Admin","Precedence":1}}"#),
+        ),
+        (
+            "AdminAddUserToGroup",
+            format!(
+                r#"{{"UserPoolId":"{pool_id}","Username":"grace@example.com","GroupName":"Admin"}}"#
+            ),
+        ),
+        (
+            "AdminUpdateUserAttributes",
+            format!(
+                r#"{{"UserPoolId":"{pool_id}","Username":"grace@example.com","UserAttributes":[{{"Name":"name","Value":"Grace"}}]}}"#
+            ),
+        ),
+    ] {
+        let reply = source.cognito(operation, &body, true).await;
+        assert_eq!(reply.status, StatusCode::OK, "{operation}: {}", reply.body);
+    }
+    let mut export = Vec::new();
+    assert_eq!(source.pool.export_users(&mut export).await.unwrap(), 1);
+    let text = String::from_utf8(export.clone()).unwrap();
+    assert_eq!(text.lines().count(), 2, "{text}");
+    assert!(text.contains("$argon2id$"), "{text}");
+
+    let target = Browser::new().await;
+    let summary = target.pool.import_users(&export[..]).await.unwrap();
+    assert_eq!(
+        summary,
+        crate::ImportSummary {
+            users: 1,
+            groups: 1,
+            skipped: 0
+        }
+    );
+    let user = match crate::accounts::sign_in(&target.pool, "grace@example.com", PASSWORD)
+        .await
+        .unwrap()
+    {
+        crate::accounts::SignIn::Authenticated(user) => user,
+        _ => panic!("the imported user could not sign in"),
+    };
+    assert_eq!(
+        target.pool.store().groups(&user.sub).await.unwrap(),
+        ["Admin"]
+    );
+    assert_eq!(
+        target.pool.store().attributes(&user.sub).await.unwrap(),
+        [("name".to_owned(), "Grace".to_owned())]
+    );
+    // Importing again changes nothing; a bad file changes nothing either.
+    let again = target.pool.import_users(&export[..]).await.unwrap();
+    assert_eq!((again.users, again.skipped), (0, 1));
+    let empty = Browser::new().await;
+    let bad = format!("{text}{{\"type\":\"user\",\"sub\":\"x\"}}\n");
+    let error = empty.pool.import_users(bad.as_bytes()).await.unwrap_err();
+    assert!(error.to_string().starts_with("line 3:"), "{error}");
+    assert!(
+        empty
+            .pool
+            .store()
+            .user_by_email("grace@example.com")
+            .await
+            .unwrap()
+            .is_none()
+    );
+}

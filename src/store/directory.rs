@@ -88,6 +88,45 @@ impl Store {
         Ok(())
     }
 
+    /// Inserts a user exactly as given (an import), with attributes and the
+    /// memberships of groups that exist.
+    pub(crate) async fn insert_user(
+        &self,
+        user: &User,
+        attributes: &[(String, String)],
+        groups: &[String],
+    ) -> Result<(), Error> {
+        let mut tx = self.db.begin().await?;
+        sqlx::query(
+            "INSERT INTO users (sub, email, password_hash, confirmed, enabled,
+                                force_password_change, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&user.sub)
+        .bind(&user.email)
+        .bind(&user.password_hash)
+        .bind(user.confirmed)
+        .bind(user.enabled)
+        .bind(user.force_password_change)
+        .bind(user.created_at)
+        .bind(user.updated_at)
+        .execute(&mut *tx)
+        .await?;
+        put_attributes(&mut tx, &user.sub, attributes).await?;
+        for group in groups {
+            sqlx::query(
+                "INSERT INTO user_groups (sub, group_name)
+                 SELECT ?, name FROM groups WHERE name = ? ON CONFLICT DO NOTHING",
+            )
+            .bind(&user.sub)
+            .bind(group)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Attributes other than `sub` and `email`, by name.
     pub(crate) async fn attributes(&self, sub: &str) -> Result<Vec<(String, String)>, Error> {
         Ok(

@@ -1,0 +1,202 @@
+//! Moving users between pools: `userpool users export` writes groups, then
+//! users with their attributes, groups and password hashes, as JSON Lines;
+//! `userpool users import` loads such a file into another pool, where the
+//! users sign in with their old passwords. (Cognito cannot export password
+//! hashes; this pool never locks its users in.)
+
+use std::io::{BufRead, Write};
+
+use serde::{Deserialize, Serialize};
+
+use crate::UserPool;
+use crate::error::Error;
+use crate::store::{Group, User};
+
+/// One line of an export.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum Record {
+    Group {
+        name: String,
+        description: Option<String>,
+        precedence: Option<i64>,
+    },
+    User {
+        sub: String,
+        email: String,
+        /// Argon2id, PHC string format.
+        password_hash: String,
+        confirmed: bool,
+        enabled: bool,
+        force_password_change: bool,
+        created_at: i64,
+        updated_at: i64,
+        attributes: Vec<(String, String)>,
+        groups: Vec<String>,
+    },
+}
+
+/// What an import did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct ImportSummary {
+    pub users: usize,
+    pub groups: usize,
+    /// Users whose sub or email the pool already had: left as they were.
+    pub skipped: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TransferError {
+    #[error("line {line}: {message}")]
+    Line { line: usize, message: String },
+    #[error("reading or writing: {0}")]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Pool(#[from] Error),
+}
+
+const PAGE: i64 = 500;
+
+impl UserPool {
+    /// Writes every group, then every user, one JSON object per line.
+    pub async fn export_users(&self, out: &mut impl Write) -> Result<usize, TransferError> {
+        let store = self.store();
+        let mut after: Option<String> = None;
+        loop {
+            let page = store.list_groups(after.as_deref(), PAGE).await?;
+            for group in &page.items {
+                write_line(
+                    out,
+                    &Record::Group {
+                        name: group.name.clone(),
+                        description: group.description.clone(),
+                        precedence: group.precedence,
+                    },
+                )?;
+            }
+            after = page.items.last().map(|g| g.name.clone());
+            if !page.more {
+                break;
+            }
+        }
+        let mut users = 0;
+        let mut after: Option<String> = None;
+        loop {
+            let page = store.list_users(None, after.as_deref(), PAGE).await?;
+            for user in &page.items {
+                let record = Record::User {
+                    sub: user.sub.clone(),
+                    email: user.email.clone(),
+                    password_hash: user.password_hash.clone(),
+                    confirmed: user.confirmed,
+                    enabled: user.enabled,
+                    force_password_change: user.force_password_change,
+                    created_at: user.created_at,
+                    updated_at: user.updated_at,
+                    attributes: store.attributes(&user.sub).await?,
+                    groups: store.groups(&user.sub).await?,
+                };
+                write_line(out, &record)?;
+                users += 1;
+            }
+            after = page.items.last().map(|u| u.sub.clone());
+            if !page.more {
+                break;
+            }
+        }
+        Ok(users)
+    }
+
+    /// Loads an export. Every line is checked before anything is written, so a
+    /// bad file changes nothing; users the pool already has are skipped.
+    pub async fn import_users(&self, input: impl BufRead) -> Result<ImportSummary, TransferError> {
+        let mut records = Vec::new();
+        for (index, line) in input.lines().enumerate() {
+            let line = line?;
+            if line.trim().is_empty() {
+                continue;
+            }
+            let bad = |message: String| TransferError::Line {
+                line: index + 1,
+                message,
+            };
+            let record: Record = serde_json::from_str(&line).map_err(|e| bad(e.to_string()))?;
+            if let Record::User {
+                email,
+                password_hash,
+                ..
+            } = &record
+            {
+                crate::accounts::valid_email(email).map_err(|e| bad(e.to_string()))?;
+                if !password_hash.starts_with("$argon2") {
+                    return Err(bad("the password hash is not an Argon2 PHC string".into()));
+                }
+            }
+            records.push(record);
+        }
+        let store = self.store();
+        let now = crate::now();
+        let mut summary = ImportSummary::default();
+        for record in records {
+            match record {
+                Record::Group {
+                    name,
+                    description,
+                    precedence,
+                } => {
+                    let group = Group {
+                        name,
+                        description,
+                        precedence,
+                        created_at: now,
+                        updated_at: now,
+                    };
+                    if store.create_group(&group).await? {
+                        summary.groups += 1;
+                    }
+                }
+                Record::User {
+                    sub,
+                    email,
+                    password_hash,
+                    confirmed,
+                    enabled,
+                    force_password_change,
+                    created_at,
+                    updated_at,
+                    attributes,
+                    groups,
+                } => {
+                    let email = crate::accounts::normalize_email(&email);
+                    if store.user(&sub).await?.is_some()
+                        || store.user_by_email(&email).await?.is_some()
+                    {
+                        summary.skipped += 1;
+                        continue;
+                    }
+                    let user = User {
+                        sub,
+                        email,
+                        password_hash,
+                        confirmed,
+                        failed_logins: 0,
+                        locked_until: 0,
+                        enabled,
+                        force_password_change,
+                        created_at,
+                        updated_at,
+                    };
+                    store.insert_user(&user, &attributes, &groups).await?;
+                    summary.users += 1;
+                }
+            }
+        }
+        Ok(summary)
+    }
+}
+
+fn write_line(out: &mut impl Write, record: &Record) -> Result<(), TransferError> {
+    serde_json::to_writer(&mut *out, record).map_err(|e| TransferError::Pool(e.into()))?;
+    out.write_all(b"\n")?;
+    Ok(())
+}
