@@ -110,3 +110,79 @@ impl Refresher {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use axum::routing::post;
+
+    use super::*;
+
+    /// A token endpoint that counts its calls and answers slowly, so callers overlap.
+    async fn token_endpoint(status: u16) -> (PoolEndpoints, Arc<AtomicUsize>) {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let counter = calls.clone();
+        let app = axum::Router::new().route(
+            "/oauth2/token",
+            post(move || {
+                let counter = counter.clone();
+                async move {
+                    counter.fetch_add(1, Ordering::SeqCst);
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                    (
+                        axum::http::StatusCode::from_u16(status).expect("status"),
+                        axum::Json(serde_json::json!({
+                            "id_token": "i.d.t", "access_token": "a.c.t",
+                            "expires_in": 3600, "token_type": "Bearer"
+                        })),
+                    )
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let address = listener.local_addr().expect("address");
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let pool = PoolEndpoints {
+            hosted_ui: format!("http://{address}"),
+            client_id: "client".into(),
+            redirect_uri: "http://127.0.0.1:3000/callback".into(),
+            logout_uri: "http://127.0.0.1:3000/".into(),
+        };
+        (pool, calls)
+    }
+
+    #[tokio::test]
+    async fn requests_that_arrive_together_share_one_refresh() {
+        let (pool, calls) = token_endpoint(200).await;
+        let refresher = Arc::new(Refresher::new(&pool, reqwest::Client::new()));
+        let tabs: Vec<_> = (0..5)
+            .map(|_| {
+                let refresher = refresher.clone();
+                tokio::spawn(async move { refresher.refresh("the-refresh-token").await })
+            })
+            .collect();
+        for tab in tabs {
+            assert_eq!(
+                tab.await.expect("task").expect("refreshed").access_token,
+                "a.c.t"
+            );
+        }
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        // Another session's token is refreshed on its own.
+        refresher.refresh("another-token").await.expect("refreshed");
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn a_refused_refresh_token_is_reported_as_such() {
+        let (pool, _) = token_endpoint(400).await;
+        let refresher = Refresher::new(&pool, reqwest::Client::new());
+        assert!(matches!(
+            refresher.refresh("revoked").await,
+            Err(RefreshError::Refused)
+        ));
+    }
+}
