@@ -1794,3 +1794,108 @@ async fn exported_users_sign_in_to_another_pool_with_their_old_passwords() {
             .is_none()
     );
 }
+
+/// Everything logged while it lives, at every level, for checking what reached the log.
+struct CapturedLog(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl CapturedLog {
+    fn start() -> (CapturedLog, tracing::subscriber::DefaultGuard) {
+        let buffer = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let writer = buffer.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_ansi(false)
+            .with_writer(move || CaptureWriter(writer.clone()))
+            .finish();
+        (
+            CapturedLog(buffer),
+            tracing::subscriber::set_default(subscriber),
+        )
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+struct CaptureWriter(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for CaptureWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn no_token_password_or_code_reaches_the_log() {
+    let (log, _guard) = CapturedLog::start();
+    let mut browser = Browser::new().await;
+    let back = browser.sign_up("heidi@example.com", "s").await;
+    let code = code_from(&back);
+    let tokens = browser.exchange(&code_grant(&code)).await.json();
+    let refresh_token = tokens["refresh_token"].as_str().unwrap().to_owned();
+    let refreshed = browser
+        .exchange(&[
+            ("grant_type", "refresh_token"),
+            ("client_id", CLIENT),
+            ("refresh_token", &refresh_token),
+        ])
+        .await
+        .json();
+    let api = browser
+        .cognito(
+            "InitiateAuth",
+            &format!(
+                r#"{{"ClientId":"5cr1pt5c1ient0leptos0cog","AuthFlow":"USER_PASSWORD_AUTH","AuthParameters":{{"USERNAME":"heidi@example.com","PASSWORD":"{PASSWORD}"}}}}"#
+            ),
+            false,
+        )
+        .await
+        .json();
+    // A wrong password and a replayed code are logged as events, without the secrets.
+    browser
+        .cognito(
+            "InitiateAuth",
+            r#"{"ClientId":"5cr1pt5c1ient0leptos0cog","AuthFlow":"USER_PASSWORD_AUTH","AuthParameters":{"USERNAME":"heidi@example.com","PASSWORD":"not-my-password"}}"#,
+            false,
+        )
+        .await;
+    browser.exchange(&code_grant(&code)).await;
+    browser
+        .post(
+            "/oauth2/revoke",
+            &[("token", &refresh_token), ("client_id", CLIENT)],
+        )
+        .await;
+
+    let text = log.text();
+    assert!(text.contains("request"), "the capture works: {text}");
+    let session = browser.cookies["cognito"].clone();
+    let secrets = [
+        ("authorization code", code.as_str()),
+        ("refresh token", refresh_token.as_str()),
+        ("id token", tokens["id_token"].as_str().unwrap()),
+        ("access token", tokens["access_token"].as_str().unwrap()),
+        (
+            "refreshed access token",
+            refreshed["access_token"].as_str().unwrap(),
+        ),
+        (
+            "API refresh token",
+            api["AuthenticationResult"]["RefreshToken"]
+                .as_str()
+                .unwrap(),
+        ),
+        ("password", PASSWORD),
+        ("wrong password", "not-my-password"),
+        ("SSO session cookie", session.as_str()),
+        ("PKCE verifier", VERIFIER),
+    ];
+    for (name, secret) in secrets {
+        assert!(!text.contains(secret), "the {name} was logged");
+    }
+}
