@@ -72,7 +72,7 @@ async fn run(settings: Settings) -> Result<(), StartError> {
     let (pool, verifier, directory) = match settings.pool() {
         PoolChoice::Embedded(config) => start_embedded_pool(&settings, &config).await?,
         PoolChoice::Cognito(cognito) => {
-            tracing::info!(hosted_ui = %cognito.hosted_ui, issuer = %cognito.issuer, "using an Amazon Cognito user pool");
+            tracing::info!(hosted_ui = %cognito.hosted_ui, issuer = %cognito.issuer, "using an external user pool");
             let endpoints = PoolEndpoints {
                 hosted_ui: cognito.hosted_ui.clone(),
                 client_id: cognito.client_id.clone(),
@@ -81,16 +81,22 @@ async fn run(settings: Settings) -> Result<(), StartError> {
             };
             let verifier = Verifier::new(&cognito.issuer, &cognito.client_id)
                 .map_err(|e| StartError::Http(e.to_string()))?;
-            let directory = match (&settings.aws_access_key_id, &settings.aws_secret_access_key) {
-                (Some(key), Some(secret)) => Some(AdminApi {
-                    endpoint: cognito.api_endpoint(),
+            let credentials = match (&settings.aws_access_key_id, &settings.aws_secret_access_key) {
+                (Some(key), Some(secret)) => Some((key.clone(), secret.clone())),
+                // A local pool takes any signature.
+                _ if cognito.local => Some(("local".to_owned(), "local".to_owned())),
+                _ => None,
+            };
+            let directory = match credentials {
+                Some((access_key_id, secret_access_key)) => Some(AdminApi {
+                    endpoint: cognito.api_endpoint.clone(),
                     region: cognito.region.clone(),
                     pool_id: cognito.pool_id.clone(),
-                    access_key_id: key.clone(),
-                    secret_access_key: secret.clone(),
+                    access_key_id,
+                    secret_access_key,
                     session_token: settings.aws_session_token.clone(),
                 }),
-                _ => {
+                None => {
                     tracing::warn!("no AWS credentials: the admin console is unavailable");
                     None
                 }

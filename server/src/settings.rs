@@ -27,17 +27,22 @@ pub struct Settings {
     #[arg(long, env = "COGNITO_DOMAIN", requires_all = ["cognito_user_pool_id", "cognito_region", "cognito_client_id"])]
     pub cognito_domain: Option<String>,
 
-    /// Amazon Cognito: the user pool id, e.g. us-east-1_AbCdEf123.
-    #[arg(long, env = "COGNITO_USER_POOL_ID", requires = "cognito_domain")]
+    /// The user pool id, e.g. us-east-1_AbCdEf123 (Amazon Cognito or a standalone local pool).
+    #[arg(long, env = "COGNITO_USER_POOL_ID")]
     pub cognito_user_pool_id: Option<String>,
 
     /// Amazon Cognito: the pool's region, e.g. us-east-1.
     #[arg(long, env = "COGNITO_REGION", requires = "cognito_domain")]
     pub cognito_region: Option<String>,
 
-    /// Amazon Cognito: the app client id (a public client, without secret).
-    #[arg(long, env = "COGNITO_CLIENT_ID", requires = "cognito_domain")]
+    /// The app client id (a public client, without secret).
+    #[arg(long, env = "COGNITO_CLIENT_ID")]
     pub cognito_client_id: Option<String>,
+
+    /// A standalone local user pool (`userpool serve`) at this public URL, used like an
+    /// external pool: its issuer is `{url}/{pool id}`.
+    #[arg(long, env = "USERPOOL_URL", conflicts_with = "cognito_domain", requires_all = ["cognito_user_pool_id", "cognito_client_id"])]
+    pub userpool_url: Option<String>,
 
     /// Amazon Cognito: AWS credentials for the admin console's calls to the
     /// Cognito admin API (without them the console is unavailable).
@@ -65,13 +70,10 @@ pub struct CognitoPool {
     pub client_id: String,
     pub region: String,
     pub pool_id: String,
-}
-
-impl CognitoPool {
-    /// The regional endpoint of Cognito's JSON API.
-    pub fn api_endpoint(&self) -> String {
-        format!("https://cognito-idp.{}.amazonaws.com/", self.region)
-    }
+    /// Where Cognito's JSON API (the admin console's) answers.
+    pub api_endpoint: String,
+    /// A local pool accepts any AWS signature.
+    pub local: bool,
 }
 
 impl Settings {
@@ -93,6 +95,23 @@ impl Settings {
     }
 
     pub fn pool(&self) -> PoolChoice {
+        if let (Some(url), Some(pool_id), Some(client_id)) = (
+            &self.userpool_url,
+            &self.cognito_user_pool_id,
+            &self.cognito_client_id,
+        ) {
+            let url = url.trim_end_matches('/');
+            return PoolChoice::Cognito(CognitoPool {
+                hosted_ui: url.to_owned(),
+                issuer: format!("{url}/{pool_id}"),
+                client_id: client_id.clone(),
+                // Pool ids are "<region>_<id>".
+                region: pool_id.split('_').next().unwrap_or_default().to_owned(),
+                pool_id: pool_id.clone(),
+                api_endpoint: format!("{url}/"),
+                local: true,
+            });
+        }
         match (
             &self.cognito_domain,
             &self.cognito_user_pool_id,
@@ -113,6 +132,8 @@ impl Settings {
                     client_id: client_id.clone(),
                     region: region.clone(),
                     pool_id: pool_id.clone(),
+                    api_endpoint: format!("https://cognito-idp.{region}.amazonaws.com/"),
+                    local: false,
                 })
             }
             _ => PoolChoice::Embedded(self.userpool_config.clone()),
@@ -162,6 +183,25 @@ mod tests {
         );
         assert_eq!(settings.logout_uri(), "https://app.example.com/");
         assert!(settings.secure_cookies());
+    }
+
+    #[test]
+    fn a_standalone_local_pool_is_used_by_url() {
+        let settings = parse(&[
+            "--userpool-url=http://127.0.0.1:9229/",
+            "--cognito-user-pool-id=us-east-1_LocalPool",
+            "--cognito-client-id=abc",
+        ])
+        .expect("standalone pool settings");
+        let PoolChoice::Cognito(pool) = settings.pool() else {
+            panic!("expected an external pool");
+        };
+        assert_eq!(pool.hosted_ui, "http://127.0.0.1:9229");
+        assert_eq!(pool.issuer, "http://127.0.0.1:9229/us-east-1_LocalPool");
+        assert_eq!(pool.api_endpoint, "http://127.0.0.1:9229/");
+        assert_eq!(pool.region, "us-east-1");
+        assert!(pool.local);
+        assert!(parse(&["--userpool-url=http://127.0.0.1:9229"]).is_err());
     }
 
     #[test]

@@ -1,0 +1,29 @@
+# The app with its embedded user pool, built in release mode.
+# Untested here (no Docker engine on the development machines); everything it
+# runs is exercised by `make test` outside containers.
+FROM rust:1.95-bookworm AS build
+RUN apt-get update && apt-get install -y --no-install-recommends binaryen && rm -rf /var/lib/apt/lists/*
+RUN rustup target add wasm32-unknown-unknown \
+ && cargo install cargo-leptos --locked --version 0.3.10
+WORKDIR /src
+COPY . .
+RUN cargo install wasm-bindgen-cli --version "$(sed -n '/^name = "wasm-bindgen"$/{n;s/^version = "\(.*\)"$/\1/p;}' Cargo.lock)" \
+ && cargo leptos build --release \
+ && cargo build --release -p userpool --bin userpool
+
+FROM debian:bookworm-slim
+RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates && rm -rf /var/lib/apt/lists/* \
+ && useradd --system --home /app app && mkdir -p /data && chown app /data
+WORKDIR /app
+COPY --from=build /src/target/release/server /src/target/release/userpool /usr/local/bin/
+COPY --from=build /src/target/site ./site
+COPY userpool.toml ./
+USER app
+# Listen on all interfaces inside the container; publish the ports you need.
+ENV LEPTOS_SITE_ROOT=site \
+    LEPTOS_SITE_ADDR=0.0.0.0:3000 \
+    USERPOOL_LISTEN=0.0.0.0:9229 \
+    USERPOOL_DATA_DIR=/data
+VOLUME /data
+EXPOSE 3000 9229
+CMD ["server"]
