@@ -1,7 +1,15 @@
-//! The pool's RSA-2048 signing key: created once and persisted as PKCS#8 in the
-//! database, kept parsed in memory, published as a JWKS, used to sign JWTs with
-//! RS256 (RSASSA-PKCS1-v1_5 with SHA-256) and to check the pool's own tokens
-//! when they come back as bearer tokens.
+//! The pool's RSA-2048 signing keys: persisted as PKCS#8 in the database, kept
+//! parsed in memory, published as a JWKS, used to sign JWTs with RS256
+//! (RSASSA-PKCS1-v1_5 with SHA-256) and to check the pool's own tokens when they
+//! come back as bearer tokens.
+//!
+//! Keys rotate (`userpool keys rotate`): a new key is published before it signs
+//! anything (it takes over at its `active_from`), and the key it replaces stays
+//! published until every token that key signed has expired. A running pool
+//! reloads its keys every half minute, so rotation needs no restart.
+
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 use aws_lc_rs::encoding::AsDer;
 use aws_lc_rs::rand::SystemRandom;
@@ -14,7 +22,16 @@ use sha2::{Digest, Sha256};
 
 use crate::error::Error;
 use crate::secrets::b64url;
-use crate::store::Store;
+use crate::store::{Store, StoredKey};
+
+/// A replaced key stays published this long after its successor took over:
+/// longer than any token lives (Cognito's longest id/access lifetime is a day).
+const RETIRED_KEY_PUBLISHED_SECONDS: i64 = 86_400;
+/// By default a rotated-in key is published this long before it signs, so
+/// verifiers that cache the JWKS have seen it first.
+pub(crate) const PUBLISH_AHEAD_SECONDS: i64 = 120;
+/// How often a running pool looks for keys added by another process.
+pub(crate) const RELOAD_INTERVAL: Duration = Duration::from_secs(30);
 
 pub(crate) struct SigningKey {
     kid: String,
@@ -47,26 +64,6 @@ struct Header<'a> {
 }
 
 impl SigningKey {
-    pub(crate) async fn load_or_create(store: &Store) -> Result<SigningKey, Error> {
-        if let Some((kid, pkcs8)) = store.signing_key().await? {
-            let key_pair = KeyPair::from_pkcs8(&pkcs8).map_err(|e| Error::Key(e.to_string()))?;
-            return Ok(SigningKey::new(kid, key_pair));
-        }
-        // Generating an RSA key takes a noticeable moment: keep it off the async threads.
-        let key = tokio::task::spawn_blocking(SigningKey::generate)
-            .await
-            .map_err(|e| Error::Key(e.to_string()))??;
-        let pkcs8 = key
-            .key_pair
-            .as_der()
-            .map_err(|e| Error::Key(e.to_string()))?;
-        store
-            .insert_signing_key(&key.kid, pkcs8.as_ref(), crate::now())
-            .await?;
-        tracing::info!(kid = %key.kid, "created a new signing key");
-        Ok(key)
-    }
-
     fn generate() -> Result<SigningKey, Error> {
         let key_pair =
             KeyPair::generate(KeySize::Rsa2048).map_err(|e| Error::Key(e.to_string()))?;
@@ -104,17 +101,15 @@ impl SigningKey {
             .map(|data| data.claims)
     }
 
-    pub(crate) fn jwks(&self) -> Jwks {
+    fn jwk(&self) -> Jwk {
         let public = self.key_pair.public_key();
-        Jwks {
-            keys: vec![Jwk {
-                alg: "RS256",
-                e: b64url(public.exponent().big_endian_without_leading_zero()),
-                kid: self.kid.clone(),
-                kty: "RSA",
-                n: b64url(public.modulus().big_endian_without_leading_zero()),
-                use_: "sig",
-            }],
+        Jwk {
+            alg: "RS256",
+            e: b64url(public.exponent().big_endian_without_leading_zero()),
+            kid: self.kid.clone(),
+            kty: "RSA",
+            n: b64url(public.modulus().big_endian_without_leading_zero()),
+            use_: "sig",
         }
     }
 
@@ -143,6 +138,128 @@ impl SigningKey {
     }
 }
 
+/// The keys in use: the one that signs, and every one that is published.
+struct Ring {
+    signing: Arc<SigningKey>,
+    published: Vec<Arc<SigningKey>>,
+}
+
+pub(crate) struct KeyRing {
+    store: Store,
+    ring: RwLock<Arc<Ring>>,
+}
+
+/// Which stored keys (oldest first) sign and are published at `now`: the
+/// newest active key signs; upcoming keys, it, and keys it replaced less than
+/// `RETIRED_KEY_PUBLISHED_SECONDS` ago are published. None if no key is active.
+fn arrange(keys: &[StoredKey], now: i64) -> Option<(usize, Vec<usize>)> {
+    let signing = keys.iter().rposition(|k| k.active_from <= now)?;
+    let published = (0..keys.len())
+        .filter(|&i| {
+            i >= signing
+                // Its successor took over recently: tokens it signed may still live.
+                || keys[i + 1].active_from + RETIRED_KEY_PUBLISHED_SECONDS > now
+        })
+        .collect();
+    Some((signing, published))
+}
+
+impl KeyRing {
+    /// Loads the keys, creating the first one if the pool has none.
+    pub(crate) async fn open(store: Store) -> Result<KeyRing, Error> {
+        if store.signing_keys().await?.is_empty() {
+            add_key(&store, 0).await?;
+        }
+        let ring = load(&store, &[]).await?;
+        Ok(KeyRing {
+            store,
+            ring: RwLock::new(Arc::new(ring)),
+        })
+    }
+
+    /// Picks up keys added since, and lets time move keys on.
+    pub(crate) async fn reload(&self) -> Result<(), Error> {
+        let current = self.current();
+        let ring = load(&self.store, &current.published).await?;
+        *self
+            .ring
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(ring);
+        Ok(())
+    }
+
+    fn current(&self) -> Arc<Ring> {
+        self.ring
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    pub(crate) fn sign(&self, claims: &impl Serialize) -> Result<String, Error> {
+        self.current().signing.sign(claims)
+    }
+
+    /// The claims of a token one of the published keys signed for `issuer`.
+    pub(crate) fn verify<T: DeserializeOwned>(&self, token: &str, issuer: &str) -> Option<T> {
+        let kid = jsonwebtoken::decode_header(token).ok()?.kid?;
+        let ring = self.current();
+        let key = ring.published.iter().find(|k| k.kid == kid)?;
+        key.verify(token, issuer)
+    }
+
+    pub(crate) fn jwks(&self) -> Jwks {
+        Jwks {
+            keys: self.current().published.iter().map(|k| k.jwk()).collect(),
+        }
+    }
+
+    #[cfg(test)]
+    fn signing_kid(&self) -> String {
+        self.current().signing.kid.clone()
+    }
+}
+
+/// Generates a key that takes over at `active_from` and stores it; returns its kid.
+pub(crate) async fn add_key(store: &Store, active_from: i64) -> Result<String, Error> {
+    // Generating an RSA key takes a noticeable moment: keep it off the async threads.
+    let key = tokio::task::spawn_blocking(SigningKey::generate)
+        .await
+        .map_err(|e| Error::Key(e.to_string()))??;
+    let pkcs8 = key
+        .key_pair
+        .as_der()
+        .map_err(|e| Error::Key(e.to_string()))?;
+    store
+        .insert_signing_key(&key.kid, pkcs8.as_ref(), active_from, crate::now())
+        .await?;
+    tracing::info!(kid = %key.kid, active_from, "created a new signing key");
+    Ok(key.kid)
+}
+
+/// The ring as of now; keys already parsed (`known`) are reused.
+async fn load(store: &Store, known: &[Arc<SigningKey>]) -> Result<Ring, Error> {
+    let stored = store.signing_keys().await?;
+    let (signing, published) = arrange(&stored, crate::now())
+        .ok_or_else(|| Error::Key("no signing key is active yet".to_owned()))?;
+    let parse = |record: &StoredKey| -> Result<Arc<SigningKey>, Error> {
+        if let Some(key) = known.iter().find(|k| k.kid == record.kid) {
+            return Ok(key.clone());
+        }
+        let key_pair = KeyPair::from_pkcs8(&record.pkcs8).map_err(|e| Error::Key(e.to_string()))?;
+        Ok(Arc::new(SigningKey::new(record.kid.clone(), key_pair)))
+    };
+    let published = published
+        .iter()
+        .map(|&i| parse(&stored[i]))
+        .collect::<Result<Vec<_>, _>>()?;
+    let signing = published
+        .iter()
+        .find(|k| k.kid == stored[signing].kid)
+        .cloned()
+        .ok_or_else(|| Error::Key("the signing key is not published".to_owned()))?;
+    Ok(Ring { signing, published })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -152,17 +269,17 @@ mod tests {
     async fn jwks_verifies_what_the_key_signs_and_the_key_persists() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).await.unwrap();
-        let key = SigningKey::load_or_create(&store).await.unwrap();
+        let keys = KeyRing::open(store.clone()).await.unwrap();
 
         let claims = serde_json::json!({ "sub": "abc", "iss": "me", "exp": crate::now() + 60 });
-        let jwt = key.sign(&claims).unwrap();
+        let jwt = keys.sign(&claims).unwrap();
 
         let header = decode_header(&jwt).unwrap();
         assert_eq!(header.alg, Algorithm::RS256);
-        assert_eq!(header.kid.as_deref(), Some(key.kid.as_str()));
+        assert_eq!(header.kid, Some(keys.signing_kid()));
         assert_eq!(header.typ.as_deref(), Some("JWT"));
 
-        let jwks = serde_json::to_value(key.jwks()).unwrap();
+        let jwks = serde_json::to_value(keys.jwks()).unwrap();
         let jwk = &jwks["keys"][0];
         assert_eq!(jwk["kty"], "RSA");
         assert_eq!(jwk["use"], "sig");
@@ -186,8 +303,63 @@ mod tests {
         assert!(decode::<serde_json::Value>(&parts.join("."), &decoding, &validation).is_err());
 
         // Reopening loads the same key rather than minting a new one.
-        let again = SigningKey::load_or_create(&store).await.unwrap();
-        assert_eq!(again.kid, key.kid);
+        let again = KeyRing::open(store).await.unwrap();
+        assert_eq!(again.signing_kid(), keys.signing_kid());
         assert_eq!(serde_json::to_value(again.jwks()).unwrap(), jwks);
+    }
+
+    fn stored(kid: &str, active_from: i64) -> StoredKey {
+        StoredKey {
+            kid: kid.to_owned(),
+            pkcs8: Vec::new(),
+            active_from,
+        }
+    }
+
+    #[test]
+    fn a_new_key_is_published_first_and_the_old_one_until_its_tokens_expire() {
+        let keys = [stored("a", 0), stored("b", 1000)];
+        // Before b takes over: a signs, both are published.
+        assert_eq!(arrange(&keys, 999), Some((0, vec![0, 1])));
+        // After: b signs, a is still published for the tokens it signed.
+        assert_eq!(arrange(&keys, 1000), Some((1, vec![0, 1])));
+        assert_eq!(
+            arrange(&keys, 1000 + RETIRED_KEY_PUBLISHED_SECONDS - 1),
+            Some((1, vec![0, 1]))
+        );
+        // Then a goes.
+        assert_eq!(
+            arrange(&keys, 1000 + RETIRED_KEY_PUBLISHED_SECONDS),
+            Some((1, vec![1]))
+        );
+        // Nothing active yet: no ring.
+        assert_eq!(arrange(&[stored("c", 50)], 10), None);
+    }
+
+    #[tokio::test]
+    async fn a_rotation_is_picked_up_without_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).await.unwrap();
+        let keys = KeyRing::open(store.clone()).await.unwrap();
+        let old = keys.signing_kid();
+        let claims = serde_json::json!({ "sub": "abc", "iss": "me", "exp": crate::now() + 60 });
+        let before = keys.sign(&claims).unwrap();
+
+        // Rotated in for later: published at once, not signing yet.
+        let upcoming = add_key(&store, crate::now() + 3600).await.unwrap();
+        keys.reload().await.unwrap();
+        assert_eq!(keys.signing_kid(), old);
+        assert_eq!(keys.jwks().keys.len(), 2);
+
+        // Another rotation that is already due: it signs after the next reload.
+        let due = add_key(&store, crate::now() - 1).await.unwrap();
+        keys.reload().await.unwrap();
+        assert_eq!(keys.signing_kid(), due);
+        let kids: Vec<String> = keys.jwks().keys.into_iter().map(|k| k.kid).collect();
+        assert!(kids.contains(&old) && kids.contains(&due) && kids.contains(&upcoming));
+        // Tokens of the old key still verify, and so do the new key's.
+        let after = keys.sign(&claims).unwrap();
+        assert!(keys.verify::<serde_json::Value>(&before, "me").is_some());
+        assert!(keys.verify::<serde_json::Value>(&after, "me").is_some());
     }
 }

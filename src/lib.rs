@@ -46,7 +46,7 @@ pub struct UserPool {
 struct Inner {
     config: Config,
     store: store::Store,
-    key: keys::SigningKey,
+    keys: keys::KeyRing,
     hasher: password::Hasher,
 }
 
@@ -56,16 +56,27 @@ impl UserPool {
     /// RSA signing key.
     pub async fn open(config: Config) -> Result<UserPool, Error> {
         let store = store::Store::open(config.data_dir()).await?;
-        let key = keys::SigningKey::load_or_create(&store).await?;
+        let keys = keys::KeyRing::open(store.clone()).await?;
         let hasher = password::Hasher::new().await?;
-        Ok(UserPool {
-            inner: Arc::new(Inner {
-                config,
-                store,
-                key,
-                hasher,
-            }),
-        })
+        let inner = Arc::new(Inner {
+            config,
+            store,
+            keys,
+            hasher,
+        });
+        // Keys rotated in by another process (`userpool keys rotate`) are picked up
+        // while the pool runs; the task ends with the pool.
+        let weak = Arc::downgrade(&inner);
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(keys::RELOAD_INTERVAL).await;
+                let Some(inner) = weak.upgrade() else { return };
+                if let Err(error) = inner.keys.reload().await {
+                    tracing::warn!(%error, "could not reload the signing keys");
+                }
+            }
+        });
+        Ok(UserPool { inner })
     }
 
     /// Every endpoint of the pool, with its state and [`http_layers`] applied.
@@ -126,8 +137,17 @@ impl UserPool {
         &self.inner.store
     }
 
-    fn key(&self) -> &keys::SigningKey {
-        &self.inner.key
+    fn key(&self) -> &keys::KeyRing {
+        &self.inner.keys
+    }
+
+    /// Adds a signing key that takes over in `publish_ahead` seconds (published
+    /// in the JWKS at once); returns its `kid`. Running pools pick it up.
+    pub async fn rotate_key(&self, publish_ahead: Option<i64>) -> Result<String, Error> {
+        let ahead = publish_ahead.unwrap_or(keys::PUBLISH_AHEAD_SECONDS).max(0);
+        let kid = keys::add_key(self.store(), now() + ahead).await?;
+        self.key().reload().await?;
+        Ok(kid)
     }
 
     fn hasher(&self) -> &password::Hasher {

@@ -1,5 +1,6 @@
 //! The `userpool` command: `serve` runs the user pool on its own; `users
-//! export` and `users import` move users (with their password hashes) between pools.
+//! export` and `users import` move users (with their password hashes) between
+//! pools; `keys rotate` adds a signing key.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -27,6 +28,25 @@ enum Command {
     Users {
         #[command(subcommand)]
         command: UsersCommand,
+    },
+    /// Manage the token signing keys.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Add a signing key: published in the JWKS at once, signing after
+    /// `--publish-ahead` seconds; the old key stays published until its tokens
+    /// have expired. Running pools pick it up within half a minute.
+    Rotate {
+        #[arg(long, default_value = "userpool.toml")]
+        config: PathBuf,
+        /// Seconds between publishing the new key and signing with it (default 120).
+        #[arg(long)]
+        publish_ahead: Option<i64>,
     },
 }
 
@@ -67,6 +87,13 @@ async fn main() -> ExitCode {
         Command::Users {
             command: UsersCommand::Import { config, input },
         } => import(&config, input.as_deref()).await,
+        Command::Keys {
+            command:
+                KeysCommand::Rotate {
+                    config,
+                    publish_ahead,
+                },
+        } => rotate(&config, publish_ahead).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -126,6 +153,16 @@ async fn import(
         skipped = summary.skipped,
         "imported"
     );
+    Ok(())
+}
+
+async fn rotate(
+    config_path: &std::path::Path,
+    publish_ahead: Option<i64>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let pool = UserPool::open(Config::load(config_path)?).await?;
+    let kid = pool.rotate_key(publish_ahead).await?;
+    println!("{kid}");
     Ok(())
 }
 

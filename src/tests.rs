@@ -1795,22 +1795,30 @@ async fn exported_users_sign_in_to_another_pool_with_their_old_passwords() {
     );
 }
 
-/// Everything logged while it lives, at every level, for checking what reached the log.
+/// Everything logged in this test process, at every level. A global subscriber,
+/// because call sites first hit by other tests' threads (with no subscriber)
+/// would otherwise stay disabled for a scoped one.
 struct CapturedLog(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
 
 impl CapturedLog {
-    fn start() -> (CapturedLog, tracing::subscriber::DefaultGuard) {
-        let buffer = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-        let writer = buffer.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_ansi(false)
-            .with_writer(move || CaptureWriter(writer.clone()))
-            .finish();
-        (
-            CapturedLog(buffer),
-            tracing::subscriber::set_default(subscriber),
-        )
+    fn start() -> CapturedLog {
+        static BUFFER: std::sync::OnceLock<std::sync::Arc<std::sync::Mutex<Vec<u8>>>> =
+            std::sync::OnceLock::new();
+        let buffer = BUFFER
+            .get_or_init(|| {
+                let buffer = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+                let writer = buffer.clone();
+                let subscriber = tracing_subscriber::fmt()
+                    .with_max_level(tracing::Level::TRACE)
+                    .with_ansi(false)
+                    .with_writer(move || CaptureWriter(writer.clone()))
+                    .finish();
+                tracing::subscriber::set_global_default(subscriber)
+                    .expect("no other global subscriber in tests");
+                buffer
+            })
+            .clone();
+        CapturedLog(buffer)
     }
 
     fn text(&self) -> String {
@@ -1832,7 +1840,7 @@ impl std::io::Write for CaptureWriter {
 
 #[tokio::test]
 async fn no_token_password_or_code_reaches_the_log() {
-    let (log, _guard) = CapturedLog::start();
+    let log = CapturedLog::start();
     let mut browser = Browser::new().await;
     let back = browser.sign_up("heidi@example.com", "s").await;
     let code = code_from(&back);

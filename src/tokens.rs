@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::config::Config;
 use crate::error::Error;
-use crate::keys::SigningKey;
+use crate::keys::KeyRing;
 use crate::secrets;
 
 /// Everything a token pair is issued from: the user, the client and the
@@ -96,7 +96,7 @@ struct ClientAccessClaims<'a> {
 
 pub(crate) fn issue_for_client(
     config: &Config,
-    key: &SigningKey,
+    key: &KeyRing,
     client_id: &str,
     scope: &str,
     now: i64,
@@ -117,7 +117,7 @@ pub(crate) fn issue_for_client(
 
 pub(crate) fn issue(
     config: &Config,
-    key: &SigningKey,
+    key: &KeyRing,
     grant: &Grant<'_>,
     now: i64,
 ) -> Result<Issued, Error> {
@@ -185,7 +185,7 @@ mod tests {
     async fn claims_match_cognito() {
         let dir = tempfile::tempdir().unwrap();
         let store = crate::store::Store::open(dir.path()).await.unwrap();
-        let key = SigningKey::load_or_create(&store).await.unwrap();
+        let key = KeyRing::open(store).await.unwrap();
         let config = Config::from_toml(crate::tests::CONFIG).unwrap();
         let groups = vec!["admins".to_owned()];
         let grant = Grant {

@@ -109,6 +109,14 @@ pub(crate) struct Session {
     pub(crate) auth_time: i64,
 }
 
+#[derive(Clone, sqlx::FromRow)]
+pub(crate) struct StoredKey {
+    pub(crate) kid: String,
+    /// PKCS#8 DER.
+    pub(crate) pkcs8: Vec<u8>,
+    pub(crate) active_from: i64,
+}
+
 #[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
 pub(crate) struct Mail {
     pub(crate) to: String,
@@ -536,12 +544,12 @@ impl Store {
 
     // --- signing keys ---
 
-    /// The newest signing key, as (kid, PKCS#8 DER).
-    pub(crate) async fn signing_key(&self) -> Result<Option<(String, Vec<u8>)>, Error> {
+    /// Every signing key, oldest first.
+    pub(crate) async fn signing_keys(&self) -> Result<Vec<StoredKey>, Error> {
         Ok(sqlx::query_as(
-            "SELECT kid, pkcs8 FROM signing_keys ORDER BY created_at DESC, rowid DESC LIMIT 1",
+            "SELECT kid, pkcs8, active_from FROM signing_keys ORDER BY active_from, rowid",
         )
-        .fetch_optional(&self.db)
+        .fetch_all(&self.db)
         .await?)
     }
 
@@ -549,14 +557,18 @@ impl Store {
         &self,
         kid: &str,
         pkcs8: &[u8],
+        active_from: i64,
         now: i64,
     ) -> Result<(), Error> {
-        sqlx::query("INSERT INTO signing_keys (kid, pkcs8, created_at) VALUES (?, ?, ?)")
-            .bind(kid)
-            .bind(pkcs8)
-            .bind(now)
-            .execute(&self.db)
-            .await?;
+        sqlx::query(
+            "INSERT INTO signing_keys (kid, pkcs8, created_at, active_from) VALUES (?, ?, ?, ?)",
+        )
+        .bind(kid)
+        .bind(pkcs8)
+        .bind(now)
+        .bind(active_from)
+        .execute(&self.db)
+        .await?;
         Ok(())
     }
 
