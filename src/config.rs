@@ -43,6 +43,9 @@ fn invalid(field: &'static str, message: impl Into<String>) -> ConfigError {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
+    /// From `USERPOOL_KEY_ENCRYPTION_KEY` only: secrets stay out of files.
+    #[serde(skip)]
+    key_encryption_key: Option<KeyEncryptionKey>,
     pool: PoolConfig,
     password_policy: PasswordPolicy,
     email: EmailConfig,
@@ -99,6 +102,16 @@ struct TokenConfig {
     id_token_minutes: i64,
     access_token_minutes: i64,
     refresh_token_days: i64,
+}
+
+/// 32 bytes that encrypt the signing keys at rest (AES-256-GCM). Never printed.
+#[derive(Clone)]
+pub(crate) struct KeyEncryptionKey(pub(crate) [u8; 32]);
+
+impl std::fmt::Debug for KeyEncryptionKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("KeyEncryptionKey(redacted)")
+    }
 }
 
 /// The JSON API's authentication flows an app client can enable (Cognito's `ExplicitAuthFlows`).
@@ -174,7 +187,8 @@ impl Client {
 
 impl Config {
     /// Reads the TOML file, applies the environment overrides `USERPOOL_LISTEN`,
-    /// `USERPOOL_PUBLIC_URL`, `USERPOOL_DATA_DIR` and `USERPOOL_DEV_OUTBOX`, and
+    /// `USERPOOL_PUBLIC_URL`, `USERPOOL_DATA_DIR`, `USERPOOL_DEV_OUTBOX` and
+    /// `USERPOOL_KEY_ENCRYPTION_KEY` (which only the environment can set), and
     /// validates the result (errors name the bad field).
     pub fn load(path: impl AsRef<Path>) -> Result<Config, ConfigError> {
         let path = path.as_ref();
@@ -247,6 +261,10 @@ impl Config {
         &self.pool.data_dir
     }
 
+    pub(crate) fn key_encryption_key(&self) -> Option<&KeyEncryptionKey> {
+        self.key_encryption_key.as_ref()
+    }
+
     pub fn region(&self) -> &str {
         &self.pool.region
     }
@@ -310,6 +328,20 @@ impl Config {
         }
         if let Some(dir) = var("USERPOOL_DATA_DIR") {
             self.pool.data_dir = dir.into();
+        }
+        if let Some(encoded) = var("USERPOOL_KEY_ENCRYPTION_KEY") {
+            use base64::Engine;
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(encoded.trim())
+                .ok()
+                .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
+                .ok_or_else(|| {
+                    invalid(
+                        "USERPOOL_KEY_ENCRYPTION_KEY",
+                        "must be 32 bytes, base64-encoded (openssl rand -base64 32)",
+                    )
+                })?;
+            self.key_encryption_key = Some(KeyEncryptionKey(bytes));
         }
         if let Some(flag) = var("USERPOOL_DEV_OUTBOX") {
             self.pool.dev_outbox = match flag.trim().to_ascii_lowercase().as_str() {
@@ -533,6 +565,21 @@ mod tests {
             .apply_env(|name| (name == "USERPOOL_LISTEN").then(|| "nope".into()))
             .unwrap_err();
         assert!(err.to_string().contains("USERPOOL_LISTEN"), "{err}");
+
+        // The key-encryption key: 32 bytes in base64, never printed.
+        let secret = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+        config
+            .apply_env(|name| (name == "USERPOOL_KEY_ENCRYPTION_KEY").then(|| secret.into()))
+            .unwrap();
+        assert_eq!(config.key_encryption_key().unwrap().0[31], 31);
+        assert!(!format!("{config:?}").contains(secret));
+        let err = config
+            .apply_env(|name| (name == "USERPOOL_KEY_ENCRYPTION_KEY").then(|| "c2hvcnQ=".into()))
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("USERPOOL_KEY_ENCRYPTION_KEY"),
+            "{err}"
+        );
     }
 
     #[test]

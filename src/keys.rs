@@ -20,9 +20,13 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
+use crate::config::KeyEncryptionKey;
 use crate::error::Error;
 use crate::secrets::b64url;
 use crate::store::{Store, StoredKey};
+
+/// Marks a stored key encrypted with the key-encryption key: then nonce, ciphertext, tag.
+const SEALED: &[u8] = b"UPK1";
 
 /// A replaced key stays published this long after its successor took over:
 /// longer than any token lives (Cognito's longest id/access lifetime is a day).
@@ -146,7 +150,44 @@ struct Ring {
 
 pub(crate) struct KeyRing {
     store: Store,
+    kek: Option<KeyEncryptionKey>,
     ring: RwLock<Arc<Ring>>,
+}
+
+/// Encrypts a key's PKCS#8 for storage, bound to its kid (AES-256-GCM, random nonce).
+fn seal(kek: &KeyEncryptionKey, kid: &str, pkcs8: &[u8]) -> Result<Vec<u8>, Error> {
+    use aws_lc_rs::aead::{AES_256_GCM, Aad, RandomizedNonceKey};
+    let key =
+        RandomizedNonceKey::new(&AES_256_GCM, &kek.0).map_err(|e| Error::Key(e.to_string()))?;
+    let mut sealed = pkcs8.to_vec();
+    let nonce = key
+        .seal_in_place_append_tag(Aad::from(kid.as_bytes()), &mut sealed)
+        .map_err(|e| Error::Key(e.to_string()))?;
+    Ok([SEALED, nonce.as_ref(), &sealed].concat())
+}
+
+/// The PKCS#8 of a stored key, decrypting it if it was sealed.
+fn unseal(kek: Option<&KeyEncryptionKey>, record: &StoredKey) -> Result<Vec<u8>, Error> {
+    use aws_lc_rs::aead::{AES_256_GCM, Aad, NONCE_LEN, Nonce, RandomizedNonceKey};
+    let Some(sealed) = record.pkcs8.strip_prefix(SEALED) else {
+        return Ok(record.pkcs8.clone());
+    };
+    let kek = kek.ok_or_else(|| {
+        Error::Key("the signing keys are encrypted: set USERPOOL_KEY_ENCRYPTION_KEY".to_owned())
+    })?;
+    let key =
+        RandomizedNonceKey::new(&AES_256_GCM, &kek.0).map_err(|e| Error::Key(e.to_string()))?;
+    let (nonce, ciphertext) = sealed
+        .split_at_checked(NONCE_LEN)
+        .ok_or_else(|| Error::Key("a stored key is truncated".to_owned()))?;
+    let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|e| Error::Key(e.to_string()))?;
+    let mut buffer = ciphertext.to_vec();
+    let plain = key
+        .open_in_place(nonce, Aad::from(record.kid.as_bytes()), &mut buffer)
+        .map_err(|_| {
+            Error::Key("a stored key does not decrypt with USERPOOL_KEY_ENCRYPTION_KEY".to_owned())
+        })?;
+    Ok(plain.to_vec())
 }
 
 /// Which stored keys (oldest first) sign and are published at `now`: the
@@ -165,22 +206,34 @@ fn arrange(keys: &[StoredKey], now: i64) -> Option<(usize, Vec<usize>)> {
 }
 
 impl KeyRing {
-    /// Loads the keys, creating the first one if the pool has none.
-    pub(crate) async fn open(store: Store) -> Result<KeyRing, Error> {
+    /// Loads the keys, creating the first one if the pool has none. With a
+    /// key-encryption key, new keys are stored encrypted.
+    pub(crate) async fn open(
+        store: Store,
+        kek: Option<KeyEncryptionKey>,
+    ) -> Result<KeyRing, Error> {
         if store.signing_keys().await?.is_empty() {
-            add_key(&store, 0).await?;
+            add_key(&store, kek.as_ref(), 0).await?;
         }
-        let ring = load(&store, &[]).await?;
+        let ring = load(&store, kek.as_ref(), &[]).await?;
         Ok(KeyRing {
             store,
+            kek,
             ring: RwLock::new(Arc::new(ring)),
         })
+    }
+
+    /// Adds a key that takes over at `active_from`; returns its kid.
+    pub(crate) async fn add(&self, active_from: i64) -> Result<String, Error> {
+        let kid = add_key(&self.store, self.kek.as_ref(), active_from).await?;
+        self.reload().await?;
+        Ok(kid)
     }
 
     /// Picks up keys added since, and lets time move keys on.
     pub(crate) async fn reload(&self) -> Result<(), Error> {
         let current = self.current();
-        let ring = load(&self.store, &current.published).await?;
+        let ring = load(&self.store, self.kek.as_ref(), &current.published).await?;
         *self
             .ring
             .write()
@@ -220,7 +273,11 @@ impl KeyRing {
 }
 
 /// Generates a key that takes over at `active_from` and stores it; returns its kid.
-pub(crate) async fn add_key(store: &Store, active_from: i64) -> Result<String, Error> {
+async fn add_key(
+    store: &Store,
+    kek: Option<&KeyEncryptionKey>,
+    active_from: i64,
+) -> Result<String, Error> {
     // Generating an RSA key takes a noticeable moment: keep it off the async threads.
     let key = tokio::task::spawn_blocking(SigningKey::generate)
         .await
@@ -229,15 +286,23 @@ pub(crate) async fn add_key(store: &Store, active_from: i64) -> Result<String, E
         .key_pair
         .as_der()
         .map_err(|e| Error::Key(e.to_string()))?;
+    let stored = match kek {
+        Some(kek) => seal(kek, &key.kid, pkcs8.as_ref())?,
+        None => pkcs8.as_ref().to_vec(),
+    };
     store
-        .insert_signing_key(&key.kid, pkcs8.as_ref(), active_from, crate::now())
+        .insert_signing_key(&key.kid, &stored, active_from, crate::now())
         .await?;
     tracing::info!(kid = %key.kid, active_from, "created a new signing key");
     Ok(key.kid)
 }
 
 /// The ring as of now; keys already parsed (`known`) are reused.
-async fn load(store: &Store, known: &[Arc<SigningKey>]) -> Result<Ring, Error> {
+async fn load(
+    store: &Store,
+    kek: Option<&KeyEncryptionKey>,
+    known: &[Arc<SigningKey>],
+) -> Result<Ring, Error> {
     let stored = store.signing_keys().await?;
     let (signing, published) = arrange(&stored, crate::now())
         .ok_or_else(|| Error::Key("no signing key is active yet".to_owned()))?;
@@ -245,7 +310,8 @@ async fn load(store: &Store, known: &[Arc<SigningKey>]) -> Result<Ring, Error> {
         if let Some(key) = known.iter().find(|k| k.kid == record.kid) {
             return Ok(key.clone());
         }
-        let key_pair = KeyPair::from_pkcs8(&record.pkcs8).map_err(|e| Error::Key(e.to_string()))?;
+        let key_pair =
+            KeyPair::from_pkcs8(&unseal(kek, record)?).map_err(|e| Error::Key(e.to_string()))?;
         Ok(Arc::new(SigningKey::new(record.kid.clone(), key_pair)))
     };
     let published = published
@@ -269,7 +335,7 @@ mod tests {
     async fn jwks_verifies_what_the_key_signs_and_the_key_persists() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).await.unwrap();
-        let keys = KeyRing::open(store.clone()).await.unwrap();
+        let keys = KeyRing::open(store.clone(), None).await.unwrap();
 
         let claims = serde_json::json!({ "sub": "abc", "iss": "me", "exp": crate::now() + 60 });
         let jwt = keys.sign(&claims).unwrap();
@@ -303,7 +369,7 @@ mod tests {
         assert!(decode::<serde_json::Value>(&parts.join("."), &decoding, &validation).is_err());
 
         // Reopening loads the same key rather than minting a new one.
-        let again = KeyRing::open(store).await.unwrap();
+        let again = KeyRing::open(store, None).await.unwrap();
         assert_eq!(again.signing_kid(), keys.signing_kid());
         assert_eq!(serde_json::to_value(again.jwks()).unwrap(), jwks);
     }
@@ -340,19 +406,18 @@ mod tests {
     async fn a_rotation_is_picked_up_without_a_restart() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).await.unwrap();
-        let keys = KeyRing::open(store.clone()).await.unwrap();
+        let keys = KeyRing::open(store.clone(), None).await.unwrap();
         let old = keys.signing_kid();
         let claims = serde_json::json!({ "sub": "abc", "iss": "me", "exp": crate::now() + 60 });
         let before = keys.sign(&claims).unwrap();
 
         // Rotated in for later: published at once, not signing yet.
-        let upcoming = add_key(&store, crate::now() + 3600).await.unwrap();
-        keys.reload().await.unwrap();
+        let upcoming = keys.add(crate::now() + 3600).await.unwrap();
         assert_eq!(keys.signing_kid(), old);
         assert_eq!(keys.jwks().keys.len(), 2);
 
         // Another rotation that is already due: it signs after the next reload.
-        let due = add_key(&store, crate::now() - 1).await.unwrap();
+        let due = add_key(&store, None, crate::now() - 1).await.unwrap();
         keys.reload().await.unwrap();
         assert_eq!(keys.signing_kid(), due);
         let kids: Vec<String> = keys.jwks().keys.into_iter().map(|k| k.kid).collect();
@@ -361,5 +426,35 @@ mod tests {
         let after = keys.sign(&claims).unwrap();
         assert!(keys.verify::<serde_json::Value>(&before, "me").is_some());
         assert!(keys.verify::<serde_json::Value>(&after, "me").is_some());
+    }
+
+    #[tokio::test]
+    async fn with_a_key_encryption_key_keys_are_stored_encrypted() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).await.unwrap();
+        let kek = KeyEncryptionKey([7; 32]);
+        let keys = KeyRing::open(store.clone(), Some(kek.clone()))
+            .await
+            .unwrap();
+        let stored = store.signing_keys().await.unwrap();
+        assert!(stored[0].pkcs8.starts_with(SEALED));
+        // DER of a PKCS#8 RSA key starts with a SEQUENCE tag; nothing of it shows.
+        assert!(
+            !stored[0]
+                .pkcs8
+                .windows(4)
+                .any(|w| w == [0x02, 0x82, 0x01, 0x01])
+        );
+
+        // Reopened with the same key: the same signing key.
+        let again = KeyRing::open(store.clone(), Some(kek)).await.unwrap();
+        assert_eq!(again.signing_kid(), keys.signing_kid());
+        // Without it, or with another, the pool refuses to start.
+        assert!(KeyRing::open(store.clone(), None).await.is_err());
+        assert!(
+            KeyRing::open(store, Some(KeyEncryptionKey([8; 32])))
+                .await
+                .is_err()
+        );
     }
 }

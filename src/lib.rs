@@ -56,7 +56,7 @@ impl UserPool {
     /// RSA signing key.
     pub async fn open(config: Config) -> Result<UserPool, Error> {
         let store = store::Store::open(config.data_dir()).await?;
-        let keys = keys::KeyRing::open(store.clone()).await?;
+        let keys = keys::KeyRing::open(store.clone(), config.key_encryption_key().cloned()).await?;
         let hasher = password::Hasher::new().await?;
         let inner = Arc::new(Inner {
             config,
@@ -145,9 +145,7 @@ impl UserPool {
     /// in the JWKS at once); returns its `kid`. Running pools pick it up.
     pub async fn rotate_key(&self, publish_ahead: Option<i64>) -> Result<String, Error> {
         let ahead = publish_ahead.unwrap_or(keys::PUBLISH_AHEAD_SECONDS).max(0);
-        let kid = keys::add_key(self.store(), now() + ahead).await?;
-        self.key().reload().await?;
-        Ok(kid)
+        self.key().add(now() + ahead).await
     }
 
     fn hasher(&self) -> &password::Hasher {

@@ -185,7 +185,7 @@ mod tests {
     async fn claims_match_cognito() {
         let dir = tempfile::tempdir().unwrap();
         let store = crate::store::Store::open(dir.path()).await.unwrap();
-        let key = KeyRing::open(store).await.unwrap();
+        let key = KeyRing::open(store, None).await.unwrap();
         let config = Config::from_toml(crate::tests::CONFIG).unwrap();
         let groups = vec!["admins".to_owned()];
         let grant = Grant {
