@@ -22,6 +22,7 @@ mod password;
 mod pkce;
 mod secrets;
 mod store;
+mod throttle;
 mod tokens;
 mod transfer;
 mod well_known;
@@ -48,6 +49,7 @@ struct Inner {
     store: store::Store,
     keys: keys::KeyRing,
     hasher: password::Hasher,
+    throttle: throttle::Throttle,
 }
 
 impl UserPool {
@@ -63,6 +65,7 @@ impl UserPool {
             store,
             keys,
             hasher,
+            throttle: throttle::Throttle::default(),
         });
         // Keys rotated in by another process (`userpool keys rotate`) are picked up
         // while the pool runs; the task ends with the pool.
@@ -90,6 +93,10 @@ impl UserPool {
         if self.config().dev_outbox() {
             router = router.merge(mail::dev_routes());
         }
+        let router = router.layer(axum::middleware::from_fn_with_state(
+            self.clone(),
+            throttle::throttle,
+        ));
         http_layers(router.with_state(self.clone()))
     }
 
@@ -150,6 +157,10 @@ impl UserPool {
 
     fn hasher(&self) -> &password::Hasher {
         &self.inner.hasher
+    }
+
+    fn throttle(&self) -> &throttle::Throttle {
+        &self.inner.throttle
     }
 }
 

@@ -113,7 +113,11 @@ async fn serve(config_path: &std::path::Path) -> Result<(), Box<dyn std::error::
         issuer = %pool.config().issuer(),
         "user pool listening"
     );
-    axum::serve(listener, pool.router())
+    // Client addresses feed the per-address throttle of failed sign-ins.
+    let app = pool
+        .router()
+        .into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     tracing::info!("stopped");

@@ -1907,3 +1907,59 @@ async fn no_token_password_or_code_reaches_the_log() {
         assert!(!text.contains(secret), "the {name} was logged");
     }
 }
+
+#[tokio::test]
+async fn an_address_that_keeps_failing_is_turned_away_and_others_are_not() {
+    use axum::extract::ConnectInfo;
+    let mut browser = Browser::new().await;
+    let sign_up = format!(
+        r#"{{"ClientId":"5cr1pt5c1ient0leptos0cog","Username":"ivan@example.com","Password":"{PASSWORD}"}}"#
+    );
+    browser.cognito("SignUp", &sign_up, false).await;
+    let code = browser.last_code("ivan@example.com").await;
+    let confirm = format!(
+        r#"{{"ClientId":"5cr1pt5c1ient0leptos0cog","Username":"ivan@example.com","ConfirmationCode":"{code}"}}"#
+    );
+    browser.cognito("ConfirmSignUp", &confirm, false).await;
+    let sign_in = |username: &str, password: &str| {
+        format!(
+            r#"{{"ClientId":"5cr1pt5c1ient0leptos0cog","AuthFlow":"USER_PASSWORD_AUTH","AuthParameters":{{"USERNAME":"{username}","PASSWORD":"{password}"}}}}"#
+        )
+    };
+    let mut from = async |address: &str, body: String| {
+        let request = Request::post("/")
+            .header(header::CONTENT_TYPE, "application/x-amz-json-1.1")
+            .header(
+                "x-amz-target",
+                "AWSCognitoIdentityProviderService.InitiateAuth",
+            )
+            .extension(ConnectInfo(
+                format!("{address}:40000")
+                    .parse::<std::net::SocketAddr>()
+                    .unwrap(),
+            ));
+        browser.send(request, Body::from(body)).await
+    };
+    // Guessing across many accounts from one address.
+    for n in 0..50 {
+        let reply = from(
+            "192.0.2.7",
+            sign_in(&format!("user{n}@example.com"), "guess"),
+        )
+        .await;
+        assert_eq!(reply.json()["__type"], "NotAuthorizedException");
+    }
+    let refused = from("192.0.2.7", sign_in("ivan@example.com", PASSWORD)).await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(refused.json()["__type"], "TooManyRequestsException");
+    assert!(refused.header(header::RETRY_AFTER).parse::<i64>().unwrap() > 0);
+    // The account itself is fine, from anywhere else.
+    let elsewhere = from("198.51.100.1", sign_in("ivan@example.com", PASSWORD)).await;
+    assert_eq!(elsewhere.status, StatusCode::OK, "{}", elsewhere.body);
+    // Loopback (a reverse proxy on the host) is never throttled by address.
+    for _ in 0..60 {
+        from("127.0.0.1", sign_in("nobody@example.com", "guess")).await;
+    }
+    let local = from("127.0.0.1", sign_in("ivan@example.com", PASSWORD)).await;
+    assert_eq!(local.status, StatusCode::OK, "{}", local.body);
+}

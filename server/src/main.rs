@@ -211,7 +211,10 @@ async fn start_embedded_pool(
         &pool.config().jwks_url(),
     )
     .map_err(|e| StartError::Http(e.to_string()))?;
-    let router = pool.router();
+    // Client addresses feed the pool's per-address throttle of failed sign-ins.
+    let router = pool
+        .router()
+        .into_make_service_with_connect_info::<std::net::SocketAddr>();
     tokio::spawn(async move {
         if let Err(error) = axum::serve(listener, router)
             .with_graceful_shutdown(shutdown_signal())

@@ -102,6 +102,15 @@ fn render<P: Template>(
     Ok((jar, Html(html)).into_response())
 }
 
+/// Marks a page that refused a password or code, so it counts against the
+/// caller's address (see `throttle`).
+fn failed_attempt(mut response: Response) -> Response {
+    response
+        .extensions_mut()
+        .insert(crate::throttle::FailedAttempt);
+    response
+}
+
 /// `page`, keeping the OAuth parameters, for `username`.
 fn page_for(page: &str, request: &AuthRequest, username: &str) -> String {
     format!("{page}?{}", request.params.query(&[("username", username)]))
@@ -155,6 +164,7 @@ pub(super) async fn login(
                 info: None,
                 error: Some(&message),
             })
+            .map(failed_attempt)
         }
     }
 }
@@ -196,6 +206,7 @@ pub(super) async fn new_password(
                 info: None,
                 error: Some(&message),
             })
+            .map(failed_attempt)
         }
         Err(refusal) => {
             let message = refusal.to_string();
@@ -305,6 +316,7 @@ pub(super) async fn confirm(
                 info: Some(CODE_SENT),
                 error: Some(&message),
             })
+            .map(failed_attempt)
         }
     }
 }
@@ -409,6 +421,11 @@ pub(super) async fn confirm_forgot_password(
                 minimum_length: pool.config().password_minimum_length(),
                 info: None,
                 error: Some(&message),
+            })
+            // A policy refusal is not a wrong code.
+            .map(|page| match refusal {
+                Refusal::Password(_) => page,
+                _ => failed_attempt(page),
             })
         }
     }

@@ -436,6 +436,14 @@ impl IntoResponse for ApiError {
             other => other.to_string(),
         };
         let exception = self.exception();
+        // Wrong passwords and codes count against the caller's address (see `throttle`).
+        let failed_attempt = matches!(
+            self,
+            ApiError::NotAuthorized(_)
+                | ApiError::CodeMismatch
+                | ApiError::ExpiredCode
+                | ApiError::LimitExceeded
+        );
         let mut response = (
             status,
             [(header::CONTENT_TYPE, CONTENT_TYPE)],
@@ -445,6 +453,11 @@ impl IntoResponse for ApiError {
         response
             .headers_mut()
             .insert("x-amzn-errortype", HeaderValue::from_static(exception));
+        if failed_attempt {
+            response
+                .extensions_mut()
+                .insert(crate::throttle::FailedAttempt);
+        }
         response
     }
 }
