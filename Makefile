@@ -40,6 +40,7 @@ setup:
 
 setup-test: setup
 	@command -v chromium >/dev/null || { $(APT_GET) update -qq && $(APT_GET) install -y -qq chromium; }
+	@command -v openssl >/dev/null || { $(APT_GET) update -qq && $(APT_GET) install -y -qq openssl; }
 	@test $(VENV)/.installed -nt end2end/boto3/requirements.txt || { \
 		{ python3 -m venv $(VENV) || { $(APT_GET) update -qq && $(APT_GET) install -y -qq python3-venv && python3 -m venv $(VENV); }; } \
 		&& $(VENV)/bin/pip install -q -r end2end/boto3/requirements.txt && touch $(VENV)/.installed; }

@@ -24,23 +24,23 @@ export async function latestCode(request: APIRequestContext, email: string): Pro
   return code![1];
 }
 
-export async function fillSignUp(page: Page, email: string, password: string) {
-  await expect(page).toHaveURL(new RegExp(`^${POOL}/signup`));
+export async function fillSignUp(page: Page, email: string, password: string, pool = POOL) {
+  await expect(page).toHaveURL(new RegExp(`^${pool}/signup`));
   await page.locator("input[name=username]").fill(email);
   await page.locator("input[name=password]").fill(password);
   await page.locator("form:has(input[name=password]) button[type=submit]").click();
 }
 
-export async function fillSignIn(page: Page, email: string, password: string) {
-  await expect(page).toHaveURL(new RegExp(`^${POOL}/login`));
+export async function fillSignIn(page: Page, email: string, password: string, pool = POOL) {
+  await expect(page).toHaveURL(new RegExp(`^${pool}/login`));
   await page.locator("input[name=username]").fill(email);
   await page.locator("input[name=password]").fill(password);
   await page.locator("form:has(input[name=password]) button[type=submit]").click();
 }
 
-export async function fillCode(page: Page, code: string) {
+export async function fillCode(page: Page, code: string, pool = POOL) {
   // The confirm page, or the same form shown again after "Resend code".
-  await expect(page).toHaveURL(new RegExp(`^${POOL}/(confirm|resend)`));
+  await expect(page).toHaveURL(new RegExp(`^${pool}/(confirm|resend)`));
   await page.locator("input[name=code]").fill(code);
   await page.locator("form:has(input[name=code]) button[type=submit]").click();
 }
