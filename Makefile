@@ -17,7 +17,11 @@ TEST_RUSTFLAGS := $(strip $(RUSTFLAGS) --cfg erase_components)
 # boto3 and pytest, for the JSON API suite.
 VENV := target/venv
 
-.PHONY: run test setup setup-test
+.PHONY: run test fuzz setup setup-test
+
+# `make fuzz`: each fuzz target runs this long (seconds).
+FUZZ_SECONDS ?= 600
+FUZZ_TARGETS := verify_token json_api
 
 run: setup
 	cargo leptos watch
@@ -29,6 +33,16 @@ test: setup-test
 	cargo leptos build
 	rm -rf target/e2e-userpool
 	cd end2end && USERPOOL_DATA_DIR=$(CURDIR)/target/e2e-userpool npx playwright test
+
+# libFuzzer on stable Rust (no sanitizer): the server's token verification and the
+# pool's JSON API. Findings land in fuzz/artifacts/; the run fails on the first.
+fuzz:
+	@cargo fuzz --version 2>/dev/null | grep -qF 0.13.2 || cargo install cargo-fuzz --locked --version 0.13.2
+	cargo fuzz build -s none
+	for target in $(FUZZ_TARGETS); do \
+		mkdir -p fuzz/corpus/$$target && \
+		cargo fuzz run -s none $$target fuzz/corpus/$$target fuzz/seeds/$$target -- -max_total_time=$(FUZZ_SECONDS) || exit 1; \
+	done
 
 setup:
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown

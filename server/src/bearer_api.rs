@@ -146,10 +146,7 @@ async fn admin_users(
 
 #[cfg(test)]
 mod tests {
-    use app::pool::PoolEndpoints;
-    use app::session::CookiePolicy;
-    use app::test_tokens::{CLIENT, Pool, now};
-    use app::verify::Verifier;
+    use app::test_tokens::{Pool, now};
     use axum::body::Body;
     use axum::http::Request;
     use serde_json::{Value, json};
@@ -158,19 +155,7 @@ mod tests {
     use super::*;
 
     async fn api_for(pool: &Pool) -> Router {
-        let endpoints = PoolEndpoints {
-            hosted_ui: "http://127.0.0.1:9".into(),
-            client_id: CLIENT.into(),
-            redirect_uri: "http://127.0.0.1:3000/callback".into(),
-            logout_uri: "http://127.0.0.1:3000/".into(),
-        };
-        let verifier = Verifier::new(&pool.issuer, CLIENT).expect("http client");
-        verifier.prefetch().await;
-        let auth = Auth::new(endpoints, verifier, CookiePolicy { secure: false }, |_| {
-            None
-        })
-        .expect("http client");
-        routes(auth)
+        routes(crate::tests::auth_for(pool).await)
     }
 
     async fn call(

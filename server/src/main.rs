@@ -278,11 +278,9 @@ mod tests {
     use axum::http::{Request, StatusCode, header};
     use tower::ServiceExt;
 
-    /// The app as the server runs it, trusting `pool`.
-    async fn app_for(pool: &Pool) -> Router {
-        let leptos = LeptosOptions::builder()
-            .output_name("leptos-cognito")
-            .build();
+    /// What the server functions and the bearer API get, trusting `pool`
+    /// (no admin API behind it).
+    pub(crate) async fn auth_for(pool: &Pool) -> Auth {
         let endpoints = PoolEndpoints {
             hosted_ui: "http://127.0.0.1:9".into(),
             client_id: CLIENT.into(),
@@ -292,8 +290,19 @@ mod tests {
         let verifier = Verifier::new(&pool.issuer, CLIENT).expect("http client");
         verifier.prefetch().await;
         let cookies = CookiePolicy { secure: false };
-        let auth = Auth::new(endpoints, verifier, cookies, |_| None).expect("http client");
-        app_router(leptos, auth, AppOrigin::of("http://127.0.0.1:3000"))
+        Auth::new(endpoints, verifier, cookies, |_| None).expect("http client")
+    }
+
+    /// The app as the server runs it, trusting `pool`.
+    async fn app_for(pool: &Pool) -> Router {
+        let leptos = LeptosOptions::builder()
+            .output_name("leptos-cognito")
+            .build();
+        app_router(
+            leptos,
+            auth_for(pool).await,
+            AppOrigin::of("http://127.0.0.1:3000"),
+        )
     }
 
     async fn home_page(app: &Router, id_token: &str, access_token: &str) -> (StatusCode, String) {
