@@ -17,7 +17,7 @@ TEST_RUSTFLAGS := $(strip $(RUSTFLAGS) --cfg erase_components)
 # boto3 and pytest, for the JSON API suite.
 VENV := target/venv
 
-.PHONY: run test fuzz setup setup-test
+.PHONY: run test fuzz bench setup setup-test
 
 # `make fuzz`: each fuzz target runs this long (seconds).
 FUZZ_SECONDS ?= 600
@@ -33,6 +33,15 @@ test: setup-test
 	cargo leptos build
 	rm -rf target/e2e-userpool
 	cd end2end && USERPOOL_DATA_DIR=$(CURDIR)/target/e2e-userpool npx playwright test
+
+# Benchmarks (release builds): each prints its figures and the ratio against its
+# in-run baseline; the ratios are collected in target/bench-report.md.
+bench:
+	mkdir -p target
+	cargo bench -p app --features test-support --bench verify | tee target/bench-verify.txt
+	{ echo "| benchmark | figures |"; echo "| --- | --- |"; \
+	  grep -h '(target ' target/bench-*.txt | sed 's/^\([^:]*\): \(.*\)$$/| \1 | \2 |/'; } > target/bench-report.md
+	cat target/bench-report.md
 
 # libFuzzer on stable Rust (no sanitizer): the server's token verification and the
 # pool's JSON API. Findings land in fuzz/artifacts/; the run fails on the first.

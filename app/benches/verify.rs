@@ -1,0 +1,74 @@
+//! What validating a session costs the server: an RS256 Cognito-shaped id token
+//! checked by `Verifier::verify_id` with the JWKS already cached, against a raw
+//! aws-lc-rs RSA-2048 PKCS#1 SHA-256 verification of the same bytes (the
+//! in-run baseline). Criterion reports both; the ratio is printed at the end.
+//!
+//! `make bench` runs it; the target is a ratio of at most 1.2.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use app::test_tokens::{CLIENT, Pool};
+use app::verify::Verifier;
+use aws_lc_rs::signature::{RSA_PKCS1_2048_8192_SHA256, UnparsedPublicKey};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use criterion::{Criterion, criterion_group, criterion_main};
+
+/// The fastest of several timed batches, per call: the least disturbed figure.
+fn per_call(mut call: impl FnMut()) -> Duration {
+    const BATCH: u32 = 2_000;
+    (0..7)
+        .map(|_| {
+            let start = Instant::now();
+            for _ in 0..BATCH {
+                call();
+            }
+            start.elapsed() / BATCH
+        })
+        .min()
+        .unwrap_or_default()
+}
+
+fn verification(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let (pool, verifier) = runtime.block_on(async {
+        let pool = Pool::serve().await;
+        let verifier = Verifier::new(&pool.issuer, CLIENT).expect("http client");
+        verifier.prefetch().await;
+        (pool, verifier)
+    });
+    let token = pool.sign(&pool.id_claims());
+    let (signed, signature) = token.rsplit_once('.').expect("a JWS");
+    let signature = URL_SAFE_NO_PAD.decode(signature).expect("base64url");
+    let (der, _) = pool.public_key_der_and_pem();
+    let key = UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, der);
+
+    let raw = || {
+        key.verify(black_box(signed.as_bytes()), black_box(&signature))
+            .expect("valid signature")
+    };
+    let full = || {
+        runtime
+            .block_on(verifier.verify_id(black_box(&token), None))
+            .expect("valid token");
+    };
+    let mut group = c.benchmark_group("token verification");
+    group.bench_function("raw aws-lc-rs RSA-2048 verify", |b| b.iter(raw));
+    group.bench_function("Verifier::verify_id", |b| b.iter(full));
+    group.finish();
+
+    let (raw, full) = (per_call(raw), per_call(full));
+    println!(
+        "token verification: verify_id {:.1} µs, raw RSA verify {:.1} µs, ratio {:.2} (target ≤ 1.2)",
+        full.as_secs_f64() * 1e6,
+        raw.as_secs_f64() * 1e6,
+        full.as_secs_f64() / raw.as_secs_f64()
+    );
+}
+
+criterion_group!(benches, verification);
+criterion_main!(benches);
