@@ -199,7 +199,9 @@ pub async fn start_session(
 #[server]
 pub async fn end_session() -> Result<(), AuthError> {
     let auth = auth()?;
-    auth.revoke_refresh_token(&cookies().await?).await;
+    let jar = cookies().await?;
+    auth.forget_session(&jar);
+    auth.revoke_refresh_token(&jar).await;
     crate::session::respond_with_cookies(&auth.cookies.clear());
     leptos_axum::redirect(&auth.pool.logout_url());
     Ok(())

@@ -140,6 +140,16 @@ impl Auth {
         }
     }
 
+    /// Forgets the request's verified tokens (at logout).
+    pub fn forget_session(&self, jar: &CookieJar) {
+        if let (Some(id_token), Some(access_token)) = (
+            self.cookies.read(jar, ID_TOKEN),
+            self.cookies.read(jar, ACCESS_TOKEN),
+        ) {
+            self.verifier.forget(id_token, access_token);
+        }
+    }
+
     /// The user the id and access tokens prove, or why they prove nothing.
     /// `nonce` is checked when a session is being established.
     pub async fn validate(

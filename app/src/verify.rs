@@ -1,12 +1,14 @@
-//! Token validation on the server: the pool's JWKS, cached by `kid`, and the
-//! claim checks that decide whether an id or access token is trusted.
+//! Token validation on the server: the pool's JWKS, cached by `kid`, the claim
+//! checks that decide whether an id or access token is trusted, and a bounded
+//! cache of tokens already verified, so a session's repeat requests cost a map
+//! lookup rather than an RSA verification.
 //!
 //! Nothing in a token is believed before its RS256 signature verifies against a
 //! key the pool publishes and its `iss`, `exp`/`nbf`, `token_use` and audience
 //! (`aud` for id tokens, `client_id` for access tokens) match this app.
 
 use std::collections::HashMap;
-use std::sync::RwLock;
+use std::sync::{Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use jsonwebtoken::jwk::{AlgorithmParameters, JwkSet, KeyAlgorithm, PublicKeyUse};
@@ -22,6 +24,9 @@ const MIN_REFETCH_INTERVAL: Duration = Duration::from_secs(10);
 const JWKS_TIMEOUT: Duration = Duration::from_secs(5);
 /// Cognito's tokens are a few KB; anything far larger is refused before parsing.
 const MAX_TOKEN_BYTES: usize = 16 * 1024;
+/// Verified tokens remembered at most (per kind); a full cache drops expired
+/// entries, then everything.
+const VERIFIED_CAPACITY: usize = 10_000;
 
 /// Why a token was not trusted. The messages never contain the token.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -89,6 +94,8 @@ pub struct Verifier {
     access_rules: Validation,
     keys: RwLock<HashMap<String, DecodingKey>>,
     last_fetch: tokio::sync::Mutex<Option<Instant>>,
+    verified_ids: Verified<IdClaims>,
+    verified_access: Verified<AccessClaims>,
     /// `MIN_REFETCH_INTERVAL`; tests shorten it rather than wait.
     refetch_interval: Duration,
 }
@@ -126,6 +133,8 @@ impl Verifier {
             access_rules,
             keys: RwLock::default(),
             last_fetch: tokio::sync::Mutex::default(),
+            verified_ids: Verified::new(VERIFIED_CAPACITY),
+            verified_access: Verified::new(VERIFIED_CAPACITY),
             refetch_interval: MIN_REFETCH_INTERVAL,
         })
     }
@@ -161,10 +170,17 @@ impl Verifier {
         token: &str,
         expected_nonce: Option<&str>,
     ) -> Result<IdClaims, VerifyError> {
-        let claims: IdClaims = self.decode(token, &self.id_rules).await?;
-        if claims.token_use != "id" {
-            return Err(VerifyError::TokenUse("id"));
-        }
+        let claims = match self.verified_ids.get(token) {
+            Some(claims) => claims,
+            None => {
+                let claims: IdClaims = self.decode(token, &self.id_rules).await?;
+                if claims.token_use != "id" {
+                    return Err(VerifyError::TokenUse("id"));
+                }
+                self.verified_ids.put(token, &claims, claims.exp);
+                claims
+            }
+        };
         if let Some(expected) = expected_nonce
             && claims.nonce.as_deref() != Some(expected)
         {
@@ -174,6 +190,9 @@ impl Verifier {
     }
 
     pub async fn verify_access(&self, token: &str) -> Result<AccessClaims, VerifyError> {
+        if let Some(claims) = self.verified_access.get(token) {
+            return Ok(claims);
+        }
         let claims: AccessClaims = self.decode(token, &self.access_rules).await?;
         if claims.token_use != "access" {
             return Err(VerifyError::TokenUse("access"));
@@ -181,7 +200,21 @@ impl Verifier {
         if claims.client_id != self.client_id {
             return Err(VerifyError::Audience);
         }
+        self.verified_access.put(token, &claims, claims.exp);
         Ok(claims)
+    }
+
+    /// Forgets a session's tokens (at logout): they are fully verified again if they come back.
+    pub fn forget(&self, id_token: &str, access_token: &str) {
+        self.verified_ids.forget(id_token);
+        self.verified_access.forget(access_token);
+    }
+
+    /// No verified-token cache: every call verifies in full (benchmarks).
+    pub fn without_cache(mut self) -> Self {
+        self.verified_ids = Verified::new(0);
+        self.verified_access = Verified::new(0);
+        self
     }
 
     async fn decode<T: DeserializeOwned>(
@@ -264,6 +297,69 @@ impl Verifier {
     }
 }
 
+/// Tokens that passed verification, by their signature (the entry keeps the
+/// whole token, which a hit must match exactly). An entry ends at the token's
+/// `exp`, when forgotten, or when the full cache is emptied.
+struct Verified<T> {
+    entries: Mutex<HashMap<String, (String, T, u64)>>,
+    capacity: usize,
+}
+
+impl<T: Clone> Verified<T> {
+    fn new(capacity: usize) -> Self {
+        Verified {
+            entries: Mutex::new(HashMap::new()),
+            capacity,
+        }
+    }
+
+    fn signature(token: &str) -> &str {
+        token.rsplit('.').next().unwrap_or(token)
+    }
+
+    fn get(&self, token: &str) -> Option<T> {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        let key = Self::signature(token);
+        let (stored, claims, exp) = entries.get(key)?;
+        if stored != token {
+            return None;
+        }
+        if exp + LEEWAY_SECONDS < jsonwebtoken::get_current_timestamp() {
+            entries.remove(key);
+            return None;
+        }
+        Some(claims.clone())
+    }
+
+    fn put(&self, token: &str, claims: &T, exp: u64) {
+        if self.capacity == 0 {
+            return;
+        }
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if entries.len() >= self.capacity {
+            let now = jsonwebtoken::get_current_timestamp();
+            entries.retain(|_, (_, _, exp)| *exp + LEEWAY_SECONDS >= now);
+            if entries.len() >= self.capacity {
+                entries.clear();
+            }
+        }
+        entries.insert(
+            Self::signature(token).to_owned(),
+            (token.to_owned(), claims.clone(), exp),
+        );
+    }
+
+    fn forget(&self, token: &str) {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if entries
+            .get(Self::signature(token))
+            .is_some_and(|(stored, _, _)| stored == token)
+        {
+            entries.remove(Self::signature(token));
+        }
+    }
+}
+
 fn rules(issuer: &str) -> Validation {
     let mut rules = Validation::new(Algorithm::RS256);
     rules.set_issuer(&[issuer]);
@@ -298,6 +394,32 @@ pub(crate) mod tests {
     use super::*;
     use crate::test_tokens::{CLIENT, Pool, now};
     use serde_json::json;
+
+    #[test]
+    fn verified_tokens_are_remembered_until_expiry_or_forgetting() {
+        let cache = Verified::<u32>::new(2);
+        let later = now() + 3600;
+        cache.put("h.p.sig1", &1, later);
+        assert_eq!(cache.get("h.p.sig1"), Some(1));
+        // The same signature under another header or payload is not a hit.
+        assert_eq!(cache.get("h.forged.sig1"), None);
+        cache.forget("h.forged.sig1");
+        assert_eq!(cache.get("h.p.sig1"), Some(1));
+        cache.forget("h.p.sig1");
+        assert_eq!(cache.get("h.p.sig1"), None);
+        // Expired entries are gone; a full cache makes room.
+        cache.put("h.p.old", &2, now() - LEEWAY_SECONDS - 1);
+        assert_eq!(cache.get("h.p.old"), None);
+        cache.put("h.p.a", &3, later);
+        cache.put("h.p.b", &4, later);
+        cache.put("h.p.c", &5, later);
+        assert_eq!(cache.get("h.p.c"), Some(5));
+        assert!(cache.entries.lock().unwrap().len() <= 2);
+        // Capacity zero remembers nothing.
+        let none = Verified::<u32>::new(0);
+        none.put("h.p.s", &1, later);
+        assert_eq!(none.get("h.p.s"), None);
+    }
 
     async fn verifier(pool: &Pool) -> Verifier {
         Verifier::new(&pool.issuer, CLIENT).expect("http client")
