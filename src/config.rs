@@ -180,6 +180,18 @@ impl Client {
         self.auth_flows.iter().any(|f| f == flow)
     }
 
+    /// Whether `presented` is what this client must show: its secret (compared in
+    /// constant time), or nothing for a public client.
+    pub(crate) fn proves_secret(&self, presented: Option<&str>) -> bool {
+        match (&self.secret, presented) {
+            (None, None) => true,
+            (Some(expected), Some(presented)) => {
+                crate::secrets::equal(expected.as_bytes(), presented.as_bytes())
+            }
+            _ => false,
+        }
+    }
+
     pub(crate) fn allows_oauth_flow(&self, flow: &str) -> bool {
         self.oauth_flows.iter().any(|f| f == flow)
     }

@@ -117,9 +117,8 @@ impl UserPool {
         };
         let hash = self.hasher().hash(password).await?;
         store
-            .create_user_by_admin(&sub, email, &hash, &[], now)
+            .create_confirmed_user(&sub, email, &hash, false, &[], now)
             .await?;
-        store.set_password(&sub, &hash, false, now).await?;
         for group in groups {
             store
                 .create_group(&store::Group {

@@ -9,8 +9,7 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use app::test_tokens::{CLIENT, Pool};
-use app::verify::Verifier;
+use app::test_tokens::Pool;
 use aws_lc_rs::signature::{RSA_PKCS1_2048_8192_SHA256, UnparsedPublicKey};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -36,20 +35,12 @@ fn verification(c: &mut Criterion) {
         .enable_all()
         .build()
         .expect("runtime");
-    let (pool, verifier) = runtime.block_on(async {
-        let pool = Pool::serve().await;
-        let verifier = Verifier::new(&pool.issuer, CLIENT).expect("http client");
-        verifier.prefetch().await;
-        (pool, verifier)
-    });
     // The full check every time, and the cached repeat of a session's request.
-    let cached = verifier;
-    let verifier = runtime.block_on(async {
-        let verifier = Verifier::new(&pool.issuer, CLIENT)
-            .expect("http client")
-            .without_cache();
-        verifier.prefetch().await;
-        verifier
+    let (pool, verifier, cached) = runtime.block_on(async {
+        let pool = Pool::serve().await;
+        let verifier = pool.verifier().await.without_cache();
+        let cached = pool.verifier().await;
+        (pool, verifier, cached)
     });
     let token = pool.sign(&pool.id_claims());
     let (signed, signature) = token.rsplit_once('.').expect("a JWS");

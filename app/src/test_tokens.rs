@@ -63,6 +63,13 @@ fn b64(value: &Value) -> String {
 
 impl Pool {
     /// Generates a key and serves its JWKS until the test's runtime ends.
+    /// A verifier for this pool's tokens to [`CLIENT`], its keys already fetched.
+    pub async fn verifier(&self) -> crate::verify::Verifier {
+        let verifier = crate::verify::Verifier::new(&self.issuer, CLIENT).expect("http client");
+        verifier.prefetch().await;
+        verifier
+    }
+
     pub async fn serve() -> Pool {
         let key = KeyPair::generate(KeySize::Rsa2048).expect("RSA key");
         let enc_key = KeyPair::generate(KeySize::Rsa2048).expect("RSA key");

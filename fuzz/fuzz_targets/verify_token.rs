@@ -23,8 +23,7 @@ static HARNESS: LazyLock<Harness> = LazyLock::new(|| {
         .expect("runtime");
     let (pool, verifier) = runtime.block_on(async {
         let pool = Pool::serve().await;
-        let verifier = Verifier::new(&pool.issuer, CLIENT).expect("http client");
-        verifier.prefetch().await;
+        let verifier = pool.verifier().await;
         (pool, verifier)
     });
     Harness {

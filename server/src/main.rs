@@ -287,10 +287,8 @@ mod tests {
             redirect_uri: "http://127.0.0.1:3000/callback".into(),
             logout_uri: "http://127.0.0.1:3000/".into(),
         };
-        let verifier = Verifier::new(&pool.issuer, CLIENT).expect("http client");
-        verifier.prefetch().await;
         let cookies = CookiePolicy { secure: false };
-        Auth::new(endpoints, verifier, cookies, |_| None).expect("http client")
+        Auth::new(endpoints, pool.verifier().await, cookies, |_| None).expect("http client")
     }
 
     /// The app as the server runs it, trusting `pool`.

@@ -230,7 +230,7 @@ async fn create_user(
         }
         let sub = secrets::uuid()?;
         pool.store()
-            .create_user_by_admin(&sub, &email, &hash, &attributes, now)
+            .create_confirmed_user(&sub, &email, &hash, true, &attributes, now)
             .await?;
         named_user(&pool, &sub).await?
     };

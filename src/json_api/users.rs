@@ -524,14 +524,8 @@ pub(super) async fn revoke_token(
     request: RevokeTokenRequest,
 ) -> Result<Empty, ApiError> {
     let client = client(&pool, &request.client_id)?;
-    let authenticated = match (&client.secret, &request.client_secret) {
-        (None, _) => true,
-        (Some(expected), Some(presented)) => {
-            secrets::equal(expected.as_bytes(), presented.as_bytes())
-        }
-        (Some(_), None) => false,
-    };
-    if !authenticated {
+    // A public client's stray ClientSecret is ignored here, as Cognito does.
+    if client.secret.is_some() && !client.proves_secret(request.client_secret.as_deref()) {
         return Err(ApiError::NotAuthorized(format!(
             "Unable to verify secret hash for client {}",
             client.id

@@ -131,14 +131,7 @@ pub(super) fn authenticate_client<'a>(
         (None, secret) => (required(client_id)?.to_owned(), secret.clone()),
     };
     let client = config.client(&id).ok_or(TokenError::InvalidClient)?;
-    let authenticated = match (&client.secret, secret) {
-        (None, None) => true,
-        (Some(expected), Some(presented)) => {
-            secrets::equal(expected.as_bytes(), presented.as_bytes())
-        }
-        _ => false,
-    };
-    if authenticated {
+    if client.proves_secret(secret.as_deref()) {
         Ok(client)
     } else {
         Err(TokenError::InvalidClient)

@@ -61,31 +61,30 @@ impl Store {
         .await?)
     }
 
-    /// Creates a confirmed user who must choose a new password at first sign-in.
-    pub(crate) async fn create_user_by_admin(
+    /// Creates a confirmed user (an administrator's or a seeded one); with
+    /// `force_password_change` they must choose a new password at first sign-in.
+    pub(crate) async fn create_confirmed_user(
         &self,
         sub: &str,
         email: &str,
         password_hash: &str,
+        force_password_change: bool,
         attributes: &[(String, String)],
         now: i64,
     ) -> Result<(), Error> {
-        let mut tx = self.db.begin().await?;
-        sqlx::query(
-            "INSERT INTO users (sub, email, password_hash, confirmed, force_password_change,
-                                created_at, updated_at)
-             VALUES (?, ?, ?, 1, 1, ?, ?)",
-        )
-        .bind(sub)
-        .bind(email)
-        .bind(password_hash)
-        .bind(now)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        put_attributes(&mut tx, sub, attributes).await?;
-        tx.commit().await?;
-        Ok(())
+        let user = User {
+            sub: sub.to_owned(),
+            email: email.to_owned(),
+            password_hash: password_hash.to_owned(),
+            confirmed: true,
+            failed_logins: 0,
+            locked_until: 0,
+            enabled: true,
+            force_password_change,
+            created_at: now,
+            updated_at: now,
+        };
+        self.insert_user(&user, attributes, &[]).await
     }
 
     /// Inserts a user exactly as given (an import), with attributes and the
