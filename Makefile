@@ -2,8 +2,9 @@
 # checks first and installs only what is missing, so a second run is quick.
 #
 #   make run    build everything and serve the app (:3000) with its user pool (:9229)
-#   make test   every test: unit and integration (cargo), the JSON API driven by
-#               AWS's boto3, then the browser tests (and aws-jwt-verify)
+#   make test   every test: unit and integration (cargo), the user pool's again on
+#               PostgreSQL, the JSON API driven by AWS's boto3, then the browser
+#               tests (and aws-jwt-verify)
 
 SHELL := /bin/bash
 CARGO_LEPTOS_VERSION := 0.3.10
@@ -28,8 +29,10 @@ run: setup
 
 test: setup-test
 	RUSTFLAGS="$(TEST_RUSTFLAGS)" cargo test --workspace --exclude frontend
+	RUSTFLAGS="$(TEST_RUSTFLAGS)" end2end/with-postgres cargo test -p userpool
 	RUSTFLAGS="$(TEST_RUSTFLAGS)" cargo build -p userpool --bin userpool
 	cd end2end/boto3 && ../../$(VENV)/bin/pytest -q
+	cd end2end/boto3 && ../with-postgres ../../$(VENV)/bin/pytest -q test_json_api.py
 	cargo leptos build
 	rm -rf target/e2e-userpool
 	cd end2end && USERPOOL_DATA_DIR=$(CURDIR)/target/e2e-userpool npx playwright test
@@ -64,6 +67,7 @@ setup:
 setup-test: setup
 	@command -v chromium >/dev/null || { $(APT_GET) update -qq && $(APT_GET) install -y -qq chromium; }
 	@command -v openssl >/dev/null || { $(APT_GET) update -qq && $(APT_GET) install -y -qq openssl; }
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { $(APT_GET) update -qq && $(APT_GET) install -y -qq postgresql; }
 	@test $(VENV)/.installed -nt end2end/boto3/requirements.txt || { \
 		{ python3 -m venv $(VENV) || { $(APT_GET) update -qq && $(APT_GET) install -y -qq python3-venv && python3 -m venv $(VENV); }; } \
 		&& $(VENV)/bin/pip install -q -r end2end/boto3/requirements.txt && touch $(VENV)/.installed; }

@@ -9,7 +9,8 @@ export default defineConfig({
   webServer: {
     command: "target/debug/server",
     cwd: "..",
-    env: { LEPTOS_SITE_ROOT: "target/site", LEPTOS_SITE_ADDR: "127.0.0.1:3000" },
+    // The embedded pool keeps its data in SQLite (USERPOOL_DATA_DIR), even where DATABASE_URL is set.
+    env: { LEPTOS_SITE_ROOT: "target/site", LEPTOS_SITE_ADDR: "127.0.0.1:3000", DATABASE_URL: "" },
     url: "http://127.0.0.1:3000/",
     reuseExistingServer: false,
     timeout: 60_000,

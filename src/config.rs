@@ -74,6 +74,9 @@ struct PoolConfig {
     listen: SocketAddr,
     public_url: String,
     data_dir: PathBuf,
+    /// `postgres://…` keeps the data in PostgreSQL instead of SQLite under `data_dir`.
+    #[serde(default)]
+    database_url: Option<DatabaseUrl>,
     #[serde(default)]
     dev_outbox: bool,
     /// Issue tokens as `https://cognito-idp.{region}.amazonaws.com/{id}`, for
@@ -102,6 +105,44 @@ struct TokenConfig {
     id_token_minutes: i64,
     access_token_minutes: i64,
     refresh_token_days: i64,
+}
+
+/// Where the pool keeps its data.
+#[derive(Debug, Clone)]
+pub enum Database {
+    /// The SQLite file.
+    Sqlite(PathBuf),
+    Postgres(DatabaseUrl),
+}
+
+/// A PostgreSQL connection URL. It may hold a password, so it is never printed.
+#[derive(Clone, Deserialize)]
+#[serde(transparent)]
+pub struct DatabaseUrl(String);
+
+impl DatabaseUrl {
+    pub fn new(url: impl Into<String>) -> Result<DatabaseUrl, ConfigError> {
+        let url = DatabaseUrl(url.into());
+        if url.is_postgres() {
+            Ok(url)
+        } else {
+            Err(invalid("DATABASE_URL", "must start with postgres://"))
+        }
+    }
+
+    pub(crate) fn expose(&self) -> &str {
+        &self.0
+    }
+
+    fn is_postgres(&self) -> bool {
+        self.0.starts_with("postgres://") || self.0.starts_with("postgresql://")
+    }
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DatabaseUrl(redacted)")
+    }
 }
 
 /// 32 bytes that encrypt the signing keys at rest (AES-256-GCM). Never printed.
@@ -269,8 +310,18 @@ impl Config {
         &self.pool.id
     }
 
-    pub(crate) fn data_dir(&self) -> &Path {
-        &self.pool.data_dir
+    /// Points the pool at a PostgreSQL database (tests, embedding).
+    pub fn set_database_url(&mut self, url: impl Into<String>) -> Result<(), ConfigError> {
+        self.pool.database_url = Some(DatabaseUrl::new(url)?);
+        Ok(())
+    }
+
+    /// PostgreSQL if a database URL is set, else SQLite in the data directory.
+    pub fn database(&self) -> Database {
+        match &self.pool.database_url {
+            Some(url) => Database::Postgres(url.clone()),
+            None => Database::Sqlite(self.pool.data_dir.join("userpool.sqlite3")),
+        }
     }
 
     pub(crate) fn key_encryption_key(&self) -> Option<&KeyEncryptionKey> {
@@ -341,6 +392,9 @@ impl Config {
         if let Some(dir) = var("USERPOOL_DATA_DIR") {
             self.pool.data_dir = dir.into();
         }
+        if let Some(url) = var("DATABASE_URL").filter(|url| !url.is_empty()) {
+            self.set_database_url(url)?;
+        }
         if let Some(encoded) = var("USERPOOL_KEY_ENCRYPTION_KEY") {
             use base64::Engine;
             let bytes = base64::engine::general_purpose::STANDARD
@@ -389,6 +443,13 @@ impl Config {
         }
         if pool.name.trim().is_empty() {
             return Err(invalid("pool.name", "must not be empty"));
+        }
+        if pool
+            .database_url
+            .as_ref()
+            .is_some_and(|url| !url.is_postgres())
+        {
+            return Err(invalid("pool.database_url", "must start with postgres://"));
         }
         pool.public_url = pool.public_url.trim_end_matches('/').to_owned();
         check_url("pool.public_url", &pool.public_url)?;
@@ -592,6 +653,32 @@ mod tests {
             err.to_string().contains("USERPOOL_KEY_ENCRYPTION_KEY"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn database_url_chooses_postgresql_and_is_never_printed() {
+        let mut config = Config::from_toml(SAMPLE).unwrap();
+        assert!(
+            matches!(config.database(), Database::Sqlite(file) if file.ends_with("userpool.sqlite3"))
+        );
+        config
+            .apply_env(|name| {
+                (name == "DATABASE_URL").then(|| "postgres://pool:s3cret@db.internal/pool".into())
+            })
+            .unwrap();
+        assert!(matches!(config.database(), Database::Postgres(_)));
+        assert!(!format!("{config:?}").contains("s3cret"));
+
+        let err = config
+            .apply_env(|name| (name == "DATABASE_URL").then(|| "mysql://db/pool".into()))
+            .unwrap_err();
+        assert!(err.to_string().contains("DATABASE_URL"), "{err}");
+        let text = SAMPLE.replace(
+            "data_dir = ",
+            "database_url = \"sqlite://pool.db\"\ndata_dir = ",
+        );
+        let err = Config::from_toml(&text).unwrap_err();
+        assert!(err.to_string().contains("pool.database_url"), "{err}");
     }
 
     #[test]

@@ -334,7 +334,9 @@ mod tests {
     #[tokio::test]
     async fn jwks_verifies_what_the_key_signs_and_the_key_persists() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).await.unwrap();
+        let store = Store::open(&crate::store::test_database(dir.path()).await)
+            .await
+            .unwrap();
         let keys = KeyRing::open(store.clone(), None).await.unwrap();
 
         let claims = serde_json::json!({ "sub": "abc", "iss": "me", "exp": crate::now() + 60 });
@@ -405,7 +407,9 @@ mod tests {
     #[tokio::test]
     async fn a_rotation_is_picked_up_without_a_restart() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).await.unwrap();
+        let store = Store::open(&crate::store::test_database(dir.path()).await)
+            .await
+            .unwrap();
         let keys = KeyRing::open(store.clone(), None).await.unwrap();
         let old = keys.signing_kid();
         let claims = serde_json::json!({ "sub": "abc", "iss": "me", "exp": crate::now() + 60 });
@@ -431,7 +435,9 @@ mod tests {
     #[tokio::test]
     async fn with_a_key_encryption_key_keys_are_stored_encrypted() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).await.unwrap();
+        let store = Store::open(&crate::store::test_database(dir.path()).await)
+            .await
+            .unwrap();
         let kek = KeyEncryptionKey([7; 32]);
         let keys = KeyRing::open(store.clone(), Some(kek.clone()))
             .await

@@ -32,7 +32,7 @@ mod tests;
 
 use std::sync::Arc;
 
-pub use config::{Config, ConfigError};
+pub use config::{Config, ConfigError, Database, DatabaseUrl};
 pub use error::Error;
 pub use http_layers::http_layers;
 pub use transfer::{ImportSummary, TransferError};
@@ -53,11 +53,11 @@ struct Inner {
 }
 
 impl UserPool {
-    /// Opens (or creates) the SQLite database in the configured data directory,
-    /// applies the embedded migrations and loads (or creates and persists) the
+    /// Opens (or creates) the configured database (SQLite in the data
+    /// directory, or PostgreSQL), applies the embedded migrations and loads (or creates and persists) the
     /// RSA signing key.
     pub async fn open(config: Config) -> Result<UserPool, Error> {
-        let store = store::Store::open(config.data_dir()).await?;
+        let store = store::Store::open(&config.database()).await?;
         let keys = keys::KeyRing::open(store.clone(), config.key_encryption_key().cloned()).await?;
         let hasher = password::Hasher::new().await?;
         let inner = Arc::new(Inner {

@@ -106,7 +106,18 @@ callback_urls = ["http://127.0.0.1:5000/callback"]
 allowed_scopes = ["openid", "email"]
 "#;
 
-fn test_config(dev_outbox: bool) -> (Config, tempfile::TempDir) {
+/// The example configuration with the test clients, on a database of its own:
+/// PostgreSQL when the run has one (see `store::test_database`), else SQLite.
+async fn test_config(dev_outbox: bool) -> (Config, tempfile::TempDir) {
+    let (mut config, dir) = sqlite_config(dev_outbox);
+    if let crate::Database::Postgres(url) = crate::store::test_database(dir.path()).await {
+        config.set_database_url(url.expose()).unwrap();
+    }
+    (config, dir)
+}
+
+/// The example configuration with the test clients, on SQLite whatever the run.
+fn sqlite_config(dev_outbox: bool) -> (Config, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let text = CONFIG.to_owned() + OTHER_CLIENT_CONFIG + MACHINE_AND_ROTATION_CONFIG;
     let text = text.replace(
@@ -124,7 +135,15 @@ fn test_config(dev_outbox: bool) -> (Config, tempfile::TempDir) {
 
 impl Browser {
     async fn new() -> Browser {
-        let (config, dir) = test_config(true);
+        Browser::open(test_config(true).await).await
+    }
+
+    /// A browser on a pool kept in SQLite, whatever the run's database.
+    async fn on_sqlite() -> Browser {
+        Browser::open(sqlite_config(true)).await
+    }
+
+    async fn open((config, dir): (Config, tempfile::TempDir)) -> Browser {
         let pool = UserPool::open(config).await.unwrap();
         Browser {
             router: pool.router(),
@@ -849,7 +868,7 @@ async fn discovery_and_dev_outbox_switch() {
     );
     assert_eq!(browser.get("/_dev/outbox").await.status, StatusCode::OK);
 
-    let (config, _dir) = test_config(false);
+    let (config, _dir) = test_config(false).await;
     let router = UserPool::open(config).await.unwrap().router();
     let reply = router
         .oneshot(
@@ -1163,13 +1182,10 @@ async fn protocol_tricks_are_refused() {
         .await;
     assert_eq!(reply.json()["error"], "invalid_grant");
     let code = browser.code_via_session().await;
-    let db = sqlx::SqlitePool::connect(&format!(
-        "sqlite://{}",
-        browser._dir.path().join("userpool.sqlite3").display()
-    ))
-    .await
-    .unwrap();
-    sqlx::query("UPDATE auth_codes SET expires_at = ? WHERE used_at IS NULL")
+    let db = crate::store::connect(&browser.pool.config().database())
+        .await
+        .unwrap();
+    sqlx::query("UPDATE auth_codes SET expires_at = $1 WHERE used_at IS NULL")
         .bind(crate::now() - 1)
         .execute(&db)
         .await
@@ -1619,9 +1635,9 @@ async fn implicit_clients_get_tokens_in_the_fragment_and_nothing_else() {
     );
 }
 
-/// The migrations as of an older release: the first `count` files, copied to `dir`.
-fn older_migrations(dir: &std::path::Path, count: usize) {
-    let mut files: Vec<_> = std::fs::read_dir("src/store/migrations")
+/// The migrations of `database` as of an older release: the first `count` files, copied to `dir`.
+fn older_migrations(database: &crate::Database, dir: &std::path::Path, count: usize) {
+    let mut files: Vec<_> = std::fs::read_dir(crate::store::migrations_dir(database))
         .unwrap()
         .map(|entry| entry.unwrap().path())
         .collect();
@@ -1634,15 +1650,12 @@ fn older_migrations(dir: &std::path::Path, count: usize) {
 
 #[tokio::test]
 async fn users_of_an_older_schema_still_sign_in_after_the_upgrade() {
-    let (config, dir) = test_config(true);
-    let data = dir.path();
+    let (config, _dir) = test_config(true).await;
+    let database = config.database();
     // A database as release 0.1 (migrations 0001-0002) left it, with a confirmed user.
     let old = tempfile::tempdir().unwrap();
-    older_migrations(old.path(), 2);
-    let options = sqlx::sqlite::SqliteConnectOptions::new()
-        .filename(data.join("userpool.sqlite3"))
-        .create_if_missing(true);
-    let db = sqlx::SqlitePool::connect_with(options).await.unwrap();
+    older_migrations(&database, old.path(), 2);
+    let db = crate::store::connect(&database).await.unwrap();
     sqlx::migrate::Migrator::new(old.path())
         .await
         .unwrap()
@@ -1657,7 +1670,7 @@ async fn users_of_an_older_schema_still_sign_in_after_the_upgrade() {
         .unwrap();
     sqlx::query(
         "INSERT INTO users (sub, email, password_hash, confirmed, created_at, updated_at)
-         VALUES ('7e1c0f5e-0000-4000-8000-000000000001', 'old@example.com', ?, 1, 1, 1)",
+         VALUES ('7e1c0f5e-0000-4000-8000-000000000001', 'old@example.com', $1, TRUE, 1, 1)",
     )
     .bind(&hash)
     .execute(&db)
@@ -1680,25 +1693,21 @@ async fn users_of_an_older_schema_still_sign_in_after_the_upgrade() {
 
 #[tokio::test]
 async fn a_failing_migration_leaves_the_database_as_it_was() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = crate::store::Store::open(dir.path()).await.unwrap();
-    drop(store);
+    let (config, _dir) = test_config(true).await;
+    let database = config.database();
+    drop(crate::store::Store::open(&database).await.unwrap());
     // Today's migrations, then a broken one.
     let next = tempfile::tempdir().unwrap();
-    older_migrations(
-        next.path(),
-        std::fs::read_dir("src/store/migrations").unwrap().count(),
-    );
+    let today = std::fs::read_dir(crate::store::migrations_dir(&database))
+        .unwrap()
+        .count();
+    older_migrations(&database, next.path(), today);
     std::fs::write(
         next.path().join("9999_broken.sql"),
         "ALTER TABLE users ADD COLUMN half_done INTEGER; SELECT no_such_function();",
     )
     .unwrap();
-    let db = sqlx::SqlitePool::connect_with(
-        sqlx::sqlite::SqliteConnectOptions::new().filename(dir.path().join("userpool.sqlite3")),
-    )
-    .await
-    .unwrap();
+    let db = crate::store::connect(&database).await.unwrap();
     let error = sqlx::migrate::Migrator::new(next.path())
         .await
         .unwrap()
@@ -1707,22 +1716,25 @@ async fn a_failing_migration_leaves_the_database_as_it_was() {
         .unwrap_err();
     assert!(error.to_string().contains("9999"), "{error}");
     // Its first statement was rolled back with it, and it is not recorded.
-    let columns: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info('users')")
+    let half_done = sqlx::query("SELECT half_done FROM users")
         .fetch_all(&db)
-        .await
-        .unwrap();
-    assert!(!columns.contains(&"half_done".to_owned()), "{columns:?}");
+        .await;
+    assert!(half_done.is_err(), "the column half_done was left behind");
     let recorded: i64 =
         sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations WHERE version = 9999")
             .fetch_one(&db)
             .await
             .unwrap();
     assert_eq!(recorded, 0);
+    // And the pool still opens it.
+    drop(db);
+    UserPool::open(config).await.unwrap();
 }
 
 #[tokio::test]
 async fn exported_users_sign_in_to_another_pool_with_their_old_passwords() {
-    let mut source = Browser::new().await;
+    // From SQLite to the run's database: PostgreSQL in `make test`'s second run.
+    let mut source = Browser::on_sqlite().await;
     let pool_id = source.pool.config().pool_id().to_owned();
     source.sign_up("grace@example.com", "s").await;
     for (operation, body) in [

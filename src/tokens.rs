@@ -184,7 +184,9 @@ mod tests {
     #[tokio::test]
     async fn claims_match_cognito() {
         let dir = tempfile::tempdir().unwrap();
-        let store = crate::store::Store::open(dir.path()).await.unwrap();
+        let store = crate::store::Store::open(&crate::store::test_database(dir.path()).await)
+            .await
+            .unwrap();
         let key = KeyRing::open(store, None).await.unwrap();
         let config = Config::from_toml(crate::tests::CONFIG).unwrap();
         let groups = vec!["admins".to_owned()];

@@ -50,6 +50,17 @@ allowed_scopes = ["openid"]
     return path
 
 
+def pool_env():
+    """Its own configuration only: other USERPOOL_* variables and DATABASE_URL would override it.
+    The data goes to SQLite, or to USERPOOL_TEST_DATABASE_URL's PostgreSQL when that is set
+    (`make test` runs the JSON API suite on both)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("USERPOOL_") and k != "DATABASE_URL"}
+    env.update({"USERPOOL_DEV_OUTBOX": "true", "NO_COLOR": "1"})
+    if "USERPOOL_TEST_DATABASE_URL" in os.environ:
+        env["DATABASE_URL"] = os.environ["USERPOOL_TEST_DATABASE_URL"]
+    return env
+
+
 def start_pool(data_dir, port):
     """Starts `userpool serve` and waits until it answers; returns the process."""
     config_path = write_config(data_dir, port)
@@ -58,12 +69,7 @@ def start_pool(data_dir, port):
         [str(BINARY), "serve", "--config", str(config_path)],
         stdout=log,
         stderr=subprocess.STDOUT,
-        # Its own configuration only: other USERPOOL_* variables would override it.
-        env={
-            **{k: v for k, v in os.environ.items() if not k.startswith("USERPOOL_")},
-            "USERPOOL_DEV_OUTBOX": "true",
-            "NO_COLOR": "1",
-        },
+        env=pool_env(),
     )
     log.close()
     deadline = time.monotonic() + 30

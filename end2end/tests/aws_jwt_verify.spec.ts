@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, test } from "@playwright/test";
 import { CognitoJwtVerifier } from "aws-jwt-verify";
+import { ownConfigEnv } from "./pool";
 
 const ROOT = path.resolve(__dirname, "../..");
 const PORT = 9339;
@@ -43,8 +44,7 @@ test.beforeAll(async () => {
     .replace('data_dir = "data"', `data_dir = "${dataDir}"`)
     .replace("aws_issuer = false", "aws_issuer = true");
   writeFileSync(path.join(dataDir, "userpool.toml"), config);
-  // Its own configuration only: USERPOOL_* variables (the e2e run sets some) would override it.
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("USERPOOL_")));
+  const env = ownConfigEnv();
   pool = spawn(path.join(ROOT, "target/debug/userpool"), ["serve", "--config", path.join(dataDir, "userpool.toml")], {
     stdio: "ignore",
     env,

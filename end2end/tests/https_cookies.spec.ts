@@ -11,7 +11,7 @@ import http from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, test } from "@playwright/test";
-import { fillSignIn, fillSignUp, fillCode } from "./pool";
+import { fillSignIn, fillSignUp, fillCode, ownConfigEnv } from "./pool";
 
 const ROOT = path.resolve(__dirname, "../..");
 const APP_PORT = 3110; // the app server, plain http behind the proxy
@@ -36,7 +36,7 @@ test.beforeAll(async () => {
     .replace('callback_urls = ["http://127.0.0.1:3000/callback"]', `callback_urls = ["${APP}/callback"]`)
     .replace('logout_urls = ["http://127.0.0.1:3000/"]', `logout_urls = ["${APP}/"]`);
   writeFileSync(path.join(dir, "userpool.toml"), config);
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("USERPOOL_")));
+  const env = ownConfigEnv();
   server = spawn(path.join(ROOT, "target/debug/server"), [], {
     cwd: ROOT,
     stdio: "ignore",

@@ -53,3 +53,11 @@ export async function register(page: Page, email: string, password: string) {
   await fillCode(page, await latestCode(page.request, email));
   await expect(page.getByRole("heading", { name: `Hello ${email}` })).toBeVisible();
 }
+
+/** The environment for a pool or app that a test starts with a configuration of its own:
+ * USERPOOL_* variables (the e2e run sets some) and DATABASE_URL would override it. */
+export function ownConfigEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !name.startsWith("USERPOOL_") && name !== "DATABASE_URL"),
+  );
+}

@@ -1,8 +1,6 @@
 //! The user directory as Cognito's admin API sees it: attributes, enabling and
 //! disabling, administrator-set passwords, deletion, groups and paged listings.
 
-use sqlx::{QueryBuilder, Sqlite};
-
 use super::{Store, User};
 use crate::error::Error;
 
@@ -54,7 +52,7 @@ impl Store {
     /// A user by sub (the Cognito username) or by email (its alias).
     pub(crate) async fn user_by_username(&self, username: &str) -> Result<Option<User>, Error> {
         Ok(sqlx::query_as(select_users!(
-            "WHERE u.sub = ?1 OR u.email = lower(trim(?1))"
+            "WHERE u.sub = $1 OR u.email = lower(trim($1))"
         ))
         .bind(username)
         .fetch_optional(&self.db)
@@ -99,7 +97,7 @@ impl Store {
         sqlx::query(
             "INSERT INTO users (sub, email, password_hash, confirmed, enabled,
                                 force_password_change, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(&user.sub)
         .bind(&user.email)
@@ -115,7 +113,7 @@ impl Store {
         for group in groups {
             sqlx::query(
                 "INSERT INTO user_groups (sub, group_name)
-                 SELECT ?, name FROM groups WHERE name = ? ON CONFLICT DO NOTHING",
+                 SELECT $1, name FROM groups WHERE name = $2 ON CONFLICT DO NOTHING",
             )
             .bind(&user.sub)
             .bind(group)
@@ -129,7 +127,7 @@ impl Store {
     /// Attributes other than `sub` and `email`, by name.
     pub(crate) async fn attributes(&self, sub: &str) -> Result<Vec<(String, String)>, Error> {
         Ok(
-            sqlx::query_as("SELECT name, value FROM user_attributes WHERE sub = ? ORDER BY name")
+            sqlx::query_as("SELECT name, value FROM user_attributes WHERE sub = $1 ORDER BY name")
                 .bind(sub)
                 .fetch_all(&self.db)
                 .await?,
@@ -144,7 +142,7 @@ impl Store {
     ) -> Result<(), Error> {
         let mut tx = self.db.begin().await?;
         put_attributes(&mut tx, sub, attributes).await?;
-        sqlx::query("UPDATE users SET updated_at = ? WHERE sub = ?")
+        sqlx::query("UPDATE users SET updated_at = $1 WHERE sub = $2")
             .bind(now)
             .bind(sub)
             .execute(&mut *tx)
@@ -164,9 +162,9 @@ impl Store {
         now: i64,
     ) -> Result<(), Error> {
         sqlx::query(
-            "UPDATE users SET password_hash = ?, force_password_change = ?, confirmed = 1,
-                failed_logins = 0, locked_until = 0, updated_at = ?
-             WHERE sub = ?",
+            "UPDATE users SET password_hash = $1, force_password_change = $2, confirmed = TRUE,
+                failed_logins = 0, locked_until = 0, updated_at = $3
+             WHERE sub = $4",
         )
         .bind(password_hash)
         .bind(force_change)
@@ -184,7 +182,7 @@ impl Store {
         enabled: bool,
         now: i64,
     ) -> Result<(), Error> {
-        sqlx::query("UPDATE users SET enabled = ?, updated_at = ? WHERE sub = ?")
+        sqlx::query("UPDATE users SET enabled = $1, updated_at = $2 WHERE sub = $3")
             .bind(enabled)
             .bind(now)
             .bind(sub)
@@ -206,7 +204,7 @@ impl Store {
 
     /// Deletes the user and, by cascade, everything that refers to them.
     pub(crate) async fn delete_user(&self, sub: &str) -> Result<(), Error> {
-        sqlx::query("DELETE FROM users WHERE sub = ?")
+        sqlx::query("DELETE FROM users WHERE sub = $1")
             .bind(sub)
             .execute(&self.db)
             .await?;
@@ -220,14 +218,24 @@ impl Store {
         after: Option<&str>,
         limit: i64,
     ) -> Result<Page<User>, Error> {
-        let mut query = QueryBuilder::<Sqlite>::new(select_users!("WHERE u.sub > "));
-        query.push_bind(after.unwrap_or(""));
+        // Placeholders: $1 after, $2 the limit, then the filter's own (see `filter_condition`).
+        let condition = filter.map_or("TRUE".to_owned(), filter_condition);
+        let sql = [
+            select_users!("WHERE u.sub > $1 AND "),
+            &condition,
+            " ORDER BY u.sub LIMIT $2",
+        ]
+        .concat();
+        let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(after.unwrap_or(""))
+            .bind(limit + 1);
         if let Some(filter) = filter {
-            query.push(" AND ");
-            push_filter(&mut query, filter);
+            query = query.bind(filter.value.clone());
+            if let FilterField::Attribute(name) = filter.field {
+                query = query.bind(name);
+            }
         }
-        query.push(" ORDER BY u.sub LIMIT ").push_bind(limit + 1);
-        let users = query.build_query_as().fetch_all(&self.db).await?;
+        let users = query.fetch_all(&self.db).await?;
         Ok(page(users, limit))
     }
 
@@ -239,7 +247,7 @@ impl Store {
     ) -> Result<Page<User>, Error> {
         let users = sqlx::query_as(select_users!(
             "JOIN user_groups ug ON ug.sub = u.sub
-             WHERE ug.group_name = ? AND u.sub > ? ORDER BY u.sub LIMIT ?"
+             WHERE ug.group_name = $1 AND u.sub > $2 ORDER BY u.sub LIMIT $3"
         ))
         .bind(group)
         .bind(after.unwrap_or(""))
@@ -255,7 +263,7 @@ impl Store {
     pub(crate) async fn create_group(&self, group: &Group) -> Result<bool, Error> {
         let inserted = sqlx::query(
             "INSERT INTO groups (name, description, precedence, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING",
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) DO NOTHING",
         )
         .bind(&group.name)
         .bind(&group.description)
@@ -269,7 +277,7 @@ impl Store {
 
     /// Deletes a group (its memberships go with it); false if there was none.
     pub(crate) async fn delete_group(&self, name: &str) -> Result<bool, Error> {
-        let deleted = sqlx::query("DELETE FROM groups WHERE name = ?")
+        let deleted = sqlx::query("DELETE FROM groups WHERE name = $1")
             .bind(name)
             .execute(&self.db)
             .await?;
@@ -278,7 +286,7 @@ impl Store {
 
     pub(crate) async fn group(&self, name: &str) -> Result<Option<Group>, Error> {
         Ok(sqlx::query_as(
-            "SELECT name, description, precedence, created_at, updated_at FROM groups WHERE name = ?",
+            "SELECT name, description, precedence, created_at, updated_at FROM groups WHERE name = $1",
         )
         .bind(name)
         .fetch_optional(&self.db)
@@ -293,7 +301,7 @@ impl Store {
     ) -> Result<Page<Group>, Error> {
         let groups = sqlx::query_as(
             "SELECT name, description, precedence, created_at, updated_at FROM groups
-             WHERE name > ? ORDER BY name LIMIT ?",
+             WHERE name > $1 ORDER BY name LIMIT $2",
         )
         .bind(after.unwrap_or(""))
         .bind(limit + 1)
@@ -307,7 +315,7 @@ impl Store {
         Ok(sqlx::query_as(
             "SELECT g.name, g.description, g.precedence, g.created_at, g.updated_at
              FROM user_groups ug JOIN groups g ON g.name = ug.group_name
-             WHERE ug.sub = ? ORDER BY g.precedence IS NULL, g.precedence, g.name",
+             WHERE ug.sub = $1 ORDER BY g.precedence IS NULL, g.precedence, g.name",
         )
         .bind(sub)
         .fetch_all(&self.db)
@@ -316,7 +324,7 @@ impl Store {
 
     pub(crate) async fn add_to_group(&self, sub: &str, group: &str) -> Result<(), Error> {
         sqlx::query(
-            "INSERT INTO user_groups (sub, group_name) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            "INSERT INTO user_groups (sub, group_name) VALUES ($1, $2) ON CONFLICT DO NOTHING",
         )
         .bind(sub)
         .bind(group)
@@ -326,7 +334,7 @@ impl Store {
     }
 
     pub(crate) async fn remove_from_group(&self, sub: &str, group: &str) -> Result<(), Error> {
-        sqlx::query("DELETE FROM user_groups WHERE sub = ? AND group_name = ?")
+        sqlx::query("DELETE FROM user_groups WHERE sub = $1 AND group_name = $2")
             .bind(sub)
             .bind(group)
             .execute(&self.db)
@@ -335,58 +343,45 @@ impl Store {
     }
 }
 
-/// Appends the condition `filter` to a `WHERE` clause. Every fragment pushed
-/// is a fixed string; the value only ever goes through binds.
-fn push_filter(query: &mut QueryBuilder<Sqlite>, filter: &UserFilter) {
-    if filter.prefix {
-        query.push("substr(");
-        push_field(query, &filter.field);
-        query
-            .push(", 1, length(")
-            .push_bind(filter.value.clone())
-            .push(")) = ")
-            .push_bind(filter.value.clone());
-    } else {
-        push_field(query, &filter.field);
-        query.push(" = ").push_bind(filter.value.clone());
-    }
-}
-
-fn push_field(query: &mut QueryBuilder<Sqlite>, field: &FilterField) {
-    match field {
-        FilterField::Sub => query.push("u.sub"),
-        FilterField::Email => query.push("u.email"),
-        FilterField::UserStatus => query.push(
-            "(CASE WHEN u.confirmed = 0 THEN 'UNCONFIRMED'
-                   WHEN u.force_password_change = 1 THEN 'FORCE_CHANGE_PASSWORD'
-                   ELSE 'CONFIRMED' END)",
-        ),
-        FilterField::Enabled => {
-            query.push("(CASE WHEN u.enabled = 1 THEN 'Enabled' ELSE 'Disabled' END)")
+/// The SQL condition of `filter`, made of fixed fragments only: the value is
+/// placeholder $3 and an attribute's name $4, both bound by the caller.
+fn filter_condition(filter: &UserFilter) -> String {
+    let field = match filter.field {
+        FilterField::Sub => "u.sub",
+        FilterField::Email => "u.email",
+        FilterField::UserStatus => {
+            "(CASE WHEN u.confirmed = FALSE THEN 'UNCONFIRMED'
+                   WHEN u.force_password_change = TRUE THEN 'FORCE_CHANGE_PASSWORD'
+                   ELSE 'CONFIRMED' END)"
         }
-        FilterField::Attribute(name) => query
-            .push("(SELECT a.value FROM user_attributes a WHERE a.sub = u.sub AND a.name = ")
-            .push_bind(*name)
-            .push(")"),
+        FilterField::Enabled => "(CASE WHEN u.enabled = TRUE THEN 'Enabled' ELSE 'Disabled' END)",
+        FilterField::Attribute(_) => {
+            "(SELECT a.value FROM user_attributes a WHERE a.sub = u.sub AND a.name = $4)"
+        }
     };
+    if filter.prefix {
+        format!("substr({field}, 1, length($3)) = $3")
+    } else {
+        format!("{field} = $3")
+    }
 }
 
 /// Sets each attribute; an empty value deletes it, as in Cognito.
 async fn put_attributes(
-    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    tx: &mut super::Transaction<'_>,
     sub: &str,
     attributes: &[(String, String)],
 ) -> Result<(), Error> {
     for (name, value) in attributes {
         if value.is_empty() {
-            sqlx::query("DELETE FROM user_attributes WHERE sub = ? AND name = ?")
+            sqlx::query("DELETE FROM user_attributes WHERE sub = $1 AND name = $2")
                 .bind(sub)
                 .bind(name)
                 .execute(&mut **tx)
                 .await?;
         } else {
             sqlx::query(
-                "INSERT INTO user_attributes (sub, name, value) VALUES (?, ?, ?)
+                "INSERT INTO user_attributes (sub, name, value) VALUES ($1, $2, $3)
                  ON CONFLICT (sub, name) DO UPDATE SET value = excluded.value",
             )
             .bind(sub)

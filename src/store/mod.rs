@@ -1,15 +1,17 @@
-//! The SQLite database (WAL, synchronous=FULL) and every query the pool runs:
-//! users, groups, verification codes, authorization codes, refresh tokens, SSO
-//! sessions, signing keys and the mail outbox. Migrations are embedded from
-//! `src/store/migrations/`. Secrets arrive here already digested.
+//! The database and every query the pool runs: users, groups, verification
+//! codes, authorization codes, refresh tokens, SSO sessions, signing keys and
+//! the mail outbox. SQLite (WAL, synchronous=FULL) by default, PostgreSQL when
+//! configured; one set of queries serves both through sqlx's `Any` driver, so
+//! they keep to the SQL the two share (`$n` placeholders, `TRUE`/`FALSE`).
+//! Each backend has its own embedded migrations, with the same versions, in
+//! `src/store/migrations/{sqlite,postgres}/`. Secrets arrive here already digested.
 
-use std::path::Path;
 use std::time::Duration;
 
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, ConnectOptions, Executor, Row};
 
+use crate::config::Database;
 use crate::error::Error;
 
 /// Used authorization codes are kept this long after expiry so replays are recognised.
@@ -17,10 +19,12 @@ const USED_CODE_RETENTION: i64 = 86_400;
 
 #[derive(Clone)]
 pub(crate) struct Store {
-    db: SqlitePool,
+    db: AnyPool,
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+type Transaction<'a> = sqlx::Transaction<'a, sqlx::Any>;
+
+#[derive(Debug, Clone)]
 pub(crate) struct User {
     pub(crate) sub: String,
     pub(crate) email: String,
@@ -33,6 +37,29 @@ pub(crate) struct User {
     pub(crate) force_password_change: bool,
     pub(crate) created_at: i64,
     pub(crate) updated_at: i64,
+}
+
+impl<'r> sqlx::FromRow<'r, AnyRow> for User {
+    fn from_row(row: &'r AnyRow) -> Result<User, sqlx::Error> {
+        Ok(User {
+            sub: row.try_get("sub")?,
+            email: row.try_get("email")?,
+            password_hash: row.try_get("password_hash")?,
+            confirmed: flag(row, "confirmed")?,
+            failed_logins: row.try_get("failed_logins")?,
+            locked_until: row.try_get("locked_until")?,
+            enabled: flag(row, "enabled")?,
+            force_password_change: flag(row, "force_password_change")?,
+            created_at: row.try_get("created_at")?,
+            updated_at: row.try_get("updated_at")?,
+        })
+    }
+}
+
+/// A flag column: BOOLEAN in PostgreSQL, 0 or 1 in SQLite (which has no boolean type).
+fn flag(row: &AnyRow, column: &str) -> Result<bool, sqlx::Error> {
+    row.try_get::<bool, _>(column)
+        .or_else(|_| Ok(row.try_get::<i64, _>(column)? != 0))
 }
 
 impl User {
@@ -117,7 +144,7 @@ pub(crate) struct StoredKey {
     pub(crate) active_from: i64,
 }
 
-#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub(crate) struct Mail {
     pub(crate) to: String,
     pub(crate) subject: String,
@@ -126,21 +153,44 @@ pub(crate) struct Mail {
     pub(crate) sent_at: String,
 }
 
+impl<'r> sqlx::FromRow<'r, AnyRow> for Mail {
+    fn from_row(row: &'r AnyRow) -> Result<Mail, sqlx::Error> {
+        let sent_at: i64 = row.try_get("sent_at")?;
+        Ok(Mail {
+            to: row.try_get("recipient")?,
+            subject: row.try_get("subject")?,
+            body: row.try_get("body")?,
+            sent_at: rfc3339(sent_at),
+        })
+    }
+}
+
+/// Unix seconds as RFC 3339 in UTC (`2026-11-22T20:00:00Z`).
+fn rfc3339(unix_seconds: i64) -> String {
+    use cookie::time::{OffsetDateTime, format_description::well_known::Rfc3339};
+    OffsetDateTime::from_unix_timestamp(unix_seconds)
+        .ok()
+        .and_then(|time| time.format(&Rfc3339).ok())
+        .unwrap_or_default()
+}
+
 impl Store {
-    pub(crate) async fn open(data_dir: &Path) -> Result<Store, Error> {
-        std::fs::create_dir_all(data_dir).map_err(Error::DataDir)?;
-        let options = SqliteConnectOptions::new()
-            .filename(data_dir.join("userpool.sqlite3"))
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(5));
-        let db = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(options)
-            .await?;
-        sqlx::migrate!("src/store/migrations").run(&db).await?;
+    /// Connects, and brings the schema up to date; a migration that fails is
+    /// rolled back and reported.
+    pub(crate) async fn open(database: &Database) -> Result<Store, Error> {
+        let db = connect(database).await?;
+        match database {
+            Database::Sqlite(_) => {
+                sqlx::migrate!("src/store/migrations/sqlite")
+                    .run(&db)
+                    .await?
+            }
+            Database::Postgres(_) => {
+                sqlx::migrate!("src/store/migrations/postgres")
+                    .run(&db)
+                    .await?
+            }
+        }
         Ok(Store { db })
     }
 
@@ -153,14 +203,14 @@ impl Store {
     // --- users ---
 
     pub(crate) async fn user_by_email(&self, email: &str) -> Result<Option<User>, Error> {
-        Ok(sqlx::query_as(select_users!("WHERE u.email = ?"))
+        Ok(sqlx::query_as(select_users!("WHERE u.email = $1"))
             .bind(email)
             .fetch_optional(&self.db)
             .await?)
     }
 
     pub(crate) async fn user(&self, sub: &str) -> Result<Option<User>, Error> {
-        Ok(sqlx::query_as(select_users!("WHERE u.sub = ?"))
+        Ok(sqlx::query_as(select_users!("WHERE u.sub = $1"))
             .bind(sub)
             .fetch_optional(&self.db)
             .await?)
@@ -178,7 +228,7 @@ impl Store {
         let mut tx = self.db.begin().await?;
         sqlx::query(
             "INSERT INTO users (sub, email, password_hash, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(sub)
         .bind(email)
@@ -202,8 +252,8 @@ impl Store {
     ) -> Result<(), Error> {
         let mut tx = self.db.begin().await?;
         sqlx::query(
-            "UPDATE users SET password_hash = ?, failed_logins = 0, locked_until = 0, updated_at = ?
-             WHERE sub = ? AND confirmed = 0",
+            "UPDATE users SET password_hash = $1, failed_logins = 0, locked_until = 0, updated_at = $2
+             WHERE sub = $3 AND confirmed = FALSE",
         )
         .bind(password_hash)
         .bind(now)
@@ -230,7 +280,7 @@ impl Store {
     ) -> Result<Option<VerificationCode>, Error> {
         Ok(sqlx::query_as(
             "SELECT code_hash, expires_at, attempts FROM verification_codes
-             WHERE sub = ? AND purpose = ?",
+             WHERE sub = $1 AND purpose = $2",
         )
         .bind(sub)
         .bind(purpose.as_str())
@@ -241,7 +291,7 @@ impl Store {
     /// How many codes the user was mailed lately, whatever they were for.
     pub(crate) async fn code_issuance(&self, sub: &str) -> Result<Option<Issuance>, Error> {
         Ok(sqlx::query_as(
-            "SELECT window_start, issued_in_window FROM verification_codes WHERE sub = ?",
+            "SELECT window_start, issued_in_window FROM verification_codes WHERE sub = $1",
         )
         .bind(sub)
         .fetch_optional(&self.db)
@@ -249,7 +299,7 @@ impl Store {
     }
 
     pub(crate) async fn count_code_attempt(&self, sub: &str) -> Result<(), Error> {
-        sqlx::query("UPDATE verification_codes SET attempts = attempts + 1 WHERE sub = ?")
+        sqlx::query("UPDATE verification_codes SET attempts = attempts + 1 WHERE sub = $1")
             .bind(sub)
             .execute(&self.db)
             .await?;
@@ -259,7 +309,7 @@ impl Store {
     /// Marks the user confirmed and spends the code.
     pub(crate) async fn confirm_user(&self, sub: &str, now: i64) -> Result<(), Error> {
         let mut tx = self.db.begin().await?;
-        sqlx::query("UPDATE users SET confirmed = 1, updated_at = ? WHERE sub = ?")
+        sqlx::query("UPDATE users SET confirmed = TRUE, updated_at = $1 WHERE sub = $2")
             .bind(now)
             .bind(sub)
             .execute(&mut *tx)
@@ -280,8 +330,8 @@ impl Store {
     ) -> Result<(), Error> {
         let mut tx = self.db.begin().await?;
         sqlx::query(
-            "UPDATE users SET password_hash = ?, failed_logins = 0, locked_until = 0, updated_at = ?
-             WHERE sub = ?",
+            "UPDATE users SET password_hash = $1, failed_logins = 0, locked_until = 0, updated_at = $2
+             WHERE sub = $3",
         )
         .bind(password_hash)
         .bind(now)
@@ -300,7 +350,7 @@ impl Store {
         failed_logins: i64,
         locked_until: i64,
     ) -> Result<(), Error> {
-        sqlx::query("UPDATE users SET failed_logins = ?, locked_until = ? WHERE sub = ?")
+        sqlx::query("UPDATE users SET failed_logins = $1, locked_until = $2 WHERE sub = $3")
             .bind(failed_logins)
             .bind(locked_until)
             .bind(sub)
@@ -313,7 +363,7 @@ impl Store {
         // Cognito lists groups by precedence (lowest first).
         Ok(sqlx::query_scalar(
             "SELECT g.name FROM user_groups ug JOIN groups g ON g.name = ug.group_name
-             WHERE ug.sub = ? ORDER BY g.precedence IS NULL, g.precedence, g.name",
+             WHERE ug.sub = $1 ORDER BY g.precedence IS NULL, g.precedence, g.name",
         )
         .bind(sub)
         .fetch_all(&self.db)
@@ -323,14 +373,14 @@ impl Store {
     // --- authorization codes and refresh tokens ---
 
     pub(crate) async fn insert_auth_code(&self, code: &AuthCode, now: i64) -> Result<(), Error> {
-        sqlx::query("DELETE FROM auth_codes WHERE expires_at < ?")
+        sqlx::query("DELETE FROM auth_codes WHERE expires_at < $1")
             .bind(now - USED_CODE_RETENTION)
             .execute(&self.db)
             .await?;
         sqlx::query(
             "INSERT INTO auth_codes (code_hash, client_id, redirect_uri, sub, scope, nonce,
                 code_challenge, auth_time, event_id, expires_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(&code.code_hash)
         .bind(&code.client_id)
@@ -356,7 +406,7 @@ impl Store {
     ) -> Result<Redeemed, Error> {
         let mut tx = self.db.begin().await?;
         let spent = sqlx::query_as::<_, AuthCode>(
-            "UPDATE auth_codes SET used_at = ? WHERE code_hash = ? AND used_at IS NULL
+            "UPDATE auth_codes SET used_at = $1 WHERE code_hash = $2 AND used_at IS NULL
              RETURNING code_hash, client_id, redirect_uri, sub, scope, nonce, code_challenge,
                        auth_time, event_id, expires_at",
         )
@@ -368,15 +418,15 @@ impl Store {
             Some(code) => Redeemed::Fresh(Box::new(code)),
             None => {
                 let revoked = sqlx::query(
-                    "UPDATE refresh_tokens SET revoked_at = ?
-                     WHERE auth_code_hash = ? AND revoked_at IS NULL",
+                    "UPDATE refresh_tokens SET revoked_at = $1
+                     WHERE auth_code_hash = $2 AND revoked_at IS NULL",
                 )
                 .bind(now)
                 .bind(code_hash)
                 .execute(&mut *tx)
                 .await?;
                 let known: Option<i64> =
-                    sqlx::query_scalar("SELECT 1 FROM auth_codes WHERE code_hash = ?")
+                    sqlx::query_scalar("SELECT 1 FROM auth_codes WHERE code_hash = $1")
                         .bind(code_hash)
                         .fetch_optional(&mut *tx)
                         .await?;
@@ -412,7 +462,7 @@ impl Store {
             "SELECT token_hash, client_id, sub, scope, auth_time, origin_jti, event_id,
                     auth_code_hash, expires_at
              FROM refresh_tokens
-             WHERE token_hash = ? AND revoked_at IS NULL AND rotated_at IS NULL AND expires_at > ?",
+             WHERE token_hash = $1 AND revoked_at IS NULL AND rotated_at IS NULL AND expires_at > $2",
         )
         .bind(token_hash)
         .bind(now)
@@ -430,8 +480,8 @@ impl Store {
     ) -> Result<bool, Error> {
         let mut tx = self.db.begin().await?;
         let retired = sqlx::query(
-            "UPDATE refresh_tokens SET rotated_at = ?
-             WHERE token_hash = ? AND rotated_at IS NULL AND revoked_at IS NULL",
+            "UPDATE refresh_tokens SET rotated_at = $1
+             WHERE token_hash = $2 AND rotated_at IS NULL AND revoked_at IS NULL",
         )
         .bind(now)
         .bind(old_hash)
@@ -453,7 +503,7 @@ impl Store {
     ) -> Result<bool, Error> {
         let rotated: Option<i64> = sqlx::query_scalar(
             "SELECT 1 FROM refresh_tokens
-             WHERE token_hash = ? AND client_id = ? AND rotated_at IS NOT NULL",
+             WHERE token_hash = $1 AND client_id = $2 AND rotated_at IS NOT NULL",
         )
         .bind(token_hash)
         .bind(client_id)
@@ -471,9 +521,9 @@ impl Store {
         now: i64,
     ) -> Result<u64, Error> {
         let revoked = sqlx::query(
-            "UPDATE refresh_tokens SET revoked_at = ?1
+            "UPDATE refresh_tokens SET revoked_at = $1
              WHERE revoked_at IS NULL AND origin_jti IN (
-                SELECT origin_jti FROM refresh_tokens WHERE token_hash = ?2 AND client_id = ?3)",
+                SELECT origin_jti FROM refresh_tokens WHERE token_hash = $2 AND client_id = $3)",
         )
         .bind(now)
         .bind(token_hash)
@@ -487,7 +537,7 @@ impl Store {
     /// replay or password reset): its access tokens are dead too.
     pub(crate) async fn origin_revoked(&self, origin_jti: &str) -> Result<bool, Error> {
         let revoked: Option<i64> = sqlx::query_scalar(
-            "SELECT 1 FROM refresh_tokens WHERE origin_jti = ? AND revoked_at IS NOT NULL LIMIT 1",
+            "SELECT 1 FROM refresh_tokens WHERE origin_jti = $1 AND revoked_at IS NOT NULL LIMIT 1",
         )
         .bind(origin_jti)
         .fetch_optional(&self.db)
@@ -504,12 +554,12 @@ impl Store {
         expires_at: i64,
         now: i64,
     ) -> Result<(), Error> {
-        sqlx::query("DELETE FROM sso_sessions WHERE expires_at <= ?")
+        sqlx::query("DELETE FROM sso_sessions WHERE expires_at <= $1")
             .bind(now)
             .execute(&self.db)
             .await?;
         sqlx::query(
-            "INSERT INTO sso_sessions (id_hash, sub, auth_time, expires_at) VALUES (?, ?, ?, ?)",
+            "INSERT INTO sso_sessions (id_hash, sub, auth_time, expires_at) VALUES ($1, $2, $3, $4)",
         )
         .bind(id_hash)
         .bind(&session.sub)
@@ -526,7 +576,7 @@ impl Store {
         now: i64,
     ) -> Result<Option<Session>, Error> {
         Ok(sqlx::query_as(
-            "SELECT sub, auth_time FROM sso_sessions WHERE id_hash = ? AND expires_at > ?",
+            "SELECT sub, auth_time FROM sso_sessions WHERE id_hash = $1 AND expires_at > $2",
         )
         .bind(id_hash)
         .bind(now)
@@ -535,7 +585,7 @@ impl Store {
     }
 
     pub(crate) async fn delete_session(&self, id_hash: &str) -> Result<(), Error> {
-        sqlx::query("DELETE FROM sso_sessions WHERE id_hash = ?")
+        sqlx::query("DELETE FROM sso_sessions WHERE id_hash = $1")
             .bind(id_hash)
             .execute(&self.db)
             .await?;
@@ -547,7 +597,7 @@ impl Store {
     /// Every signing key, oldest first.
     pub(crate) async fn signing_keys(&self) -> Result<Vec<StoredKey>, Error> {
         Ok(sqlx::query_as(
-            "SELECT kid, pkcs8, active_from FROM signing_keys ORDER BY active_from, rowid",
+            "SELECT kid, pkcs8, active_from FROM signing_keys ORDER BY active_from, created_at, kid",
         )
         .fetch_all(&self.db)
         .await?)
@@ -561,7 +611,7 @@ impl Store {
         now: i64,
     ) -> Result<(), Error> {
         sqlx::query(
-            "INSERT INTO signing_keys (kid, pkcs8, created_at, active_from) VALUES (?, ?, ?, ?)",
+            "INSERT INTO signing_keys (kid, pkcs8, created_at, active_from) VALUES ($1, $2, $3, $4)",
         )
         .bind(kid)
         .bind(pkcs8)
@@ -581,27 +631,98 @@ impl Store {
         body: &str,
         now: i64,
     ) -> Result<(), Error> {
-        sqlx::query("INSERT INTO outbox (recipient, subject, body, sent_at) VALUES (?, ?, ?, ?)")
-            .bind(to)
-            .bind(subject)
-            .bind(body)
-            .bind(now)
-            .execute(&self.db)
-            .await?;
+        sqlx::query(
+            "INSERT INTO outbox (recipient, subject, body, sent_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(to)
+        .bind(subject)
+        .bind(body)
+        .bind(now)
+        .execute(&self.db)
+        .await?;
         Ok(())
     }
 
     /// Sent mail, newest first, optionally only to one recipient (any case).
     pub(crate) async fn mail(&self, to: Option<&str>) -> Result<Vec<Mail>, Error> {
         Ok(sqlx::query_as(
-            "SELECT recipient AS \"to\", subject, body,
-                    strftime('%Y-%m-%dT%H:%M:%SZ', sent_at, 'unixepoch') AS sent_at
-             FROM outbox WHERE ?1 IS NULL OR lower(recipient) = lower(?1)
+            "SELECT recipient, subject, body, sent_at
+             FROM outbox WHERE CAST($1 AS TEXT) IS NULL OR lower(recipient) = lower($1)
              ORDER BY id DESC LIMIT 500",
         )
         .bind(to)
         .fetch_all(&self.db)
         .await?)
+    }
+}
+
+/// A connection pool to `database` as it is, without migrating it.
+pub(crate) async fn connect(database: &Database) -> Result<AnyPool, Error> {
+    sqlx::any::install_default_drivers();
+    Ok(match database {
+        Database::Sqlite(file) => {
+            if let Some(dir) = file.parent() {
+                std::fs::create_dir_all(dir).map_err(Error::DataDir)?;
+            }
+            let url = sqlx::sqlite::SqliteConnectOptions::new()
+                .filename(file)
+                .create_if_missing(true)
+                .to_url_lossy();
+            AnyPoolOptions::new()
+                .max_connections(4)
+                .after_connect(|connection, _| {
+                    Box::pin(async move {
+                        // WAL with synchronous=FULL: an acknowledged write survives a crash.
+                        connection
+                            .execute(
+                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;
+                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+                            )
+                            .await?;
+                        Ok(())
+                    })
+                })
+                .connect_with(AnyConnectOptions::from_url(&url)?)
+                .await?
+        }
+        Database::Postgres(url) => {
+            AnyPoolOptions::new()
+                .max_connections(8)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect(url.expose())
+                .await?
+        }
+    })
+}
+
+/// The database a test runs on: SQLite in `dir`, or, when
+/// `USERPOOL_TEST_DATABASE_URL` names a PostgreSQL server (as `make test` does
+/// for its second run), a new database of its own there.
+#[cfg(test)]
+pub(crate) async fn test_database(dir: &std::path::Path) -> Database {
+    let Ok(server) = std::env::var("USERPOOL_TEST_DATABASE_URL") else {
+        return Database::Sqlite(dir.join("userpool.sqlite3"));
+    };
+    use sqlx::Connection;
+    let name = format!("test_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = sqlx::PgConnection::connect(&server)
+        .await
+        .expect("USERPOOL_TEST_DATABASE_URL must reach a PostgreSQL server");
+    admin
+        .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .await
+        .expect("CREATE DATABASE");
+    let mut url = url::Url::parse(&server).expect("USERPOOL_TEST_DATABASE_URL is a URL");
+    url.set_path(&name);
+    Database::Postgres(crate::DatabaseUrl::new(url.as_str()).expect("a postgres:// URL"))
+}
+
+/// The directory of `database`'s migrations, for tests that replay older releases.
+#[cfg(test)]
+pub(crate) fn migrations_dir(database: &Database) -> &'static str {
+    match database {
+        Database::Sqlite(_) => "src/store/migrations/sqlite",
+        Database::Postgres(_) => "src/store/migrations/postgres",
     }
 }
 
@@ -636,14 +757,11 @@ pub(crate) struct Issuance {
     pub(crate) issued_in_window: i64,
 }
 
-async fn insert_refresh_token(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
-    token: &RefreshToken,
-) -> Result<(), Error> {
+async fn insert_refresh_token(tx: &mut Transaction<'_>, token: &RefreshToken) -> Result<(), Error> {
     sqlx::query(
         "INSERT INTO refresh_tokens (token_hash, client_id, sub, scope, auth_time, origin_jti,
             event_id, auth_code_hash, expires_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(&token.token_hash)
     .bind(&token.client_id)
@@ -661,17 +779,13 @@ async fn insert_refresh_token(
 
 /// Revokes every refresh token of the user (and with them their access tokens,
 /// see `origin_revoked`) and ends their hosted-UI sessions.
-async fn end_sessions(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
-    sub: &str,
-    now: i64,
-) -> Result<(), Error> {
-    sqlx::query("UPDATE refresh_tokens SET revoked_at = ? WHERE sub = ? AND revoked_at IS NULL")
+async fn end_sessions(tx: &mut Transaction<'_>, sub: &str, now: i64) -> Result<(), Error> {
+    sqlx::query("UPDATE refresh_tokens SET revoked_at = $1 WHERE sub = $2 AND revoked_at IS NULL")
         .bind(now)
         .bind(sub)
         .execute(&mut **tx)
         .await?;
-    sqlx::query("DELETE FROM sso_sessions WHERE sub = ?")
+    sqlx::query("DELETE FROM sso_sessions WHERE sub = $1")
         .bind(sub)
         .execute(&mut **tx)
         .await?;
@@ -679,8 +793,8 @@ async fn end_sessions(
 }
 
 /// Deletes the user's pending code, once it has served its purpose.
-async fn spend_code(tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>, sub: &str) -> Result<(), Error> {
-    sqlx::query("DELETE FROM verification_codes WHERE sub = ?")
+async fn spend_code(tx: &mut Transaction<'_>, sub: &str) -> Result<(), Error> {
+    sqlx::query("DELETE FROM verification_codes WHERE sub = $1")
         .bind(sub)
         .execute(&mut **tx)
         .await?;
@@ -688,15 +802,11 @@ async fn spend_code(tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>, sub: &str) -> 
 }
 
 /// Replaces the user's pending code (of either purpose); a new code starts with no failed attempts.
-async fn put_code(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
-    sub: &str,
-    code: &NewCode<'_>,
-) -> Result<(), Error> {
+async fn put_code(tx: &mut Transaction<'_>, sub: &str, code: &NewCode<'_>) -> Result<(), Error> {
     sqlx::query(
         "INSERT INTO verification_codes
             (sub, code_hash, purpose, expires_at, attempts, window_start, issued_in_window)
-         VALUES (?, ?, ?, ?, 0, ?, ?)
+         VALUES ($1, $2, $3, $4, 0, $5, $6)
          ON CONFLICT (sub) DO UPDATE SET code_hash = excluded.code_hash,
             purpose = excluded.purpose, expires_at = excluded.expires_at, attempts = 0,
             window_start = excluded.window_start, issued_in_window = excluded.issued_in_window",
