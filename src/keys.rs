@@ -260,6 +260,14 @@ impl KeyRing {
         key.verify(token, issuer)
     }
 
+    /// The key that signs now, PKCS#8 DER (for the benchmarks' raw baseline).
+    #[cfg(feature = "bench-support")]
+    pub(crate) fn signing_pkcs8(&self) -> Result<Vec<u8>, Error> {
+        let der = self.current().signing.key_pair.as_der();
+        der.map(|der| der.as_ref().to_vec())
+            .map_err(|e| Error::Key(e.to_string()))
+    }
+
     pub(crate) fn jwks(&self) -> Jwks {
         Jwks {
             keys: self.current().published.iter().map(|k| k.jwk()).collect(),

@@ -27,6 +27,9 @@ mod tokens;
 mod transfer;
 mod well_known;
 
+#[cfg(feature = "bench-support")]
+#[doc(hidden)]
+pub mod bench_support;
 #[cfg(test)]
 mod tests;
 

@@ -56,14 +56,14 @@ fn argon2() -> Result<Argon2<'static>, Error> {
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
-fn hash_blocking(password: &str) -> Result<String, Error> {
+pub(crate) fn hash_blocking(password: &str) -> Result<String, Error> {
     argon2()?
         .hash_password(password.as_bytes())
         .map(|hash| hash.to_string())
         .map_err(|e| Error::PasswordHash(e.to_string()))
 }
 
-fn verify_blocking(password: &str, hash: &str) -> Result<bool, Error> {
+pub(crate) fn verify_blocking(password: &str, hash: &str) -> Result<bool, Error> {
     match argon2()?.verify_password(password.as_bytes(), hash) {
         Ok(()) => Ok(true),
         Err(HashError::PasswordInvalid) => Ok(false),

@@ -2,6 +2,7 @@
 //! answers its server functions and, unless an Amazon Cognito pool is
 //! configured, runs the local user pool beside it.
 
+mod assets;
 mod bearer_api;
 mod health;
 mod origin_check;
@@ -66,9 +67,12 @@ async fn main() -> ExitCode {
 }
 
 async fn run(settings: Settings) -> Result<(), StartError> {
-    let leptos = get_configuration(None)
+    let mut leptos = get_configuration(None)
         .map_err(|e| StartError::Leptos(e.to_string()))?
         .leptos_options;
+    // Built by cargo-leptos with `hash-files`: the bundles' names carry their hash
+    // (listed in hash.txt beside the binary), whether or not cargo-leptos runs it.
+    leptos.hash_files |= option_env!("LEPTOS_HASH_FILES") == Some("true");
     let (pool, verifier, directory) = match settings.pool() {
         PoolChoice::Embedded(config) => start_embedded_pool(&settings, &config).await?,
         PoolChoice::Cognito(cognito) => {
@@ -166,11 +170,13 @@ fn app_router(leptos: LeptosOptions, auth: Auth, origin: AppOrigin) -> Router {
             let leptos = leptos.clone();
             move || shell(leptos.clone())
         })
+        .merge(assets::bundles(&leptos))
         .fallback(leptos_axum::file_and_error_handler(shell))
         .layer(axum::middleware::from_fn_with_state(
             origin,
             refuse_cross_site,
         ))
+        .layer(assets::uncached_by_default())
         .with_state(leptos);
     userpool::http_layers(router)
 }

@@ -32,6 +32,11 @@ pub fn UserNav(user: SignedInUser) -> impl IntoView {
 #[component]
 pub fn StartButtons(pool: PoolEndpoints) -> impl IntoView {
     let problem = RwSignal::new(None::<String>);
+    // The buttons need the WASM (it makes the PKCE verifier): until it has taken
+    // over the page they are disabled, rather than dead to a click. Effects run
+    // only in the browser, after hydration.
+    let ready = RwSignal::new(false);
+    Effect::new(move || ready.set(true));
     let start = move |start: Start| {
         let _ = (&pool, start);
         #[cfg(feature = "hydrate")]
@@ -46,8 +51,12 @@ pub fn StartButtons(pool: PoolEndpoints) -> impl IntoView {
     let register = move |_| start(Start::Register);
     view! {
         <div class="actions">
-            <button class="primary" on:click=sign_in>"Sign In"</button>
-            <button on:click=register>"Register"</button>
+            <button class="primary" on:click=sign_in disabled=move || !ready.get()>
+                "Sign In"
+            </button>
+            <button on:click=register disabled=move || !ready.get()>
+                "Register"
+            </button>
         </div>
         {move || problem.get().map(|message| view! { <p class="error" role="alert">{message}</p> })}
     }

@@ -1,0 +1,45 @@
+//! What the benchmarks (`benches/`) measure inside the pool, behind the
+//! `bench-support` feature: issuing a sign-in's tokens, the signing key for the
+//! raw-signature baseline, and one Argon2id verification with the pool's parameters.
+
+use crate::tokens::{self, Grant};
+use crate::{Error, UserPool, password};
+
+impl UserPool {
+    /// Signs the ID and access tokens of a sample sign-in, as the token endpoint does.
+    pub fn issue_sample_tokens(&self, groups: &[String]) -> Result<(String, String), Error> {
+        let issued = tokens::issue(
+            self.config(),
+            self.key(),
+            &Grant {
+                sub: "0b7c2f1e-0000-4000-8000-000000000000",
+                email: "bench@example.com",
+                groups,
+                client_id: "1ocal4pp5c1ient0leptos0cog",
+                scope: "openid email profile",
+                id_token: true,
+                auth_time: crate::now(),
+                origin_jti: "5d3f1a2b-0000-4000-8000-000000000000",
+                event_id: "7a9c4e6d-0000-4000-8000-000000000000",
+                nonce: Some("n0nce"),
+            },
+            crate::now(),
+        )?;
+        Ok((issued.id_token.unwrap_or_default(), issued.access_token))
+    }
+
+    /// The key that signs now, PKCS#8 DER.
+    pub fn signing_key_pkcs8(&self) -> Result<Vec<u8>, Error> {
+        self.key().signing_pkcs8()
+    }
+}
+
+/// One Argon2id verification with the pool's parameters (what a sign-in costs at least).
+pub fn verify_password(password: &str, hash: &str) -> Result<bool, Error> {
+    password::verify_blocking(password, hash)
+}
+
+/// An Argon2id hash with the pool's parameters.
+pub fn hash_password(password: &str) -> Result<String, Error> {
+    password::hash_blocking(password)
+}
