@@ -18,7 +18,7 @@ TEST_RUSTFLAGS := $(strip $(RUSTFLAGS) --cfg erase_components)
 # boto3 and pytest, for the JSON API suite.
 VENV := target/venv
 
-.PHONY: run test fuzz bench setup setup-test
+.PHONY: run test fuzz bench release setup setup-test
 
 # `make fuzz`: each fuzz target runs this long (seconds).
 FUZZ_SECONDS ?= 600
@@ -37,11 +37,23 @@ test: setup-test
 	rm -rf target/e2e-userpool
 	cd end2end && USERPOOL_DATA_DIR=$(CURDIR)/target/e2e-userpool npx playwright test
 
+# The release build: the server, and the browser bundle optimised for size
+# (wasm-opt from binaryen), precompressed (brotli, gzip) for the server to send as is.
+release: setup
+	cargo leptos build --release
+	@command -v brotli >/dev/null || { $(APT_GET) update -qq && $(APT_GET) install -y -qq brotli; }
+	for file in target/site/pkg/*.wasm target/site/pkg/*.js target/site/pkg/*.css; do \
+		brotli -f -k -q 11 "$$file" && gzip -f -k -9 "$$file" || exit 1; \
+	done
+
 # Benchmarks (release builds): each prints its figures and the ratio against its
-# in-run baseline; the ratios are collected in target/bench-report.md.
-bench:
-	mkdir -p target
+# in-run baseline (or its target); the lines go to target/bench-report.md.
+bench: release
+	@command -v wrk >/dev/null || { $(APT_GET) update -qq && $(APT_GET) install -y -qq wrk; }
 	cargo bench -p app --features test-support --bench verify | tee target/bench-verify.txt
+	cargo bench -p userpool --features bench-support --bench pool | tee target/bench-pool.txt
+	benches/ssr_load.py | tee target/bench-load.txt
+	benches/payload_size.sh | tee target/bench-payload.txt
 	{ echo "| benchmark | figures |"; echo "| --- | --- |"; \
 	  grep -h '(target ' target/bench-*.txt | sed 's/^\([^:]*\): \(.*\)$$/| \1 | \2 |/'; } > target/bench-report.md
 	cat target/bench-report.md

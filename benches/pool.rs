@@ -4,7 +4,7 @@
 //!   RSA-2048 PKCS#1 SHA-256 signatures of the same bytes (target: at most 1.2×);
 //! - a hosted-UI sign-in POST (the router in-process: CSRF check, Argon2id,
 //!   SSO session and authorization code written to SQLite), against one Argon2id
-//!   verification with the pool's parameters (target: at most 1.1×).
+//!   verification as the argon2 crate does it (target: at most 1.1×).
 //!
 //! `make bench` runs it; the ratios are printed at the end.
 
@@ -150,7 +150,7 @@ fn login(c: &mut Criterion, runtime: &tokio::runtime::Runtime, pool: &UserPool) 
     let form = runtime.block_on(sign_in_form(&router));
     let hash = bench_support::hash_password(PASSWORD).expect("a hash");
     let argon2 = || {
-        assert!(bench_support::verify_password(black_box(PASSWORD), &hash).expect("verified"));
+        assert!(bench_support::verify_password(black_box(PASSWORD), &hash));
     };
     let sign_in = || {
         let reply = runtime

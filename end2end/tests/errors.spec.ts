@@ -1,7 +1,7 @@
 // When sign-in goes wrong, the user reads what happened and can start again;
 // nobody is left half signed in.
 import { test, expect } from "@playwright/test";
-import { APP, POOL, fillSignIn, newEmail } from "./pool";
+import { APP, POOL, fillSignIn, newEmail, register } from "./pool";
 
 test("a callback that this browser did not start is refused, with a way to start again", async ({ page }) => {
   await page.goto("/callback?code=forged-code&state=forged-state");
@@ -9,6 +9,27 @@ test("a callback that this browser did not start is refused, with a way to start
   await expect(page.getByRole("button", { name: "Sign In" })).toBeVisible();
   const html = await (await page.request.get("/")).text();
   expect(html).not.toContain("Hello ");
+});
+
+test("a callback URL replayed after a sign-in is refused without asking the pool for tokens", async ({ page }) => {
+  const email = newEmail("replay");
+  const callbacks: string[] = [];
+  page.on("request", (request) => {
+    if (request.url().startsWith(`${APP}/callback?`)) callbacks.push(request.url());
+  });
+  await register(page, email, "correct horse battery staple");
+  expect(callbacks).toHaveLength(1);
+  // The verifier, state and nonce were spent with the first use.
+  const stored = await page.evaluate(() => JSON.stringify(Object.entries(window.localStorage)));
+  expect(stored).not.toMatch(/verifier/i);
+
+  const tokenRequests: string[] = [];
+  page.on("request", (request) => {
+    if (request.url().startsWith(`${POOL}/oauth2/token`)) tokenRequests.push(request.url());
+  });
+  await page.goto(callbacks[0]);
+  await expect(page.getByRole("alert")).toContainText("already been used");
+  expect(tokenRequests).toEqual([]);
 });
 
 test("a callback whose state does not match the sign-in in progress is refused", async ({ page }) => {

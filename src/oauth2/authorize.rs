@@ -23,18 +23,22 @@ pub(super) async fn authorize(
 ) -> Result<Response, PageError> {
     let request = validate(pool.config(), &params)?;
     if let Some(session) = session::current(&pool, &jar).await? {
-        return Ok(found(&respond(&pool, &request, &session).await?));
+        let (location, code) = respond(&pool, &request, &session).await?;
+        if let Some(code) = code {
+            pool.store().insert_auth_code(&code, crate::now()).await?;
+        }
+        return Ok(found(&location));
     }
     Ok(found(&format!("/login?{}", params.query(&[]))))
 }
 
 /// Answers `request` for the signed-in `session`: the client URL that carries
-/// the code or the tokens.
+/// the code or the tokens, and the code, which the caller stores.
 async fn respond(
     pool: &UserPool,
     request: &AuthRequest,
     session: &Session,
-) -> Result<String, Error> {
+) -> Result<(String, Option<AuthCode>), Error> {
     let code_challenge = match &request.response {
         ResponseType::Code { code_challenge } => code_challenge,
         ResponseType::Token => {
@@ -56,33 +60,28 @@ async fn respond(
                 },
             )
             .await?;
-            return Ok(request.token_url(&tokens));
+            return Ok((request.token_url(&tokens), None));
         }
     };
     let code = secrets::token()?;
-    let now = crate::now();
-    pool.store()
-        .insert_auth_code(
-            &AuthCode {
-                code_hash: secrets::digest(&code),
-                client_id: request.client_id.clone(),
-                redirect_uri: request.redirect_uri.clone(),
-                sub: session.sub.clone(),
-                scope: request.scope.clone(),
-                nonce: request.nonce.clone(),
-                code_challenge: code_challenge.clone(),
-                auth_time: session.auth_time,
-                event_id: secrets::uuid()?,
-                expires_at: now + CODE_LIFETIME_SECONDS,
-            },
-            now,
-        )
-        .await?;
-    Ok(request.success_url(&code))
+    let record = AuthCode {
+        code_hash: secrets::digest(&code),
+        client_id: request.client_id.clone(),
+        redirect_uri: request.redirect_uri.clone(),
+        sub: session.sub.clone(),
+        scope: request.scope.clone(),
+        nonce: request.nonce.clone(),
+        code_challenge: code_challenge.clone(),
+        auth_time: session.auth_time,
+        event_id: secrets::uuid()?,
+        expires_at: crate::now() + CODE_LIFETIME_SECONDS,
+    };
+    Ok((request.success_url(&code), Some(record)))
 }
 
 /// A user just authenticated in the hosted UI: start the SSO session and send
-/// the browser back to the client with a code.
+/// the browser back to the client with a code. The session and the code are
+/// stored in one transaction: a sign-in costs one flush to disk, not two.
 pub(crate) async fn signed_in(
     pool: &UserPool,
     jar: CookieJar,
@@ -93,7 +92,7 @@ pub(crate) async fn signed_in(
         sub: sub.to_owned(),
         auth_time: crate::now(),
     };
-    let jar = session::start(pool, jar, &session).await?;
-    let location = respond(pool, request, &session).await?;
+    let (location, code) = respond(pool, request, &session).await?;
+    let jar = session::start(pool, jar, &session, code.as_ref()).await?;
     Ok((jar, found(&location)))
 }

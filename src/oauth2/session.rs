@@ -8,21 +8,29 @@ use axum_extra::extract::cookie::SameSite;
 use crate::UserPool;
 use crate::error::Error;
 use crate::secrets;
-use crate::store::Session;
+use crate::store::{AuthCode, Session};
 
 const COOKIE: &str = "cognito";
 const LIFETIME_SECONDS: i64 = 3600;
 
-/// Starts a session for a user who just authenticated.
+/// Starts a session for a user who just authenticated, storing `code` (the
+/// one the browser is sent back with) in the same transaction.
 pub(crate) async fn start(
     pool: &UserPool,
     jar: CookieJar,
     session: &Session,
+    code: Option<&AuthCode>,
 ) -> Result<CookieJar, Error> {
     let id = secrets::token()?;
     let now = crate::now();
     pool.store()
-        .insert_session(&secrets::digest(&id), session, now + LIFETIME_SECONDS, now)
+        .insert_session(
+            &secrets::digest(&id),
+            session,
+            now + LIFETIME_SECONDS,
+            code,
+            now,
+        )
         .await?;
     Ok(jar.add(crate::hosted_ui::cookie(
         COOKIE,

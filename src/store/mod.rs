@@ -373,27 +373,9 @@ impl Store {
     // --- authorization codes and refresh tokens ---
 
     pub(crate) async fn insert_auth_code(&self, code: &AuthCode, now: i64) -> Result<(), Error> {
-        sqlx::query("DELETE FROM auth_codes WHERE expires_at < $1")
-            .bind(now - USED_CODE_RETENTION)
-            .execute(&self.db)
-            .await?;
-        sqlx::query(
-            "INSERT INTO auth_codes (code_hash, client_id, redirect_uri, sub, scope, nonce,
-                code_challenge, auth_time, event_id, expires_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(&code.code_hash)
-        .bind(&code.client_id)
-        .bind(&code.redirect_uri)
-        .bind(&code.sub)
-        .bind(&code.scope)
-        .bind(&code.nonce)
-        .bind(&code.code_challenge)
-        .bind(code.auth_time)
-        .bind(&code.event_id)
-        .bind(code.expires_at)
-        .execute(&self.db)
-        .await?;
+        let mut tx = self.db.begin().await?;
+        insert_auth_code(&mut tx, code, now).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -547,16 +529,20 @@ impl Store {
 
     // --- SSO sessions ---
 
+    /// Stores a new SSO session and, when given, the authorization code issued
+    /// with it, in one transaction.
     pub(crate) async fn insert_session(
         &self,
         id_hash: &str,
         session: &Session,
         expires_at: i64,
+        code: Option<&AuthCode>,
         now: i64,
     ) -> Result<(), Error> {
+        let mut tx = self.db.begin().await?;
         sqlx::query("DELETE FROM sso_sessions WHERE expires_at <= $1")
             .bind(now)
-            .execute(&self.db)
+            .execute(&mut *tx)
             .await?;
         sqlx::query(
             "INSERT INTO sso_sessions (id_hash, sub, auth_time, expires_at) VALUES ($1, $2, $3, $4)",
@@ -565,8 +551,12 @@ impl Store {
         .bind(&session.sub)
         .bind(session.auth_time)
         .bind(expires_at)
-        .execute(&self.db)
+        .execute(&mut *tx)
         .await?;
+        if let Some(code) = code {
+            insert_auth_code(&mut tx, code, now).await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 
@@ -755,6 +745,36 @@ pub(crate) struct NewCode<'a> {
 pub(crate) struct Issuance {
     pub(crate) window_start: i64,
     pub(crate) issued_in_window: i64,
+}
+
+/// Stores an authorization code, and drops codes long expired.
+async fn insert_auth_code(
+    tx: &mut Transaction<'_>,
+    code: &AuthCode,
+    now: i64,
+) -> Result<(), Error> {
+    sqlx::query("DELETE FROM auth_codes WHERE expires_at < $1")
+        .bind(now - USED_CODE_RETENTION)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO auth_codes (code_hash, client_id, redirect_uri, sub, scope, nonce,
+            code_challenge, auth_time, event_id, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(&code.code_hash)
+    .bind(&code.client_id)
+    .bind(&code.redirect_uri)
+    .bind(&code.sub)
+    .bind(&code.scope)
+    .bind(&code.nonce)
+    .bind(&code.code_challenge)
+    .bind(code.auth_time)
+    .bind(&code.event_id)
+    .bind(code.expires_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 async fn insert_refresh_token(tx: &mut Transaction<'_>, token: &RefreshToken) -> Result<(), Error> {
