@@ -17,6 +17,10 @@ APT_GET := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
 TEST_RUSTFLAGS := $(strip $(RUSTFLAGS) --cfg erase_components)
 # boto3 and pytest, for the JSON API suite.
 VENV := target/venv
+# wasm-opt for release builds, from npm's binaryen: Debian's (version 108) turns this
+# app's bundle into one that fails to hydrate ("WebAssembly.Table.set(): Argument 1 is invalid").
+BINARYEN_VERSION := 132.0.0
+BINARYEN := target/tools/binaryen
 
 .PHONY: run test fuzz bench release setup setup-test
 
@@ -39,8 +43,11 @@ test: setup-test
 
 # The release build: the server, and the browser bundle optimised for size
 # (wasm-opt from binaryen), precompressed (brotli, gzip) for the server to send as is.
+# Debug builds (make run, make test) need no wasm-opt.
 release: setup
-	cargo leptos build --release
+	@test -x $(BINARYEN)/node_modules/.bin/wasm-opt \
+		|| npm install --prefix $(BINARYEN) --no-audit --no-fund --no-save binaryen@$(BINARYEN_VERSION)
+	PATH="$(CURDIR)/$(BINARYEN)/node_modules/.bin:$$PATH" cargo leptos build --release
 	@command -v brotli >/dev/null || { $(APT_GET) update -qq && $(APT_GET) install -y -qq brotli; }
 	for file in target/site/pkg/*.wasm target/site/pkg/*.js target/site/pkg/*.css; do \
 		brotli -f -k -q 11 "$$file" && gzip -f -k -9 "$$file" || exit 1; \
@@ -74,7 +81,6 @@ setup:
 		|| cargo install cargo-leptos --locked --version $(CARGO_LEPTOS_VERSION)
 	@wasm-bindgen --version 2>/dev/null | grep -qF "$(WASM_BINDGEN_VERSION)" \
 		|| cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
-	@command -v wasm-opt >/dev/null || { $(APT_GET) update -qq && $(APT_GET) install -y -qq binaryen; }
 
 setup-test: setup
 	@command -v chromium >/dev/null || { $(APT_GET) update -qq && $(APT_GET) install -y -qq chromium; }

@@ -7,7 +7,8 @@ import { defineConfig } from "@playwright/test";
 // Browsers cannot be downloaded here, so the tests drive Debian's Chromium.
 export default defineConfig({
   webServer: {
-    command: "target/debug/server",
+    // SERVER_BINARY=target/release/server (after `make release`) times the release build.
+    command: process.env.SERVER_BINARY ?? "target/debug/server",
     cwd: "..",
     // The embedded pool keeps its data in SQLite (USERPOOL_DATA_DIR), even where DATABASE_URL is set.
     env: { LEPTOS_SITE_ROOT: "target/site", LEPTOS_SITE_ADDR: "127.0.0.1:3000", DATABASE_URL: "" },

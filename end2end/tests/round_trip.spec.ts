@@ -13,11 +13,11 @@ test("a returning user's sign-in, timed from click to greeting", async ({ page }
   const signIn = page.getByRole("button", { name: "Sign In" });
   await expect(signIn).toBeEnabled();
 
-  // When each step's response arrived (the first of its kind).
+  // When each step's response ended, by the browser's own clock (the first of its kind).
   const at: Record<string, number> = {};
-  page.on("response", (response) => {
-    const url = response.url();
-    const method = response.request().method();
+  page.on("requestfinished", (request) => {
+    const url = request.url();
+    const method = request.method();
     const step =
       url.startsWith(`${POOL}/login`) && method === "GET"
         ? "sign-in page"
@@ -28,19 +28,20 @@ test("a returning user's sign-in, timed from click to greeting", async ({ page }
             : url.startsWith(`${APP}/api/start_session`)
               ? "session post"
               : null;
-    if (step) at[step] ??= performance.now();
+    const timing = request.timing();
+    if (step) at[step] ??= timing.startTime + timing.responseEnd;
   });
 
-  const clicked = performance.now();
+  const clicked = Date.now();
   await signIn.click();
   await expect(page).toHaveURL(new RegExp(`^${POOL}/login`));
   await page.locator("input[name=username]").fill(email);
   await page.locator("input[name=password]").fill(password);
   const shown = at["sign-in page"];
-  const submitted = performance.now();
+  const submitted = Date.now();
   await page.locator("form:has(input[name=password]) button[type=submit]").click();
   await expect(page.getByRole("heading", { name: `Hello ${email}` })).toBeVisible();
-  const greeted = performance.now();
+  const greeted = Date.now();
 
   const phases: [string, number][] = [
     ["authorize (click → sign-in page)", shown - clicked],
