@@ -297,6 +297,17 @@ mod tests {
         Auth::new(endpoints, pool.verifier().await, cookies, |_| None).expect("http client")
     }
 
+    /// Tests that render pages or call server functions run one at a time.
+    /// Leptos keeps process-wide state, and each `#[tokio::test]` has a runtime
+    /// of its own. Run side by side, about one run in fifty left a page render
+    /// waiting forever (408 after 30 s); one at a time, none did in 140 runs. The
+    /// server has a single runtime, and showed no stall in ~700k requests under
+    /// wrk (`benches/ssr_load.py`: 0 errors, p99 ≈ 2 ms).
+    async fn one_leptos_test_at_a_time() -> tokio::sync::MutexGuard<'static, ()> {
+        static LEPTOS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+        LEPTOS.lock().await
+    }
+
     /// The app as the server runs it, trusting `pool`.
     async fn app_for(pool: &Pool) -> Router {
         let leptos = LeptosOptions::builder()
@@ -336,6 +347,7 @@ mod tests {
 
     #[tokio::test]
     async fn healthy_while_it_holds_the_pools_keys() {
+        let _leptos = one_leptos_test_at_a_time().await;
         let mut pool = Pool::serve().await;
         let app = app_for(&pool).await;
         assert_eq!(get_status(&app, "/healthz").await, StatusCode::OK);
@@ -352,6 +364,7 @@ mod tests {
 
     #[tokio::test]
     async fn forged_session_cookies_render_the_signed_out_page() {
+        let _leptos = one_leptos_test_at_a_time().await;
         let pool = Pool::serve().await;
         let other_pool = Pool::serve().await;
         let app = app_for(&pool).await;
@@ -408,6 +421,7 @@ mod tests {
 
     #[tokio::test]
     async fn forged_tokens_open_no_protected_server_function_and_no_bearer_endpoint() {
+        let _leptos = one_leptos_test_at_a_time().await;
         let pool = Pool::serve().await;
         let other_pool = Pool::serve().await;
         let app = app_for(&pool).await;
