@@ -147,13 +147,10 @@ impl Hasher {
         let memory = Arc::clone(&self.memory);
         let matches = self
             .run(move || {
-                let take = || memory.lock().unwrap_or_else(|p| p.into_inner()).pop();
-                let mut buffer = take().unwrap_or_default();
+                let buffers = || memory.lock().unwrap_or_else(|p| p.into_inner());
+                let mut buffer = buffers().pop().unwrap_or_default();
                 let matches = verify_with(&mut buffer, &password, &hash);
-                memory
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .push(buffer);
+                buffers().push(buffer);
                 matches
             })
             .await?;
