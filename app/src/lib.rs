@@ -8,6 +8,10 @@
 //! server only, `verify` (JWKS + claim checks) and `session` (cookies). With
 //! the `test-support` feature, `test_tokens` offers a stand-in pool and forged tokens.
 
+// The admin console's view types nest deeply; builds without `erase_components`
+// (release) need more room to compute their layout.
+#![recursion_limit = "256"]
+
 pub mod api;
 pub mod login;
 pub mod pages;
@@ -50,7 +54,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <AutoReload options=options.clone()/>
                 <HashedStylesheet options=options.clone() id="leptos"/>
-                <HydrationScripts options/>
+                <HydrationScripts options islands=true/>
                 <MetaTags/>
             </head>
             <body>
@@ -94,6 +98,11 @@ pub fn App() -> impl IntoView {
         </Router>
     }
 }
+
+/// Called by the WASM entry point so that the linker keeps this crate, and with
+/// it the islands it registers (each `#[island]` exports its own hydrate function).
+#[cfg(feature = "hydrate")]
+pub fn link_islands() {}
 
 /// A server-function failure, shown with a way back.
 #[component]

@@ -25,6 +25,26 @@ pub struct Callback {
     pub error_description: Option<String>,
 }
 
+impl Callback {
+    /// Reads the redirect's query string (with or without its leading `?`).
+    pub fn from_query(query: &str) -> Callback {
+        let mut callback = Callback::default();
+        let query = query.strip_prefix('?').unwrap_or(query);
+        for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+            let field = match name.as_ref() {
+                "code" => &mut callback.code,
+                "state" => &mut callback.state,
+                "error" => &mut callback.error,
+                "error_description" => &mut callback.error_description,
+                _ => continue,
+            };
+            // The first value wins, as in `URLSearchParams.get`.
+            field.get_or_insert_with(|| value.into_owned());
+        }
+        callback
+    }
+}
+
 /// Why a callback did not sign anybody in, in words a user can act on.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum CallbackError {
@@ -68,7 +88,7 @@ pub fn check_callback(
 }
 
 #[cfg(feature = "hydrate")]
-pub use browser::{begin, finish};
+pub use browser::{begin, callback_from_location, finish, replace_location};
 
 #[cfg(feature = "hydrate")]
 mod browser {
@@ -82,6 +102,27 @@ mod browser {
     use crate::user::SignedInUser;
 
     const PENDING_KEY: &str = "leptos-cognito.pending-login";
+
+    fn location() -> Result<web_sys::Location, CallbackError> {
+        web_sys::window()
+            .map(|window| window.location())
+            .ok_or_else(|| CallbackError::Browser("no window".into()))
+    }
+
+    /// The callback this page was loaded with.
+    pub fn callback_from_location() -> Result<Callback, CallbackError> {
+        let search = location()?
+            .search()
+            .map_err(|_| CallbackError::Browser("unreadable address".into()))?;
+        Ok(Callback::from_query(&search))
+    }
+
+    /// Loads `url` in place of the current page, which leaves history too.
+    pub fn replace_location(url: &str) -> Result<(), CallbackError> {
+        location()?
+            .replace(url)
+            .map_err(|_| CallbackError::Browser("navigation refused".into()))
+    }
 
     /// Starts an attempt: stores fresh secrets and leaves for the hosted UI.
     pub fn begin(pool: &PoolEndpoints, start: Start) -> Result<(), CallbackError> {
@@ -101,9 +142,7 @@ mod browser {
                 code_challenge: &pkce::challenge(&pending.verifier),
             },
         );
-        web_sys::window()
-            .ok_or_else(|| CallbackError::Browser("no window".into()))?
-            .location()
+        location()?
             .set_href(&url)
             .map_err(|_| CallbackError::Browser("navigation refused".into()))
     }
@@ -184,6 +223,27 @@ mod tests {
             state: Some(state.into()),
             ..Callback::default()
         }
+    }
+
+    #[test]
+    fn the_callback_is_read_from_the_query() {
+        assert_eq!(
+            Callback::from_query("?code=c%2B1&state=s+1&extra=x&code=second"),
+            Callback {
+                code: Some("c+1".into()),
+                state: Some("s 1".into()),
+                ..Callback::default()
+            }
+        );
+        assert_eq!(
+            Callback::from_query("error=access_denied&error_description=User%20cancelled"),
+            Callback {
+                error: Some("access_denied".into()),
+                error_description: Some("User cancelled".into()),
+                ..Callback::default()
+            }
+        );
+        assert_eq!(Callback::from_query(""), Callback::default());
     }
 
     #[test]

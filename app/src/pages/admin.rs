@@ -107,7 +107,8 @@ fn confirmed(question: &str) -> bool {
     window().confirm_with_message(question).unwrap_or(false)
 }
 
-#[component]
+/// The console is an island: it lists, searches and changes users in the browser.
+#[island]
 fn Console() -> impl IntoView {
     let search = RwSignal::new(String::new());
     let page = RwSignal::new(None::<String>);

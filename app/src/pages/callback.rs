@@ -1,12 +1,29 @@
-//! The page the hosted UI redirects back to (`/callback?code=…&state=…`). In
-//! the browser it finishes the sign-in, then replaces itself with the home
-//! page, which drops `?code` from the address bar. Failures say what happened
-//! and offer a fresh start.
+//! The page the hosted UI redirects back to (`/callback?code=…&state=…`). The
+//! server renders a placeholder; the `FinishSignIn` island finishes the sign-in
+//! in the browser, then replaces the page with the home page, which drops
+//! `?code` from the address bar and history. Failures say what happened and
+//! offer a fresh start.
 
 use leptos::prelude::*;
 
 use super::StartButtons;
+use crate::pool::PoolEndpoints;
 use crate::{AuthResources, ErrorNotice};
+
+#[component]
+pub fn CallbackPage() -> impl IntoView {
+    let AuthResources { pool, .. } = expect_context();
+    view! {
+        <Suspense fallback=|| view! { <h1>"Signing you in…"</h1> }>
+            {move || Suspend::new(async move {
+                match pool.await {
+                    Ok(pool) => view! { <FinishSignIn pool/> }.into_any(),
+                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
 
 #[derive(Clone, Debug, PartialEq)]
 // Only the browser finishes a sign-in, so only it ever fails one.
@@ -16,46 +33,24 @@ enum Progress {
     Failed(String),
 }
 
-#[component]
-pub fn CallbackPage() -> impl IntoView {
-    let AuthResources { pool, .. } = expect_context();
+#[island]
+fn FinishSignIn(pool: PoolEndpoints) -> impl IntoView {
     let progress = RwSignal::new(Progress::Working);
 
     #[cfg(feature = "hydrate")]
     {
-        use leptos_router::{NavigateOptions, hooks::use_navigate, hooks::use_query_map};
-
-        let query = use_query_map().get_untracked();
-        let callback = crate::login::Callback {
-            code: query.get("code"),
-            state: query.get("state"),
-            error: query.get("error"),
-            error_description: query.get("error_description"),
-        };
-        let session = expect_context::<AuthResources>().session;
-        let navigate = use_navigate();
+        let pool = pool.clone();
+        // Runs once, in the browser, when the island hydrates.
         Effect::new(move || {
-            let callback = callback.clone();
-            let navigate = navigate.clone();
+            let pool = pool.clone();
             leptos::task::spawn_local(async move {
-                let outcome = match pool.await {
-                    Ok(pool) => crate::login::finish(&pool, callback)
-                        .await
-                        .map_err(|e| e.to_string()),
-                    Err(error) => Err(error.to_string()),
+                let finished = async {
+                    let callback = crate::login::callback_from_location()?;
+                    crate::login::finish(&pool, callback).await?;
+                    crate::login::replace_location("/")
                 };
-                match outcome {
-                    Ok(_) => {
-                        session.refetch();
-                        navigate(
-                            "/",
-                            NavigateOptions {
-                                replace: true,
-                                ..Default::default()
-                            },
-                        );
-                    }
-                    Err(message) => progress.set(Progress::Failed(message)),
+                if let Err(error) = finished.await {
+                    progress.set(Progress::Failed(error.to_string()));
                 }
             });
         });
@@ -75,14 +70,7 @@ pub fn CallbackPage() -> impl IntoView {
                     <h1>"Sign-in did not complete"</h1>
                     <p class="error" role="alert">{message}</p>
                     <p>"You can start again:"</p>
-                    <Suspense>
-                        {move || Suspend::new(async move {
-                            match pool.await {
-                                Ok(pool) => view! { <StartButtons pool/> }.into_any(),
-                                Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                            }
-                        })}
-                    </Suspense>
+                    <StartButtons pool=pool.clone()/>
                 }
                     .into_any()
             }

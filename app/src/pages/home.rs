@@ -38,6 +38,8 @@ pub fn HomePage() -> impl IntoView {
     }
 }
 
+/// Logout is a plain form: the server function clears the cookies and answers
+/// with a redirect to the pool's logout, so it needs no WASM.
 #[component]
 fn Greeting(user: SignedInUser) -> impl IntoView {
     let logout = ServerAction::<EndSession>::new();
@@ -48,12 +50,5 @@ fn Greeting(user: SignedInUser) -> impl IntoView {
         <ActionForm action=logout>
             <button type="submit">"Logout"</button>
         </ActionForm>
-        {move || {
-            logout
-                .value()
-                .get()
-                .and_then(Result::err)
-                .map(|error| view! { <p class="error" role="alert">{error.to_string()}</p> })
-        }}
     }
 }

@@ -1,4 +1,10 @@
 //! The app's pages and the pieces they share.
+//!
+//! Pages are rendered on the server only. The few parts that need the browser
+//! are islands (`#[island]`), the only code sent to it as WASM: the **Sign In** /
+//! **Register** buttons, finishing a sign-in on the callback page, and the admin
+//! console. Logout and the profile's refresh are plain forms posting to server
+//! functions, which answer with a redirect.
 
 mod admin;
 mod callback;
@@ -29,11 +35,11 @@ pub fn UserNav(user: SignedInUser) -> impl IntoView {
 }
 
 /// The **Sign In** and **Register** buttons: each starts a new sign-in attempt at the hosted UI.
-#[component]
+#[island]
 pub fn StartButtons(pool: PoolEndpoints) -> impl IntoView {
     let problem = RwSignal::new(None::<String>);
-    // The buttons need the WASM (it makes the PKCE verifier): until it has taken
-    // over the page they are disabled, rather than dead to a click. Effects run
+    // The buttons need the WASM (it makes the PKCE verifier): until the island
+    // has hydrated they are disabled, rather than dead to a click. Effects run
     // only in the browser, after hydration.
     let ready = RwSignal::new(false);
     Effect::new(move || ready.set(true));

@@ -1,6 +1,6 @@
 //! The profile page: who the server says is signed in, their groups and when
 //! the session's tokens expire, and a way to fetch fresh tokens (so a group an
-//! administrator just granted shows at once).
+//! administrator just granted shows at once). All of it is server-rendered.
 
 use leptos::prelude::*;
 
@@ -25,43 +25,33 @@ pub fn ProfilePage() -> impl IntoView {
     }
 }
 
+/// **Refresh my session** is a plain form: the server function gets new
+/// tokens, stores them in the cookies and redirects back here, so the page is
+/// drawn again from what the new tokens say.
 #[component]
 fn Profile(user: SignedInUser) -> impl IntoView {
+    let groups = if user.groups.is_empty() {
+        "none".to_owned()
+    } else {
+        user.groups.join(", ")
+    };
     let refresh = ServerAction::<RefreshSession>::new();
-    let nav_user = user.clone();
-    // After a refresh, show what the new tokens say.
-    let shown = Memo::new(move |_| match refresh.value().get() {
-        Some(Ok(Session::SignedIn(fresh))) => fresh,
-        _ => user.clone(),
-    });
     view! {
         <h1>"Your profile"</h1>
-        <UserNav user=nav_user/>
+        <UserNav user=user.clone()/>
         <dl class="profile">
             <dt>"Email"</dt>
-            <dd>{move || shown.get().email}</dd>
+            <dd>{user.email}</dd>
             <dt>"Groups"</dt>
-            <dd class="groups">
-                {move || {
-                    let groups = shown.get().groups;
-                    if groups.is_empty() { "none".to_owned() } else { groups.join(", ") }
-                }}
-            </dd>
+            <dd class="groups">{groups}</dd>
             <dt>"Session expires"</dt>
             <dd>
-                <time>{move || expiry(shown.get().expires_at)}</time>
+                <time>{expiry(user.expires_at)}</time>
             </dd>
         </dl>
         <ActionForm action=refresh>
             <button type="submit">"Refresh my session"</button>
         </ActionForm>
-        {move || {
-            refresh
-                .value()
-                .get()
-                .and_then(Result::err)
-                .map(|error| view! { <p class="error" role="alert">{error.to_string()}</p> })
-        }}
     }
 }
 
