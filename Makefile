@@ -40,7 +40,9 @@ test: setup-test
 	RUSTFLAGS="$(TEST_RUSTFLAGS)" cargo build --workspace --exclude frontend --bin userpool
 	cd end2end/boto3 && ../../$(VENV)/bin/pytest -q
 	cd end2end/boto3 && ../with-postgres ../../$(VENV)/bin/pytest -q test_json_api.py
-	cargo leptos build
+# CI shows only the end of a failed run: on failure, repeat the build's first errors and the free space.
+	set -o pipefail; cargo leptos build 2>&1 | tee target/leptos-build.log \
+		|| { grep -m 20 -iE '^error|panicked|no space' target/leptos-build.log; df -h target; exit 1; }
 	rm -rf target/e2e-userpool
 	cd end2end && USERPOOL_DATA_DIR=$(CURDIR)/target/e2e-userpool npx playwright test
 

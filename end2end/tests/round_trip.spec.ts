@@ -41,7 +41,13 @@ test("a returning user's sign-in, timed from click to greeting", async ({ page }
   const submitted = Date.now();
   await page.locator("form:has(input[name=password]) button[type=submit]").click();
   await expect(page.getByRole("heading", { name: `Hello ${email}` })).toBeVisible();
-  const greeted = Date.now();
+  // The greeting is in the home page's HTML, so it shows at that page's first contentful paint.
+  // (The assertion above polls at growing intervals, up to a second apart, so its own return
+  // time would measure the polling.)
+  const greeted = await page.evaluate(() => {
+    const paint = performance.getEntriesByName("first-contentful-paint")[0];
+    return paint ? performance.timeOrigin + paint.startTime : Date.now();
+  });
 
   const phases: [string, number][] = [
     ["authorize (click → sign-in page)", shown - clicked],
