@@ -11,7 +11,7 @@ RUN rustup target add wasm32-unknown-unknown \
 WORKDIR /src
 COPY . .
 RUN cargo install wasm-bindgen-cli --version "$(sed -n '/^name = "wasm-bindgen"$/{n;s/^version = "\(.*\)"$/\1/p;}' Cargo.lock)" \
- && cargo leptos build --release \
+ && cargo leptos build --release --split \
  && cargo build --release -p userpool --bin userpool \
  && for f in target/site/pkg/*.wasm target/site/pkg/*.js target/site/pkg/*.css; do \
       brotli -k -q 11 "$f" && gzip -k -9 "$f"; done

@@ -22,6 +22,10 @@ VENV := target/venv
 BINARYEN_VERSION := 132.0.0
 BINARYEN := target/tools/binaryen
 
+# The lazy islands (`#[island(lazy)]`) load their code from WASM files of their own, which
+# cargo-leptos writes only with --split; every build of the bundle needs it.
+SPLIT := --split
+
 .PHONY: run test fuzz bench release setup setup-test
 
 # `make fuzz`: each fuzz target runs this long (seconds).
@@ -29,7 +33,7 @@ FUZZ_SECONDS ?= 600
 FUZZ_TARGETS := verify_token json_api
 
 run: setup
-	cargo leptos watch
+	cargo leptos watch $(SPLIT)
 
 test: setup-test
 	RUSTFLAGS="$(TEST_RUSTFLAGS)" cargo test --workspace --exclude frontend
@@ -41,18 +45,19 @@ test: setup-test
 	cd end2end/boto3 && ../../$(VENV)/bin/pytest -q
 	cd end2end/boto3 && ../with-postgres ../../$(VENV)/bin/pytest -q test_json_api.py
 # CI shows only the end of a failed run: on failure, repeat the build's first errors and the free space.
-	set -o pipefail; cargo leptos build 2>&1 | tee target/leptos-build.log \
+	set -o pipefail; cargo leptos build $(SPLIT) 2>&1 | tee target/leptos-build.log \
 		|| { grep -m 20 -iE '^error|panicked|no space' target/leptos-build.log; df -h target; exit 1; }
 	rm -rf target/e2e-userpool
 	cd end2end && USERPOOL_DATA_DIR=$(CURDIR)/target/e2e-userpool npx playwright test
 
 # The release build: the server, and the browser bundle optimised for size
-# (wasm-opt from binaryen), precompressed (brotli, gzip) for the server to send as is.
+# (wasm-opt from binaryen) and split (the lazy islands' code loads only on their
+# pages), precompressed (brotli, gzip) for the server to send as is.
 # Debug builds (make run, make test) need no wasm-opt.
 release: setup
 	@test -x $(BINARYEN)/node_modules/.bin/wasm-opt \
 		|| npm install --prefix $(BINARYEN) --no-audit --no-fund --no-save binaryen@$(BINARYEN_VERSION)
-	PATH="$(CURDIR)/$(BINARYEN)/node_modules/.bin:$$PATH" cargo leptos build --release
+	PATH="$(CURDIR)/$(BINARYEN)/node_modules/.bin:$$PATH" cargo leptos build --release $(SPLIT)
 	@command -v brotli >/dev/null || { $(APT_GET) update -qq && $(APT_GET) install -y -qq brotli; }
 	for file in target/site/pkg/*.wasm target/site/pkg/*.js target/site/pkg/*.css; do \
 		brotli -f -k -q 11 "$$file" && gzip -f -k -9 "$$file" || exit 1; \
@@ -65,7 +70,7 @@ bench: release
 	set -o pipefail; cargo bench -p app --features test-support --bench verify | tee target/bench-verify.txt
 	set -o pipefail; cargo bench -p userpool --features bench-support --bench pool | tee target/bench-pool.txt
 	set -o pipefail; benches/ssr_load.py | tee target/bench-load.txt
-	set -o pipefail; benches/payload_size.sh | tee target/bench-payload.txt
+	set -o pipefail; benches/payload_size.py | tee target/bench-payload.txt
 	{ echo "| benchmark | figures |"; echo "| --- | --- |"; \
 	  grep -h '(target ' target/bench-*.txt | sed 's/^\([^:]*\): \(.*\)$$/| \1 | \2 |/'; } > target/bench-report.md
 	cat target/bench-report.md

@@ -1,6 +1,6 @@
 import { defineConfig } from "@playwright/test";
 
-// Playwright starts the app that `cargo leptos build` built, with its embedded
+// Playwright starts the app that `cargo leptos build --split` built, with its embedded
 // user pool (a fresh data directory from `make test`), waits until it answers,
 // and stops it afterwards. It runs the binary itself rather than
 // `cargo leptos serve`, whose server child would outlive a stopped run.

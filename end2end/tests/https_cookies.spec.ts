@@ -37,7 +37,8 @@ test.beforeAll(async () => {
     .replace('logout_urls = ["http://127.0.0.1:3000/"]', `logout_urls = ["${APP}/"]`);
   writeFileSync(path.join(dir, "userpool.toml"), config);
   const env = ownConfigEnv();
-  server = spawn(path.join(ROOT, "target/debug/server"), [], {
+  // The same build as the other tests' server (playwright.config.ts), so it finds the same bundle.
+  server = spawn(path.join(ROOT, process.env.SERVER_BINARY ?? "target/debug/server"), [], {
     cwd: ROOT,
     stdio: "ignore",
     env: {

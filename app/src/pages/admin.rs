@@ -107,8 +107,9 @@ fn confirmed(question: &str) -> bool {
     window().confirm_with_message(question).unwrap_or(false)
 }
 
-/// The console is an island: it lists, searches and changes users in the browser.
-#[island]
+/// The console is a lazy island: it lists, searches and changes users in the browser,
+/// with code that only this page loads.
+#[island(lazy)]
 fn Console() -> impl IntoView {
     let search = RwSignal::new(String::new());
     let page = RwSignal::new(None::<String>);

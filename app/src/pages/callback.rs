@@ -33,7 +33,7 @@ enum Progress {
     Failed(String),
 }
 
-#[island]
+#[island(lazy)]
 fn FinishSignIn(pool: PoolEndpoints) -> impl IntoView {
     let progress = RwSignal::new(Progress::Working);
 

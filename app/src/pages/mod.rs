@@ -3,8 +3,10 @@
 //! Pages are rendered on the server only. The few parts that need the browser
 //! are islands (`#[island]`), the only code sent to it as WASM: the **Sign In** /
 //! **Register** buttons, finishing a sign-in on the callback page, and the admin
-//! console. Logout and the profile's refresh are plain forms posting to server
-//! functions, which answer with a redirect.
+//! console. The last two are lazy: a release build (`make release`) splits their
+//! code out of the main WASM module, so only their own pages load it. Logout and
+//! the profile's refresh are plain forms posting to server functions, which
+//! answer with a redirect.
 
 mod admin;
 mod callback;
