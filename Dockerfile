@@ -1,20 +1,17 @@
 # The app with its embedded user pool, built in release mode.
 # Untested here (no Docker engine on the development machines); everything it
-# runs is exercised by `make test` outside containers.
+# runs is exercised outside containers (`make release`, `make test`).
 FROM rust:1.95-bookworm AS build
-# wasm-opt from npm's binaryen (Debian's is too old for this bundle; see the Makefile).
-RUN apt-get update && apt-get install -y --no-install-recommends brotli nodejs npm && rm -rf /var/lib/apt/lists/* \
- && npm install --prefix /opt/binaryen --no-audit --no-fund binaryen@132.0.0
-ENV PATH=/opt/binaryen/node_modules/.bin:$PATH
+# make release installs wasm-opt with npm; brotli precompresses the bundle.
+RUN apt-get update && apt-get install -y --no-install-recommends brotli nodejs npm && rm -rf /var/lib/apt/lists/*
 RUN rustup target add wasm32-unknown-unknown \
  && cargo install cargo-leptos --locked --version 0.3.10
 WORKDIR /src
 COPY . .
-RUN cargo install wasm-bindgen-cli --version "$(sed -n '/^name = "wasm-bindgen"$/{n;s/^version = "\(.*\)"$/\1/p;}' Cargo.lock)" \
- && cargo leptos build --release --split \
- && cargo build --release -p userpool --bin userpool \
- && for f in target/site/pkg/*.wasm target/site/pkg/*.js target/site/pkg/*.css; do \
-      brotli -k -q 11 "$f" && gzip -k -9 "$f"; done
+# The release build exactly as `make release` makes it (wasm-opt from npm's binaryen, the split
+# bundle, .br/.gz copies), then the standalone pool.
+RUN make release \
+ && cargo build --release -p userpool --bin userpool
 
 FROM debian:bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates && rm -rf /var/lib/apt/lists/* \
