@@ -9,7 +9,7 @@
 //! `make bench` runs it; the ratios are printed at the end.
 
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::rsa::KeyPair;
@@ -18,24 +18,13 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use criterion::{Criterion, criterion_group, criterion_main};
 use tower::ServiceExt;
+
+#[path = "support/timing.rs"]
+mod timing;
 use userpool::{Config, UserPool, bench_support};
 
 const EMAIL: &str = "bench@example.com";
 const PASSWORD: &str = "correct horse battery";
-
-/// The fastest of several timed batches, per call: the least disturbed figure.
-fn per_call(batch: u32, mut call: impl FnMut()) -> Duration {
-    (0..5)
-        .map(|_| {
-            let start = Instant::now();
-            for _ in 0..batch {
-                call();
-            }
-            start.elapsed() / batch
-        })
-        .min()
-        .unwrap_or_default()
-}
 
 fn report(what: &str, figure: Duration, baseline_name: &str, baseline: Duration, target: f64) {
     println!(
@@ -72,7 +61,7 @@ fn signing(c: &mut Criterion, pool: &UserPool) {
                 .expect("signed");
         }
     };
-    let issue = || {
+    let mut issue = || {
         black_box(
             pool.issue_sample_tokens(black_box(&groups))
                 .expect("tokens"),
@@ -80,13 +69,14 @@ fn signing(c: &mut Criterion, pool: &UserPool) {
     };
     let mut group = c.benchmark_group("token signing");
     group.bench_function("two raw aws-lc-rs RSA-2048 signs", |b| b.iter(&mut raw));
-    group.bench_function("issue ID + access tokens", |b| b.iter(issue));
+    group.bench_function("issue ID + access tokens", |b| b.iter(&mut issue));
     group.finish();
+    let [issued, raw] = timing::per_call(200, [&mut issue, &mut raw]);
     report(
         "token signing: ID + access tokens",
-        per_call(200, issue),
+        issued,
         "two raw RSA signs",
-        per_call(200, raw),
+        raw,
         1.2,
     );
 }
@@ -149,10 +139,10 @@ fn login(c: &mut Criterion, runtime: &tokio::runtime::Runtime, pool: &UserPool) 
     let router = pool.router();
     let form = runtime.block_on(sign_in_form(&router));
     let hash = bench_support::hash_password(PASSWORD).expect("a hash");
-    let argon2 = || {
+    let mut argon2 = || {
         assert!(bench_support::verify_password(black_box(PASSWORD), &hash));
     };
-    let sign_in = || {
+    let mut sign_in = || {
         let reply = runtime
             .block_on(
                 router.clone().oneshot(
@@ -168,14 +158,15 @@ fn login(c: &mut Criterion, runtime: &tokio::runtime::Runtime, pool: &UserPool) 
     };
     let mut group = c.benchmark_group("sign-in");
     group.sample_size(20);
-    group.bench_function("one Argon2id verification", |b| b.iter(argon2));
-    group.bench_function("hosted UI sign-in POST", |b| b.iter(sign_in));
+    group.bench_function("one Argon2id verification", |b| b.iter(&mut argon2));
+    group.bench_function("hosted UI sign-in POST", |b| b.iter(&mut sign_in));
     group.finish();
+    let [signed_in, hashed] = timing::per_call(20, [&mut sign_in, &mut argon2]);
     report(
         "login cost: hosted UI sign-in POST",
-        per_call(20, sign_in),
+        signed_in,
         "one Argon2id verification",
-        per_call(20, argon2),
+        hashed,
         1.1,
     );
 }

@@ -7,7 +7,6 @@
 //! `make bench` runs it; the targets are a ratio of at most 1.2 and a repeat under 1 µs.
 
 use std::hint::black_box;
-use std::time::{Duration, Instant};
 
 use app::test_tokens::Pool;
 use aws_lc_rs::signature::{RSA_PKCS1_2048_8192_SHA256, UnparsedPublicKey};
@@ -15,20 +14,8 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use criterion::{Criterion, criterion_group, criterion_main};
 
-/// The fastest of several timed batches, per call: the least disturbed figure.
-fn per_call(mut call: impl FnMut()) -> Duration {
-    const BATCH: u32 = 2_000;
-    (0..7)
-        .map(|_| {
-            let start = Instant::now();
-            for _ in 0..BATCH {
-                call();
-            }
-            start.elapsed() / BATCH
-        })
-        .min()
-        .unwrap_or_default()
-}
+#[path = "../../benches/support/timing.rs"]
+mod timing;
 
 fn verification(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -48,27 +35,29 @@ fn verification(c: &mut Criterion) {
     let (der, _) = pool.public_key_der_and_pem();
     let key = UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, der);
 
-    let raw = || {
+    let mut raw = || {
         key.verify(black_box(signed.as_bytes()), black_box(&signature))
             .expect("valid signature")
     };
-    let full = || {
+    let mut full = || {
         runtime
             .block_on(verifier.verify_id(black_box(&token), None))
             .expect("valid token");
     };
-    let repeat = || {
+    let mut repeat = || {
         runtime
             .block_on(cached.verify_id(black_box(&token), None))
             .expect("valid token");
     };
     let mut group = c.benchmark_group("token verification");
-    group.bench_function("raw aws-lc-rs RSA-2048 verify", |b| b.iter(raw));
-    group.bench_function("Verifier::verify_id", |b| b.iter(full));
-    group.bench_function("Verifier::verify_id, repeated (cached)", |b| b.iter(repeat));
+    group.bench_function("raw aws-lc-rs RSA-2048 verify", |b| b.iter(&mut raw));
+    group.bench_function("Verifier::verify_id", |b| b.iter(&mut full));
+    group.bench_function("Verifier::verify_id, repeated (cached)", |b| {
+        b.iter(&mut repeat)
+    });
     group.finish();
 
-    let (raw, full, repeat) = (per_call(raw), per_call(full), per_call(repeat));
+    let [raw, full, repeat] = timing::per_call(2_000, [&mut raw, &mut full, &mut repeat]);
     println!(
         "token verification: verify_id {:.1} µs, raw RSA verify {:.1} µs, ratio {:.2} (target ≤ 1.2)",
         full.as_secs_f64() * 1e6,

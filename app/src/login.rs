@@ -6,14 +6,43 @@
 //! The decisions are plain functions (tested natively); the browser glue is in
 //! `browser`, compiled only for the WASM build.
 
-use serde::{Deserialize, Serialize};
-
 /// What the browser keeps between leaving for the hosted UI and coming back.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PendingLogin {
     pub state: String,
     pub nonce: String,
     pub verifier: String,
+}
+
+impl PendingLogin {
+    /// The local-storage form: the three values joined by `.`, which none of them
+    /// contains (they are base64url). Plain text keeps a JSON codec out of the WASM
+    /// that every page loads.
+    pub fn to_stored(&self) -> String {
+        format!("{}.{}.{}", self.state, self.nonce, self.verifier)
+    }
+
+    /// Reads `to_stored`'s form back; anything else is no pending login at all.
+    pub fn from_stored(stored: &str) -> Option<PendingLogin> {
+        let mut values = stored.split('.').map(str::to_owned);
+        let (state, nonce, verifier) = (values.next()?, values.next()?, values.next()?);
+        let complete = values.next().is_none()
+            && !(state.is_empty() || nonce.is_empty() || verifier.is_empty());
+        complete.then_some(PendingLogin {
+            state,
+            nonce,
+            verifier,
+        })
+    }
+}
+
+/// What a new attempt adds to the client's fixed authorize parameters
+/// (`PoolEndpoints::authorize_params`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Attempt {
+    pub state: String,
+    pub nonce: String,
+    pub code_challenge: String,
 }
 
 /// The query of the redirect back from the hosted UI.
@@ -92,13 +121,12 @@ pub use browser::{begin, callback_from_location, finish, replace_location};
 
 #[cfg(feature = "hydrate")]
 mod browser {
-    use gloo_storage::{LocalStorage, Storage};
     use serde::Deserialize;
 
-    use super::{Callback, CallbackError, PendingLogin, check_callback};
+    use super::{Attempt, Callback, CallbackError, PendingLogin, check_callback};
     use crate::api::start_session;
     use crate::pkce;
-    use crate::pool::{AuthorizeRequest, PoolEndpoints, Start};
+    use crate::pool::PoolEndpoints;
     use crate::user::SignedInUser;
 
     const PENDING_KEY: &str = "leptos-cognito.pending-login";
@@ -107,6 +135,12 @@ mod browser {
         web_sys::window()
             .map(|window| window.location())
             .ok_or_else(|| CallbackError::Browser("no window".into()))
+    }
+
+    fn local_storage() -> Result<web_sys::Storage, CallbackError> {
+        web_sys::window()
+            .and_then(|window| window.local_storage().ok().flatten())
+            .ok_or_else(|| CallbackError::Browser("local storage is unavailable".into()))
     }
 
     /// The callback this page was loaded with.
@@ -124,27 +158,23 @@ mod browser {
             .map_err(|_| CallbackError::Browser("navigation refused".into()))
     }
 
-    /// Starts an attempt: stores fresh secrets and leaves for the hosted UI.
-    pub fn begin(pool: &PoolEndpoints, start: Start) -> Result<(), CallbackError> {
+    /// Starts an attempt: stores fresh secrets for the callback and returns what
+    /// the authorize request carries of them.
+    pub fn begin() -> Result<Attempt, CallbackError> {
         let random = || pkce::random_token().map_err(CallbackError::Browser);
         let pending = PendingLogin {
             state: random()?,
             nonce: random()?,
             verifier: random()?,
         };
-        LocalStorage::set(PENDING_KEY, &pending)
-            .map_err(|e| CallbackError::Browser(e.to_string()))?;
-        let url = pool.start_url(
-            start,
-            &AuthorizeRequest {
-                state: &pending.state,
-                nonce: &pending.nonce,
-                code_challenge: &pkce::challenge(&pending.verifier),
-            },
-        );
-        location()?
-            .set_href(&url)
-            .map_err(|_| CallbackError::Browser("navigation refused".into()))
+        local_storage()?
+            .set_item(PENDING_KEY, &pending.to_stored())
+            .map_err(|_| CallbackError::Browser("local storage is full or disabled".into()))?;
+        Ok(Attempt {
+            code_challenge: pkce::challenge(&pending.verifier),
+            state: pending.state,
+            nonce: pending.nonce,
+        })
     }
 
     /// Finishes an attempt from the callback's query.
@@ -153,8 +183,13 @@ mod browser {
         callback: Callback,
     ) -> Result<SignedInUser, CallbackError> {
         // Taken out before anything else, so a replayed callback URL finds nothing.
-        let pending = LocalStorage::get::<PendingLogin>(PENDING_KEY).ok();
-        LocalStorage::delete(PENDING_KEY);
+        let storage = local_storage()?;
+        let pending = storage.get_item(PENDING_KEY).ok().flatten();
+        // A storage that cannot forget the secrets must not use them either.
+        storage
+            .remove_item(PENDING_KEY)
+            .map_err(|_| CallbackError::Browser("local storage is disabled".into()))?;
+        let pending = pending.as_deref().and_then(PendingLogin::from_stored);
         let (code, pending) = check_callback(callback, pending)?;
         let tokens = exchange(pool, &code, &pending.verifier).await?;
         start_session(
@@ -222,6 +257,22 @@ mod tests {
             code: Some(code.into()),
             state: Some(state.into()),
             ..Callback::default()
+        }
+    }
+
+    #[test]
+    fn a_pending_login_is_stored_as_plain_text_and_read_back() {
+        let stored = pending().to_stored();
+        assert_eq!(stored, "s-1.n-1.v-1");
+        assert_eq!(PendingLogin::from_stored(&stored), Some(pending()));
+        for damaged in [
+            "",
+            "s-1.n-1",
+            "s-1.n-1.v-1.x",
+            "s-1..v-1",
+            "{\"state\":\"s-1\"}",
+        ] {
+            assert_eq!(PendingLogin::from_stored(damaged), None, "{damaged}");
         }
     }
 

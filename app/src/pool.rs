@@ -23,37 +23,30 @@ pub enum Start {
     Register,
 }
 
-/// The per-attempt values sent to the hosted UI.
-#[derive(Clone, Debug)]
-pub struct AuthorizeRequest<'a> {
-    pub state: &'a str,
-    pub nonce: &'a str,
-    pub code_challenge: &'a str,
-}
-
 /// The scopes the app asks for: an id token with the email.
 pub const SCOPES: &str = "openid email profile";
 
 impl PoolEndpoints {
-    /// The hosted-UI page for `start`, carrying Cognito's authorize parameters.
-    pub fn start_url(&self, start: Start, request: &AuthorizeRequest) -> String {
+    /// The hosted-UI page for `start`, without its query: the sign-in form's target.
+    pub fn start_action(&self, start: Start) -> String {
         let path = match start {
             Start::SignIn => "/oauth2/authorize",
             Start::Register => "/signup",
         };
-        self.url(
-            path,
-            &[
-                ("response_type", "code"),
-                ("client_id", &self.client_id),
-                ("redirect_uri", &self.redirect_uri),
-                ("state", request.state),
-                ("scope", SCOPES),
-                ("code_challenge", request.code_challenge),
-                ("code_challenge_method", crate::pkce::METHOD),
-                ("nonce", request.nonce),
-            ],
-        )
+        self.url(path, &[])
+    }
+
+    /// Cognito's authorize parameters that are the same for every attempt of this client:
+    /// the sign-in form's hidden fields. The browser adds each attempt's own `state`,
+    /// `code_challenge` and `nonce` (`login::Attempt`).
+    pub fn authorize_params(&self) -> [(&'static str, &str); 5] {
+        [
+            ("response_type", "code"),
+            ("client_id", &self.client_id),
+            ("redirect_uri", &self.redirect_uri),
+            ("scope", SCOPES),
+            ("code_challenge_method", crate::pkce::METHOD),
+        ]
     }
 
     pub fn token_url(&self) -> String {
@@ -121,32 +114,42 @@ mod tests {
         }
     }
 
-    fn request() -> AuthorizeRequest<'static> {
-        AuthorizeRequest {
-            state: "st&te",
-            nonce: "n0nce",
-            code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
-        }
+    /// The URL a browser submits the sign-in form to: its action, then its fields in order.
+    fn submitted(pool: &PoolEndpoints, start: Start) -> String {
+        let query = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pool.authorize_params())
+            .extend_pairs([
+                ("state", "st&te"),
+                (
+                    "code_challenge",
+                    "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+                ),
+                ("nonce", "n0nce"),
+            ])
+            .finish();
+        format!("{}?{query}", pool.start_action(start))
     }
 
     #[test]
     fn sign_in_goes_to_authorize_with_cognito_parameters() {
         assert_eq!(
-            pool().start_url(Start::SignIn, &request()),
+            submitted(&pool(), Start::SignIn),
             "https://example.auth.us-east-1.amazoncognito.com/oauth2/authorize?\
              response_type=code&client_id=client123\
              &redirect_uri=http%3A%2F%2F127.0.0.1%3A3000%2Fcallback\
-             &state=st%26te&scope=openid+email+profile\
-             &code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM\
-             &code_challenge_method=S256&nonce=n0nce"
+             &scope=openid+email+profile&code_challenge_method=S256&state=st%26te\
+             &code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&nonce=n0nce"
         );
     }
 
     #[test]
     fn register_goes_to_the_sign_up_page_with_the_same_parameters() {
-        let sign_in = pool().start_url(Start::SignIn, &request());
-        let register = pool().start_url(Start::Register, &request());
-        assert!(register.starts_with("https://example.auth.us-east-1.amazoncognito.com/signup?"));
+        assert_eq!(
+            pool().start_action(Start::Register),
+            "https://example.auth.us-east-1.amazoncognito.com/signup"
+        );
+        let sign_in = submitted(&pool(), Start::SignIn);
+        let register = submitted(&pool(), Start::Register);
         assert_eq!(
             register.split_once('?').map(|(_, q)| q),
             sign_in.split_once('?').map(|(_, q)| q)

@@ -19,9 +19,9 @@ test("a callback URL replayed after a sign-in is refused without asking the pool
   });
   await register(page, email, "correct horse battery staple");
   expect(callbacks).toHaveLength(1);
-  // The verifier, state and nonce were spent with the first use.
-  const stored = await page.evaluate(() => JSON.stringify(Object.entries(window.localStorage)));
-  expect(stored).not.toMatch(/verifier/i);
+  // The verifier, state and nonce were spent with the first use: nothing is left in storage.
+  const stored = await page.evaluate(() => Object.keys(window.localStorage));
+  expect(stored).toEqual([]);
 
   const tokenRequests: string[] = [];
   page.on("request", (request) => {
@@ -68,4 +68,13 @@ test("an expired or forged session cookie shows the signed-out page and is clear
   await expect(page.getByRole("button", { name: "Sign In" })).toBeVisible();
   const cookies = await page.context().cookies(APP);
   expect(cookies.filter((c) => c.name.endsWith("_token"))).toHaveLength(0);
+});
+
+test("without JavaScript, Sign In and Register stay disabled rather than leave without PKCE", async ({ browser }) => {
+  const noScript = await browser.newContext({ javaScriptEnabled: false });
+  const page = await noScript.newPage();
+  await page.goto(`${APP}/`);
+  await expect(page.getByRole("button", { name: "Sign In" })).toBeDisabled();
+  await expect(page.getByRole("button", { name: "Register" })).toBeDisabled();
+  await noScript.close();
 });

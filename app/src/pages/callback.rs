@@ -17,7 +17,14 @@ pub fn CallbackPage() -> impl IntoView {
         <Suspense fallback=|| view! { <h1>"Signing you in…"</h1> }>
             {move || Suspend::new(async move {
                 match pool.await {
-                    Ok(pool) => view! { <FinishSignIn pool/> }.into_any(),
+                    Ok(pool) => {
+                        view! {
+                            <FinishSignIn pool=pool.clone()>
+                                <StartButtons pool/>
+                            </FinishSignIn>
+                        }
+                            .into_any()
+                    }
                     Err(error) => view! { <ErrorNotice error/> }.into_any(),
                 }
             })}
@@ -33,13 +40,17 @@ enum Progress {
     Failed(String),
 }
 
+/// Finishes the sign-in; if it fails, says why and shows its `children`, the
+/// way to start again (rendered by the server, hidden until then).
 #[island(lazy)]
-fn FinishSignIn(pool: PoolEndpoints) -> impl IntoView {
+fn FinishSignIn(pool: PoolEndpoints, children: Children) -> impl IntoView {
     let progress = RwSignal::new(Progress::Working);
+    // The server only renders the island; `pool` is sent along for the browser.
+    #[cfg(not(feature = "hydrate"))]
+    let _ = pool;
 
     #[cfg(feature = "hydrate")]
     {
-        let pool = pool.clone();
         // Runs once, in the browser, when the island hydrates.
         Effect::new(move || {
             let pool = pool.clone();
@@ -70,10 +81,12 @@ fn FinishSignIn(pool: PoolEndpoints) -> impl IntoView {
                     <h1>"Sign-in did not complete"</h1>
                     <p class="error" role="alert">{message}</p>
                     <p>"You can start again:"</p>
-                    <StartButtons pool=pool.clone()/>
                 }
                     .into_any()
             }
         }}
+        <div hidden=move || progress.with(|progress| *progress == Progress::Working)>
+            {children()}
+        </div>
     }
 }

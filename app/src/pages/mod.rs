@@ -1,12 +1,12 @@
 //! The app's pages and the pieces they share.
 //!
 //! Pages are rendered on the server only. The few parts that need the browser
-//! are islands (`#[island]`), the only code sent to it as WASM: the **Sign In** /
-//! **Register** buttons, finishing a sign-in on the callback page, and the admin
-//! console. The last two are lazy: a release build (`make release`) splits their
-//! code out of the main WASM module, so only their own pages load it. Logout and
-//! the profile's refresh are plain forms posting to server functions, which
-//! answer with a redirect.
+//! are islands (`#[island]`), the only code sent to it as WASM: the fields a
+//! sign-in attempt adds to the **Sign In** / **Register** form, finishing a
+//! sign-in on the callback page, and the admin console. The last two are lazy:
+//! a release build (`make release`) splits their code out of the main WASM
+//! module, so only their own pages load it. Logout and the profile's refresh are
+//! plain forms posting to server functions, which answer with a redirect.
 
 mod admin;
 mod callback;
@@ -18,6 +18,8 @@ pub use callback::CallbackPage;
 pub use home::HomePage;
 pub use profile::ProfilePage;
 
+use leptos::ev::MouseEvent;
+use leptos::html::Input;
 use leptos::prelude::*;
 
 use crate::pool::{PoolEndpoints, Start};
@@ -36,36 +38,80 @@ pub fn UserNav(user: SignedInUser) -> impl IntoView {
     }
 }
 
-/// The **Sign In** and **Register** buttons: each starts a new sign-in attempt at the hosted UI.
-#[island]
+/// The **Sign In** and **Register** buttons: a form that leaves for the hosted UI's
+/// authorize or sign-up page. The server writes the client's fixed parameters into
+/// it; `AttemptFields` adds each attempt's own at the click.
+#[component]
 pub fn StartButtons(pool: PoolEndpoints) -> impl IntoView {
+    let fixed = pool
+        .authorize_params()
+        .map(|(name, value)| view! { <input type="hidden" name=name value=value.to_owned()/> });
+    let register = pool.start_action(Start::Register);
+    view! {
+        <form method="get" action=pool.start_action(Start::SignIn)>
+            {fixed.into_iter().collect_view()}
+            <AttemptFields>
+                <button class="primary" type="submit">
+                    "Sign In"
+                </button>
+                <button class="secondary" type="submit" formaction=register>
+                    "Register"
+                </button>
+            </AttemptFields>
+        </form>
+    }
+}
+
+/// An attempt's `state`, `nonce` and PKCE challenge: made and stored in the
+/// browser when one of the buttons (`children`) is clicked, just before the form
+/// leaves. The island takes no props, so the WASM every page loads needs no JSON.
+#[island]
+fn AttemptFields(children: Children) -> impl IntoView {
     let problem = RwSignal::new(None::<String>);
-    // The buttons need the WASM (it makes the PKCE verifier): until the island
-    // has hydrated they are disabled, rather than dead to a click. Effects run
-    // only in the browser, after hydration.
+    // Until the island has hydrated, the fieldset keeps the buttons disabled: the
+    // form would leave without PKCE. Effects run only in the browser, after hydration.
     let ready = RwSignal::new(false);
     Effect::new(move || ready.set(true));
-    let start = move |start: Start| {
-        let _ = (&pool, start);
+    let state = NodeRef::<Input>::new();
+    let nonce = NodeRef::<Input>::new();
+    let code_challenge = NodeRef::<Input>::new();
+    let fill = move |event: MouseEvent| {
+        let _ = (&event, state, nonce, code_challenge);
         #[cfg(feature = "hydrate")]
-        if let Err(e) = crate::login::begin(&pool, start) {
-            problem.set(Some(e.to_string()));
+        {
+            use wasm_bindgen::JsCast;
+            let on_a_button = event
+                .target()
+                .is_some_and(|target| target.is_instance_of::<web_sys::HtmlButtonElement>());
+            if !on_a_button {
+                return;
+            }
+            match crate::login::begin() {
+                Ok(attempt) => {
+                    for (field, value) in [
+                        (state, attempt.state),
+                        (nonce, attempt.nonce),
+                        (code_challenge, attempt.code_challenge),
+                    ] {
+                        if let Some(input) = field.get_untracked() {
+                            input.set_value(&value);
+                        }
+                    }
+                }
+                Err(error) => {
+                    event.prevent_default();
+                    problem.set(Some(error.to_string()));
+                }
+            }
         }
     };
-    let sign_in = {
-        let start = start.clone();
-        move |_| start(Start::SignIn)
-    };
-    let register = move |_| start(Start::Register);
     view! {
-        <div class="actions">
-            <button class="primary" on:click=sign_in disabled=move || !ready.get()>
-                "Sign In"
-            </button>
-            <button on:click=register disabled=move || !ready.get()>
-                "Register"
-            </button>
-        </div>
+        <fieldset class="actions" disabled=move || !ready.get() on:click=fill>
+            <input type="hidden" name="state" node_ref=state/>
+            <input type="hidden" name="code_challenge" node_ref=code_challenge/>
+            <input type="hidden" name="nonce" node_ref=nonce/>
+            {children()}
+        </fieldset>
         {move || problem.get().map(|message| view! { <p class="error" role="alert">{message}</p> })}
     }
 }
