@@ -3,9 +3,11 @@
 the release bundle's WASM, JS and CSS, brotli-compressed as the server sends them
 (`make release` writes the .br files). Target: at most 80 KB.
 
-`make release` splits the WASM (cargo-leptos `--split`): every page loads the main
-module, and a lazy island's chunks (listed in the split manifest) load only on
-the page that shows it. So the figures are per page, and for the whole build."""
+`make release` splits the WASM (cargo-leptos `--split`): a page with islands loads
+the main module, and a lazy island's chunks (listed in the split manifest) load
+only on the page that shows it. A page without islands (signed in: the home page
+and the profile) loads the CSS alone. So the figures are per page, and for the
+whole build."""
 
 import json
 import pathlib
@@ -46,7 +48,8 @@ def main() -> None:
         extra = sum(brotli_size(chunk) for chunk in chunks)
         pages += f"; the {island} island's page {kb(base + extra)} (+{kb(extra)})"
     print(
-        f"client payload: {kb(base)} brotli on every page ({parts}){pages}; "
+        f"client payload: {kb(base)} brotli on a page with islands ({parts}), "
+        f"{kb(every_page['css'])} on a page without (css){pages}; "
         f"whole build {kb(whole)} (target ≤ {TARGET_KB} KB)"
     )
 

@@ -43,8 +43,15 @@ use pages::{AdminPage, CallbackPage, HomePage, ProfilePage};
 use pool::PoolEndpoints;
 use user::Session;
 
-/// The HTML document the server renders around the app.
+/// The HTML document the server renders around the app. The script that loads
+/// the WASM is not in its head: only pages with islands ask for it (`IslandScripts`).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    // In islands mode only islands hydrate, so nothing else needs hydration markers;
+    // `HydrationScripts` turns them off as it renders, which is too late from the body.
+    if let Some(context) = Owner::current_shared_context() {
+        context.set_is_hydrating(false);
+    }
+    provide_context(options.clone());
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -53,8 +60,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <AutoReload options=options.clone()/>
-                <HashedStylesheet options=options.clone() id="leptos"/>
-                <HydrationScripts options islands=true/>
+                <HashedStylesheet options id="leptos"/>
                 <MetaTags/>
             </head>
             <body>

@@ -17,7 +17,7 @@ pub struct PendingLogin {
 impl PendingLogin {
     /// The local-storage form: the three values joined by `.`, which none of them
     /// contains (they are base64url). Plain text keeps a JSON codec out of the WASM
-    /// that every page loads.
+    /// that every page with islands loads.
     pub fn to_stored(&self) -> String {
         format!("{}.{}.{}", self.state, self.nonce, self.verifier)
     }

@@ -43,6 +43,8 @@ test("a new user registers, confirms, is greeted, logs out and signs in again", 
   await test.step("the server renders the greeting: the HTML holds it before any script runs", async () => {
     const html = await (await page.request.get("/")).text();
     expect(html).toContain(`Hello ${email}`);
+    // The signed-in home page has no islands, so it loads no WASM at all.
+    expect(html).not.toMatch(/\.wasm|\.js"/);
 
     const noScript = await browser.newContext({ javaScriptEnabled: false });
     await noScript.addCookies(await page.context().cookies(APP));

@@ -6,8 +6,8 @@
 
 use leptos::prelude::*;
 
-use super::UserNav;
 use super::profile::SignInFirst;
+use super::{IslandScripts, UserNav};
 use crate::api::{
     AuthError, create_group, create_user, delete_user, list_groups, list_users,
     set_group_membership, set_user_enabled,
@@ -23,7 +23,14 @@ pub fn AdminPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match session.await {
-                    Ok(Session::SignedIn(user)) if user.is_admin() => view! { <UserNav user/> <Console/> }.into_any(),
+                    Ok(Session::SignedIn(user)) if user.is_admin() => {
+                        view! {
+                            <UserNav user/>
+                            <Console/>
+                            <IslandScripts/>
+                        }
+                            .into_any()
+                    }
                     Ok(Session::SignedIn(_)) => view! { <NotAnAdmin/> }.into_any(),
                     Ok(_) => view! { <SignInFirst/> }.into_any(),
                     Err(error) => view! { <ErrorNotice error/> }.into_any(),

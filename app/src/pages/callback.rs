@@ -6,7 +6,7 @@
 
 use leptos::prelude::*;
 
-use super::StartButtons;
+use super::{IslandScripts, StartButtons};
 use crate::pool::PoolEndpoints;
 use crate::{AuthResources, ErrorNotice};
 
@@ -22,6 +22,7 @@ pub fn CallbackPage() -> impl IntoView {
                             <FinishSignIn pool=pool.clone()>
                                 <StartButtons pool/>
                             </FinishSignIn>
+                            <IslandScripts/>
                         }
                             .into_any()
                     }

@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use super::{StartButtons, UserNav};
+use super::{IslandScripts, StartButtons, UserNav};
 use crate::api::EndSession;
 use crate::user::{Session, SignedInUser};
 use crate::{AuthResources, ErrorNotice};
@@ -28,6 +28,7 @@ pub fn HomePage() -> impl IntoView {
                             </Show>
                             <p>"Sign in or create an account to continue."</p>
                             <StartButtons pool/>
+                            <IslandScripts/>
                         }
                             .into_any()
                     }

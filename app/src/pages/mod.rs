@@ -6,7 +6,9 @@
 //! sign-in on the callback page, and the admin console. The last two are lazy:
 //! a release build (`make release`) splits their code out of the main WASM
 //! module, so only their own pages load it. Logout and the profile's refresh are
-//! plain forms posting to server functions, which answer with a redirect.
+//! plain forms posting to server functions, which answer with a redirect. A page
+//! that shows an island includes `IslandScripts`, which loads the WASM; the
+//! others load none.
 
 mod admin;
 mod callback;
@@ -24,6 +26,14 @@ use leptos::prelude::*;
 
 use crate::pool::{PoolEndpoints, Start};
 use crate::user::SignedInUser;
+
+/// The script that loads the WASM and hydrates the page's islands, once in every
+/// page that shows one. Pages without islands load no WASM at all.
+#[component]
+pub fn IslandScripts() -> impl IntoView {
+    let options = expect_context::<LeptosOptions>();
+    view! { <HydrationScripts options islands=true/> }
+}
 
 /// Links for a signed-in user; the admin console's only for members of `Admin`
 /// (the server refuses everyone else anyway).
@@ -64,7 +74,8 @@ pub fn StartButtons(pool: PoolEndpoints) -> impl IntoView {
 
 /// An attempt's `state`, `nonce` and PKCE challenge: made and stored in the
 /// browser when one of the buttons (`children`) is clicked, just before the form
-/// leaves. The island takes no props, so the WASM every page loads needs no JSON.
+/// leaves. The island takes no props, so the WASM that every page with
+/// islands loads needs no JSON.
 #[island]
 fn AttemptFields(children: Children) -> impl IntoView {
     let problem = RwSignal::new(None::<String>);
