@@ -18,10 +18,10 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use criterion::{Criterion, criterion_group, criterion_main};
 use tower::ServiceExt;
+use userpool::{Config, UserPool, bench_support};
 
 #[path = "support/timing.rs"]
 mod timing;
-use userpool::{Config, UserPool, bench_support};
 
 const EMAIL: &str = "bench@example.com";
 const PASSWORD: &str = "correct horse battery";
