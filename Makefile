@@ -2,12 +2,17 @@
 # checks first and installs only what is missing, so a second run is quick.
 #
 #   make run    build everything and serve the app (:3000) with its user pool (:9229)
-#   make test   every test: unit and integration (cargo), the user pool's again on
+#   make test   every test: the dependencies against RustSec's advisories (cargo audit),
+#               unit and integration (cargo), the user pool's again on
 #               PostgreSQL, the JSON API driven by AWS's boto3, then the browser
 #               tests (and aws-jwt-verify)
 
 SHELL := /bin/bash
 CARGO_LEPTOS_VERSION := 0.3.10
+# RustSec's advisory database: a snapshot beside the checkout (no network here), read offline;
+# --stale because a snapshot ages. Exceptions, each with its reason, are in .cargo/audit.toml.
+CARGO_AUDIT_VERSION := 0.22.2
+ADVISORY_DB := ../shared/advisory-db
 # The CLI must match the wasm-bindgen crate the app is built with.
 WASM_BINDGEN_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"$$/\1/p;}' Cargo.lock)
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
@@ -36,6 +41,7 @@ run: setup
 	cargo leptos watch $(SPLIT)
 
 test: setup-test
+	cargo audit --db $(ADVISORY_DB) --no-fetch --stale
 	RUSTFLAGS="$(TEST_RUSTFLAGS)" cargo test --workspace --exclude frontend
 # The same selection of packages each time: `-p userpool` alone would unify features
 # differently and rebuild dozens of crates on a fresh machine. The second run is the
@@ -93,6 +99,8 @@ setup:
 		|| cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
 
 setup-test: setup
+	@cargo audit --version 2>/dev/null | grep -qF "$(CARGO_AUDIT_VERSION)" \
+		|| cargo install cargo-audit --locked --version $(CARGO_AUDIT_VERSION)
 	@command -v chromium >/dev/null || { $(APT_GET) update -qq && $(APT_GET) install -y -qq chromium; }
 	@command -v openssl >/dev/null || { $(APT_GET) update -qq && $(APT_GET) install -y -qq openssl; }
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { $(APT_GET) update -qq && $(APT_GET) install -y -qq postgresql; }

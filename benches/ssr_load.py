@@ -12,6 +12,9 @@
 Each figure is printed on a line with its target, which `make bench` collects
 into target/bench-report.md."""
 
+import datetime
+import hashlib
+import hmac
 import json
 import os
 import pathlib
@@ -23,6 +26,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import tomllib
+import urllib.parse
 import urllib.request
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -83,9 +88,39 @@ def stop(process):
     process.wait(timeout=30)
 
 
+def sigv4_headers(url, target, body):
+    """The headers of a JSON API call signed (AWS Signature Version 4) with the admin key
+    pair of userpool.toml. Written out with the standard library, as this script runs
+    without the AWS SDK; the pool checks it with the SDK's signer (aws-sigv4)."""
+    credential = tomllib.loads((ROOT / "userpool.toml").read_text())["admin_credentials"][0]
+    key_id, secret = credential["access_key_id"], credential["secret_access_key"]
+    now = datetime.datetime.now(datetime.timezone.utc)
+    amz_date, day = now.strftime("%Y%m%dT%H%M%SZ"), now.strftime("%Y%m%d")
+    headers = {
+        "content-type": "application/x-amz-json-1.1",
+        "host": urllib.parse.urlsplit(url).netloc,
+        "x-amz-date": amz_date,
+        "x-amz-target": target,
+    }
+    signed = ";".join(sorted(headers))
+    canonical = "\n".join(
+        ["POST", "/", ""]
+        + [f"{name}:{headers[name]}" for name in sorted(headers)]
+        + ["", signed, hashlib.sha256(body).hexdigest()]
+    )
+    scope = f"{day}/{POOL_ID.split('_')[0]}/cognito-idp/aws4_request"
+    to_sign = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope, hashlib.sha256(canonical.encode()).hexdigest()])
+    key = f"AWS4{secret}".encode()
+    for part in scope.split("/"):
+        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+    headers["authorization"] = f"AWS4-HMAC-SHA256 Credential={key_id}/{scope}, SignedHeaders={signed}, Signature={signature}"
+    return headers
+
+
 def session_cookie(pool_url):
-    """Tokens of the app client for the demo user (AdminInitiateAuth; the local
-    pool wants a SigV4 header but cannot check it), as the app's cookies."""
+    """Tokens of the app client for the demo user (AdminInitiateAuth, which needs
+    the pool's admin keys), as the app's cookies."""
     body = json.dumps(
         {
             "UserPoolId": POOL_ID,
@@ -97,12 +132,7 @@ def session_cookie(pool_url):
     request = urllib.request.Request(
         pool_url + "/",
         data=body,
-        headers={
-            "Content-Type": "application/x-amz-json-1.1",
-            "X-Amz-Target": "AWSCognitoIdentityProviderService.AdminInitiateAuth",
-            "Authorization": "AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/cognito-idp/aws4_request, "
-            "SignedHeaders=host, Signature=0",
-        },
+        headers=sigv4_headers(pool_url + "/", "AWSCognitoIdentityProviderService.AdminInitiateAuth", body),
     )
     with urllib.request.urlopen(request) as reply:
         tokens = json.load(reply)["AuthenticationResult"]

@@ -11,7 +11,14 @@ export default defineConfig({
     command: process.env.SERVER_BINARY ?? "target/debug/server",
     cwd: "..",
     // The embedded pool keeps its data in SQLite (USERPOOL_DATA_DIR), even where DATABASE_URL is set.
-    env: { LEPTOS_SITE_ROOT: "target/site", LEPTOS_SITE_ADDR: "127.0.0.1:3000", DATABASE_URL: "" },
+    // SESSION_CHECK_SECONDS: sessions are asked about every 5 s (default 30), so that
+    // session_end.spec.ts sees a demoted administrator refused within seconds.
+    env: {
+      LEPTOS_SITE_ROOT: "target/site",
+      LEPTOS_SITE_ADDR: "127.0.0.1:3000",
+      DATABASE_URL: "",
+      SESSION_CHECK_SECONDS: process.env.SESSION_CHECK_SECONDS ?? "5",
+    },
     url: "http://127.0.0.1:3000/",
     reuseExistingServer: false,
     timeout: 60_000,

@@ -1,7 +1,10 @@
 //! The account lifecycle behind the hosted UI's forms: sign-up, confirmation with
 //! a mailed 6-digit code, resending it, password sign-in with a temporary
 //! lockout, and a forgotten password reset with a mailed code. Messages are
-//! Cognito's; none of them reveals whether an email address has an account.
+//! Cognito's; none of them reveals whether an email address has an account:
+//! a name without one is refused after the same work (a decoy Argon2
+//! verification), locks out at the same count, and gets decoy reset codes
+//! whose guesses run out as real ones do.
 
 use crate::error::Error;
 use crate::store::{CodePurpose, Issuance, NewCode, User};
@@ -48,6 +51,9 @@ const CODE_WINDOW_SECONDS: i64 = 3600;
 const FREE_LOGIN_FAILURES: i64 = 5;
 /// The lockout doubles from one minute with each further failure, up to 15 minutes.
 const MAX_LOCKOUT_SECONDS: i64 = 900;
+/// Failed sign-ins are forgotten a day after the last one (the store prunes
+/// them), for accounts and unknown names alike.
+pub(crate) const LOGIN_FAILURE_MEMORY_SECONDS: i64 = 86_400;
 
 /// Emails are case-insensitive usernames here, as for a Cognito pool with email sign-in.
 pub(crate) fn normalize_email(input: &str) -> String {
@@ -121,6 +127,50 @@ fn next_issuance(previous: Option<Issuance>, now: i64) -> Option<Issuance> {
     }
 }
 
+/// A code about to be issued, and what the store keeps of it.
+struct FreshCode {
+    code: String,
+    hash: String,
+    purpose: CodePurpose,
+    expires_at: i64,
+    issuance: Issuance,
+}
+
+impl FreshCode {
+    /// One more code for `purpose`, or None when `previous` shows that the
+    /// window's codes were all issued.
+    fn next(
+        previous: Option<Issuance>,
+        purpose: CodePurpose,
+        now: i64,
+    ) -> Result<Option<FreshCode>, Error> {
+        let Some(issuance) = next_issuance(previous, now) else {
+            return Ok(None);
+        };
+        let code = secrets::six_digit_code()?;
+        Ok(Some(FreshCode {
+            hash: secrets::digest(&code),
+            code,
+            purpose,
+            expires_at: now
+                + match purpose {
+                    CodePurpose::SignUp => SIGN_UP_CODE_LIFETIME_SECONDS,
+                    CodePurpose::PasswordReset => RESET_CODE_LIFETIME_SECONDS,
+                },
+            issuance,
+        }))
+    }
+
+    fn record(&self) -> NewCode<'_> {
+        NewCode {
+            code_hash: &self.hash,
+            purpose: self.purpose,
+            expires_at: self.expires_at,
+            issuance: self.issuance,
+        }
+    }
+}
+
 /// Creates a code, saves it (with the user change `for_`), and mails it. Over
 /// the issuance limit nothing changes and nothing is sent; the pages say the
 /// same either way, so the limit reveals nothing about the account.
@@ -132,23 +182,12 @@ async fn send_new_code(
 ) -> Result<(), Error> {
     let store = pool.store();
     let now = crate::now();
-    let Some(issuance) = next_issuance(store.code_issuance(sub).await?, now) else {
+    let previous = store.code_issuance(sub).await?;
+    let Some(fresh) = FreshCode::next(previous, for_.purpose(), now)? else {
         tracing::warn!(%sub, "code limit reached: no new code mailed");
         return Ok(());
     };
-    let code = secrets::six_digit_code()?;
-    let code_hash = secrets::digest(&code);
-    let purpose = for_.purpose();
-    let new = NewCode {
-        code_hash: &code_hash,
-        purpose,
-        expires_at: now
-            + match purpose {
-                CodePurpose::SignUp => SIGN_UP_CODE_LIFETIME_SECONDS,
-                CodePurpose::PasswordReset => RESET_CODE_LIFETIME_SECONDS,
-            },
-        issuance,
-    };
+    let new = fresh.record();
     match for_ {
         CodeFor::Creation {
             email,
@@ -162,33 +201,61 @@ async fn send_new_code(
             store
                 .reset_unconfirmed_user(sub, password_hash, &new, now)
                 .await?;
+            // A new password: the old one's failures no longer count.
+            store.clear_login_failures(&login_key(sub)).await?;
         }
         CodeFor::Resend | CodeFor::PasswordReset => store.replace_code(sub, &new).await?,
     }
-    mail::send(pool, email, &mail::verification(pool.config(), &code)).await
+    mail::send(pool, email, &mail::verification(pool.config(), &fresh.code)).await
 }
 
-/// Checks `code` against the user's pending code for `purpose`; a wrong guess
-/// is counted, and a code guessed wrong too often or expired is dead.
+/// What a password reset does for an address without a confirmed account: a
+/// decoy code, stored and rationed like a real one but mailed to nobody, so
+/// that the guesses at it (`confirm_forgot_password`) are answered as for an account.
+async fn issue_decoy_code(pool: &UserPool, name_hash: &str) -> Result<(), Error> {
+    let store = pool.store();
+    let previous = store.decoy_issuance(name_hash).await?;
+    if let Some(fresh) = FreshCode::next(previous, CodePurpose::PasswordReset, crate::now())? {
+        store.put_decoy_code(name_hash, &fresh.record()).await?;
+    }
+    Ok(())
+}
+
+/// Whose pending code a request is about.
+#[derive(Clone, Copy)]
+enum CodeHolder<'a> {
+    /// An account's, by sub.
+    Account(&'a str),
+    /// The decoy of an address without an account that could have the code, by digest.
+    Decoy(&'a str),
+}
+
+/// Checks `code` against the holder's pending code for `purpose`; a wrong
+/// guess is counted, and a code guessed wrong too often or expired is dead.
 async fn check_code(
     pool: &UserPool,
-    sub: &str,
+    holder: CodeHolder<'_>,
     purpose: CodePurpose,
     code: &str,
 ) -> Result<Result<(), Refusal>, Error> {
     let store = pool.store();
-    let Some(stored) = store.code(sub, purpose).await? else {
+    let stored = match holder {
+        CodeHolder::Account(sub) => store.code(sub, purpose).await?,
+        CodeHolder::Decoy(name_hash) => store.decoy_code(name_hash).await?,
+    };
+    // An expired code answers as no code at all, so pruning expired decoys shows nothing.
+    let Some(stored) = stored.filter(|stored| stored.expires_at > crate::now()) else {
         return Ok(Err(Refusal::ExpiredCode));
     };
     if stored.attempts >= CODE_MAX_ATTEMPTS {
         return Ok(Err(Refusal::CodeAttemptsExceeded));
     }
-    if stored.expires_at <= crate::now() {
-        return Ok(Err(Refusal::ExpiredCode));
-    }
     let submitted = secrets::digest(code.trim());
     if !secrets::equal(submitted.as_bytes(), stored.code_hash.as_bytes()) {
-        store.count_code_attempt(sub).await?;
+        match holder {
+            CodeHolder::Account(sub) => store.count_code_attempt(sub).await?,
+            CodeHolder::Decoy(name_hash) => store.count_decoy_attempt(name_hash).await?,
+        }
         return Ok(Err(Refusal::WrongCode));
     }
     Ok(Ok(()))
@@ -268,7 +335,14 @@ pub(crate) async fn confirm(
     else {
         return Ok(Err(Refusal::WrongCode));
     };
-    if let Err(refusal) = check_code(pool, &user.sub, CodePurpose::SignUp, code).await? {
+    if let Err(refusal) = check_code(
+        pool,
+        CodeHolder::Account(&user.sub),
+        CodePurpose::SignUp,
+        code,
+    )
+    .await?
+    {
         return Ok(Err(refusal));
     }
     store.confirm_user(&user.sub, crate::now()).await?;
@@ -278,15 +352,15 @@ pub(crate) async fn confirm(
     }))
 }
 
-/// Mails a password-reset code to a confirmed account; silently does nothing
-/// otherwise (an unconfirmed account has no proven address to send it to).
+/// Mails a password-reset code to a confirmed account; any other address gets
+/// a decoy code (an unconfirmed account has no proven address to send it to).
 pub(crate) async fn forgot_password(pool: &UserPool, email: &str) -> Result<(), Error> {
     let email = normalize_email(email);
     match pool.store().user_by_email(&email).await? {
         Some(user) if user.confirmed => {
             send_new_code(pool, &user.sub, &email, CodeFor::PasswordReset).await
         }
-        _ => Ok(()),
+        _ => issue_decoy_code(pool, &secrets::digest(&email)).await,
     }
 }
 
@@ -303,21 +377,31 @@ pub(crate) async fn confirm_forgot_password(
     {
         return Ok(Err(policy.into()));
     }
-    // Unknown and unconfirmed accounts look like a wrong code.
-    let Some(user) = pool
+    // Unknown and unconfirmed accounts answer from their decoy code.
+    let email = normalize_email(email);
+    let user = pool
         .store()
-        .user_by_email(&normalize_email(email))
+        .user_by_email(&email)
         .await?
-        .filter(|u| u.confirmed)
-    else {
-        return Ok(Err(Refusal::WrongCode));
+        .filter(|u| u.confirmed);
+    let name_hash = secrets::digest(&email);
+    let holder = match &user {
+        Some(user) => CodeHolder::Account(&user.sub),
+        None => CodeHolder::Decoy(&name_hash),
     };
-    if let Err(refusal) = check_code(pool, &user.sub, CodePurpose::PasswordReset, code).await? {
+    if let Err(refusal) = check_code(pool, holder, CodePurpose::PasswordReset, code).await? {
         return Ok(Err(refusal));
     }
+    // Nobody was told a decoy's code; one guessed right still opens nothing.
+    let Some(user) = user else {
+        return Ok(Err(Refusal::WrongCode));
+    };
     let password_hash = pool.hasher().hash(new_password).await?;
     pool.store()
         .reset_password(&user.sub, &password_hash, crate::now())
+        .await?;
+    pool.store()
+        .clear_login_failures(&login_key(&user.sub))
         .await?;
     tracing::info!(sub = %user.sub, "password reset");
     Ok(Ok(()))
@@ -340,6 +424,7 @@ pub(crate) async fn set_password(
     pool.store()
         .set_password(sub, &hash, force_change, crate::now())
         .await?;
+    pool.store().clear_login_failures(&login_key(sub)).await?;
     Ok(Ok(()))
 }
 
@@ -354,6 +439,12 @@ pub(crate) enum SignIn {
     Refused(Refusal),
 }
 
+/// The key of a name's failed sign-ins in the store: digested, so that the
+/// store keeps no name that has no account.
+fn login_key(name: &str) -> String {
+    secrets::digest(name)
+}
+
 /// Signs in by username: the email address (any case) or the sub.
 pub(crate) async fn sign_in(
     pool: &UserPool,
@@ -362,8 +453,16 @@ pub(crate) async fn sign_in(
 ) -> Result<SignIn, Error> {
     let store = pool.store();
     let user = store.user_by_username(username).await?;
+    // An unknown name takes the same path as an account, to the same answers
+    // at the same counts: its failures count against the name itself, an
+    // account's against its sub, whatever name reached it.
+    let key = login_key(&match &user {
+        Some(user) => user.sub.clone(),
+        None => normalize_email(username),
+    });
     let now = crate::now();
-    if user.as_ref().is_some_and(|u| u.locked_until > now) {
+    let failures = store.login_failures(&key).await?;
+    if failures.locked_until > now {
         return Ok(SignIn::Refused(Refusal::LockedOut));
     }
     // Unknown users are checked against a decoy hash: same time, same message.
@@ -371,27 +470,16 @@ pub(crate) async fn sign_in(
         .hasher()
         .verify(password, user.as_ref().map(|u| u.password_hash.as_str()))
         .await?;
-    let Some(user) = user else {
-        return Ok(SignIn::Refused(Refusal::IncorrectCredentials));
+    let Some(user) = user.filter(|_| matches) else {
+        let lockout = lockout_seconds(store.count_login_failure(&key, now).await?);
+        if lockout == 0 {
+            return Ok(SignIn::Refused(Refusal::IncorrectCredentials));
+        }
+        store.lock_login(&key, now + lockout).await?;
+        return Ok(SignIn::Refused(Refusal::LockedOut));
     };
-    if !matches {
-        let failures = user.failed_logins + 1;
-        let lockout = lockout_seconds(failures);
-        store
-            .set_login_failures(
-                &user.sub,
-                failures,
-                if lockout > 0 { now + lockout } else { 0 },
-            )
-            .await?;
-        return Ok(SignIn::Refused(if lockout > 0 {
-            Refusal::LockedOut
-        } else {
-            Refusal::IncorrectCredentials
-        }));
-    }
-    if user.failed_logins > 0 {
-        store.set_login_failures(&user.sub, 0, 0).await?;
+    if failures.failures > 0 {
+        store.clear_login_failures(&key).await?;
     }
     if !user.enabled {
         return Ok(SignIn::Refused(Refusal::Disabled));

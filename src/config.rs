@@ -3,7 +3,7 @@
 //! `USERPOOL_*` environment overrides and validates everything up front, so the
 //! rest of the crate can trust it.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -52,7 +52,27 @@ pub struct Config {
     tokens: TokenConfig,
     #[serde(default)]
     resource_servers: Vec<ResourceServer>,
+    /// The AWS access keys the admin operations must be signed with (SigV4); none refuses them all.
+    #[serde(default)]
+    admin_credentials: Vec<AdminCredential>,
     clients: Vec<Client>,
+}
+
+/// An AWS access key pair that may sign admin operations. The secret is never printed.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AdminCredential {
+    pub(crate) access_key_id: String,
+    pub(crate) secret_access_key: String,
+}
+
+impl std::fmt::Debug for AdminCredential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AdminCredential")
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &"redacted")
+            .finish()
+    }
 }
 
 /// An API whose custom scopes (`{identifier}/{scope}`) clients may be granted,
@@ -83,6 +103,35 @@ struct PoolConfig {
     /// verifiers that only accept AWS-shaped issuers (the keys stay local).
     #[serde(default)]
     aws_issuer: bool,
+    /// Reverse proxies whose `X-Forwarded-For` / `Forwarded` name the client
+    /// that the per-address limit counts.
+    #[serde(default)]
+    trusted_proxies: Vec<ProxyRange>,
+}
+
+/// An address or CIDR range of reverse proxies (`pool.trusted_proxies`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub(crate) struct ProxyRange(ipnet::IpNet);
+
+impl ProxyRange {
+    pub(crate) fn contains(&self, address: IpAddr) -> bool {
+        self.0.contains(&address.to_canonical())
+    }
+}
+
+impl TryFrom<String> for ProxyRange {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<ProxyRange, String> {
+        let text = text.trim();
+        text.parse::<ipnet::IpNet>()
+            .or_else(|_| text.parse::<IpAddr>().map(ipnet::IpNet::from))
+            .map(|range| ProxyRange(range.trunc()))
+            .map_err(|_| {
+                format!("pool.trusted_proxies: {text:?} is not an IP address or CIDR range")
+            })
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -185,6 +234,11 @@ pub(crate) struct Client {
     /// presenting a retired one revokes the whole sign-in (RFC 9700 §4.14.2).
     #[serde(default)]
     pub(crate) refresh_token_rotation: bool,
+    /// With rotation, the refresh token just rotated out stays usable this long
+    /// (Cognito's `RetryGracePeriodSeconds`, 0 to 60), so two requests that
+    /// refresh at once (two tabs, two app servers) both keep the session.
+    #[serde(default = "default_refresh_grace_seconds")]
+    pub(crate) refresh_token_grace_seconds: i64,
     #[serde(default)]
     pub(crate) callback_urls: Vec<String>,
     #[serde(default)]
@@ -210,6 +264,10 @@ impl TokenConfig {
 
 fn default_oauth_flows() -> Vec<String> {
     vec!["code".to_owned()]
+}
+
+fn default_refresh_grace_seconds() -> i64 {
+    10
 }
 
 fn default_auth_flows() -> Vec<String> {
@@ -240,7 +298,9 @@ impl Client {
 
 impl Config {
     /// Reads the TOML file, applies the environment overrides `USERPOOL_LISTEN`,
-    /// `USERPOOL_PUBLIC_URL`, `USERPOOL_DATA_DIR`, `USERPOOL_DEV_OUTBOX` and
+    /// `USERPOOL_PUBLIC_URL`, `USERPOOL_DATA_DIR`, `USERPOOL_DEV_OUTBOX`,
+    /// `USERPOOL_TRUSTED_PROXIES`,
+    /// `USERPOOL_ADMIN_ACCESS_KEY_ID` + `USERPOOL_ADMIN_SECRET_ACCESS_KEY` and
     /// `USERPOOL_KEY_ENCRYPTION_KEY` (which only the environment can set), and
     /// validates the result (errors name the bad field).
     pub fn load(path: impl AsRef<Path>) -> Result<Config, ConfigError> {
@@ -316,6 +376,13 @@ impl Config {
         Ok(())
     }
 
+    /// Sets `pool.trusted_proxies` as `USERPOOL_TRUSTED_PROXIES` would.
+    #[cfg(test)]
+    pub(crate) fn set_trusted_proxies(&mut self, list: &str) {
+        self.apply_env(|name| (name == "USERPOOL_TRUSTED_PROXIES").then(|| list.to_owned()))
+            .expect("a list of addresses and ranges");
+    }
+
     /// PostgreSQL if a database URL is set, else SQLite in the data directory.
     pub fn database(&self) -> Database {
         match &self.pool.database_url {
@@ -332,9 +399,25 @@ impl Config {
         &self.pool.region
     }
 
+    /// The first admin key pair, `(access key id, secret access key)`: what an
+    /// embedding app signs its admin API calls with.
+    pub fn admin_credential(&self) -> Option<(&str, &str)> {
+        self.admin_credentials
+            .first()
+            .map(|c| (c.access_key_id.as_str(), c.secret_access_key.as_str()))
+    }
+
+    pub(crate) fn admin_credentials(&self) -> &[AdminCredential] {
+        &self.admin_credentials
+    }
+
     /// Local development mode: mail stays in the outbox, and embedding apps may seed demo users.
     pub fn dev_outbox(&self) -> bool {
         self.pool.dev_outbox
+    }
+
+    pub(crate) fn trusted_proxies(&self) -> &[ProxyRange] {
+        &self.pool.trusted_proxies
     }
 
     /// Cookies get `Secure` when browsers reach the pool over https.
@@ -409,6 +492,14 @@ impl Config {
                 })?;
             self.key_encryption_key = Some(KeyEncryptionKey(bytes));
         }
+        if let Some(list) = var("USERPOOL_TRUSTED_PROXIES") {
+            self.pool.trusted_proxies = list
+                .split(',')
+                .filter(|range| !range.trim().is_empty())
+                .map(|range| ProxyRange::try_from(range.to_owned()))
+                .collect::<Result<_, _>>()
+                .map_err(|message| invalid("USERPOOL_TRUSTED_PROXIES", message))?;
+        }
         if let Some(flag) = var("USERPOOL_DEV_OUTBOX") {
             self.pool.dev_outbox = match flag.trim().to_ascii_lowercase().as_str() {
                 "1" | "true" | "yes" | "on" => true,
@@ -420,6 +511,34 @@ impl Config {
                     ));
                 }
             };
+        }
+        // A pair from the environment replaces every pair of the file (the shipped
+        // file's is public); a secret alone replaces the first pair's secret.
+        let key_id = var("USERPOOL_ADMIN_ACCESS_KEY_ID").filter(|v| !v.is_empty());
+        let secret = var("USERPOOL_ADMIN_SECRET_ACCESS_KEY").filter(|v| !v.is_empty());
+        match (key_id, secret) {
+            (Some(access_key_id), Some(secret_access_key)) => {
+                self.admin_credentials = vec![AdminCredential {
+                    access_key_id,
+                    secret_access_key,
+                }];
+            }
+            (None, Some(secret_access_key)) => match self.admin_credentials.first_mut() {
+                Some(first) => first.secret_access_key = secret_access_key,
+                None => {
+                    return Err(invalid(
+                        "USERPOOL_ADMIN_SECRET_ACCESS_KEY",
+                        "needs USERPOOL_ADMIN_ACCESS_KEY_ID or an [[admin_credentials]] entry",
+                    ));
+                }
+            },
+            (Some(_), None) => {
+                return Err(invalid(
+                    "USERPOOL_ADMIN_ACCESS_KEY_ID",
+                    "needs USERPOOL_ADMIN_SECRET_ACCESS_KEY",
+                ));
+            }
+            (None, None) => {}
         }
         Ok(())
     }
@@ -500,6 +619,34 @@ impl Config {
                 ));
             }
         }
+        for (i, credential) in self.admin_credentials.iter().enumerate() {
+            // AWS's access key ids: 16 to 128 word characters (AKIA... in practice).
+            let id = &credential.access_key_id;
+            if !(16..=128).contains(&id.len()) || !id.chars().all(|c| c.is_ascii_alphanumeric()) {
+                return Err(invalid(
+                    "admin_credentials.access_key_id",
+                    format!("{id:?} must be 16 to 128 letters and digits"),
+                ));
+            }
+            if self.admin_credentials[..i]
+                .iter()
+                .any(|c| c.access_key_id == *id)
+            {
+                return Err(invalid(
+                    "admin_credentials.access_key_id",
+                    format!("{id} appears twice"),
+                ));
+            }
+            // The message names the key, never the secret.
+            let secret = &credential.secret_access_key;
+            if !(16..=128).contains(&secret.len()) || !secret.bytes().all(|b| b.is_ascii_graphic())
+            {
+                return Err(invalid(
+                    "admin_credentials.secret_access_key",
+                    format!("key {id}: 16 to 128 printable characters, no spaces"),
+                ));
+            }
+        }
         if self.clients.is_empty() {
             return Err(invalid("clients", "at least one client is required"));
         }
@@ -519,6 +666,12 @@ impl Config {
                     "clients.tokens.access_token_minutes",
                     "clients.tokens.refresh_token_days",
                 ])?;
+            }
+            if !(0..=60).contains(&client.refresh_token_grace_seconds) {
+                return Err(invalid(
+                    "clients.refresh_token_grace_seconds",
+                    format!("client {}: must be between 0 and 60", client.name),
+                ));
             }
             if client.secret.as_ref().is_some_and(|s| s.len() < 16) {
                 return Err(invalid(
@@ -698,6 +851,149 @@ mod tests {
             config.jwks_url(),
             format!("{}/.well-known/jwks.json", config.issuer())
         );
+    }
+
+    #[test]
+    fn admin_credentials_are_checked_overridden_by_the_environment_and_never_printed() {
+        const DEV_SECRET: &str = "LocalDevOnly/PublicSecret+leptosCognito1";
+        let mut config = Config::from_toml(SAMPLE).unwrap();
+        assert_eq!(
+            config.admin_credential(),
+            Some(("AKIALOCALUSERPOOL001", DEV_SECRET))
+        );
+        assert!(!format!("{config:?}").contains(DEV_SECRET));
+
+        // A secret alone replaces the first pair's; a pair replaces them all.
+        config
+            .apply_env(|name| {
+                (name == "USERPOOL_ADMIN_SECRET_ACCESS_KEY")
+                    .then(|| "another-secret-of-20-chars".into())
+            })
+            .unwrap();
+        assert_eq!(
+            config.admin_credential(),
+            Some(("AKIALOCALUSERPOOL001", "another-secret-of-20-chars"))
+        );
+        config
+            .apply_env(|name| match name {
+                "USERPOOL_ADMIN_ACCESS_KEY_ID" => Some("AKIAPRODUCTION00001".into()),
+                "USERPOOL_ADMIN_SECRET_ACCESS_KEY" => Some("a-production-secret-0123456789".into()),
+                _ => None,
+            })
+            .unwrap();
+        config.validate().unwrap();
+        assert_eq!(config.admin_credentials().len(), 1);
+        assert_eq!(
+            config.admin_credential(),
+            Some(("AKIAPRODUCTION00001", "a-production-secret-0123456789"))
+        );
+        let err = config
+            .apply_env(|name| (name == "USERPOOL_ADMIN_ACCESS_KEY_ID").then(|| "AKIAX".into()))
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("USERPOOL_ADMIN_ACCESS_KEY_ID"),
+            "{err}"
+        );
+
+        // No pair at all is valid (every admin operation is then refused).
+        let without = SAMPLE.replace("[[admin_credentials]]", "[[no_such_table]]");
+        let start = without.find("[[no_such_table]]").unwrap();
+        let end = start + without[start..].find("\n\n").unwrap();
+        let without = format!("{}{}", &without[..start], &without[end..]);
+        let mut config = Config::from_toml(&without).unwrap();
+        assert_eq!(config.admin_credential(), None);
+        let err = config
+            .apply_env(|name| {
+                (name == "USERPOOL_ADMIN_SECRET_ACCESS_KEY").then(|| DEV_SECRET.into())
+            })
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("USERPOOL_ADMIN_SECRET_ACCESS_KEY"),
+            "{err}"
+        );
+
+        for (bad, field) in [
+            (
+                "\"AKIALOCALUSERPOOL001\"",
+                "admin_credentials.access_key_id",
+            ),
+            (
+                "\"LocalDevOnly/PublicSecret+leptosCognito1\"",
+                "admin_credentials.secret_access_key",
+            ),
+        ] {
+            let text = SAMPLE.replace(bad, "\"short\"");
+            let err = Config::from_toml(&text).unwrap_err().to_string();
+            assert!(err.contains(field), "{err}");
+            assert!(!err.contains(DEV_SECRET), "{err}");
+        }
+        let twice = format!(
+            "{SAMPLE}\n[[admin_credentials]]\naccess_key_id = \"AKIALOCALUSERPOOL001\"\nsecret_access_key = \"another-secret-of-20-chars\"\n"
+        );
+        let err = Config::from_toml(&twice).unwrap_err().to_string();
+        assert!(err.contains("appears twice"), "{err}");
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_ranges_from_the_file_or_the_environment() {
+        let ip = |text: &str| text.parse::<IpAddr>().unwrap();
+        let config = Config::from_toml(SAMPLE).unwrap();
+        assert!(config.trusted_proxies().is_empty());
+
+        let text = SAMPLE.replace(
+            "aws_issuer = false",
+            "aws_issuer = false\ntrusted_proxies = [\"127.0.0.1\", \"10.0.0.0/8\", \"2001:db8::/32\"]",
+        );
+        let mut config = Config::from_toml(&text).unwrap();
+        let trusted = |config: &Config, address: &str| {
+            config
+                .trusted_proxies()
+                .iter()
+                .any(|range| range.contains(ip(address)))
+        };
+        for address in [
+            "127.0.0.1",
+            "10.200.0.1",
+            "::ffff:10.0.0.1",
+            "2001:db8:5::1",
+        ] {
+            assert!(trusted(&config, address), "{address}");
+        }
+        for address in ["127.0.0.2", "192.0.2.1", "2001:db9::1"] {
+            assert!(!trusted(&config, address), "{address}");
+        }
+
+        // The variable replaces the list; empty, it empties it.
+        config
+            .apply_env(|name| {
+                (name == "USERPOOL_TRUSTED_PROXIES").then(|| " 192.0.2.0/24 , ::1".into())
+            })
+            .unwrap();
+        assert!(trusted(&config, "192.0.2.9") && trusted(&config, "::1"));
+        assert!(!trusted(&config, "10.0.0.1"));
+        config
+            .apply_env(|name| (name == "USERPOOL_TRUSTED_PROXIES").then(String::new))
+            .unwrap();
+        assert!(config.trusted_proxies().is_empty());
+
+        let err = config
+            .apply_env(|name| (name == "USERPOOL_TRUSTED_PROXIES").then(|| "10.0.0.1,proxy".into()))
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("USERPOOL_TRUSTED_PROXIES"),
+            "{err}"
+        );
+        for bad in ["proxy.internal", "10.0.0.0/33", ""] {
+            let text = SAMPLE.replace(
+                "aws_issuer = false",
+                &format!("aws_issuer = false\ntrusted_proxies = [{bad:?}]"),
+            );
+            let err = Config::from_toml(&text).unwrap_err();
+            assert!(
+                err.to_string().contains("pool.trusted_proxies"),
+                "{bad}: {err}"
+            );
+        }
     }
 
     #[test]

@@ -129,7 +129,9 @@ async fn store_refresh_token(
 
 /// New ID and access tokens from a live refresh token of `client`, for a user
 /// who may still hold tokens; None otherwise. A client with rotation also gets
-/// a new refresh token, and a retired one presented again revokes the sign-in.
+/// a new refresh token; a retired one presented again within the client's
+/// grace period is a retry (two requests refreshing at once) and gets a
+/// successor of its own, and after it revokes the sign-in (RFC 9700 §4.14.2).
 pub(crate) async fn refresh(
     pool: &UserPool,
     client: &Client,
@@ -137,27 +139,20 @@ pub(crate) async fn refresh(
 ) -> Result<Option<Tokens>, Error> {
     let now = crate::now();
     let presented_hash = secrets::digest(presented);
-    let Some(stored) = pool
+    let live = pool
         .store()
         .live_refresh_token(&presented_hash, now)
         .await?
-        .filter(|t| t.client_id == client.id)
-    else {
-        if pool
-            .store()
-            .refresh_token_rotated(&presented_hash, &client.id)
-            .await?
-        {
-            let revoked = pool
-                .store()
-                .revoke_refresh_family(&presented_hash, &client.id, now)
-                .await?;
-            tracing::warn!(
-                revoked,
-                "a retired refresh token was replayed; its sign-in is revoked"
-            );
-        }
-        return Ok(None);
+        .filter(|t| t.client_id == client.id);
+    let (stored, retired) = match live {
+        Some(stored) => (stored, false),
+        None => match in_grace(pool, client, &presented_hash, now).await? {
+            Some(stored) => (stored, true),
+            None => {
+                revoke_if_replayed(pool, client, &presented_hash, now).await?;
+                return Ok(None);
+            }
+        },
     };
     let Some(user) = pool
         .store()
@@ -169,23 +164,29 @@ pub(crate) async fn refresh(
     };
     let refresh_token = if client.refresh_token_rotation {
         let successor = secrets::token()?;
-        let rotated = pool
+        let row = RefreshToken {
+            token_hash: secrets::digest(&successor),
+            ..stored.clone()
+        };
+        if retired {
+            pool.store().insert_refresh_token(&row).await?;
+        } else if !pool
             .store()
-            .rotate_refresh_token(
-                &presented_hash,
-                &RefreshToken {
-                    token_hash: secrets::digest(&successor),
-                    ..stored.clone()
-                },
-                now,
-            )
-            .await?;
-        if !rotated {
-            // Someone else used it a moment ago: one of the two is a thief.
-            pool.store()
-                .revoke_refresh_family(&presented_hash, &client.id, now)
-                .await?;
-            return Ok(None);
+            .rotate_refresh_token(&presented_hash, &row, now)
+            .await?
+        {
+            // Rotated by a concurrent request a moment ago: within the grace
+            // period that is a retry; otherwise one of the two is a thief.
+            if in_grace(pool, client, &presented_hash, now)
+                .await?
+                .is_none()
+            {
+                pool.store()
+                    .revoke_refresh_family(&presented_hash, &client.id, now)
+                    .await?;
+                return Ok(None);
+            }
+            pool.store().insert_refresh_token(&row).await?;
         }
         Some(successor)
     } else {
@@ -216,6 +217,52 @@ pub(crate) async fn refresh(
         refresh_token,
         expires_in: pool.config().access_token_seconds(&client.id),
     }))
+}
+
+/// The retired refresh token `token_hash` of a rotating `client`, if it was
+/// rotated out within the client's grace period.
+async fn in_grace(
+    pool: &UserPool,
+    client: &Client,
+    token_hash: &str,
+    now: i64,
+) -> Result<Option<RefreshToken>, Error> {
+    if !client.refresh_token_rotation || client.refresh_token_grace_seconds == 0 {
+        return Ok(None);
+    }
+    pool.store()
+        .refresh_token_in_grace(
+            token_hash,
+            &client.id,
+            now - client.refresh_token_grace_seconds,
+            now,
+        )
+        .await
+}
+
+/// A retired refresh token presented after its grace period was stolen (or
+/// its holder's successor was): the whole sign-in ends.
+async fn revoke_if_replayed(
+    pool: &UserPool,
+    client: &Client,
+    token_hash: &str,
+    now: i64,
+) -> Result<(), Error> {
+    if pool
+        .store()
+        .refresh_token_rotated(token_hash, &client.id)
+        .await?
+    {
+        let revoked = pool
+            .store()
+            .revoke_refresh_family(token_hash, &client.id, now)
+            .await?;
+        tracing::warn!(
+            revoked,
+            "a retired refresh token was replayed; its sign-in is revoked"
+        );
+    }
+    Ok(())
 }
 
 /// The user a live access token was issued to, and the token's scopes.

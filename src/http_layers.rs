@@ -1,6 +1,8 @@
 //! The HTTP layers shared by the pool and the app. Bodies over 64 KiB are
-//! refused (413) before they are read; a request that takes over 30 s is
-//! answered 408. Every request gets an `x-request-id` (kept if the caller sent
+//! refused (413): before they are read when they declare their length, and
+//! while they are buffered, before any handler runs, when they come chunked
+//! (a handler that met the limit itself would answer its own error, e.g. a
+//! server function's 500); a request that takes over 30 s is answered 408. Every request gets an `x-request-id` (kept if the caller sent
 //! one, echoed in the response) and a tracing span with that id, the method and
 //! the path. Only the path: query strings carry authorization codes and
 //! `state`, which are never logged.
@@ -8,7 +10,11 @@
 use std::time::Duration;
 
 use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::FromRequest;
 use axum::http::{Request, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
@@ -33,6 +39,7 @@ pub fn http_layers(router: Router) -> Router {
         )
     };
     router
+        .layer(axum::middleware::from_fn(buffer_body))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
@@ -43,12 +50,54 @@ pub fn http_layers(router: Router) -> Router {
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
 }
 
+/// Reads the whole body (limited by the layer around it) before the handler
+/// runs. axum's `Bytes` extractor answers the limit with 413, and other read
+/// failures with 400.
+async fn buffer_body(request: axum::extract::Request, next: Next) -> Response {
+    let (parts, body) = request.into_parts();
+    // Only the body matters to `Bytes`; the parts wait for the rebuilt request.
+    match Bytes::from_request(Request::new(body), &()).await {
+        Ok(bytes) => {
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
+        }
+        Err(rejection) => rejection.into_response(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use axum::body::Body;
     use axum::routing::get;
     use tower::ServiceExt;
+
+    #[tokio::test]
+    async fn a_body_over_the_limit_without_a_declared_length_never_reaches_the_handler() {
+        // Like a Leptos server function: a failed read of the body is its own 500.
+        let handler = |body: Body| async {
+            match axum::body::to_bytes(body, usize::MAX).await {
+                Ok(bytes) => (StatusCode::OK, bytes.len().to_string()),
+                Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, String::new()),
+            }
+        };
+        let app = http_layers(Router::new().route("/", axum::routing::post(handler)));
+        let send = |size: usize| {
+            // No Content-Length header: the limit applies while the body is read.
+            let request = Request::post("/")
+                .body(Body::from(vec![b'x'; size]))
+                .unwrap();
+            app.clone().oneshot(request)
+        };
+        let response = send(MAX_BODY_BYTES + 1).await.unwrap();
+        assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        let response = send(MAX_BODY_BYTES).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        assert_eq!(body, MAX_BODY_BYTES.to_string());
+    }
 
     #[tokio::test]
     async fn each_response_carries_a_request_id_and_a_given_one_is_kept() {

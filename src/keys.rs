@@ -7,6 +7,9 @@
 //! anything (it takes over at its `active_from`), and the key it replaces stays
 //! published until every token that key signed has expired. A running pool
 //! reloads its keys every half minute, so rotation needs no restart.
+//!
+//! The pool's other secrets (the key of its CSRF tokens) are kept here too,
+//! sealed like the signing keys when a key-encryption key is configured.
 
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -15,6 +18,8 @@ use aws_lc_rs::encoding::AsDer;
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::rsa::{KeyPair, KeySize};
 use aws_lc_rs::signature::{KeyPair as _, RSA_PKCS1_SHA256};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -27,6 +32,9 @@ use crate::store::{Store, StoredKey};
 
 /// Marks a stored key encrypted with the key-encryption key: then nonce, ciphertext, tag.
 const SEALED: &[u8] = b"UPK1";
+/// Marks a stored pool secret encrypted with the key-encryption key: then
+/// base64url of the sealed form. (`:` is not base64url, so a plain one never starts so.)
+const SEALED_SECRET: &str = "sealed:";
 
 /// A replaced key stays published this long after its successor took over:
 /// longer than any token lives (Cognito's longest id/access lifetime is a day).
@@ -154,26 +162,27 @@ pub(crate) struct KeyRing {
     ring: RwLock<Arc<Ring>>,
 }
 
-/// Encrypts a key's PKCS#8 for storage, bound to its kid (AES-256-GCM, random nonce).
-fn seal(kek: &KeyEncryptionKey, kid: &str, pkcs8: &[u8]) -> Result<Vec<u8>, Error> {
+/// Encrypts a key for storage, bound to its name (`aad`: a signing key's kid)
+/// with AES-256-GCM and a random nonce.
+fn seal(kek: &KeyEncryptionKey, aad: &str, plain: &[u8]) -> Result<Vec<u8>, Error> {
     use aws_lc_rs::aead::{AES_256_GCM, Aad, RandomizedNonceKey};
     let key =
         RandomizedNonceKey::new(&AES_256_GCM, &kek.0).map_err(|e| Error::Key(e.to_string()))?;
-    let mut sealed = pkcs8.to_vec();
+    let mut sealed = plain.to_vec();
     let nonce = key
-        .seal_in_place_append_tag(Aad::from(kid.as_bytes()), &mut sealed)
+        .seal_in_place_append_tag(Aad::from(aad.as_bytes()), &mut sealed)
         .map_err(|e| Error::Key(e.to_string()))?;
     Ok([SEALED, nonce.as_ref(), &sealed].concat())
 }
 
-/// The PKCS#8 of a stored key, decrypting it if it was sealed.
-fn unseal(kek: Option<&KeyEncryptionKey>, record: &StoredKey) -> Result<Vec<u8>, Error> {
+/// A stored key named `aad` as it was given to `seal`, decrypting it if it was sealed.
+fn unseal(kek: Option<&KeyEncryptionKey>, aad: &str, stored: &[u8]) -> Result<Vec<u8>, Error> {
     use aws_lc_rs::aead::{AES_256_GCM, Aad, NONCE_LEN, Nonce, RandomizedNonceKey};
-    let Some(sealed) = record.pkcs8.strip_prefix(SEALED) else {
-        return Ok(record.pkcs8.clone());
+    let Some(sealed) = stored.strip_prefix(SEALED) else {
+        return Ok(stored.to_vec());
     };
     let kek = kek.ok_or_else(|| {
-        Error::Key("the signing keys are encrypted: set USERPOOL_KEY_ENCRYPTION_KEY".to_owned())
+        Error::Key("the pool's keys are encrypted: set USERPOOL_KEY_ENCRYPTION_KEY".to_owned())
     })?;
     let key =
         RandomizedNonceKey::new(&AES_256_GCM, &kek.0).map_err(|e| Error::Key(e.to_string()))?;
@@ -183,7 +192,7 @@ fn unseal(kek: Option<&KeyEncryptionKey>, record: &StoredKey) -> Result<Vec<u8>,
     let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|e| Error::Key(e.to_string()))?;
     let mut buffer = ciphertext.to_vec();
     let plain = key
-        .open_in_place(nonce, Aad::from(record.kid.as_bytes()), &mut buffer)
+        .open_in_place(nonce, Aad::from(aad.as_bytes()), &mut buffer)
         .map_err(|_| {
             Error::Key("a stored key does not decrypt with USERPOOL_KEY_ENCRYPTION_KEY".to_owned())
         })?;
@@ -305,6 +314,34 @@ async fn add_key(
     Ok(key.kid)
 }
 
+/// The pool's secret called `name` (256 random bits), the same for every
+/// replica on the database and across restarts: the first one stored wins.
+pub(crate) async fn pool_secret(
+    store: &Store,
+    kek: Option<&KeyEncryptionKey>,
+    name: &str,
+) -> Result<Vec<u8>, Error> {
+    let aad = format!("pool_secrets/{name}");
+    let fresh = crate::secrets::token()?;
+    let candidate = match kek {
+        Some(kek) => format!(
+            "{SEALED_SECRET}{}",
+            b64url(seal(kek, &aad, fresh.as_bytes())?)
+        ),
+        None => fresh,
+    };
+    let stored = store.pool_secret(name, &candidate).await?;
+    match stored.strip_prefix(SEALED_SECRET) {
+        Some(sealed) => {
+            let sealed = URL_SAFE_NO_PAD
+                .decode(sealed)
+                .map_err(|_| Error::Key(format!("the stored pool secret {name} is corrupt")))?;
+            unseal(kek, &aad, &sealed)
+        }
+        None => Ok(stored.into_bytes()),
+    }
+}
+
 /// The ring as of now; keys already parsed (`known`) are reused.
 async fn load(
     store: &Store,
@@ -318,8 +355,8 @@ async fn load(
         if let Some(key) = known.iter().find(|k| k.kid == record.kid) {
             return Ok(key.clone());
         }
-        let key_pair =
-            KeyPair::from_pkcs8(&unseal(kek, record)?).map_err(|e| Error::Key(e.to_string()))?;
+        let key_pair = KeyPair::from_pkcs8(&unseal(kek, &record.kid, &record.pkcs8)?)
+            .map_err(|e| Error::Key(e.to_string()))?;
         Ok(Arc::new(SigningKey::new(record.kid.clone(), key_pair)))
     };
     let published = published
@@ -469,6 +506,48 @@ mod tests {
             KeyRing::open(store, Some(KeyEncryptionKey([8; 32])))
                 .await
                 .is_err()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_pool_secret_is_made_once_and_sealed_with_a_key_encryption_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&crate::store::test_database(dir.path()).await)
+            .await
+            .unwrap();
+        let kek = KeyEncryptionKey([7; 32]);
+        let first = pool_secret(&store, Some(&kek), "csrf").await.unwrap();
+        assert_eq!(first.len(), 43);
+        // Later opens (other replicas, restarts) get the same one, not their own.
+        assert_eq!(
+            pool_secret(&store, Some(&kek), "csrf").await.unwrap(),
+            first
+        );
+        // Another name, another secret.
+        assert_ne!(
+            pool_secret(&store, Some(&kek), "other").await.unwrap(),
+            first
+        );
+        // At rest it is sealed: nothing of it shows.
+        let stored = store.pool_secret("csrf", "unused").await.unwrap();
+        assert!(stored.starts_with(SEALED_SECRET), "{stored}");
+        assert!(!stored.contains(std::str::from_utf8(&first).unwrap()));
+        // Without the key-encryption key, or with another, it cannot be read.
+        assert!(pool_secret(&store, None, "csrf").await.is_err());
+        assert!(
+            pool_secret(&store, Some(&KeyEncryptionKey([8; 32])), "csrf")
+                .await
+                .is_err()
+        );
+        // Without a key-encryption key, a new secret is stored as it is.
+        let plain = pool_secret(&store, None, "plain").await.unwrap();
+        assert_eq!(
+            store
+                .pool_secret("plain", "unused")
+                .await
+                .unwrap()
+                .as_bytes(),
+            plain
         );
     }
 }

@@ -6,6 +6,7 @@
 //! `userpool serve` binary.
 
 mod accounts;
+mod allowed_hosts;
 mod challenge;
 mod config;
 mod csrf;
@@ -35,6 +36,7 @@ mod tests;
 
 use std::sync::Arc;
 
+pub use allowed_hosts::{AllowedHosts, allow_hosts};
 pub use config::{Config, ConfigError, Database, DatabaseUrl};
 pub use error::Error;
 pub use http_layers::http_layers;
@@ -51,41 +53,54 @@ struct Inner {
     config: Config,
     store: store::Store,
     keys: keys::KeyRing,
+    csrf: csrf::CsrfKey,
     hasher: password::Hasher,
-    throttle: throttle::Throttle,
 }
+
+/// How often failure counters that no limit needs any more are pruned.
+const PRUNE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(300);
 
 impl UserPool {
     /// Opens (or creates) the configured database (SQLite in the data
     /// directory, or PostgreSQL), applies the embedded migrations and loads (or creates and persists) the
-    /// RSA signing key.
+    /// RSA signing key and the key of the hosted UI's CSRF tokens.
     pub async fn open(config: Config) -> Result<UserPool, Error> {
         let store = store::Store::open(&config.database()).await?;
         let keys = keys::KeyRing::open(store.clone(), config.key_encryption_key().cloned()).await?;
+        let csrf = keys::pool_secret(&store, config.key_encryption_key(), "csrf").await?;
+        let csrf = csrf::CsrfKey::new(&csrf);
         let hasher = password::Hasher::new().await?;
         let inner = Arc::new(Inner {
             config,
             store,
             keys,
+            csrf,
             hasher,
-            throttle: throttle::Throttle::default(),
         });
         // Keys rotated in by another process (`userpool keys rotate`) are picked up
-        // while the pool runs; the task ends with the pool.
-        let weak = Arc::downgrade(&inner);
-        tokio::spawn(async move {
-            loop {
-                tokio::time::sleep(keys::RELOAD_INTERVAL).await;
-                let Some(inner) = weak.upgrade() else { return };
-                if let Err(error) = inner.keys.reload().await {
-                    tracing::warn!(%error, "could not reload the signing keys");
-                }
+        // while the pool runs.
+        every(&inner, keys::RELOAD_INTERVAL, |inner| async move {
+            if let Err(error) = inner.keys.reload().await {
+                tracing::warn!(%error, "could not reload the signing keys");
+            }
+        });
+        // Off the request path, so that no request's time depends on it.
+        every(&inner, PRUNE_INTERVAL, |inner| async move {
+            let now = now();
+            let pruned = inner.store.prune_counters(
+                now,
+                now - accounts::LOGIN_FAILURE_MEMORY_SECONDS,
+                now - throttle::WINDOW_SECONDS,
+            );
+            if let Err(error) = pruned.await {
+                tracing::warn!(%error, "could not prune the failure counters");
             }
         });
         Ok(UserPool { inner })
     }
 
-    /// Every endpoint of the pool, with its state and [`http_layers`] applied.
+    /// Every endpoint of the pool, with its state, the Host allow-list ([`allow_hosts`]) and
+    /// [`http_layers`] applied.
     pub fn router(&self) -> axum::Router {
         let mut router = axum::Router::new()
             .merge(hosted_ui::routes())
@@ -100,7 +115,9 @@ impl UserPool {
             self.clone(),
             throttle::throttle,
         ));
-        http_layers(router.with_state(self.clone()))
+        // Only requests for the pool's own names (DNS rebinding, see `allowed_hosts`).
+        let hosts = AllowedHosts::new(self.config().public_url(), self.config().listen().port());
+        http_layers(allow_hosts(router.with_state(self.clone()), hosts))
     }
 
     /// Makes sure a confirmed user with this email exists, in these groups (created
@@ -157,13 +174,29 @@ impl UserPool {
         self.key().add(now() + ahead).await
     }
 
+    fn csrf_key(&self) -> &csrf::CsrfKey {
+        &self.inner.csrf
+    }
+
     fn hasher(&self) -> &password::Hasher {
         &self.inner.hasher
     }
+}
 
-    fn throttle(&self) -> &throttle::Throttle {
-        &self.inner.throttle
-    }
+/// Runs `job` every `interval` while the pool is open; the task ends with the pool.
+fn every<F, Fut>(inner: &Arc<Inner>, interval: std::time::Duration, job: F)
+where
+    F: Fn(Arc<Inner>) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send,
+{
+    let weak = Arc::downgrade(inner);
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(interval).await;
+            let Some(inner) = weak.upgrade() else { return };
+            job(inner).await;
+        }
+    });
 }
 
 /// Seconds since the Unix epoch: the unit of every timestamp in the database and in tokens.

@@ -1,13 +1,14 @@
 //! Password hashing (Argon2id with OWASP's parameters: m=19456 KiB, t=2, p=1) and
-//! the password policy. Hashing is CPU- and memory-heavy, so it runs on the
+//! the password policy, which also refuses the most common passwords. Hashing is CPU- and memory-heavy, so it runs on the
 //! blocking pool behind a semaphore that bounds how many run at once, and the
 //! queue in front of it is bounded too: in a login storm the excess is refused
 //! at once (`Error::Busy`, answered 503/429 with `Retry-After`) rather than piling up.
 //! Verification reuses Argon2's 19 MiB of working memory, one buffer per worker:
 //! allocating it afresh on a blocking thread costs about 40% of a hash again.
 
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 
 use argon2::password_hash::PasswordHasher;
 use argon2::{Algorithm, Argon2, Block, Params, PasswordHash, Version};
@@ -27,14 +28,33 @@ pub(crate) enum PolicyError {
     TooShort(usize),
     #[error("Password does not conform to policy: Password is too long (maximum 256 characters).")]
     TooLong,
+    #[error(
+        "Password does not conform to policy: Password is too common: choose one that is harder to guess."
+    )]
+    TooCommon,
 }
 
+/// The 20,000 most common passwords (lowercased, deduplicated: 19,640), as
+/// Django ships them (`django/contrib/auth/common-passwords.txt.gz`, Django
+/// 5.2; list by Royce Williams; BSD licence in `common-passwords.LICENSE`).
+static COMMON_PASSWORDS: LazyLock<HashSet<&'static str>> =
+    LazyLock::new(|| include_str!("common-passwords.txt").lines().collect());
+
+/// Whether `password` is on the list, compared as Django does: trimmed and lowercased.
+fn is_common(password: &str) -> bool {
+    COMMON_PASSWORDS.contains(password.trim().to_lowercase().as_str())
+}
+
+/// The one check of every password set (sign-up, reset, change, admin-set,
+/// temporary and new-password challenge).
 pub(crate) fn check_policy(password: &str, minimum_length: usize) -> Result<(), PolicyError> {
     let length = password.chars().count();
     if length < minimum_length {
         Err(PolicyError::TooShort(minimum_length))
     } else if length > MAXIMUM_LENGTH {
         Err(PolicyError::TooLong)
+    } else if is_common(password) {
+        Err(PolicyError::TooCommon)
     } else {
         Ok(())
     }
@@ -262,7 +282,39 @@ mod tests {
     #[test]
     fn policy() {
         assert_eq!(check_policy("1234567", 8), Err(PolicyError::TooShort(8)));
-        assert_eq!(check_policy("12345678", 8), Ok(()));
+        assert_eq!(check_policy("1234567x", 8), Ok(()));
         assert_eq!(check_policy(&"x".repeat(257), 8), Err(PolicyError::TooLong));
+    }
+
+    #[test]
+    fn common_passwords_are_refused_whatever_their_case() {
+        assert!(
+            COMMON_PASSWORDS.len() >= 19_000,
+            "{}",
+            COMMON_PASSWORDS.len()
+        );
+        for common in [
+            "password123",
+            "qwertyuiop",
+            "12345678",
+            "PassWord1",
+            " iloveyou ",
+        ] {
+            assert_eq!(
+                check_policy(common, 8),
+                Err(PolicyError::TooCommon),
+                "{common}"
+            );
+        }
+        // Too short is said first; and what is merely like a common password passes.
+        assert_eq!(check_policy("qwerty", 8), Err(PolicyError::TooShort(8)));
+        for fixture in [
+            "admin password",
+            "user password",
+            "correct horse battery",
+            "qwertyuiop!",
+        ] {
+            assert_eq!(check_policy(fixture, 8), Ok(()), "{fixture}");
+        }
     }
 }

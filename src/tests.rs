@@ -96,6 +96,15 @@ name = "rotating"
 id = "r0tating"
 auth_flows = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
 refresh_token_rotation = true
+refresh_token_grace_seconds = 0
+allowed_scopes = ["openid"]
+
+[[clients]]
+name = "rotating with a grace period"
+id = "gr4ce"
+auth_flows = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+refresh_token_rotation = true
+refresh_token_grace_seconds = 60
 allowed_scopes = ["openid"]
 
 [[clients]]
@@ -150,6 +159,16 @@ impl Browser {
             pool,
             cookies: HashMap::new(),
             _dir: dir,
+        }
+    }
+
+    /// Another tab on the same pool, with no cookies (its data stays with `self`).
+    fn tab(&self) -> Browser {
+        Browser {
+            router: self.router.clone(),
+            pool: self.pool.clone(),
+            cookies: HashMap::new(),
+            _dir: tempfile::tempdir().unwrap(),
         }
     }
 
@@ -441,7 +460,8 @@ async fn golden_path() {
     assert_eq!(access["scope"], "openid email");
     assert_eq!(access["sub"], id["sub"]);
 
-    // Refreshing keeps the authentication event and issues no new refresh token.
+    // Refreshing keeps the authentication event; the app's public client rotates its
+    // refresh tokens (RFC 9700 §4.14.2), so a new one comes with each refresh.
     let refresh_token = tokens["refresh_token"].as_str().unwrap();
     let reply = browser
         .exchange(&[
@@ -452,7 +472,10 @@ async fn golden_path() {
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     let refreshed = reply.json();
-    assert!(refreshed.get("refresh_token").is_none());
+    let rotated = refreshed["refresh_token"]
+        .as_str()
+        .expect("a new refresh token");
+    assert_ne!(rotated, refresh_token);
     let id2 = verify(
         &mut browser,
         refreshed["id_token"].as_str().unwrap(),
@@ -825,6 +848,82 @@ async fn csrf_mismatch_is_refused() {
 }
 
 #[tokio::test]
+async fn a_planted_csrf_cookie_is_not_adopted() {
+    let mut browser = Browser::new().await;
+    let email = "planted@example.com";
+    browser.pool.seed_user(email, PASSWORD, &[]).await.unwrap();
+    let params = oauth_params("s");
+    let credentials = [("username", email), ("password", PASSWORD)];
+    // A cookie planted from a sibling subdomain, and the same value in the
+    // field: a plain random token, and one shaped like the pool's.
+    let plain = crate::secrets::token().unwrap();
+    let shaped = format!("{plain}.{}", crate::secrets::token().unwrap());
+    for planted in [plain, shaped] {
+        browser.cookies.insert("XSRF-TOKEN".into(), planted.clone());
+        let reply = browser
+            .post(
+                "/login",
+                &form(
+                    &params,
+                    &[&credentials[..], &[("_csrf", &planted)]].concat(),
+                ),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::FORBIDDEN, "{planted}");
+        assert!(!browser.cookies.contains_key("cognito"));
+        // The page replaces the planted token rather than adopting it.
+        let page = browser.get(&format!("/login?{}", query(&params))).await;
+        assert_ne!(page.csrf(), planted);
+        assert_eq!(browser.cookies["XSRF-TOKEN"], page.csrf());
+    }
+    // The pool's own token works.
+    let reply = browser.sign_in(email, PASSWORD).await;
+    assert_eq!(reply.status, StatusCode::FOUND, "{}", reply.body);
+    assert!(reply.location().unwrap().starts_with(CALLBACK));
+}
+
+#[tokio::test]
+async fn the_sign_up_page_refuses_a_common_password_and_says_why() {
+    let mut browser = Browser::new().await;
+    let params = oauth_params("s");
+    let email = "common@example.com";
+    let page = browser.get(&format!("/signup?{}", query(&params))).await;
+    let reply = browser
+        .post(
+            "/signup",
+            &form(
+                &params,
+                &[
+                    ("_csrf", &page.csrf()),
+                    ("username", email),
+                    ("password", "Password123"),
+                ],
+            ),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(
+        reply
+            .body
+            .contains("Password is too common: choose one that is harder to guess."),
+        "{}",
+        reply.body
+    );
+    // Nothing was created, and no code was mailed.
+    assert!(
+        browser
+            .pool
+            .store()
+            .user_by_email(email)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let outbox = browser.get(&format!("/_dev/outbox.json?to={email}")).await;
+    assert_eq!(outbox.json(), serde_json::json!([]));
+}
+
+#[tokio::test]
 async fn pages_escape_what_they_echo() {
     let mut browser = Browser::new().await;
     let payload = r#""><script>alert(1)</script>"#;
@@ -1070,6 +1169,61 @@ async fn revoking_a_refresh_token_ends_its_use() {
     );
 }
 
+/// What the app asks, every `SESSION_CHECK_SECONDS`, to learn that a session
+/// ended elsewhere: userInfo refuses the access tokens of a revoked sign-in and
+/// of a disabled user at once, though they are unexpired and well signed.
+#[tokio::test]
+async fn user_info_refuses_the_tokens_of_a_session_ended_at_the_pool() {
+    let mut browser = Browser::new().await;
+    browser.sign_up("ivy@example.com", "s").await;
+    let sign_in = async |browser: &mut Browser| {
+        let code = browser.code_via_session().await;
+        browser.exchange(&code_grant(&code)).await.json()
+    };
+    let user_info = async |browser: &mut Browser, access_token: &str| {
+        let request = Request::get("/oauth2/userInfo")
+            .header(header::AUTHORIZATION, format!("Bearer {access_token}"));
+        browser.send(request, Body::empty()).await.status
+    };
+    let tokens = sign_in(&mut browser).await;
+    let access_token = tokens["access_token"].as_str().unwrap();
+    assert_eq!(user_info(&mut browser, access_token).await, StatusCode::OK);
+    let revoke = [
+        ("token", tokens["refresh_token"].as_str().unwrap()),
+        ("client_id", CLIENT),
+    ];
+    assert_eq!(
+        browser.post("/oauth2/revoke", &revoke).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        user_info(&mut browser, access_token).await,
+        StatusCode::UNAUTHORIZED
+    );
+
+    let tokens = sign_in(&mut browser).await;
+    let access_token = tokens["access_token"].as_str().unwrap();
+    assert_eq!(user_info(&mut browser, access_token).await, StatusCode::OK);
+    let sub = browser
+        .pool
+        .store()
+        .user_by_email("ivy@example.com")
+        .await
+        .unwrap()
+        .unwrap()
+        .sub;
+    browser
+        .pool
+        .store()
+        .set_enabled(&sub, false, crate::now())
+        .await
+        .unwrap();
+    assert_eq!(
+        user_info(&mut browser, access_token).await,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
 #[tokio::test]
 async fn user_info_answers_only_live_access_tokens_with_openid() {
     let mut browser = Browser::new().await;
@@ -1224,39 +1378,205 @@ async fn health_and_request_limits() {
         .header(header::CONTENT_LENGTH, body.len());
     let reply = browser.send(request, Body::from(body)).await;
     assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
-    // Without a declared length it is cut off while read: refused all the same.
-    let body = format!(
-        "grant_type=authorization_code&code={}",
-        "x".repeat(100 * 1024)
-    );
-    let reply = browser
-        .send(
-            Request::post("/oauth2/token")
-                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded"),
-            Body::from(body),
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
-    assert_eq!(reply.json()["error"], "invalid_request");
+    // Without a declared length (chunked) it is cut off while read, before any
+    // handler sees it: 413 all the same, from the OAuth endpoints (which would
+    // answer their own `invalid_request`), the hosted UI's forms and the JSON API.
+    for (path, content_type) in [
+        ("/oauth2/token", "application/x-www-form-urlencoded"),
+        ("/oauth2/revoke", "application/x-www-form-urlencoded"),
+        ("/login", "application/x-www-form-urlencoded"),
+        ("/signup", "application/x-www-form-urlencoded"),
+        ("/", "application/x-amz-json-1.1"),
+    ] {
+        let body = format!("code={}", "x".repeat(100 * 1024));
+        let request = Request::post(path)
+            .header(header::CONTENT_TYPE, content_type)
+            .header("x-amz-target", "AWSCognitoIdentityProviderService.SignUp");
+        let reply = browser.send(request, Body::from(body)).await;
+        assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE, "{path}");
+    }
 }
 
 impl Browser {
-    /// One JSON API call, as an AWS SDK sends it; `signed` adds a SigV4-shaped header.
+    /// One JSON API call, as an AWS SDK sends it; `signed` signs it (SigV4) with
+    /// the pool's first admin key pair.
     async fn cognito(&mut self, operation: &str, body: &str, signed: bool) -> Reply {
-        let mut request = Request::post("/")
+        if signed {
+            let (key, secret) = self.pool.config().admin_credential().unwrap();
+            let (key, secret) = (key.to_owned(), secret.to_owned());
+            return self
+                .cognito_signed_by(operation, body, &key, &secret, std::time::SystemTime::now())
+                .await;
+        }
+        let request = Request::post("/")
             .header(header::CONTENT_TYPE, "application/x-amz-json-1.1")
             .header(
                 "x-amz-target",
                 format!("AWSCognitoIdentityProviderService.{operation}"),
             );
-        if signed {
-            request = request.header(
-                header::AUTHORIZATION,
-                "AWS4-HMAC-SHA256 Credential=local/20261122/us-east-1/cognito-idp/aws4_request, SignedHeaders=host, Signature=00",
-            );
+        self.send(request, Body::from(body.to_owned())).await
+    }
+
+    /// One JSON API call signed by `key`/`secret` at `time`, as an AWS SDK signs it.
+    async fn cognito_signed_by(
+        &mut self,
+        operation: &str,
+        body: &str,
+        key: &str,
+        secret: &str,
+        time: std::time::SystemTime,
+    ) -> Reply {
+        let region = self.pool.config().region().to_owned();
+        let mut request = Request::post("/");
+        for (name, value) in crate::json_api::signed_headers_for_tests(
+            key,
+            secret,
+            &region,
+            "127.0.0.1:9229",
+            operation,
+            body.as_bytes(),
+            time,
+        ) {
+            request = request.header(name, value);
         }
         self.send(request, Body::from(body.to_owned())).await
     }
+}
+
+#[tokio::test]
+async fn admin_operations_need_a_valid_signature_by_a_configured_key() {
+    let mut browser = Browser::new().await;
+    let list = format!(r#"{{"UserPoolId":"{}"}}"#, browser.pool.config().pool_id());
+    let (key, secret) = browser.pool.config().admin_credential().unwrap();
+    let (key, secret) = (key.to_owned(), secret.to_owned());
+    let now = std::time::SystemTime::now();
+
+    let reply = browser
+        .cognito_signed_by("ListUsers", &list, &key, &secret, now)
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+
+    // Each refusal is AWS's, with its type in x-amzn-ErrorType, and changes nothing.
+    let create = format!(
+        r#"{{"UserPoolId":"{}","Username":"mallory@example.com","MessageAction":"SUPPRESS"}}"#,
+        browser.pool.config().pool_id()
+    );
+    let fifteen_minutes_ago = now - std::time::Duration::from_secs(16 * 60);
+    for (reply, status, expected) in [
+        (
+            browser
+                .cognito_signed_by(
+                    "AdminCreateUser",
+                    &create,
+                    &key,
+                    "a-wrong-secret-0123456789",
+                    now,
+                )
+                .await,
+            StatusCode::BAD_REQUEST,
+            "InvalidSignatureException",
+        ),
+        (
+            browser
+                .cognito_signed_by(
+                    "AdminCreateUser",
+                    &create,
+                    "AKIANOTCONFIGURED001",
+                    &secret,
+                    now,
+                )
+                .await,
+            StatusCode::BAD_REQUEST,
+            "UnrecognizedClientException",
+        ),
+        (
+            browser
+                .cognito_signed_by(
+                    "AdminCreateUser",
+                    &create,
+                    &key,
+                    &secret,
+                    fifteen_minutes_ago,
+                )
+                .await,
+            StatusCode::BAD_REQUEST,
+            "InvalidSignatureException",
+        ),
+        (
+            browser.cognito("AdminCreateUser", &create, false).await,
+            StatusCode::FORBIDDEN,
+            "MissingAuthenticationTokenException",
+        ),
+    ] {
+        assert_eq!(
+            (reply.status, reply.json()["__type"].as_str()),
+            (status, Some(expected)),
+            "{}",
+            reply.body
+        );
+        assert_eq!(
+            reply.header(header::HeaderName::from_static("x-amzn-errortype")),
+            expected
+        );
+    }
+    let reply = browser.cognito("ListUsers", &list, true).await;
+    assert!(!reply.body.contains("mallory"), "{}", reply.body);
+
+    // A pool without admin credentials refuses every admin operation.
+    let start = CONFIG.find("[[admin_credentials]]").unwrap();
+    let end = start + CONFIG[start..].find("\n\n").unwrap();
+    let mut config = Config::from_toml(&format!("{}{}", &CONFIG[..start], &CONFIG[end..])).unwrap();
+    assert_eq!(config.admin_credential(), None);
+    let dir = tempfile::tempdir().unwrap();
+    config.set_data_dir(dir.path());
+    let mut bare = Browser::open((config, dir)).await;
+    let reply = bare
+        .cognito_signed_by("ListUsers", &list, &key, &secret, now)
+        .await;
+    assert_eq!(reply.json()["__type"], "UnrecognizedClientException");
+}
+
+#[tokio::test]
+async fn the_pool_answers_only_for_its_own_host() {
+    let mut browser = Browser::new().await;
+    // The dev outbox, the hosted UI and the JSON API alike.
+    for uri in ["/", "/_dev/outbox.json", "/login", "/oauth2/token"] {
+        for host in ["evil.example:9229", "evil.example", "127.0.0.1:3000"] {
+            let reply = browser
+                .send(Request::get(uri).header(header::HOST, host), Body::empty())
+                .await;
+            assert_eq!(reply.status, StatusCode::MISDIRECTED_REQUEST, "{host}{uri}");
+        }
+    }
+    let reply = browser
+        .send(
+            Request::post("/")
+                .header(header::HOST, "evil.example:9229")
+                .header(
+                    "x-amz-target",
+                    "AWSCognitoIdentityProviderService.ListUsers",
+                ),
+            Body::from("{}"),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::MISDIRECTED_REQUEST);
+    for host in ["127.0.0.1:9229", "localhost:9229", "[::1]:9229"] {
+        let reply = browser
+            .send(
+                Request::get("/_dev/outbox.json").header(header::HOST, host),
+                Body::empty(),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{host}");
+    }
+    // Health checks from a load balancer name the address.
+    let reply = browser
+        .send(
+            Request::get("/healthz").header(header::HOST, "10.0.0.7:9229"),
+            Body::empty(),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
 }
 
 #[tokio::test]
@@ -1526,6 +1846,26 @@ async fn machine_clients_get_access_tokens_with_custom_scopes() {
     assert_eq!(reply.json()["error"], "unauthorized_client");
 }
 
+/// `InitiateAuth`'s body for a password sign-in of `email` (with `PASSWORD`) at `client`.
+fn password_auth(client: &str, email: &str) -> String {
+    serde_json::json!({
+        "ClientId": client,
+        "AuthFlow": "USER_PASSWORD_AUTH",
+        "AuthParameters": { "USERNAME": email, "PASSWORD": PASSWORD },
+    })
+    .to_string()
+}
+
+/// `InitiateAuth`'s body for a refresh of `client`'s `token`.
+fn refresh_auth(client: &str, token: &str) -> String {
+    serde_json::json!({
+        "ClientId": client,
+        "AuthFlow": "REFRESH_TOKEN_AUTH",
+        "AuthParameters": { "REFRESH_TOKEN": token },
+    })
+    .to_string()
+}
+
 #[tokio::test]
 async fn a_replayed_rotated_refresh_token_ends_the_sign_in() {
     let mut browser = Browser::new().await;
@@ -1547,18 +1887,15 @@ async fn a_replayed_rotated_refresh_token_ends_the_sign_in() {
             .status,
         StatusCode::OK
     );
-    let password = format!(
-        r#"{{"ClientId":"r0tating","AuthFlow":"USER_PASSWORD_AUTH","AuthParameters":{{"USERNAME":"erin@example.com","PASSWORD":"{PASSWORD}"}}}}"#
-    );
     let first = browser
-        .cognito("InitiateAuth", &password, false)
+        .cognito(
+            "InitiateAuth",
+            &password_auth("r0tating", "erin@example.com"),
+            false,
+        )
         .await
         .json();
-    let refresh = |token: &str| {
-        format!(
-            r#"{{"ClientId":"r0tating","AuthFlow":"REFRESH_TOKEN_AUTH","AuthParameters":{{"REFRESH_TOKEN":"{token}"}}}}"#
-        )
-    };
+    let refresh = |token: &str| refresh_auth("r0tating", token);
     let r1 = first["AuthenticationResult"]["RefreshToken"]
         .as_str()
         .unwrap()
@@ -1586,6 +1923,58 @@ async fn a_replayed_rotated_refresh_token_ends_the_sign_in() {
     let get_user = format!(r#"{{"AccessToken":"{access}"}}"#);
     let reply = browser.cognito("GetUser", &get_user, false).await;
     assert_eq!(reply.json()["__type"], "NotAuthorizedException");
+}
+
+/// Two requests that refresh one session at once (two tabs, two app servers)
+/// both keep it: the token just rotated out still works within the grace period.
+#[tokio::test]
+async fn a_rotated_refresh_token_is_a_retry_within_the_grace_period() {
+    let mut browser = Browser::new().await;
+    browser.sign_up("gail@example.com", "s").await;
+    let first = browser
+        .cognito(
+            "InitiateAuth",
+            &password_auth("gr4ce", "gail@example.com"),
+            false,
+        )
+        .await
+        .json();
+    let refresh = |token: &str| refresh_auth("gr4ce", token);
+    let new_refresh_token = |reply: &Reply| {
+        reply.json()["AuthenticationResult"]["RefreshToken"]
+            .as_str()
+            .expect("a new refresh token")
+            .to_owned()
+    };
+    let r1 = first["AuthenticationResult"]["RefreshToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Cookie-less JSON API calls: two copies of the browser's router, side by side.
+    let (mut tab1, mut tab2) = (browser.tab(), browser.tab());
+    let request = refresh(&r1);
+    let (one, two) = tokio::join!(
+        tab1.cognito("InitiateAuth", &request, false),
+        tab2.cognito("InitiateAuth", &request, false),
+    );
+    let (r2, r3) = (new_refresh_token(&one), new_refresh_token(&two));
+    assert_ne!(r2, r3);
+    // Both successors live on, and the sign-in with them.
+    for token in [&r2, &r3] {
+        let reply = browser
+            .cognito("InitiateAuth", &refresh(token), false)
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        let access = reply.json()["AuthenticationResult"]["AccessToken"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let get_user = format!(r#"{{"AccessToken":"{access}"}}"#);
+        assert_eq!(
+            browser.cognito("GetUser", &get_user, false).await.status,
+            StatusCode::OK
+        );
+    }
 }
 
 #[tokio::test]
@@ -1920,58 +2309,321 @@ async fn no_token_password_or_code_reaches_the_log() {
     }
 }
 
-#[tokio::test]
-async fn an_address_that_keeps_failing_is_turned_away_and_others_are_not() {
-    use axum::extract::ConnectInfo;
-    let mut browser = Browser::new().await;
-    let sign_up = format!(
-        r#"{{"ClientId":"5cr1pt5c1ient0leptos0cog","Username":"ivan@example.com","Password":"{PASSWORD}"}}"#
-    );
-    browser.cognito("SignUp", &sign_up, false).await;
-    let code = browser.last_code("ivan@example.com").await;
-    let confirm = format!(
-        r#"{{"ClientId":"5cr1pt5c1ient0leptos0cog","Username":"ivan@example.com","ConfirmationCode":"{code}"}}"#
-    );
-    browser.cognito("ConfirmSignUp", &confirm, false).await;
-    let sign_in = |username: &str, password: &str| {
-        format!(
-            r#"{{"ClientId":"5cr1pt5c1ient0leptos0cog","AuthFlow":"USER_PASSWORD_AUTH","AuthParameters":{{"USERNAME":"{username}","PASSWORD":"{password}"}}}}"#
-        )
-    };
-    let mut from = async |address: &str, body: String| {
-        let request = Request::post("/")
+/// The scripts client's `USER_PASSWORD_AUTH` sign-in.
+fn password_sign_in(username: &str, password: &str) -> String {
+    format!(
+        r#"{{"ClientId":"5cr1pt5c1ient0leptos0cog","AuthFlow":"USER_PASSWORD_AUTH","AuthParameters":{{"USERNAME":"{username}","PASSWORD":"{password}"}}}}"#
+    )
+}
+
+impl Browser {
+    /// A JSON API call from the TCP peer `peer` (as the server's connect info
+    /// gives it), with `headers` besides (as a reverse proxy adds them).
+    async fn cognito_from(
+        &mut self,
+        peer: &str,
+        headers: &[(&str, &str)],
+        operation: &str,
+        body: &str,
+    ) -> Reply {
+        let peer: std::net::SocketAddr = format!("{peer}:40000").parse().unwrap();
+        let mut request = Request::post("/")
             .header(header::CONTENT_TYPE, "application/x-amz-json-1.1")
             .header(
                 "x-amz-target",
-                "AWSCognitoIdentityProviderService.InitiateAuth",
+                format!("AWSCognitoIdentityProviderService.{operation}"),
             )
-            .extension(ConnectInfo(
-                format!("{address}:40000")
-                    .parse::<std::net::SocketAddr>()
-                    .unwrap(),
-            ));
-        browser.send(request, Body::from(body)).await
+            .extension(axum::extract::ConnectInfo(peer));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        self.send(request, Body::from(body.to_owned())).await
+    }
+}
+
+#[tokio::test]
+async fn an_address_that_keeps_failing_is_turned_away_and_others_are_not() {
+    let mut browser = Browser::new().await;
+    browser
+        .pool
+        .seed_user("ivan@example.com", PASSWORD, &[])
+        .await
+        .unwrap();
+    let mut from = async |address: &str, forwarded_for: &str, body: String| {
+        let headers = [("x-forwarded-for", forwarded_for)];
+        browser
+            .cognito_from(address, &headers, "InitiateAuth", &body)
+            .await
     };
-    // Guessing across many accounts from one address.
+    // Guessing across many accounts from one address; without trusted proxies,
+    // a forwarded address changes nothing (anyone can send one).
     for n in 0..50 {
         let reply = from(
             "192.0.2.7",
-            sign_in(&format!("user{n}@example.com"), "guess"),
+            &format!("198.51.100.{n}"),
+            password_sign_in(&format!("user{n}@example.com"), "guess"),
         )
         .await;
         assert_eq!(reply.json()["__type"], "NotAuthorizedException");
     }
-    let refused = from("192.0.2.7", sign_in("ivan@example.com", PASSWORD)).await;
+    let right = || password_sign_in("ivan@example.com", PASSWORD);
+    let refused = from("192.0.2.7", "198.51.100.200", right()).await;
     assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(refused.json()["__type"], "TooManyRequestsException");
     assert!(refused.header(header::RETRY_AFTER).parse::<i64>().unwrap() > 0);
     // The account itself is fine, from anywhere else.
-    let elsewhere = from("198.51.100.1", sign_in("ivan@example.com", PASSWORD)).await;
+    let elsewhere = from("198.51.100.1", "192.0.2.7", right()).await;
     assert_eq!(elsewhere.status, StatusCode::OK, "{}", elsewhere.body);
-    // Loopback (a reverse proxy on the host) is never throttled by address.
+    // Without trusted proxies, loopback (a reverse proxy on the host) is never throttled by address.
     for _ in 0..60 {
-        from("127.0.0.1", sign_in("nobody@example.com", "guess")).await;
+        from(
+            "127.0.0.1",
+            "192.0.2.9",
+            password_sign_in("nobody@example.com", "guess"),
+        )
+        .await;
     }
-    let local = from("127.0.0.1", sign_in("ivan@example.com", PASSWORD)).await;
+    let local = from("127.0.0.1", "192.0.2.9", right()).await;
     assert_eq!(local.status, StatusCode::OK, "{}", local.body);
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit() {
+    let (mut config, dir) = test_config(true).await;
+    config.set_trusted_proxies("127.0.0.1");
+    let mut browser = Browser::open((config, dir)).await;
+    browser
+        .pool
+        .seed_user("ivan@example.com", PASSWORD, &[])
+        .await
+        .unwrap();
+    let mut via_proxy = async |forwarded_for: &str, body: String| {
+        let headers = [("x-forwarded-for", forwarded_for)];
+        browser
+            .cognito_from("127.0.0.1", &headers, "InitiateAuth", &body)
+            .await
+    };
+    for n in 0..50 {
+        // What the client puts left of its own address is its claim, not the proxy's word.
+        let claim = format!("203.0.113.{n}, 198.51.100.7");
+        let reply = via_proxy(
+            &claim,
+            password_sign_in(&format!("user{n}@example.com"), "guess"),
+        )
+        .await;
+        assert_eq!(reply.json()["__type"], "NotAuthorizedException");
+    }
+    let right = || password_sign_in("ivan@example.com", PASSWORD);
+    let refused = via_proxy("198.51.100.7", right()).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        refused.body
+    );
+    assert!(refused.header(header::RETRY_AFTER).parse::<i64>().unwrap() > 0);
+    let neighbour = via_proxy("198.51.100.8", right()).await;
+    assert_eq!(neighbour.status, StatusCode::OK, "{}", neighbour.body);
+}
+
+#[tokio::test]
+async fn pools_on_one_database_share_their_failure_counts() {
+    let (config, dir) = test_config(true).await;
+    let mut one = Browser::open((config.clone(), dir)).await;
+    let other = UserPool::open(config).await.unwrap();
+    let mut two = Browser {
+        router: other.router(),
+        pool: other,
+        cookies: HashMap::new(),
+        _dir: tempfile::tempdir().unwrap(),
+    };
+    one.pool
+        .seed_user("ivan@example.com", PASSWORD, &[])
+        .await
+        .unwrap();
+    let guess = |n: usize| password_sign_in(&format!("user{n}@example.com"), "guess");
+    for n in 0..50 {
+        let replica = if n % 2 == 0 { &mut one } else { &mut two };
+        let reply = replica
+            .cognito_from("192.0.2.7", &[], "InitiateAuth", &guess(n))
+            .await;
+        assert_eq!(reply.json()["__type"], "NotAuthorizedException");
+    }
+    let right = password_sign_in("ivan@example.com", PASSWORD);
+    for replica in [&mut one, &mut two] {
+        let reply = replica
+            .cognito_from("192.0.2.7", &[], "InitiateAuth", &right)
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::TOO_MANY_REQUESTS,
+            "{}",
+            reply.body
+        );
+    }
+    // So does the lockout of a name: five failures, spread over both, lock it on both.
+    let wrong = password_sign_in("ivan@example.com", "wrong password");
+    for n in 0..5 {
+        let replica = if n % 2 == 0 { &mut one } else { &mut two };
+        replica
+            .cognito_from("198.51.100.1", &[], "InitiateAuth", &wrong)
+            .await;
+    }
+    for replica in [&mut one, &mut two] {
+        let reply = replica
+            .cognito_from("198.51.100.2", &[], "InitiateAuth", &right)
+            .await;
+        assert_eq!(reply.json()["message"], "Password attempts exceeded");
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_name_is_refused_and_locked_out_exactly_as_an_account() {
+    let mut browser = Browser::new().await;
+    browser
+        .pool
+        .seed_user("kate@example.com", PASSWORD, &[])
+        .await
+        .unwrap();
+    // The unknown name in two spellings: it is counted as one name, normalized.
+    let unknown = ["Kyle@Example.com ", "kyle@example.com"];
+    for attempt in 1..=7 {
+        let known = browser
+            .cognito(
+                "InitiateAuth",
+                &password_sign_in("kate@example.com", "wrong"),
+                false,
+            )
+            .await;
+        let spelling = unknown[attempt % 2];
+        let nobody = browser
+            .cognito("InitiateAuth", &password_sign_in(spelling, "wrong"), false)
+            .await;
+        assert_eq!(
+            (
+                known.status,
+                known.header(header::HeaderName::from_static("x-amzn-errortype")),
+                &known.body
+            ),
+            (
+                nobody.status,
+                nobody.header(header::HeaderName::from_static("x-amzn-errortype")),
+                &nobody.body
+            ),
+            "attempt {attempt}"
+        );
+        // Each round fails twice (here and in the hosted UI): the fifth failure,
+        // in the third round, locks; while locked, nothing more is counted.
+        let expected = if attempt < 3 {
+            "Incorrect username or password."
+        } else {
+            "Password attempts exceeded"
+        };
+        assert_eq!(known.json()["message"], expected, "attempt {attempt}");
+
+        // The hosted UI says the same to both.
+        let error = |reply: &Reply| {
+            let marker = r#"<p class="message error" role="alert">"#;
+            let start = reply.body.find(marker).expect("an error") + marker.len();
+            let end = start + reply.body[start..].find("</p>").unwrap();
+            reply.body[start..end].to_owned()
+        };
+        let known = browser.sign_in("kate@example.com", "wrong").await;
+        let nobody = browser.sign_in(spelling, "wrong").await;
+        assert_eq!(known.status, nobody.status);
+        assert_eq!(error(&known), error(&nobody), "attempt {attempt}");
+    }
+    // Both counted five failures, so both are locked for as long; the unknown
+    // name is kept only as a digest.
+    let store = browser.pool.store();
+    let kate = store
+        .user_by_email("kate@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    let known = store
+        .login_failures(&crate::secrets::digest(&kate.sub))
+        .await
+        .unwrap();
+    let nobody = store
+        .login_failures(&crate::secrets::digest("kyle@example.com"))
+        .await
+        .unwrap();
+    assert_eq!((known.failures, nobody.failures), (5, 5));
+    assert!(known.locked_until > crate::now() && nobody.locked_until > crate::now());
+    // The right password does not help while locked.
+    let reply = browser
+        .cognito(
+            "InitiateAuth",
+            &password_sign_in("kate@example.com", PASSWORD),
+            false,
+        )
+        .await;
+    assert_eq!(reply.json()["__type"], "NotAuthorizedException");
+}
+
+/// The same JSON API call for each of `names`: the answers must be identical; returns it.
+async fn alike(
+    browser: &mut Browser,
+    names: &[&str],
+    operation: &str,
+    body: impl Fn(&str) -> String,
+) -> (StatusCode, Value) {
+    let mut replies = Vec::new();
+    for name in names {
+        let reply = browser.cognito(operation, &body(name), false).await;
+        replies.push((reply.status, reply.body));
+    }
+    assert!(
+        replies.iter().all(|reply| *reply == replies[0]),
+        "{operation}: {replies:?}"
+    );
+    let (status, body) = replies.swap_remove(0);
+    (status, serde_json::from_str(&body).unwrap())
+}
+
+#[tokio::test]
+async fn a_password_reset_answers_alike_for_accounts_and_other_addresses() {
+    let mut browser = Browser::new().await;
+    browser
+        .pool
+        .seed_user("kate@example.com", PASSWORD, &[])
+        .await
+        .unwrap();
+    // An unconfirmed account has no proven address: it is answered as an unknown one.
+    let sign_up = format!(
+        r#"{{"ClientId":"5cr1pt5c1ient0leptos0cog","Username":"kim@example.com","Password":"{PASSWORD}"}}"#
+    );
+    let reply = browser.cognito("SignUp", &sign_up, false).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    // Names alike enough that the masked destinations ("k***@e***") are too.
+    let names = ["kate@example.com", "kim@example.com", "kyle@example.com"];
+    let forgot =
+        |name: &str| format!(r#"{{"ClientId":"5cr1pt5c1ient0leptos0cog","Username":"{name}"}}"#);
+    // (The chance that 000000 is the code is ignored.)
+    let guess = |name: &str| {
+        format!(
+            r#"{{"ClientId":"5cr1pt5c1ient0leptos0cog","Username":"{name}","ConfirmationCode":"000000","Password":"a new password"}}"#
+        )
+    };
+    let b = &mut browser;
+    // No code asked for yet.
+    let (_, reply) = alike(b, &names, "ConfirmForgotPassword", guess).await;
+    assert_eq!(reply["__type"], "ExpiredCodeException");
+    // A code "sent"; five wrong guesses, then it is dead until the next one.
+    let (status, reply) = alike(b, &names, "ForgotPassword", forgot).await;
+    assert_eq!(status, StatusCode::OK, "{reply}");
+    for _ in 0..5 {
+        let (_, reply) = alike(b, &names, "ConfirmForgotPassword", guess).await;
+        assert_eq!(reply["__type"], "CodeMismatchException");
+    }
+    let (_, reply) = alike(b, &names, "ConfirmForgotPassword", guess).await;
+    assert_eq!(reply["__type"], "LimitExceededException");
+    alike(b, &names, "ForgotPassword", forgot).await;
+    let (_, reply) = alike(b, &names, "ConfirmForgotPassword", guess).await;
+    assert_eq!(reply["__type"], "CodeMismatchException");
+    // Only the account was mailed a code.
+    assert!(browser.last_mail("kate@example.com").await["body"].is_string());
+    let reply = browser.get("/_dev/outbox.json?to=kyle@example.com").await;
+    assert_eq!(reply.json(), serde_json::json!([]));
 }

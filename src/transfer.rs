@@ -179,8 +179,6 @@ impl UserPool {
                         email,
                         password_hash,
                         confirmed,
-                        failed_logins: 0,
-                        locked_until: 0,
                         enabled,
                         force_password_change,
                         created_at,

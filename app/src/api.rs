@@ -103,10 +103,14 @@ pub async fn current_session() -> Result<Session, AuthError> {
     Ok(auth()?.session(&cookies().await?).await)
 }
 
-/// Gets new tokens from the pool now, so that group changes show at once.
+/// Gets new tokens from the pool now, so that group changes show at once, and
+/// returns to the profile (its form's page: under `Referrer-Policy: no-referrer`
+/// the browser names no page to return to).
 #[server]
 pub async fn refresh_session() -> Result<Session, AuthError> {
-    Ok(auth()?.refresh_now(&cookies().await?).await)
+    let session = auth()?.refresh_now(&cookies().await?).await;
+    leptos_axum::redirect("/profile");
+    Ok(session)
 }
 
 // --- the admin console (members of the Admin group only) ---
@@ -200,8 +204,10 @@ pub async fn start_session(
 pub async fn end_session() -> Result<(), AuthError> {
     let auth = auth()?;
     let jar = cookies().await?;
-    auth.forget_session(&jar);
+    // Revoked first: a request of the session arriving meanwhile must not be
+    // told by the pool that it still stands, and remembered so.
     auth.revoke_refresh_token(&jar).await;
+    auth.forget_session(&jar);
     crate::session::respond_with_cookies(&auth.cookies.clear());
     leptos_axum::redirect(&auth.pool.logout_url());
     Ok(())

@@ -1,7 +1,7 @@
 //! A client for the Cognito admin API (`AWSCognitoIdentityProviderService`
 //! JSON over HTTPS, signed with AWS Signature Version 4): the admin console's
 //! only way to the user directory, so it works the same against Amazon Cognito
-//! (with AWS credentials) and the local pool (which accepts any signature).
+//! (with AWS credentials) and the local pool (with its `[[admin_credentials]]`).
 
 use std::time::SystemTime;
 
@@ -204,7 +204,8 @@ impl CognitoAdmin {
         })
     }
 
-    async fn groups_of(&self, username: &str) -> Result<Vec<String>, AdminApiError> {
+    /// The groups `username` is in now.
+    pub async fn groups_of(&self, username: &str) -> Result<Vec<String>, AdminApiError> {
         let reply = self
             .call(
                 "AdminListGroupsForUser",

@@ -5,7 +5,8 @@
 //! validates the tokens, keeps them in HttpOnly cookies and renders the page for
 //! whoever they prove. Modules: `pkce`, `pool` (hosted-UI URLs), `login` (the
 //! browser's side of a sign-in), `api` (server functions), `user`, and, on the
-//! server only, `verify` (JWKS + claim checks) and `session` (cookies). With
+//! server only, `verify` (JWKS + claim checks), `session` (cookies) and
+//! `standing` (asking the pool whether a session still stands). With
 //! the `test-support` feature, `test_tokens` offers a stand-in pool and forged tokens.
 
 // The admin console's view types nest deeply; builds without `erase_components`
@@ -26,6 +27,8 @@ pub mod directory;
 pub mod refresh;
 #[cfg(feature = "ssr")]
 pub mod session;
+#[cfg(feature = "ssr")]
+pub mod standing;
 #[cfg(any(all(test, feature = "ssr"), feature = "test-support"))]
 pub mod test_tokens;
 #[cfg(feature = "ssr")]

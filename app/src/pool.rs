@@ -14,6 +14,9 @@ pub struct PoolEndpoints {
     pub redirect_uri: String,
     /// Where the pool sends the browser after logout (registered at the pool).
     pub logout_uri: String,
+    /// Where the pool's JSON API answers, e.g. `https://cognito-idp.us-east-1.amazonaws.com/`
+    /// (the server asks `GetUser` about access tokens from the API's password flows).
+    pub api_endpoint: String,
 }
 
 /// Which hosted-UI page a login attempt starts on.
@@ -51,6 +54,12 @@ impl PoolEndpoints {
 
     pub fn token_url(&self) -> String {
         self.url("/oauth2/token", &[])
+    }
+
+    /// OpenID Connect's userInfo endpoint, where the server asks whether a
+    /// session's access token still stands (`standing`).
+    pub fn userinfo_url(&self) -> String {
+        self.url("/oauth2/userInfo", &[])
     }
 
     /// Where the server revokes a refresh token at logout (RFC 7009).
@@ -111,6 +120,7 @@ mod tests {
             client_id: "client123".into(),
             redirect_uri: "http://127.0.0.1:3000/callback".into(),
             logout_uri: "http://127.0.0.1:3000/".into(),
+            api_endpoint: "https://cognito-idp.us-east-1.amazonaws.com/".into(),
         }
     }
 

@@ -140,18 +140,7 @@ mod tests {
                 }
             }),
         );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let address = listener.local_addr().expect("address");
-        tokio::spawn(async move { axum::serve(listener, app).await });
-        let pool = PoolEndpoints {
-            hosted_ui: format!("http://{address}"),
-            client_id: "client".into(),
-            redirect_uri: "http://127.0.0.1:3000/callback".into(),
-            logout_uri: "http://127.0.0.1:3000/".into(),
-        };
-        (pool, calls)
+        (crate::test_tokens::pool_serving(app).await, calls)
     }
 
     #[tokio::test]

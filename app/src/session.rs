@@ -14,8 +14,9 @@ use leptos_axum::ResponseOptions;
 use crate::cognito_admin::CognitoAdmin;
 use crate::pool::PoolEndpoints;
 use crate::refresh::Refresher;
+use crate::standing::{Standing, Standings};
 use crate::user::{Session, SignedInUser};
-use crate::verify::{Verifier, VerifyError};
+use crate::verify::{AccessClaims, Verifier, VerifyError};
 
 const ID_TOKEN: &str = "id_token";
 const ACCESS_TOKEN: &str = "access_token";
@@ -46,6 +47,7 @@ pub struct Auth {
     /// None when no AWS credentials are configured for a real Cognito pool.
     pub directory: Option<Arc<CognitoAdmin>>,
     refresher: Arc<Refresher>,
+    standings: Arc<Standings>,
     http: reqwest::Client,
 }
 
@@ -106,14 +108,54 @@ impl Auth {
         directory: impl FnOnce(reqwest::Client) -> Option<CognitoAdmin>,
     ) -> Result<Auth, reqwest::Error> {
         let http = reqwest::Client::builder().timeout(POOL_TIMEOUT).build()?;
+        let directory = directory(http.clone()).map(Arc::new);
+        let standings = Standings::new(
+            http.clone(),
+            &pool,
+            crate::standing::DEFAULT_INTERVAL,
+            directory.clone(),
+        );
         Ok(Auth {
             refresher: Arc::new(Refresher::new(&pool, http.clone())),
-            directory: directory(http.clone()).map(Arc::new),
+            standings: Arc::new(standings),
+            directory,
             pool,
             verifier: Arc::new(verifier),
             cookies,
             http,
         })
+    }
+
+    /// Asks the pool about each session at most this often (instead of
+    /// `standing::DEFAULT_INTERVAL`): the longest a session ended elsewhere
+    /// (logout on another instance, global sign-out, a disabled user, a
+    /// removed group) stays usable here.
+    pub fn check_sessions_every(mut self, interval: std::time::Duration) -> Auth {
+        self.standings = Arc::new(Standings::new(
+            self.http.clone(),
+            &self.pool,
+            interval,
+            self.directory.clone(),
+        ));
+        self
+    }
+
+    /// A verified access token's claims as they stand at the pool now: refused
+    /// if its session was ended there, with its groups as they are now.
+    pub async fn standing(
+        &self,
+        token: &str,
+        mut claims: AccessClaims,
+    ) -> Result<AccessClaims, VerifyError> {
+        match self.standings.of(token, &claims).await {
+            Standing::Ended => Err(VerifyError::Ended),
+            Standing::Live { groups } => {
+                if let Some(groups) = groups {
+                    claims.groups = groups;
+                }
+                Ok(claims)
+            }
+        }
     }
 
     /// Revokes the request's refresh token at the pool, so that logging out
@@ -147,6 +189,7 @@ impl Auth {
             self.cookies.read(jar, ACCESS_TOKEN),
         ) {
             self.verifier.forget(id_token, access_token);
+            self.standings.forget(access_token);
         }
     }
 
@@ -163,6 +206,7 @@ impl Auth {
         if id.sub != access.sub {
             return Err(VerifyError::Claims);
         }
+        let access = self.standing(access_token, access).await?;
         Ok(SignedInUser {
             sub: id.sub,
             email: id.email,

@@ -15,6 +15,23 @@ use axum::{Json, Router, routing::get};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use serde_json::{Value, json};
 
+/// Serves `router` on 127.0.0.1 until the test's runtime ends, as a pool's
+/// endpoints (`/oauth2/*` and the JSON API at `/`) for the app's client "client".
+pub async fn pool_serving(router: Router) -> crate::pool::PoolEndpoints {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("address");
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    crate::pool::PoolEndpoints {
+        hosted_ui: format!("http://{address}"),
+        client_id: "client".into(),
+        redirect_uri: "http://127.0.0.1:3000/callback".into(),
+        logout_uri: "http://127.0.0.1:3000/".into(),
+        api_endpoint: format!("http://{address}/"),
+    }
+}
+
 pub struct Pool {
     pub issuer: String,
     pub kid: String,

@@ -57,6 +57,8 @@ pub enum VerifyError {
     Nonce,
     #[error("the token lacks required claims")]
     Claims,
+    #[error("the session was ended at the user pool")]
+    Ended,
 }
 
 /// The id token's claims this app relies on.
@@ -77,6 +79,9 @@ pub struct AccessClaims {
     pub sub: String,
     pub client_id: String,
     pub token_use: String,
+    /// Cognito's username (for pools that sign in by email, the `sub`).
+    #[serde(default)]
+    pub username: Option<String>,
     #[serde(rename = "cognito:groups", default)]
     pub groups: Vec<String>,
     /// Space-separated.

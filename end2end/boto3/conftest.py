@@ -10,6 +10,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import tomllib
 import urllib.parse
 import urllib.request
 
@@ -84,14 +85,22 @@ def start_pool(data_dir, port):
             time.sleep(0.1)
 
 
-def client_for(url, config=None):
-    """A boto3 client as an app would make it; admin calls are SigV4-signed with dummy keys."""
+def admin_credential():
+    """The admin key pair of the shipped configuration (the public local development pair)."""
+    first = tomllib.loads((ROOT / "userpool.toml").read_text())["admin_credentials"][0]
+    return first["access_key_id"], first["secret_access_key"]
+
+
+def client_for(url, config=None, credential=None):
+    """A boto3 client as an app would make it: admin calls are SigV4-signed, with the
+    pool's admin key pair unless `credential` names another (access key id, secret)."""
+    access_key_id, secret_access_key = credential or admin_credential()
     return boto3.client(
         "cognito-idp",
         endpoint_url=url,
         region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
+        aws_access_key_id=access_key_id,
+        aws_secret_access_key=secret_access_key,
         config=config,
     )
 

@@ -99,6 +99,28 @@ def test_sign_up_errors(cognito, confirmed_user):
     assert error_code(excinfo) == "ResourceNotFoundException"
 
 
+def test_common_passwords_are_refused(cognito, confirmed_user):
+    email = "new-" + confirmed_user
+
+    def refused(call, **fields):
+        with pytest.raises(ClientError) as excinfo:
+            call(**fields)
+        assert error_code(excinfo) == "InvalidPasswordException"
+        assert "Password is too common" in excinfo.value.response["Error"]["Message"]
+
+    refused(cognito.sign_up, ClientId=PUBLIC_CLIENT, Username=email, Password="password123")
+    # Nothing was created.
+    with pytest.raises(ClientError) as excinfo:
+        cognito.admin_get_user(UserPoolId=POOL_ID, Username=email)
+    assert error_code(excinfo) == "UserNotFoundException"
+    # Whatever sets a password, and whatever the case.
+    token = password_auth(cognito, confirmed_user)["AuthenticationResult"]["AccessToken"]
+    refused(cognito.change_password, PreviousPassword=PASSWORD, ProposedPassword="QwertyUiop", AccessToken=token)
+    refused(cognito.admin_set_user_password, UserPoolId=POOL_ID, Username=confirmed_user, Password="qwertyuiop")
+    refused(cognito.admin_create_user, UserPoolId=POOL_ID, Username=email, TemporaryPassword="iloveyou1")
+    password_auth(cognito, confirmed_user)
+
+
 def test_resend_confirmation_code(cognito, outbox, email):
     cognito.sign_up(ClientId=PUBLIC_CLIENT, Username=email, Password=PASSWORD)
     first = outbox(email)

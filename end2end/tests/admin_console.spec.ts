@@ -3,21 +3,13 @@
 // password and is greeted; a member who is not an administrator sees no admin
 // link and is refused by the server; a group granted by the administrator
 // reaches the member's session when it is refreshed.
-import { type Browser, type Page, expect, test } from "@playwright/test";
-import { APP, CLIENT_ID, POOL, fillSignIn, newEmail } from "./pool";
+import { AdminInitiateAuthCommand } from "@aws-sdk/client-cognito-identity-provider";
+import { type Page, expect, test } from "@playwright/test";
+import { APP, CLIENT_ID, POOL, cognitoApi, fillSignIn, newEmail, signIn } from "./pool";
 
 // The demo accounts a development pool starts with (README).
 const ADMIN = { email: "admin@example.com", password: "admin password" };
 const MEMBER = { email: "user@example.com", password: "user password" };
-
-async function signIn(browser: Browser, email: string, password: string): Promise<Page> {
-  const page = await (await browser.newContext()).newPage();
-  await page.goto("/");
-  await page.getByRole("button", { name: "Sign In" }).click();
-  await fillSignIn(page, email, password);
-  await expect(page.getByRole("heading", { name: `Hello ${email}` })).toBeVisible();
-  return page;
-}
 
 /** The admin console, showing the users whose email starts with `search`. */
 async function consoleFor(page: Page, search: string) {
@@ -144,21 +136,16 @@ test("a member who is not an administrator is refused, and sees new groups after
 });
 
 test("a script signs in with the admin password flow and calls the bearer API", async ({ request }) => {
-  const signIn = await request.post(`${POOL}/`, {
-    headers: {
-      "Content-Type": "application/x-amz-json-1.1",
-      "X-Amz-Target": "AWSCognitoIdentityProviderService.AdminInitiateAuth",
-      Authorization: "AWS4-HMAC-SHA256 Credential=local/20261122/us-east-1/cognito-idp/aws4_request",
-    },
-    data: JSON.stringify({
+  // AWS's SDK, signing with the pool's admin keys (AdminInitiateAuth is an admin operation).
+  const { AuthenticationResult: tokens } = await cognitoApi().send(
+    new AdminInitiateAuthCommand({
       UserPoolId: "us-east-1_LocalPool",
       ClientId: CLIENT_ID,
       AuthFlow: "ADMIN_USER_PASSWORD_AUTH",
       AuthParameters: { USERNAME: ADMIN.email, PASSWORD: ADMIN.password },
     }),
-  });
-  expect(signIn.status()).toBe(200);
-  const { AuthenticationResult: tokens } = await signIn.json();
+  );
+  if (!tokens?.AccessToken || !tokens.IdToken) throw new Error("no tokens from AdminInitiateAuth");
 
   const me = await request.get(`${APP}/api/me`, { headers: { Authorization: `Bearer ${tokens.AccessToken}` } });
   expect(me.status()).toBe(200);

@@ -6,9 +6,16 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import {
+  AdminAddUserToGroupCommand,
+  AdminCreateUserCommand,
+  AdminSetUserPasswordCommand,
+  CreateGroupCommand,
+  InitiateAuthCommand,
+} from "@aws-sdk/client-cognito-identity-provider";
 import { expect, test } from "@playwright/test";
 import { CognitoJwtVerifier } from "aws-jwt-verify";
-import { ownConfigEnv } from "./pool";
+import { cognitoApi, ownConfigEnv } from "./pool";
 
 const ROOT = path.resolve(__dirname, "../..");
 const PORT = 9339;
@@ -19,22 +26,6 @@ const PASSWORD = "correct horse battery";
 
 let pool: ChildProcess;
 let dataDir: string;
-
-/** One JSON API call; admin calls carry a SigV4-shaped header, as the pool requires. */
-async function cognito(operation: string, body: object) {
-  const response = await fetch(`${POOL}/`, {
-    method: "POST",
-    headers: {
-      "Content-Type": "application/x-amz-json-1.1",
-      "X-Amz-Target": `AWSCognitoIdentityProviderService.${operation}`,
-      Authorization: "AWS4-HMAC-SHA256 Credential=local/20261122/us-east-1/cognito-idp/aws4_request",
-    },
-    body: JSON.stringify(body),
-  });
-  const json = await response.json();
-  expect(response.status, JSON.stringify(json)).toBe(200);
-  return json;
-}
 
 test.beforeAll(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), "userpool-jwt-"));
@@ -61,15 +52,22 @@ test.afterAll(() => {
 
 test("tokens from the pool pass aws-jwt-verify, and a tampered one fails", async () => {
   const email = `verified.${Date.now()}@example.com`;
-  await cognito("CreateGroup", { UserPoolId: POOL_ID, GroupName: "Admin" });
-  await cognito("AdminCreateUser", { UserPoolId: POOL_ID, Username: email, MessageAction: "SUPPRESS" });
-  await cognito("AdminSetUserPassword", { UserPoolId: POOL_ID, Username: email, Password: PASSWORD, Permanent: true });
-  await cognito("AdminAddUserToGroup", { UserPoolId: POOL_ID, Username: email, GroupName: "Admin" });
-  const { AuthenticationResult: tokens } = await cognito("InitiateAuth", {
-    ClientId: SCRIPTS_CLIENT,
-    AuthFlow: "USER_PASSWORD_AUTH",
-    AuthParameters: { USERNAME: email, PASSWORD },
-  });
+  // AWS's SDK signs the admin calls with the pool's admin keys.
+  const cognito = cognitoApi(POOL);
+  await cognito.send(new CreateGroupCommand({ UserPoolId: POOL_ID, GroupName: "Admin" }));
+  await cognito.send(new AdminCreateUserCommand({ UserPoolId: POOL_ID, Username: email, MessageAction: "SUPPRESS" }));
+  await cognito.send(
+    new AdminSetUserPasswordCommand({ UserPoolId: POOL_ID, Username: email, Password: PASSWORD, Permanent: true }),
+  );
+  await cognito.send(new AdminAddUserToGroupCommand({ UserPoolId: POOL_ID, Username: email, GroupName: "Admin" }));
+  const { AuthenticationResult: result } = await cognito.send(
+    new InitiateAuthCommand({
+      ClientId: SCRIPTS_CLIENT,
+      AuthFlow: "USER_PASSWORD_AUTH",
+      AuthParameters: { USERNAME: email, PASSWORD },
+    }),
+  );
+  const tokens = { IdToken: result!.IdToken!, AccessToken: result!.AccessToken! };
 
   const jwks = await (await fetch(`${POOL}/${POOL_ID}/.well-known/jwks.json`)).json();
   const idVerifier = CognitoJwtVerifier.create({

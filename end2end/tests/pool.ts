@@ -1,11 +1,36 @@
-// What the tests need to know of the embedded user pool: where it is, its
-// dev-only outbox, and how to fill in its hosted-UI forms.
-import { expect, type APIRequestContext, type Page } from "@playwright/test";
+// What the tests need to know of the embedded user pool: where it is, how to call
+// its Cognito API, its dev-only outbox, and how to fill in its hosted-UI forms.
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
+import { expect, type APIRequestContext, type Browser, type Page } from "@playwright/test";
 
 export const POOL = "http://127.0.0.1:9229";
 export const APP = "http://127.0.0.1:3000";
 /** The app client of the embedded pool (userpool.toml). */
 export const CLIENT_ID = "1ocal4pp5c1ient0leptos0cog";
+
+/** The admin key pair of the shipped userpool.toml: its public, local development pair. */
+export function adminCredentials(): { accessKeyId: string; secretAccessKey: string } {
+  const toml = readFileSync(path.resolve(__dirname, "../../userpool.toml"), "utf8");
+  const block = toml.split("[[admin_credentials]]")[1] ?? "";
+  const field = (name: string) => {
+    const value = block.match(new RegExp(`^${name} = "([^"]+)"`, "m"))?.[1];
+    if (!value) throw new Error(`userpool.toml has no admin_credentials.${name}`);
+    return value;
+  };
+  return { accessKeyId: field("access_key_id"), secretAccessKey: field("secret_access_key") };
+}
+
+/** AWS's own SDK client for the pool's Cognito API, signing (SigV4) with the pool's admin keys. */
+export function cognitoApi(endpoint = POOL): CognitoIdentityProviderClient {
+  return new CognitoIdentityProviderClient({
+    endpoint,
+    region: "us-east-1",
+    credentials: adminCredentials(),
+    maxAttempts: 1,
+  });
+}
 
 /** A fresh address per run, so tests never collide with earlier users. */
 export function newEmail(name: string): string {
@@ -43,6 +68,16 @@ export async function fillCode(page: Page, code: string, pool = POOL) {
   await expect(page).toHaveURL(new RegExp(`^${pool}/(confirm|resend)`));
   await page.locator("input[name=code]").fill(code);
   await page.locator("form:has(input[name=code]) button[type=submit]").click();
+}
+
+/** Signs `email` in from the app's home page, in a browser context of its own. */
+export async function signIn(browser: Browser, email: string, password: string): Promise<Page> {
+  const page = await (await browser.newContext()).newPage();
+  await page.goto("/");
+  await page.getByRole("button", { name: "Sign In" }).click();
+  await fillSignIn(page, email, password);
+  await expect(page.getByRole("heading", { name: `Hello ${email}` })).toBeVisible();
+  return page;
 }
 
 /** Registers `email` from the app's home page and confirms it with the mailed code. */

@@ -93,6 +93,10 @@ impl FromRequestParts<Auth> for Caller {
             .verify_access(token)
             .await
             .map_err(|reason| BearerError::Invalid(reason.to_string()))?;
+        let claims = auth
+            .standing(token, claims)
+            .await
+            .map_err(|reason| BearerError::Invalid(reason.to_string()))?;
         if !claims.scope.split(' ').any(|s| USER_SCOPES.contains(&s)) {
             return Err(BearerError::InsufficientScope);
         }

@@ -6,6 +6,7 @@ mod assets;
 mod bearer_api;
 mod health;
 mod origin_check;
+mod security_headers;
 mod settings;
 
 use std::process::ExitCode;
@@ -24,6 +25,7 @@ use tracing_subscriber::EnvFilter;
 use userpool::UserPool;
 
 use origin_check::{AppOrigin, refuse_cross_site};
+use security_headers::{SecurityHeaders, add_security_headers, provide_request_nonce};
 use settings::{PoolChoice, Settings};
 
 #[derive(Debug, thiserror::Error)]
@@ -82,13 +84,14 @@ async fn run(settings: Settings) -> Result<(), StartError> {
                 client_id: cognito.client_id.clone(),
                 redirect_uri: settings.redirect_uri(),
                 logout_uri: settings.logout_uri(),
+                api_endpoint: cognito.api_endpoint.clone(),
             };
             let verifier = Verifier::new(&cognito.issuer, &cognito.client_id)
                 .map_err(|e| StartError::Http(e.to_string()))?;
             let credentials = match (&settings.aws_access_key_id, &settings.aws_secret_access_key) {
                 (Some(key), Some(secret)) => Some((key.clone(), secret.clone())),
-                // A local pool takes any signature.
-                _ if cognito.local => Some(("local".to_owned(), "local".to_owned())),
+                // A standalone local pool started from the same configuration accepts its pair.
+                _ if cognito.local => local_pool_credential(&settings.userpool_config),
                 _ => None,
             };
             let directory = match credentials {
@@ -115,7 +118,10 @@ async fn run(settings: Settings) -> Result<(), StartError> {
     let auth = Auth::new(pool, verifier, cookies, |http| {
         directory.map(|api| api.client(http))
     })
-    .map_err(|e| StartError::Http(e.to_string()))?;
+    .map_err(|e| StartError::Http(e.to_string()))?
+    .check_sessions_every(std::time::Duration::from_secs(
+        settings.session_check_seconds,
+    ));
 
     let app = app_router(leptos.clone(), auth, AppOrigin::of(settings.app_url()));
     let addr = leptos.site_addr;
@@ -133,6 +139,20 @@ async fn run(settings: Settings) -> Result<(), StartError> {
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(StartError::Serve)
+}
+
+/// The first admin key pair of the pool configuration at `path` (with its
+/// `USERPOOL_ADMIN_*` overrides), for a standalone local pool run from it.
+fn local_pool_credential(path: &std::path::Path) -> Option<(String, String)> {
+    match userpool::Config::load(path) {
+        Ok(config) => config
+            .admin_credential()
+            .map(|(key, secret)| (key.to_owned(), secret.to_owned())),
+        Err(error) => {
+            tracing::warn!(%error, "no AWS credentials, and no admin key pair in the pool configuration");
+            None
+        }
+    }
 }
 
 /// Where the admin console reaches the pool's Cognito admin API, and as whom.
@@ -163,22 +183,44 @@ impl AdminApi {
 fn app_router(leptos: LeptosOptions, auth: Auth, origin: AppOrigin) -> Router {
     let routes = generate_route_list(App);
     let health = get(health::health).with_state(auth.verifier.clone());
+    let security = SecurityHeaders::new(
+        &AppOrigin::of(&auth.pool.hosted_ui).0,
+        SecurityHeaders::live_reload(&leptos, &origin.0).as_deref(),
+    );
+    // Only requests for APP_URL's host or loopback at the listening port (DNS rebinding).
+    let hosts = userpool::AllowedHosts::new(&origin.0, leptos.site_addr.port());
     let router = Router::new()
         .route("/healthz", health)
         .merge(bearer_api::routes(auth.clone()))
-        .leptos_routes_with_context(&leptos, routes, move || provide_context(auth.clone()), {
-            let leptos = leptos.clone();
-            move || shell(leptos.clone())
-        })
+        .leptos_routes_with_context(
+            &leptos,
+            routes,
+            move || {
+                provide_context(auth.clone());
+                provide_request_nonce();
+            },
+            {
+                let leptos = leptos.clone();
+                move || shell(leptos.clone())
+            },
+        )
         .merge(assets::bundles(&leptos))
-        .fallback(leptos_axum::file_and_error_handler(shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context(
+            provide_request_nonce,
+            shell,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             origin,
             refuse_cross_site,
         ))
         .layer(assets::uncached_by_default())
         .with_state(leptos);
-    userpool::http_layers(router)
+    let router = userpool::allow_hosts(router, hosts);
+    // Outermost, so that the layers' own answers (413, 408) carry the headers too.
+    userpool::http_layers(router).layer(axum::middleware::from_fn_with_state(
+        security,
+        add_security_headers,
+    ))
 }
 
 /// Starts the local user pool on its own address and returns how the app
@@ -210,6 +252,7 @@ async fn start_embedded_pool(
         client_id,
         redirect_uri,
         logout_uri: settings.logout_uri(),
+        api_endpoint: format!("{}/", pool.config().public_url()),
     };
     let verifier = Verifier::with_jwks_url(
         &pool.config().issuer(),
@@ -233,16 +276,24 @@ async fn start_embedded_pool(
         "user pool listening on http://{addr} (hosted UI {})",
         endpoints.hosted_ui
     );
-    // The local pool accepts any signature (it cannot know AWS keys).
-    let directory = AdminApi {
-        endpoint: format!("{}/", pool.config().public_url()),
-        region: pool.config().region().to_owned(),
-        pool_id: pool.config().pool_id().to_owned(),
-        access_key_id: "local".to_owned(),
-        secret_access_key: "local".to_owned(),
-        session_token: None,
+    // The console signs its admin API calls with the pool's own first admin key pair.
+    let directory = match pool.config().admin_credential() {
+        Some((access_key_id, secret_access_key)) => Some(AdminApi {
+            endpoint: format!("{}/", pool.config().public_url()),
+            region: pool.config().region().to_owned(),
+            pool_id: pool.config().pool_id().to_owned(),
+            access_key_id: access_key_id.to_owned(),
+            secret_access_key: secret_access_key.to_owned(),
+            session_token: None,
+        }),
+        None => {
+            tracing::warn!(
+                "the user pool has no [[admin_credentials]]: the admin console is unavailable"
+            );
+            None
+        }
     };
-    Ok((endpoints, verifier, Some(directory)))
+    Ok((endpoints, verifier, directory))
 }
 
 /// The demo accounts of a development pool (README): an administrator and a user.
@@ -292,6 +343,7 @@ mod tests {
             client_id: CLIENT.into(),
             redirect_uri: "http://127.0.0.1:3000/callback".into(),
             logout_uri: "http://127.0.0.1:3000/".into(),
+            api_endpoint: "http://127.0.0.1:9/".into(),
         };
         let cookies = CookiePolicy { secure: false };
         Auth::new(endpoints, pool.verifier().await, cookies, |_| None).expect("http client")
@@ -343,6 +395,38 @@ mod tests {
             .await
             .expect("response")
             .status()
+    }
+
+    #[tokio::test]
+    async fn the_app_answers_only_for_its_own_host() {
+        let _leptos = one_leptos_test_at_a_time().await;
+        let pool = Pool::serve().await;
+        let app = app_for(&pool).await;
+        let status = |uri: &'static str, host: &'static str| {
+            let app = app.clone();
+            async move {
+                let request = Request::get(uri)
+                    .header(header::HOST, host)
+                    .body(Body::empty())
+                    .expect("request");
+                app.oneshot(request).await.expect("response").status()
+            }
+        };
+        // A DNS-rebinding page's requests name its own host: refused before any handler.
+        for uri in ["/", "/_dev/outbox.json", "/login", "/api/me"] {
+            for host in ["evil.example:9229", "evil.example:3000", "127.0.0.1:9229"] {
+                assert_eq!(
+                    status(uri, host).await,
+                    StatusCode::MISDIRECTED_REQUEST,
+                    "{host}{uri}"
+                );
+            }
+        }
+        for host in ["127.0.0.1:3000", "localhost:3000", "[::1]:3000"] {
+            assert_eq!(status("/", host).await, StatusCode::OK, "{host}");
+        }
+        // Load balancers probe the health check by address.
+        assert_eq!(status("/healthz", "10.0.0.7:3000").await, StatusCode::OK);
     }
 
     #[tokio::test]
@@ -402,6 +486,16 @@ mod tests {
         id_token: &str,
         access_token: &str,
     ) -> (StatusCode, String) {
+        post_list_users(app, id_token, access_token, Body::from("search=")).await
+    }
+
+    /// POSTs `body` to the `list_users` server function with session cookies.
+    async fn post_list_users(
+        app: &Router,
+        id_token: &str,
+        access_token: &str,
+        body: Body,
+    ) -> (StatusCode, String) {
         let request = Request::post("/api/list_users")
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header(header::ORIGIN, "http://127.0.0.1:3000")
@@ -409,7 +503,7 @@ mod tests {
                 header::COOKIE,
                 format!("id_token={id_token}; access_token={access_token}"),
             )
-            .body(Body::from("search="))
+            .body(body)
             .expect("request");
         let response = app.clone().oneshot(request).await.expect("response");
         let status = response.status();
@@ -464,5 +558,117 @@ mod tests {
                 response.status()
             );
         }
+    }
+
+    /// The `nonce` of each `<script` in `html`.
+    fn script_nonces(html: &str) -> Vec<Option<String>> {
+        html.split("<script")
+            .skip(1)
+            .map(|tag| {
+                let tag = &tag[..tag.find('>').unwrap_or(tag.len())];
+                let start = tag.find("nonce=\"")? + "nonce=\"".len();
+                let end = start + tag[start..].find('"')?;
+                Some(tag[start..end].to_owned())
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn pages_carry_a_fresh_csp_nonce_on_every_script_and_the_security_headers() {
+        let _leptos = one_leptos_test_at_a_time().await;
+        let pool = Pool::serve().await;
+        let app = app_for(&pool).await;
+        let mut nonces = Vec::new();
+        for uri in ["/", "/", "/callback?code=c0de&state=st4te"] {
+            let request = Request::get(uri).body(Body::empty()).expect("request");
+            let response = app.clone().oneshot(request).await.expect("response");
+            assert_eq!(response.status(), StatusCode::OK, "{uri}");
+            let headers = response.headers().clone();
+            assert_eq!(headers[header::X_FRAME_OPTIONS], "DENY");
+            assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+            assert_eq!(headers[header::REFERRER_POLICY], "no-referrer");
+            let policy = headers[header::CONTENT_SECURITY_POLICY]
+                .to_str()
+                .expect("ascii")
+                .to_owned();
+            for directive in [
+                "frame-ancestors 'none'",
+                "object-src 'none'",
+                "base-uri 'none'",
+                // The test harness's pool (`auth_for`).
+                "connect-src 'self' http://127.0.0.1:9;",
+                "form-action 'self' http://127.0.0.1:9;",
+            ] {
+                assert!(policy.contains(directive), "{uri}: {directive} in {policy}");
+            }
+            let nonce = policy
+                .split("'nonce-")
+                .nth(1)
+                .and_then(|rest| rest.split('\'').next())
+                .expect("a nonce in the policy")
+                .to_owned();
+            assert!(nonce.len() >= 22, "{nonce}");
+            let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+                .await
+                .expect("body");
+            let html = String::from_utf8_lossy(&body);
+            let scripts = script_nonces(&html);
+            // The islands' loader, at least.
+            assert!(!scripts.is_empty(), "{uri}: no script in {html}");
+            for found in scripts {
+                assert_eq!(found.as_deref(), Some(nonce.as_str()), "{uri}: {html}");
+            }
+            nonces.push(nonce);
+        }
+        nonces.sort();
+        nonces.dedup();
+        assert_eq!(nonces.len(), 3, "a nonce per response");
+
+        // Responses that are no page carry the headers too.
+        let response = app
+            .clone()
+            .oneshot(
+                Request::get("/no-such-page")
+                    .body(Body::empty())
+                    .expect("request"),
+            )
+            .await
+            .expect("response");
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+        assert_eq!(response.headers()[header::X_FRAME_OPTIONS], "DENY");
+        assert!(
+            response
+                .headers()
+                .contains_key(header::CONTENT_SECURITY_POLICY)
+        );
+    }
+
+    /// A server-function call whose body comes in `chunks` chunks of 1 KiB, with
+    /// no declared length (`Transfer-Encoding: chunked`).
+    async fn chunked_list_users(
+        app: &Router,
+        id_token: &str,
+        access_token: &str,
+        chunks: usize,
+    ) -> (StatusCode, String) {
+        let mut parts = vec![Ok::<_, std::io::Error>("search=".to_owned())];
+        parts.extend((0..chunks).map(|_| Ok("x".repeat(1024))));
+        let body = Body::from_stream(futures::stream::iter(parts));
+        post_list_users(app, id_token, access_token, body).await
+    }
+
+    #[tokio::test]
+    async fn a_chunked_server_function_body_over_the_limit_gets_413() {
+        let _leptos = one_leptos_test_at_a_time().await;
+        let pool = Pool::serve().await;
+        let app = app_for(&pool).await;
+        let id_token = pool.sign(&pool.id_claims());
+        let access_token = pool.sign(&pool.access_claims());
+
+        let (status, body) = chunked_list_users(&app, &id_token, &access_token, 100).await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+        // Under the limit, a chunked call gets past authorization as the others do.
+        let (status, body) = chunked_list_users(&app, &id_token, &access_token, 4).await;
+        assert!(body.contains("NoDirectory"), "{status} {body}");
     }
 }

@@ -44,8 +44,9 @@ pub struct Settings {
     #[arg(long, env = "USERPOOL_URL", conflicts_with = "cognito_domain", requires_all = ["cognito_user_pool_id", "cognito_client_id"])]
     pub userpool_url: Option<String>,
 
-    /// Amazon Cognito: AWS credentials for the admin console's calls to the
-    /// Cognito admin API (without them the console is unavailable).
+    /// AWS credentials for the admin console's calls to the Cognito admin API
+    /// (Amazon Cognito: without them the console is unavailable; a standalone
+    /// local pool: without them, the first admin key pair of USERPOOL_CONFIG).
     #[arg(long, env = "AWS_ACCESS_KEY_ID", hide_env_values = true)]
     pub aws_access_key_id: Option<String>,
 
@@ -54,6 +55,13 @@ pub struct Settings {
 
     #[arg(long, env = "AWS_SESSION_TOKEN", hide_env_values = true)]
     pub aws_session_token: Option<String>,
+
+    /// How often (seconds, 1 to 60) the server asks the user pool whether a session
+    /// still stands: the longest a session ended elsewhere (logout on another
+    /// instance, global sign-out, a disabled or deleted user, a removed group)
+    /// stays usable here.
+    #[arg(long, env = "SESSION_CHECK_SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=60))]
+    pub session_check_seconds: u64,
 }
 
 /// The user pool the app signs people in with.
@@ -72,7 +80,8 @@ pub struct CognitoPool {
     pub pool_id: String,
     /// Where Cognito's JSON API (the admin console's) answers.
     pub api_endpoint: String,
-    /// A local pool accepts any AWS signature.
+    /// A standalone local pool: without AWS credentials, the console signs with
+    /// the first admin key pair of `USERPOOL_CONFIG`.
     pub local: bool,
 }
 

@@ -80,7 +80,7 @@ fn check_post<T>(
     extra: &[(&str, &str)],
 ) -> Result<AuthRequest, PageError> {
     let request = validate(pool.config(), &posted.oauth)?;
-    if !csrf::verify(jar, posted.csrf.as_deref()) {
+    if !csrf::verify(pool.csrf_key(), jar, posted.csrf.as_deref()) {
         return Err(PageError::Csrf {
             retry: format!("{page}?{}", posted.oauth.query(extra)),
         });
@@ -95,7 +95,7 @@ fn render<P: Template>(
     request: &AuthRequest,
     page: impl FnOnce(FormContext) -> P,
 ) -> Result<Response, PageError> {
-    let (jar, token) = csrf::issue(pool.config(), jar)?;
+    let (jar, token) = csrf::issue(pool.config(), pool.csrf_key(), jar)?;
     let html = page(FormContext::new(request, token))
         .render()
         .map_err(crate::error::Error::from)?;

@@ -6,17 +6,20 @@
 //! holds the operations an app calls for its users (authenticated by client id
 //! or access token), `admin` those that need AWS credentials.
 //!
-//! Admin operations accept any AWS Signature Version 4: the pool cannot know
-//! your AWS secret keys, so the signature is only required to be there. Keep
-//! the pool on loopback (its default) or behind a network boundary.
+//! Admin operations must be signed with AWS Signature Version 4 by one of the
+//! configured `[[admin_credentials]]`, which `sigv4` checks as AWS does.
 
 mod admin;
+mod sigv4;
 mod users;
+
+#[cfg(test)]
+pub(crate) use sigv4::signed_headers_for_tests;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::extract::{OriginalUri, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use serde::de::DeserializeOwned;
@@ -41,8 +44,20 @@ pub(crate) fn routes() -> Router<UserPool> {
         .layer(crate::oauth2::cors())
 }
 
-async fn handle(State(pool): State<UserPool>, headers: HeaderMap, body: Bytes) -> Response {
-    match dispatch(pool, &headers, &body).await {
+async fn handle(
+    State(pool): State<UserPool>,
+    method: Method,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let request = sigv4::SignedRequest {
+        method: method.as_str(),
+        uri: &uri,
+        headers: &headers,
+        body: &body,
+    };
+    match dispatch(pool, &request).await {
         Ok(value) => (
             StatusCode::OK,
             [
@@ -56,13 +71,14 @@ async fn handle(State(pool): State<UserPool>, headers: HeaderMap, body: Bytes) -
     }
 }
 
-async fn dispatch(pool: UserPool, headers: &HeaderMap, body: &[u8]) -> Result<Value, ApiError> {
-    let operation = headers
+async fn dispatch(pool: UserPool, http: &sigv4::SignedRequest<'_>) -> Result<Value, ApiError> {
+    let operation = http
+        .headers
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix(TARGET_PREFIX))
         .ok_or(ApiError::UnknownOperation)?;
-    let request: Value = serde_json::from_slice(body).map_err(|_| ApiError::Serialization)?;
+    let request: Value = serde_json::from_slice(http.body).map_err(|_| ApiError::Serialization)?;
     match operation {
         "SignUp" => run(users::sign_up, pool, request).await,
         "ConfirmSignUp" => run(users::confirm_sign_up, pool, request).await,
@@ -77,7 +93,7 @@ async fn dispatch(pool: UserPool, headers: &HeaderMap, body: &[u8]) -> Result<Va
         "GlobalSignOut" => run(users::global_sign_out, pool, request).await,
         "RevokeToken" => run(users::revoke_token, pool, request).await,
         admin_operation => {
-            authorize_admin(&pool, headers, &request)?;
+            authorize_admin(&pool, http, &request)?;
             admin::dispatch(pool, admin_operation, request).await
         }
     }
@@ -107,16 +123,19 @@ where
     Ok(serde_json::to_value(response).map_err(Error::from)?)
 }
 
-/// Admin operations need a SigV4 `Authorization` header (any signature, see the
-/// module notes) and must name this pool.
-fn authorize_admin(pool: &UserPool, headers: &HeaderMap, request: &Value) -> Result<(), ApiError> {
-    let signed = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("AWS4-HMAC-SHA256 "));
-    if !signed {
-        return Err(ApiError::MissingAuthenticationToken);
-    }
+/// Admin operations need a valid SigV4 signature by a configured key, and must name this pool.
+fn authorize_admin(
+    pool: &UserPool,
+    http: &sigv4::SignedRequest<'_>,
+    request: &Value,
+) -> Result<(), ApiError> {
+    let config = pool.config();
+    sigv4::verify(
+        http,
+        config.admin_credentials(),
+        config.region(),
+        std::time::SystemTime::now(),
+    )?;
     match request.get("UserPoolId").and_then(Value::as_str) {
         Some(id) if id == pool.config().pool_id() => Ok(()),
         Some(id) => Err(ApiError::ResourceNotFound(format!(
@@ -348,6 +367,15 @@ pub(crate) enum ApiError {
     UnsupportedUserState,
     #[error("Missing Authentication Token")]
     MissingAuthenticationToken,
+    /// An `Authorization` header that is not a whole SigV4 one.
+    #[error("{0}")]
+    IncompleteSignature(String),
+    /// An access key the pool does not know.
+    #[error("The security token included in the request is invalid.")]
+    UnrecognizedClient,
+    /// A signature that does not match, has expired or has the wrong scope.
+    #[error("{0}")]
+    InvalidSignature(String),
     #[error("The operation is not supported by this user pool.")]
     UnknownOperation,
     #[error("The request body is not valid JSON.")]
@@ -372,6 +400,9 @@ impl ApiError {
             ApiError::GroupExists(_) => "GroupExistsException",
             ApiError::UnsupportedUserState => "UnsupportedUserStateException",
             ApiError::MissingAuthenticationToken => "MissingAuthenticationTokenException",
+            ApiError::IncompleteSignature(_) => "IncompleteSignatureException",
+            ApiError::UnrecognizedClient => "UnrecognizedClientException",
+            ApiError::InvalidSignature(_) => "InvalidSignatureException",
             ApiError::UnknownOperation => "UnknownOperationException",
             ApiError::Serialization => "SerializationException",
             ApiError::Internal(_) => "InternalErrorException",

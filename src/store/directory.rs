@@ -75,8 +75,6 @@ impl Store {
             email: email.to_owned(),
             password_hash: password_hash.to_owned(),
             confirmed: true,
-            failed_logins: 0,
-            locked_until: 0,
             enabled: true,
             force_password_change,
             created_at: now,
@@ -163,7 +161,7 @@ impl Store {
     ) -> Result<(), Error> {
         sqlx::query(
             "UPDATE users SET password_hash = $1, force_password_change = $2, confirmed = TRUE,
-                failed_logins = 0, locked_until = 0, updated_at = $3
+                updated_at = $3
              WHERE sub = $4",
         )
         .bind(password_hash)

@@ -1,6 +1,7 @@
 //! The database and every query the pool runs: users, groups, verification
-//! codes, authorization codes, refresh tokens, SSO sessions, signing keys and
-//! the mail outbox. SQLite (WAL, synchronous=FULL) by default, PostgreSQL when
+//! codes, authorization codes, refresh tokens, SSO sessions, signing keys, the
+//! pool's own secrets, the mail outbox and the failure counters of the pool's
+//! limits (`counters`). SQLite (WAL, synchronous=FULL) by default, PostgreSQL when
 //! configured; one set of queries serves both through sqlx's `Any` driver, so
 //! they keep to the SQL the two share (`$n` placeholders, `TRUE`/`FALSE`).
 //! Each backend has its own embedded migrations, with the same versions, in
@@ -30,8 +31,6 @@ pub(crate) struct User {
     pub(crate) email: String,
     pub(crate) password_hash: String,
     pub(crate) confirmed: bool,
-    pub(crate) failed_logins: i64,
-    pub(crate) locked_until: i64,
     pub(crate) enabled: bool,
     /// Created by an administrator with a temporary password (FORCE_CHANGE_PASSWORD).
     pub(crate) force_password_change: bool,
@@ -46,8 +45,6 @@ impl<'r> sqlx::FromRow<'r, AnyRow> for User {
             email: row.try_get("email")?,
             password_hash: row.try_get("password_hash")?,
             confirmed: flag(row, "confirmed")?,
-            failed_logins: row.try_get("failed_logins")?,
-            locked_until: row.try_get("locked_until")?,
             enabled: flag(row, "enabled")?,
             force_password_change: flag(row, "force_password_change")?,
             created_at: row.try_get("created_at")?,
@@ -73,17 +70,31 @@ impl User {
 macro_rules! select_users {
     ($rest:literal) => {
         concat!(
-            "SELECT u.sub, u.email, u.password_hash, u.confirmed, u.failed_logins, u.locked_until,
-                    u.enabled, u.force_password_change, u.created_at, u.updated_at
+            "SELECT u.sub, u.email, u.password_hash, u.confirmed, u.enabled,
+                    u.force_password_change, u.created_at, u.updated_at
              FROM users u ",
             $rest
         )
     };
 }
 
+/// A query for the [`RefreshToken`] rows that match `$where` (an SQL condition).
+macro_rules! select_refresh_token {
+    ($where:literal) => {
+        concat!(
+            "SELECT token_hash, client_id, sub, scope, auth_time, origin_jti, event_id,
+                    auth_code_hash, expires_at
+             FROM refresh_tokens WHERE ",
+            $where
+        )
+    };
+}
+
+mod counters;
 // After `select_users!`, which it uses.
 mod directory;
 
+pub(crate) use counters::AddressWindow;
 pub(crate) use directory::{FilterField, Group, UserFilter};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -252,8 +263,7 @@ impl Store {
     ) -> Result<(), Error> {
         let mut tx = self.db.begin().await?;
         sqlx::query(
-            "UPDATE users SET password_hash = $1, failed_logins = 0, locked_until = 0, updated_at = $2
-             WHERE sub = $3 AND confirmed = FALSE",
+            "UPDATE users SET password_hash = $1, updated_at = $2 WHERE sub = $3 AND confirmed = FALSE",
         )
         .bind(password_hash)
         .bind(now)
@@ -329,33 +339,15 @@ impl Store {
         now: i64,
     ) -> Result<(), Error> {
         let mut tx = self.db.begin().await?;
-        sqlx::query(
-            "UPDATE users SET password_hash = $1, failed_logins = 0, locked_until = 0, updated_at = $2
-             WHERE sub = $3",
-        )
-        .bind(password_hash)
-        .bind(now)
-        .bind(sub)
-        .execute(&mut *tx)
-        .await?;
+        sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE sub = $3")
+            .bind(password_hash)
+            .bind(now)
+            .bind(sub)
+            .execute(&mut *tx)
+            .await?;
         spend_code(&mut tx, sub).await?;
         end_sessions(&mut tx, sub, now).await?;
         tx.commit().await?;
-        Ok(())
-    }
-
-    pub(crate) async fn set_login_failures(
-        &self,
-        sub: &str,
-        failed_logins: i64,
-        locked_until: i64,
-    ) -> Result<(), Error> {
-        sqlx::query("UPDATE users SET failed_logins = $1, locked_until = $2 WHERE sub = $3")
-            .bind(failed_logins)
-            .bind(locked_until)
-            .bind(sub)
-            .execute(&self.db)
-            .await?;
         Ok(())
     }
 
@@ -440,12 +432,9 @@ impl Store {
         token_hash: &str,
         now: i64,
     ) -> Result<Option<RefreshToken>, Error> {
-        Ok(sqlx::query_as(
-            "SELECT token_hash, client_id, sub, scope, auth_time, origin_jti, event_id,
-                    auth_code_hash, expires_at
-             FROM refresh_tokens
-             WHERE token_hash = $1 AND revoked_at IS NULL AND rotated_at IS NULL AND expires_at > $2",
-        )
+        Ok(sqlx::query_as(select_refresh_token!(
+            "token_hash = $1 AND revoked_at IS NULL AND rotated_at IS NULL AND expires_at > $2"
+        ))
         .bind(token_hash)
         .bind(now)
         .fetch_optional(&self.db)
@@ -475,6 +464,27 @@ impl Store {
         insert_refresh_token(&mut tx, successor).await?;
         tx.commit().await?;
         Ok(true)
+    }
+
+    /// The refresh token `token_hash` of `client_id` if it was rotated out at
+    /// `rotated_since` or later and is otherwise live: within its grace period.
+    pub(crate) async fn refresh_token_in_grace(
+        &self,
+        token_hash: &str,
+        client_id: &str,
+        rotated_since: i64,
+        now: i64,
+    ) -> Result<Option<RefreshToken>, Error> {
+        Ok(sqlx::query_as(select_refresh_token!(
+            "token_hash = $1 AND client_id = $2 AND revoked_at IS NULL
+               AND rotated_at >= $3 AND expires_at > $4"
+        ))
+        .bind(token_hash)
+        .bind(client_id)
+        .bind(rotated_since)
+        .bind(now)
+        .fetch_optional(&self.db)
+        .await?)
     }
 
     /// Whether `token_hash` is a retired (rotated) refresh token of `client_id`.
@@ -610,6 +620,26 @@ impl Store {
         .execute(&self.db)
         .await?;
         Ok(())
+    }
+
+    // --- pool secrets ---
+
+    /// The stored value of the secret `name`, which is `candidate` unless
+    /// another was stored first: replicas starting at once all get the first.
+    pub(crate) async fn pool_secret(&self, name: &str, candidate: &str) -> Result<String, Error> {
+        sqlx::query(
+            "INSERT INTO pool_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(name)
+        .bind(candidate)
+        .execute(&self.db)
+        .await?;
+        Ok(
+            sqlx::query_scalar("SELECT value FROM pool_secrets WHERE name = $1")
+                .bind(name)
+                .fetch_one(&self.db)
+                .await?,
+        )
     }
 
     // --- outbox ---
