@@ -6,8 +6,8 @@ that rebinds its DNS name to 127.0.0.1 reaches nothing."""
 import datetime
 import json
 import os
-import shutil
 import subprocess
+import sys
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -109,7 +109,10 @@ def test_other_host_names_are_misdirected(pool_url):
     assert status_for_host(pool_url, "/healthz", f"10.0.0.7:{port}") == 200
 
 
-@pytest.mark.skipif(shutil.which("aws") is None, reason="the AWS CLI is not installed")
+# The CLI of the virtualenv (requirements.txt), beside its Python.
+AWS_CLI = os.path.join(os.path.dirname(sys.executable), "aws")
+
+
 def test_the_aws_cli_signs_with_the_configured_keys(pool_url):
     access_key_id, secret = admin_credential()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
@@ -123,7 +126,7 @@ def test_the_aws_cli_signs_with_the_configured_keys(pool_url):
 
     def list_users(secret_access_key):
         return subprocess.run(
-            ["aws", "cognito-idp", "list-users", "--user-pool-id", POOL_ID, "--endpoint-url", pool_url, "--limit", "1"],
+            [AWS_CLI, "cognito-idp", "list-users", "--user-pool-id", POOL_ID, "--endpoint-url", pool_url, "--limit", "1"],
             env={**env, "AWS_SECRET_ACCESS_KEY": secret_access_key},
             capture_output=True,
             text=True,

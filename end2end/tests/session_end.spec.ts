@@ -2,6 +2,8 @@
 // expire: a copy of the cookies taken before logout opens nothing after it,
 // and an administrator removed from Admin loses the console within the
 // server's check interval (SESSION_CHECK_SECONDS, set in playwright.config.ts).
+// And they do not end when they should not: two tabs refreshing at once, with
+// refresh tokens rotated at each refresh, both stay signed in.
 import { expect, test } from "@playwright/test";
 import { APP, newEmail, register, signIn } from "./pool";
 
@@ -30,6 +32,26 @@ test("cookies copied before logout open nothing after it", async ({ page, browse
   const bearer = await thief.request.get(`${APP}/api/me`, { headers: { Authorization: `Bearer ${accessToken}` } });
   expect(bearer.status()).toBe(401);
   await thief.close();
+});
+
+test("two tabs that refresh the session at once both stay signed in", async ({ page }) => {
+  const email = newEmail("tabs");
+  await register(page, email, PASSWORD);
+  const refreshToken = async () =>
+    (await page.context().cookies(APP)).find((c) => c.name === "refresh_token")!.value;
+  const before = await refreshToken();
+  const tabs = [page, await page.context().newPage()];
+  await Promise.all(tabs.map((tab) => tab.goto("/profile")));
+  await Promise.all(tabs.map((tab) => tab.getByRole("button", { name: "Refresh my session" }).click()));
+  for (const tab of tabs) {
+    await tab.reload();
+    await expect(tab.getByRole("heading", { name: "Your profile" })).toBeVisible();
+  }
+  // The refresh token was rotated, and the new one refreshes again.
+  expect(await refreshToken()).not.toBe(before);
+  await page.getByRole("button", { name: "Refresh my session" }).click();
+  await page.goto("/");
+  await expect(page.getByRole("heading", { name: `Hello ${email}` })).toBeVisible();
 });
 
 test("an administrator removed from Admin loses the console within the check interval", async ({ browser }) => {
