@@ -48,11 +48,12 @@ test: setup-test
 # pool's on PostgreSQL (the app and server tests use no database and just run again).
 	RUSTFLAGS="$(TEST_RUSTFLAGS)" end2end/with-postgres cargo test --workspace --exclude frontend
 	RUSTFLAGS="$(TEST_RUSTFLAGS)" cargo build --workspace --exclude frontend --bin userpool
-	cd end2end/boto3 && ../../$(VENV)/bin/pytest -q
-	cd end2end/boto3 && ../with-postgres ../../$(VENV)/bin/pytest -q test_json_api.py
 # CI shows only the end of a failed run: on failure, repeat the build's first errors and the free space.
+# Before the boto3 suite, which starts the app's server too (test_server_shutdown.py).
 	set -o pipefail; cargo leptos build $(SPLIT) 2>&1 | tee target/leptos-build.log \
 		|| { grep -m 20 -iE '^error|panicked|no space' target/leptos-build.log; df -h target; exit 1; }
+	cd end2end/boto3 && ../../$(VENV)/bin/pytest -q
+	cd end2end/boto3 && ../with-postgres ../../$(VENV)/bin/pytest -q test_json_api.py test_sign_up_race.py
 	rm -rf target/e2e-userpool
 	cd end2end && USERPOOL_DATA_DIR=$(CURDIR)/target/e2e-userpool npx playwright test
 

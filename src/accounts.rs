@@ -89,6 +89,7 @@ enum CodeFor<'a> {
     Creation {
         email: &'a str,
         password_hash: &'a str,
+        attributes: &'a [(String, String)],
     },
     /// Signing up again before confirming: the new password replaces the old.
     SignUpAgain {
@@ -173,29 +174,35 @@ impl FreshCode {
 
 /// Creates a code, saves it (with the user change `for_`), and mails it. Over
 /// the issuance limit nothing changes and nothing is sent; the pages say the
-/// same either way, so the limit reveals nothing about the account.
+/// same either way, so the limit reveals nothing about the account. False
+/// when a creation found the address taken (by a concurrent sign-up): then
+/// too nothing changes and nothing is sent.
 async fn send_new_code(
     pool: &UserPool,
     sub: &str,
     email: &str,
     for_: CodeFor<'_>,
-) -> Result<(), Error> {
+) -> Result<bool, Error> {
     let store = pool.store();
     let now = crate::now();
     let previous = store.code_issuance(sub).await?;
     let Some(fresh) = FreshCode::next(previous, for_.purpose(), now)? else {
         tracing::warn!(%sub, "code limit reached: no new code mailed");
-        return Ok(());
+        return Ok(true);
     };
     let new = fresh.record();
     match for_ {
         CodeFor::Creation {
             email,
             password_hash,
+            attributes,
         } => {
-            store
-                .create_user(sub, email, password_hash, &new, now)
-                .await?;
+            if !store
+                .create_user(sub, email, password_hash, attributes, &new, now)
+                .await?
+            {
+                return Ok(false);
+            }
         }
         CodeFor::SignUpAgain { password_hash } => {
             store
@@ -206,7 +213,8 @@ async fn send_new_code(
         }
         CodeFor::Resend | CodeFor::PasswordReset => store.replace_code(sub, &new).await?,
     }
-    mail::send(pool, email, &mail::verification(pool.config(), &fresh.code)).await
+    mail::send(pool, email, &mail::verification(pool.config(), &fresh.code)).await?;
+    Ok(true)
 }
 
 /// What a password reset does for an address without a confirmed account: a
@@ -271,13 +279,39 @@ pub(crate) fn valid_email(input: &str) -> Result<String, Refusal> {
     }
 }
 
-/// Signs up `email`. `Ok(Ok(()))` means "go and confirm", whatever the address's
-/// state: a confirmed account gets a notice by mail instead of a code.
+/// Who asks for a sign-up, which decides what an address with an account gets.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Via {
+    /// The hosted UI, which never says whether an address has an account: a
+    /// confirmed one gets a notice by mail, an unconfirmed one the new password
+    /// and a new code (the one mailed last confirms it).
+    HostedUi,
+    /// Cognito's `SignUp`, which answers `UsernameExistsException` for any
+    /// account, confirmed or not, and leaves it as it was.
+    Api,
+}
+
+/// What a sign-up that passed the checks did.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum SignedUp {
+    /// A new unconfirmed account, with this sub; its code was mailed.
+    Created(String),
+    /// The address had an account already (perhaps created by a concurrent
+    /// sign-up an instant before), dealt with as `Via` says.
+    Exists,
+}
+
+/// Signs up `email`. For the hosted UI, `Ok(Ok(_))` means "go and confirm",
+/// whatever the address's state. Of concurrent sign-ups for one new address
+/// exactly one creates the account; the others find it exists and change nothing.
+/// A new account gets `attributes` in the transaction that creates it.
 pub(crate) async fn sign_up(
     pool: &UserPool,
     email: &str,
     password: &str,
-) -> Result<Result<(), Refusal>, Error> {
+    attributes: &[(String, String)],
+    via: Via,
+) -> Result<Result<SignedUp, Refusal>, Error> {
     let email = match valid_email(email) {
         Ok(email) => email,
         Err(refusal) => return Ok(Err(refusal)),
@@ -288,6 +322,7 @@ pub(crate) async fn sign_up(
     // Hash first in every case, so the three outcomes take the same time.
     let password_hash = pool.hasher().hash(password).await?;
     match pool.store().user_by_email(&email).await? {
+        Some(_) if via == Via::Api => {}
         Some(user) if user.confirmed => {
             mail::send(pool, &email, &mail::account_exists()).await?;
         }
@@ -302,11 +337,14 @@ pub(crate) async fn sign_up(
             let for_ = CodeFor::Creation {
                 email: &email,
                 password_hash: &password_hash,
+                attributes,
             };
-            send_new_code(pool, &sub, &email, for_).await?;
+            if send_new_code(pool, &sub, &email, for_).await? {
+                return Ok(Ok(SignedUp::Created(sub)));
+            }
         }
     }
-    Ok(Ok(()))
+    Ok(Ok(SignedUp::Exists))
 }
 
 /// Mails a new code to an unconfirmed account; silently does nothing otherwise.
@@ -314,7 +352,8 @@ pub(crate) async fn resend_code(pool: &UserPool, email: &str) -> Result<(), Erro
     let email = normalize_email(email);
     match pool.store().user_by_email(&email).await? {
         Some(user) if !user.confirmed => {
-            send_new_code(pool, &user.sub, &email, CodeFor::Resend).await
+            send_new_code(pool, &user.sub, &email, CodeFor::Resend).await?;
+            Ok(())
         }
         _ => Ok(()),
     }
@@ -358,7 +397,8 @@ pub(crate) async fn forgot_password(pool: &UserPool, email: &str) -> Result<(), 
     let email = normalize_email(email);
     match pool.store().user_by_email(&email).await? {
         Some(user) if user.confirmed => {
-            send_new_code(pool, &user.sub, &email, CodeFor::PasswordReset).await
+            send_new_code(pool, &user.sub, &email, CodeFor::PasswordReset).await?;
+            Ok(())
         }
         _ => issue_decoy_code(pool, &secrets::digest(&email)).await,
     }

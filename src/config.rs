@@ -24,13 +24,78 @@ pub enum ConfigError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("invalid configuration: {0}")]
-    Parse(#[from] toml::de::Error),
+    /// A TOML-level error (syntax, a missing or unknown field, a value of the wrong type),
+    /// on one line: `userpool.toml:5: [pool] listen: invalid socket address syntax`.
+    #[error("{file}:{line}: {}{problem}", field.as_deref().map(|f| format!("{f}: ")).unwrap_or_default())]
+    Parse {
+        file: String,
+        line: usize,
+        /// The field as written in the file (`[pool] listen`), when the error has one.
+        field: Option<String>,
+        problem: String,
+    },
     #[error("invalid {field}: {message}")]
     Invalid {
         field: &'static str,
         message: String,
     },
+}
+
+/// Deserializes `text`, turning toml's multi-line report into one [`ConfigError::Parse`].
+fn parse(file: &str, text: &str) -> Result<Config, ConfigError> {
+    toml::from_str(text).map_err(|error| {
+        let at = error.span().map_or(0, |span| span.start);
+        let line = text.bytes().take(at).filter(|&b| b == b'\n').count() + 1;
+        // An empty span (the end of a syntax error, a missing top-level field) names no key.
+        let mut path = match error.span() {
+            Some(span) if !span.is_empty() => {
+                let (table, _) = toml::de::DeTable::parse_recoverable(text);
+                key_path_at(table.get_ref(), span.start).unwrap_or_default()
+            }
+            _ => Vec::new(),
+        };
+        // A missing field's span is its table (or nothing, at the top level): the name is in the message.
+        let mut problem = error.message().replace('\n', " ");
+        if let Some(name) = problem
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.strip_suffix('`'))
+        {
+            path.push(name.to_owned());
+            problem = "missing field".to_owned();
+        }
+        let field = path.split_last().map(|(key, tables)| match tables {
+            [] => key.clone(),
+            tables => format!("[{}] {key}", tables.join(".")),
+        });
+        ConfigError::Parse {
+            file: file.to_owned(),
+            line,
+            field,
+            problem,
+        }
+    })
+}
+
+/// The keys leading to the innermost entry whose key or value spans byte `at`
+/// (a `[table]`'s value span is its header; its entries follow it).
+fn key_path_at(table: &toml::de::DeTable<'_>, at: usize) -> Option<Vec<String>> {
+    table.iter().find_map(|(key, value)| {
+        let inner = value_path_at(value, at).or_else(|| key.span().contains(&at).then(Vec::new))?;
+        Some(
+            std::iter::once(key.get_ref().to_string())
+                .chain(inner)
+                .collect(),
+        )
+    })
+}
+
+fn value_path_at(value: &toml::Spanned<toml::de::DeValue<'_>>, at: usize) -> Option<Vec<String>> {
+    let inner = match value.get_ref() {
+        toml::de::DeValue::Table(table) => key_path_at(table, at),
+        toml::de::DeValue::Array(array) => array.iter().find_map(|item| value_path_at(item, at)),
+        _ => None,
+    };
+    inner.or_else(|| value.span().contains(&at).then(Vec::new))
 }
 
 fn invalid(field: &'static str, message: impl Into<String>) -> ConfigError {
@@ -107,6 +172,13 @@ struct PoolConfig {
     /// that the per-address limit counts.
     #[serde(default)]
     trusted_proxies: Vec<ProxyRange>,
+    /// Open connections served at once (`serve`); more wait in the backlog.
+    #[serde(default = "default_max_connections")]
+    max_connections: usize,
+}
+
+fn default_max_connections() -> usize {
+    crate::DEFAULT_MAX_CONNECTIONS
 }
 
 /// An address or CIDR range of reverse proxies (`pool.trusted_proxies`).
@@ -309,7 +381,7 @@ impl Config {
             path: path.to_owned(),
             source,
         })?;
-        let mut config: Config = toml::from_str(&text)?;
+        let mut config = parse(&path.display().to_string(), &text)?;
         config.apply_env(|name| std::env::var(name).ok())?;
         config.validate()?;
         Ok(config)
@@ -317,7 +389,7 @@ impl Config {
 
     /// Parses and validates configuration text, without environment overrides.
     pub fn from_toml(text: &str) -> Result<Config, ConfigError> {
-        let mut config: Config = toml::from_str(text)?;
+        let mut config = parse("(configuration)", text)?;
         config.validate()?;
         Ok(config)
     }
@@ -418,6 +490,11 @@ impl Config {
 
     pub(crate) fn trusted_proxies(&self) -> &[ProxyRange] {
         &self.pool.trusted_proxies
+    }
+
+    /// What `serve` allows each client: `pool.max_connections` connections at once.
+    pub fn limits(&self) -> crate::Limits {
+        crate::Limits::with_max_connections(self.pool.max_connections)
     }
 
     /// Cookies get `Secure` when browsers reach the pool over https.
@@ -562,6 +639,9 @@ impl Config {
         }
         if pool.name.trim().is_empty() {
             return Err(invalid("pool.name", "must not be empty"));
+        }
+        if !(1..=65_536).contains(&pool.max_connections) {
+            return Err(invalid("pool.max_connections", "must be 1 to 65536"));
         }
         if pool
             .database_url
@@ -767,6 +847,57 @@ mod tests {
         assert_eq!(config.issuer(), "http://127.0.0.1:9229/us-east-1_LocalPool");
         assert_eq!(config.public_url(), "http://127.0.0.1:9229");
         assert!(config.client("1ocal4pp5c1ient0leptos0cog").is_some());
+    }
+
+    /// The 1-based line of `SAMPLE` that starts with `prefix`.
+    fn sample_line(prefix: &str) -> usize {
+        SAMPLE.lines().position(|l| l.starts_with(prefix)).unwrap() + 1
+    }
+
+    /// A TOML-level error is one line: the file, the line, the field and the problem.
+    fn parse_error(text: &str) -> String {
+        let path = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(path.path(), text).unwrap();
+        let message = Config::load(path.path()).unwrap_err().to_string();
+        let file = path.path().display().to_string();
+        assert!(!message.contains('\n'), "{message:?}");
+        message
+            .strip_prefix(&format!("{file}:"))
+            .unwrap_or_else(|| panic!("{message:?} names {file}"))
+            .to_owned()
+    }
+
+    #[test]
+    fn a_missing_field_is_one_line_naming_its_table_and_field() {
+        let listen = "listen = \"127.0.0.1:9229\"\n";
+        assert!(SAMPLE.contains(listen));
+        assert_eq!(
+            parse_error(&SAMPLE.replacen(listen, "", 1)),
+            format!("{}: [pool] listen: missing field", sample_line("[pool]"))
+        );
+    }
+
+    #[test]
+    fn an_unknown_field_is_one_line_naming_it() {
+        let text = SAMPLE.replacen("[pool]\n", "[pool]\nlistne = \"127.0.0.1:9229\"\n", 1);
+        let message = parse_error(&text);
+        let expected = format!(
+            "{}: [pool] listne: unknown field `listne`",
+            sample_line("[pool]") + 1
+        );
+        assert!(message.starts_with(&expected), "{message:?}");
+    }
+
+    #[test]
+    fn a_bad_address_is_one_line_naming_the_field() {
+        let text = SAMPLE.replacen("listen = \"127.0.0.1:9229\"", "listen = \"127.0.0.1\"", 1);
+        assert_eq!(
+            parse_error(&text),
+            format!(
+                "{}: [pool] listen: invalid socket address syntax",
+                sample_line("listen = ")
+            )
+        );
     }
 
     #[test]
@@ -991,6 +1122,27 @@ mod tests {
             let err = Config::from_toml(&text).unwrap_err();
             assert!(
                 err.to_string().contains("pool.trusted_proxies"),
+                "{bad}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn max_connections_defaults_to_512_and_is_bounded() {
+        let config = Config::from_toml(SAMPLE).unwrap();
+        assert_eq!(config.limits().max_connections, 512);
+        let with = |value: &str| {
+            SAMPLE.replace(
+                "aws_issuer = false",
+                &format!("aws_issuer = false\nmax_connections = {value}"),
+            )
+        };
+        let config = Config::from_toml(&with("64")).unwrap();
+        assert_eq!(config.limits().max_connections, 64);
+        for bad in ["0", "65537"] {
+            let err = Config::from_toml(&with(bad)).unwrap_err();
+            assert!(
+                err.to_string().contains("pool.max_connections"),
                 "{bad}: {err}"
             );
         }

@@ -15,6 +15,7 @@ mod grants;
 mod health;
 mod hosted_ui;
 mod http_layers;
+mod input;
 mod json_api;
 mod keys;
 mod mail;
@@ -22,6 +23,7 @@ mod oauth2;
 mod password;
 mod pkce;
 mod secrets;
+mod serve;
 mod store;
 mod throttle;
 mod tokens;
@@ -40,6 +42,7 @@ pub use allowed_hosts::{AllowedHosts, allow_hosts};
 pub use config::{Config, ConfigError, Database, DatabaseUrl};
 pub use error::Error;
 pub use http_layers::http_layers;
+pub use serve::{DEFAULT_MAX_CONNECTIONS, HEADER_READ_TIMEOUT, Limits, serve, shutdown_signal};
 pub use transfer::{ImportSummary, TransferError};
 
 /// A handle on a running user pool: configuration, database, signing key and
@@ -136,9 +139,13 @@ impl UserPool {
             None => secrets::uuid()?,
         };
         let hash = self.hasher().hash(password).await?;
-        store
+        // False when another replica, starting at the same time, seeded it first.
+        if !store
             .create_confirmed_user(&sub, email, &hash, false, &[], now)
-            .await?;
+            .await?
+        {
+            return Ok(());
+        }
         for group in groups {
             store
                 .create_group(&store::Group {

@@ -113,13 +113,13 @@ async fn serve(config_path: &std::path::Path) -> Result<(), Box<dyn std::error::
         issuer = %pool.config().issuer(),
         "user pool listening"
     );
-    // Client addresses feed the per-address throttle of failed sign-ins.
-    let app = pool
-        .router()
-        .into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    userpool::serve(
+        listener,
+        pool.router(),
+        pool.config().limits(),
+        userpool::shutdown_signal(),
+    )
+    .await;
     tracing::info!("stopped");
     Ok(())
 }
@@ -168,32 +168,4 @@ async fn rotate(
     let kid = pool.rotate_key(publish_ahead).await?;
     println!("{kid}");
     Ok(())
-}
-
-/// Resolves on Ctrl-C, or SIGTERM on Unix.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        if let Err(error) = tokio::signal::ctrl_c().await {
-            tracing::error!(%error, "cannot listen for Ctrl-C");
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(error) => {
-                tracing::error!(%error, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
-    }
 }

@@ -1687,6 +1687,148 @@ async fn the_json_api_speaks_cognitos_wire_format() {
     assert_eq!(reply.json()["__type"], "UnknownOperationException");
 }
 
+/// U+0000, which PostgreSQL cannot store, is refused at every boundary before
+/// anything is written: each interface in its own error shape, never a 500.
+#[tokio::test]
+async fn nul_characters_are_refused_before_anything_is_written() {
+    let mut browser = Browser::new().await;
+    let scripts = "5cr1pt5c1ient0leptos0cog";
+    let pool_id = browser.pool.config().pool_id().to_owned();
+    let nul = r"\u0000";
+    let sign_up = format!(
+        r#"{{"ClientId":"{scripts}","Username":"user@example.com","Password":"{PASSWORD}"}}"#
+    );
+    assert_eq!(
+        browser.cognito("SignUp", &sign_up, false).await.status,
+        StatusCode::OK
+    );
+    let calls = [
+        (
+            "SignUp",
+            format!(
+                r#"{{"ClientId":"{scripts}","Username":"nul@example.com","Password":"{PASSWORD}","UserAttributes":[{{"Name":"name","Value":"a{nul}b"}}]}}"#
+            ),
+            false,
+        ),
+        (
+            "SignUp",
+            format!(
+                r#"{{"ClientId":"{scripts}","Username":"nul{nul}@example.com","Password":"{PASSWORD}"}}"#
+            ),
+            false,
+        ),
+        (
+            "SignUp",
+            format!(
+                r#"{{"ClientId":"{scripts}","Username":"nul@example.com","Password":"{PASSWORD}","Extra{nul}":1}}"#
+            ),
+            false,
+        ),
+        (
+            "ForgotPassword",
+            format!(r#"{{"ClientId":"{scripts}","Username":"user{nul}@example.com"}}"#),
+            false,
+        ),
+        (
+            "InitiateAuth",
+            format!(
+                r#"{{"ClientId":"{scripts}","AuthFlow":"USER_PASSWORD_AUTH","AuthParameters":{{"USERNAME":"user@example.com{nul}","PASSWORD":"{PASSWORD}"}}}}"#
+            ),
+            false,
+        ),
+        (
+            "AdminGetUser",
+            format!(r#"{{"UserPoolId":"{pool_id}","Username":"user{nul}@example.com"}}"#),
+            true,
+        ),
+        (
+            "CreateGroup",
+            format!(r#"{{"UserPoolId":"{pool_id}","GroupName":"nul{nul}group"}}"#),
+            true,
+        ),
+        (
+            "ListUsers",
+            format!(r#"{{"UserPoolId":"{pool_id}","Filter":"email = \"user{nul}\""}}"#),
+            true,
+        ),
+        (
+            "AdminUpdateUserAttributes",
+            format!(
+                r#"{{"UserPoolId":"{pool_id}","Username":"user@example.com","UserAttributes":[{{"Name":"name","Value":"{nul}"}}]}}"#
+            ),
+            true,
+        ),
+    ];
+    for (operation, body, signed) in calls {
+        let reply = browser.cognito(operation, &body, signed).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::BAD_REQUEST,
+            "{operation}: {}",
+            reply.body
+        );
+        assert_eq!(
+            reply.json()["__type"],
+            "InvalidParameterException",
+            "{operation}"
+        );
+    }
+    let pool = browser.pool.clone();
+    let store = pool.store();
+    assert!(
+        store
+            .user_by_email("nul@example.com")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let user = store
+        .user_by_email("user@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        store
+            .attributes(&user.sub)
+            .await
+            .unwrap()
+            .iter()
+            .all(|(name, _)| name != "name")
+    );
+    let groups = store.list_groups(None, 60).await.unwrap();
+    assert!(groups.items.iter().all(|g| !g.name.starts_with("nul")));
+
+    // The hosted UI: its error page. A form post with a valid CSRF token...
+    let params = oauth_params("s");
+    let page = browser.get(&format!("/signup?{}", query(&params))).await;
+    let csrf = page.csrf();
+    let fields = [
+        ("_csrf", csrf.as_str()),
+        ("username", "nul@example.com"),
+        ("password", "correct horse\0battery"),
+    ];
+    let reply = browser.post("/signup", &form(&params, &fields)).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
+    assert!(reply.body.contains("U+0000"), "{}", reply.body);
+    assert!(
+        store
+            .user_by_email("nul@example.com")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // ... and a query string.
+    let reply = browser
+        .get(&format!("/login?{}", query(&oauth_params("s\0"))))
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
+
+    // The token endpoint: `invalid_request`.
+    let reply = browser.exchange(&code_grant("x\0y")).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
+    assert_eq!(reply.json()["error"], "invalid_request");
+}
+
 #[tokio::test]
 async fn a_user_created_by_an_admin_chooses_a_password_at_first_sign_in() {
     let mut browser = Browser::new().await;
@@ -1977,6 +2119,147 @@ async fn a_rotated_refresh_token_is_a_retry_within_the_grace_period() {
     }
 }
 
+/// Sends `calls` JSON API requests at once, the `n`th with `body(n)`, each
+/// from a tab of its own; the replies in the same order.
+async fn at_once(
+    browser: &Browser,
+    calls: usize,
+    operation: &'static str,
+    signed: bool,
+    body: impl Fn(usize) -> String,
+) -> Vec<Reply> {
+    let tasks: Vec<_> = (0..calls)
+        .map(|n| {
+            let (mut tab, body) = (browser.tab(), body(n));
+            tokio::spawn(async move { tab.cognito(operation, &body, signed).await })
+        })
+        .collect();
+    let mut replies = Vec::new();
+    for task in tasks {
+        replies.push(task.await.unwrap());
+    }
+    replies
+}
+
+/// "OK", or the exception a JSON API reply names.
+fn outcome(reply: &Reply) -> String {
+    if reply.status == StatusCode::OK {
+        return "OK".to_owned();
+    }
+    reply.json()["__type"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Which of `replies` succeeded; every other one must be one of `refusals`.
+fn only_winner(replies: &[Reply], refusals: &[&str]) -> usize {
+    let outcomes: Vec<String> = replies.iter().map(outcome).collect();
+    let winners: Vec<usize> = (0..outcomes.len())
+        .filter(|&n| outcomes[n] == "OK")
+        .collect();
+    assert_eq!(winners.len(), 1, "{outcomes:?}");
+    assert!(
+        outcomes
+            .iter()
+            .all(|o| o == "OK" || refusals.contains(&o.as_str())),
+        "{outcomes:?}"
+    );
+    winners[0]
+}
+
+/// 50 sign-ups with one email at once: one creates the account, every other
+/// is told it exists (or, past the Argon2 queue, to retry) and changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_sign_ups_with_one_email_create_one_account() {
+    let mut browser = Browser::new().await;
+    let scripts = "5cr1pt5c1ient0leptos0cog";
+    let email = "racer@example.com";
+    let password = |n: usize| format!("password number {n}");
+    let replies = at_once(&browser, 50, "SignUp", false, |n| {
+        serde_json::json!({"ClientId": scripts, "Username": email, "Password": password(n)})
+            .to_string()
+    })
+    .await;
+    let winner = only_winner(
+        &replies,
+        &["UsernameExistsException", "TooManyRequestsException"],
+    );
+
+    // One code was mailed, and the winner's password is the account's.
+    let mail = browser.get(&format!("/_dev/outbox.json?to={email}")).await;
+    assert_eq!(mail.json().as_array().unwrap().len(), 1, "{}", mail.body);
+    let code = browser.last_code(email).await;
+    let confirm =
+        serde_json::json!({"ClientId": scripts, "Username": email, "ConfirmationCode": code});
+    let reply = browser
+        .cognito("ConfirmSignUp", &confirm.to_string(), false)
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let sign_in = serde_json::json!({
+        "ClientId": scripts,
+        "AuthFlow": "USER_PASSWORD_AUTH",
+        "AuthParameters": {"USERNAME": email, "PASSWORD": password(winner)},
+    });
+    let reply = browser
+        .cognito("InitiateAuth", &sign_in.to_string(), false)
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+}
+
+/// 20 administrators creating one group, then one user, at once: one of each.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_admin_creations_make_one_group_and_one_user() {
+    let mut browser = Browser::new().await;
+    let pool_id = browser.pool.config().pool_id().to_owned();
+    let replies = at_once(&browser, 20, "CreateGroup", true, |n| {
+        serde_json::json!({"UserPoolId": pool_id, "GroupName": "racers", "Precedence": n})
+            .to_string()
+    })
+    .await;
+    let winner = only_winner(&replies, &["GroupExistsException"]);
+    let reply = browser
+        .cognito(
+            "GetGroup",
+            &serde_json::json!({"UserPoolId": pool_id, "GroupName": "racers"}).to_string(),
+            true,
+        )
+        .await;
+    assert_eq!(reply.json()["Group"]["Precedence"], winner);
+
+    let email = "invited@example.com";
+    let temporary = |n: usize| format!("temporary number {n}");
+    let replies = at_once(&browser, 20, "AdminCreateUser", true, |n| {
+        serde_json::json!({
+            "UserPoolId": pool_id,
+            "Username": email,
+            "TemporaryPassword": temporary(n),
+            "MessageAction": "SUPPRESS",
+        })
+        .to_string()
+    })
+    .await;
+    let winner = only_winner(
+        &replies,
+        &["UsernameExistsException", "TooManyRequestsException"],
+    );
+    // The winner's temporary password is the one to replace.
+    let sign_in = serde_json::json!({
+        "ClientId": "5cr1pt5c1ient0leptos0cog",
+        "AuthFlow": "USER_PASSWORD_AUTH",
+        "AuthParameters": {"USERNAME": email, "PASSWORD": temporary(winner)},
+    });
+    let reply = browser
+        .cognito("InitiateAuth", &sign_in.to_string(), false)
+        .await;
+    assert_eq!(
+        reply.json()["ChallengeName"],
+        "NEW_PASSWORD_REQUIRED",
+        "{}",
+        reply.body
+    );
+}
+
 #[tokio::test]
 async fn implicit_clients_get_tokens_in_the_fragment_and_nothing_else() {
     let mut browser = Browser::new().await;
@@ -2199,10 +2482,10 @@ async fn exported_users_sign_in_to_another_pool_with_their_old_passwords() {
 /// Everything logged in this test process, at every level. A global subscriber,
 /// because call sites first hit by other tests' threads (with no subscriber)
 /// would otherwise stay disabled for a scoped one.
-struct CapturedLog(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+pub(crate) struct CapturedLog(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
 
 impl CapturedLog {
-    fn start() -> CapturedLog {
+    pub(crate) fn start() -> CapturedLog {
         static BUFFER: std::sync::OnceLock<std::sync::Arc<std::sync::Mutex<Vec<u8>>>> =
             std::sync::OnceLock::new();
         let buffer = BUFFER
@@ -2222,7 +2505,7 @@ impl CapturedLog {
         CapturedLog(buffer)
     }
 
-    fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
     }
 }

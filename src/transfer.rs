@@ -168,12 +168,6 @@ impl UserPool {
                     groups,
                 } => {
                     let email = crate::accounts::normalize_email(&email);
-                    if store.user(&sub).await?.is_some()
-                        || store.user_by_email(&email).await?.is_some()
-                    {
-                        summary.skipped += 1;
-                        continue;
-                    }
                     let user = User {
                         sub,
                         email,
@@ -184,8 +178,12 @@ impl UserPool {
                         created_at,
                         updated_at,
                     };
-                    store.insert_user(&user, &attributes, &groups).await?;
-                    summary.users += 1;
+                    // A sub or email the pool has (perhaps from a sign-up just now) is skipped.
+                    if store.insert_user(&user, &attributes, &groups).await? {
+                        summary.users += 1;
+                    } else {
+                        summary.skipped += 1;
+                    }
                 }
             }
         }

@@ -6,9 +6,11 @@ import json
 import os
 import pathlib
 import re
+import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import tomllib
 import urllib.parse
@@ -16,9 +18,12 @@ import urllib.request
 
 import boto3
 import pytest
+from botocore.config import Config
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 BINARY = ROOT / "target" / "debug" / "userpool"
+# The app's server, built by `cargo leptos build` (make test builds it before this suite).
+SERVER = ROOT / "target" / "debug" / "server"
 POOL_ID = "us-east-1_LocalPool"
 PUBLIC_CLIENT = "5cr1pt5c1ient0leptos0cog"
 SECRET_CLIENT = "c0nf1dent1alc1ient"
@@ -73,16 +78,49 @@ def start_pool(data_dir, port):
         env=pool_env(),
     )
     log.close()
-    deadline = time.monotonic() + 30
+    return wait_until_healthy(process, f"http://127.0.0.1:{port}", 30, "the user pool did not start; see its log")
+
+
+def wait_until_healthy(process, url, seconds, failure):
+    """Returns `process` once `url`/healthz answers; kills it and raises `failure` if it
+    exits or `seconds` pass first."""
+    deadline = time.monotonic() + seconds
     while True:
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            urllib.request.urlopen(f"{url}/healthz", timeout=1)
             return process
         except OSError:
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
-                raise RuntimeError("the user pool did not start; see its log")
+                raise RuntimeError(failure)
             time.sleep(0.1)
+
+
+def start_server(data_dir, app_port, pool_port):
+    """Starts the server with an embedded pool on `pool_port` whose app client calls back to
+    the app on `app_port`; waits until the app is healthy (it has fetched the pool's keys)."""
+    assert os.access(SERVER, os.X_OK), f"{SERVER} is missing: run `cargo leptos build --split`"
+    app_url = f"http://127.0.0.1:{app_port}"
+    config_path = write_config(data_dir, pool_port)
+    config = config_path.read_text()
+    config = config.replace(
+        'callback_urls = ["http://127.0.0.1:3000/callback"]', f'callback_urls = ["{app_url}/callback"]'
+    )
+    config = config.replace('logout_urls = ["http://127.0.0.1:3000/"]', f'logout_urls = ["{app_url}/"]')
+    config_path.write_text(config)
+    env = {k: v for k, v in pool_env().items() if not k.startswith(("COGNITO_", "AWS_"))}
+    env.update(
+        {
+            "APP_URL": app_url,
+            "USERPOOL_CONFIG": str(config_path),
+            "LEPTOS_SITE_ROOT": "target/site",
+            "LEPTOS_SITE_ADDR": f"127.0.0.1:{app_port}",
+        }
+    )
+    log = open(pathlib.Path(data_dir) / "server.log", "a")
+    process = subprocess.Popen([str(SERVER)], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
+    log.close()
+    return wait_until_healthy(process, app_url, 60, f"the server did not start; see {data_dir}/server.log")
 
 
 def admin_credential():
@@ -154,3 +192,47 @@ def confirmed_user(cognito, outbox, email):
         ClientId=PUBLIC_CLIENT, Username=email, ConfirmationCode=outbox(email)
     )
     return email
+
+
+def sign_ins_survive_sigterm(process, pool_url, sign_ins, ports):
+    """Starts `sign_ins` JSON API sign-ins at `pool_url`, sends SIGTERM to `process` while
+    they are in flight, and checks that every one got its tokens, that the process exited 0
+    and that none of `ports` takes connections any more."""
+    client = client_for(
+        pool_url,
+        Config(retries={"max_attempts": 1, "mode": "standard"}, max_pool_connections=sign_ins),
+    )
+    email = f"shutdown-{time.time_ns()}@example.com"
+    client.admin_create_user(UserPoolId=POOL_ID, Username=email, MessageAction="SUPPRESS")
+    client.admin_set_user_password(UserPoolId=POOL_ID, Username=email, Password=PASSWORD, Permanent=True)
+
+    # Each sign-in costs an Argon2 verification, one per core at a time: they keep
+    # the pool busy well past the signal.
+    answers = []
+
+    def sign_in():
+        try:
+            reply = client.initiate_auth(
+                ClientId=PUBLIC_CLIENT,
+                AuthFlow="USER_PASSWORD_AUTH",
+                AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD},
+            )
+            answers.append((time.monotonic(), "IdToken" in reply["AuthenticationResult"]))
+        except Exception as error:  # noqa: BLE001 - any failure is the finding
+            answers.append((time.monotonic(), error))
+
+    threads = [threading.Thread(target=sign_in) for _ in range(sign_ins)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.05)
+    signalled_at = time.monotonic()
+    process.send_signal(signal.SIGTERM)
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert [ok for _, ok in answers] == [True] * sign_ins, answers
+    assert any(at > signalled_at for at, _ in answers), "no sign-in was still in flight"
+    assert process.wait(timeout=30) == 0
+    for port in ports:
+        with socket.socket() as probe:
+            assert probe.connect_ex(("127.0.0.1", port)) != 0, f"{port} still accepts connections"

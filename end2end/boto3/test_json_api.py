@@ -551,3 +551,34 @@ def test_password_attempts_lock_the_account_for_a_while(cognito, confirmed_user)
         password_auth(cognito, confirmed_user)
     assert error_code(excinfo) == "NotAuthorizedException"
     assert excinfo.value.response["Error"]["Message"] == "Password attempts exceeded"
+
+
+def test_nul_characters_are_refused_and_create_nothing(cognito, confirmed_user):
+    """PostgreSQL cannot store U+0000: every operation refuses it before writing anything."""
+    nul = "a\x00b"
+    email = "nul-" + confirmed_user
+    calls = [
+        lambda: cognito.sign_up(
+            ClientId=PUBLIC_CLIENT, Username=email, Password=PASSWORD,
+            UserAttributes=[{"Name": "name", "Value": nul}],
+        ),
+        lambda: cognito.forgot_password(ClientId=PUBLIC_CLIENT, Username=confirmed_user + "\x00"),
+        lambda: password_auth(cognito, confirmed_user, PASSWORD + "\x00"),
+        lambda: cognito.admin_get_user(UserPoolId=POOL_ID, Username=confirmed_user + "\x00"),
+        lambda: cognito.create_group(UserPoolId=POOL_ID, GroupName=nul),
+        lambda: cognito.list_users(UserPoolId=POOL_ID, Filter=f'email = "{nul}"'),
+        lambda: cognito.admin_update_user_attributes(
+            UserPoolId=POOL_ID, Username=confirmed_user, UserAttributes=[{"Name": "name", "Value": nul}],
+        ),
+    ]
+    for call in calls:
+        with pytest.raises(ClientError) as excinfo:
+            call()
+        assert error_code(excinfo) == "InvalidParameterException"
+    with pytest.raises(ClientError) as excinfo:
+        cognito.admin_get_user(UserPoolId=POOL_ID, Username=email)
+    assert error_code(excinfo) == "UserNotFoundException"
+    attributes = cognito.admin_get_user(UserPoolId=POOL_ID, Username=confirmed_user)["UserAttributes"]
+    assert all(a["Name"] != "name" for a in attributes)
+    groups = cognito.list_groups(UserPoolId=POOL_ID)["Groups"]
+    assert all(g["GroupName"] != nul for g in groups)

@@ -47,8 +47,6 @@ enum StartError {
     },
     #[error("the HTTP client for the user pool: {0}")]
     Http(String),
-    #[error("serving: {0}")]
-    Serve(std::io::Error),
 }
 
 #[tokio::main]
@@ -75,8 +73,19 @@ async fn run(settings: Settings) -> Result<(), StartError> {
     // Built by cargo-leptos with `hash-files`: the bundles' names carry their hash
     // (listed in hash.txt beside the binary), whether or not cargo-leptos runs it.
     leptos.hash_files |= option_env!("LEPTOS_HASH_FILES") == Some("true");
-    let (pool, verifier, directory) = match settings.pool() {
-        PoolChoice::Embedded(config) => start_embedded_pool(&settings, &config).await?,
+    // One signal stops both listeners (the app's and the embedded pool's); each
+    // then drains its connections, and the process exits once both have.
+    let (stop, stopped) = tokio::sync::watch::channel(());
+    tokio::spawn(async move {
+        userpool::shutdown_signal().await;
+        stop.send_replace(());
+    });
+    let (pool, verifier, directory, embedded_pool) = match settings.pool() {
+        PoolChoice::Embedded(config) => {
+            let (endpoints, verifier, directory, server) =
+                start_embedded_pool(&settings, &config, until_stopped(&stopped)).await?;
+            (endpoints, verifier, directory, Some(server))
+        }
         PoolChoice::Cognito(cognito) => {
             tracing::info!(hosted_ui = %cognito.hosted_ui, issuer = %cognito.issuer, "using an external user pool");
             let endpoints = PoolEndpoints {
@@ -108,7 +117,7 @@ async fn run(settings: Settings) -> Result<(), StartError> {
                     None
                 }
             };
-            (endpoints, verifier, directory)
+            (endpoints, verifier, directory, None)
         }
     };
     verifier.prefetch().await;
@@ -135,10 +144,25 @@ async fn run(settings: Settings) -> Result<(), StartError> {
         "app listening on http://{addr} (public URL {})",
         settings.app_url()
     );
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(StartError::Serve)
+    let limits = userpool::Limits::with_max_connections(settings.max_connections);
+    userpool::serve(listener, app, limits, until_stopped(&stopped)).await;
+    if let Some(server) = embedded_pool
+        && let Err(error) = server.await
+    {
+        tracing::error!(%error, "the embedded user pool stopped");
+    }
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Resolves once the stop signal has come (or its sender is gone).
+fn until_stopped(
+    stopped: &tokio::sync::watch::Receiver<()>,
+) -> impl Future<Output = ()> + Send + 'static {
+    let mut stopped = stopped.clone();
+    async move {
+        let _ = stopped.changed().await;
+    }
 }
 
 /// The first admin key pair of the pool configuration at `path` (with its
@@ -225,11 +249,21 @@ fn app_router(leptos: LeptosOptions, auth: Auth, origin: AppOrigin) -> Router {
 
 /// Starts the local user pool on its own address and returns how the app
 /// reaches it, and a verifier for its tokens (its keys are fetched from the
-/// pool itself, whatever issuer the tokens name).
+/// pool itself, whatever issuer the tokens name). Its listener stops at `stop`
+/// and drains; the returned task ends when it has.
 async fn start_embedded_pool(
     settings: &Settings,
     config_path: &std::path::Path,
-) -> Result<(PoolEndpoints, Verifier, Option<AdminApi>), StartError> {
+    stop: impl Future<Output = ()> + Send + 'static,
+) -> Result<
+    (
+        PoolEndpoints,
+        Verifier,
+        Option<AdminApi>,
+        tokio::task::JoinHandle<()>,
+    ),
+    StartError,
+> {
     let config = userpool::Config::load(config_path)?;
     let redirect_uri = settings.redirect_uri();
     let client_id = config
@@ -260,18 +294,12 @@ async fn start_embedded_pool(
         &pool.config().jwks_url(),
     )
     .map_err(|e| StartError::Http(e.to_string()))?;
-    // Client addresses feed the pool's per-address throttle of failed sign-ins.
-    let router = pool
-        .router()
-        .into_make_service_with_connect_info::<std::net::SocketAddr>();
-    tokio::spawn(async move {
-        if let Err(error) = axum::serve(listener, router)
-            .with_graceful_shutdown(shutdown_signal())
-            .await
-        {
-            tracing::error!(%error, "the embedded user pool stopped");
-        }
-    });
+    let server = tokio::spawn(userpool::serve(
+        listener,
+        pool.router(),
+        pool.config().limits(),
+        stop,
+    ));
     tracing::info!(
         "user pool listening on http://{addr} (hosted UI {})",
         endpoints.hosted_ui
@@ -293,7 +321,7 @@ async fn start_embedded_pool(
             None
         }
     };
-    Ok((endpoints, verifier, directory))
+    Ok((endpoints, verifier, directory, server))
 }
 
 /// The demo accounts of a development pool (README): an administrator and a user.
@@ -305,26 +333,6 @@ async fn seed_demo_users(pool: &UserPool) -> Result<(), StartError> {
         .await?;
     pool.seed_user(DEMO_USER.0, DEMO_USER.1, &[]).await?;
     Ok(())
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        if let Ok(mut signal) =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            signal.recv().await;
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
-    }
 }
 
 #[cfg(test)]

@@ -62,6 +62,11 @@ pub struct Settings {
     /// stays usable here.
     #[arg(long, env = "SESSION_CHECK_SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=60))]
     pub session_check_seconds: u64,
+
+    /// Open connections the app serves at once (1 to 65536); more wait in the
+    /// backlog. The embedded pool has its own, `pool.max_connections`.
+    #[arg(long, env = "MAX_CONNECTIONS", default_value_t = userpool::DEFAULT_MAX_CONNECTIONS, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=65_536))]
+    pub max_connections: usize,
 }
 
 /// The user pool the app signs people in with.

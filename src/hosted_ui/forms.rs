@@ -246,8 +246,8 @@ pub(super) async fn signup(
 ) -> Result<Response, PageError> {
     let request = check_post(&pool, &jar, &posted, "/signup", &[])?;
     let Credentials { username, password } = &posted.fields;
-    match accounts::sign_up(&pool, username, password).await? {
-        Ok(()) => Ok(found(&page_for(
+    match accounts::sign_up(&pool, username, password, &[], accounts::Via::HostedUi).await? {
+        Ok(_) => Ok(found(&page_for(
             "/confirm",
             &request,
             &accounts::normalize_email(username),

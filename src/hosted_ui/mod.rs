@@ -32,6 +32,7 @@ pub(crate) fn routes() -> Router<UserPool> {
             "/confirmForgotPassword",
             get(forms::confirm_forgot_password_page).post(forms::confirm_forgot_password),
         )
+        .layer(axum::middleware::from_fn(crate::input::refuse_nul_page))
         .layer(axum::middleware::map_response(security_headers))
         .route("/static/hosted-ui.css", get(stylesheet))
 }

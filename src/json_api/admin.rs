@@ -210,14 +210,15 @@ async fn create_user(
         }
         None => secrets::temporary_password(minimum)?,
     };
-    let hash = pool.hasher().hash(&temporary).await?;
     let now = crate::now();
+    // Each branch checks the user before it spends an Argon2 hash on the password.
     let user = if resend {
         // A new temporary password for someone who has not signed in yet.
         let user = named_user(&pool, &request.username).await?;
         if !user.force_password_change {
             return Err(ApiError::UnsupportedUserState);
         }
+        let hash = pool.hasher().hash(&temporary).await?;
         pool.store()
             .set_password(&user.sub, &hash, true, now)
             .await?;
@@ -228,10 +229,16 @@ async fn create_user(
         if pool.store().user_by_email(&email).await?.is_some() {
             return Err(ApiError::UsernameExists);
         }
+        let hash = pool.hasher().hash(&temporary).await?;
         let sub = secrets::uuid()?;
-        pool.store()
+        // The check above is only the common case: of concurrent creations, one wins.
+        if !pool
+            .store()
             .create_confirmed_user(&sub, &email, &hash, true, &attributes, now)
-            .await?;
+            .await?
+        {
+            return Err(ApiError::UsernameExists);
+        }
         named_user(&pool, &sub).await?
     };
     if !suppress {

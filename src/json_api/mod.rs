@@ -79,6 +79,11 @@ async fn dispatch(pool: UserPool, http: &sigv4::SignedRequest<'_>) -> Result<Val
         .and_then(|v| v.strip_prefix(TARGET_PREFIX))
         .ok_or(ApiError::UnknownOperation)?;
     let request: Value = serde_json::from_slice(http.body).map_err(|_| ApiError::Serialization)?;
+    if crate::input::json_has_nul(&request) {
+        return Err(ApiError::InvalidParameter(
+            "1 validation error detected: a value contains the character U+0000, which no field accepts".to_owned(),
+        ));
+    }
     match operation {
         "SignUp" => run(users::sign_up, pool, request).await,
         "ConfirmSignUp" => run(users::confirm_sign_up, pool, request).await,

@@ -48,23 +48,26 @@ pub(super) async fn sign_up(
     check_secret_hash(client, &request.username, request.secret_hash.as_deref())?;
     let email = accounts::valid_email(&request.username)?;
     let attributes = writable_attributes(request.user_attributes, &email)?;
-    // Cognito's API says so (the hosted UI does not: it mails the owner instead).
+    // Cognito's API says so (the hosted UI does not: it mails the owner instead),
+    // here before hashing the password, and again if a concurrent sign-up wins.
     if pool.store().user_by_email(&email).await?.is_some() {
         return Err(ApiError::UsernameExists);
     }
-    accounts::sign_up(&pool, &email, &request.password).await??;
-    let user = pool
-        .store()
-        .user_by_email(&email)
-        .await?
-        .ok_or(ApiError::UserNotFound)?;
-    pool.store()
-        .set_attributes(&user.sub, &attributes, crate::now())
-        .await?;
+    let accounts::SignedUp::Created(sub) = accounts::sign_up(
+        &pool,
+        &email,
+        &request.password,
+        &attributes,
+        accounts::Via::Api,
+    )
+    .await??
+    else {
+        return Err(ApiError::UsernameExists);
+    };
     Ok(SignUpResponse {
         user_confirmed: false,
         code_delivery_details: code_delivery(&email),
-        user_sub: user.sub,
+        user_sub: sub,
     })
 }
 

@@ -24,12 +24,14 @@ pub(crate) fn routes() -> Router<UserPool> {
     let browser = Router::new()
         .route("/oauth2/authorize", get(authorize::authorize))
         .route("/logout", get(logout::logout))
+        .layer(axum::middleware::from_fn(crate::input::refuse_nul_page))
         .layer(axum::middleware::map_response(
             crate::hosted_ui::security_headers,
         ));
     let api = Router::new()
         .route("/oauth2/token", post(token::token))
         .route("/oauth2/revoke", post(revoke::revoke))
+        .layer(axum::middleware::from_fn(crate::input::refuse_nul_token))
         .route(
             "/oauth2/userInfo",
             get(userinfo::user_info).post(userinfo::user_info),

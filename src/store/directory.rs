@@ -61,6 +61,7 @@ impl Store {
 
     /// Creates a confirmed user (an administrator's or a seeded one); with
     /// `force_password_change` they must choose a new password at first sign-in.
+    /// False, changing nothing, when the email already has an account.
     pub(crate) async fn create_confirmed_user(
         &self,
         sub: &str,
@@ -69,7 +70,7 @@ impl Store {
         force_password_change: bool,
         attributes: &[(String, String)],
         now: i64,
-    ) -> Result<(), Error> {
+    ) -> Result<bool, Error> {
         let user = User {
             sub: sub.to_owned(),
             email: email.to_owned(),
@@ -84,15 +85,16 @@ impl Store {
     }
 
     /// Inserts a user exactly as given (an import), with attributes and the
-    /// memberships of groups that exist.
+    /// memberships of groups that exist; false, changing nothing, when the sub
+    /// or the email already has an account.
     pub(crate) async fn insert_user(
         &self,
         user: &User,
         attributes: &[(String, String)],
         groups: &[String],
-    ) -> Result<(), Error> {
+    ) -> Result<bool, Error> {
         let mut tx = self.db.begin().await?;
-        sqlx::query(
+        let insert = sqlx::query(
             "INSERT INTO users (sub, email, password_hash, confirmed, enabled,
                                 force_password_change, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -106,7 +108,10 @@ impl Store {
         .bind(user.created_at)
         .bind(user.updated_at)
         .execute(&mut *tx)
-        .await?;
+        .await;
+        if !super::inserted(insert)? {
+            return Ok(false);
+        }
         put_attributes(&mut tx, &user.sub, attributes).await?;
         for group in groups {
             sqlx::query(
@@ -119,7 +124,7 @@ impl Store {
             .await?;
         }
         tx.commit().await?;
-        Ok(())
+        Ok(true)
     }
 
     /// Attributes other than `sub` and `email`, by name.
@@ -365,7 +370,7 @@ fn filter_condition(filter: &UserFilter) -> String {
 }
 
 /// Sets each attribute; an empty value deletes it, as in Cognito.
-async fn put_attributes(
+pub(super) async fn put_attributes(
     tx: &mut super::Transaction<'_>,
     sub: &str,
     attributes: &[(String, String)],

@@ -227,17 +227,21 @@ impl Store {
             .await?)
     }
 
-    /// Creates an unconfirmed user with its confirmation code.
+    /// Creates an unconfirmed user with its attributes and confirmation code, in
+    /// one transaction (a failure leaves no half-made account); false, changing
+    /// nothing, when the email already has an account (one a concurrent
+    /// request created an instant before included).
     pub(crate) async fn create_user(
         &self,
         sub: &str,
         email: &str,
         password_hash: &str,
+        attributes: &[(String, String)],
         code: &NewCode<'_>,
         now: i64,
-    ) -> Result<(), Error> {
+    ) -> Result<bool, Error> {
         let mut tx = self.db.begin().await?;
-        sqlx::query(
+        let insert = sqlx::query(
             "INSERT INTO users (sub, email, password_hash, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5)",
         )
@@ -247,10 +251,14 @@ impl Store {
         .bind(now)
         .bind(now)
         .execute(&mut *tx)
-        .await?;
+        .await;
+        if !inserted(insert)? {
+            return Ok(false);
+        }
+        directory::put_attributes(&mut tx, sub, attributes).await?;
         put_code(&mut tx, sub, code).await?;
         tx.commit().await?;
-        Ok(())
+        Ok(true)
     }
 
     /// Signing up again before confirming: the new password replaces the old one.
@@ -775,6 +783,19 @@ pub(crate) struct NewCode<'a> {
 pub(crate) struct Issuance {
     pub(crate) window_start: i64,
     pub(crate) issued_in_window: i64,
+}
+
+/// Whether an INSERT added its row: false when it broke a UNIQUE or primary-key
+/// constraint because the row exists (created, perhaps, by a concurrent request
+/// an instant before). The one place where such a violation becomes an answer
+/// (`UsernameExistsException`, a skipped import) rather than an internal error;
+/// on PostgreSQL the transaction is then aborted, and dropping it rolls it back.
+fn inserted(result: Result<sqlx::any::AnyQueryResult, sqlx::Error>) -> Result<bool, Error> {
+    match result {
+        Ok(_) => Ok(true),
+        Err(sqlx::Error::Database(error)) if error.is_unique_violation() => Ok(false),
+        Err(error) => Err(error.into()),
+    }
 }
 
 /// Stores an authorization code, and drops codes long expired.
