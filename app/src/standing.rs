@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 use crate::cognito_admin::CognitoAdmin;
 use crate::directory::ADMIN_GROUP;
 use crate::pool::PoolEndpoints;
-use crate::verify::AccessClaims;
+use crate::verify::{AccessClaims, signature};
 
 /// How often a session is asked about by default: the longest a session ended
 /// elsewhere stays usable here.
@@ -178,12 +178,6 @@ impl Standings {
             groups: Some(groups),
         })
     }
-}
-
-/// Tokens are remembered by their signature; an entry keeps the whole token,
-/// which a hit must match exactly.
-fn signature(token: &str) -> &str {
-    token.rsplit('.').next().unwrap_or(token)
 }
 
 #[cfg(test)]

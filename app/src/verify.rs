@@ -320,6 +320,12 @@ impl KeyHint {
     }
 }
 
+/// The key a token is remembered by: its signature. An entry keeps the whole
+/// token, which a hit must match exactly (here and in `standing`).
+pub(crate) fn signature(token: &str) -> &str {
+    token.rsplit('.').next().unwrap_or(token)
+}
+
 /// Tokens that passed verification, by their signature (the entry keeps the
 /// whole token, which a hit must match exactly). An entry ends at the token's
 /// `exp`, when forgotten, or when the full cache is emptied.
@@ -336,13 +342,9 @@ impl<T: Clone> Verified<T> {
         }
     }
 
-    fn signature(token: &str) -> &str {
-        token.rsplit('.').next().unwrap_or(token)
-    }
-
     fn get(&self, token: &str) -> Option<T> {
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        let key = Self::signature(token);
+        let key = signature(token);
         let (stored, claims, exp) = entries.get(key)?;
         if stored != token {
             return None;
@@ -367,7 +369,7 @@ impl<T: Clone> Verified<T> {
             }
         }
         entries.insert(
-            Self::signature(token).to_owned(),
+            signature(token).to_owned(),
             (token.to_owned(), claims.clone(), exp),
         );
     }
@@ -375,10 +377,10 @@ impl<T: Clone> Verified<T> {
     fn forget(&self, token: &str) {
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         if entries
-            .get(Self::signature(token))
+            .get(signature(token))
             .is_some_and(|(stored, _, _)| stored == token)
         {
-            entries.remove(Self::signature(token));
+            entries.remove(signature(token));
         }
     }
 }
