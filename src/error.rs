@@ -17,8 +17,15 @@ pub(crate) const RETRY_AFTER_SECONDS: &str = "1";
 pub enum Error {
     #[error("cannot create the data directory: {0}")]
     DataDir(#[source] std::io::Error),
-    #[error("database: {0}")]
+    #[error("database: {0}{hint}", hint = storage_hint(.0))]
     Database(#[from] sqlx::Error),
+    #[error("the database file {} is not a SQLite database", .0.display())]
+    NotSqlite(std::path::PathBuf),
+    #[error("the database file {} is damaged: integrity check failed: {findings}", file.display())]
+    DamagedDatabase {
+        file: std::path::PathBuf,
+        findings: String,
+    },
     #[error("database migration: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("signing key: {0}")]
@@ -36,6 +43,32 @@ pub enum Error {
     Busy,
     #[error("encoding a token: {0}")]
     Json(#[from] serde_json::Error),
+}
+
+/// What an operator should do about a storage failure, where the database's code says.
+fn storage_hint(error: &sqlx::Error) -> &'static str {
+    if let Some(code) = sqlite_code(error) {
+        return match code {
+            13 => " (the disk holding the database is full; writes resume once space is freed)",
+            8 => " (the database file or its directory is read-only)",
+            10 => " (an I/O error on the disk holding the database)",
+            11 => " (the database file is damaged)",
+            _ => "",
+        };
+    }
+    match error.as_database_error().and_then(|error| error.code()).as_deref() {
+        Some("53100") => " (the disk holding PostgreSQL's data is full)",
+        Some("25006") => " (PostgreSQL is read-only: a standby, or default_transaction_read_only)",
+        _ => "",
+    }
+}
+
+/// SQLite's primary result code (the extended code's low byte) of a database
+/// error; `None` for other errors and other databases.
+pub(crate) fn sqlite_code(error: &sqlx::Error) -> Option<i32> {
+    let error = error.as_database_error()?;
+    error.try_downcast_ref::<sqlx::sqlite::SqliteError>()?;
+    Some(error.code()?.parse::<i32>().ok()? & 0xff)
 }
 
 /// What a browser-facing endpoint (authorize, hosted UI, logout) can answer instead of success.

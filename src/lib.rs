@@ -58,6 +58,7 @@ struct Inner {
     keys: keys::KeyRing,
     csrf: csrf::CsrfKey,
     hasher: password::Hasher,
+    health_probe: health::Probe,
 }
 
 /// How often failure counters that no limit needs any more are pruned.
@@ -79,6 +80,7 @@ impl UserPool {
             keys,
             csrf,
             hasher,
+            health_probe: health::Probe::default(),
         });
         // Keys rotated in by another process (`userpool keys rotate`) are picked up
         // while the pool runs.
@@ -168,6 +170,10 @@ impl UserPool {
 
     fn store(&self) -> &store::Store {
         &self.inner.store
+    }
+
+    fn health_probe(&self) -> &health::Probe {
+        &self.inner.health_probe
     }
 
     fn key(&self) -> &keys::KeyRing {

@@ -37,8 +37,9 @@ def free_port():
         return s.getsockname()[1]
 
 
-def write_config(data_dir, port):
-    """The shipped configuration on `port` with its data in `data_dir`, plus a confidential client."""
+def write_config(data_dir, port, config_dir=None):
+    """The shipped configuration on `port` with its data in `data_dir`, plus a confidential client;
+    written to `config_dir` (by default `data_dir`)."""
     config = (ROOT / "userpool.toml").read_text()
     config = config.replace('listen = "127.0.0.1:9229"', f'listen = "127.0.0.1:{port}"')
     config = config.replace('public_url = "http://127.0.0.1:9229"', f'public_url = "http://127.0.0.1:{port}"')
@@ -51,7 +52,7 @@ secret = "{SECRET}"
 auth_flows = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
 allowed_scopes = ["openid"]
 """
-    path = pathlib.Path(data_dir) / "userpool.toml"
+    path = pathlib.Path(config_dir or data_dir) / "userpool.toml"
     path.write_text(config)
     return path
 

@@ -10,7 +10,7 @@
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
-use sqlx::{AnyPool, ConnectOptions, Executor, Row};
+use sqlx::{AnyPool, ConnectOptions, Connection, Executor, Row};
 
 use crate::config::Database;
 use crate::error::Error;
@@ -91,6 +91,7 @@ macro_rules! select_refresh_token {
 }
 
 mod counters;
+mod sqlite_file;
 // After `select_users!`, which it uses.
 mod directory;
 
@@ -205,9 +206,15 @@ impl Store {
         Ok(Store { db })
     }
 
-    /// Whether the database answers a query.
-    pub(crate) async fn ping(&self) -> Result<(), Error> {
-        sqlx::query("SELECT 1").execute(&self.db).await?;
+    /// Whether the database takes a write: a committed one-row upsert.
+    pub(crate) async fn probe_write(&self, now: i64) -> Result<(), Error> {
+        sqlx::query(
+            "INSERT INTO health_probe (id, checked_at) VALUES (1, $1)
+             ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at",
+        )
+        .bind(now)
+        .execute(&self.db)
+        .await?;
         Ok(())
     }
 
@@ -692,10 +699,18 @@ pub(crate) async fn connect(database: &Database) -> Result<AnyPool, Error> {
             if let Some(dir) = file.parent() {
                 std::fs::create_dir_all(dir).map_err(Error::DataDir)?;
             }
-            let url = sqlx::sqlite::SqliteConnectOptions::new()
+            let options = sqlx::sqlite::SqliteConnectOptions::new()
                 .filename(file)
-                .create_if_missing(true)
-                .to_url_lossy();
+                .create_if_missing(true);
+            let budget = sqlite_file::QUICK_CHECK_BUDGET;
+            if sqlite_file::check(file, &options, budget).await? == sqlite_file::Checked::Unfinished {
+                tracing::warn!(
+                    file = %file.display(),
+                    "the database's integrity check did not finish within {} s; the pool starts without it",
+                    budget.as_secs()
+                );
+            }
+            let url = options.to_url_lossy();
             AnyPoolOptions::new()
                 .max_connections(4)
                 .after_connect(|connection, _| {
@@ -708,6 +723,18 @@ pub(crate) async fn connect(database: &Database) -> Result<AnyPool, Error> {
                             )
                             .await?;
                         Ok(())
+                    })
+                })
+                .after_release(|connection, _| {
+                    Box::pin(async move {
+                        // When SQLite ends a transaction itself (a full disk, an I/O
+                        // error), the ROLLBACK sqlx sends on drop fails and sqlx still
+                        // counts the transaction open; the connection's next one would
+                        // then be a savepoint that never commits and holds the write
+                        // lock. Such a connection is closed rather than reused. The ping
+                        // waits for that queued ROLLBACK.
+                        connection.ping().await?;
+                        Ok(!connection.is_in_transaction())
                     })
                 })
                 .connect_with(AnyConnectOptions::from_url(&url)?)
