@@ -56,7 +56,11 @@ fn storage_hint(error: &sqlx::Error) -> &'static str {
             _ => "",
         };
     }
-    match error.as_database_error().and_then(|error| error.code()).as_deref() {
+    match error
+        .as_database_error()
+        .and_then(|error| error.code())
+        .as_deref()
+    {
         Some("53100") => " (the disk holding PostgreSQL's data is full)",
         Some("25006") => " (PostgreSQL is read-only: a standby, or default_transaction_read_only)",
         _ => "",

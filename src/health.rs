@@ -79,10 +79,13 @@ async fn check(pool: &UserPool) -> Result<(), Unhealthy> {
         );
         return Err(Unhealthy::DiskFull);
     }
-    pool.store().probe_write(crate::now()).await.map_err(|error| {
-        tracing::error!(%error, "health check: the database does not take writes");
-        Unhealthy::NotWritable
-    })
+    pool.store()
+        .probe_write(crate::now())
+        .await
+        .map_err(|error| {
+            tracing::error!(%error, "health check: the database does not take writes");
+            Unhealthy::NotWritable
+        })
 }
 
 /// The space unprivileged writers have left on `file`'s filesystem; `None` when

@@ -703,7 +703,8 @@ pub(crate) async fn connect(database: &Database) -> Result<AnyPool, Error> {
                 .filename(file)
                 .create_if_missing(true);
             let budget = sqlite_file::QUICK_CHECK_BUDGET;
-            if sqlite_file::check(file, &options, budget).await? == sqlite_file::Checked::Unfinished {
+            if sqlite_file::check(file, &options, budget).await? == sqlite_file::Checked::Unfinished
+            {
                 tracing::warn!(
                     file = %file.display(),
                     "the database's integrity check did not finish within {} s; the pool starts without it",

@@ -30,7 +30,11 @@ pub(crate) enum Checked {
 
 /// Opens `file` on one connection of its own (a pool would retry a hopeless file
 /// until its timeout) and runs `quick_check` on it, within `budget`.
-pub(crate) async fn check(file: &Path, options: &SqliteConnectOptions, budget: Duration) -> Result<Checked, Error> {
+pub(crate) async fn check(
+    file: &Path,
+    options: &SqliteConnectOptions,
+    budget: Duration,
+) -> Result<Checked, Error> {
     let problem = |error: sqlx::Error| match sqlite_code(&error) {
         Some(SQLITE_NOTADB) => Error::NotSqlite(file.to_owned()),
         Some(SQLITE_CORRUPT) => Error::DamagedDatabase {
@@ -70,12 +74,16 @@ mod tests {
     use crate::store::Store;
 
     fn options(file: &Path) -> SqliteConnectOptions {
-        SqliteConnectOptions::new().filename(file).create_if_missing(true)
+        SqliteConnectOptions::new()
+            .filename(file)
+            .create_if_missing(true)
     }
 
     /// A database of the pool's schema with `users` rows, checkpointed into its file and closed.
     async fn database_with_users(file: &Path, users: usize) {
-        let store = Store::open(&Database::Sqlite(file.to_owned())).await.unwrap();
+        let store = Store::open(&Database::Sqlite(file.to_owned()))
+            .await
+            .unwrap();
         for n in 0..users {
             sqlx::query(
                 "INSERT INTO users (sub, email, password_hash, created_at, updated_at) VALUES ($1, $2, $3, 0, 0)",
@@ -87,7 +95,10 @@ mod tests {
             .await
             .unwrap();
         }
-        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&store.db).await.unwrap();
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&store.db)
+            .await
+            .unwrap();
         store.db.close().await;
     }
 
@@ -96,9 +107,20 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("userpool.sqlite3");
         std::fs::write(&file, [0x5a; 8192]).unwrap();
-        let error = Store::open(&Database::Sqlite(file.clone())).await.err().unwrap();
-        assert!(matches!(&error, Error::NotSqlite(named) if *named == file), "{error}");
-        assert!(error.to_string().ends_with("userpool.sqlite3 is not a SQLite database"), "{error}");
+        let error = Store::open(&Database::Sqlite(file.clone()))
+            .await
+            .err()
+            .unwrap();
+        assert!(
+            matches!(&error, Error::NotSqlite(named) if *named == file),
+            "{error}"
+        );
+        assert!(
+            error
+                .to_string()
+                .ends_with("userpool.sqlite3 is not a SQLite database"),
+            "{error}"
+        );
     }
 
     #[tokio::test]
@@ -114,7 +136,12 @@ mod tests {
 
         let error = Store::open(&Database::Sqlite(file)).await.err().unwrap();
         assert!(matches!(error, Error::DamagedDatabase { .. }), "{error}");
-        assert!(error.to_string().contains("is damaged: integrity check failed: "), "{error}");
+        assert!(
+            error
+                .to_string()
+                .contains("is damaged: integrity check failed: "),
+            "{error}"
+        );
     }
 
     #[tokio::test]
@@ -122,7 +149,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("userpool.sqlite3");
         database_with_users(&file, 3000).await;
-        assert_eq!(check(&file, &options(&file), QUICK_CHECK_BUDGET).await.unwrap(), Checked::Sound);
-        assert_eq!(check(&file, &options(&file), Duration::ZERO).await.unwrap(), Checked::Unfinished);
+        assert_eq!(
+            check(&file, &options(&file), QUICK_CHECK_BUDGET)
+                .await
+                .unwrap(),
+            Checked::Sound
+        );
+        assert_eq!(
+            check(&file, &options(&file), Duration::ZERO).await.unwrap(),
+            Checked::Unfinished
+        );
     }
 }
