@@ -56,7 +56,7 @@ pub(crate) fn issue(
         return Ok((jar, token));
     }
     let token = key.sign()?;
-    let cookie = crate::hosted_ui::cookie(COOKIE, token.clone(), config, None, SameSite::Lax);
+    let cookie = crate::web::cookie(COOKIE, token.clone(), config, None, SameSite::Lax);
     Ok((jar.add(cookie), token))
 }
 

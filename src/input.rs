@@ -11,8 +11,6 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
-use crate::error::{PageError, TokenError};
-
 /// Whether any key or string in `value` holds U+0000.
 pub(crate) fn json_has_nul(value: &Value) -> bool {
     match value {
@@ -32,24 +30,9 @@ fn form_has_nul(encoded: &[u8]) -> bool {
             .any(|(key, value)| key.contains('\0') || value.contains('\0'))
 }
 
-/// Middleware for pages (the hosted UI, `/oauth2/authorize`, `/logout`): the error page, 400.
-pub(crate) async fn refuse_nul_page(request: Request, next: Next) -> Response {
-    refuse_nul(request, next, || {
-        PageError::BadRequest(
-            "The request contains the character U+0000, which no field accepts.".into(),
-        )
-    })
-    .await
-}
-
-/// Middleware for `/oauth2/token` and `/oauth2/revoke`: `invalid_request`, 400.
-pub(crate) async fn refuse_nul_token(request: Request, next: Next) -> Response {
-    refuse_nul(request, next, || TokenError::InvalidRequest).await
-}
-
 /// Answers `refusal` to a request whose query string or body holds U+0000.
-/// The body is already in memory (`http_layers` buffers and limits it).
-async fn refuse_nul<R: IntoResponse>(
+/// The body is already in memory (`web::layers` buffers and limits it).
+pub(crate) async fn refuse_nul<R: IntoResponse>(
     request: Request,
     next: Next,
     refusal: impl FnOnce() -> R,

@@ -6,7 +6,6 @@
 //! `userpool serve` binary.
 
 mod accounts;
-mod allowed_hosts;
 mod challenge;
 mod config;
 mod csrf;
@@ -14,7 +13,6 @@ mod error;
 mod grants;
 mod health;
 mod hosted_ui;
-mod http_layers;
 mod input;
 mod json_api;
 mod keys;
@@ -24,10 +22,11 @@ mod password;
 mod pkce;
 mod secrets;
 mod serve;
+mod signin;
 mod store;
-mod throttle;
 mod tokens;
 mod transfer;
+mod web;
 mod well_known;
 
 #[cfg(feature = "bench-support")]
@@ -38,12 +37,12 @@ mod tests;
 
 use std::sync::Arc;
 
-pub use allowed_hosts::{AllowedHosts, allow_hosts};
 pub use config::{Config, ConfigError, Database, DatabaseUrl};
 pub use error::Error;
-pub use http_layers::http_layers;
 pub use serve::{DEFAULT_MAX_CONNECTIONS, HEADER_READ_TIMEOUT, Limits, serve, shutdown_signal};
 pub use transfer::{ImportSummary, TransferError};
+pub use web::allowed_hosts::{AllowedHosts, allow_hosts};
+pub use web::layers::http_layers;
 
 /// A handle on a running user pool: configuration, database, signing key and
 /// password hasher. Cheap to clone.
@@ -95,7 +94,7 @@ impl UserPool {
             let pruned = inner.store.prune_counters(
                 now,
                 now - accounts::LOGIN_FAILURE_MEMORY_SECONDS,
-                now - throttle::WINDOW_SECONDS,
+                now - web::throttle::WINDOW_SECONDS,
             );
             if let Err(error) = pruned.await {
                 tracing::warn!(%error, "could not prune the failure counters");
@@ -114,11 +113,11 @@ impl UserPool {
             .merge(well_known::routes(self.config()))
             .route("/healthz", axum::routing::get(health::health));
         if self.config().dev_outbox() {
-            router = router.merge(mail::dev_routes());
+            router = router.merge(hosted_ui::outbox::routes());
         }
         let router = router.layer(axum::middleware::from_fn_with_state(
             self.clone(),
-            throttle::throttle,
+            web::throttle::throttle,
         ));
         // Only requests for the pool's own names (DNS rebinding, see `allowed_hosts`).
         let hosts = AllowedHosts::new(self.config().public_url(), self.config().listen().port());
@@ -217,18 +216,4 @@ fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
-
-/// A 302 Found to `location`. (axum's `Redirect` offers 303 and 307; Cognito uses 302.)
-fn found(location: &str) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    match axum::http::HeaderValue::from_str(location) {
-        Ok(value) => (
-            axum::http::StatusCode::FOUND,
-            [(axum::http::header::LOCATION, value)],
-        )
-            .into_response(),
-        // Every location is built with `url`'s encoder, so this is a bug, not a user error.
-        Err(_) => error::PageError::BadRequest("Invalid redirect location.".into()).into_response(),
-    }
 }

@@ -1,19 +1,11 @@
 //! Outgoing mail and the outbox. There is no mail transport yet: every message is
 //! kept in the outbox table, and in `dev_outbox` mode also printed to the log and
-//! shown at `/_dev/outbox` (HTML) and `/_dev/outbox.json`. This module is the only
-//! place where a verification code may reach a log.
-
-use askama::Template;
-use axum::extract::{Query, State};
-use axum::response::{Html, IntoResponse};
-use axum::routing::get;
-use axum::{Json, Router};
-use serde::Deserialize;
+//! shown by the hosted UI at `/_dev/outbox` (`hosted_ui::outbox`). This module is
+//! the only place where a verification code may reach a log.
 
 use crate::UserPool;
 use crate::config::Config;
 use crate::error::Error;
-use crate::store::Mail;
 
 pub(crate) struct Message {
     pub(crate) subject: String,
@@ -60,39 +52,4 @@ pub(crate) async fn send(pool: &UserPool, to: &str, message: &Message) -> Result
         tracing::warn!(%to, "no mail transport is configured: the message stays in the outbox table");
     }
     Ok(())
-}
-
-pub(crate) fn dev_routes() -> Router<UserPool> {
-    Router::new()
-        .route("/_dev/outbox", get(outbox_page))
-        .route("/_dev/outbox.json", get(outbox_json))
-        .layer(axum::middleware::map_response(
-            crate::hosted_ui::security_headers,
-        ))
-}
-
-#[derive(Deserialize)]
-struct OutboxQuery {
-    to: Option<String>,
-}
-
-#[derive(Template)]
-#[template(path = "outbox.html")]
-struct OutboxPage {
-    mail: Vec<Mail>,
-}
-
-async fn outbox_page(
-    State(pool): State<UserPool>,
-    Query(query): Query<OutboxQuery>,
-) -> Result<impl IntoResponse, Error> {
-    let mail = pool.store().mail(query.to.as_deref()).await?;
-    Ok(Html(OutboxPage { mail }.render()?))
-}
-
-async fn outbox_json(
-    State(pool): State<UserPool>,
-    Query(query): Query<OutboxQuery>,
-) -> Result<Json<Vec<Mail>>, Error> {
-    Ok(Json(pool.store().mail(query.to.as_deref()).await?))
 }

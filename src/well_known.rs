@@ -15,7 +15,7 @@ pub(crate) fn routes(config: &Config) -> Router<UserPool> {
     Router::new()
         .route(&format!("{base}/openid-configuration"), get(discovery))
         .route(&format!("{base}/jwks.json"), get(jwks))
-        .layer(crate::oauth2::cors())
+        .layer(crate::web::cors())
 }
 
 async fn discovery(State(pool): State<UserPool>) -> Json<Value> {

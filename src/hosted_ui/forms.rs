@@ -13,9 +13,10 @@ use super::pages::{
     NewPasswordPage, SignupPage,
 };
 use crate::accounts::{self, Refusal, SignIn};
-use crate::error::PageError;
-use crate::oauth2::request::{AuthRequest, OAuthParams, validate};
-use crate::{UserPool, challenge, csrf, found, oauth2};
+use crate::signin::answer::signed_in;
+use crate::signin::request::{AuthRequest, OAuthParams, validate};
+use crate::web::{PageError, found};
+use crate::{UserPool, challenge, csrf};
 
 const CODE_SENT: &str = "We have sent a code by email. Enter it below to confirm your account.";
 const CODE_RESENT: &str =
@@ -107,7 +108,7 @@ fn render<P: Template>(
 fn failed_attempt(mut response: Response) -> Response {
     response
         .extensions_mut()
-        .insert(crate::throttle::FailedAttempt);
+        .insert(crate::web::throttle::FailedAttempt);
     response
 }
 
@@ -141,7 +142,7 @@ pub(super) async fn login(
     let Credentials { username, password } = &posted.fields;
     match accounts::sign_in(&pool, username, password).await? {
         SignIn::Authenticated(user) => {
-            let (jar, redirect) = oauth2::signed_in(&pool, jar, &request, &user.sub).await?;
+            let (jar, redirect) = signed_in(&pool, jar, &request, &user.sub).await?;
             Ok((jar, redirect).into_response())
         }
         SignIn::NeedsConfirmation => Ok(found(&page_for("/confirm", &request, username))),
@@ -194,7 +195,7 @@ pub(super) async fn new_password(
     let client_id = &request.client_id;
     match challenge::answer(&pool, session, client_id, username, password).await? {
         Ok(user) => {
-            let (jar, redirect) = oauth2::signed_in(&pool, jar, &request, &user.sub).await?;
+            let (jar, redirect) = signed_in(&pool, jar, &request, &user.sub).await?;
             Ok((jar, redirect).into_response())
         }
         // Forged, expired or spent: start again from the sign-in page.
@@ -305,7 +306,7 @@ pub(super) async fn confirm(
     let CodeFields { username, code } = &posted.fields;
     match accounts::confirm(&pool, username, code).await? {
         Ok(user) => {
-            let (jar, redirect) = oauth2::signed_in(&pool, jar, &request, &user.sub).await?;
+            let (jar, redirect) = signed_in(&pool, jar, &request, &user.sub).await?;
             Ok((jar, redirect).into_response())
         }
         Err(refusal) => {

@@ -1,11 +1,8 @@
 //! The hosted UI's pages as askama templates (auto-escaped HTML), and the data
 //! every form carries: the CSRF token and the OAuth parameters as hidden fields.
 
+use crate::signin::request::AuthRequest;
 use askama::Template;
-use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
-
-use crate::oauth2::request::AuthRequest;
 
 /// What each form needs besides its own fields.
 pub(crate) struct FormContext {
@@ -90,22 +87,4 @@ pub(crate) struct NewPasswordPage<'a> {
     pub(crate) minimum_length: usize,
     pub(crate) info: Option<&'a str>,
     pub(crate) error: Option<&'a str>,
-}
-
-#[derive(Template)]
-#[template(path = "error.html")]
-struct ErrorPage<'a> {
-    message: &'a str,
-    retry: Option<&'a str>,
-}
-
-/// The pool's own error page; `retry` offers a way to start again.
-pub(crate) fn error_page(status: StatusCode, message: &str, retry: Option<&str>) -> Response {
-    match (ErrorPage { message, retry }).render() {
-        Ok(html) => (status, Html(html)).into_response(),
-        Err(error) => {
-            tracing::error!(%error, "rendering the error page");
-            (StatusCode::INTERNAL_SERVER_ERROR, "Internal error").into_response()
-        }
-    }
 }

@@ -41,7 +41,7 @@ pub(crate) fn routes() -> Router<UserPool> {
     // Browser apps (Amplify and the like) call the API cross-origin, without cookies.
     Router::new()
         .route("/", post(handle))
-        .layer(crate::oauth2::cors())
+        .layer(crate::web::cors())
 }
 
 async fn handle(
@@ -492,7 +492,7 @@ impl IntoResponse for ApiError {
         if failed_attempt {
             response
                 .extensions_mut()
-                .insert(crate::throttle::FailedAttempt);
+                .insert(crate::web::throttle::FailedAttempt);
         }
         response
     }
@@ -511,7 +511,7 @@ mod tests {
             response.headers()["x-amzn-errortype"],
             "TooManyRequestsException"
         );
-        let page = crate::error::PageError::Internal(Error::Busy).into_response();
+        let page = crate::web::PageError::Internal(Error::Busy).into_response();
         assert_eq!(page.status(), StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(page.headers()[header::RETRY_AFTER], "1");
     }

@@ -1,20 +1,15 @@
-//! `GET /oauth2/authorize`, and answering the client once the user is
-//! authenticated (here through a live SSO session, or by the hosted UI): with
-//! an authorization code, or for implicit clients with tokens in the fragment.
+//! `GET /oauth2/authorize`: a live SSO session is answered at once
+//! (`signin::answer`); anyone else is sent to the hosted UI's sign-in page.
 
 use axum::extract::{Query, State};
 use axum::response::Response;
 use axum_extra::extract::CookieJar;
 
-use super::request::{AuthRequest, OAuthParams, ResponseType, validate};
-use super::session;
-use crate::error::{Error, PageError};
-use crate::grants::{self, Authentication, Source};
-use crate::store::{AuthCode, Session};
-use crate::{UserPool, found, secrets};
-
-/// Authorization codes are short-lived (Cognito: 5 minutes).
-const CODE_LIFETIME_SECONDS: i64 = 300;
+use crate::UserPool;
+use crate::signin::answer::respond;
+use crate::signin::request::{OAuthParams, validate};
+use crate::signin::session;
+use crate::web::{PageError, found};
 
 pub(super) async fn authorize(
     State(pool): State<UserPool>,
@@ -30,69 +25,4 @@ pub(super) async fn authorize(
         return Ok(found(&location));
     }
     Ok(found(&format!("/login?{}", params.query(&[]))))
-}
-
-/// Answers `request` for the signed-in `session`: the client URL that carries
-/// the code or the tokens, and the code, which the caller stores.
-async fn respond(
-    pool: &UserPool,
-    request: &AuthRequest,
-    session: &Session,
-) -> Result<(String, Option<AuthCode>), Error> {
-    let code_challenge = match &request.response {
-        ResponseType::Code { code_challenge } => code_challenge,
-        ResponseType::Token => {
-            let user = pool
-                .store()
-                .user(&session.sub)
-                .await?
-                .ok_or(Error::UserGone)?;
-            let tokens = grants::implicit(
-                pool,
-                &Authentication {
-                    user: &user,
-                    client_id: &request.client_id,
-                    scope: &request.scope,
-                    auth_time: session.auth_time,
-                    event_id: &secrets::uuid()?,
-                    nonce: request.nonce.as_deref(),
-                    source: Source::Implicit,
-                },
-            )
-            .await?;
-            return Ok((request.token_url(&tokens), None));
-        }
-    };
-    let code = secrets::token()?;
-    let record = AuthCode {
-        code_hash: secrets::digest(&code),
-        client_id: request.client_id.clone(),
-        redirect_uri: request.redirect_uri.clone(),
-        sub: session.sub.clone(),
-        scope: request.scope.clone(),
-        nonce: request.nonce.clone(),
-        code_challenge: code_challenge.clone(),
-        auth_time: session.auth_time,
-        event_id: secrets::uuid()?,
-        expires_at: crate::now() + CODE_LIFETIME_SECONDS,
-    };
-    Ok((request.success_url(&code), Some(record)))
-}
-
-/// A user just authenticated in the hosted UI: start the SSO session and send
-/// the browser back to the client with a code. The session and the code are
-/// stored in one transaction: a sign-in costs one flush to disk, not two.
-pub(crate) async fn signed_in(
-    pool: &UserPool,
-    jar: CookieJar,
-    request: &AuthRequest,
-    sub: &str,
-) -> Result<(CookieJar, Response), Error> {
-    let session = Session {
-        sub: sub.to_owned(),
-        auth_time: crate::now(),
-    };
-    let (location, code) = respond(pool, request, &session).await?;
-    let jar = session::start(pool, jar, &session, code.as_ref()).await?;
-    Ok((jar, found(&location)))
 }

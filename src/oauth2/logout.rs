@@ -7,10 +7,10 @@ use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
 use serde::Deserialize;
 
-use super::request::{OAuthParams, validate};
-use super::session;
-use crate::error::PageError;
-use crate::{UserPool, found};
+use crate::UserPool;
+use crate::signin::request::{OAuthParams, validate};
+use crate::signin::session;
+use crate::web::{PageError, found};
 
 #[derive(Deserialize)]
 pub(super) struct LogoutUri {

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::token::{authenticate_client, required};
-use crate::error::TokenError;
+use super::token_error::TokenError;
 use crate::{UserPool, secrets};
 
 #[derive(Debug, Deserialize)]

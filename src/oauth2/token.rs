@@ -14,8 +14,8 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 
+use super::token_error::TokenError;
 use crate::config::{Client, Config};
-use crate::error::TokenError;
 use crate::grants::{self, Authentication, Source, Tokens};
 use crate::store::{Redeemed, User};
 use crate::{UserPool, pkce, secrets, tokens};

@@ -5,10 +5,11 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, header};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use crate::error::BearerError;
+use crate::error::Error;
 use crate::{UserPool, grants};
 
 /// Cognito's answer: `email_verified` is a string here, unlike in the id token.
@@ -49,6 +50,63 @@ pub(super) async fn user_info(
         username: user.sub.clone(),
         sub: user.sub,
     }))
+}
+
+/// The userInfo endpoint's errors (RFC 6750 §3).
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum BearerError {
+    #[error("no access token")]
+    Missing,
+    /// Malformed, forged, expired, not an access token, revoked, or its user is gone.
+    #[error("invalid_token")]
+    InvalidToken,
+    #[error("insufficient_scope")]
+    InsufficientScope,
+    #[error(transparent)]
+    Internal(#[from] Error),
+}
+
+impl IntoResponse for BearerError {
+    fn into_response(self) -> Response {
+        let (status, challenge, code, description) = match &self {
+            // A request without credentials gets a bare challenge (RFC 6750 §3.1).
+            BearerError::Missing => (
+                StatusCode::UNAUTHORIZED,
+                "Bearer",
+                "invalid_request",
+                "Access token is missing",
+            ),
+            BearerError::InvalidToken => (
+                StatusCode::UNAUTHORIZED,
+                r#"Bearer error="invalid_token""#,
+                "invalid_token",
+                "Access token is expired, disabled, or deleted, or the user has globally signed out.",
+            ),
+            BearerError::InsufficientScope => (
+                StatusCode::FORBIDDEN,
+                r#"Bearer error="insufficient_scope", scope="openid""#,
+                "insufficient_scope",
+                "The access token lacks the openid scope.",
+            ),
+            BearerError::Internal(error) => {
+                tracing::error!(%error, "internal error at the userInfo endpoint");
+                return (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    Json(serde_json::json!({ "error": "server_error" })),
+                )
+                    .into_response();
+            }
+        };
+        (
+            status,
+            [
+                (header::WWW_AUTHENTICATE, challenge),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            Json(serde_json::json!({ "error": code, "error_description": description })),
+        )
+            .into_response()
+    }
 }
 
 #[cfg(test)]

@@ -32,7 +32,7 @@ pub(crate) async fn start(
             now,
         )
         .await?;
-    Ok(jar.add(crate::hosted_ui::cookie(
+    Ok(jar.add(crate::web::cookie(
         COOKIE,
         id,
         pool.config(),
@@ -59,7 +59,7 @@ pub(crate) async fn end(pool: &UserPool, jar: CookieJar) -> Result<CookieJar, Er
             .delete_session(&secrets::digest(cookie.value()))
             .await?;
     }
-    Ok(jar.add(crate::hosted_ui::cookie(
+    Ok(jar.add(crate::web::cookie(
         COOKIE,
         String::new(),
         pool.config(),

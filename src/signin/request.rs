@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use crate::config::Config;
-use crate::error::PageError;
 use crate::pkce;
+use crate::web::PageError;
 
 /// The OAuth parameters exactly as received; nothing here is trusted until
 /// [`validate`] turns it into an [`AuthRequest`].

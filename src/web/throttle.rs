@@ -204,7 +204,7 @@ fn too_many(retry_after: i64, json_api: bool) -> Response {
         )
             .into_response()
     } else {
-        crate::hosted_ui::pages::error_page(StatusCode::TOO_MANY_REQUESTS, message, None)
+        super::error_page(StatusCode::TOO_MANY_REQUESTS, message, None)
     };
     if let Ok(value) = HeaderValue::from_str(&retry_after.to_string()) {
         response.headers_mut().insert(header::RETRY_AFTER, value);

@@ -1,0 +1,22 @@
+//! What every browser-facing and API surface of the pool shares over HTTP, below
+//! them all (it imports none of them): the security headers, cookies, redirects,
+//! the error page and [`PageError`], CORS, the layers every request passes through
+//! (body limit, timeout, request ids), the Host allow-list and the per-address
+//! throttle.
+
+pub(crate) mod allowed_hosts;
+mod cookies;
+mod cors;
+mod error_page;
+mod headers;
+pub(crate) mod layers;
+mod page_error;
+mod redirect;
+pub(crate) mod throttle;
+
+pub(crate) use cookies::cookie;
+pub(crate) use cors::cors;
+pub(crate) use error_page::error_page;
+pub(crate) use headers::security_headers;
+pub(crate) use page_error::{PageError, refuse_nul_page};
+pub(crate) use redirect::found;
