@@ -839,7 +839,7 @@ fn check_url(field: &'static str, value: &str) -> Result<(), ConfigError> {
 mod tests {
     use super::*;
 
-    pub(crate) const SAMPLE: &str = include_str!("../userpool.toml");
+    use crate::tests::CONFIG as SAMPLE;
 
     #[test]
     fn the_shipped_config_is_valid() {

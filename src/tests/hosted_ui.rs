@@ -1,0 +1,590 @@
+//! The hosted UI as a browser meets it: the golden path, confirmation and password-reset codes, CSRF, escaping, the dev outbox, health and request limits, the Host allow-list.
+
+use super::*;
+
+#[tokio::test]
+async fn golden_path() {
+    let mut browser = Browser::new().await;
+
+    // The app sends the browser to authorize; with no session, on to the sign-in page.
+    let reply = browser
+        .get(&format!(
+            "/oauth2/authorize?{}",
+            query(&oauth_params("st4te"))
+        ))
+        .await;
+    assert_eq!(reply.status, StatusCode::FOUND);
+    let login = reply.location().unwrap().to_owned();
+    assert!(
+        login.starts_with("/login?") && login.contains("code_challenge="),
+        "{login}"
+    );
+    let page = browser.get(&login).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("<h1>Sign in</h1>"));
+    assert!(
+        page.header(header::CONTENT_SECURITY_POLICY)
+            .contains("frame-ancestors 'none'")
+    );
+    assert_eq!(page.header(header::X_FRAME_OPTIONS), "DENY");
+    assert_eq!(page.header(header::CACHE_CONTROL), "no-store");
+
+    // Sign up, read the code from the outbox, confirm: back to the app with a code.
+    let back = browser.sign_up("Alice@Example.com", "st4te").await;
+    assert!(back.ends_with("&state=st4te"), "{back}");
+    let code = code_from(&back);
+    assert!(browser.cookies.contains_key("cognito"));
+    let mail = browser.last_mail("alice@example.com").await;
+    assert_eq!(mail["subject"], "Your verification code");
+
+    // The app exchanges the code.
+    let reply = browser.exchange(&code_grant(&code)).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(reply.header(header::CACHE_CONTROL), "no-store");
+    assert_eq!(reply.header(header::ACCESS_CONTROL_ALLOW_ORIGIN), "*");
+    let tokens = reply.json();
+    assert_eq!(tokens["token_type"], "Bearer");
+    assert_eq!(tokens["expires_in"], 3600);
+    let id = verify(
+        &mut browser,
+        tokens["id_token"].as_str().unwrap(),
+        Some(CLIENT),
+    )
+    .await;
+    assert_eq!(id["token_use"], "id");
+    assert_eq!(id["email"], "alice@example.com");
+    assert_eq!(id["email_verified"], true);
+    assert_eq!(id["nonce"], "n0nce");
+    assert_eq!(id["cognito:username"], id["sub"]);
+    assert!(id.get("cognito:groups").is_none());
+    let access = verify(&mut browser, tokens["access_token"].as_str().unwrap(), None).await;
+    assert_eq!(access["token_use"], "access");
+    assert_eq!(access["client_id"], CLIENT);
+    assert_eq!(access["scope"], "openid email");
+    assert_eq!(access["sub"], id["sub"]);
+
+    // Refreshing keeps the authentication event; the app's public client rotates its
+    // refresh tokens (RFC 9700 §4.14.2), so a new one comes with each refresh.
+    let refresh_token = tokens["refresh_token"].as_str().unwrap();
+    let reply = browser
+        .exchange(&[
+            ("grant_type", "refresh_token"),
+            ("client_id", CLIENT),
+            ("refresh_token", refresh_token),
+        ])
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let refreshed = reply.json();
+    let rotated = refreshed["refresh_token"]
+        .as_str()
+        .expect("a new refresh token");
+    assert_ne!(rotated, refresh_token);
+    let id2 = verify(
+        &mut browser,
+        refreshed["id_token"].as_str().unwrap(),
+        Some(CLIENT),
+    )
+    .await;
+    assert_eq!(id2["auth_time"], id["auth_time"]);
+    assert_eq!(id2["origin_jti"], id["origin_jti"]);
+    assert_ne!(id2["jti"], id["jti"]);
+
+    // The SSO session skips the sign-in page.
+    let code = browser.code_via_session().await;
+    assert_eq!(
+        browser.exchange(&code_grant(&code)).await.status,
+        StatusCode::OK
+    );
+
+    // Logout clears the session and returns to the registered URL.
+    let reply = browser
+        .get(&format!("/logout?client_id={CLIENT}&logout_uri={LOGOUT}"))
+        .await;
+    assert_eq!(reply.status, StatusCode::FOUND);
+    assert_eq!(reply.location(), Some(LOGOUT));
+    assert!(!browser.cookies.contains_key("cognito"));
+    let reply = browser
+        .get(&format!("/oauth2/authorize?{}", query(&oauth_params("s"))))
+        .await;
+    assert!(reply.location().unwrap().starts_with("/login?"));
+
+    // Signing in again works, with the email in any case.
+    let reply = browser.sign_in("alice@example.COM", PASSWORD).await;
+    assert_eq!(reply.status, StatusCode::FOUND, "{}", reply.body);
+    let code = code_from(reply.location().unwrap());
+    let tokens = browser.exchange(&code_grant(&code)).await.json();
+    let id3 = verify(
+        &mut browser,
+        tokens["id_token"].as_str().unwrap(),
+        Some(CLIENT),
+    )
+    .await;
+    assert_eq!(id3["sub"], id["sub"]);
+}
+
+#[tokio::test]
+async fn confirmation_codes_die_after_five_wrong_attempts() {
+    let mut browser = Browser::new().await;
+    let params = oauth_params("s");
+    let csrf = browser
+        .get(&format!("/signup?{}", query(&params)))
+        .await
+        .csrf();
+    let email = "erin@example.com";
+    let reply = browser
+        .post(
+            "/signup",
+            &form(
+                &params,
+                &[
+                    ("_csrf", &csrf),
+                    ("username", email),
+                    ("password", PASSWORD),
+                ],
+            ),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::FOUND);
+    let code = browser.last_code(email).await;
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    for _ in 0..5 {
+        let reply = browser
+            .post(
+                "/confirm",
+                &form(
+                    &params,
+                    &[("_csrf", &csrf), ("username", email), ("code", wrong)],
+                ),
+            )
+            .await;
+        assert!(
+            reply
+                .body
+                .contains("Invalid verification code provided, please try again.")
+        );
+    }
+    let reply = browser
+        .post(
+            "/confirm",
+            &form(
+                &params,
+                &[("_csrf", &csrf), ("username", email), ("code", &code)],
+            ),
+        )
+        .await;
+    assert!(
+        reply
+            .body
+            .contains("Attempt limit exceeded, please request a code again."),
+        "{}",
+        reply.body
+    );
+
+    // A resent code works.
+    let reply = browser
+        .post(
+            "/resend",
+            &form(&params, &[("_csrf", &csrf), ("username", email)]),
+        )
+        .await;
+    assert!(reply.body.contains("new code"));
+    let code = browser.last_code(email).await;
+    let reply = browser
+        .post(
+            "/confirm",
+            &form(
+                &params,
+                &[("_csrf", &csrf), ("username", email), ("code", &code)],
+            ),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::FOUND, "{}", reply.body);
+    assert!(reply.location().unwrap().starts_with(CALLBACK));
+}
+
+#[tokio::test]
+async fn csrf_mismatch_is_refused() {
+    let mut browser = Browser::new().await;
+    let params = oauth_params("s");
+    browser.get(&format!("/login?{}", query(&params))).await;
+    assert!(browser.cookies.contains_key("XSRF-TOKEN"));
+    let fields = [("username", "x@example.com"), ("password", PASSWORD)];
+    for token in ["forged", ""] {
+        let reply = browser
+            .post(
+                "/login",
+                &form(&params, &[&fields[..], &[("_csrf", token)]].concat()),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::FORBIDDEN);
+        assert!(reply.body.contains("Start again"));
+    }
+    // Without the cookie, even a token from an earlier page fails.
+    let token = browser
+        .get(&format!("/login?{}", query(&params)))
+        .await
+        .csrf();
+    browser.cookies.clear();
+    let reply = browser
+        .post(
+            "/login",
+            &form(
+                &params,
+                &[&fields[..], &[("_csrf", token.as_str())]].concat(),
+            ),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn a_planted_csrf_cookie_is_not_adopted() {
+    let mut browser = Browser::new().await;
+    let email = "planted@example.com";
+    browser.pool.seed_user(email, PASSWORD, &[]).await.unwrap();
+    let params = oauth_params("s");
+    let credentials = [("username", email), ("password", PASSWORD)];
+    // A cookie planted from a sibling subdomain, and the same value in the
+    // field: a plain random token, and one shaped like the pool's.
+    let plain = crate::secrets::token().unwrap();
+    let shaped = format!("{plain}.{}", crate::secrets::token().unwrap());
+    for planted in [plain, shaped] {
+        browser.cookies.insert("XSRF-TOKEN".into(), planted.clone());
+        let reply = browser
+            .post(
+                "/login",
+                &form(
+                    &params,
+                    &[&credentials[..], &[("_csrf", &planted)]].concat(),
+                ),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::FORBIDDEN, "{planted}");
+        assert!(!browser.cookies.contains_key("cognito"));
+        // The page replaces the planted token rather than adopting it.
+        let page = browser.get(&format!("/login?{}", query(&params))).await;
+        assert_ne!(page.csrf(), planted);
+        assert_eq!(browser.cookies["XSRF-TOKEN"], page.csrf());
+    }
+    // The pool's own token works.
+    let reply = browser.sign_in(email, PASSWORD).await;
+    assert_eq!(reply.status, StatusCode::FOUND, "{}", reply.body);
+    assert!(reply.location().unwrap().starts_with(CALLBACK));
+}
+
+#[tokio::test]
+async fn the_sign_up_page_refuses_a_common_password_and_says_why() {
+    let mut browser = Browser::new().await;
+    let params = oauth_params("s");
+    let email = "common@example.com";
+    let page = browser.get(&format!("/signup?{}", query(&params))).await;
+    let reply = browser
+        .post(
+            "/signup",
+            &form(
+                &params,
+                &[
+                    ("_csrf", &page.csrf()),
+                    ("username", email),
+                    ("password", "Password123"),
+                ],
+            ),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(
+        reply
+            .body
+            .contains("Password is too common: choose one that is harder to guess."),
+        "{}",
+        reply.body
+    );
+    // Nothing was created, and no code was mailed.
+    assert!(
+        browser
+            .pool
+            .store()
+            .user_by_email(email)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let outbox = browser.get(&format!("/_dev/outbox.json?to={email}")).await;
+    assert_eq!(outbox.json(), serde_json::json!([]));
+}
+
+#[tokio::test]
+async fn pages_escape_what_they_echo() {
+    let mut browser = Browser::new().await;
+    let payload = r#""><script>alert(1)</script>"#;
+    let page = browser
+        .get(&format!("/login?{}", query(&oauth_params(payload))))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.body.contains("<script>"), "{}", page.body);
+    assert!(!page.body.contains(payload));
+    assert!(
+        page.body.contains("&lt;script&gt;") || page.body.contains("&#60;script&#62;"),
+        "{}",
+        page.body
+    );
+}
+
+#[tokio::test]
+async fn discovery_and_dev_outbox_switch() {
+    let mut browser = Browser::new().await;
+    let doc = browser
+        .get("/us-east-1_LocalPool/.well-known/openid-configuration")
+        .await
+        .json();
+    assert_eq!(doc["issuer"], "http://127.0.0.1:9229/us-east-1_LocalPool");
+    assert_eq!(
+        doc["jwks_uri"],
+        "http://127.0.0.1:9229/us-east-1_LocalPool/.well-known/jwks.json"
+    );
+    assert_eq!(doc["end_session_endpoint"], "http://127.0.0.1:9229/logout");
+    assert_eq!(
+        doc["revocation_endpoint"],
+        "http://127.0.0.1:9229/oauth2/revoke"
+    );
+    assert_eq!(
+        doc["code_challenge_methods_supported"],
+        serde_json::json!(["S256"])
+    );
+    assert_eq!(
+        doc["userinfo_endpoint"],
+        "http://127.0.0.1:9229/oauth2/userInfo"
+    );
+    assert_eq!(browser.get("/_dev/outbox").await.status, StatusCode::OK);
+
+    let (config, _dir) = test_config(false).await;
+    let router = UserPool::open(config).await.unwrap().router();
+    let reply = router
+        .oneshot(
+            Request::get("/_dev/outbox.json")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_forgotten_password_is_reset_with_a_mailed_code() {
+    let mut browser = Browser::new().await;
+    let email = "frank@example.com";
+    browser.sign_up(email, "s").await;
+    let code = browser.code_via_session().await;
+    let old_tokens = browser.exchange(&code_grant(&code)).await.json();
+    let params = oauth_params("s");
+
+    // The sign-in page links to the reset; asking for it looks the same for
+    // every address, but only a real account gets a code.
+    let login = browser.get(&format!("/login?{}", query(&params))).await;
+    assert!(login.body.contains("/forgotPassword?"), "{}", login.body);
+    let page = browser
+        .get(&format!("/forgotPassword?{}", query(&params)))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    let csrf = page.csrf();
+    let mut next_pages = Vec::new();
+    for address in ["nobody@example.com", "Frank@Example.com"] {
+        let reply = browser
+            .post(
+                "/forgotPassword",
+                &form(&params, &[("_csrf", &csrf), ("username", address)]),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::FOUND, "{}", reply.body);
+        next_pages.push(reply.location().unwrap().replace("nobody%40", "X"));
+    }
+    assert_eq!(next_pages[0].replace("X", "frank%40"), next_pages[1]);
+    let mails = browser.get("/_dev/outbox.json?to=nobody@example.com").await;
+    assert_eq!(mails.json(), serde_json::json!([]));
+    let page = browser.get(&next_pages[1]).await;
+    assert!(page.body.contains("Reset your password"), "{}", page.body);
+    let code = browser.last_code(email).await;
+
+    fn reset<'a>(
+        params: &'a [(&'static str, String)],
+        csrf: &'a str,
+        code: &'a str,
+        password: &'a str,
+    ) -> Vec<(&'a str, &'a str)> {
+        form(
+            params,
+            &[
+                ("_csrf", csrf),
+                ("username", "frank@example.com"),
+                ("code", code),
+                ("password", password),
+            ],
+        )
+    }
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let reply = browser
+        .post(
+            "/confirmForgotPassword",
+            &reset(&params, &csrf, wrong, "a new password"),
+        )
+        .await;
+    assert!(reply.body.contains("Invalid verification code provided"));
+    let reply = browser
+        .post(
+            "/confirmForgotPassword",
+            &reset(&params, &csrf, &code, "short"),
+        )
+        .await;
+    assert!(reply.body.contains("Password not long enough"));
+    let reply = browser
+        .post(
+            "/confirmForgotPassword",
+            &reset(&params, &csrf, &code, "a new password"),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(reply.body.contains("Your password has been changed."));
+    // The code is spent.
+    let reply = browser
+        .post(
+            "/confirmForgotPassword",
+            &reset(&params, &csrf, &code, "a third password"),
+        )
+        .await;
+    assert!(
+        reply.body.contains("Invalid code provided"),
+        "{}",
+        reply.body
+    );
+
+    // The reset ended every session: the old refresh token and the SSO session.
+    let refresh = [
+        ("grant_type", "refresh_token"),
+        ("client_id", CLIENT),
+        (
+            "refresh_token",
+            old_tokens["refresh_token"].as_str().unwrap(),
+        ),
+    ];
+    assert_eq!(
+        browser.exchange(&refresh).await.json()["error"],
+        "invalid_grant"
+    );
+    let reply = browser
+        .get(&format!("/oauth2/authorize?{}", query(&params)))
+        .await;
+    assert!(reply.location().unwrap().starts_with("/login?"));
+
+    let reply = browser.sign_in(email, PASSWORD).await;
+    assert!(reply.body.contains("Incorrect username or password."));
+    let reply = browser.sign_in(email, "a new password").await;
+    assert_eq!(reply.status, StatusCode::FOUND, "{}", reply.body);
+    assert!(reply.location().unwrap().starts_with(CALLBACK));
+}
+
+#[tokio::test]
+async fn codes_mailed_to_one_user_are_rationed() {
+    let mut browser = Browser::new().await;
+    let email = "gina@example.com";
+    browser.sign_up(email, "s").await;
+    let params = oauth_params("s");
+    let csrf = browser
+        .get(&format!("/forgotPassword?{}", query(&params)))
+        .await
+        .csrf();
+    for _ in 0..8 {
+        let reply = browser
+            .post(
+                "/forgotPassword",
+                &form(&params, &[("_csrf", &csrf), ("username", email)]),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::FOUND);
+    }
+    let mails = browser
+        .get(&format!("/_dev/outbox.json?to={email}"))
+        .await
+        .json();
+    // The sign-up code, then reset codes up to the limit of five per hour.
+    assert_eq!(mails.as_array().unwrap().len(), 1 + 5, "{mails}");
+}
+
+#[tokio::test]
+async fn health_and_request_limits() {
+    let mut browser = Browser::new().await;
+    let reply = browser.get("/healthz").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.json()["status"], "ok");
+
+    // An oversized form is refused before it is read, and changes nothing.
+    let body = format!(
+        "grant_type=authorization_code&code={}",
+        "x".repeat(100 * 1024)
+    );
+    let request = Request::post("/oauth2/token")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::CONTENT_LENGTH, body.len());
+    let reply = browser.send(request, Body::from(body)).await;
+    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
+    // Without a declared length (chunked) it is cut off while read, before any
+    // handler sees it: 413 all the same, from the OAuth endpoints (which would
+    // answer their own `invalid_request`), the hosted UI's forms and the JSON API.
+    for (path, content_type) in [
+        ("/oauth2/token", "application/x-www-form-urlencoded"),
+        ("/oauth2/revoke", "application/x-www-form-urlencoded"),
+        ("/login", "application/x-www-form-urlencoded"),
+        ("/signup", "application/x-www-form-urlencoded"),
+        ("/", "application/x-amz-json-1.1"),
+    ] {
+        let body = format!("code={}", "x".repeat(100 * 1024));
+        let request = Request::post(path)
+            .header(header::CONTENT_TYPE, content_type)
+            .header("x-amz-target", "AWSCognitoIdentityProviderService.SignUp");
+        let reply = browser.send(request, Body::from(body)).await;
+        assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn the_pool_answers_only_for_its_own_host() {
+    let mut browser = Browser::new().await;
+    // The dev outbox, the hosted UI and the JSON API alike.
+    for uri in ["/", "/_dev/outbox.json", "/login", "/oauth2/token"] {
+        for host in ["evil.example:9229", "evil.example", "127.0.0.1:3000"] {
+            let reply = browser
+                .send(Request::get(uri).header(header::HOST, host), Body::empty())
+                .await;
+            assert_eq!(reply.status, StatusCode::MISDIRECTED_REQUEST, "{host}{uri}");
+        }
+    }
+    let reply = browser
+        .send(
+            Request::post("/")
+                .header(header::HOST, "evil.example:9229")
+                .header(
+                    "x-amz-target",
+                    "AWSCognitoIdentityProviderService.ListUsers",
+                ),
+            Body::from("{}"),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::MISDIRECTED_REQUEST);
+    for host in ["127.0.0.1:9229", "localhost:9229", "[::1]:9229"] {
+        let reply = browser
+            .send(
+                Request::get("/_dev/outbox.json").header(header::HOST, host),
+                Body::empty(),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{host}");
+    }
+    // Health checks from a load balancer name the address.
+    let reply = browser
+        .send(
+            Request::get("/healthz").header(header::HOST, "10.0.0.7:9229"),
+            Body::empty(),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+}

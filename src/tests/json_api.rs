@@ -1,0 +1,522 @@
+//! The JSON API as the AWS SDKs call it: signed admin operations, Cognito's wire format, U+0000, administrator-created users, concurrent creations.
+
+use super::*;
+
+#[tokio::test]
+async fn admin_operations_need_a_valid_signature_by_a_configured_key() {
+    let mut browser = Browser::new().await;
+    let list = format!(r#"{{"UserPoolId":"{}"}}"#, browser.pool.config().pool_id());
+    let (key, secret) = browser.pool.config().admin_credential().unwrap();
+    let (key, secret) = (key.to_owned(), secret.to_owned());
+    let now = std::time::SystemTime::now();
+
+    let reply = browser
+        .cognito_signed_by("ListUsers", &list, &key, &secret, now)
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+
+    // Each refusal is AWS's, with its type in x-amzn-ErrorType, and changes nothing.
+    let create = format!(
+        r#"{{"UserPoolId":"{}","Username":"mallory@example.com","MessageAction":"SUPPRESS"}}"#,
+        browser.pool.config().pool_id()
+    );
+    let fifteen_minutes_ago = now - std::time::Duration::from_secs(16 * 60);
+    for (reply, status, expected) in [
+        (
+            browser
+                .cognito_signed_by(
+                    "AdminCreateUser",
+                    &create,
+                    &key,
+                    "a-wrong-secret-0123456789",
+                    now,
+                )
+                .await,
+            StatusCode::BAD_REQUEST,
+            "InvalidSignatureException",
+        ),
+        (
+            browser
+                .cognito_signed_by(
+                    "AdminCreateUser",
+                    &create,
+                    "AKIANOTCONFIGURED001",
+                    &secret,
+                    now,
+                )
+                .await,
+            StatusCode::BAD_REQUEST,
+            "UnrecognizedClientException",
+        ),
+        (
+            browser
+                .cognito_signed_by(
+                    "AdminCreateUser",
+                    &create,
+                    &key,
+                    &secret,
+                    fifteen_minutes_ago,
+                )
+                .await,
+            StatusCode::BAD_REQUEST,
+            "InvalidSignatureException",
+        ),
+        (
+            browser.cognito("AdminCreateUser", &create, false).await,
+            StatusCode::FORBIDDEN,
+            "MissingAuthenticationTokenException",
+        ),
+    ] {
+        assert_eq!(
+            (reply.status, reply.json()["__type"].as_str()),
+            (status, Some(expected)),
+            "{}",
+            reply.body
+        );
+        assert_eq!(
+            reply.header(header::HeaderName::from_static("x-amzn-errortype")),
+            expected
+        );
+    }
+    let reply = browser.cognito("ListUsers", &list, true).await;
+    assert!(!reply.body.contains("mallory"), "{}", reply.body);
+
+    // A pool without admin credentials refuses every admin operation.
+    let start = CONFIG.find("[[admin_credentials]]").unwrap();
+    let end = start + CONFIG[start..].find("\n\n").unwrap();
+    let mut config = Config::from_toml(&format!("{}{}", &CONFIG[..start], &CONFIG[end..])).unwrap();
+    assert_eq!(config.admin_credential(), None);
+    let dir = tempfile::tempdir().unwrap();
+    config.set_data_dir(dir.path());
+    let mut bare = Browser::open((config, dir)).await;
+    let reply = bare
+        .cognito_signed_by("ListUsers", &list, &key, &secret, now)
+        .await;
+    assert_eq!(reply.json()["__type"], "UnrecognizedClientException");
+}
+
+#[tokio::test]
+async fn the_json_api_speaks_cognitos_wire_format() {
+    let mut browser = Browser::new().await;
+    let scripts = "5cr1pt5c1ient0leptos0cog";
+
+    let reply = browser
+        .cognito(
+            "SignUp",
+            &format!(
+                r#"{{"ClientId":"{scripts}","Username":"Carol@Example.com","Password":"{PASSWORD}"}}"#
+            ),
+            false,
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(
+        reply.header(header::CONTENT_TYPE),
+        "application/x-amz-json-1.1"
+    );
+    let signed_up = reply.json();
+    assert_eq!(signed_up["UserConfirmed"], false);
+    assert_eq!(signed_up["CodeDeliveryDetails"]["Destination"], "c***@e***");
+    let code = browser.last_code("carol@example.com").await;
+    let reply = browser
+        .cognito(
+            "ConfirmSignUp",
+            &format!(
+                r#"{{"ClientId":"{scripts}","Username":"carol@example.com","ConfirmationCode":"{code}"}}"#
+            ),
+            false,
+        )
+        .await;
+    assert_eq!((reply.status, reply.body.as_str()), (StatusCode::OK, "{}"));
+
+    // Errors: HTTP 400, `__type` and `message`, and the type in x-amzn-ErrorType.
+    let reply = browser
+        .cognito(
+            "InitiateAuth",
+            &format!(
+                r#"{{"ClientId":"{scripts}","AuthFlow":"USER_PASSWORD_AUTH","AuthParameters":{{"USERNAME":"carol@example.com","PASSWORD":"wrong password"}}}}"#
+            ),
+            false,
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        reply.json(),
+        serde_json::json!({"__type": "NotAuthorizedException", "message": "Incorrect username or password."})
+    );
+    assert_eq!(
+        reply.header(header::HeaderName::from_static("x-amzn-errortype")),
+        "NotAuthorizedException"
+    );
+
+    let reply = browser
+        .cognito(
+            "InitiateAuth",
+            &format!(
+                r#"{{"ClientId":"{scripts}","AuthFlow":"USER_PASSWORD_AUTH","AuthParameters":{{"USERNAME":"carol@example.com","PASSWORD":"{PASSWORD}"}}}}"#
+            ),
+            false,
+        )
+        .await;
+    let result = &reply.json()["AuthenticationResult"];
+    let id = verify(
+        &mut browser,
+        result["IdToken"].as_str().unwrap(),
+        Some(scripts),
+    )
+    .await;
+    assert_eq!(id["email"], "carol@example.com");
+    let access = verify(&mut browser, result["AccessToken"].as_str().unwrap(), None).await;
+    assert_eq!(access["scope"], "aws.cognito.signin.user.admin");
+
+    // Admin operations need a signature and this pool's id.
+    let list = format!(r#"{{"UserPoolId":"{}"}}"#, browser.pool.config().pool_id());
+    let reply = browser.cognito("ListUsers", &list, false).await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        reply.json()["__type"],
+        "MissingAuthenticationTokenException"
+    );
+    let reply = browser.cognito("ListUsers", &list, true).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.json()["Users"][0]["UserStatus"], "CONFIRMED");
+    let reply = browser
+        .cognito("ListUsers", r#"{"UserPoolId":"us-east-1_Other"}"#, true)
+        .await;
+    assert_eq!(reply.json()["__type"], "ResourceNotFoundException");
+
+    // Malformed requests change nothing and never reach an operation.
+    for (operation, body, expected) in [
+        ("SignUp", "{", "SerializationException"),
+        ("SignUp", "{}", "InvalidParameterException"),
+        ("SignUp", r#"{"ClientId":7}"#, "InvalidParameterException"),
+        (
+            "NoSuchOperation",
+            "{}",
+            "MissingAuthenticationTokenException",
+        ),
+    ] {
+        let reply = browser.cognito(operation, body, false).await;
+        assert_eq!(reply.json()["__type"], expected, "{operation} {body}");
+    }
+    let reply = browser.cognito("NoSuchOperation", &list, true).await;
+    assert_eq!(reply.json()["__type"], "UnknownOperationException");
+}
+
+/// U+0000, which PostgreSQL cannot store, is refused at every boundary before
+/// anything is written: each interface in its own error shape, never a 500.
+#[tokio::test]
+async fn nul_characters_are_refused_before_anything_is_written() {
+    let mut browser = Browser::new().await;
+    let scripts = "5cr1pt5c1ient0leptos0cog";
+    let pool_id = browser.pool.config().pool_id().to_owned();
+    let nul = r"\u0000";
+    let sign_up = format!(
+        r#"{{"ClientId":"{scripts}","Username":"user@example.com","Password":"{PASSWORD}"}}"#
+    );
+    assert_eq!(
+        browser.cognito("SignUp", &sign_up, false).await.status,
+        StatusCode::OK
+    );
+    let calls = [
+        (
+            "SignUp",
+            format!(
+                r#"{{"ClientId":"{scripts}","Username":"nul@example.com","Password":"{PASSWORD}","UserAttributes":[{{"Name":"name","Value":"a{nul}b"}}]}}"#
+            ),
+            false,
+        ),
+        (
+            "SignUp",
+            format!(
+                r#"{{"ClientId":"{scripts}","Username":"nul{nul}@example.com","Password":"{PASSWORD}"}}"#
+            ),
+            false,
+        ),
+        (
+            "SignUp",
+            format!(
+                r#"{{"ClientId":"{scripts}","Username":"nul@example.com","Password":"{PASSWORD}","Extra{nul}":1}}"#
+            ),
+            false,
+        ),
+        (
+            "ForgotPassword",
+            format!(r#"{{"ClientId":"{scripts}","Username":"user{nul}@example.com"}}"#),
+            false,
+        ),
+        (
+            "InitiateAuth",
+            format!(
+                r#"{{"ClientId":"{scripts}","AuthFlow":"USER_PASSWORD_AUTH","AuthParameters":{{"USERNAME":"user@example.com{nul}","PASSWORD":"{PASSWORD}"}}}}"#
+            ),
+            false,
+        ),
+        (
+            "AdminGetUser",
+            format!(r#"{{"UserPoolId":"{pool_id}","Username":"user{nul}@example.com"}}"#),
+            true,
+        ),
+        (
+            "CreateGroup",
+            format!(r#"{{"UserPoolId":"{pool_id}","GroupName":"nul{nul}group"}}"#),
+            true,
+        ),
+        (
+            "ListUsers",
+            format!(r#"{{"UserPoolId":"{pool_id}","Filter":"email = \"user{nul}\""}}"#),
+            true,
+        ),
+        (
+            "AdminUpdateUserAttributes",
+            format!(
+                r#"{{"UserPoolId":"{pool_id}","Username":"user@example.com","UserAttributes":[{{"Name":"name","Value":"{nul}"}}]}}"#
+            ),
+            true,
+        ),
+    ];
+    for (operation, body, signed) in calls {
+        let reply = browser.cognito(operation, &body, signed).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::BAD_REQUEST,
+            "{operation}: {}",
+            reply.body
+        );
+        assert_eq!(
+            reply.json()["__type"],
+            "InvalidParameterException",
+            "{operation}"
+        );
+    }
+    let pool = browser.pool.clone();
+    let store = pool.store();
+    assert!(
+        store
+            .user_by_email("nul@example.com")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let user = store
+        .user_by_email("user@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        store
+            .attributes(&user.sub)
+            .await
+            .unwrap()
+            .iter()
+            .all(|(name, _)| name != "name")
+    );
+    let groups = store.list_groups(None, 60).await.unwrap();
+    assert!(groups.items.iter().all(|g| !g.name.starts_with("nul")));
+
+    // The hosted UI: its error page. A form post with a valid CSRF token...
+    let params = oauth_params("s");
+    let page = browser.get(&format!("/signup?{}", query(&params))).await;
+    let csrf = page.csrf();
+    let fields = [
+        ("_csrf", csrf.as_str()),
+        ("username", "nul@example.com"),
+        ("password", "correct horse\0battery"),
+    ];
+    let reply = browser.post("/signup", &form(&params, &fields)).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
+    assert!(reply.body.contains("U+0000"), "{}", reply.body);
+    assert!(
+        store
+            .user_by_email("nul@example.com")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // ... and a query string.
+    let reply = browser
+        .get(&format!("/login?{}", query(&oauth_params("s\0"))))
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
+
+    // The token endpoint: `invalid_request`.
+    let reply = browser.exchange(&code_grant("x\0y")).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
+    assert_eq!(reply.json()["error"], "invalid_request");
+}
+
+#[tokio::test]
+async fn a_user_created_by_an_admin_chooses_a_password_at_first_sign_in() {
+    let mut browser = Browser::new().await;
+    let pool_id = browser.pool.config().pool_id().to_owned();
+    let reply = browser
+        .cognito(
+            "AdminCreateUser",
+            &format!(
+                r#"{{"UserPoolId":"{pool_id}","Username":"dave@example.com","TemporaryPassword":"temporary pw"}}"#
+            ),
+            true,
+        )
+        .await;
+    assert_eq!(reply.json()["User"]["UserStatus"], "FORCE_CHANGE_PASSWORD");
+
+    // The temporary password leads to the new-password page, not to the client.
+    let params = oauth_params("s");
+    let page = browser.get(&format!("/login?{}", query(&params))).await;
+    let csrf = page.csrf();
+    let login = [
+        ("_csrf", csrf.as_str()),
+        ("username", "dave@example.com"),
+        ("password", "temporary pw"),
+    ];
+    let reply = browser.post("/login", &form(&params, &login)).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(
+        reply.body.contains("Change your password"),
+        "{}",
+        reply.body
+    );
+    assert!(!browser.cookies.contains_key("cognito"));
+    let marker = r#"name="session" value=""#;
+    let start = reply.body.find(marker).unwrap() + marker.len();
+    let session = reply.body[start..][..reply.body[start..].find('"').unwrap()].to_owned();
+    let csrf = reply.csrf();
+
+    // A forged session, or one for someone else, starts over at sign-in.
+    let forged = [
+        ("_csrf", csrf.as_str()),
+        ("session", "e30.e30.e30"),
+        ("username", "dave@example.com"),
+        ("password", "my own password"),
+    ];
+    let reply = browser.post("/newPassword", &form(&params, &forged)).await;
+    assert!(reply.body.contains("session is expired"), "{}", reply.body);
+
+    // Too short: the same page again, with the policy's words.
+    let fields = [
+        ("_csrf", csrf.as_str()),
+        ("session", session.as_str()),
+        ("username", "dave@example.com"),
+        ("password", "short"),
+    ];
+    let reply = browser.post("/newPassword", &form(&params, &fields)).await;
+    assert!(
+        reply.body.contains("Password not long enough"),
+        "{}",
+        reply.body
+    );
+
+    let fields = [
+        ("_csrf", csrf.as_str()),
+        ("session", session.as_str()),
+        ("username", "dave@example.com"),
+        ("password", "my own password"),
+    ];
+    let reply = browser.post("/newPassword", &form(&params, &fields)).await;
+    assert_eq!(reply.status, StatusCode::FOUND, "{}", reply.body);
+    let code = code_from(reply.location().unwrap());
+    let tokens = browser.exchange(&code_grant(&code)).await.json();
+    let id = verify(
+        &mut browser,
+        tokens["id_token"].as_str().unwrap(),
+        Some(CLIENT),
+    )
+    .await;
+    assert_eq!(id["email"], "dave@example.com");
+
+    // The session is spent: answering again starts over.
+    let reply = browser.post("/newPassword", &form(&params, &fields)).await;
+    assert!(reply.body.contains("session is expired"), "{}", reply.body);
+}
+
+/// 50 sign-ups with one email at once: one creates the account, every other
+/// is told it exists (or, past the Argon2 queue, to retry) and changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_sign_ups_with_one_email_create_one_account() {
+    let mut browser = Browser::new().await;
+    let scripts = "5cr1pt5c1ient0leptos0cog";
+    let email = "racer@example.com";
+    let password = |n: usize| format!("password number {n}");
+    let replies = at_once(&browser, 50, "SignUp", false, |n| {
+        serde_json::json!({"ClientId": scripts, "Username": email, "Password": password(n)})
+            .to_string()
+    })
+    .await;
+    let winner = only_winner(
+        &replies,
+        &["UsernameExistsException", "TooManyRequestsException"],
+    );
+
+    // One code was mailed, and the winner's password is the account's.
+    let mail = browser.get(&format!("/_dev/outbox.json?to={email}")).await;
+    assert_eq!(mail.json().as_array().unwrap().len(), 1, "{}", mail.body);
+    let code = browser.last_code(email).await;
+    let confirm =
+        serde_json::json!({"ClientId": scripts, "Username": email, "ConfirmationCode": code});
+    let reply = browser
+        .cognito("ConfirmSignUp", &confirm.to_string(), false)
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let sign_in = serde_json::json!({
+        "ClientId": scripts,
+        "AuthFlow": "USER_PASSWORD_AUTH",
+        "AuthParameters": {"USERNAME": email, "PASSWORD": password(winner)},
+    });
+    let reply = browser
+        .cognito("InitiateAuth", &sign_in.to_string(), false)
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+}
+
+/// 20 administrators creating one group, then one user, at once: one of each.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_admin_creations_make_one_group_and_one_user() {
+    let mut browser = Browser::new().await;
+    let pool_id = browser.pool.config().pool_id().to_owned();
+    let replies = at_once(&browser, 20, "CreateGroup", true, |n| {
+        serde_json::json!({"UserPoolId": pool_id, "GroupName": "racers", "Precedence": n})
+            .to_string()
+    })
+    .await;
+    let winner = only_winner(&replies, &["GroupExistsException"]);
+    let reply = browser
+        .cognito(
+            "GetGroup",
+            &serde_json::json!({"UserPoolId": pool_id, "GroupName": "racers"}).to_string(),
+            true,
+        )
+        .await;
+    assert_eq!(reply.json()["Group"]["Precedence"], winner);
+
+    let email = "invited@example.com";
+    let temporary = |n: usize| format!("temporary number {n}");
+    let replies = at_once(&browser, 20, "AdminCreateUser", true, |n| {
+        serde_json::json!({
+            "UserPoolId": pool_id,
+            "Username": email,
+            "TemporaryPassword": temporary(n),
+            "MessageAction": "SUPPRESS",
+        })
+        .to_string()
+    })
+    .await;
+    let winner = only_winner(
+        &replies,
+        &["UsernameExistsException", "TooManyRequestsException"],
+    );
+    // The winner's temporary password is the one to replace.
+    let sign_in = serde_json::json!({
+        "ClientId": "5cr1pt5c1ient0leptos0cog",
+        "AuthFlow": "USER_PASSWORD_AUTH",
+        "AuthParameters": {"USERNAME": email, "PASSWORD": temporary(winner)},
+    });
+    let reply = browser
+        .cognito("InitiateAuth", &sign_in.to_string(), false)
+        .await;
+    assert_eq!(
+        reply.json()["ChallengeName"],
+        "NEW_PASSWORD_REQUIRED",
+        "{}",
+        reply.body
+    );
+}
