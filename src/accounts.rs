@@ -182,9 +182,9 @@ async fn send_new_code(
     sub: &str,
     email: &str,
     for_: CodeFor<'_>,
+    now: i64,
 ) -> Result<bool, Error> {
     let store = pool.store();
-    let now = crate::now();
     let previous = store.code_issuance(sub).await?;
     let Some(fresh) = FreshCode::next(previous, for_.purpose(), now)? else {
         tracing::warn!(%sub, "code limit reached: no new code mailed");
@@ -209,7 +209,7 @@ async fn send_new_code(
                 .reset_unconfirmed_user(sub, password_hash, &new, now)
                 .await?;
             // A new password: the old one's failures no longer count.
-            store.clear_login_failures(&login_key(sub)).await?;
+            forget_login_failures(pool, sub).await?;
         }
         CodeFor::Resend | CodeFor::PasswordReset => store.replace_code(sub, &new).await?,
     }
@@ -220,10 +220,10 @@ async fn send_new_code(
 /// What a password reset does for an address without a confirmed account: a
 /// decoy code, stored and rationed like a real one but mailed to nobody, so
 /// that the guesses at it (`confirm_forgot_password`) are answered as for an account.
-async fn issue_decoy_code(pool: &UserPool, name_hash: &str) -> Result<(), Error> {
+async fn issue_decoy_code(pool: &UserPool, name_hash: &str, now: i64) -> Result<(), Error> {
     let store = pool.store();
     let previous = store.decoy_issuance(name_hash).await?;
-    if let Some(fresh) = FreshCode::next(previous, CodePurpose::PasswordReset, crate::now())? {
+    if let Some(fresh) = FreshCode::next(previous, CodePurpose::PasswordReset, now)? {
         store.put_decoy_code(name_hash, &fresh.record()).await?;
     }
     Ok(())
@@ -245,6 +245,7 @@ async fn check_code(
     holder: CodeHolder<'_>,
     purpose: CodePurpose,
     code: &str,
+    now: i64,
 ) -> Result<Result<(), Refusal>, Error> {
     let store = pool.store();
     let stored = match holder {
@@ -252,7 +253,7 @@ async fn check_code(
         CodeHolder::Decoy(name_hash) => store.decoy_code(name_hash).await?,
     };
     // An expired code answers as no code at all, so pruning expired decoys shows nothing.
-    let Some(stored) = stored.filter(|stored| stored.expires_at > crate::now()) else {
+    let Some(stored) = stored.filter(|stored| stored.expires_at > now) else {
         return Ok(Err(Refusal::ExpiredCode));
     };
     if stored.attempts >= CODE_MAX_ATTEMPTS {
@@ -311,6 +312,7 @@ pub(crate) async fn sign_up(
     password: &str,
     attributes: &[(String, String)],
     via: Via,
+    now: i64,
 ) -> Result<Result<SignedUp, Refusal>, Error> {
     let email = match valid_email(email) {
         Ok(email) => email,
@@ -330,7 +332,7 @@ pub(crate) async fn sign_up(
             let for_ = CodeFor::SignUpAgain {
                 password_hash: &password_hash,
             };
-            send_new_code(pool, &user.sub, &email, for_).await?;
+            send_new_code(pool, &user.sub, &email, for_, now).await?;
         }
         None => {
             let sub = secrets::uuid()?;
@@ -339,7 +341,7 @@ pub(crate) async fn sign_up(
                 password_hash: &password_hash,
                 attributes,
             };
-            if send_new_code(pool, &sub, &email, for_).await? {
+            if send_new_code(pool, &sub, &email, for_, now).await? {
                 return Ok(Ok(SignedUp::Created(sub)));
             }
         }
@@ -348,11 +350,11 @@ pub(crate) async fn sign_up(
 }
 
 /// Mails a new code to an unconfirmed account; silently does nothing otherwise.
-pub(crate) async fn resend_code(pool: &UserPool, email: &str) -> Result<(), Error> {
+pub(crate) async fn resend_code(pool: &UserPool, email: &str, now: i64) -> Result<(), Error> {
     let email = normalize_email(email);
     match pool.store().user_by_email(&email).await? {
         Some(user) if !user.confirmed => {
-            send_new_code(pool, &user.sub, &email, CodeFor::Resend).await?;
+            send_new_code(pool, &user.sub, &email, CodeFor::Resend, now).await?;
             Ok(())
         }
         _ => Ok(()),
@@ -364,6 +366,7 @@ pub(crate) async fn confirm(
     pool: &UserPool,
     email: &str,
     code: &str,
+    now: i64,
 ) -> Result<Result<User, Refusal>, Error> {
     let store = pool.store();
     // Unknown and already-confirmed accounts look like a wrong code.
@@ -379,12 +382,13 @@ pub(crate) async fn confirm(
         CodeHolder::Account(&user.sub),
         CodePurpose::SignUp,
         code,
+        now,
     )
     .await?
     {
         return Ok(Err(refusal));
     }
-    store.confirm_user(&user.sub, crate::now()).await?;
+    store.confirm_user(&user.sub, now).await?;
     Ok(Ok(User {
         confirmed: true,
         ..user
@@ -393,14 +397,14 @@ pub(crate) async fn confirm(
 
 /// Mails a password-reset code to a confirmed account; any other address gets
 /// a decoy code (an unconfirmed account has no proven address to send it to).
-pub(crate) async fn forgot_password(pool: &UserPool, email: &str) -> Result<(), Error> {
+pub(crate) async fn forgot_password(pool: &UserPool, email: &str, now: i64) -> Result<(), Error> {
     let email = normalize_email(email);
     match pool.store().user_by_email(&email).await? {
         Some(user) if user.confirmed => {
-            send_new_code(pool, &user.sub, &email, CodeFor::PasswordReset).await?;
+            send_new_code(pool, &user.sub, &email, CodeFor::PasswordReset, now).await?;
             Ok(())
         }
-        _ => issue_decoy_code(pool, &secrets::digest(&email)).await,
+        _ => issue_decoy_code(pool, &secrets::digest(&email), now).await,
     }
 }
 
@@ -411,6 +415,7 @@ pub(crate) async fn confirm_forgot_password(
     email: &str,
     code: &str,
     new_password: &str,
+    now: i64,
 ) -> Result<Result<(), Refusal>, Error> {
     if let Err(policy) =
         password::check_policy(new_password, pool.config().password_minimum_length())
@@ -429,7 +434,7 @@ pub(crate) async fn confirm_forgot_password(
         Some(user) => CodeHolder::Account(&user.sub),
         None => CodeHolder::Decoy(&name_hash),
     };
-    if let Err(refusal) = check_code(pool, holder, CodePurpose::PasswordReset, code).await? {
+    if let Err(refusal) = check_code(pool, holder, CodePurpose::PasswordReset, code, now).await? {
         return Ok(Err(refusal));
     }
     // Nobody was told a decoy's code; one guessed right still opens nothing.
@@ -438,34 +443,16 @@ pub(crate) async fn confirm_forgot_password(
     };
     let password_hash = pool.hasher().hash(new_password).await?;
     pool.store()
-        .reset_password(&user.sub, &password_hash, crate::now())
+        .reset_password(&user.sub, &password_hash, now)
         .await?;
-    pool.store()
-        .clear_login_failures(&login_key(&user.sub))
-        .await?;
+    forget_login_failures(pool, &user.sub).await?;
     tracing::info!(sub = %user.sub, "password reset");
     Ok(Ok(()))
 }
 
-/// Sets a password the user or an administrator chose, after the policy check;
-/// `force_change` makes it temporary (the user must replace it at sign-in).
-pub(crate) async fn set_password(
-    pool: &UserPool,
-    sub: &str,
-    new_password: &str,
-    force_change: bool,
-) -> Result<Result<(), Refusal>, Error> {
-    if let Err(policy) =
-        password::check_policy(new_password, pool.config().password_minimum_length())
-    {
-        return Ok(Err(policy.into()));
-    }
-    let hash = pool.hasher().hash(new_password).await?;
-    pool.store()
-        .set_password(sub, &hash, force_change, crate::now())
-        .await?;
-    pool.store().clear_login_failures(&login_key(sub)).await?;
-    Ok(Ok(()))
+/// Forgets the failed sign-ins of the user's previous password (it was just replaced).
+pub(crate) async fn forget_login_failures(pool: &UserPool, sub: &str) -> Result<(), Error> {
+    pool.store().clear_login_failures(&login_key(sub)).await
 }
 
 /// The result of a password sign-in.
@@ -490,6 +477,7 @@ pub(crate) async fn sign_in(
     pool: &UserPool,
     username: &str,
     password: &str,
+    now: i64,
 ) -> Result<SignIn, Error> {
     let store = pool.store();
     let user = store.user_by_username(username).await?;
@@ -500,7 +488,6 @@ pub(crate) async fn sign_in(
         Some(user) => user.sub.clone(),
         None => normalize_email(username),
     });
-    let now = crate::now();
     let failures = store.login_failures(&key).await?;
     if failures.locked_until > now {
         return Ok(SignIn::Refused(Refusal::LockedOut));
@@ -525,7 +512,7 @@ pub(crate) async fn sign_in(
         return Ok(SignIn::Refused(Refusal::Disabled));
     }
     if !user.confirmed {
-        send_new_code(pool, &user.sub, &user.email, CodeFor::Resend).await?;
+        send_new_code(pool, &user.sub, &user.email, CodeFor::Resend, now).await?;
         return Ok(SignIn::NeedsConfirmation);
     }
     if user.force_password_change {

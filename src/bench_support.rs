@@ -16,7 +16,7 @@ impl UserPool {
                 email: "bench@example.com",
                 groups,
                 client_id: "1ocal4pp5c1ient0leptos0cog",
-                scope: "openid email profile",
+                scope: &crate::scope::Scope::parse("openid email profile"),
                 id_token: true,
                 auth_time: crate::now(),
                 origin_jti: "5d3f1a2b-0000-4000-8000-000000000000",

@@ -6,7 +6,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::accounts::{self, Refusal};
+use crate::accounts::Refusal;
+use crate::directory::{self, PasswordUse};
 use crate::error::Error;
 use crate::store::User;
 use crate::{UserPool, secrets};
@@ -25,14 +26,19 @@ struct SessionClaims {
 }
 
 /// A session for `user`, who gave the right temporary password to `client_id`.
-pub(crate) fn session(pool: &UserPool, user: &User, client_id: &str) -> Result<String, Error> {
+pub(crate) fn session(
+    pool: &UserPool,
+    user: &User,
+    client_id: &str,
+    now: i64,
+) -> Result<String, Error> {
     pool.key().sign(&SessionClaims {
         sub: user.sub.clone(),
         client_id: client_id.to_owned(),
         // No verifier of access or ID tokens accepts this use.
         token_use: "challenge".to_owned(),
         iss: pool.config().issuer(),
-        exp: crate::now() + SESSION_SECONDS,
+        exp: now + SESSION_SECONDS,
         jti: secrets::uuid()?,
     })
 }
@@ -46,6 +52,7 @@ pub(crate) async fn answer(
     client_id: &str,
     username: &str,
     new_password: &str,
+    now: i64,
 ) -> Result<Result<User, Refusal>, Error> {
     let Some(claims) = pool
         .key()
@@ -62,7 +69,9 @@ pub(crate) async fn answer(
     else {
         return Ok(Err(Refusal::SessionExpired));
     };
-    if let Err(refusal) = accounts::set_password(pool, &user.sub, new_password, false).await? {
+    if let Err(refusal) =
+        directory::set_password(pool, &user.sub, new_password, PasswordUse::Permanent, now).await?
+    {
         return Ok(Err(refusal));
     }
     Ok(Ok(User {

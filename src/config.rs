@@ -276,12 +276,31 @@ impl std::fmt::Debug for KeyEncryptionKey {
     }
 }
 
-/// The JSON API's authentication flows an app client can enable (Cognito's `ExplicitAuthFlows`).
-pub(crate) const AUTH_FLOWS: &[&str] = &[
-    "ALLOW_USER_PASSWORD_AUTH",
-    "ALLOW_ADMIN_USER_PASSWORD_AUTH",
-    "ALLOW_REFRESH_TOKEN_AUTH",
-];
+/// A JSON API authentication flow an app client can enable (Cognito's
+/// `ExplicitAuthFlows`); the file names them as Cognito does, and any other name is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub(crate) enum ExplicitAuthFlow {
+    /// InitiateAuth's `USER_PASSWORD_AUTH`.
+    AllowUserPasswordAuth,
+    /// AdminInitiateAuth's `ADMIN_USER_PASSWORD_AUTH`.
+    AllowAdminUserPasswordAuth,
+    /// `REFRESH_TOKEN_AUTH`, on either operation.
+    AllowRefreshTokenAuth,
+}
+
+/// A flow of the OAuth 2.0 endpoints an app client may use (Cognito's
+/// `AllowedOAuthFlows`: `code`, `implicit`, `client_credentials`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum OAuthFlow {
+    /// The authorization code grant (`response_type=code`).
+    Code,
+    /// Tokens in the redirect's fragment (`response_type=token`).
+    Implicit,
+    /// The `client_credentials` grant of machine clients.
+    ClientCredentials,
+}
 
 /// An app client: public (no secret; browsers, which must use PKCE with S256)
 /// or confidential (a secret, presented to the token endpoint and as
@@ -295,10 +314,10 @@ pub(crate) struct Client {
     pub(crate) secret: Option<String>,
     /// Flows of the JSON API's InitiateAuth / AdminInitiateAuth this client may use.
     #[serde(default = "default_auth_flows")]
-    pub(crate) auth_flows: Vec<String>,
-    /// Cognito's `AllowedOAuthFlows`: `code`, `implicit`, `client_credentials`.
+    pub(crate) auth_flows: Vec<ExplicitAuthFlow>,
+    /// Flows of the OAuth 2.0 endpoints this client may use.
     #[serde(default = "default_oauth_flows")]
-    pub(crate) oauth_flows: Vec<String>,
+    pub(crate) oauth_flows: Vec<OAuthFlow>,
     /// Token lifetimes of this client, instead of the pool's `[tokens]`.
     #[serde(default)]
     tokens: Option<TokenConfig>,
@@ -334,21 +353,21 @@ impl TokenConfig {
     }
 }
 
-fn default_oauth_flows() -> Vec<String> {
-    vec!["code".to_owned()]
+fn default_oauth_flows() -> Vec<OAuthFlow> {
+    vec![OAuthFlow::Code]
 }
 
 fn default_refresh_grace_seconds() -> i64 {
     10
 }
 
-fn default_auth_flows() -> Vec<String> {
-    vec!["ALLOW_REFRESH_TOKEN_AUTH".to_owned()]
+fn default_auth_flows() -> Vec<ExplicitAuthFlow> {
+    vec![ExplicitAuthFlow::AllowRefreshTokenAuth]
 }
 
 impl Client {
-    pub(crate) fn allows_flow(&self, flow: &str) -> bool {
-        self.auth_flows.iter().any(|f| f == flow)
+    pub(crate) fn allows_flow(&self, flow: ExplicitAuthFlow) -> bool {
+        self.auth_flows.contains(&flow)
     }
 
     /// Whether `presented` is what this client must show: its secret (compared in
@@ -363,8 +382,8 @@ impl Client {
         }
     }
 
-    pub(crate) fn allows_oauth_flow(&self, flow: &str) -> bool {
-        self.oauth_flows.iter().any(|f| f == flow)
+    pub(crate) fn allows_oauth_flow(&self, flow: OAuthFlow) -> bool {
+        self.oauth_flows.contains(&flow)
     }
 }
 
@@ -759,16 +778,6 @@ impl Config {
                     format!("client {}: at least 16 characters", client.name),
                 ));
             }
-            if let Some(bad) = client
-                .auth_flows
-                .iter()
-                .find(|f| !AUTH_FLOWS.contains(&f.as_str()))
-            {
-                return Err(invalid(
-                    "clients.auth_flows",
-                    format!("unknown flow {bad:?}"),
-                ));
-            }
             for url in &client.callback_urls {
                 check_url("clients.callback_urls", url)?;
             }
@@ -781,17 +790,7 @@ impl Config {
                     format!("client {} needs at least one", client.name),
                 ));
             }
-            if let Some(bad) = client
-                .oauth_flows
-                .iter()
-                .find(|f| !matches!(f.as_str(), "code" | "implicit" | "client_credentials"))
-            {
-                return Err(invalid(
-                    "clients.oauth_flows",
-                    format!("unknown flow {bad:?}"),
-                ));
-            }
-            if client.allows_oauth_flow("client_credentials") && client.secret.is_none() {
+            if client.allows_oauth_flow(OAuthFlow::ClientCredentials) && client.secret.is_none() {
                 return Err(invalid(
                     "clients.oauth_flows",
                     format!("client {}: client_credentials needs a secret", client.name),
@@ -898,6 +897,31 @@ mod tests {
                 sample_line("listen = ")
             )
         );
+    }
+
+    #[test]
+    fn an_unknown_flow_is_one_line_naming_the_field() {
+        let auth_flows = "auth_flows = [\"ALLOW_REFRESH_TOKEN_AUTH\", ";
+        let text = SAMPLE.replacen(auth_flows, "auth_flows = [\"ALLOW_SRP_AUTH\", ", 1);
+        let message = parse_error(&text);
+        let expected = format!(
+            "{}: [clients] auth_flows: unknown variant `ALLOW_SRP_AUTH`",
+            sample_line(auth_flows)
+        );
+        assert!(message.starts_with(&expected), "{message:?}");
+
+        let scopes = "allowed_scopes = [\"openid\", \"email\", \"profile\"]\n";
+        let text = SAMPLE.replacen(
+            scopes,
+            &format!("{scopes}oauth_flows = [\"password\"]\n"),
+            1,
+        );
+        let message = parse_error(&text);
+        let expected = format!(
+            "{}: [clients] oauth_flows: unknown variant `password`",
+            sample_line(scopes.trim_end()) + 1
+        );
+        assert!(message.starts_with(&expected), "{message:?}");
     }
 
     #[test]

@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use crate::config::Client;
 use crate::error::Error;
+use crate::scope::Scope;
 use crate::store::{RefreshToken, User};
 use crate::tokens::{self, Grant};
 use crate::{UserPool, secrets};
@@ -16,8 +17,8 @@ use crate::{UserPool, secrets};
 pub(crate) struct Authentication<'a> {
     pub(crate) user: &'a User,
     pub(crate) client_id: &'a str,
-    /// Space-separated granted scopes.
-    pub(crate) scope: &'a str,
+    /// The granted scopes.
+    pub(crate) scope: &'a Scope,
     pub(crate) auth_time: i64,
     pub(crate) event_id: &'a str,
     pub(crate) nonce: Option<&'a str>,
@@ -44,8 +45,8 @@ pub(crate) struct Tokens {
 }
 
 /// The JSON API's flows always return an ID token, whatever the scope (Cognito's behaviour).
-fn wants_id_token(scope: &str, from_api: bool) -> bool {
-    from_api || scope.split(' ').any(|s| s == "openid")
+fn wants_id_token(scope: &Scope, from_api: bool) -> bool {
+    from_api || scope.contains("openid")
 }
 
 /// Signs the ID (if wanted) and access tokens of a new sign-in.
@@ -76,8 +77,11 @@ async fn sign(
 }
 
 /// Tokens for a new sign-in, with a refresh token.
-pub(crate) async fn start(pool: &UserPool, auth: &Authentication<'_>) -> Result<Tokens, Error> {
-    let now = crate::now();
+pub(crate) async fn start(
+    pool: &UserPool,
+    auth: &Authentication<'_>,
+    now: i64,
+) -> Result<Tokens, Error> {
     let origin_jti = secrets::uuid()?;
     let signed = sign(pool, auth, &origin_jti, now).await?;
     let refresh_token = secrets::token()?;
@@ -91,8 +95,12 @@ pub(crate) async fn start(pool: &UserPool, auth: &Authentication<'_>) -> Result<
 }
 
 /// Tokens for the implicit grant: ID and access tokens only, as Cognito issues them.
-pub(crate) async fn implicit(pool: &UserPool, auth: &Authentication<'_>) -> Result<Tokens, Error> {
-    let signed = sign(pool, auth, &secrets::uuid()?, crate::now()).await?;
+pub(crate) async fn implicit(
+    pool: &UserPool,
+    auth: &Authentication<'_>,
+    now: i64,
+) -> Result<Tokens, Error> {
+    let signed = sign(pool, auth, &secrets::uuid()?, now).await?;
     Ok(Tokens {
         id_token: signed.id_token,
         access_token: signed.access_token,
@@ -113,14 +121,13 @@ async fn store_refresh_token(
             token_hash: secrets::digest(refresh_token),
             client_id: auth.client_id.to_owned(),
             sub: auth.user.sub.clone(),
-            scope: auth.scope.to_owned(),
+            scope: auth.scope.clone(),
             auth_time: auth.auth_time,
             origin_jti,
             event_id: auth.event_id.to_owned(),
-            // Empty when no code was redeemed: no digest is empty, so it matches no code.
             auth_code_hash: match auth.source {
-                Source::AuthorizationCode(hash) => hash.to_owned(),
-                Source::Implicit | Source::Api => String::new(),
+                Source::AuthorizationCode(hash) => Some(hash.to_owned()),
+                Source::Implicit | Source::Api => None,
             },
             expires_at: now + pool.config().refresh_token_seconds(auth.client_id),
         })
@@ -136,8 +143,8 @@ pub(crate) async fn refresh(
     pool: &UserPool,
     client: &Client,
     presented: &str,
+    now: i64,
 ) -> Result<Option<Tokens>, Error> {
-    let now = crate::now();
     let presented_hash = secrets::digest(presented);
     let live = pool
         .store()
@@ -202,7 +209,7 @@ pub(crate) async fn refresh(
             groups: &groups,
             client_id: &client.id,
             scope: &stored.scope,
-            id_token: wants_id_token(&stored.scope, stored.auth_code_hash.is_empty()),
+            id_token: wants_id_token(&stored.scope, stored.auth_code_hash.is_none()),
             auth_time: stored.auth_time,
             origin_jti: &stored.origin_jti,
             event_id: &stored.event_id,
@@ -268,12 +275,12 @@ async fn revoke_if_replayed(
 /// The user a live access token was issued to, and the token's scopes.
 pub(crate) struct Holder {
     pub(crate) user: User,
-    pub(crate) scopes: Vec<String>,
+    pub(crate) scope: Scope,
 }
 
 impl Holder {
     pub(crate) fn has_scope(&self, scope: &str) -> bool {
-        self.scopes.iter().any(|s| s == scope)
+        self.scope.contains(scope)
     }
 }
 
@@ -281,7 +288,7 @@ impl Holder {
 struct AccessClaims {
     sub: String,
     token_use: String,
-    scope: String,
+    scope: Scope,
     origin_jti: String,
 }
 
@@ -305,6 +312,6 @@ pub(crate) async fn holder(pool: &UserPool, access_token: &str) -> Result<Option
         .filter(User::can_hold_tokens);
     Ok(user.map(|user| Holder {
         user,
-        scopes: claims.scope.split(' ').map(str::to_owned).collect(),
+        scope: claims.scope,
     }))
 }

@@ -1,6 +1,7 @@
 //! A local, Amazon-Cognito-compatible user pool: the hosted UI (sign-up, confirmation,
 //! sign-in), the OAuth 2.0 / OpenID Connect endpoints (authorize, token, logout,
-//! discovery, JWKS) and RS256 token signing, backed by SQLite.
+//! discovery, JWKS), Cognito's JSON API and RS256 token signing, backed by SQLite
+//! or PostgreSQL.
 //!
 //! Embed it with [`UserPool::open`] and mount [`UserPool::router`], or run the
 //! `userpool serve` binary.
@@ -9,6 +10,7 @@ mod accounts;
 mod challenge;
 mod config;
 mod csrf;
+mod directory;
 mod error;
 mod grants;
 mod health;
@@ -20,6 +22,7 @@ mod mail;
 mod oauth2;
 mod password;
 mod pkce;
+mod scope;
 mod secrets;
 mod serve;
 mod signin;
@@ -42,6 +45,7 @@ pub use error::Error;
 pub use serve::{DEFAULT_MAX_CONNECTIONS, HEADER_READ_TIMEOUT, Limits, serve, shutdown_signal};
 pub use transfer::{ImportSummary, TransferError};
 pub use web::allowed_hosts::{AllowedHosts, allow_hosts};
+pub use web::bearer::bearer_token;
 pub use web::layers::http_layers;
 
 /// A handle on a running user pool: configuration, database, signing key and
@@ -133,32 +137,18 @@ impl UserPool {
         password: &str,
         groups: &[&str],
     ) -> Result<(), Error> {
-        let store = self.store();
         let now = now();
-        let sub = match store.user_by_email(email).await? {
-            Some(_) => return Ok(()),
-            None => secrets::uuid()?,
+        let new = directory::NewUser {
+            email,
+            password,
+            password_use: directory::PasswordUse::Permanent,
+            attributes: &[],
         };
-        let hash = self.hasher().hash(password).await?;
-        // False when another replica, starting at the same time, seeded it first.
-        if !store
-            .create_confirmed_user(&sub, email, &hash, false, &[], now)
-            .await?
-        {
+        // None when the user exists, perhaps seeded by another replica starting at the same time.
+        let Some(sub) = directory::create_user(self, &new, now).await? else {
             return Ok(());
-        }
-        for group in groups {
-            store
-                .create_group(&store::Group {
-                    name: (*group).to_owned(),
-                    description: None,
-                    precedence: None,
-                    created_at: now,
-                    updated_at: now,
-                })
-                .await?;
-            store.add_to_group(&sub, group).await?;
-        }
+        };
+        directory::add_to_groups(self, &sub, groups, now).await?;
         tracing::info!(%email, "seeded a demo user");
         Ok(())
     }

@@ -6,6 +6,7 @@ use serde::Serialize;
 use crate::config::Config;
 use crate::error::Error;
 use crate::keys::KeyRing;
+use crate::scope::Scope;
 use crate::secrets;
 
 /// Everything a token pair is issued from: the user, the client and the
@@ -15,8 +16,7 @@ pub(crate) struct Grant<'a> {
     pub(crate) email: &'a str,
     pub(crate) groups: &'a [String],
     pub(crate) client_id: &'a str,
-    /// Space-separated granted scopes.
-    pub(crate) scope: &'a str,
+    pub(crate) scope: &'a Scope,
     pub(crate) id_token: bool,
     pub(crate) auth_time: i64,
     /// Shared by every token descending from one sign-in, refreshes included.
@@ -70,7 +70,7 @@ struct AccessClaims<'a> {
     origin_jti: &'a str,
     event_id: &'a str,
     token_use: &'static str,
-    scope: &'a str,
+    scope: &'a Scope,
     auth_time: i64,
     exp: i64,
     iat: i64,
@@ -84,7 +84,7 @@ struct AccessClaims<'a> {
 struct ClientAccessClaims<'a> {
     sub: &'a str,
     token_use: &'static str,
-    scope: &'a str,
+    scope: &'a Scope,
     auth_time: i64,
     iss: &'a str,
     exp: i64,
@@ -98,7 +98,7 @@ pub(crate) fn issue_for_client(
     config: &Config,
     key: &KeyRing,
     client_id: &str,
-    scope: &str,
+    scope: &Scope,
     now: i64,
 ) -> Result<String, Error> {
     key.sign(&ClientAccessClaims {
@@ -195,7 +195,7 @@ mod tests {
             email: "a@example.com",
             groups: &groups,
             client_id: "client",
-            scope: "openid email",
+            scope: &Scope::parse("openid email"),
             id_token: true,
             auth_time: 1000,
             origin_jti: "origin",
@@ -230,7 +230,7 @@ mod tests {
             &config,
             &key,
             &Grant {
-                scope: "email",
+                scope: &Scope::parse("email"),
                 id_token: false,
                 groups: &[],
                 ..grant

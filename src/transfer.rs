@@ -8,9 +8,9 @@ use std::io::{BufRead, Write};
 
 use serde::{Deserialize, Serialize};
 
-use crate::UserPool;
 use crate::error::Error;
 use crate::store::{Group, User};
+use crate::{UserPool, directory};
 
 /// One line of an export.
 #[derive(Debug, Serialize, Deserialize)]
@@ -134,7 +134,6 @@ impl UserPool {
             }
             records.push(record);
         }
-        let store = self.store();
         let now = crate::now();
         let mut summary = ImportSummary::default();
         for record in records {
@@ -151,7 +150,7 @@ impl UserPool {
                         created_at: now,
                         updated_at: now,
                     };
-                    if store.create_group(&group).await? {
+                    if directory::create_group(self, &group).await? {
                         summary.groups += 1;
                     }
                 }
@@ -179,7 +178,7 @@ impl UserPool {
                         updated_at,
                     };
                     // A sub or email the pool has (perhaps from a sign-up just now) is skipped.
-                    if store.insert_user(&user, &attributes, &groups).await? {
+                    if directory::import_user(self, &user, &attributes, &groups).await? {
                         summary.users += 1;
                     } else {
                         summary.skipped += 1;

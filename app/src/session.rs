@@ -292,10 +292,9 @@ impl Auth {
     }
 }
 
-fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+/// Seconds since the Unix epoch: the unit of a token's `exp` and `iat`.
+pub fn now() -> u64 {
+    jsonwebtoken::get_current_timestamp()
 }
 
 /// Refresh tokens are opaque to the app: it only makes sure one fits in a

@@ -15,6 +15,8 @@ use axum::{Json, Router, routing::get};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use serde_json::{Value, json};
 
+pub use crate::session::now;
+
 /// Serves `router` on 127.0.0.1 until the test's runtime ends, as a pool's
 /// endpoints (`/oauth2/*` and the JSON API at `/`) for the app's client "client".
 pub async fn pool_serving(router: Router) -> crate::pool::PoolEndpoints {
@@ -68,10 +70,6 @@ fn jwk(key: &KeyPair, kid: &str, use_: &str) -> Value {
         "n": URL_SAFE_NO_PAD.encode(&public.n),
         "e": URL_SAFE_NO_PAD.encode(&public.e),
     })
-}
-
-pub fn now() -> u64 {
-    jsonwebtoken::get_current_timestamp()
 }
 
 fn b64(value: &Value) -> String {

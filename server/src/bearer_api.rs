@@ -80,14 +80,7 @@ impl FromRequestParts<Auth> for Caller {
     type Rejection = BearerError;
 
     async fn from_request_parts(parts: &mut Parts, auth: &Auth) -> Result<Self, Self::Rejection> {
-        let token = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split_once(' '))
-            .filter(|(scheme, token)| scheme.eq_ignore_ascii_case("bearer") && !token.is_empty())
-            .map(|(_, token)| token.trim())
-            .ok_or(BearerError::Missing)?;
+        let token = userpool::bearer_token(&parts.headers).ok_or(BearerError::Missing)?;
         let claims = auth
             .verifier
             .verify_access(token)

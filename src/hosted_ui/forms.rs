@@ -139,15 +139,16 @@ pub(super) async fn login(
     Form(posted): Form<Posted<Credentials>>,
 ) -> Result<Response, PageError> {
     let request = check_post(&pool, &jar, &posted, "/login", &[])?;
+    let now = crate::now();
     let Credentials { username, password } = &posted.fields;
-    match accounts::sign_in(&pool, username, password).await? {
+    match accounts::sign_in(&pool, username, password, now).await? {
         SignIn::Authenticated(user) => {
-            let (jar, redirect) = signed_in(&pool, jar, &request, &user.sub).await?;
+            let (jar, redirect) = signed_in(&pool, jar, &request, &user.sub, now).await?;
             Ok((jar, redirect).into_response())
         }
         SignIn::NeedsConfirmation => Ok(found(&page_for("/confirm", &request, username))),
         SignIn::NewPasswordRequired(user) => {
-            let session = challenge::session(&pool, &user, &request.client_id)?;
+            let session = challenge::session(&pool, &user, &request.client_id, now)?;
             render(&pool, jar, &request, |form| NewPasswordPage {
                 form,
                 username: &user.email,
@@ -193,9 +194,10 @@ pub(super) async fn new_password(
         password,
     } = &posted.fields;
     let client_id = &request.client_id;
-    match challenge::answer(&pool, session, client_id, username, password).await? {
+    let now = crate::now();
+    match challenge::answer(&pool, session, client_id, username, password, now).await? {
         Ok(user) => {
-            let (jar, redirect) = signed_in(&pool, jar, &request, &user.sub).await?;
+            let (jar, redirect) = signed_in(&pool, jar, &request, &user.sub, now).await?;
             Ok((jar, redirect).into_response())
         }
         // Forged, expired or spent: start again from the sign-in page.
@@ -247,7 +249,8 @@ pub(super) async fn signup(
 ) -> Result<Response, PageError> {
     let request = check_post(&pool, &jar, &posted, "/signup", &[])?;
     let Credentials { username, password } = &posted.fields;
-    match accounts::sign_up(&pool, username, password, &[], accounts::Via::HostedUi).await? {
+    let via = accounts::Via::HostedUi;
+    match accounts::sign_up(&pool, username, password, &[], via, crate::now()).await? {
         Ok(_) => Ok(found(&page_for(
             "/confirm",
             &request,
@@ -304,9 +307,10 @@ pub(super) async fn confirm(
         &[("username", &posted.fields.username)],
     )?;
     let CodeFields { username, code } = &posted.fields;
-    match accounts::confirm(&pool, username, code).await? {
+    let now = crate::now();
+    match accounts::confirm(&pool, username, code, now).await? {
         Ok(user) => {
-            let (jar, redirect) = signed_in(&pool, jar, &request, &user.sub).await?;
+            let (jar, redirect) = signed_in(&pool, jar, &request, &user.sub, now).await?;
             Ok((jar, redirect).into_response())
         }
         Err(refusal) => {
@@ -335,7 +339,7 @@ pub(super) async fn resend(
         &[("username", &posted.fields.username)],
     )?;
     let username = &posted.fields.username;
-    accounts::resend_code(&pool, username).await?;
+    accounts::resend_code(&pool, username, crate::now()).await?;
     render(&pool, jar, &request, |form| ConfirmPage {
         form,
         username,
@@ -367,7 +371,7 @@ pub(super) async fn forgot_password(
 ) -> Result<Response, PageError> {
     let request = check_post(&pool, &jar, &posted, "/forgotPassword", &[])?;
     let username = accounts::normalize_email(&posted.fields.username);
-    accounts::forgot_password(&pool, &username).await?;
+    accounts::forgot_password(&pool, &username, crate::now()).await?;
     Ok(found(&page_for(
         "/confirmForgotPassword",
         &request,
@@ -407,7 +411,8 @@ pub(super) async fn confirm_forgot_password(
         code,
         password,
     } = &posted.fields;
-    match accounts::confirm_forgot_password(&pool, username, code, password).await? {
+    let now = crate::now();
+    match accounts::confirm_forgot_password(&pool, username, code, password, now).await? {
         Ok(()) => render(&pool, jar, &request, |form| LoginPage {
             form,
             username,

@@ -3,16 +3,16 @@
 //! filter, enable, disable, confirm, set passwords, sign out, delete), groups
 //! and memberships, and the server-side password flow.
 
-use std::collections::HashMap;
-
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::users::{self, AuthResponse, Empty};
+use super::wire::{InitiateAuthRequest, NextTokenPage};
 use super::{
-    ApiError, AttributeType, after_page_token, client, page_limit, page_token, run,
-    user_attributes, user_status, writable_attributes,
+    ApiError, AttributeType, after_page_token, page_limit, page_token, run, user_attributes,
+    user_status, writable_attributes,
 };
+use crate::directory::{self, NewUser, PasswordUse};
 use crate::store::{FilterField, Group, User, UserFilter};
 use crate::{UserPool, accounts, mail, password, secrets};
 
@@ -23,7 +23,7 @@ pub(super) async fn dispatch(
 ) -> Result<Value, ApiError> {
     match operation {
         "AdminInitiateAuth" => run(initiate_auth, pool, request).await,
-        "AdminRespondToAuthChallenge" => run(respond_to_auth_challenge, pool, request).await,
+        "AdminRespondToAuthChallenge" => run(users::respond_to_auth_challenge, pool, request).await,
         "AdminCreateUser" => run(create_user, pool, request).await,
         "AdminGetUser" => run(get_user, pool, request).await,
         "AdminUpdateUserAttributes" => run(update_user_attributes, pool, request).await,
@@ -117,55 +117,13 @@ async fn named_group(pool: &UserPool, name: &str) -> Result<Group, ApiError> {
         .ok_or_else(|| ApiError::ResourceNotFound("Group not found.".to_owned()))
 }
 
-// --- authentication ---
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct InitiateAuthRequest {
-    auth_flow: String,
-    client_id: String,
-    #[serde(default)]
-    auth_parameters: HashMap<String, String>,
-}
+// --- authentication (AdminRespondToAuthChallenge is RespondToAuthChallenge) ---
 
 async fn initiate_auth(
     pool: UserPool,
     request: InitiateAuthRequest,
 ) -> Result<AuthResponse, ApiError> {
-    let client = client(&pool, &request.client_id)?;
-    users::authenticate(
-        &pool,
-        client,
-        &request.auth_flow,
-        &request.auth_parameters,
-        true,
-    )
-    .await
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct RespondToAuthChallengeRequest {
-    client_id: String,
-    challenge_name: String,
-    session: Option<String>,
-    #[serde(default)]
-    challenge_responses: HashMap<String, String>,
-}
-
-async fn respond_to_auth_challenge(
-    pool: UserPool,
-    request: RespondToAuthChallengeRequest,
-) -> Result<AuthResponse, ApiError> {
-    let client = client(&pool, &request.client_id)?;
-    users::answer_challenge(
-        &pool,
-        client,
-        &request.challenge_name,
-        request.session.as_deref(),
-        &request.challenge_responses,
-    )
-    .await
+    users::authenticate(&pool, &request, true).await
 }
 
 // --- users ---
@@ -218,27 +176,20 @@ async fn create_user(
         if !user.force_password_change {
             return Err(ApiError::UnsupportedUserState);
         }
-        let hash = pool.hasher().hash(&temporary).await?;
-        pool.store()
-            .set_password(&user.sub, &hash, true, now)
-            .await?;
+        directory::renew_temporary_password(&pool, &user, &temporary, now).await?;
         user
     } else {
         let email = accounts::valid_email(&request.username)?;
         let attributes = writable_attributes(request.user_attributes, &email)?;
-        if pool.store().user_by_email(&email).await?.is_some() {
-            return Err(ApiError::UsernameExists);
-        }
-        let hash = pool.hasher().hash(&temporary).await?;
-        let sub = secrets::uuid()?;
-        // The check above is only the common case: of concurrent creations, one wins.
-        if !pool
-            .store()
-            .create_confirmed_user(&sub, &email, &hash, true, &attributes, now)
+        let new = NewUser {
+            email: &email,
+            password: &temporary,
+            password_use: PasswordUse::Temporary,
+            attributes: &attributes,
+        };
+        let sub = directory::create_user(&pool, &new, now)
             .await?
-        {
-            return Err(ApiError::UsernameExists);
-        }
+            .ok_or(ApiError::UsernameExists)?;
         named_user(&pool, &sub).await?
     };
     if !suppress {
@@ -352,7 +303,19 @@ async fn set_user_password(
     request: SetUserPasswordRequest,
 ) -> Result<Empty, ApiError> {
     let user = named_user(&pool, &request.username).await?;
-    accounts::set_password(&pool, &user.sub, &request.password, !request.permanent).await??;
+    let password_use = if request.permanent {
+        PasswordUse::Permanent
+    } else {
+        PasswordUse::Temporary
+    };
+    directory::set_password(
+        &pool,
+        &user.sub,
+        &request.password,
+        password_use,
+        crate::now(),
+    )
+    .await??;
     Ok(Empty {})
 }
 
@@ -503,7 +466,7 @@ async fn create_group(
         created_at: now,
         updated_at: now,
     };
-    if !pool.store().create_group(&group).await? {
+    if !directory::create_group(&pool, &group).await? {
         return Err(ApiError::GroupExists(group.name));
     }
     Ok(GroupResponse {
@@ -531,13 +494,6 @@ async fn delete_group(pool: UserPool, request: GroupNameRequest) -> Result<Empty
     Ok(Empty {})
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct ListRequest {
-    limit: Option<i64>,
-    next_token: Option<String>,
-}
-
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 struct GroupsResponse {
@@ -546,7 +502,7 @@ struct GroupsResponse {
     next_token: Option<String>,
 }
 
-async fn list_groups(pool: UserPool, request: ListRequest) -> Result<GroupsResponse, ApiError> {
+async fn list_groups(pool: UserPool, request: NextTokenPage) -> Result<GroupsResponse, ApiError> {
     let after = after_page_token(request.next_token.as_deref())?;
     let page = pool
         .store()
@@ -578,7 +534,7 @@ struct MembershipRequest {
 async fn add_user_to_group(pool: UserPool, request: MembershipRequest) -> Result<Empty, ApiError> {
     let group = named_group(&pool, &request.group_name).await?;
     let user = named_user(&pool, &request.username).await?;
-    pool.store().add_to_group(&user.sub, &group.name).await?;
+    directory::add_to_group(&pool, &user.sub, &group.name).await?;
     Ok(Empty {})
 }
 
@@ -588,9 +544,7 @@ async fn remove_user_from_group(
 ) -> Result<Empty, ApiError> {
     let group = named_group(&pool, &request.group_name).await?;
     let user = named_user(&pool, &request.username).await?;
-    pool.store()
-        .remove_from_group(&user.sub, &group.name)
-        .await?;
+    directory::remove_from_group(&pool, &user.sub, &group.name).await?;
     Ok(Empty {})
 }
 
@@ -598,8 +552,8 @@ async fn remove_user_from_group(
 #[serde(rename_all = "PascalCase")]
 struct GroupsForUserRequest {
     username: String,
-    limit: Option<i64>,
-    next_token: Option<String>,
+    #[serde(flatten)]
+    page: NextTokenPage,
 }
 
 async fn list_groups_for_user(
@@ -607,9 +561,9 @@ async fn list_groups_for_user(
     request: GroupsForUserRequest,
 ) -> Result<GroupsResponse, ApiError> {
     let user = named_user(&pool, &request.username).await?;
-    let limit = usize::try_from(page_limit(request.limit)?).unwrap_or(60);
+    let limit = usize::try_from(page_limit(request.page.limit)?).unwrap_or(60);
     // A user's groups are few: page through the list in precedence order.
-    let skip = match after_page_token(request.next_token.as_deref())? {
+    let skip = match after_page_token(request.page.next_token.as_deref())? {
         Some(offset) => offset
             .parse::<usize>()
             .map_err(|_| ApiError::InvalidParameter("Invalid pagination token.".to_owned()))?,
@@ -632,8 +586,8 @@ async fn list_groups_for_user(
 #[serde(rename_all = "PascalCase")]
 struct UsersInGroupRequest {
     group_name: String,
-    limit: Option<i64>,
-    next_token: Option<String>,
+    #[serde(flatten)]
+    page: NextTokenPage,
 }
 
 #[derive(Serialize)]
@@ -649,10 +603,14 @@ async fn list_users_in_group(
     request: UsersInGroupRequest,
 ) -> Result<UsersInGroupResponse, ApiError> {
     let group = named_group(&pool, &request.group_name).await?;
-    let after = after_page_token(request.next_token.as_deref())?;
+    let after = after_page_token(request.page.next_token.as_deref())?;
     let page = pool
         .store()
-        .users_in_group(&group.name, after.as_deref(), page_limit(request.limit)?)
+        .users_in_group(
+            &group.name,
+            after.as_deref(),
+            page_limit(request.page.limit)?,
+        )
         .await?;
     Ok(UsersInGroupResponse {
         next_token: page_token(
@@ -686,5 +644,34 @@ mod tests {
         for bad in ["email", r#"email = alice"#, r#"password = "x""#, r#"= "x""#] {
             assert!(parse_filter(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn listings_of_one_group_or_user_page_by_limit_and_next_token() {
+        let request: UsersInGroupRequest = serde_json::from_value(serde_json::json!({
+            "UserPoolId": "us-east-1_LocalPool",
+            "GroupName": "admins",
+            "Limit": 2,
+            "NextToken": "YWxpY2U",
+        }))
+        .unwrap();
+        assert_eq!(request.group_name, "admins");
+        assert_eq!(request.page.limit, Some(2));
+        assert_eq!(request.page.next_token.as_deref(), Some("YWxpY2U"));
+
+        let request: GroupsForUserRequest =
+            serde_json::from_value(serde_json::json!({ "Username": "alice", "NextToken": null }))
+                .unwrap();
+        assert_eq!(request.username, "alice");
+        assert!(request.page.limit.is_none() && request.page.next_token.is_none());
+
+        let missing = serde_json::from_value::<GroupsForUserRequest>(serde_json::json!({}));
+        assert!(
+            missing
+                .err()
+                .is_some_and(|e| e.to_string().starts_with("missing field `Username`"))
+        );
+        let wrong = serde_json::json!({ "Username": "alice", "Limit": "2" });
+        assert!(serde_json::from_value::<GroupsForUserRequest>(wrong).is_err());
     }
 }

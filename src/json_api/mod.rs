@@ -4,7 +4,8 @@
 //! This module owns the dispatch, the wire types the operations share and the
 //! one mapping of errors to Cognito's `{"__type", "message"}` shape. `users`
 //! holds the operations an app calls for its users (authenticated by client id
-//! or access token), `admin` those that need AWS credentials.
+//! or access token), `admin` those that need AWS credentials, and `wire` the
+//! request shapes both use.
 //!
 //! Admin operations must be signed with AWS Signature Version 4 by one of the
 //! configured `[[admin_credentials]]`, which `sigv4` checks as AWS does.
@@ -12,6 +13,7 @@
 mod admin;
 mod sigv4;
 mod users;
+mod wire;
 
 #[cfg(test)]
 pub(crate) use sigv4::signed_headers_for_tests;

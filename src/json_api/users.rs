@@ -9,13 +9,16 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::wire::{AuthFlow, InitiateAuthRequest, RespondToAuthChallengeRequest, not_enabled};
 use super::{
     ADMIN_SCOPE, ApiError, AttributeType, CodeDeliveryDetails, check_secret_hash, client,
     code_delivery, user_attributes, writable_attributes,
 };
 use crate::accounts::{self, SignIn};
 use crate::config::Client;
+use crate::directory::{self, PasswordUse};
 use crate::grants::{self, Authentication, Holder, Source, Tokens};
+use crate::scope::Scope;
 use crate::store::User;
 use crate::{UserPool, challenge, secrets};
 
@@ -59,6 +62,7 @@ pub(super) async fn sign_up(
         &request.password,
         &attributes,
         accounts::Via::Api,
+        crate::now(),
     )
     .await??
     else {
@@ -89,7 +93,8 @@ pub(super) async fn confirm_sign_up(
 ) -> Result<Empty, ApiError> {
     let client = client(&pool, &request.client_id)?;
     check_secret_hash(client, &request.username, request.secret_hash.as_deref())?;
-    accounts::confirm(&pool, &request.username, &request.confirmation_code).await??;
+    let code = &request.confirmation_code;
+    accounts::confirm(&pool, &request.username, code, crate::now()).await??;
     Ok(Empty {})
 }
 
@@ -115,7 +120,7 @@ pub(super) async fn resend_confirmation_code(
 ) -> Result<CodeDeliveryResponse, ApiError> {
     let client = client(&pool, &request.client_id)?;
     check_secret_hash(client, &request.username, request.secret_hash.as_deref())?;
-    accounts::resend_code(&pool, &request.username).await?;
+    accounts::resend_code(&pool, &request.username, crate::now()).await?;
     Ok(CodeDeliveryResponse {
         code_delivery_details: code_delivery(&accounts::normalize_email(&request.username)),
     })
@@ -127,7 +132,7 @@ pub(super) async fn forgot_password(
 ) -> Result<CodeDeliveryResponse, ApiError> {
     let client = client(&pool, &request.client_id)?;
     check_secret_hash(client, &request.username, request.secret_hash.as_deref())?;
-    accounts::forgot_password(&pool, &request.username).await?;
+    accounts::forgot_password(&pool, &request.username, crate::now()).await?;
     Ok(CodeDeliveryResponse {
         code_delivery_details: code_delivery(&accounts::normalize_email(&request.username)),
     })
@@ -154,21 +159,13 @@ pub(super) async fn confirm_forgot_password(
         &request.username,
         &request.confirmation_code,
         &request.password,
+        crate::now(),
     )
     .await??;
     Ok(Empty {})
 }
 
 // --- authentication flows ---
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub(super) struct InitiateAuthRequest {
-    auth_flow: String,
-    client_id: String,
-    #[serde(default)]
-    auth_parameters: HashMap<String, String>,
-}
 
 /// Tokens, or a challenge to answer first.
 #[derive(Serialize, Default)]
@@ -217,56 +214,30 @@ fn parameter<'a>(parameters: &'a HashMap<String, String>, name: &str) -> Result<
         .ok_or_else(|| ApiError::InvalidParameter(format!("Missing required parameter {name}")))
 }
 
-fn require_flow(client: &Client, flow: &str, allowed_by: &str) -> Result<(), ApiError> {
-    if client.allows_flow(allowed_by) {
-        Ok(())
-    } else {
-        Err(ApiError::InvalidParameter(format!(
-            "{flow} flow not enabled for this client"
-        )))
-    }
-}
-
 pub(super) async fn initiate_auth(
     pool: UserPool,
     request: InitiateAuthRequest,
 ) -> Result<AuthResponse, ApiError> {
-    let client = client(&pool, &request.client_id)?;
-    authenticate(
-        &pool,
-        client,
-        &request.auth_flow,
-        &request.auth_parameters,
-        false,
-    )
-    .await
+    authenticate(&pool, &request, false).await
 }
 
 /// The flows of InitiateAuth (`admin` false) and AdminInitiateAuth (`admin` true).
-pub(crate) async fn authenticate(
+pub(super) async fn authenticate(
     pool: &UserPool,
-    client: &Client,
-    flow: &str,
-    parameters: &HashMap<String, String>,
+    request: &InitiateAuthRequest,
     admin: bool,
 ) -> Result<AuthResponse, ApiError> {
-    match (flow, admin) {
-        ("USER_PASSWORD_AUTH", false) => {
-            require_flow(client, flow, "ALLOW_USER_PASSWORD_AUTH")?;
+    let client = client(pool, &request.client_id)?;
+    let flow = AuthFlow::parse(&request.auth_flow, admin)?;
+    if !client.allows_flow(flow.enabled_by()) {
+        return Err(not_enabled(&request.auth_flow));
+    }
+    let parameters = &request.auth_parameters;
+    match flow {
+        AuthFlow::UserPassword | AuthFlow::AdminUserPassword => {
             password_auth(pool, client, parameters).await
         }
-        // ADMIN_NO_SRP_AUTH is the flow's old name.
-        ("ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH", true) => {
-            require_flow(client, flow, "ALLOW_ADMIN_USER_PASSWORD_AUTH")?;
-            password_auth(pool, client, parameters).await
-        }
-        ("REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN", _) => {
-            require_flow(client, flow, "ALLOW_REFRESH_TOKEN_AUTH")?;
-            refresh_auth(pool, client, parameters).await
-        }
-        _ => Err(ApiError::InvalidParameter(format!(
-            "{flow} flow not enabled for this client"
-        ))),
+        AuthFlow::RefreshToken => refresh_auth(pool, client, parameters).await,
     }
 }
 
@@ -282,27 +253,34 @@ async fn password_auth(
         username,
         parameters.get("SECRET_HASH").map(String::as_str),
     )?;
-    match accounts::sign_in(pool, username, password).await? {
-        SignIn::Authenticated(user) => Ok(start_session(pool, client, &user).await?.into()),
+    let now = crate::now();
+    match accounts::sign_in(pool, username, password, now).await? {
+        SignIn::Authenticated(user) => Ok(start_session(pool, client, &user, now).await?.into()),
         SignIn::NeedsConfirmation => Err(ApiError::UserNotConfirmed),
-        SignIn::NewPasswordRequired(user) => new_password_challenge(pool, client, &user).await,
+        SignIn::NewPasswordRequired(user) => new_password_challenge(pool, client, &user, now),
         SignIn::Refused(refusal) => Err(refusal.into()),
     }
 }
 
-async fn start_session(pool: &UserPool, client: &Client, user: &User) -> Result<Tokens, ApiError> {
+async fn start_session(
+    pool: &UserPool,
+    client: &Client,
+    user: &User,
+    now: i64,
+) -> Result<Tokens, ApiError> {
     let event_id = secrets::uuid()?;
     Ok(grants::start(
         pool,
         &Authentication {
             user,
             client_id: &client.id,
-            scope: ADMIN_SCOPE,
-            auth_time: crate::now(),
+            scope: &Scope::parse(ADMIN_SCOPE),
+            auth_time: now,
             event_id: &event_id,
             nonce: None,
             source: Source::Api,
         },
+        now,
     )
     .await?)
 }
@@ -314,11 +292,12 @@ async fn refresh_auth(
 ) -> Result<AuthResponse, ApiError> {
     let presented = parameter(parameters, "REFRESH_TOKEN")?;
     let invalid = || ApiError::NotAuthorized("Invalid Refresh Token".to_owned());
+    let now = crate::now();
     if client.secret.is_some() {
         // The hash is over the user's name, which only the stored token knows.
         let stored = pool
             .store()
-            .live_refresh_token(&secrets::digest(presented), crate::now())
+            .live_refresh_token(&secrets::digest(presented), now)
             .await?
             .ok_or_else(invalid)?;
         let username = parameters
@@ -330,18 +309,19 @@ async fn refresh_auth(
             parameters.get("SECRET_HASH").map(String::as_str),
         )?;
     }
-    let tokens = grants::refresh(pool, client, presented)
+    let tokens = grants::refresh(pool, client, presented, now)
         .await?
         .ok_or_else(invalid)?;
     Ok(tokens.into())
 }
 
-async fn new_password_challenge(
+fn new_password_challenge(
     pool: &UserPool,
     client: &Client,
     user: &User,
+    now: i64,
 ) -> Result<AuthResponse, ApiError> {
-    let session = challenge::session(pool, user, &client.id)?;
+    let session = challenge::session(pool, user, &client.id, now)?;
     let attributes = serde_json::json!({ "email": user.email, "email_verified": "true" });
     Ok(AuthResponse {
         challenge_name: Some("NEW_PASSWORD_REQUIRED"),
@@ -355,39 +335,14 @@ async fn new_password_challenge(
     })
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub(super) struct RespondToAuthChallengeRequest {
-    client_id: String,
-    challenge_name: String,
-    session: Option<String>,
-    #[serde(default)]
-    challenge_responses: HashMap<String, String>,
-}
-
+/// RespondToAuthChallenge and AdminRespondToAuthChallenge: only `NEW_PASSWORD_REQUIRED` exists here.
 pub(super) async fn respond_to_auth_challenge(
     pool: UserPool,
     request: RespondToAuthChallengeRequest,
 ) -> Result<AuthResponse, ApiError> {
     let client = client(&pool, &request.client_id)?;
-    answer_challenge(
-        &pool,
-        client,
-        &request.challenge_name,
-        request.session.as_deref(),
-        &request.challenge_responses,
-    )
-    .await
-}
-
-/// RespondToAuthChallenge and AdminRespondToAuthChallenge: only `NEW_PASSWORD_REQUIRED` exists here.
-pub(crate) async fn answer_challenge(
-    pool: &UserPool,
-    client: &Client,
-    challenge_name: &str,
-    session: Option<&str>,
-    responses: &HashMap<String, String>,
-) -> Result<AuthResponse, ApiError> {
+    let challenge_name = &request.challenge_name;
+    let responses = &request.challenge_responses;
     if challenge_name != "NEW_PASSWORD_REQUIRED" {
         return Err(ApiError::InvalidParameter(format!(
             "Challenge {challenge_name} is not supported by this user pool."
@@ -400,15 +355,17 @@ pub(crate) async fn answer_challenge(
         responses.get("SECRET_HASH").map(String::as_str),
     )?;
     let new_password = parameter(responses, "NEW_PASSWORD")?;
+    let now = crate::now();
     let user = challenge::answer(
-        pool,
-        session.unwrap_or_default(),
+        &pool,
+        request.session.as_deref().unwrap_or_default(),
         &client.id,
         username,
         new_password,
+        now,
     )
     .await??;
-    Ok(start_session(pool, client, &user).await?.into())
+    Ok(start_session(&pool, client, &user, now).await?.into())
 }
 
 // --- operations authorized by the user's access token ---
@@ -491,14 +448,16 @@ pub(super) async fn change_password(
     request: ChangePasswordRequest,
 ) -> Result<Empty, ApiError> {
     let user = token_holder(&pool, &request.access_token).await?;
-    match accounts::sign_in(&pool, &user.sub, &request.previous_password).await? {
+    let now = crate::now();
+    match accounts::sign_in(&pool, &user.sub, &request.previous_password, now).await? {
         SignIn::Authenticated(_) => {}
         SignIn::Refused(refusal) => return Err(refusal.into()),
         SignIn::NeedsConfirmation | SignIn::NewPasswordRequired(_) => {
             return Err(ApiError::NotAuthorized("Invalid Access Token".to_owned()));
         }
     }
-    accounts::set_password(&pool, &user.sub, &request.proposed_password, false).await??;
+    let proposed = &request.proposed_password;
+    directory::set_password(&pool, &user.sub, proposed, PasswordUse::Permanent, now).await??;
     Ok(Empty {})
 }
 

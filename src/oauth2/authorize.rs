@@ -17,10 +17,11 @@ pub(super) async fn authorize(
     Query(params): Query<OAuthParams>,
 ) -> Result<Response, PageError> {
     let request = validate(pool.config(), &params)?;
-    if let Some(session) = session::current(&pool, &jar).await? {
-        let (location, code) = respond(&pool, &request, &session).await?;
+    let now = crate::now();
+    if let Some(session) = session::current(&pool, &jar, now).await? {
+        let (location, code) = respond(&pool, &request, &session, now).await?;
         if let Some(code) = code {
-            pool.store().insert_auth_code(&code, crate::now()).await?;
+            pool.store().insert_auth_code(&code, now).await?;
         }
         return Ok(found(&location));
     }

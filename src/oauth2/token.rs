@@ -3,7 +3,8 @@
 //! `authorization_code` grant (single-use codes bound to client, redirect URI and
 //! PKCE challenge; a replayed code revokes what it issued) and the
 //! `refresh_token` grant (new ID and access tokens from the same authentication
-//! event, no new refresh token).
+//! event; a new refresh token too when the client rotates them), and the
+//! `client_credentials` grant of machine clients.
 
 use axum::Json;
 use axum::extract::rejection::FormRejection;
@@ -15,8 +16,9 @@ use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 
 use super::token_error::TokenError;
-use crate::config::{Client, Config};
+use crate::config::{Client, Config, OAuthFlow};
 use crate::grants::{self, Authentication, Source, Tokens};
+use crate::scope::Scope;
 use crate::store::{Redeemed, User};
 use crate::{UserPool, pkce, secrets, tokens};
 
@@ -55,12 +57,14 @@ pub(super) async fn token(
         &request.client_id,
         &request.client_secret,
     )?;
-    let tokens = match request.grant_type.as_deref() {
-        Some("authorization_code") if client.allows_oauth_flow("code") => {
-            exchange_code(&pool, client, &request).await?
-        }
-        Some("client_credentials") if client.allows_oauth_flow("client_credentials") => {
-            let scope = machine_scope(client, request.scope.as_deref())?;
+    let tokens = match Grant::parse(client, &request)? {
+        Grant::AuthorizationCode {
+            code,
+            redirect_uri,
+            code_verifier,
+        } => exchange_code(&pool, client, code, redirect_uri, code_verifier).await?,
+        Grant::ClientCredentials { scope } => {
+            let scope = machine_scope(client, scope)?;
             Tokens {
                 id_token: None,
                 access_token: tokens::issue_for_client(
@@ -74,14 +78,11 @@ pub(super) async fn token(
                 expires_in: pool.config().access_token_seconds(&client.id),
             }
         }
-        Some("authorization_code" | "client_credentials") => {
-            return Err(TokenError::UnauthorizedClient);
+        Grant::RefreshToken { refresh_token } => {
+            grants::refresh(&pool, client, refresh_token, crate::now())
+                .await?
+                .ok_or(TokenError::InvalidGrant)?
         }
-        Some("refresh_token") => grants::refresh(&pool, client, required(&request.refresh_token)?)
-            .await?
-            .ok_or(TokenError::InvalidGrant)?,
-        Some(_) => return Err(TokenError::UnsupportedGrantType),
-        None => return Err(TokenError::InvalidRequest),
     };
     let mut response = Json(TokenResponse {
         id_token: tokens.id_token,
@@ -99,6 +100,59 @@ pub(super) async fn token(
         .headers_mut()
         .insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
     Ok(response)
+}
+
+/// What a token request asks for, with the fields its grant type needs
+/// (kanidm's `GrantTypeReq`).
+#[derive(Debug, PartialEq, Eq)]
+enum Grant<'a> {
+    AuthorizationCode {
+        code: &'a str,
+        redirect_uri: &'a str,
+        code_verifier: &'a str,
+    },
+    RefreshToken {
+        refresh_token: &'a str,
+    },
+    ClientCredentials {
+        scope: Option<&'a str>,
+    },
+}
+
+impl<'a> Grant<'a> {
+    /// The grant of `request` from the authenticated `client`. A grant type the
+    /// client may not use is refused before its fields are looked at; the
+    /// refresh grant is open to every client (its token names the client).
+    fn parse(client: &Client, request: &'a TokenRequest) -> Result<Grant<'a>, TokenError> {
+        let allowed = |flow: OAuthFlow| {
+            if client.allows_oauth_flow(flow) {
+                Ok(())
+            } else {
+                Err(TokenError::UnauthorizedClient)
+            }
+        };
+        match request.grant_type.as_deref() {
+            Some("authorization_code") => {
+                allowed(OAuthFlow::Code)?;
+                Ok(Grant::AuthorizationCode {
+                    code: required(&request.code)?,
+                    redirect_uri: required(&request.redirect_uri)?,
+                    code_verifier: required(&request.code_verifier)?,
+                })
+            }
+            Some("client_credentials") => {
+                allowed(OAuthFlow::ClientCredentials)?;
+                Ok(Grant::ClientCredentials {
+                    scope: request.scope.as_deref(),
+                })
+            }
+            Some("refresh_token") => Ok(Grant::RefreshToken {
+                refresh_token: required(&request.refresh_token)?,
+            }),
+            Some(_) => Err(TokenError::UnsupportedGrantType),
+            None => Err(TokenError::InvalidRequest),
+        }
+    }
 }
 
 pub(super) fn required(value: &Option<String>) -> Result<&str, TokenError> {
@@ -163,40 +217,35 @@ fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>, To
 
 /// The scopes of a `client_credentials` token: custom (resource-server) scopes
 /// only, all those requested or, when none are, all the client may have.
-fn machine_scope(client: &Client, requested: Option<&str>) -> Result<String, TokenError> {
-    let allowed: Vec<&str> = client
+fn machine_scope(client: &Client, requested: Option<&str>) -> Result<Scope, TokenError> {
+    let allowed: Scope = client
         .allowed_scopes
         .iter()
         .map(String::as_str)
         .filter(|s| s.contains('/'))
         .collect();
-    let mut granted: Vec<&str> = Vec::new();
-    for scope in requested.unwrap_or_default().split_whitespace() {
-        if !allowed.contains(&scope) {
-            return Err(TokenError::InvalidScope);
-        }
-        if !granted.contains(&scope) {
-            granted.push(scope);
-        }
+    let requested = Scope::parse(requested.unwrap_or_default());
+    if !requested.is_subset(&allowed) {
+        return Err(TokenError::InvalidScope);
     }
-    if granted.is_empty() {
-        granted = allowed;
-    }
+    let granted = if requested.is_empty() {
+        allowed
+    } else {
+        requested
+    };
     if granted.is_empty() {
         return Err(TokenError::InvalidScope);
     }
-    Ok(granted.join(" "))
+    Ok(granted)
 }
 
 async fn exchange_code(
     pool: &UserPool,
     client: &Client,
-    request: &TokenRequest,
+    code: &str,
+    redirect_uri: &str,
+    verifier: &str,
 ) -> Result<Tokens, TokenError> {
-    let code = required(&request.code)?;
-    let redirect_uri = required(&request.redirect_uri)?;
-    let verifier = required(&request.code_verifier)?;
-
     let now = crate::now();
     let code_hash = secrets::digest(code);
     let issued = match pool.store().redeem_auth_code(&code_hash, now).await? {
@@ -228,6 +277,7 @@ async fn exchange_code(
             nonce: issued.nonce.as_deref(),
             source: Source::AuthorizationCode(&code_hash),
         },
+        now,
     )
     .await?)
 }
@@ -236,12 +286,20 @@ async fn exchange_code(
 mod tests {
     use super::*;
 
+    /// A client with a secret, and a machine client.
     const SECRET_CLIENT: &str = r#"
 [[clients]]
 name = "backend"
 id = "backend"
 secret = "s3cret:with/odd chars"
 callback_urls = ["http://127.0.0.1:4000/callback"]
+allowed_scopes = ["openid"]
+
+[[clients]]
+name = "machine"
+id = "mach1ne"
+secret = "machine-secret-0123456789"
+oauth_flows = ["client_credentials"]
 allowed_scopes = ["openid"]
 "#;
 
@@ -335,5 +393,87 @@ allowed_scopes = ["openid"]
         let mut garbled = HeaderMap::new();
         garbled.insert(header::AUTHORIZATION, "Basic %%%".parse().unwrap());
         assert!(authenticate_client(&config, &garbled, &None, &None).is_err());
+    }
+
+    #[test]
+    fn requests_parse_into_the_grant_their_type_names() {
+        let config = config();
+        // The browser client may use the code grant only, the machine client client_credentials only.
+        let browser = config.client("1ocal4pp5c1ient0leptos0cog").unwrap();
+        let machine = config.client("mach1ne").unwrap();
+        let parse = |client: &Client, request: &TokenRequest| {
+            Grant::parse(client, request)
+                .map(|grant| format!("{grant:?}"))
+                .map_err(|error| error.to_string())
+        };
+        let code = |code_verifier: Option<String>| TokenRequest {
+            grant_type: some("authorization_code"),
+            code: some("the-code"),
+            redirect_uri: some("http://127.0.0.1:3000/callback"),
+            code_verifier,
+            ..TokenRequest::default()
+        };
+        let grant = |grant_type: &str| TokenRequest {
+            grant_type: some(grant_type),
+            ..TokenRequest::default()
+        };
+
+        let request = code(some("the-verifier"));
+        assert_eq!(
+            Grant::parse(browser, &request).unwrap(),
+            Grant::AuthorizationCode {
+                code: "the-code",
+                redirect_uri: "http://127.0.0.1:3000/callback",
+                code_verifier: "the-verifier",
+            }
+        );
+        let request = TokenRequest {
+            refresh_token: some("the-token"),
+            ..grant("refresh_token")
+        };
+        for client in [browser, machine] {
+            assert_eq!(
+                Grant::parse(client, &request).unwrap(),
+                Grant::RefreshToken {
+                    refresh_token: "the-token"
+                }
+            );
+        }
+        let request = TokenRequest {
+            scope: some("https://api.example.com/read"),
+            ..grant("client_credentials")
+        };
+        assert_eq!(
+            Grant::parse(machine, &request).unwrap(),
+            Grant::ClientCredentials {
+                scope: Some("https://api.example.com/read")
+            }
+        );
+        assert_eq!(
+            Grant::parse(machine, &grant("client_credentials")).unwrap(),
+            Grant::ClientCredentials { scope: None }
+        );
+
+        let refusals = [
+            // A missing or empty field the grant needs.
+            (browser, code(None), "invalid_request"),
+            (browser, code(some("")), "invalid_request"),
+            (browser, grant("refresh_token"), "invalid_request"),
+            // A grant the client may not use, whatever its fields.
+            (machine, code(None), "unauthorized_client"),
+            (browser, grant("client_credentials"), "unauthorized_client"),
+            // An unknown grant type, and none at all.
+            (browser, grant("password"), "unsupported_grant_type"),
+            (browser, grant(""), "unsupported_grant_type"),
+            (browser, TokenRequest::default(), "invalid_request"),
+        ];
+        for (client, request, expected) in refusals {
+            assert_eq!(
+                parse(client, &request),
+                Err(expected.to_owned()),
+                "{} {request:?}",
+                client.id
+            );
+        }
     }
 }

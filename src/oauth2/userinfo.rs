@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use crate::error::Error;
+use crate::web::bearer_token;
 use crate::{UserPool, grants};
 
 /// Cognito's answer: `email_verified` is a string here, unlike in the id token.
@@ -23,19 +24,11 @@ pub(super) struct UserInfo {
     username: String,
 }
 
-/// The token of an `Authorization: Bearer …` header (the scheme in any case).
-fn bearer(headers: &HeaderMap) -> Option<&str> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    let token = token.trim();
-    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
-}
-
 pub(super) async fn user_info(
     State(pool): State<UserPool>,
     headers: HeaderMap,
 ) -> Result<Json<UserInfo>, BearerError> {
-    let token = bearer(&headers).ok_or(BearerError::Missing)?;
+    let token = bearer_token(&headers).ok_or(BearerError::Missing)?;
     let holder = grants::holder(&pool, token)
         .await?
         .ok_or(BearerError::InvalidToken)?;
@@ -106,24 +99,5 @@ impl IntoResponse for BearerError {
             Json(serde_json::json!({ "error": code, "error_description": description })),
         )
             .into_response()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn bearer_tokens_are_read_from_the_authorization_header() {
-        let headers = |value: &str| {
-            let mut headers = HeaderMap::new();
-            headers.insert(header::AUTHORIZATION, value.parse().unwrap());
-            headers
-        };
-        assert_eq!(bearer(&headers("Bearer abc.def")), Some("abc.def"));
-        assert_eq!(bearer(&headers("bearer abc")), Some("abc"));
-        assert_eq!(bearer(&headers("Basic abc")), None);
-        assert_eq!(bearer(&headers("Bearer ")), None);
-        assert_eq!(bearer(&HeaderMap::new()), None);
     }
 }

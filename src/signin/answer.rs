@@ -22,6 +22,7 @@ pub(crate) async fn respond(
     pool: &UserPool,
     request: &AuthRequest,
     session: &Session,
+    now: i64,
 ) -> Result<(String, Option<AuthCode>), Error> {
     let code_challenge = match &request.response {
         ResponseType::Code { code_challenge } => code_challenge,
@@ -42,6 +43,7 @@ pub(crate) async fn respond(
                     nonce: request.nonce.as_deref(),
                     source: Source::Implicit,
                 },
+                now,
             )
             .await?;
             return Ok((request.token_url(&tokens), None));
@@ -58,7 +60,7 @@ pub(crate) async fn respond(
         code_challenge: code_challenge.clone(),
         auth_time: session.auth_time,
         event_id: secrets::uuid()?,
-        expires_at: crate::now() + CODE_LIFETIME_SECONDS,
+        expires_at: now + CODE_LIFETIME_SECONDS,
     };
     Ok((request.success_url(&code), Some(record)))
 }
@@ -71,12 +73,13 @@ pub(crate) async fn signed_in(
     jar: CookieJar,
     request: &AuthRequest,
     sub: &str,
+    now: i64,
 ) -> Result<(CookieJar, Response), Error> {
     let session = Session {
         sub: sub.to_owned(),
-        auth_time: crate::now(),
+        auth_time: now,
     };
-    let (location, code) = respond(pool, request, &session).await?;
-    let jar = session::start(pool, jar, &session, code.as_ref()).await?;
+    let (location, code) = respond(pool, request, &session, now).await?;
+    let jar = session::start(pool, jar, &session, code.as_ref(), now).await?;
     Ok((jar, found(&location)))
 }

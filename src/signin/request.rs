@@ -6,8 +6,9 @@
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use crate::config::Config;
+use crate::config::{Config, OAuthFlow};
 use crate::pkce;
+use crate::scope::Scope;
 use crate::web::PageError;
 
 /// The OAuth parameters exactly as received; nothing here is trusted until
@@ -60,8 +61,8 @@ pub(crate) struct AuthRequest {
     /// Exactly one of the client's registered callback URLs.
     pub(crate) redirect_uri: String,
     pub(crate) state: Option<String>,
-    /// Granted scopes, space-separated.
-    pub(crate) scope: String,
+    /// The granted scopes.
+    pub(crate) scope: Scope,
     pub(crate) response: ResponseType,
     pub(crate) nonce: Option<String>,
     /// The raw parameters, to carry on to the next page.
@@ -119,10 +120,10 @@ pub(crate) fn validate(config: &Config, params: &OAuthParams) -> Result<AuthRequ
         ));
     }
     let response = match params.response_type.as_deref() {
-        Some("code") if client.allows_oauth_flow("code") => ResponseType::Code {
+        Some("code") if client.allows_oauth_flow(OAuthFlow::Code) => ResponseType::Code {
             code_challenge: pkce_challenge(params).map_err(|e| to_client("invalid_request", e))?,
         },
-        Some("token") if client.allows_oauth_flow("implicit") => ResponseType::Token,
+        Some("token") if client.allows_oauth_flow(OAuthFlow::Implicit) => ResponseType::Token,
         Some("code" | "token") => {
             return Err(to_client(
                 "unauthorized_client",
@@ -139,17 +140,9 @@ pub(crate) fn validate(config: &Config, params: &OAuthParams) -> Result<AuthRequ
     };
 
     // Unknown or unallowed scopes are ignored; none left means all the client may have.
-    let mut granted: Vec<&str> = Vec::new();
-    for scope in params.scope.as_deref().unwrap_or("").split_whitespace() {
-        if client.allowed_scopes.iter().any(|s| s == scope) && !granted.contains(&scope) {
-            granted.push(scope);
-        }
-    }
-    let scope = if granted.is_empty() {
-        client.allowed_scopes.join(" ")
-    } else {
-        granted.join(" ")
-    };
+    let allowed: Scope = client.allowed_scopes.iter().map(String::as_str).collect();
+    let granted = Scope::parse(params.scope.as_deref().unwrap_or("")).intersection(&allowed);
+    let scope = if granted.is_empty() { allowed } else { granted };
 
     Ok(AuthRequest {
         client_id: client.id.clone(),
@@ -282,7 +275,7 @@ mod tests {
     #[test]
     fn valid_request_grants_known_scopes() {
         let request = validate(&config(), &params()).unwrap();
-        assert_eq!(request.scope, "openid email");
+        assert_eq!(request.scope.to_string(), "openid email");
         assert_eq!(
             request.success_url("c0de"),
             format!("{CALLBACK}?code=c0de&state=xyz")
@@ -296,7 +289,7 @@ mod tests {
             ..params()
         };
         assert_eq!(
-            validate(&config(), &no_scope).unwrap().scope,
+            validate(&config(), &no_scope).unwrap().scope.to_string(),
             "openid email profile"
         );
     }

@@ -20,9 +20,9 @@ pub(crate) async fn start(
     jar: CookieJar,
     session: &Session,
     code: Option<&AuthCode>,
+    now: i64,
 ) -> Result<CookieJar, Error> {
     let id = secrets::token()?;
-    let now = crate::now();
     pool.store()
         .insert_session(
             &secrets::digest(&id),
@@ -41,11 +41,15 @@ pub(crate) async fn start(
     )))
 }
 
-pub(crate) async fn current(pool: &UserPool, jar: &CookieJar) -> Result<Option<Session>, Error> {
+pub(crate) async fn current(
+    pool: &UserPool,
+    jar: &CookieJar,
+    now: i64,
+) -> Result<Option<Session>, Error> {
     match jar.get(COOKIE) {
         Some(cookie) => {
             pool.store()
-                .live_session(&secrets::digest(cookie.value()), crate::now())
+                .live_session(&secrets::digest(cookie.value()), now)
                 .await
         }
         None => Ok(None),

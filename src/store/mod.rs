@@ -14,6 +14,7 @@ use sqlx::{AnyPool, ConnectOptions, Connection, Executor, Row};
 
 use crate::config::Database;
 use crate::error::Error;
+use crate::scope::Scope;
 
 /// Used authorization codes are kept this long after expiry so replays are recognised.
 const USED_CODE_RETENTION: i64 = 86_400;
@@ -111,7 +112,8 @@ pub(crate) struct AuthCode {
     pub(crate) client_id: String,
     pub(crate) redirect_uri: String,
     pub(crate) sub: String,
-    pub(crate) scope: String,
+    #[sqlx(try_from = "String")]
+    pub(crate) scope: Scope,
     pub(crate) nonce: Option<String>,
     pub(crate) code_challenge: String,
     pub(crate) auth_time: i64,
@@ -129,17 +131,40 @@ pub(crate) enum Redeemed {
     Unknown,
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub(crate) struct RefreshToken {
     pub(crate) token_hash: String,
     pub(crate) client_id: String,
     pub(crate) sub: String,
-    pub(crate) scope: String,
+    pub(crate) scope: Scope,
     pub(crate) auth_time: i64,
     pub(crate) origin_jti: String,
     pub(crate) event_id: String,
-    pub(crate) auth_code_hash: String,
+    /// The digest of the authorization code the sign-in redeemed; None when it
+    /// redeemed none (the JSON API's flows).
+    pub(crate) auth_code_hash: Option<String>,
     pub(crate) expires_at: i64,
+}
+
+/// How the column `refresh_tokens.auth_code_hash` says "no code": the empty
+/// string, which no digest is, so that it matches no code.
+const NO_AUTH_CODE: &str = "";
+
+impl<'r> sqlx::FromRow<'r, AnyRow> for RefreshToken {
+    fn from_row(row: &'r AnyRow) -> Result<RefreshToken, sqlx::Error> {
+        let auth_code_hash: String = row.try_get("auth_code_hash")?;
+        Ok(RefreshToken {
+            token_hash: row.try_get("token_hash")?,
+            client_id: row.try_get("client_id")?,
+            sub: row.try_get("sub")?,
+            scope: Scope::parse(row.try_get("scope")?),
+            auth_time: row.try_get("auth_time")?,
+            origin_jti: row.try_get("origin_jti")?,
+            event_id: row.try_get("event_id")?,
+            auth_code_hash: (auth_code_hash != NO_AUTH_CODE).then_some(auth_code_hash),
+            expires_at: row.try_get("expires_at")?,
+        })
+    }
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -845,7 +870,7 @@ async fn insert_auth_code(
     .bind(&code.client_id)
     .bind(&code.redirect_uri)
     .bind(&code.sub)
-    .bind(&code.scope)
+    .bind(code.scope.to_string())
     .bind(&code.nonce)
     .bind(&code.code_challenge)
     .bind(code.auth_time)
@@ -865,11 +890,11 @@ async fn insert_refresh_token(tx: &mut Transaction<'_>, token: &RefreshToken) ->
     .bind(&token.token_hash)
     .bind(&token.client_id)
     .bind(&token.sub)
-    .bind(&token.scope)
+    .bind(token.scope.to_string())
     .bind(token.auth_time)
     .bind(&token.origin_jti)
     .bind(&token.event_id)
-    .bind(&token.auth_code_hash)
+    .bind(token.auth_code_hash.as_deref().unwrap_or(NO_AUTH_CODE))
     .bind(token.expires_at)
     .execute(&mut **tx)
     .await?;
@@ -919,4 +944,57 @@ async fn put_code(tx: &mut Transaction<'_>, sub: &str, code: &NewCode<'_>) -> Re
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The typed fields of a refresh token are stored as they always were (old
+    /// databases read the same): a space-separated scope, and the empty string
+    /// for "no authorization code".
+    #[tokio::test]
+    async fn refresh_tokens_keep_their_stored_form() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&test_database(dir.path()).await).await.unwrap();
+        let sub = "0b7c2f1e-0000-4000-8000-000000000000";
+        assert!(
+            store
+                .create_confirmed_user(sub, "a@example.com", "$argon2id$x", false, &[], 1)
+                .await
+                .unwrap()
+        );
+        for (token_hash, code) in [("from-api", None), ("from-code", Some("c0de-digest"))] {
+            store
+                .insert_refresh_token(&RefreshToken {
+                    token_hash: token_hash.to_owned(),
+                    client_id: "client".to_owned(),
+                    sub: sub.to_owned(),
+                    scope: Scope::parse("openid email"),
+                    auth_time: 1,
+                    origin_jti: format!("origin-{token_hash}"),
+                    event_id: "event".to_owned(),
+                    auth_code_hash: code.map(str::to_owned),
+                    expires_at: 100,
+                })
+                .await
+                .unwrap();
+            let (scope, stored_code): (String, String) = sqlx::query_as(
+                "SELECT scope, auth_code_hash FROM refresh_tokens WHERE token_hash = $1",
+            )
+            .bind(token_hash)
+            .fetch_one(&store.db)
+            .await
+            .unwrap();
+            assert_eq!(scope, "openid email");
+            assert_eq!(stored_code, code.unwrap_or(""));
+            let read = store
+                .live_refresh_token(token_hash, 2)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(read.auth_code_hash.as_deref(), code);
+            assert_eq!(read.scope, Scope::parse("openid email"));
+        }
+    }
 }

@@ -34,7 +34,7 @@ async fn users_of_an_older_schema_still_sign_in_after_the_upgrade() {
 
     // The new release opens it: the remaining migrations apply, the user signs in.
     let pool = UserPool::open(config).await.unwrap();
-    match crate::accounts::sign_in(&pool, "old@example.com", PASSWORD)
+    match crate::accounts::sign_in(&pool, "old@example.com", PASSWORD, crate::now())
         .await
         .unwrap()
     {
@@ -128,13 +128,14 @@ async fn exported_users_sign_in_to_another_pool_with_their_old_passwords() {
             skipped: 0
         }
     );
-    let user = match crate::accounts::sign_in(&target.pool, "grace@example.com", PASSWORD)
-        .await
-        .unwrap()
-    {
-        crate::accounts::SignIn::Authenticated(user) => user,
-        _ => panic!("the imported user could not sign in"),
-    };
+    let user =
+        match crate::accounts::sign_in(&target.pool, "grace@example.com", PASSWORD, crate::now())
+            .await
+            .unwrap()
+        {
+            crate::accounts::SignIn::Authenticated(user) => user,
+            _ => panic!("the imported user could not sign in"),
+        };
     assert_eq!(
         target.pool.store().groups(&user.sub).await.unwrap(),
         ["Admin"]

@@ -1,10 +1,11 @@
 //! What every browser-facing and API surface of the pool shares over HTTP, below
-//! them all (it imports none of them): the security headers, cookies, redirects,
+//! them all (it imports none of them): the security headers, bearer tokens, cookies, redirects,
 //! the error page and [`PageError`], CORS, the layers every request passes through
 //! (body limit, timeout, request ids), the Host allow-list and the per-address
 //! throttle.
 
 pub(crate) mod allowed_hosts;
+pub(crate) mod bearer;
 mod cookies;
 mod cors;
 mod error_page;
@@ -14,6 +15,7 @@ mod page_error;
 mod redirect;
 pub(crate) mod throttle;
 
+pub(crate) use bearer::bearer_token;
 pub(crate) use cookies::cookie;
 pub(crate) use cors::cors;
 pub(crate) use error_page::error_page;

@@ -1,0 +1,117 @@
+//! The request shapes that an app operation and its admin twin share
+//! (InitiateAuth and AdminInitiateAuth, RespondToAuthChallenge and
+//! AdminRespondToAuthChallenge; the admin ones' `UserPoolId` is checked before
+//! dispatch), the `Limit` / `NextToken` paging of the admin listings, and the
+//! authentication flows InitiateAuth can name.
+
+use std::collections::HashMap;
+
+use serde::Deserialize;
+
+use super::ApiError;
+use crate::config::ExplicitAuthFlow;
+
+/// InitiateAuth and AdminInitiateAuth.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct InitiateAuthRequest {
+    /// Parsed by [`AuthFlow::parse`], so that an unknown flow gets Cognito's error.
+    pub(super) auth_flow: String,
+    pub(super) client_id: String,
+    #[serde(default)]
+    pub(super) auth_parameters: HashMap<String, String>,
+}
+
+/// RespondToAuthChallenge and AdminRespondToAuthChallenge.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct RespondToAuthChallengeRequest {
+    pub(super) client_id: String,
+    pub(super) challenge_name: String,
+    pub(super) session: Option<String>,
+    #[serde(default)]
+    pub(super) challenge_responses: HashMap<String, String>,
+}
+
+/// A page of a listing that pages by `NextToken` (ListUsers says `PaginationToken`).
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct NextTokenPage {
+    pub(super) limit: Option<i64>,
+    pub(super) next_token: Option<String>,
+}
+
+/// The authentication flows the pool knows (Cognito's `AuthFlowType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum AuthFlow {
+    /// `USER_PASSWORD_AUTH`, InitiateAuth only.
+    UserPassword,
+    /// `ADMIN_USER_PASSWORD_AUTH` (or its old name `ADMIN_NO_SRP_AUTH`), AdminInitiateAuth only.
+    AdminUserPassword,
+    /// `REFRESH_TOKEN_AUTH` (or `REFRESH_TOKEN`), on either operation.
+    RefreshToken,
+}
+
+impl AuthFlow {
+    /// The flow `name` names, if the operation (AdminInitiateAuth when `admin`)
+    /// offers it; otherwise Cognito's answer to a flow the client has not enabled.
+    pub(super) fn parse(name: &str, admin: bool) -> Result<AuthFlow, ApiError> {
+        match (name, admin) {
+            ("USER_PASSWORD_AUTH", false) => Ok(AuthFlow::UserPassword),
+            ("ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH", true) => {
+                Ok(AuthFlow::AdminUserPassword)
+            }
+            ("REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN", _) => Ok(AuthFlow::RefreshToken),
+            _ => Err(not_enabled(name)),
+        }
+    }
+
+    /// The client setting that enables this flow.
+    pub(super) fn enabled_by(self) -> ExplicitAuthFlow {
+        match self {
+            AuthFlow::UserPassword => ExplicitAuthFlow::AllowUserPasswordAuth,
+            AuthFlow::AdminUserPassword => ExplicitAuthFlow::AllowAdminUserPasswordAuth,
+            AuthFlow::RefreshToken => ExplicitAuthFlow::AllowRefreshTokenAuth,
+        }
+    }
+}
+
+/// Cognito's words for a flow that is unknown, not offered by the operation or
+/// not enabled for the client, naming it as the request did.
+pub(super) fn not_enabled(name: &str) -> ApiError {
+    ApiError::InvalidParameter(format!("{name} flow not enabled for this client"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flows_parse_by_cognito_names_and_aliases_on_their_operations() {
+        for (name, admin, flow) in [
+            ("USER_PASSWORD_AUTH", false, AuthFlow::UserPassword),
+            (
+                "ADMIN_USER_PASSWORD_AUTH",
+                true,
+                AuthFlow::AdminUserPassword,
+            ),
+            ("ADMIN_NO_SRP_AUTH", true, AuthFlow::AdminUserPassword),
+            ("REFRESH_TOKEN_AUTH", false, AuthFlow::RefreshToken),
+            ("REFRESH_TOKEN", true, AuthFlow::RefreshToken),
+        ] {
+            assert_eq!(AuthFlow::parse(name, admin).unwrap(), flow, "{name}");
+        }
+        for (name, admin) in [
+            ("USER_PASSWORD_AUTH", true),
+            ("ADMIN_USER_PASSWORD_AUTH", false),
+            ("USER_SRP_AUTH", false),
+            ("user_password_auth", false),
+        ] {
+            let error = AuthFlow::parse(name, admin).unwrap_err();
+            assert!(
+                matches!(&error, ApiError::InvalidParameter(m) if *m == format!("{name} flow not enabled for this client")),
+                "{name}: {error:?}"
+            );
+        }
+    }
+}
