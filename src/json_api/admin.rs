@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::users::{self, AuthResponse, Empty};
-use super::wire::{InitiateAuthRequest, NextTokenPage};
+use super::wire::{InitiateAuthRequest, MessageAction, NextTokenPage};
 use super::{
     ApiError, AttributeType, after_page_token, page_limit, page_token, run, user_attributes,
     user_status, writable_attributes,
@@ -149,16 +149,11 @@ async fn create_user(
     pool: UserPool,
     request: CreateUserRequest,
 ) -> Result<CreateUserResponse, ApiError> {
-    let (suppress, resend) = match request.message_action.as_deref() {
-        None => (false, false),
-        Some("SUPPRESS") => (true, false),
-        Some("RESEND") => (false, true),
-        Some(_) => {
-            return Err(ApiError::InvalidParameter(
-                "MessageAction must be SUPPRESS or RESEND.".to_owned(),
-            ));
-        }
-    };
+    let action = MessageAction::parse(request.message_action.as_deref())?;
+    let (suppress, resend) = (
+        action == Some(MessageAction::Suppress),
+        action == Some(MessageAction::Resend),
+    );
     let minimum = pool.config().password_minimum_length();
     let temporary = match request.temporary_password {
         Some(given) => {

@@ -9,7 +9,9 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::wire::{AuthFlow, InitiateAuthRequest, RespondToAuthChallengeRequest, not_enabled};
+use super::wire::{
+    AuthFlow, ChallengeName, InitiateAuthRequest, RespondToAuthChallengeRequest, not_enabled,
+};
 use super::{
     ADMIN_SCOPE, ApiError, AttributeType, CodeDeliveryDetails, check_secret_hash, client,
     code_delivery, user_attributes, writable_attributes,
@@ -174,7 +176,7 @@ pub(crate) struct AuthResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     authentication_result: Option<AuthenticationResult>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    challenge_name: Option<&'static str>,
+    challenge_name: Option<ChallengeName>,
     #[serde(skip_serializing_if = "Option::is_none")]
     session: Option<String>,
     challenge_parameters: HashMap<&'static str, String>,
@@ -324,7 +326,7 @@ fn new_password_challenge(
     let session = challenge::session(pool, user, &client.id, now)?;
     let attributes = serde_json::json!({ "email": user.email, "email_verified": "true" });
     Ok(AuthResponse {
-        challenge_name: Some("NEW_PASSWORD_REQUIRED"),
+        challenge_name: Some(ChallengeName::NewPasswordRequired),
         session: Some(session),
         challenge_parameters: HashMap::from([
             ("USER_ID_FOR_SRP", user.sub.clone()),
@@ -341,13 +343,9 @@ pub(super) async fn respond_to_auth_challenge(
     request: RespondToAuthChallengeRequest,
 ) -> Result<AuthResponse, ApiError> {
     let client = client(&pool, &request.client_id)?;
-    let challenge_name = &request.challenge_name;
+    // The only challenge there is, so far.
+    let ChallengeName::NewPasswordRequired = ChallengeName::parse(&request.challenge_name)?;
     let responses = &request.challenge_responses;
-    if challenge_name != "NEW_PASSWORD_REQUIRED" {
-        return Err(ApiError::InvalidParameter(format!(
-            "Challenge {challenge_name} is not supported by this user pool."
-        )));
-    }
     let username = parameter(responses, "USERNAME")?;
     check_secret_hash(
         client,

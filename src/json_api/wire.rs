@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::ApiError;
 use crate::config::ExplicitAuthFlow;
@@ -82,9 +82,69 @@ pub(super) fn not_enabled(name: &str) -> ApiError {
     ApiError::InvalidParameter(format!("{name} flow not enabled for this client"))
 }
 
+/// The challenges the pool sets (Cognito's `ChallengeNameType`): so far only
+/// `NEW_PASSWORD_REQUIRED`, for users an administrator created.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub(crate) enum ChallengeName {
+    NewPasswordRequired,
+}
+
+impl ChallengeName {
+    /// The challenge a RespondToAuthChallenge names; Cognito's refusal otherwise.
+    pub(super) fn parse(name: &str) -> Result<ChallengeName, ApiError> {
+        match name {
+            "NEW_PASSWORD_REQUIRED" => Ok(ChallengeName::NewPasswordRequired),
+            _ => Err(ApiError::InvalidParameter(format!(
+                "Challenge {name} is not supported by this user pool."
+            ))),
+        }
+    }
+}
+
+/// AdminCreateUser's `MessageAction`: no invitation, or a new invitation (and
+/// temporary password) for a user who has not signed in yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum MessageAction {
+    Suppress,
+    Resend,
+}
+
+impl MessageAction {
+    pub(super) fn parse(name: Option<&str>) -> Result<Option<MessageAction>, ApiError> {
+        match name {
+            None => Ok(None),
+            Some("SUPPRESS") => Ok(Some(MessageAction::Suppress)),
+            Some("RESEND") => Ok(Some(MessageAction::Resend)),
+            Some(_) => Err(ApiError::InvalidParameter(
+                "MessageAction must be SUPPRESS or RESEND.".to_owned(),
+            )),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn challenges_and_message_actions_parse_by_cognito_names() {
+        assert_eq!(
+            ChallengeName::parse("NEW_PASSWORD_REQUIRED").ok(),
+            Some(ChallengeName::NewPasswordRequired)
+        );
+        assert_eq!(
+            serde_json::to_value(ChallengeName::NewPasswordRequired).ok(),
+            Some(serde_json::json!("NEW_PASSWORD_REQUIRED"))
+        );
+        assert!(ChallengeName::parse("SMS_MFA").is_err());
+        assert_eq!(MessageAction::parse(None).ok(), Some(None));
+        assert_eq!(
+            MessageAction::parse(Some("RESEND")).ok(),
+            Some(Some(MessageAction::Resend))
+        );
+        assert!(MessageAction::parse(Some("resend")).is_err());
+    }
 
     #[test]
     fn flows_parse_by_cognito_names_and_aliases_on_their_operations() {
