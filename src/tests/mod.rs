@@ -5,6 +5,7 @@
 
 mod hosted_ui;
 mod json_api;
+mod layering;
 mod limits;
 mod logging;
 mod migrations;
