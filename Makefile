@@ -42,6 +42,7 @@ run: setup
 
 test: setup-test
 	cargo audit --db $(ADVISORY_DB) --no-fetch --stale
+	RUSTFLAGS="$(TEST_RUSTFLAGS)" cargo clippy --workspace --exclude frontend --all-targets -- -D warnings
 	RUSTFLAGS="$(TEST_RUSTFLAGS)" cargo test --workspace --exclude frontend
 # The same selection of packages each time: `-p userpool` alone would unify features
 # differently and rebuild dozens of crates on a fresh machine. The second run is the
@@ -100,6 +101,9 @@ setup:
 		|| cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
 
 setup-test: setup
+	@cargo clippy --version >/dev/null 2>&1 || rustup component add clippy
+	@command -v unshare >/dev/null && command -v mount >/dev/null \
+		|| { $(APT_GET) update -qq && $(APT_GET) install -y -qq util-linux mount; }
 	@cargo audit --version 2>/dev/null | grep -qF "$(CARGO_AUDIT_VERSION)" \
 		|| cargo install cargo-audit --locked --version $(CARGO_AUDIT_VERSION)
 	@command -v chromium >/dev/null || { $(APT_GET) update -qq && $(APT_GET) install -y -qq chromium; }

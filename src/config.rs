@@ -279,14 +279,16 @@ impl std::fmt::Debug for KeyEncryptionKey {
 /// A JSON API authentication flow an app client can enable (Cognito's
 /// `ExplicitAuthFlows`); the file names them as Cognito does, and any other name is refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub(crate) enum ExplicitAuthFlow {
     /// InitiateAuth's `USER_PASSWORD_AUTH`.
-    AllowUserPasswordAuth,
+    #[serde(rename = "ALLOW_USER_PASSWORD_AUTH")]
+    UserPassword,
     /// AdminInitiateAuth's `ADMIN_USER_PASSWORD_AUTH`.
-    AllowAdminUserPasswordAuth,
+    #[serde(rename = "ALLOW_ADMIN_USER_PASSWORD_AUTH")]
+    AdminUserPassword,
     /// `REFRESH_TOKEN_AUTH`, on either operation.
-    AllowRefreshTokenAuth,
+    #[serde(rename = "ALLOW_REFRESH_TOKEN_AUTH")]
+    RefreshToken,
 }
 
 /// A flow of the OAuth 2.0 endpoints an app client may use (Cognito's
@@ -362,7 +364,7 @@ fn default_refresh_grace_seconds() -> i64 {
 }
 
 fn default_auth_flows() -> Vec<ExplicitAuthFlow> {
-    vec![ExplicitAuthFlow::AllowRefreshTokenAuth]
+    vec![ExplicitAuthFlow::RefreshToken]
 }
 
 impl Client {
@@ -727,8 +729,10 @@ impl Config {
                     format!("{id:?} must be 16 to 128 letters and digits"),
                 ));
             }
-            if self.admin_credentials[..i]
+            if self
+                .admin_credentials
                 .iter()
+                .take(i)
                 .any(|c| c.access_key_id == *id)
             {
                 return Err(invalid(
@@ -753,7 +757,7 @@ impl Config {
             if client.id.is_empty() || !client.id.chars().all(|c| c.is_ascii_alphanumeric()) {
                 return Err(invalid("clients.id", "must be letters and digits"));
             }
-            if self.clients[..i].iter().any(|c| c.id == client.id) {
+            if self.clients.iter().take(i).any(|c| c.id == client.id) {
                 return Err(invalid(
                     "clients.id",
                     format!("{} appears twice", client.id),

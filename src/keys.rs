@@ -208,7 +208,9 @@ fn arrange(keys: &[StoredKey], now: i64) -> Option<(usize, Vec<usize>)> {
         .filter(|&i| {
             i >= signing
                 // Its successor took over recently: tokens it signed may still live.
-                || keys[i + 1].active_from + RETIRED_KEY_PUBLISHED_SECONDS > now
+                || keys
+                    .get(i + 1)
+                    .is_some_and(|next| next.active_from + RETIRED_KEY_PUBLISHED_SECONDS > now)
         })
         .collect();
     Some((signing, published))
@@ -361,11 +363,12 @@ async fn load(
     };
     let published = published
         .iter()
-        .map(|&i| parse(&stored[i]))
+        .filter_map(|&i| stored.get(i))
+        .map(parse)
         .collect::<Result<Vec<_>, _>>()?;
-    let signing = published
-        .iter()
-        .find(|k| k.kid == stored[signing].kid)
+    let signing = stored
+        .get(signing)
+        .and_then(|record| published.iter().find(|k| k.kid == record.kid))
         .cloned()
         .ok_or_else(|| Error::Key("the signing key is not published".to_owned()))?;
     Ok(Ring { signing, published })

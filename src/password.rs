@@ -21,6 +21,10 @@ const MAXIMUM_LENGTH: usize = 256;
 
 /// Why a password does not meet the policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[allow(
+    clippy::enum_variant_names,
+    reason = "too short, too long, too common: Cognito's words"
+)]
 pub(crate) enum PolicyError {
     #[error(
         "Password does not conform to policy: Password not long enough (minimum {0} characters)."
@@ -107,13 +111,12 @@ fn verify_with(memory: &mut Vec<Block>, password: &str, hash: &str) -> Result<bo
         memory.resize(blocks, Block::default());
     }
     let mut computed = vec![0; expected.len()];
+    // As long as `blocks`, just made so.
+    let memory = memory
+        .get_mut(..blocks)
+        .ok_or_else(|| Error::PasswordHash("the Argon2 memory is too small".to_owned()))?;
     Argon2::new(algorithm, version, params)
-        .hash_password_into_with_memory(
-            password.as_bytes(),
-            salt,
-            &mut computed,
-            &mut memory[..blocks],
-        )
+        .hash_password_into_with_memory(password.as_bytes(), salt, &mut computed, memory)
         .map_err(|e| unusable(&e))?;
     Ok(crate::secrets::equal(&computed, expected.as_bytes()))
 }

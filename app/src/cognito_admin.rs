@@ -111,7 +111,9 @@ impl CognitoAdmin {
 
     /// One operation: the signed request, and Cognito's answer or exception.
     async fn call(&self, operation: &str, mut body: Value) -> Result<Value, AdminApiError> {
-        body["UserPoolId"] = json!(self.pool_id);
+        if let Value::Object(fields) = &mut body {
+            fields.insert("UserPoolId".to_owned(), json!(self.pool_id));
+        }
         let payload = body.to_string();
         let target = format!("AWSCognitoIdentityProviderService.{operation}");
         let headers = [
@@ -172,15 +174,20 @@ impl CognitoAdmin {
         email_prefix: &str,
         page: Option<&str>,
     ) -> Result<UsersPage, AdminApiError> {
-        let mut request = json!({ "Limit": PAGE_SIZE });
+        let mut request = serde_json::Map::new();
+        request.insert("Limit".to_owned(), json!(PAGE_SIZE));
         if !email_prefix.is_empty() {
             let escaped = email_prefix.replace('\\', "\\\\").replace('"', "\\\"");
-            request["Filter"] = json!(format!("email ^= \"{escaped}\""));
+            request.insert(
+                "Filter".to_owned(),
+                json!(format!("email ^= \"{escaped}\"")),
+            );
         }
         if let Some(page) = page {
-            request["PaginationToken"] = json!(page);
+            request.insert("PaginationToken".to_owned(), json!(page));
         }
-        let listed: ListUsersResponse = Self::decode(self.call("ListUsers", request).await?)?;
+        let listed: ListUsersResponse =
+            Self::decode(self.call("ListUsers", Value::Object(request)).await?)?;
         let mut users = Vec::with_capacity(listed.users.len());
         for user in listed.users {
             let groups = self.groups_of(&user.username).await?;
@@ -271,11 +278,14 @@ impl CognitoAdmin {
     }
 
     pub async fn create_group(&self, name: &str, description: &str) -> Result<(), AdminApiError> {
-        let mut request = json!({ "GroupName": name });
+        let mut request = serde_json::Map::new();
+        request.insert("GroupName".to_owned(), json!(name));
         if !description.is_empty() {
-            request["Description"] = json!(description);
+            request.insert("Description".to_owned(), json!(description));
         }
-        self.call("CreateGroup", request).await.map(drop)
+        self.call("CreateGroup", Value::Object(request))
+            .await
+            .map(drop)
     }
 
     pub async fn list_groups(&self) -> Result<Vec<Group>, AdminApiError> {

@@ -1,6 +1,11 @@
 //! A stand-in user pool for the server-side tests: an RSA signing key (and an
 //! RSA key published for encryption only), their JWKS served over HTTP on
 //! 127.0.0.1, and helpers that mint (and forge) tokens with them.
+#![allow(
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    reason = "test support (the server's tests use it too): a failure here fails the test"
+)]
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};

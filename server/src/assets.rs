@@ -41,7 +41,7 @@ mod tests {
     use axum::routing::get;
     use tower::ServiceExt;
 
-    fn header<'a>(response: &'a axum::response::Response, name: header::HeaderName) -> &'a str {
+    fn header(response: &axum::response::Response, name: header::HeaderName) -> &str {
         response
             .headers()
             .get(name)

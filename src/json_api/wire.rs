@@ -69,9 +69,9 @@ impl AuthFlow {
     /// The client setting that enables this flow.
     pub(super) fn enabled_by(self) -> ExplicitAuthFlow {
         match self {
-            AuthFlow::UserPassword => ExplicitAuthFlow::AllowUserPasswordAuth,
-            AuthFlow::AdminUserPassword => ExplicitAuthFlow::AllowAdminUserPasswordAuth,
-            AuthFlow::RefreshToken => ExplicitAuthFlow::AllowRefreshTokenAuth,
+            AuthFlow::UserPassword => ExplicitAuthFlow::UserPassword,
+            AuthFlow::AdminUserPassword => ExplicitAuthFlow::AdminUserPassword,
+            AuthFlow::RefreshToken => ExplicitAuthFlow::RefreshToken,
         }
     }
 }
