@@ -286,7 +286,6 @@ async fn exchange_code(
 mod tests {
     use super::*;
 
-    /// A client with a secret, and a machine client.
     const SECRET_CLIENT: &str = r#"
 [[clients]]
 name = "backend"
@@ -294,17 +293,12 @@ id = "backend"
 secret = "s3cret:with/odd chars"
 callback_urls = ["http://127.0.0.1:4000/callback"]
 allowed_scopes = ["openid"]
-
-[[clients]]
-name = "machine"
-id = "mach1ne"
-secret = "machine-secret-0123456789"
-oauth_flows = ["client_credentials"]
-allowed_scopes = ["openid"]
 "#;
 
+    /// The test clients (`mach1ne` among them), and a client whose secret needs escaping.
     fn config() -> Config {
-        Config::from_toml(&(crate::tests::CONFIG.to_owned() + SECRET_CLIENT)).unwrap()
+        let text = crate::tests::CONFIG.to_owned() + crate::tests::MACHINE_AND_ROTATION_CONFIG;
+        Config::from_toml(&(text + SECRET_CLIENT)).unwrap()
     }
 
     fn basic(id: &str, secret: &str) -> HeaderMap {

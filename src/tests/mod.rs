@@ -86,7 +86,7 @@ allowed_scopes = ["openid"]
 "#;
 
 /// A resource server with a machine client, and a client that rotates refresh tokens.
-const MACHINE_AND_ROTATION_CONFIG: &str = r#"
+pub(crate) const MACHINE_AND_ROTATION_CONFIG: &str = r#"
 [[resource_servers]]
 identifier = "https://api.example.com"
 name = "Example API"
