@@ -16,33 +16,87 @@ use crate::directory::{self, NewUser, PasswordUse};
 use crate::store::{FilterField, Group, User, UserFilter};
 use crate::{UserPool, accounts, mail, password, secrets};
 
+/// The operations that need AWS credentials, by their `X-Amz-Target` names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Operation {
+    InitiateAuth,
+    RespondToAuthChallenge,
+    CreateUser,
+    GetUser,
+    UpdateUserAttributes,
+    DeleteUser,
+    DisableUser,
+    EnableUser,
+    ConfirmSignUp,
+    SetUserPassword,
+    UserGlobalSignOut,
+    AddUserToGroup,
+    RemoveUserFromGroup,
+    ListGroupsForUser,
+    CreateGroup,
+    GetGroup,
+    DeleteGroup,
+    ListGroups,
+    ListUsers,
+    ListUsersInGroup,
+}
+
+impl Operation {
+    pub(super) fn named(name: &str) -> Option<Operation> {
+        Some(match name {
+            "AdminInitiateAuth" => Operation::InitiateAuth,
+            "AdminRespondToAuthChallenge" => Operation::RespondToAuthChallenge,
+            "AdminCreateUser" => Operation::CreateUser,
+            "AdminGetUser" => Operation::GetUser,
+            "AdminUpdateUserAttributes" => Operation::UpdateUserAttributes,
+            "AdminDeleteUser" => Operation::DeleteUser,
+            "AdminDisableUser" => Operation::DisableUser,
+            "AdminEnableUser" => Operation::EnableUser,
+            "AdminConfirmSignUp" => Operation::ConfirmSignUp,
+            "AdminSetUserPassword" => Operation::SetUserPassword,
+            "AdminUserGlobalSignOut" => Operation::UserGlobalSignOut,
+            "AdminAddUserToGroup" => Operation::AddUserToGroup,
+            "AdminRemoveUserFromGroup" => Operation::RemoveUserFromGroup,
+            "AdminListGroupsForUser" => Operation::ListGroupsForUser,
+            "CreateGroup" => Operation::CreateGroup,
+            "GetGroup" => Operation::GetGroup,
+            "DeleteGroup" => Operation::DeleteGroup,
+            "ListGroups" => Operation::ListGroups,
+            "ListUsers" => Operation::ListUsers,
+            "ListUsersInGroup" => Operation::ListUsersInGroup,
+            _ => return None,
+        })
+    }
+}
+
 pub(super) async fn dispatch(
     pool: UserPool,
-    operation: &str,
+    operation: Operation,
     request: Value,
 ) -> Result<Value, ApiError> {
     match operation {
-        "AdminInitiateAuth" => run(initiate_auth, pool, request).await,
-        "AdminRespondToAuthChallenge" => run(users::respond_to_auth_challenge, pool, request).await,
-        "AdminCreateUser" => run(create_user, pool, request).await,
-        "AdminGetUser" => run(get_user, pool, request).await,
-        "AdminUpdateUserAttributes" => run(update_user_attributes, pool, request).await,
-        "AdminDeleteUser" => run(delete_user, pool, request).await,
-        "AdminDisableUser" => run(disable_user, pool, request).await,
-        "AdminEnableUser" => run(enable_user, pool, request).await,
-        "AdminConfirmSignUp" => run(confirm_sign_up, pool, request).await,
-        "AdminSetUserPassword" => run(set_user_password, pool, request).await,
-        "AdminUserGlobalSignOut" => run(global_sign_out, pool, request).await,
-        "AdminAddUserToGroup" => run(add_user_to_group, pool, request).await,
-        "AdminRemoveUserFromGroup" => run(remove_user_from_group, pool, request).await,
-        "AdminListGroupsForUser" => run(list_groups_for_user, pool, request).await,
-        "CreateGroup" => run(create_group, pool, request).await,
-        "GetGroup" => run(get_group, pool, request).await,
-        "DeleteGroup" => run(delete_group, pool, request).await,
-        "ListGroups" => run(list_groups, pool, request).await,
-        "ListUsers" => run(list_users, pool, request).await,
-        "ListUsersInGroup" => run(list_users_in_group, pool, request).await,
-        _ => Err(ApiError::UnknownOperation),
+        Operation::InitiateAuth => run(initiate_auth, pool, request).await,
+        Operation::RespondToAuthChallenge => {
+            run(users::respond_to_auth_challenge, pool, request).await
+        }
+        Operation::CreateUser => run(create_user, pool, request).await,
+        Operation::GetUser => run(get_user, pool, request).await,
+        Operation::UpdateUserAttributes => run(update_user_attributes, pool, request).await,
+        Operation::DeleteUser => run(delete_user, pool, request).await,
+        Operation::DisableUser => run(disable_user, pool, request).await,
+        Operation::EnableUser => run(enable_user, pool, request).await,
+        Operation::ConfirmSignUp => run(confirm_sign_up, pool, request).await,
+        Operation::SetUserPassword => run(set_user_password, pool, request).await,
+        Operation::UserGlobalSignOut => run(global_sign_out, pool, request).await,
+        Operation::AddUserToGroup => run(add_user_to_group, pool, request).await,
+        Operation::RemoveUserFromGroup => run(remove_user_from_group, pool, request).await,
+        Operation::ListGroupsForUser => run(list_groups_for_user, pool, request).await,
+        Operation::CreateGroup => run(create_group, pool, request).await,
+        Operation::GetGroup => run(get_group, pool, request).await,
+        Operation::DeleteGroup => run(delete_group, pool, request).await,
+        Operation::ListGroups => run(list_groups, pool, request).await,
+        Operation::ListUsers => run(list_users, pool, request).await,
+        Operation::ListUsersInGroup => run(list_users_in_group, pool, request).await,
     }
 }
 

@@ -73,12 +73,54 @@ async fn handle(
     }
 }
 
+/// The operations the pool answers, by their `X-Amz-Target` names: those an app
+/// calls for its users, and those that need AWS credentials.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Operation {
+    SignUp,
+    ConfirmSignUp,
+    ResendConfirmationCode,
+    InitiateAuth,
+    RespondToAuthChallenge,
+    ForgotPassword,
+    ConfirmForgotPassword,
+    ChangePassword,
+    GetUser,
+    UpdateUserAttributes,
+    GlobalSignOut,
+    RevokeToken,
+    Admin(admin::Operation),
+}
+
+impl Operation {
+    fn named(name: &str) -> Option<Operation> {
+        Some(match name {
+            "SignUp" => Operation::SignUp,
+            "ConfirmSignUp" => Operation::ConfirmSignUp,
+            "ResendConfirmationCode" => Operation::ResendConfirmationCode,
+            "InitiateAuth" => Operation::InitiateAuth,
+            "RespondToAuthChallenge" => Operation::RespondToAuthChallenge,
+            "ForgotPassword" => Operation::ForgotPassword,
+            "ConfirmForgotPassword" => Operation::ConfirmForgotPassword,
+            "ChangePassword" => Operation::ChangePassword,
+            "GetUser" => Operation::GetUser,
+            "UpdateUserAttributes" => Operation::UpdateUserAttributes,
+            "GlobalSignOut" => Operation::GlobalSignOut,
+            "RevokeToken" => Operation::RevokeToken,
+            admin => Operation::Admin(admin::Operation::named(admin)?),
+        })
+    }
+}
+
 async fn dispatch(pool: UserPool, http: &sigv4::SignedRequest<'_>) -> Result<Value, ApiError> {
+    // An operation the pool does not answer is unknown whatever the body or the
+    // signature say, as it is to Cognito: checked before either.
     let operation = http
         .headers
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix(TARGET_PREFIX))
+        .and_then(Operation::named)
         .ok_or(ApiError::UnknownOperation)?;
     let request: Value = serde_json::from_slice(http.body).map_err(|_| ApiError::Serialization)?;
     if crate::input::json_has_nul(&request) {
@@ -87,21 +129,27 @@ async fn dispatch(pool: UserPool, http: &sigv4::SignedRequest<'_>) -> Result<Val
         ));
     }
     match operation {
-        "SignUp" => run(users::sign_up, pool, request).await,
-        "ConfirmSignUp" => run(users::confirm_sign_up, pool, request).await,
-        "ResendConfirmationCode" => run(users::resend_confirmation_code, pool, request).await,
-        "InitiateAuth" => run(users::initiate_auth, pool, request).await,
-        "RespondToAuthChallenge" => run(users::respond_to_auth_challenge, pool, request).await,
-        "ForgotPassword" => run(users::forgot_password, pool, request).await,
-        "ConfirmForgotPassword" => run(users::confirm_forgot_password, pool, request).await,
-        "ChangePassword" => run(users::change_password, pool, request).await,
-        "GetUser" => run(users::get_user, pool, request).await,
-        "UpdateUserAttributes" => run(users::update_user_attributes, pool, request).await,
-        "GlobalSignOut" => run(users::global_sign_out, pool, request).await,
-        "RevokeToken" => run(users::revoke_token, pool, request).await,
-        admin_operation => {
+        Operation::SignUp => run(users::sign_up, pool, request).await,
+        Operation::ConfirmSignUp => run(users::confirm_sign_up, pool, request).await,
+        Operation::ResendConfirmationCode => {
+            run(users::resend_confirmation_code, pool, request).await
+        }
+        Operation::InitiateAuth => run(users::initiate_auth, pool, request).await,
+        Operation::RespondToAuthChallenge => {
+            run(users::respond_to_auth_challenge, pool, request).await
+        }
+        Operation::ForgotPassword => run(users::forgot_password, pool, request).await,
+        Operation::ConfirmForgotPassword => {
+            run(users::confirm_forgot_password, pool, request).await
+        }
+        Operation::ChangePassword => run(users::change_password, pool, request).await,
+        Operation::GetUser => run(users::get_user, pool, request).await,
+        Operation::UpdateUserAttributes => run(users::update_user_attributes, pool, request).await,
+        Operation::GlobalSignOut => run(users::global_sign_out, pool, request).await,
+        Operation::RevokeToken => run(users::revoke_token, pool, request).await,
+        Operation::Admin(operation) => {
             authorize_admin(&pool, http, &request)?;
-            admin::dispatch(pool, admin_operation, request).await
+            admin::dispatch(pool, operation, request).await
         }
     }
 }

@@ -190,17 +190,30 @@ async fn the_json_api_speaks_cognitos_wire_format() {
         ("SignUp", "{", "SerializationException"),
         ("SignUp", "{}", "InvalidParameterException"),
         ("SignUp", r#"{"ClientId":7}"#, "InvalidParameterException"),
-        (
-            "NoSuchOperation",
-            "{}",
-            "MissingAuthenticationTokenException",
-        ),
     ] {
         let reply = browser.cognito(operation, body, false).await;
         assert_eq!(reply.json()["__type"], expected, "{operation} {body}");
     }
     let reply = browser.cognito("NoSuchOperation", &list, true).await;
     assert_eq!(reply.json()["__type"], "UnknownOperationException");
+    // An operation the pool does not answer is unknown whatever comes with it:
+    // unsigned, signed, without a pool id, or with a body that is not JSON.
+    for (operation, body, signed) in [
+        ("NoSuchOperation", "{}", false),
+        ("CreateUserPool", "{}", false),
+        ("CreateUserPool", "{}", true),
+        ("CreateUserPool", "not json", false),
+        ("CreateUserPool", list.as_str(), true),
+    ] {
+        let reply = browser.cognito(operation, body, signed).await;
+        let context = format!("{operation} {body} {signed}");
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{context}");
+        assert_eq!(
+            reply.json()["__type"],
+            "UnknownOperationException",
+            "{context}"
+        );
+    }
 }
 
 /// U+0000, which PostgreSQL cannot store, is refused at every boundary before
