@@ -15,6 +15,8 @@ impl UserPool {
                 sub: "0b7c2f1e-0000-4000-8000-000000000000",
                 email: "bench@example.com",
                 groups,
+                roles: &[],
+                preferred_role: None,
                 client_id: "1ocal4pp5c1ient0leptos0cog",
                 scope: &crate::scope::Scope::parse("openid email profile"),
                 id_token: true,

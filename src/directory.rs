@@ -7,7 +7,7 @@
 
 use crate::accounts::{self, Refusal};
 use crate::error::Error;
-use crate::store::{Group, User};
+use crate::store::{Group, GroupChanges, User};
 use crate::{UserPool, password, secrets};
 
 /// Whether a password an administrator sets is the user's own, or temporary
@@ -104,12 +104,24 @@ pub(crate) async fn create_group(pool: &UserPool, group: &Group) -> Result<bool,
     pool.store().create_group(group).await
 }
 
-/// A group named `name` as created now, with no description or precedence.
+/// Changes what `changes` gives of group `name`; the group as it now is, or
+/// None if there is none of that name.
+pub(crate) async fn update_group(
+    pool: &UserPool,
+    name: &str,
+    changes: &GroupChanges,
+    now: i64,
+) -> Result<Option<Group>, Error> {
+    pool.store().update_group(name, changes, now).await
+}
+
+/// A group named `name` as created now, with no description, precedence or role.
 pub(crate) fn new_group(name: String, now: i64) -> Group {
     Group {
         name,
         description: None,
         precedence: None,
+        role_arn: None,
         created_at: now,
         updated_at: now,
     }

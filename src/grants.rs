@@ -9,7 +9,7 @@ use serde::Deserialize;
 use crate::config::Client;
 use crate::error::Error;
 use crate::scope::Scope;
-use crate::store::{RefreshToken, User};
+use crate::store::{Group, RefreshToken, User};
 use crate::tokens::{self, Grant};
 use crate::{UserPool, secrets};
 
@@ -49,6 +49,45 @@ fn wants_id_token(scope: &Scope, from_api: bool) -> bool {
     from_api || scope.contains("openid")
 }
 
+/// A user's groups as tokens name them: by precedence, with their IAM roles.
+struct Memberships {
+    names: Vec<String>,
+    roles: Vec<String>,
+    preferred_role: Option<String>,
+}
+
+impl Memberships {
+    async fn of(pool: &UserPool, sub: &str) -> Result<Memberships, Error> {
+        Ok(Memberships::from_groups(
+            &pool.store().groups_of(sub).await?,
+        ))
+    }
+
+    /// `groups` in precedence order (as the store lists them). The preferred role
+    /// is that of the groups with a role and the lowest precedence, if they agree
+    /// on it: Cognito sets none when groups of equal precedence name different roles.
+    fn from_groups(groups: &[Group]) -> Memberships {
+        let mut roles: Vec<String> = Vec::new();
+        for role in groups.iter().filter_map(|g| g.role_arn.as_ref()) {
+            if !roles.contains(role) {
+                roles.push(role.clone());
+            }
+        }
+        let with_roles = || groups.iter().filter(|g| g.role_arn.is_some());
+        let best = with_roles().next().map(|g| g.precedence);
+        let mut candidates = with_roles()
+            .filter(|g| Some(g.precedence) == best)
+            .filter_map(|g| g.role_arn.as_ref());
+        let first = candidates.next().cloned();
+        let preferred_role = first.filter(|role| candidates.all(|other| other == role));
+        Memberships {
+            names: groups.iter().map(|g| g.name.clone()).collect(),
+            roles,
+            preferred_role,
+        }
+    }
+}
+
 /// Signs the ID (if wanted) and access tokens of a new sign-in.
 async fn sign(
     pool: &UserPool,
@@ -56,14 +95,16 @@ async fn sign(
     origin_jti: &str,
     now: i64,
 ) -> Result<tokens::Issued, Error> {
-    let groups = pool.store().groups(&auth.user.sub).await?;
+    let groups = Memberships::of(pool, &auth.user.sub).await?;
     tokens::issue(
         pool.config(),
         pool.key(),
         &Grant {
             sub: &auth.user.sub,
             email: &auth.user.email,
-            groups: &groups,
+            groups: &groups.names,
+            roles: &groups.roles,
+            preferred_role: groups.preferred_role.as_deref(),
             client_id: auth.client_id,
             scope: auth.scope,
             id_token: wants_id_token(auth.scope, matches!(auth.source, Source::Api)),
@@ -199,14 +240,16 @@ pub(crate) async fn refresh(
     } else {
         None
     };
-    let groups = pool.store().groups(&user.sub).await?;
+    let groups = Memberships::of(pool, &user.sub).await?;
     let signed = tokens::issue(
         pool.config(),
         pool.key(),
         &Grant {
             sub: &user.sub,
             email: &user.email,
-            groups: &groups,
+            groups: &groups.names,
+            roles: &groups.roles,
+            preferred_role: groups.preferred_role.as_deref(),
             client_id: &client.id,
             scope: &stored.scope,
             id_token: wants_id_token(&stored.scope, stored.auth_code_hash.is_none()),
@@ -314,4 +357,58 @@ pub(crate) async fn holder(pool: &UserPool, access_token: &str) -> Result<Option
         user,
         scope: claims.scope,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn group(name: &str, precedence: Option<i64>, role: Option<&str>) -> Group {
+        Group {
+            name: name.to_owned(),
+            description: None,
+            precedence,
+            role_arn: role.map(str::to_owned),
+            created_at: 0,
+            updated_at: 0,
+        }
+    }
+
+    #[test]
+    fn the_preferred_role_is_the_best_placed_groups_if_they_agree() {
+        const READ: &str = "arn:aws:iam::123456789012:role/read";
+        const WRITE: &str = "arn:aws:iam::123456789012:role/write";
+        let memberships = Memberships::from_groups(&[
+            group("none", Some(0), None),
+            group("writers", Some(1), Some(WRITE)),
+            group("readers", Some(2), Some(READ)),
+            group("also-readers", None, Some(READ)),
+        ]);
+        assert_eq!(
+            memberships.names,
+            ["none", "writers", "readers", "also-readers"]
+        );
+        assert_eq!(memberships.roles, [WRITE, READ]);
+        assert_eq!(memberships.preferred_role.as_deref(), Some(WRITE));
+
+        // Two roles at the same precedence: neither is preferred.
+        let tied = [
+            group("a", Some(1), Some(WRITE)),
+            group("b", Some(1), Some(READ)),
+        ];
+        assert_eq!(Memberships::from_groups(&tied).preferred_role, None);
+        // The same role twice at the same precedence: that one.
+        let agreed = [
+            group("a", Some(1), Some(READ)),
+            group("b", Some(1), Some(READ)),
+        ];
+        assert_eq!(
+            Memberships::from_groups(&agreed).preferred_role.as_deref(),
+            Some(READ)
+        );
+        // No precedence at all counts as equal.
+        let unplaced = [group("a", None, Some(WRITE)), group("b", None, Some(READ))];
+        assert_eq!(Memberships::from_groups(&unplaced).preferred_role, None);
+        assert!(Memberships::from_groups(&[]).roles.is_empty());
+    }
 }

@@ -15,6 +15,10 @@ pub(crate) struct Grant<'a> {
     pub(crate) sub: &'a str,
     pub(crate) email: &'a str,
     pub(crate) groups: &'a [String],
+    /// The IAM roles of those groups (`cognito:roles`), and the one that takes
+    /// precedence, if one does (`cognito:preferred_role`): ID tokens only.
+    pub(crate) roles: &'a [String],
+    pub(crate) preferred_role: Option<&'a str>,
     pub(crate) client_id: &'a str,
     pub(crate) scope: &'a Scope,
     pub(crate) id_token: bool,
@@ -39,6 +43,13 @@ struct IdClaims<'a> {
         skip_serializing_if = "<[String]>::is_empty"
     )]
     groups: &'a [String],
+    #[serde(rename = "cognito:roles", skip_serializing_if = "<[String]>::is_empty")]
+    roles: &'a [String],
+    #[serde(
+        rename = "cognito:preferred_role",
+        skip_serializing_if = "Option::is_none"
+    )]
+    preferred_role: Option<&'a str>,
     email_verified: bool,
     iss: &'a str,
     #[serde(rename = "cognito:username")]
@@ -145,6 +156,8 @@ pub(crate) fn issue(
         Some(key.sign(&IdClaims {
             sub: grant.sub,
             groups: grant.groups,
+            roles: grant.roles,
+            preferred_role: grant.preferred_role,
             // Only confirmed users get tokens, and confirming proves the address.
             email_verified: true,
             iss: &issuer,
@@ -190,10 +203,13 @@ mod tests {
         let key = KeyRing::open(store, None).await.unwrap();
         let config = Config::from_toml(crate::tests::CONFIG).unwrap();
         let groups = vec!["admins".to_owned()];
+        let roles = vec!["arn:aws:iam::123456789012:role/admins".to_owned()];
         let grant = Grant {
             sub: "0b7c2f1e-0000-4000-8000-000000000000",
             email: "a@example.com",
             groups: &groups,
+            roles: &roles,
+            preferred_role: roles.first().map(String::as_str),
             client_id: "client",
             scope: &Scope::parse("openid email"),
             id_token: true,
@@ -209,6 +225,8 @@ mod tests {
         assert_eq!(id["aud"], "client");
         assert_eq!(id["cognito:username"], grant.sub);
         assert_eq!(id["cognito:groups"], serde_json::json!(["admins"]));
+        assert_eq!(id["cognito:roles"], serde_json::json!(roles));
+        assert_eq!(id["cognito:preferred_role"], roles[0]);
         assert_eq!(id["email_verified"], true);
         assert_eq!(id["nonce"], "n-0S6_WzA2Mj");
         assert_eq!(id["iss"], config.issuer());
@@ -233,6 +251,8 @@ mod tests {
                 scope: &Scope::parse("email"),
                 id_token: false,
                 groups: &[],
+                roles: &[],
+                preferred_role: None,
                 ..grant
             },
             2000,

@@ -20,6 +20,9 @@ enum Record {
         name: String,
         description: Option<String>,
         precedence: Option<i64>,
+        /// Absent from exports made before groups had roles.
+        #[serde(default)]
+        role_arn: Option<String>,
     },
     User {
         sub: String,
@@ -71,6 +74,7 @@ impl UserPool {
                         name: group.name.clone(),
                         description: group.description.clone(),
                         precedence: group.precedence,
+                        role_arn: group.role_arn.clone(),
                     },
                 )?;
             }
@@ -142,11 +146,13 @@ impl UserPool {
                     name,
                     description,
                     precedence,
+                    role_arn,
                 } => {
                     let group = Group {
                         name,
                         description,
                         precedence,
+                        role_arn,
                         created_at: now,
                         updated_at: now,
                     };

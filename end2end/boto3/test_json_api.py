@@ -446,6 +446,49 @@ def test_groups(cognito, confirmed_user):
     cognito.delete_group(UserPoolId=POOL_ID, GroupName="Admin")
 
 
+def test_groups_keep_their_roles_and_id_tokens_name_them(cognito, confirmed_user):
+    reader = "arn:aws:iam::123456789012:role/reader"
+    writer = "arn:aws:iam::123456789012:role/writer"
+    suffix = confirmed_user.split("@")[0]
+    readers, writers = f"readers-{suffix}", f"writers-{suffix}"
+    group = cognito.create_group(UserPoolId=POOL_ID, GroupName=readers, RoleArn=reader, Precedence=5)["Group"]
+    assert (group["RoleArn"], group["Precedence"]) == (reader, 5)
+    with pytest.raises(ClientError) as excinfo:
+        cognito.create_group(UserPoolId=POOL_ID, GroupName=writers, RoleArn="not-an-arn-but-long-enough")
+    assert error_code(excinfo) == "InvalidParameterException"
+    cognito.create_group(UserPoolId=POOL_ID, GroupName=writers, RoleArn=writer, Precedence=9)
+
+    # UpdateGroup changes what it is given and keeps the rest.
+    updated = cognito.update_group(UserPoolId=POOL_ID, GroupName=writers, Precedence=1)["Group"]
+    assert (updated["RoleArn"], updated["Precedence"]) == (writer, 1)
+    updated = cognito.update_group(UserPoolId=POOL_ID, GroupName=writers, Description="They write")["Group"]
+    assert (updated["Description"], updated["RoleArn"], updated["Precedence"]) == ("They write", writer, 1)
+    assert cognito.get_group(UserPoolId=POOL_ID, GroupName=writers)["Group"]["Description"] == "They write"
+    with pytest.raises(ClientError) as excinfo:
+        cognito.update_group(UserPoolId=POOL_ID, GroupName=f"missing-{suffix}", Precedence=1)
+    assert error_code(excinfo) == "ResourceNotFoundException"
+    with pytest.raises(ClientError) as excinfo:
+        cognito.update_group(UserPoolId=POOL_ID, GroupName=writers, RoleArn="arn:aws:iam::x:role/no-account")
+    assert error_code(excinfo) == "InvalidParameterException"
+
+    # A member's ID token names the roles of their groups, and the best-placed one.
+    for name in (readers, writers):
+        cognito.admin_add_user_to_group(UserPoolId=POOL_ID, Username=confirmed_user, GroupName=name)
+    tokens = password_auth(cognito, confirmed_user)["AuthenticationResult"]
+    id_token = claims(tokens["IdToken"])
+    assert id_token["cognito:groups"] == [writers, readers]
+    assert id_token["cognito:roles"] == [writer, reader]
+    assert id_token["cognito:preferred_role"] == writer
+    assert "cognito:roles" not in claims(tokens["AccessToken"])
+
+    # Equal precedence, different roles: neither is preferred.
+    cognito.update_group(UserPoolId=POOL_ID, GroupName=readers, Precedence=1)
+    tokens = password_auth(cognito, confirmed_user)["AuthenticationResult"]
+    assert "cognito:preferred_role" not in claims(tokens["IdToken"])
+    for name in (readers, writers):
+        cognito.delete_group(UserPoolId=POOL_ID, GroupName=name)
+
+
 def test_list_users_filters_and_pages(cognito, outbox):
     prefix = f"lister{id(outbox)}"
     emails = [f"{prefix}-{i}@example.com" for i in range(5)]

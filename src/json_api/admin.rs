@@ -13,7 +13,7 @@ use super::{
     user_status, writable_attributes,
 };
 use crate::directory::{self, NewUser, PasswordUse};
-use crate::store::{FilterField, Group, User, UserFilter};
+use crate::store::{FilterField, Group, GroupChanges, User, UserFilter};
 use crate::{UserPool, accounts, mail, password, secrets};
 
 /// The operations that need AWS credentials, by their `X-Amz-Target` names.
@@ -34,6 +34,7 @@ pub(super) enum Operation {
     RemoveUserFromGroup,
     ListGroupsForUser,
     CreateGroup,
+    UpdateGroup,
     GetGroup,
     DeleteGroup,
     ListGroups,
@@ -59,6 +60,7 @@ impl Operation {
             "AdminRemoveUserFromGroup" => Operation::RemoveUserFromGroup,
             "AdminListGroupsForUser" => Operation::ListGroupsForUser,
             "CreateGroup" => Operation::CreateGroup,
+            "UpdateGroup" => Operation::UpdateGroup,
             "GetGroup" => Operation::GetGroup,
             "DeleteGroup" => Operation::DeleteGroup,
             "ListGroups" => Operation::ListGroups,
@@ -92,6 +94,7 @@ pub(super) async fn dispatch(
         Operation::RemoveUserFromGroup => run(remove_user_from_group, pool, request).await,
         Operation::ListGroupsForUser => run(list_groups_for_user, pool, request).await,
         Operation::CreateGroup => run(create_group, pool, request).await,
+        Operation::UpdateGroup => run(update_group, pool, request).await,
         Operation::GetGroup => run(get_group, pool, request).await,
         Operation::DeleteGroup => run(delete_group, pool, request).await,
         Operation::ListGroups => run(list_groups, pool, request).await,
@@ -141,6 +144,8 @@ struct GroupType {
     description: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     precedence: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    role_arn: Option<String>,
     creation_date: i64,
     last_modified_date: i64,
 }
@@ -151,6 +156,7 @@ fn group_type(pool: &UserPool, group: Group) -> GroupType {
         user_pool_id: pool.config().pool_id().to_owned(),
         description: group.description,
         precedence: group.precedence,
+        role_arn: group.role_arn,
         creation_date: group.created_at,
         last_modified_date: group.updated_at,
     }
@@ -465,12 +471,54 @@ fn parse_filter(text: &str) -> Result<UserFilter, ApiError> {
 
 // --- groups ---
 
+/// CreateGroup's and UpdateGroup's body: UpdateGroup changes what it gives.
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct CreateGroupRequest {
+struct GroupRequest {
     group_name: String,
     description: Option<String>,
     precedence: Option<i64>,
+    role_arn: Option<String>,
+}
+
+impl GroupRequest {
+    /// Cognito's constraints on the optional fields.
+    fn check(&self) -> Result<(), ApiError> {
+        if self
+            .description
+            .as_ref()
+            .is_some_and(|d| d.chars().count() > 2048)
+            || self.precedence.is_some_and(|p| p < 0)
+        {
+            return Err(ApiError::InvalidParameter(
+                "Description must be at most 2048 characters and Precedence at least 0.".to_owned(),
+            ));
+        }
+        match &self.role_arn {
+            Some(arn) if !valid_role_arn(arn) => Err(ApiError::InvalidParameter(format!(
+                "1 validation error detected: Value '{arn}' at 'roleArn' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?"
+            ))),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// An ARN as Cognito's `ArnType` takes it: 20 to 2048 characters,
+/// `arn:partition:service:[region]:account:resource[:qualifier[:qualifier]]`.
+fn valid_role_arn(arn: &str) -> bool {
+    let word = |part: &str| {
+        part.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_+=/,.@-".contains(c))
+    };
+    let parts: Vec<&str> = arn.split(':').collect();
+    (20..=2048).contains(&arn.len())
+        && (6..=8).contains(&parts.len())
+        && parts.first() == Some(&"arn")
+        && parts.iter().enumerate().skip(1).all(|(i, part)| match i {
+            3 => word(part),
+            4 => !part.is_empty() && part.chars().all(|c| c.is_ascii_digit()),
+            _ => !part.is_empty() && word(part),
+        })
 }
 
 #[derive(Serialize)]
@@ -492,32 +540,36 @@ fn valid_group_name(name: &str) -> Result<(), ApiError> {
     }
 }
 
-async fn create_group(
-    pool: UserPool,
-    request: CreateGroupRequest,
-) -> Result<GroupResponse, ApiError> {
+async fn create_group(pool: UserPool, request: GroupRequest) -> Result<GroupResponse, ApiError> {
     valid_group_name(&request.group_name)?;
-    if request
-        .description
-        .as_ref()
-        .is_some_and(|d| d.chars().count() > 2048)
-        || request.precedence.is_some_and(|p| p < 0)
-    {
-        return Err(ApiError::InvalidParameter(
-            "Description must be at most 2048 characters and Precedence at least 0.".to_owned(),
-        ));
-    }
+    request.check()?;
     let now = crate::now();
     let group = Group {
         name: request.group_name,
         description: request.description,
         precedence: request.precedence,
+        role_arn: request.role_arn,
         created_at: now,
         updated_at: now,
     };
     if !directory::create_group(&pool, &group).await? {
         return Err(ApiError::GroupExists(group.name));
     }
+    Ok(GroupResponse {
+        group: group_type(&pool, group),
+    })
+}
+
+async fn update_group(pool: UserPool, request: GroupRequest) -> Result<GroupResponse, ApiError> {
+    request.check()?;
+    let changes = GroupChanges {
+        description: request.description,
+        precedence: request.precedence,
+        role_arn: request.role_arn,
+    };
+    let group = directory::update_group(&pool, &request.group_name, &changes, crate::now())
+        .await?
+        .ok_or_else(|| ApiError::ResourceNotFound("Group not found.".to_owned()))?;
     Ok(GroupResponse {
         group: group_type(&pool, group),
     })

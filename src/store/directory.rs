@@ -9,8 +9,18 @@ pub(crate) struct Group {
     pub(crate) name: String,
     pub(crate) description: Option<String>,
     pub(crate) precedence: Option<i64>,
+    /// Cognito's `RoleArn`: an IAM role's ARN, stored as given.
+    pub(crate) role_arn: Option<String>,
     pub(crate) created_at: i64,
     pub(crate) updated_at: i64,
+}
+
+/// What UpdateGroup changes: each field given replaces the group's, the others stay.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct GroupChanges {
+    pub(crate) description: Option<String>,
+    pub(crate) precedence: Option<i64>,
+    pub(crate) role_arn: Option<String>,
 }
 
 /// One condition of a `ListUsers` filter, on a column or attribute the caller
@@ -265,17 +275,43 @@ impl Store {
     /// Creates a group; false if one of that name exists.
     pub(crate) async fn create_group(&self, group: &Group) -> Result<bool, Error> {
         let inserted = sqlx::query(
-            "INSERT INTO groups (name, description, precedence, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) DO NOTHING",
+            "INSERT INTO groups (name, description, precedence, role_arn, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name) DO NOTHING",
         )
         .bind(&group.name)
         .bind(&group.description)
         .bind(group.precedence)
+        .bind(&group.role_arn)
         .bind(group.created_at)
         .bind(group.updated_at)
         .execute(&self.db)
         .await?;
         Ok(inserted.rows_affected() == 1)
+    }
+
+    /// Replaces what `changes` gives of a group's description, precedence and
+    /// role; the group as it now is, or None if there is none of that name.
+    pub(crate) async fn update_group(
+        &self,
+        name: &str,
+        changes: &GroupChanges,
+        now: i64,
+    ) -> Result<Option<Group>, Error> {
+        Ok(sqlx::query_as(
+            "UPDATE groups SET description = COALESCE($1, description),
+                               precedence = COALESCE($2, precedence),
+                               role_arn = COALESCE($3, role_arn),
+                               updated_at = $4
+             WHERE name = $5
+             RETURNING name, description, precedence, role_arn, created_at, updated_at",
+        )
+        .bind(&changes.description)
+        .bind(changes.precedence)
+        .bind(&changes.role_arn)
+        .bind(now)
+        .bind(name)
+        .fetch_optional(&self.db)
+        .await?)
     }
 
     /// Deletes a group (its memberships go with it); false if there was none.
@@ -289,7 +325,7 @@ impl Store {
 
     pub(crate) async fn group(&self, name: &str) -> Result<Option<Group>, Error> {
         Ok(sqlx::query_as(
-            "SELECT name, description, precedence, created_at, updated_at FROM groups WHERE name = $1",
+            "SELECT name, description, precedence, role_arn, created_at, updated_at FROM groups WHERE name = $1",
         )
         .bind(name)
         .fetch_optional(&self.db)
@@ -303,7 +339,7 @@ impl Store {
         limit: i64,
     ) -> Result<Page<Group>, Error> {
         let groups = sqlx::query_as(
-            "SELECT name, description, precedence, created_at, updated_at FROM groups
+            "SELECT name, description, precedence, role_arn, created_at, updated_at FROM groups
              WHERE name > $1 ORDER BY name LIMIT $2",
         )
         .bind(after.unwrap_or(""))
@@ -316,7 +352,7 @@ impl Store {
     /// The user's groups in full, by precedence as [`Store::groups`] lists their names.
     pub(crate) async fn groups_of(&self, sub: &str) -> Result<Vec<Group>, Error> {
         Ok(sqlx::query_as(
-            "SELECT g.name, g.description, g.precedence, g.created_at, g.updated_at
+            "SELECT g.name, g.description, g.precedence, g.role_arn, g.created_at, g.updated_at
              FROM user_groups ug JOIN groups g ON g.name = ug.group_name
              WHERE ug.sub = $1 ORDER BY g.precedence IS NULL, g.precedence, g.name",
         )

@@ -97,7 +97,7 @@ mod sqlite_file;
 mod directory;
 
 pub(crate) use counters::AddressWindow;
-pub(crate) use directory::{FilterField, Group, UserFilter};
+pub(crate) use directory::{FilterField, Group, GroupChanges, UserFilter};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub(crate) struct VerificationCode {

@@ -94,7 +94,9 @@ async fn exported_users_sign_in_to_another_pool_with_their_old_passwords() {
     for (operation, body) in [
         (
             "CreateGroup",
-            format!(r#"{{"UserPoolId":"{pool_id}","GroupName":"Admin","Precedence":1}}"#),
+            format!(
+                r#"{{"UserPoolId":"{pool_id}","GroupName":"Admin","Precedence":1,"RoleArn":"arn:aws:iam::123456789012:role/admin"}}"#
+            ),
         ),
         (
             "AdminAddUserToGroup",
@@ -139,6 +141,11 @@ async fn exported_users_sign_in_to_another_pool_with_their_old_passwords() {
     assert_eq!(
         target.pool.store().groups(&user.sub).await.unwrap(),
         ["Admin"]
+    );
+    let group = target.pool.store().group("Admin").await.unwrap().unwrap();
+    assert_eq!(
+        (group.precedence, group.role_arn.as_deref()),
+        (Some(1), Some("arn:aws:iam::123456789012:role/admin"))
     );
     assert_eq!(
         target.pool.store().attributes(&user.sub).await.unwrap(),
