@@ -12,7 +12,7 @@ use sqlx::{ConnectOptions, Connection};
 
 use crate::error::{Error, sqlite_code};
 
-/// How long start-up spends on `quick_check`: about a gigabyte's worth on a laptop disk.
+/// How long start-up spends on `quick_check` at most.
 pub(crate) const QUICK_CHECK_BUDGET: Duration = Duration::from_secs(5);
 
 /// The SQLite primary result codes the check tells apart.
