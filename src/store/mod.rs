@@ -752,16 +752,18 @@ pub(crate) async fn connect(database: &Database) -> Result<AnyPool, Error> {
                     })
                 })
                 .after_release(|connection, _| {
-                    Box::pin(async move {
-                        // When SQLite ends a transaction itself (a full disk, an I/O
-                        // error), the ROLLBACK sqlx sends on drop fails and sqlx still
-                        // counts the transaction open; the connection's next one would
-                        // then be a savepoint that never commits and holds the write
-                        // lock. Such a connection is closed rather than reused. The ping
-                        // waits for that queued ROLLBACK.
-                        connection.ping().await?;
-                        Ok(!connection.is_in_transaction())
-                    })
+                    // When SQLite ends a transaction itself (a full disk, an I/O
+                    // error), the ROLLBACK sqlx sends on drop fails and sqlx still
+                    // counts the transaction open; the connection's next one would
+                    // then be a savepoint that never commits and holds the write
+                    // lock. A connection released with a transaction counted open is
+                    // closed rather than reused (closing rolls back). Committed
+                    // transactions are never counted open here; one dropped on a
+                    // conflict or an error may still have its ROLLBACK queued, and
+                    // its connection is closed too: not waiting spares every release
+                    // a round trip to the connection's thread.
+                    let reusable = !connection.is_in_transaction();
+                    Box::pin(async move { Ok(reusable) })
                 })
                 .connect_with(AnyConnectOptions::from_url(&url)?)
                 .await?
