@@ -57,29 +57,34 @@ allowed_scopes = ["openid"]
     return path
 
 
-def pool_env():
+def pool_env(sqlite=False):
     """Its own configuration only: other USERPOOL_* variables and DATABASE_URL would override it.
     The data goes to SQLite, or to USERPOOL_TEST_DATABASE_URL's PostgreSQL when that is set
-    (`make test` runs the JSON API suite on both)."""
+    (`make test` runs the JSON API suite on both) unless `sqlite` (tests of SQLite's file)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("USERPOOL_") and k != "DATABASE_URL"}
     env.update({"USERPOOL_DEV_OUTBOX": "true", "NO_COLOR": "1"})
-    if "USERPOOL_TEST_DATABASE_URL" in os.environ:
+    if "USERPOOL_TEST_DATABASE_URL" in os.environ and not sqlite:
         env["DATABASE_URL"] = os.environ["USERPOOL_TEST_DATABASE_URL"]
     return env
 
 
+def serve(config_path, port, log_path, wrapper=(), env=None):
+    """Runs `userpool serve` on `config_path`, logging to `log_path`, behind `wrapper` (a
+    command that ends by exec'ing it), with `env` (by default `pool_env()`); returns the
+    process once it answers on `port`."""
+    with open(log_path, "a") as log:
+        process = subprocess.Popen(
+            [*wrapper, str(BINARY), "serve", "--config", str(config_path)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env or pool_env(),
+        )
+    return wait_until_healthy(process, f"http://127.0.0.1:{port}", 30, f"the user pool did not start; see {log_path}")
+
+
 def start_pool(data_dir, port):
-    """Starts `userpool serve` and waits until it answers; returns the process."""
-    config_path = write_config(data_dir, port)
-    log = open(pathlib.Path(data_dir) / "userpool.log", "a")
-    process = subprocess.Popen(
-        [str(BINARY), "serve", "--config", str(config_path)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env=pool_env(),
-    )
-    log.close()
-    return wait_until_healthy(process, f"http://127.0.0.1:{port}", 30, "the user pool did not start; see its log")
+    """Starts `userpool serve` on `data_dir` and waits until it answers; returns the process."""
+    return serve(write_config(data_dir, port), port, pathlib.Path(data_dir) / "userpool.log")
 
 
 def wait_until_healthy(process, url, seconds, failure):

@@ -10,9 +10,12 @@ from conftest import BINARY, free_port, pool_env, write_config
 def serve(data_dir):
     """Runs `userpool serve` on `data_dir`'s SQLite file; returns its exit code and log."""
     config = write_config(data_dir, free_port())
-    env = {k: v for k, v in pool_env().items() if k != "DATABASE_URL"}  # SQLite's file is the subject
     done = subprocess.run(
-        [str(BINARY), "serve", "--config", str(config)], capture_output=True, text=True, env=env, timeout=30
+        [str(BINARY), "serve", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        env=pool_env(sqlite=True),  # SQLite's file is the subject, whatever database the run has
+        timeout=30,
     )
     return done.returncode, done.stderr
 

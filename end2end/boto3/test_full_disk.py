@@ -10,7 +10,6 @@ import errno
 import json
 import os
 import pathlib
-import subprocess
 import time
 import urllib.error
 import urllib.request
@@ -18,8 +17,7 @@ import urllib.request
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from conftest import BINARY, PASSWORD, POOL_ID, PUBLIC_CLIENT, client_for, free_port
-from conftest import pool_env, wait_until_healthy, write_config
+from conftest import PASSWORD, POOL_ID, PUBLIC_CLIENT, client_for, free_port, pool_env, serve, write_config
 
 DISK = "4m"
 
@@ -30,15 +28,10 @@ def start_pool_on_small_disk(tmp_path, port):
     config = write_config(disk, port, config_dir=tmp_path)
     as_root = [] if os.getuid() == 0 else ["--map-root-user"]
     mount_then_serve = 'mount -t tmpfs -o size="$1" tmpfs "$2" && shift 2 && exec "$@"'
-    env = {k: v for k, v in pool_env().items() if k != "DATABASE_URL"}  # SQLite's disk is the subject
-    log = open(tmp_path / "userpool.log", "w")
-    process = subprocess.Popen(
-        ["unshare", "--mount", "--propagation", "private", *as_root, "sh", "-c", mount_then_serve, "sh",
-         DISK, str(disk), str(BINARY), "serve", "--config", str(config)],
-        stdout=log, stderr=subprocess.STDOUT, env=env,
-    )
-    log.close()
-    wait_until_healthy(process, f"http://127.0.0.1:{port}", 30, f"the pool did not start; see {tmp_path}/userpool.log")
+    wrapper = ["unshare", "--mount", "--propagation", "private", *as_root, "sh", "-c", mount_then_serve, "sh",
+               DISK, str(disk)]
+    # SQLite's disk is the subject, whatever database the run has.
+    process = serve(config, port, tmp_path / "userpool.log", wrapper, pool_env(sqlite=True))
     # The same process all along (unshare and sh exec), so its root shows its mounts.
     return process, pathlib.Path(f"/proc/{process.pid}/root{disk}")
 

@@ -31,7 +31,7 @@ from conftest import (
     client_for,
     free_port,
     pool_env,
-    wait_until_healthy,
+    serve,
     write_config,
 )
 
@@ -55,13 +55,7 @@ def replicas(tmp_path_factory):
             config = write_config(data_dir, port, config_dir=config_dir)
             config.write_text(config.read_text().replace(f"http://127.0.0.1:{port}", public_url))
             configs.append(config)
-            log = open(config_dir / "userpool.log", "w")
-            process = subprocess.Popen(
-                [str(BINARY), "serve", "--config", str(config)], stdout=log, stderr=subprocess.STDOUT, env=pool_env()
-            )
-            log.close()
-            processes.append(process)
-            wait_until_healthy(process, f"http://127.0.0.1:{port}", 30, f"replica {n} did not start; see its log")
+            processes.append(serve(config, port, config_dir / "userpool.log"))
         yield [f"http://127.0.0.1:{port}" for port in ports], configs[0]
     finally:
         for process in processes:
