@@ -213,7 +213,7 @@ async fn send_new_code(
         }
         CodeFor::Resend | CodeFor::PasswordReset => store.replace_code(sub, &new).await?,
     }
-    mail::send(pool, email, &mail::verification(pool.config(), &fresh.code)).await?;
+    mail::send(pool, email, &mail::verification(pool.pool(), &fresh.code)).await?;
     Ok(true)
 }
 
@@ -318,7 +318,7 @@ pub(crate) async fn sign_up(
         Ok(email) => email,
         Err(refusal) => return Ok(Err(refusal)),
     };
-    if let Err(policy) = password::check_policy(password, pool.config().password_minimum_length()) {
+    if let Err(policy) = password::check_policy(password, pool.pool().password_policy()) {
         return Ok(Err(policy.into()));
     }
     // Hash first in every case, so the three outcomes take the same time.
@@ -404,7 +404,7 @@ pub(crate) async fn forgot_password(pool: &UserPool, email: &str, now: i64) -> R
             send_new_code(pool, &user.sub, &email, CodeFor::PasswordReset, now).await?;
             Ok(())
         }
-        _ => issue_decoy_code(pool, &secrets::digest(&email), now).await,
+        _ => issue_decoy_code(pool, &name_key(pool, &email), now).await,
     }
 }
 
@@ -417,9 +417,7 @@ pub(crate) async fn confirm_forgot_password(
     new_password: &str,
     now: i64,
 ) -> Result<Result<(), Refusal>, Error> {
-    if let Err(policy) =
-        password::check_policy(new_password, pool.config().password_minimum_length())
-    {
+    if let Err(policy) = password::check_policy(new_password, pool.pool().password_policy()) {
         return Ok(Err(policy.into()));
     }
     // Unknown and unconfirmed accounts answer from their decoy code.
@@ -429,7 +427,7 @@ pub(crate) async fn confirm_forgot_password(
         .user_by_email(&email)
         .await?
         .filter(|u| u.confirmed);
-    let name_hash = secrets::digest(&email);
+    let name_hash = name_key(pool, &email);
     let holder = match &user {
         Some(user) => CodeHolder::Account(&user.sub),
         None => CodeHolder::Decoy(&name_hash),
@@ -452,7 +450,9 @@ pub(crate) async fn confirm_forgot_password(
 
 /// Forgets the failed sign-ins of the user's previous password (it was just replaced).
 pub(crate) async fn forget_login_failures(pool: &UserPool, sub: &str) -> Result<(), Error> {
-    pool.store().clear_login_failures(&login_key(sub)).await
+    pool.store()
+        .clear_login_failures(&name_key(pool, sub))
+        .await
 }
 
 /// The result of a password sign-in.
@@ -466,10 +466,11 @@ pub(crate) enum SignIn {
     Refused(Refusal),
 }
 
-/// The key of a name's failed sign-ins in the store: digested, so that the
-/// store keeps no name that has no account.
-fn login_key(name: &str) -> String {
-    secrets::digest(name)
+/// The key of a name's failed sign-ins (or decoy code) in the store: digested,
+/// so that the store keeps no name that has no account, and of the pool with
+/// the name, so that a name locked out in one pool is not in another.
+fn name_key(pool: &UserPool, name: &str) -> String {
+    secrets::digest(&format!("{}\0{name}", pool.pool().id))
 }
 
 /// Signs in by username: the email address (any case) or the sub.
@@ -484,10 +485,13 @@ pub(crate) async fn sign_in(
     // An unknown name takes the same path as an account, to the same answers
     // at the same counts: its failures count against the name itself, an
     // account's against its sub, whatever name reached it.
-    let key = login_key(&match &user {
-        Some(user) => user.sub.clone(),
-        None => normalize_email(username),
-    });
+    let key = name_key(
+        pool,
+        &match &user {
+            Some(user) => user.sub.clone(),
+            None => normalize_email(username),
+        },
+    );
     let failures = store.login_failures(&key).await?;
     if failures.locked_until > now {
         return Ok(SignIn::Refused(Refusal::LockedOut));

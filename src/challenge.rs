@@ -37,7 +37,7 @@ pub(crate) fn session(
         client_id: client_id.to_owned(),
         // No verifier of access or ID tokens accepts this use.
         token_use: "challenge".to_owned(),
-        iss: pool.config().issuer(),
+        iss: pool.pool().issuer().to_owned(),
         exp: now + SESSION_SECONDS,
         jti: secrets::uuid()?,
     })
@@ -56,7 +56,7 @@ pub(crate) async fn answer(
 ) -> Result<Result<User, Refusal>, Error> {
     let Some(claims) = pool
         .key()
-        .verify::<SessionClaims>(session, &pool.config().issuer())
+        .verify::<SessionClaims>(session, pool.pool().issuer())
         .filter(|c| c.token_use == "challenge" && c.client_id == client_id)
     else {
         return Ok(Err(Refusal::SessionExpired));

@@ -98,6 +98,18 @@ fn value_path_at(value: &toml::Spanned<toml::de::DeValue<'_>>, at: usize) -> Opt
     inner.or_else(|| value.span().contains(&at).then(Vec::new))
 }
 
+/// An environment variable's true or false.
+fn boolean(field: &'static str, flag: &str) -> Result<bool, ConfigError> {
+    match flag.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" | "" => Ok(false),
+        other => Err(invalid(
+            field,
+            format!("expected true or false, got {other:?}"),
+        )),
+    }
+}
+
 fn invalid(field: &'static str, message: impl Into<String>) -> ConfigError {
     ConfigError::Invalid {
         field,
@@ -112,7 +124,7 @@ pub struct Config {
     #[serde(skip)]
     key_encryption_key: Option<KeyEncryptionKey>,
     pool: PoolConfig,
-    password_policy: PasswordPolicy,
+    password_policy: crate::password::PasswordPolicy,
     email: EmailConfig,
     tokens: TokenConfig,
     #[serde(default)]
@@ -175,6 +187,9 @@ struct PoolConfig {
     /// Open connections served at once (`serve`); more wait in the backlog.
     #[serde(default = "default_max_connections")]
     max_connections: usize,
+    /// Ids of pools created through the API follow their names (fixtures).
+    #[serde(default)]
+    deterministic_pool_ids: bool,
 }
 
 fn default_max_connections() -> usize {
@@ -208,12 +223,6 @@ impl TryFrom<String> for ProxyRange {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct PasswordPolicy {
-    minimum_length: usize,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(crate) struct EmailConfig {
     pub(crate) subject: String,
     /// Contains "{####}", replaced by the code.
@@ -222,10 +231,21 @@ pub(crate) struct EmailConfig {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct TokenConfig {
-    id_token_minutes: i64,
-    access_token_minutes: i64,
-    refresh_token_days: i64,
+pub(crate) struct TokenConfig {
+    pub(crate) id_token_minutes: i64,
+    pub(crate) access_token_minutes: i64,
+    pub(crate) refresh_token_days: i64,
+}
+
+impl Default for TokenConfig {
+    /// A new Cognito app client's lifetimes.
+    fn default() -> TokenConfig {
+        TokenConfig {
+            id_token_minutes: 60,
+            access_token_minutes: 60,
+            refresh_token_days: 30,
+        }
+    }
 }
 
 /// Where the pool keeps its data.
@@ -368,6 +388,11 @@ fn default_auth_flows() -> Vec<ExplicitAuthFlow> {
 }
 
 impl Client {
+    /// This client's own token lifetimes, if it has them.
+    pub(crate) fn tokens(&self) -> Option<&TokenConfig> {
+        self.tokens.as_ref()
+    }
+
     pub(crate) fn allows_flow(&self, flow: ExplicitAuthFlow) -> bool {
         self.auth_flows.contains(&flow)
     }
@@ -424,20 +449,25 @@ impl Config {
         &self.pool.public_url
     }
 
-    /// The `iss` of every token: `{public_url}/{pool id}`, or with `aws_issuer`
-    /// the pool's address at AWS, `https://cognito-idp.{region}.amazonaws.com/{pool id}`.
+    /// The `iss` of the declared pool's tokens (see [`Config::issuer_of`]).
     pub fn issuer(&self) -> String {
+        self.issuer_of(&self.pool.id)
+    }
+
+    /// The `iss` of the tokens of the pool `pool_id`: `{public_url}/{pool id}`, or with
+    /// `aws_issuer` the pool's address at AWS, `https://cognito-idp.{region}.amazonaws.com/{pool id}`.
+    pub(crate) fn issuer_of(&self, pool_id: &str) -> String {
         if self.pool.aws_issuer {
             format!(
-                "https://cognito-idp.{}.amazonaws.com/{}",
-                self.pool.region, self.pool.id
+                "https://cognito-idp.{}.amazonaws.com/{pool_id}",
+                self.pool.region
             )
         } else {
-            format!("{}/{}", self.pool.public_url, self.pool.id)
+            format!("{}/{pool_id}", self.pool.public_url)
         }
     }
 
-    /// Where this pool publishes its keys (here, whatever the issuer says).
+    /// Where the declared pool publishes its keys (here, whatever the issuer says).
     pub fn jwks_url(&self) -> String {
         format!(
             "{}/{}/.well-known/jwks.json",
@@ -461,6 +491,10 @@ impl Config {
 
     pub fn pool_id(&self) -> &str {
         &self.pool.id
+    }
+
+    pub(crate) fn pool_name(&self) -> &str {
+        &self.pool.name
     }
 
     /// Points the pool at a PostgreSQL database (tests, embedding).
@@ -523,39 +557,28 @@ impl Config {
         self.pool.public_url.starts_with("https://")
     }
 
-    pub(crate) fn password_minimum_length(&self) -> usize {
-        self.password_policy.minimum_length
+    pub(crate) fn password_policy(&self) -> &crate::password::PasswordPolicy {
+        &self.password_policy
     }
 
-    pub(crate) fn email(&self) -> &EmailConfig {
-        &self.email
+    /// The declared pool's verification mail: `(subject, message with {####})`.
+    pub(crate) fn verification_email(&self) -> (String, String) {
+        (self.email.subject.clone(), self.email.message.clone())
     }
 
-    /// Token lifetimes for `client_id`: its own, or the pool's.
-    fn lifetimes(&self, client_id: &str) -> &TokenConfig {
-        self.client(client_id)
-            .and_then(|c| c.tokens.as_ref())
-            .unwrap_or(&self.tokens)
+    /// The declared pool's token lifetimes, for clients without their own.
+    pub(crate) fn pool_tokens(&self) -> &TokenConfig {
+        &self.tokens
     }
 
-    pub(crate) fn id_token_seconds(&self, client_id: &str) -> i64 {
-        self.lifetimes(client_id).id_token_minutes * 60
-    }
-
-    pub(crate) fn access_token_seconds(&self, client_id: &str) -> i64 {
-        self.lifetimes(client_id).access_token_minutes * 60
-    }
-
-    pub(crate) fn refresh_token_seconds(&self, client_id: &str) -> i64 {
-        self.lifetimes(client_id).refresh_token_days * 86_400
-    }
-
-    pub(crate) fn client(&self, id: &str) -> Option<&Client> {
-        self.clients.iter().find(|c| c.id == id)
-    }
-
+    /// The declared pool's app clients.
     pub(crate) fn clients(&self) -> &[Client] {
         &self.clients
+    }
+
+    /// Makes pool ids follow the pool's name (`USERPOOL_DETERMINISTIC_POOL_IDS`), for test fixtures.
+    pub(crate) fn deterministic_pool_ids(&self) -> bool {
+        self.pool.deterministic_pool_ids
     }
 
     fn apply_env(
@@ -599,16 +622,10 @@ impl Config {
                 .map_err(|message| invalid("USERPOOL_TRUSTED_PROXIES", message))?;
         }
         if let Some(flag) = var("USERPOOL_DEV_OUTBOX") {
-            self.pool.dev_outbox = match flag.trim().to_ascii_lowercase().as_str() {
-                "1" | "true" | "yes" | "on" => true,
-                "0" | "false" | "no" | "off" | "" => false,
-                other => {
-                    return Err(invalid(
-                        "USERPOOL_DEV_OUTBOX",
-                        format!("expected true or false, got {other:?}"),
-                    ));
-                }
-            };
+            self.pool.dev_outbox = boolean("USERPOOL_DEV_OUTBOX", &flag)?;
+        }
+        if let Some(flag) = var("USERPOOL_DETERMINISTIC_POOL_IDS") {
+            self.pool.deterministic_pool_ids = boolean("USERPOOL_DETERMINISTIC_POOL_IDS", &flag)?;
         }
         // A pair from the environment replaces every pair of the file (the shipped
         // file's is public); a secret alone replaces the first pair's secret.
@@ -683,6 +700,12 @@ impl Config {
             return Err(invalid(
                 "password_policy.minimum_length",
                 "must be between 6 and 99",
+            ));
+        }
+        if self.password_policy.temporary_password_validity_days > 365 {
+            return Err(invalid(
+                "password_policy.temporary_password_validity_days",
+                "must be at most 365",
             ));
         }
         if !self.email.message.contains("{####}") {
@@ -849,7 +872,12 @@ mod tests {
         let config = Config::from_toml(SAMPLE).expect("userpool.toml is valid");
         assert_eq!(config.issuer(), "http://127.0.0.1:9229/us-east-1_LocalPool");
         assert_eq!(config.public_url(), "http://127.0.0.1:9229");
-        assert!(config.client("1ocal4pp5c1ient0leptos0cog").is_some());
+        assert!(
+            config
+                .clients()
+                .iter()
+                .any(|c| c.id == "1ocal4pp5c1ient0leptos0cog")
+        );
     }
 
     /// The 1-based line of `SAMPLE` that starts with `prefix`.

@@ -86,9 +86,7 @@ pub(crate) async fn set_password(
     password_use: PasswordUse,
     now: i64,
 ) -> Result<Result<(), Refusal>, Error> {
-    if let Err(policy) =
-        password::check_policy(new_password, pool.config().password_minimum_length())
-    {
+    if let Err(policy) = password::check_policy(new_password, pool.pool().password_policy()) {
         return Ok(Err(policy.into()));
     }
     let hash = pool.hasher().hash(new_password).await?;

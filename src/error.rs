@@ -33,6 +33,9 @@ pub enum Error {
     Template(#[from] askama::Error),
     #[error("the signed-in user no longer exists")]
     UserGone,
+    /// Deleted (by another request or replica) while it was being read or changed.
+    #[error("the user pool {0} was deleted meanwhile")]
+    PoolGone(String),
     /// Too many password hashes running and waiting: try again shortly.
     #[error("too many sign-ins at once")]
     Busy,

@@ -97,7 +97,7 @@ async fn sign(
 ) -> Result<tokens::Issued, Error> {
     let groups = Memberships::of(pool, &auth.user.sub).await?;
     tokens::issue(
-        pool.config(),
+        pool.pool(),
         pool.key(),
         &Grant {
             sub: &auth.user.sub,
@@ -131,7 +131,7 @@ pub(crate) async fn start(
         id_token: signed.id_token,
         access_token: signed.access_token,
         refresh_token: Some(refresh_token),
-        expires_in: pool.config().access_token_seconds(auth.client_id),
+        expires_in: pool.pool().access_token_seconds(auth.client_id),
     })
 }
 
@@ -146,7 +146,7 @@ pub(crate) async fn implicit(
         id_token: signed.id_token,
         access_token: signed.access_token,
         refresh_token: None,
-        expires_in: pool.config().access_token_seconds(auth.client_id),
+        expires_in: pool.pool().access_token_seconds(auth.client_id),
     })
 }
 
@@ -170,7 +170,7 @@ async fn store_refresh_token(
                 Source::AuthorizationCode(hash) => Some(hash.to_owned()),
                 Source::Implicit | Source::Api => None,
             },
-            expires_at: now + pool.config().refresh_token_seconds(auth.client_id),
+            expires_at: now + pool.pool().refresh_token_seconds(auth.client_id),
         })
         .await
 }
@@ -242,7 +242,7 @@ pub(crate) async fn refresh(
     };
     let groups = Memberships::of(pool, &user.sub).await?;
     let signed = tokens::issue(
-        pool.config(),
+        pool.pool(),
         pool.key(),
         &Grant {
             sub: &user.sub,
@@ -265,7 +265,7 @@ pub(crate) async fn refresh(
         id_token: signed.id_token,
         access_token: signed.access_token,
         refresh_token,
-        expires_in: pool.config().access_token_seconds(&client.id),
+        expires_in: pool.pool().access_token_seconds(&client.id),
     }))
 }
 
@@ -340,7 +340,7 @@ struct AccessClaims {
 pub(crate) async fn holder(pool: &UserPool, access_token: &str) -> Result<Option<Holder>, Error> {
     let Some(claims) = pool
         .key()
-        .verify::<AccessClaims>(access_token, &pool.config().issuer())
+        .verify::<AccessClaims>(access_token, pool.pool().issuer())
         .filter(|claims| claims.token_use == "access")
     else {
         return Ok(None);

@@ -22,6 +22,8 @@ mod mail;
 mod oauth2;
 mod password;
 mod pkce;
+mod pools;
+mod registry;
 mod scope;
 mod secrets;
 mod serve;
@@ -48,17 +50,20 @@ pub use web::allowed_hosts::{AllowedHosts, allow_hosts};
 pub use web::bearer::bearer_token;
 pub use web::layers::http_layers;
 
-/// A handle on a running user pool: configuration, database, signing key and
-/// password hasher. Cheap to clone.
+/// A handle on a running user-pool server, acting in one of its user pools
+/// (the one the configuration declares, unless [`UserPool::in_pool`] chose
+/// another): configuration, database, signing keys and password hasher. Cheap to clone.
 #[derive(Clone)]
 pub struct UserPool {
     inner: Arc<Inner>,
+    current: Arc<registry::Running>,
 }
 
 struct Inner {
     config: Config,
+    /// The server's view of the database; each pool has its own (`registry::Running::store`).
     store: store::Store,
-    keys: keys::KeyRing,
+    pools: registry::Registry,
     csrf: csrf::CsrfKey,
     hasher: password::Hasher,
     health_probe: health::Probe,
@@ -73,23 +78,35 @@ impl UserPool {
     /// RSA signing key and the key of the hosted UI's CSRF tokens.
     pub async fn open(config: Config) -> Result<UserPool, Error> {
         let store = store::Store::open(&config.database()).await?;
-        let keys = keys::KeyRing::open(store.clone(), config.key_encryption_key().cloned()).await?;
+        let declared = pools::StoredPool {
+            id: config.pool_id().to_owned(),
+            name: config.pool_name().to_owned(),
+            settings: pools::declared_settings(&config),
+            created_at: now(),
+            updated_at: now(),
+        };
+        store.declare_pool(&declared).await?;
+        let pools = registry::Registry::default();
+        let current = pools
+            .get(&config, &store, config.pool_id())
+            .await?
+            .ok_or_else(|| Error::PoolGone(config.pool_id().to_owned()))?;
         let csrf = keys::pool_secret(&store, config.key_encryption_key(), "csrf").await?;
         let csrf = csrf::CsrfKey::new(&csrf);
         let hasher = password::Hasher::new().await?;
         let inner = Arc::new(Inner {
             config,
             store,
-            keys,
+            pools,
             csrf,
             hasher,
             health_probe: health::Probe::default(),
         });
-        // Keys rotated in by another process (`userpool keys rotate`) are picked up
-        // while the pool runs.
-        every(&inner, keys::RELOAD_INTERVAL, |inner| async move {
-            if let Err(error) = inner.keys.reload().await {
-                tracing::warn!(%error, "could not reload the signing keys");
+        // Keys rotated in by another process (`userpool keys rotate`) and pools
+        // other replicas changed are picked up while the server runs.
+        every(&inner, registry::REFRESH_INTERVAL, |inner| async move {
+            if let Err(error) = inner.pools.refresh(&inner.config, &inner.store).await {
+                tracing::warn!(%error, "could not refresh the pools and their signing keys");
             }
         });
         // Off the request path, so that no request's time depends on it.
@@ -104,7 +121,95 @@ impl UserPool {
                 tracing::warn!(%error, "could not prune the failure counters");
             }
         });
-        Ok(UserPool { inner })
+        Ok(UserPool { inner, current })
+    }
+
+    /// The same server acting in the pool `id`, loaded from the store if need
+    /// be; None if there is no such pool.
+    async fn in_pool(&self, id: &str) -> Result<Option<UserPool>, Error> {
+        // Garbage from a URL or a request body costs no query.
+        if id != self.inner.config.pool_id() && !pools::well_formed_id(id) {
+            return Ok(None);
+        }
+        let running = self
+            .inner
+            .pools
+            .get(&self.inner.config, &self.inner.store, id)
+            .await?;
+        Ok(running.map(|current| UserPool {
+            inner: self.inner.clone(),
+            current,
+        }))
+    }
+
+    /// The same server acting in the pool the configuration declares, as it is now.
+    async fn in_declared_pool(&self) -> Result<Option<UserPool>, Error> {
+        if let Some(current) = self.inner.pools.cached(self.inner.config.pool_id()) {
+            return Ok(Some(UserPool {
+                inner: self.inner.clone(),
+                current,
+            }));
+        }
+        self.in_pool(self.inner.config.pool_id()).await
+    }
+
+    /// The pool this handle acts in.
+    fn pool(&self) -> &pools::Pool {
+        &self.current.pool
+    }
+
+    /// Adds a pool (with its first signing key); None, changing nothing, if
+    /// one has its id. The handle returned acts in it.
+    async fn add_pool(&self, stored: pools::StoredPool) -> Result<Option<UserPool>, Error> {
+        if !self.inner.store.create_pool(&stored).await? {
+            return Ok(None);
+        }
+        let current = self
+            .inner
+            .pools
+            .install(&self.inner.config, &self.inner.store, stored)
+            .await?;
+        Ok(Some(UserPool {
+            inner: self.inner.clone(),
+            current,
+        }))
+    }
+
+    /// Replaces the settings (and the name) of the pool this handle acts in;
+    /// requests from now on see them. The handle returned sees them too.
+    async fn change_pool(
+        &self,
+        name: &str,
+        settings: &pools::PoolSettings,
+        now: i64,
+    ) -> Result<UserPool, Error> {
+        let id = &self.pool().id;
+        self.inner
+            .store
+            .update_pool(id, name, settings, now)
+            .await?;
+        let stored =
+            (self.inner.store.pool(id).await?).ok_or_else(|| Error::PoolGone(id.clone()))?;
+        let current = self
+            .inner
+            .pools
+            .replace(&self.inner.config, &self.current, stored);
+        Ok(UserPool {
+            inner: self.inner.clone(),
+            current,
+        })
+    }
+
+    /// Deletes the pool this handle acts in, and everything in it.
+    async fn remove_pool(&self) -> Result<(), Error> {
+        self.inner.store.delete_pool(&self.pool().id).await?;
+        self.inner.pools.remove(&self.pool().id);
+        Ok(())
+    }
+
+    /// The server's view of the database (pools, not any one pool's users).
+    fn server_store(&self) -> &store::Store {
+        &self.inner.store
     }
 
     /// Every endpoint of the pool, with its state, the Host allow-list ([`allow_hosts`]) and
@@ -114,7 +219,7 @@ impl UserPool {
             .merge(hosted_ui::routes())
             .merge(oauth2::routes())
             .merge(json_api::routes())
-            .merge(well_known::routes(self.config()))
+            .merge(well_known::routes())
             .route("/healthz", axum::routing::get(health::health));
         if self.config().dev_outbox() {
             router = router.merge(hosted_ui::outbox::routes());
@@ -157,16 +262,18 @@ impl UserPool {
         &self.inner.config
     }
 
+    /// The database, seen from the pool this handle acts in.
     fn store(&self) -> &store::Store {
-        &self.inner.store
+        &self.current.store
     }
 
     fn health_probe(&self) -> &health::Probe {
         &self.inner.health_probe
     }
 
+    /// The signing keys of the pool this handle acts in.
     fn key(&self) -> &keys::KeyRing {
-        &self.inner.keys
+        &self.current.keys
     }
 
     /// Adds a signing key that takes over in `publish_ahead` seconds (published

@@ -4,8 +4,8 @@
 //! the only place where a verification code may reach a log.
 
 use crate::UserPool;
-use crate::config::Config;
 use crate::error::Error;
+use crate::pools::Pool;
 
 pub(crate) struct Message {
     pub(crate) subject: String,
@@ -13,11 +13,11 @@ pub(crate) struct Message {
 }
 
 /// The sign-up confirmation message from the configured template.
-pub(crate) fn verification(config: &Config, code: &str) -> Message {
-    let email = config.email();
+pub(crate) fn verification(pool: &Pool, code: &str) -> Message {
+    let (subject, message) = pool.settings.verification_email();
     Message {
-        subject: email.subject.clone(),
-        body: email.message.replace("{####}", code),
+        subject,
+        body: message.replace("{####}", code),
     }
 }
 

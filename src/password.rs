@@ -19,6 +19,58 @@ use crate::error::Error;
 /// Cognito's upper bound; also keeps hashing cost independent of request size.
 const MAXIMUM_LENGTH: usize = 256;
 
+/// Cognito's `PasswordPolicyType`, in its names in the JSON API and in
+/// snake_case in `userpool.toml`'s `[password_policy]`. Rules a policy leaves
+/// out are off, as in Cognito; a pool given no policy at all gets [`Default`].
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub(crate) struct PasswordPolicy {
+    #[serde(default = "default_minimum_length", alias = "minimum_length")]
+    pub(crate) minimum_length: usize,
+    #[serde(default, alias = "require_uppercase")]
+    pub(crate) require_uppercase: bool,
+    #[serde(default, alias = "require_lowercase")]
+    pub(crate) require_lowercase: bool,
+    #[serde(default, alias = "require_numbers")]
+    pub(crate) require_numbers: bool,
+    #[serde(default, alias = "require_symbols")]
+    pub(crate) require_symbols: bool,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        alias = "password_history_size"
+    )]
+    pub(crate) password_history_size: Option<u32>,
+    #[serde(
+        default = "default_temporary_password_days",
+        alias = "temporary_password_validity_days"
+    )]
+    pub(crate) temporary_password_validity_days: u32,
+}
+
+fn default_minimum_length() -> usize {
+    8
+}
+
+fn default_temporary_password_days() -> u32 {
+    7
+}
+
+impl Default for PasswordPolicy {
+    /// What Cognito gives a pool created without a password policy.
+    fn default() -> PasswordPolicy {
+        PasswordPolicy {
+            minimum_length: 8,
+            require_uppercase: true,
+            require_lowercase: true,
+            require_numbers: true,
+            require_symbols: true,
+            password_history_size: None,
+            temporary_password_validity_days: 7,
+        }
+    }
+}
+
 /// Why a password does not meet the policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[allow(
@@ -27,13 +79,21 @@ const MAXIMUM_LENGTH: usize = 256;
 )]
 pub(crate) enum PolicyError {
     #[error(
-        "Password does not conform to policy: Password not long enough (minimum {0} characters)."
+        "Password did not conform with policy: Password not long enough (minimum {0} characters)."
     )]
     TooShort(usize),
-    #[error("Password does not conform to policy: Password is too long (maximum 256 characters).")]
+    #[error("Password did not conform with policy: Password is too long (maximum 256 characters).")]
     TooLong,
+    #[error("Password did not conform with policy: Password must have uppercase characters")]
+    NoUppercase,
+    #[error("Password did not conform with policy: Password must have lowercase characters")]
+    NoLowercase,
+    #[error("Password did not conform with policy: Password must have numeric characters")]
+    NoNumber,
+    #[error("Password did not conform with policy: Password must have symbol characters")]
+    NoSymbol,
     #[error(
-        "Password does not conform to policy: Password is too common: choose one that is harder to guess."
+        "Password did not conform with policy: Password is too common: choose one that is harder to guess."
     )]
     TooCommon,
 }
@@ -51,17 +111,31 @@ fn is_common(password: &str) -> bool {
 
 /// The one check of every password set (sign-up, reset, change, admin-set,
 /// temporary and new-password challenge).
-pub(crate) fn check_policy(password: &str, minimum_length: usize) -> Result<(), PolicyError> {
+pub(crate) fn check_policy(password: &str, policy: &PasswordPolicy) -> Result<(), PolicyError> {
     let length = password.chars().count();
-    if length < minimum_length {
-        Err(PolicyError::TooShort(minimum_length))
+    let has = |class: fn(char) -> bool| password.chars().any(class);
+    if length < policy.minimum_length {
+        Err(PolicyError::TooShort(policy.minimum_length))
     } else if length > MAXIMUM_LENGTH {
         Err(PolicyError::TooLong)
+    } else if policy.require_uppercase && !has(char::is_uppercase) {
+        Err(PolicyError::NoUppercase)
+    } else if policy.require_lowercase && !has(char::is_lowercase) {
+        Err(PolicyError::NoLowercase)
+    } else if policy.require_numbers && !has(|c| c.is_ascii_digit()) {
+        Err(PolicyError::NoNumber)
+    } else if policy.require_symbols && !has(is_symbol) {
+        Err(PolicyError::NoSymbol)
     } else if is_common(password) {
         Err(PolicyError::TooCommon)
     } else {
         Ok(())
     }
+}
+
+/// Cognito's special characters: ASCII punctuation, and a space inside the password.
+fn is_symbol(c: char) -> bool {
+    c.is_ascii_punctuation() || c == ' '
 }
 
 /// How many hashes may wait for each one running.
@@ -282,11 +356,51 @@ mod tests {
         assert!(!hasher.verify("guess", None).await.unwrap());
     }
 
+    /// Length only, as the shipped configuration has it.
+    fn length(minimum_length: usize) -> PasswordPolicy {
+        PasswordPolicy {
+            minimum_length,
+            require_uppercase: false,
+            require_lowercase: false,
+            require_numbers: false,
+            require_symbols: false,
+            password_history_size: None,
+            temporary_password_validity_days: 7,
+        }
+    }
+
     #[test]
     fn policy() {
-        assert_eq!(check_policy("1234567", 8), Err(PolicyError::TooShort(8)));
-        assert_eq!(check_policy("1234567x", 8), Ok(()));
-        assert_eq!(check_policy(&"x".repeat(257), 8), Err(PolicyError::TooLong));
+        assert_eq!(
+            check_policy("1234567", &length(8)),
+            Err(PolicyError::TooShort(8))
+        );
+        assert_eq!(check_policy("1234567x", &length(8)), Ok(()));
+        assert_eq!(
+            check_policy(&"x".repeat(257), &length(8)),
+            Err(PolicyError::TooLong)
+        );
+    }
+
+    #[test]
+    fn each_character_class_a_policy_requires_is_checked() {
+        // Cognito's default policy: all four classes.
+        let strict = PasswordPolicy::default();
+        for (password, refusal) in [
+            ("horse battery 9!", PolicyError::NoUppercase),
+            ("HORSE BATTERY 9!", PolicyError::NoLowercase),
+            ("Horse battery !", PolicyError::NoNumber),
+            ("Horsebattery9", PolicyError::NoSymbol),
+        ] {
+            assert_eq!(check_policy(password, &strict), Err(refusal), "{password}");
+        }
+        assert_eq!(check_policy("Horse battery 9", &strict), Ok(()));
+        assert_eq!(check_policy("Horse-battery9", &strict), Ok(()));
+        assert!(
+            PolicyError::NoSymbol
+                .to_string()
+                .starts_with("Password did not conform with policy")
+        );
     }
 
     #[test]
@@ -304,20 +418,23 @@ mod tests {
             " iloveyou ",
         ] {
             assert_eq!(
-                check_policy(common, 8),
+                check_policy(common, &length(8)),
                 Err(PolicyError::TooCommon),
                 "{common}"
             );
         }
         // Too short is said first; and what is merely like a common password passes.
-        assert_eq!(check_policy("qwerty", 8), Err(PolicyError::TooShort(8)));
+        assert_eq!(
+            check_policy("qwerty", &length(8)),
+            Err(PolicyError::TooShort(8))
+        );
         for fixture in [
             "admin password",
             "user password",
             "correct horse battery",
             "qwertyuiop!",
         ] {
-            assert_eq!(check_policy(fixture, 8), Ok(()), "{fixture}");
+            assert_eq!(check_policy(fixture, &length(8)), Ok(()), "{fixture}");
         }
     }
 }

@@ -49,6 +49,9 @@ pub(crate) fn temporary_password(minimum_length: usize) -> Result<String, Error>
     while password.len() < minimum_length {
         password.push_str(&URL_SAFE_NO_PAD.encode(random_bytes::<12>()?));
     }
+    // One of each character class a password policy may require (the 96
+    // random bits are the secret).
+    password.push_str("Aa1!");
     Ok(password)
 }
 
@@ -102,7 +105,7 @@ mod tests {
 
     #[test]
     fn temporary_passwords_meet_the_minimum() {
-        assert_eq!(temporary_password(8).unwrap().len(), 16);
+        assert_eq!(temporary_password(8).unwrap().len(), 20);
         assert!(temporary_password(40).unwrap().len() >= 40);
     }
 

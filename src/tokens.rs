@@ -3,9 +3,9 @@
 
 use serde::Serialize;
 
-use crate::config::Config;
 use crate::error::Error;
 use crate::keys::KeyRing;
+use crate::pools::Pool;
 use crate::scope::Scope;
 use crate::secrets;
 
@@ -106,7 +106,7 @@ struct ClientAccessClaims<'a> {
 }
 
 pub(crate) fn issue_for_client(
-    config: &Config,
+    pool: &Pool,
     key: &KeyRing,
     client_id: &str,
     scope: &Scope,
@@ -117,8 +117,8 @@ pub(crate) fn issue_for_client(
         token_use: "access",
         scope,
         auth_time: now,
-        iss: &config.issuer(),
-        exp: now + config.access_token_seconds(client_id),
+        iss: pool.issuer(),
+        exp: now + pool.access_token_seconds(client_id),
         iat: now,
         version: 2,
         jti: &secrets::uuid()?,
@@ -127,17 +127,17 @@ pub(crate) fn issue_for_client(
 }
 
 pub(crate) fn issue(
-    config: &Config,
+    pool: &Pool,
     key: &KeyRing,
     grant: &Grant<'_>,
     now: i64,
 ) -> Result<Issued, Error> {
-    let issuer = config.issuer();
+    let issuer = pool.issuer();
     let access_jti = secrets::uuid()?;
     let access_token = key.sign(&AccessClaims {
         sub: grant.sub,
         groups: grant.groups,
-        iss: &issuer,
+        iss: issuer,
         version: 2,
         client_id: grant.client_id,
         origin_jti: grant.origin_jti,
@@ -145,7 +145,7 @@ pub(crate) fn issue(
         token_use: "access",
         scope: grant.scope,
         auth_time: grant.auth_time,
-        exp: now + config.access_token_seconds(grant.client_id),
+        exp: now + pool.access_token_seconds(grant.client_id),
         iat: now,
         jti: &access_jti,
         // The pool's usernames are the subs (email is only an alias).
@@ -160,7 +160,7 @@ pub(crate) fn issue(
             preferred_role: grant.preferred_role,
             // Only confirmed users get tokens, and confirming proves the address.
             email_verified: true,
-            iss: &issuer,
+            iss: issuer,
             username: grant.sub,
             nonce: grant.nonce,
             origin_jti: grant.origin_jti,
@@ -168,7 +168,7 @@ pub(crate) fn issue(
             event_id: grant.event_id,
             token_use: "id",
             auth_time: grant.auth_time,
-            exp: now + config.id_token_seconds(grant.client_id),
+            exp: now + pool.id_token_seconds(grant.client_id),
             iat: now,
             jti: &id_jti,
             email: grant.email,
@@ -201,7 +201,7 @@ mod tests {
             .await
             .unwrap();
         let key = KeyRing::open(store, None).await.unwrap();
-        let config = Config::from_toml(crate::tests::CONFIG).unwrap();
+        let config = Pool::declared(&crate::Config::from_toml(crate::tests::CONFIG).unwrap());
         let groups = vec!["admins".to_owned()];
         let roles = vec!["arn:aws:iam::123456789012:role/admins".to_owned()];
         let grant = Grant {

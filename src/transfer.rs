@@ -174,6 +174,7 @@ impl UserPool {
                 } => {
                     let email = crate::accounts::normalize_email(&email);
                     let user = User {
+                        username: sub.clone(),
                         sub,
                         email,
                         password_hash,

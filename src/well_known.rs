@@ -1,41 +1,60 @@
-//! OpenID Connect discovery and the JWKS, under the issuer's path
+//! OpenID Connect discovery and the JWKS of each pool, under its issuer's path
 //! (`/{pool id}/.well-known/...`) as Cognito publishes them. Only endpoints that
 //! exist are advertised.
 
-use axum::extract::State;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
 use crate::UserPool;
-use crate::config::{Config, SUPPORTED_SCOPES};
+use crate::config::SUPPORTED_SCOPES;
 
-pub(crate) fn routes(config: &Config) -> Router<UserPool> {
-    let base = format!("/{}/.well-known", config.pool_id());
+pub(crate) fn routes() -> Router<UserPool> {
     Router::new()
-        .route(&format!("{base}/openid-configuration"), get(discovery))
-        .route(&format!("{base}/jwks.json"), get(jwks))
+        .route(
+            "/{pool_id}/.well-known/openid-configuration",
+            get(discovery),
+        )
+        .route("/{pool_id}/.well-known/jwks.json", get(jwks))
         .layer(crate::web::cors())
 }
 
-async fn discovery(State(pool): State<UserPool>) -> Json<Value> {
-    Json(discovery_document(pool.config()))
+/// The pool the path names, or the 404 (or 500) to answer instead.
+async fn named(server: &UserPool, id: &str) -> Result<UserPool, Response> {
+    match server.in_pool(id).await {
+        Ok(Some(pool)) => Ok(pool),
+        Ok(None) => Err(StatusCode::NOT_FOUND.into_response()),
+        Err(error) => Err(crate::web::PageError::from(error).into_response()),
+    }
 }
 
-async fn jwks(State(pool): State<UserPool>) -> Json<crate::keys::Jwks> {
-    Json(pool.key().jwks())
+async fn discovery(State(server): State<UserPool>, Path(id): Path<String>) -> Response {
+    match named(&server, &id).await {
+        Ok(pool) => Json(discovery_document(&pool)).into_response(),
+        Err(refusal) => refusal,
+    }
 }
 
-fn discovery_document(config: &Config) -> Value {
-    let issuer = config.issuer();
-    let public_url = config.public_url();
+async fn jwks(State(server): State<UserPool>, Path(id): Path<String>) -> Response {
+    match named(&server, &id).await {
+        Ok(pool) => Json(pool.key().jwks()).into_response(),
+        Err(refusal) => refusal,
+    }
+}
+
+fn discovery_document(server: &UserPool) -> Value {
+    let pool = server.pool();
+    let issuer = pool.issuer();
+    let public_url = server.config().public_url();
     // The scopes some client may actually be granted, in a stable order.
     let scopes: Vec<&str> = SUPPORTED_SCOPES
         .iter()
         .copied()
         .filter(|s| {
-            config
-                .clients()
+            pool.clients()
                 .iter()
                 .any(|c| c.allowed_scopes.iter().any(|a| a == s))
         })
@@ -47,7 +66,7 @@ fn discovery_document(config: &Config) -> Value {
         "end_session_endpoint": format!("{public_url}/logout"),
         "revocation_endpoint": format!("{public_url}/oauth2/revoke"),
         "userinfo_endpoint": format!("{public_url}/oauth2/userInfo"),
-        "jwks_uri": config.jwks_url(),
+        "jwks_uri": format!("{public_url}/{}/.well-known/jwks.json", pool.id),
         "response_types_supported": ["code", "token"],
         "response_modes_supported": ["query", "fragment"],
         "grant_types_supported": ["authorization_code", "refresh_token", "implicit", "client_credentials"],

@@ -569,14 +569,14 @@ def test_malformed_requests_get_cognito_errors(pool_url):
     assert call("AWSCognitoIdentityProviderService.SignUp", b'{"ClientId": 5}') == "InvalidParameterException"
     assert call("SomethingElse.SignUp", b"{}") == "UnknownOperationException"
     # An operation of Cognito's that the pool does not answer, unsigned and with any body.
-    assert call("AWSCognitoIdentityProviderService.CreateUserPool", b"{not json") == "UnknownOperationException"
+    assert call("AWSCognitoIdentityProviderService.StartUserImportJob", b"{not json") == "UnknownOperationException"
 
 
 def test_operations_the_pool_does_not_answer_are_unknown_to_a_signed_sdk(cognito):
     for call in (
-        lambda: cognito.create_user_pool(PoolName="fixtures"),
-        lambda: cognito.describe_user_pool(UserPoolId=POOL_ID),
-        lambda: cognito.list_user_pools(MaxResults=10),
+        lambda: cognito.start_user_import_job(UserPoolId=POOL_ID, JobId="import-1"),
+        lambda: cognito.get_csv_header(UserPoolId=POOL_ID),
+        lambda: cognito.describe_risk_configuration(UserPoolId=POOL_ID),
     ):
         with pytest.raises(ClientError) as excinfo:
             call()

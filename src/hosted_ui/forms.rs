@@ -3,7 +3,7 @@
 //! renders a page or redirects.
 
 use askama::Template;
-use axum::extract::{Form, Query, State};
+use axum::extract::{Form, Query};
 use axum::response::{Html, IntoResponse, Response};
 use axum_extra::extract::CookieJar;
 use serde::Deserialize;
@@ -80,7 +80,7 @@ fn check_post<T>(
     page: &str,
     extra: &[(&str, &str)],
 ) -> Result<AuthRequest, PageError> {
-    let request = validate(pool.config(), &posted.oauth)?;
+    let request = validate(pool.pool(), &posted.oauth)?;
     if !csrf::verify(pool.csrf_key(), jar, posted.csrf.as_deref()) {
         return Err(PageError::Csrf {
             retry: format!("{page}?{}", posted.oauth.query(extra)),
@@ -120,11 +120,11 @@ fn page_for(page: &str, request: &AuthRequest, username: &str) -> String {
 // --- sign in ---
 
 pub(super) async fn login_page(
-    State(pool): State<UserPool>,
+    pool: UserPool,
     jar: CookieJar,
     Query(params): Query<OAuthParams>,
 ) -> Result<Response, PageError> {
-    let request = validate(pool.config(), &params)?;
+    let request = validate(pool.pool(), &params)?;
     render(&pool, jar, &request, |form| LoginPage {
         form,
         username: "",
@@ -134,7 +134,7 @@ pub(super) async fn login_page(
 }
 
 pub(super) async fn login(
-    State(pool): State<UserPool>,
+    pool: UserPool,
     jar: CookieJar,
     Form(posted): Form<Posted<Credentials>>,
 ) -> Result<Response, PageError> {
@@ -153,7 +153,7 @@ pub(super) async fn login(
                 form,
                 username: &user.email,
                 session: &session,
-                minimum_length: pool.config().password_minimum_length(),
+                minimum_length: pool.pool().password_policy().minimum_length,
                 info: Some(NEW_PASSWORD_REQUIRED),
                 error: None,
             })
@@ -183,7 +183,7 @@ pub(super) struct ChallengeAnswer {
 
 /// Answers the `NEW_PASSWORD_REQUIRED` challenge; the user is then signed in.
 pub(super) async fn new_password(
-    State(pool): State<UserPool>,
+    pool: UserPool,
     jar: CookieJar,
     Form(posted): Form<Posted<ChallengeAnswer>>,
 ) -> Result<Response, PageError> {
@@ -217,7 +217,7 @@ pub(super) async fn new_password(
                 form,
                 username,
                 session,
-                minimum_length: pool.config().password_minimum_length(),
+                minimum_length: pool.pool().password_policy().minimum_length,
                 info: None,
                 error: Some(&message),
             })
@@ -228,22 +228,22 @@ pub(super) async fn new_password(
 // --- sign up ---
 
 pub(super) async fn signup_page(
-    State(pool): State<UserPool>,
+    pool: UserPool,
     jar: CookieJar,
     Query(params): Query<OAuthParams>,
 ) -> Result<Response, PageError> {
-    let request = validate(pool.config(), &params)?;
+    let request = validate(pool.pool(), &params)?;
     render(&pool, jar, &request, |form| SignupPage {
         form,
         username: "",
-        minimum_length: pool.config().password_minimum_length(),
+        minimum_length: pool.pool().password_policy().minimum_length,
         info: None,
         error: None,
     })
 }
 
 pub(super) async fn signup(
-    State(pool): State<UserPool>,
+    pool: UserPool,
     jar: CookieJar,
     Form(posted): Form<Posted<Credentials>>,
 ) -> Result<Response, PageError> {
@@ -261,7 +261,7 @@ pub(super) async fn signup(
             render(&pool, jar, &request, |form| SignupPage {
                 form,
                 username,
-                minimum_length: pool.config().password_minimum_length(),
+                minimum_length: pool.pool().password_policy().minimum_length,
                 info: None,
                 error: Some(&message),
             })
@@ -281,11 +281,11 @@ pub(super) struct UsernameQuery {
 }
 
 pub(super) async fn confirm_page(
-    State(pool): State<UserPool>,
+    pool: UserPool,
     jar: CookieJar,
     Query(query): Query<UsernameQuery>,
 ) -> Result<Response, PageError> {
-    let request = validate(pool.config(), &query.oauth)?;
+    let request = validate(pool.pool(), &query.oauth)?;
     render(&pool, jar, &request, |form| ConfirmPage {
         form,
         username: &query.username,
@@ -295,7 +295,7 @@ pub(super) async fn confirm_page(
 }
 
 pub(super) async fn confirm(
-    State(pool): State<UserPool>,
+    pool: UserPool,
     jar: CookieJar,
     Form(posted): Form<Posted<CodeFields>>,
 ) -> Result<Response, PageError> {
@@ -327,7 +327,7 @@ pub(super) async fn confirm(
 }
 
 pub(super) async fn resend(
-    State(pool): State<UserPool>,
+    pool: UserPool,
     jar: CookieJar,
     Form(posted): Form<Posted<Username>>,
 ) -> Result<Response, PageError> {
@@ -351,11 +351,11 @@ pub(super) async fn resend(
 // --- forgotten password ---
 
 pub(super) async fn forgot_password_page(
-    State(pool): State<UserPool>,
+    pool: UserPool,
     jar: CookieJar,
     Query(query): Query<UsernameQuery>,
 ) -> Result<Response, PageError> {
-    let request = validate(pool.config(), &query.oauth)?;
+    let request = validate(pool.pool(), &query.oauth)?;
     render(&pool, jar, &request, |form| ForgotPasswordPage {
         form,
         username: &query.username,
@@ -365,7 +365,7 @@ pub(super) async fn forgot_password_page(
 }
 
 pub(super) async fn forgot_password(
-    State(pool): State<UserPool>,
+    pool: UserPool,
     jar: CookieJar,
     Form(posted): Form<Posted<Username>>,
 ) -> Result<Response, PageError> {
@@ -380,22 +380,22 @@ pub(super) async fn forgot_password(
 }
 
 pub(super) async fn confirm_forgot_password_page(
-    State(pool): State<UserPool>,
+    pool: UserPool,
     jar: CookieJar,
     Query(query): Query<UsernameQuery>,
 ) -> Result<Response, PageError> {
-    let request = validate(pool.config(), &query.oauth)?;
+    let request = validate(pool.pool(), &query.oauth)?;
     render(&pool, jar, &request, |form| ConfirmForgotPasswordPage {
         form,
         username: &query.username,
-        minimum_length: pool.config().password_minimum_length(),
+        minimum_length: pool.pool().password_policy().minimum_length,
         info: Some(RESET_CODE_SENT),
         error: None,
     })
 }
 
 pub(super) async fn confirm_forgot_password(
-    State(pool): State<UserPool>,
+    pool: UserPool,
     jar: CookieJar,
     Form(posted): Form<Posted<NewPasswordFields>>,
 ) -> Result<Response, PageError> {
@@ -424,7 +424,7 @@ pub(super) async fn confirm_forgot_password(
             render(&pool, jar, &request, |form| ConfirmForgotPasswordPage {
                 form,
                 username,
-                minimum_length: pool.config().password_minimum_length(),
+                minimum_length: pool.pool().password_policy().minimum_length,
                 info: None,
                 error: Some(&message),
             })

@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::pools;
 use super::users::{self, AuthResponse, Empty};
 use super::wire::{InitiateAuthRequest, MessageAction, NextTokenPage};
 use super::{
@@ -40,6 +41,11 @@ pub(super) enum Operation {
     ListGroups,
     ListUsers,
     ListUsersInGroup,
+    CreateUserPool,
+    DescribeUserPool,
+    UpdateUserPool,
+    DeleteUserPool,
+    ListUserPools,
 }
 
 impl Operation {
@@ -66,8 +72,19 @@ impl Operation {
             "ListGroups" => Operation::ListGroups,
             "ListUsers" => Operation::ListUsers,
             "ListUsersInGroup" => Operation::ListUsersInGroup,
+            "CreateUserPool" => Operation::CreateUserPool,
+            "DescribeUserPool" => Operation::DescribeUserPool,
+            "UpdateUserPool" => Operation::UpdateUserPool,
+            "DeleteUserPool" => Operation::DeleteUserPool,
+            "ListUserPools" => Operation::ListUserPools,
             _ => return None,
         })
+    }
+
+    /// Whether the operation acts in a pool its `UserPoolId` names (all but
+    /// creating and listing pools).
+    pub(super) fn names_a_pool(self) -> bool {
+        !matches!(self, Operation::CreateUserPool | Operation::ListUserPools)
     }
 }
 
@@ -100,6 +117,11 @@ pub(super) async fn dispatch(
         Operation::ListGroups => run(list_groups, pool, request).await,
         Operation::ListUsers => run(list_users, pool, request).await,
         Operation::ListUsersInGroup => run(list_users_in_group, pool, request).await,
+        Operation::CreateUserPool => run(pools::create_user_pool, pool, request).await,
+        Operation::DescribeUserPool => run(pools::describe_user_pool, pool, request).await,
+        Operation::UpdateUserPool => run(pools::update_user_pool, pool, request).await,
+        Operation::DeleteUserPool => run(pools::delete_user_pool, pool, request).await,
+        Operation::ListUserPools => run(pools::list_user_pools, pool, request).await,
     }
 }
 
@@ -153,7 +175,7 @@ struct GroupType {
 fn group_type(pool: &UserPool, group: Group) -> GroupType {
     GroupType {
         group_name: group.name,
-        user_pool_id: pool.config().pool_id().to_owned(),
+        user_pool_id: pool.pool().id.clone(),
         description: group.description,
         precedence: group.precedence,
         role_arn: group.role_arn,
@@ -214,14 +236,14 @@ async fn create_user(
         action == Some(MessageAction::Suppress),
         action == Some(MessageAction::Resend),
     );
-    let minimum = pool.config().password_minimum_length();
+    let policy = pool.pool().password_policy();
     let temporary = match request.temporary_password {
         Some(given) => {
-            password::check_policy(&given, minimum)
+            password::check_policy(&given, policy)
                 .map_err(|policy| ApiError::InvalidPassword(policy.to_string()))?;
             given
         }
-        None => secrets::temporary_password(minimum)?,
+        None => secrets::temporary_password(policy.minimum_length)?,
     };
     let now = crate::now();
     // Each branch checks the user before it spends an Argon2 hash on the password.

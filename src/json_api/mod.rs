@@ -11,6 +11,7 @@
 //! configured `[[admin_credentials]]`, which `sigv4` checks as AWS does.
 
 mod admin;
+mod pools;
 mod sigv4;
 mod users;
 mod wire;
@@ -148,7 +149,12 @@ async fn dispatch(pool: UserPool, http: &sigv4::SignedRequest<'_>) -> Result<Val
         Operation::GlobalSignOut => run(users::global_sign_out, pool, request).await,
         Operation::RevokeToken => run(users::revoke_token, pool, request).await,
         Operation::Admin(operation) => {
-            authorize_admin(&pool, http, &request)?;
+            authorize_admin(&pool, http)?;
+            let pool = if operation.names_a_pool() {
+                named_pool(&pool, &request).await?
+            } else {
+                pool
+            };
             admin::dispatch(pool, operation, request).await
         }
     }
@@ -178,36 +184,40 @@ where
     Ok(serde_json::to_value(response).map_err(Error::from)?)
 }
 
-/// Admin operations need a valid SigV4 signature by a configured key, and must name this pool.
-fn authorize_admin(
-    pool: &UserPool,
-    http: &sigv4::SignedRequest<'_>,
-    request: &Value,
-) -> Result<(), ApiError> {
-    let config = pool.config();
+/// Admin operations need a valid SigV4 signature by a configured key.
+fn authorize_admin(server: &UserPool, http: &sigv4::SignedRequest<'_>) -> Result<(), ApiError> {
+    let config = server.config();
     sigv4::verify(
         http,
         config.admin_credentials(),
         config.region(),
         std::time::SystemTime::now(),
-    )?;
-    match request.get("UserPoolId").and_then(Value::as_str) {
-        Some(id) if id == pool.config().pool_id() => Ok(()),
-        Some(id) => Err(ApiError::ResourceNotFound(format!(
-            "User pool {id} does not exist."
-        ))),
-        // Every admin operation has a UserPoolId.
-        None => Err(ApiError::InvalidParameter(
+    )
+}
+
+/// The server acting in the pool the request's `UserPoolId` names.
+async fn named_pool(server: &UserPool, request: &Value) -> Result<UserPool, ApiError> {
+    let Some(id) = request.get("UserPoolId").and_then(Value::as_str) else {
+        return Err(ApiError::InvalidParameter(
             "1 validation error detected: Value null at 'userPoolId' failed to satisfy constraint: Member must not be null".to_owned(),
-        )),
+        ));
+    };
+    if id != server.config().pool_id() && !crate::pools::well_formed_id(id) {
+        return Err(ApiError::InvalidParameter(format!(
+            "1 validation error detected: Value '{id}' at 'userPoolId' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w-]+_[0-9a-zA-Z]+"
+        )));
     }
+    server
+        .in_pool(id)
+        .await?
+        .ok_or_else(|| ApiError::ResourceNotFound(format!("User pool {id} does not exist.")))
 }
 
 // --- what the operations share ---
 
 /// The app client a request names.
 fn client<'a>(pool: &'a UserPool, client_id: &str) -> Result<&'a Client, ApiError> {
-    pool.config().client(client_id).ok_or_else(|| {
+    pool.pool().client(client_id).ok_or_else(|| {
         ApiError::ResourceNotFound(format!("User pool client {client_id} does not exist."))
     })
 }

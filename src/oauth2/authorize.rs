@@ -1,7 +1,7 @@
 //! `GET /oauth2/authorize`: a live SSO session is answered at once
 //! (`signin::answer`); anyone else is sent to the hosted UI's sign-in page.
 
-use axum::extract::{Query, State};
+use axum::extract::Query;
 use axum::response::Response;
 use axum_extra::extract::CookieJar;
 
@@ -12,11 +12,11 @@ use crate::signin::session;
 use crate::web::{PageError, found};
 
 pub(super) async fn authorize(
-    State(pool): State<UserPool>,
+    pool: UserPool,
     jar: CookieJar,
     Query(params): Query<OAuthParams>,
 ) -> Result<Response, PageError> {
-    let request = validate(pool.config(), &params)?;
+    let request = validate(pool.pool(), &params)?;
     let now = crate::now();
     if let Some(session) = session::current(&pool, &jar, now).await? {
         let (location, code) = respond(&pool, &request, &session, now).await?;

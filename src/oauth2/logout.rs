@@ -2,7 +2,7 @@
 //! and return to a registered logout URL), or `client_id` + `redirect_uri` +
 //! `response_type` (sign out and show the sign-in page again).
 
-use axum::extract::{Query, State};
+use axum::extract::Query;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
 use serde::Deserialize;
@@ -18,16 +18,15 @@ pub(super) struct LogoutUri {
 }
 
 pub(super) async fn logout(
-    State(pool): State<UserPool>,
+    pool: UserPool,
     jar: CookieJar,
     Query(params): Query<OAuthParams>,
     Query(LogoutUri { logout_uri }): Query<LogoutUri>,
 ) -> Result<Response, PageError> {
-    let config = pool.config();
     let client = params
         .client_id
         .as_deref()
-        .and_then(|id| config.client(id))
+        .and_then(|id| pool.pool().client(id))
         .ok_or_else(|| PageError::BadRequest("The client_id is missing or unknown.".into()))?;
     let location = match logout_uri {
         // Only registered URLs: anything else would be an open redirect.
@@ -38,7 +37,7 @@ pub(super) async fn logout(
             ));
         }
         None if params.redirect_uri.is_some() => {
-            validate(config, &params)?;
+            validate(pool.pool(), &params)?;
             format!("/login?{}", params.query(&[]))
         }
         None => {

@@ -2,8 +2,8 @@
 //! token of the same sign-in (its `origin_jti` family), so an app's logout
 //! leaves nothing at the pool that could mint new tokens.
 
+use axum::extract::Form;
 use axum::extract::rejection::FormRejection;
-use axum::extract::{Form, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -22,13 +22,13 @@ pub(super) struct RevokeRequest {
 /// Answers 200 whether or not the token was live (RFC 7009 §2.2): an unknown,
 /// expired or other client's token tells the caller nothing and changes nothing.
 pub(super) async fn revoke(
-    State(pool): State<UserPool>,
+    pool: UserPool,
     headers: HeaderMap,
     form: Result<Form<RevokeRequest>, FormRejection>,
 ) -> Result<Response, TokenError> {
     let Form(request) = form.map_err(|_| TokenError::InvalidRequest)?;
     let client = authenticate_client(
-        pool.config(),
+        pool.pool(),
         &headers,
         &request.client_id,
         &request.client_secret,

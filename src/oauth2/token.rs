@@ -7,8 +7,8 @@
 //! `client_credentials` grant of machine clients.
 
 use axum::Json;
+use axum::extract::Form;
 use axum::extract::rejection::FormRejection;
-use axum::extract::{Form, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
@@ -16,8 +16,9 @@ use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 
 use super::token_error::TokenError;
-use crate::config::{Client, Config, OAuthFlow};
+use crate::config::{Client, OAuthFlow};
 use crate::grants::{self, Authentication, Source, Tokens};
+use crate::pools::Pool;
 use crate::scope::Scope;
 use crate::store::{Redeemed, User};
 use crate::{UserPool, pkce, secrets, tokens};
@@ -46,13 +47,13 @@ struct TokenResponse {
 }
 
 pub(super) async fn token(
-    State(pool): State<UserPool>,
+    pool: UserPool,
     headers: HeaderMap,
     form: Result<Form<TokenRequest>, FormRejection>,
 ) -> Result<Response, TokenError> {
     let Form(request) = form.map_err(|_| TokenError::InvalidRequest)?;
     let client = authenticate_client(
-        pool.config(),
+        pool.pool(),
         &headers,
         &request.client_id,
         &request.client_secret,
@@ -68,14 +69,14 @@ pub(super) async fn token(
             Tokens {
                 id_token: None,
                 access_token: tokens::issue_for_client(
-                    pool.config(),
+                    pool.pool(),
                     pool.key(),
                     &client.id,
                     &scope,
                     crate::now(),
                 )?,
                 refresh_token: None,
-                expires_in: pool.config().access_token_seconds(&client.id),
+                expires_in: pool.pool().access_token_seconds(&client.id),
             }
         }
         Grant::RefreshToken { refresh_token } => {
@@ -167,7 +168,7 @@ pub(super) fn required(value: &Option<String>) -> Result<&str, TokenError> {
 /// (`client_secret_post`), never both; a public client by its `client_id`
 /// alone, and it must not present a secret.
 pub(super) fn authenticate_client<'a>(
-    config: &'a Config,
+    pool: &'a Pool,
     headers: &HeaderMap,
     client_id: &Option<String>,
     client_secret: &Option<String>,
@@ -184,7 +185,7 @@ pub(super) fn authenticate_client<'a>(
         }
         (None, secret) => (required(client_id)?.to_owned(), secret.clone()),
     };
-    let client = config.client(&id).ok_or(TokenError::InvalidClient)?;
+    let client = pool.client(&id).ok_or(TokenError::InvalidClient)?;
     if client.proves_secret(secret.as_deref()) {
         Ok(client)
     } else {
@@ -296,9 +297,9 @@ allowed_scopes = ["openid"]
 "#;
 
     /// The test clients (`mach1ne` among them), and a client whose secret needs escaping.
-    fn config() -> Config {
+    fn config() -> Pool {
         let text = crate::tests::CONFIG.to_owned() + crate::tests::MACHINE_AND_ROTATION_CONFIG;
-        Config::from_toml(&(text + SECRET_CLIENT)).unwrap()
+        Pool::declared(&crate::Config::from_toml(&(text + SECRET_CLIENT)).unwrap())
     }
 
     fn basic(id: &str, secret: &str) -> HeaderMap {

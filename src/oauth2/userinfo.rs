@@ -4,7 +4,6 @@
 //! revoked since.
 
 use axum::Json;
-use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -25,7 +24,7 @@ pub(super) struct UserInfo {
 }
 
 pub(super) async fn user_info(
-    State(pool): State<UserPool>,
+    pool: UserPool,
     headers: HeaderMap,
 ) -> Result<Json<UserInfo>, BearerError> {
     let token = bearer_token(&headers).ok_or(BearerError::Missing)?;

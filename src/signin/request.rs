@@ -6,8 +6,9 @@
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use crate::config::{Config, OAuthFlow};
+use crate::config::OAuthFlow;
 use crate::pkce;
+use crate::pools::Pool;
 use crate::scope::Scope;
 use crate::web::PageError;
 
@@ -81,12 +82,12 @@ pub(crate) enum ResponseType {
 /// Checks an authorization request as Cognito's `/oauth2/authorize` does. Until the
 /// client and redirect URI are known to match, errors are shown on the pool's own
 /// page (never redirected: no open redirect); after that, they go back to the client.
-pub(crate) fn validate(config: &Config, params: &OAuthParams) -> Result<AuthRequest, PageError> {
+pub(crate) fn validate(pool: &Pool, params: &OAuthParams) -> Result<AuthRequest, PageError> {
     let client_id = params
         .client_id
         .as_deref()
         .ok_or_else(|| PageError::BadRequest("The client_id parameter is missing.".into()))?;
-    let client = config.client(client_id).ok_or_else(|| {
+    let client = pool.client(client_id).ok_or_else(|| {
         PageError::BadRequest("The client_id does not name an app client of this user pool.".into())
     })?;
     let redirect_uri = params
@@ -268,8 +269,8 @@ mod tests {
         }
     }
 
-    fn config() -> Config {
-        Config::from_toml(crate::tests::CONFIG).unwrap()
+    fn config() -> Pool {
+        Pool::declared(&crate::Config::from_toml(crate::tests::CONFIG).unwrap())
     }
 
     #[test]
@@ -387,7 +388,7 @@ mod tests {
             "allowed_scopes = [\"openid\", \"email\", \"profile\"]",
             "allowed_scopes = [\"openid\", \"email\", \"profile\"]\noauth_flows = [\"code\", \"implicit\"]",
         );
-        let config = Config::from_toml(&text).unwrap();
+        let config = Pool::declared(&crate::Config::from_toml(&text).unwrap());
         let implicit = OAuthParams {
             response_type: Some("token".into()),
             code_challenge: None,

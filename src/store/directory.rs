@@ -51,7 +51,7 @@ pub(crate) struct Page<T> {
     pub(crate) more: bool,
 }
 
-fn page<T>(mut items: Vec<T>, limit: i64) -> Page<T> {
+pub(super) fn page<T>(mut items: Vec<T>, limit: i64) -> Page<T> {
     let limit = usize::try_from(limit).unwrap_or(0);
     let more = items.len() > limit;
     items.truncate(limit);
@@ -62,8 +62,9 @@ impl Store {
     /// A user by sub (the Cognito username) or by email (its alias).
     pub(crate) async fn user_by_username(&self, username: &str) -> Result<Option<User>, Error> {
         Ok(sqlx::query_as(select_users!(
-            "WHERE u.sub = $1 OR u.email = lower(trim($1))"
+            "WHERE u.pool_id = $1 AND (u.username = $2 OR u.email = lower(trim($2)))"
         ))
+        .bind(&*self.pool_id)
         .bind(username)
         .fetch_optional(&self.db)
         .await?)
@@ -83,6 +84,7 @@ impl Store {
     ) -> Result<bool, Error> {
         let user = User {
             sub: sub.to_owned(),
+            username: sub.to_owned(),
             email: email.to_owned(),
             password_hash: password_hash.to_owned(),
             confirmed: true,
@@ -105,11 +107,13 @@ impl Store {
     ) -> Result<bool, Error> {
         let mut tx = self.db.begin().await?;
         let insert = sqlx::query(
-            "INSERT INTO users (sub, email, password_hash, confirmed, enabled,
+            "INSERT INTO users (pool_id, sub, username, email, password_hash, confirmed, enabled,
                                 force_password_change, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
+        .bind(&*self.pool_id)
         .bind(&user.sub)
+        .bind(&user.username)
         .bind(&user.email)
         .bind(&user.password_hash)
         .bind(user.confirmed)
@@ -125,10 +129,12 @@ impl Store {
         put_attributes(&mut tx, &user.sub, attributes).await?;
         for group in groups {
             sqlx::query(
-                "INSERT INTO user_groups (sub, group_name)
-                 SELECT $1, name FROM groups WHERE name = $2 ON CONFLICT DO NOTHING",
+                "INSERT INTO user_groups (sub, pool_id, group_name)
+                 SELECT $1, pool_id, name FROM groups WHERE pool_id = $2 AND name = $3
+                 ON CONFLICT DO NOTHING",
             )
             .bind(&user.sub)
+            .bind(&*self.pool_id)
             .bind(group)
             .execute(&mut *tx)
             .await?;
@@ -231,17 +237,19 @@ impl Store {
         after: Option<&str>,
         limit: i64,
     ) -> Result<Page<User>, Error> {
-        // Placeholders: $1 after, $2 the limit, then the filter's own (see `filter_condition`).
+        // Placeholders: $1 after, $2 the limit, $3 the pool, then the filter's own
+        // (see `filter_condition`).
         let condition = filter.map_or("TRUE".to_owned(), filter_condition);
         let sql = [
-            select_users!("WHERE u.sub > $1 AND "),
+            select_users!("WHERE u.sub > $1 AND u.pool_id = $3 AND "),
             &condition,
             " ORDER BY u.sub LIMIT $2",
         ]
         .concat();
         let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(after.unwrap_or(""))
-            .bind(limit + 1);
+            .bind(limit + 1)
+            .bind(&*self.pool_id);
         if let Some(filter) = filter {
             query = query.bind(filter.value.clone());
             if let FilterField::Attribute(name) = filter.field {
@@ -260,11 +268,12 @@ impl Store {
     ) -> Result<Page<User>, Error> {
         let users = sqlx::query_as(select_users!(
             "JOIN user_groups ug ON ug.sub = u.sub
-             WHERE ug.group_name = $1 AND u.sub > $2 ORDER BY u.sub LIMIT $3"
+             WHERE ug.pool_id = $4 AND ug.group_name = $1 AND u.sub > $2 ORDER BY u.sub LIMIT $3"
         ))
         .bind(group)
         .bind(after.unwrap_or(""))
         .bind(limit + 1)
+        .bind(&*self.pool_id)
         .fetch_all(&self.db)
         .await?;
         Ok(page(users, limit))
@@ -275,8 +284,8 @@ impl Store {
     /// Creates a group; false if one of that name exists.
     pub(crate) async fn create_group(&self, group: &Group) -> Result<bool, Error> {
         let inserted = sqlx::query(
-            "INSERT INTO groups (name, description, precedence, role_arn, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name) DO NOTHING",
+            "INSERT INTO groups (pool_id, name, description, precedence, role_arn, created_at, updated_at)
+             VALUES ($7, $1, $2, $3, $4, $5, $6) ON CONFLICT (pool_id, name) DO NOTHING",
         )
         .bind(&group.name)
         .bind(&group.description)
@@ -284,6 +293,7 @@ impl Store {
         .bind(&group.role_arn)
         .bind(group.created_at)
         .bind(group.updated_at)
+        .bind(&*self.pool_id)
         .execute(&self.db)
         .await?;
         Ok(inserted.rows_affected() == 1)
@@ -302,7 +312,7 @@ impl Store {
                                precedence = COALESCE($2, precedence),
                                role_arn = COALESCE($3, role_arn),
                                updated_at = $4
-             WHERE name = $5
+             WHERE pool_id = $6 AND name = $5
              RETURNING name, description, precedence, role_arn, created_at, updated_at",
         )
         .bind(&changes.description)
@@ -310,13 +320,15 @@ impl Store {
         .bind(&changes.role_arn)
         .bind(now)
         .bind(name)
+        .bind(&*self.pool_id)
         .fetch_optional(&self.db)
         .await?)
     }
 
     /// Deletes a group (its memberships go with it); false if there was none.
     pub(crate) async fn delete_group(&self, name: &str) -> Result<bool, Error> {
-        let deleted = sqlx::query("DELETE FROM groups WHERE name = $1")
+        let deleted = sqlx::query("DELETE FROM groups WHERE pool_id = $1 AND name = $2")
+            .bind(&*self.pool_id)
             .bind(name)
             .execute(&self.db)
             .await?;
@@ -325,8 +337,10 @@ impl Store {
 
     pub(crate) async fn group(&self, name: &str) -> Result<Option<Group>, Error> {
         Ok(sqlx::query_as(
-            "SELECT name, description, precedence, role_arn, created_at, updated_at FROM groups WHERE name = $1",
+            "SELECT name, description, precedence, role_arn, created_at, updated_at FROM groups
+             WHERE pool_id = $1 AND name = $2",
         )
+        .bind(&*self.pool_id)
         .bind(name)
         .fetch_optional(&self.db)
         .await?)
@@ -340,10 +354,11 @@ impl Store {
     ) -> Result<Page<Group>, Error> {
         let groups = sqlx::query_as(
             "SELECT name, description, precedence, role_arn, created_at, updated_at FROM groups
-             WHERE name > $1 ORDER BY name LIMIT $2",
+             WHERE pool_id = $3 AND name > $1 ORDER BY name LIMIT $2",
         )
         .bind(after.unwrap_or(""))
         .bind(limit + 1)
+        .bind(&*self.pool_id)
         .fetch_all(&self.db)
         .await?;
         Ok(page(groups, limit))
@@ -353,7 +368,7 @@ impl Store {
     pub(crate) async fn groups_of(&self, sub: &str) -> Result<Vec<Group>, Error> {
         Ok(sqlx::query_as(
             "SELECT g.name, g.description, g.precedence, g.role_arn, g.created_at, g.updated_at
-             FROM user_groups ug JOIN groups g ON g.name = ug.group_name
+             FROM user_groups ug JOIN groups g ON g.pool_id = ug.pool_id AND g.name = ug.group_name
              WHERE ug.sub = $1 ORDER BY g.precedence IS NULL, g.precedence, g.name",
         )
         .bind(sub)
@@ -363,9 +378,11 @@ impl Store {
 
     pub(crate) async fn add_to_group(&self, sub: &str, group: &str) -> Result<(), Error> {
         sqlx::query(
-            "INSERT INTO user_groups (sub, group_name) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            "INSERT INTO user_groups (sub, pool_id, group_name) VALUES ($1, $2, $3)
+             ON CONFLICT DO NOTHING",
         )
         .bind(sub)
+        .bind(&*self.pool_id)
         .bind(group)
         .execute(&self.db)
         .await?;
@@ -383,7 +400,7 @@ impl Store {
 }
 
 /// The SQL condition of `filter`, made of fixed fragments only: the value is
-/// placeholder $3 and an attribute's name $4, both bound by the caller.
+/// placeholder $4 and an attribute's name $5, both bound by the caller.
 fn filter_condition(filter: &UserFilter) -> String {
     let field = match filter.field {
         FilterField::Sub => "u.sub",
@@ -395,13 +412,13 @@ fn filter_condition(filter: &UserFilter) -> String {
         }
         FilterField::Enabled => "(CASE WHEN u.enabled = TRUE THEN 'Enabled' ELSE 'Disabled' END)",
         FilterField::Attribute(_) => {
-            "(SELECT a.value FROM user_attributes a WHERE a.sub = u.sub AND a.name = $4)"
+            "(SELECT a.value FROM user_attributes a WHERE a.sub = u.sub AND a.name = $5)"
         }
     };
     if filter.prefix {
-        format!("substr({field}, 1, length($3)) = $3")
+        format!("substr({field}, 1, length($4)) = $4")
     } else {
-        format!("{field} = $3")
+        format!("{field} = $4")
     }
 }
 

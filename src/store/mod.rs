@@ -19,9 +19,12 @@ use crate::scope::Scope;
 /// Used authorization codes are kept this long after expiry so replays are recognised.
 const USED_CODE_RETENTION: i64 = 86_400;
 
+/// The database, seen from one user pool: queries of users, groups and
+/// signing keys see only that pool's (`in_pool`); the rest is the server's.
 #[derive(Clone)]
 pub(crate) struct Store {
     db: AnyPool,
+    pool_id: std::sync::Arc<str>,
 }
 
 type Transaction<'a> = sqlx::Transaction<'a, sqlx::Any>;
@@ -29,6 +32,8 @@ type Transaction<'a> = sqlx::Transaction<'a, sqlx::Any>;
 #[derive(Debug, Clone)]
 pub(crate) struct User {
     pub(crate) sub: String,
+    /// Cognito's username: the sub where the email is the username.
+    pub(crate) username: String,
     pub(crate) email: String,
     pub(crate) password_hash: String,
     pub(crate) confirmed: bool,
@@ -43,6 +48,7 @@ impl<'r> sqlx::FromRow<'r, AnyRow> for User {
     fn from_row(row: &'r AnyRow) -> Result<User, sqlx::Error> {
         Ok(User {
             sub: row.try_get("sub")?,
+            username: row.try_get("username")?,
             email: row.try_get("email")?,
             password_hash: row.try_get("password_hash")?,
             confirmed: flag(row, "confirmed")?,
@@ -71,7 +77,7 @@ impl User {
 macro_rules! select_users {
     ($rest:literal) => {
         concat!(
-            "SELECT u.sub, u.email, u.password_hash, u.confirmed, u.enabled,
+            "SELECT u.sub, u.username, u.email, u.password_hash, u.confirmed, u.enabled,
                     u.force_password_change, u.created_at, u.updated_at
              FROM users u ",
             $rest
@@ -92,6 +98,7 @@ macro_rules! select_refresh_token {
 }
 
 mod counters;
+mod pools;
 mod sqlite_file;
 // After `select_users!`, which it uses.
 mod directory;
@@ -228,7 +235,18 @@ impl Store {
                     .await?
             }
         }
-        Ok(Store { db })
+        Ok(Store {
+            db,
+            pool_id: "".into(),
+        })
+    }
+
+    /// The same database, seen from the pool `pool_id`.
+    pub(crate) fn in_pool(&self, pool_id: &str) -> Store {
+        Store {
+            db: self.db.clone(),
+            pool_id: pool_id.into(),
+        }
     }
 
     /// Whether the database takes a write: a committed one-row upsert.
@@ -246,17 +264,23 @@ impl Store {
     // --- users ---
 
     pub(crate) async fn user_by_email(&self, email: &str) -> Result<Option<User>, Error> {
-        Ok(sqlx::query_as(select_users!("WHERE u.email = $1"))
-            .bind(email)
-            .fetch_optional(&self.db)
-            .await?)
+        Ok(
+            sqlx::query_as(select_users!("WHERE u.pool_id = $1 AND u.email = $2"))
+                .bind(&*self.pool_id)
+                .bind(email)
+                .fetch_optional(&self.db)
+                .await?,
+        )
     }
 
     pub(crate) async fn user(&self, sub: &str) -> Result<Option<User>, Error> {
-        Ok(sqlx::query_as(select_users!("WHERE u.sub = $1"))
-            .bind(sub)
-            .fetch_optional(&self.db)
-            .await?)
+        Ok(
+            sqlx::query_as(select_users!("WHERE u.pool_id = $1 AND u.sub = $2"))
+                .bind(&*self.pool_id)
+                .bind(sub)
+                .fetch_optional(&self.db)
+                .await?,
+        )
     }
 
     /// Creates an unconfirmed user with its attributes and confirmation code, in
@@ -274,9 +298,10 @@ impl Store {
     ) -> Result<bool, Error> {
         let mut tx = self.db.begin().await?;
         let insert = sqlx::query(
-            "INSERT INTO users (sub, email, password_hash, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO users (pool_id, sub, username, email, password_hash, created_at, updated_at)
+             VALUES ($1, $2, $2, $3, $4, $5, $6)",
         )
+        .bind(&*self.pool_id)
         .bind(sub)
         .bind(email)
         .bind(password_hash)
@@ -394,7 +419,8 @@ impl Store {
     pub(crate) async fn groups(&self, sub: &str) -> Result<Vec<String>, Error> {
         // Cognito lists groups by precedence (lowest first).
         Ok(sqlx::query_scalar(
-            "SELECT g.name FROM user_groups ug JOIN groups g ON g.name = ug.group_name
+            "SELECT g.name FROM user_groups ug
+             JOIN groups g ON g.pool_id = ug.pool_id AND g.name = ug.group_name
              WHERE ug.sub = $1 ORDER BY g.precedence IS NULL, g.precedence, g.name",
         )
         .bind(sub)
@@ -637,8 +663,10 @@ impl Store {
     /// Every signing key, oldest first.
     pub(crate) async fn signing_keys(&self) -> Result<Vec<StoredKey>, Error> {
         Ok(sqlx::query_as(
-            "SELECT kid, pkcs8, active_from FROM signing_keys ORDER BY active_from, created_at, kid",
+            "SELECT kid, pkcs8, active_from FROM signing_keys WHERE pool_id = $1
+             ORDER BY active_from, created_at, kid",
         )
+        .bind(&*self.pool_id)
         .fetch_all(&self.db)
         .await?)
     }
@@ -651,8 +679,10 @@ impl Store {
         now: i64,
     ) -> Result<(), Error> {
         sqlx::query(
-            "INSERT INTO signing_keys (kid, pkcs8, created_at, active_from) VALUES ($1, $2, $3, $4)",
+            "INSERT INTO signing_keys (pool_id, kid, pkcs8, created_at, active_from)
+             VALUES ($1, $2, $3, $4, $5)",
         )
+        .bind(&*self.pool_id)
         .bind(kid)
         .bind(pkcs8)
         .bind(now)

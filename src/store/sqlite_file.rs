@@ -86,7 +86,8 @@ mod tests {
             .unwrap();
         for n in 0..users {
             sqlx::query(
-                "INSERT INTO users (sub, email, password_hash, created_at, updated_at) VALUES ($1, $2, $3, 0, 0)",
+                "INSERT INTO users (pool_id, sub, username, email, password_hash, created_at, updated_at)
+                 VALUES ('', $1, $1, $2, $3, 0, 0)",
             )
             .bind(format!("sub-{n}"))
             .bind(format!("user{n}@example.com"))

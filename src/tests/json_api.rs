@@ -200,10 +200,10 @@ async fn the_json_api_speaks_cognitos_wire_format() {
     // unsigned, signed, without a pool id, or with a body that is not JSON.
     for (operation, body, signed) in [
         ("NoSuchOperation", "{}", false),
-        ("CreateUserPool", "{}", false),
-        ("CreateUserPool", "{}", true),
-        ("CreateUserPool", "not json", false),
-        ("CreateUserPool", list.as_str(), true),
+        ("StartUserImportJob", "{}", false),
+        ("StartUserImportJob", "{}", true),
+        ("StartUserImportJob", "not json", false),
+        ("StartUserImportJob", list.as_str(), true),
     ] {
         let reply = browser.cognito(operation, body, signed).await;
         let context = format!("{operation} {body} {signed}");

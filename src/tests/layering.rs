@@ -11,7 +11,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "leaves",
         &[
-            "config", "error", "input", "password", "pkce", "scope", "secrets", "store",
+            "config", "error", "input", "password", "pkce", "pools", "scope", "secrets", "store",
         ],
     ),
     (
@@ -23,6 +23,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "grants",
             "keys",
             "mail",
+            "registry",
             "tokens",
             "transfer",
         ],

@@ -295,12 +295,15 @@ async fn an_unknown_name_is_refused_and_locked_out_exactly_as_an_account() {
         .await
         .unwrap()
         .unwrap();
+    let pool_id = browser.pool.config().pool_id();
     let known = store
-        .login_failures(&crate::secrets::digest(&kate.sub))
+        .login_failures(&crate::secrets::digest(&format!("{pool_id}\0{}", kate.sub)))
         .await
         .unwrap();
     let nobody = store
-        .login_failures(&crate::secrets::digest("kyle@example.com"))
+        .login_failures(&crate::secrets::digest(&format!(
+            "{pool_id}\0kyle@example.com"
+        )))
         .await
         .unwrap();
     assert_eq!((known.failures, nobody.failures), (5, 5));

@@ -2,20 +2,26 @@
 
 use super::*;
 
-#[tokio::test]
-async fn users_of_an_older_schema_still_sign_in_after_the_upgrade() {
-    let (config, _dir) = test_config(true).await;
-    let database = config.database();
-    // A database as release 0.1 (migrations 0001-0002) left it, with a confirmed user.
+/// A connection to `database` with only its first `count` migrations applied.
+async fn database_as_of(database: &crate::Database, count: usize) -> sqlx::AnyPool {
     let old = tempfile::tempdir().unwrap();
-    older_migrations(&database, old.path(), 2);
-    let db = crate::store::connect(&database).await.unwrap();
+    older_migrations(database, old.path(), count);
+    let db = crate::store::connect(database).await.unwrap();
     sqlx::migrate::Migrator::new(old.path())
         .await
         .unwrap()
         .run(&db)
         .await
         .unwrap();
+    db
+}
+
+#[tokio::test]
+async fn users_of_an_older_schema_still_sign_in_after_the_upgrade() {
+    let (config, _dir) = test_config(true).await;
+    let database = config.database();
+    // A database as release 0.1 (migrations 0001-0002) left it, with a confirmed user.
+    let db = database_as_of(&database, 2).await;
     let hash = crate::password::Hasher::new()
         .await
         .unwrap()
@@ -167,4 +173,92 @@ async fn exported_users_sign_in_to_another_pool_with_their_old_passwords() {
             .unwrap()
             .is_none()
     );
+}
+
+#[tokio::test]
+async fn the_pool_of_the_release_before_pools_becomes_the_declared_pool() {
+    let (config, dir) = test_config(true).await;
+    let database = config.database();
+    // A database as the release before pools (migrations 0001-0009) left it: a
+    // confirmed user in a group, and the signing key its tokens were signed with.
+    let db = database_as_of(&database, 9).await;
+    let hash = crate::password::hash_blocking(PASSWORD).unwrap();
+    let sub = "7e1c0f5e-0000-4000-8000-000000000009";
+    let key = {
+        use aws_lc_rs::encoding::AsDer;
+        let pair = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).unwrap();
+        pair.as_der().unwrap().as_ref().to_vec()
+    };
+    for (statement, binds) in [
+        (
+            "INSERT INTO users (sub, email, password_hash, confirmed, created_at, updated_at)
+             VALUES ($1, 'before@example.com', $2, TRUE, 1, 1)",
+            vec![sub, hash.as_str()],
+        ),
+        (
+            "INSERT INTO groups (name, precedence, created_at, updated_at) VALUES ('Admin', 1, 1, 1)",
+            vec![],
+        ),
+        (
+            "INSERT INTO user_groups (sub, group_name) VALUES ($1, 'Admin')",
+            vec![sub],
+        ),
+    ] {
+        let mut query = sqlx::query(statement);
+        for bind in binds {
+            query = query.bind(bind);
+        }
+        query.execute(&db).await.unwrap();
+    }
+    sqlx::query(
+        "INSERT INTO signing_keys (kid, pkcs8, created_at, active_from) VALUES ('old-kid', $1, 1, 0)",
+    )
+    .bind(key)
+    .execute(&db)
+    .await
+    .unwrap();
+    db.close().await;
+
+    // This release opens it: everything is the declared pool's, under its id.
+    let pool = UserPool::open(config).await.unwrap();
+    let pool_id = pool.config().pool_id().to_owned();
+    let user = match crate::accounts::sign_in(&pool, "before@example.com", PASSWORD, crate::now())
+        .await
+        .unwrap()
+    {
+        crate::accounts::SignIn::Authenticated(user) => user,
+        _ => panic!("the user of the release before could not sign in"),
+    };
+    assert_eq!((user.sub.as_str(), user.username.as_str()), (sub, sub));
+    assert_eq!(pool.store().groups(sub).await.unwrap(), ["Admin"]);
+    let jwks = serde_json::to_value(pool.key().jwks()).unwrap();
+    assert!(
+        jwks["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|k| k["kid"] == "old-kid"),
+        "{jwks}"
+    );
+    let stored = pool.server_store().pool(&pool_id).await.unwrap().unwrap();
+    assert_eq!(stored.name, "leptos-cognito");
+    assert!(pool.server_store().pool("").await.unwrap().is_none());
+    // And its users are in no other pool.
+    let mut browser = Browser {
+        router: pool.router(),
+        pool,
+        cookies: HashMap::new(),
+        _dir: dir,
+    };
+    let created = browser
+        .cognito("CreateUserPool", r#"{"PoolName":"another"}"#, true)
+        .await;
+    let other = created.json()["UserPool"]["Id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let listed = browser
+        .cognito("ListUsers", &format!(r#"{{"UserPoolId":"{other}"}}"#), true)
+        .await;
+    assert_eq!(listed.json()["Users"], serde_json::json!([]));
 }

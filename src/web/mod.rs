@@ -1,13 +1,14 @@
 //! What every browser-facing and API surface of the pool shares over HTTP, below
 //! them all (it imports none of them): the security headers, bearer tokens, cookies, redirects,
 //! the error page and [`PageError`], CORS, the layers every request passes through
-//! (body limit, timeout, request ids), the Host allow-list and the per-address
-//! throttle.
+//! (body limit, timeout, request ids), the Host allow-list, the per-address
+//! throttle and which pool a page is for (`current_pool`).
 
 pub(crate) mod allowed_hosts;
 pub(crate) mod bearer;
 mod cookies;
 mod cors;
+mod current_pool;
 mod error_page;
 mod headers;
 pub(crate) mod layers;

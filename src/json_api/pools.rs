@@ -1,0 +1,231 @@
+//! The JSON API's user-pool operations (AWS credentials required):
+//! CreateUserPool, DescribeUserPool, UpdateUserPool, DeleteUserPool and
+//! ListUserPools, with Cognito's `UserPoolType` as their wire shape.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::users::Empty;
+use super::{ApiError, after_page_token, page_token};
+use crate::UserPool;
+use crate::pools::{self, DeletionProtection, InvalidSetting, PoolSettings, StoredPool};
+
+impl From<InvalidSetting> for ApiError {
+    fn from(invalid: InvalidSetting) -> ApiError {
+        ApiError::InvalidParameter(invalid.0)
+    }
+}
+
+/// Cognito's bounds and characters for a pool's name.
+fn check_name(name: &str) -> Result<(), ApiError> {
+    let ok = (1..=128).contains(&name.chars().count())
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || c.is_whitespace() || "_+=,.@-".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::InvalidParameter(format!(
+            "1 validation error detected: Value '{name}' at 'poolName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w\\s+=,.@-]+ and have length between 1 and 128"
+        )))
+    }
+}
+
+/// Cognito's `UserPoolType`: the pool's settings with its id, name, ARN, dates and user count.
+async fn user_pool_type(pool: &UserPool) -> Result<Value, ApiError> {
+    let this = pool.pool();
+    let Value::Object(mut fields) =
+        serde_json::to_value(&this.settings).map_err(crate::Error::from)?
+    else {
+        return Err(ApiError::Internal(crate::Error::PoolGone(this.id.clone())));
+    };
+    let region = pool.config().region();
+    let users = pool.store().count_users().await?;
+    for (name, value) in [
+        ("Id", Value::from(this.id.clone())),
+        ("Name", Value::from(this.name.clone())),
+        ("Arn", Value::from(pools::arn(region, &this.id))),
+        ("CreationDate", Value::from(this.created_at)),
+        ("LastModifiedDate", Value::from(this.updated_at)),
+        ("EstimatedNumberOfUsers", Value::from(users)),
+    ] {
+        fields.insert(name.to_owned(), value);
+    }
+    Ok(Value::Object(fields))
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct UserPoolResponse {
+    user_pool: Value,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct CreateUserPoolRequest {
+    pool_name: String,
+    #[serde(flatten)]
+    settings: PoolSettings,
+}
+
+/// What Cognito sets on a new pool when the request leaves it out.
+fn with_defaults(mut settings: PoolSettings) -> PoolSettings {
+    settings
+        .kept
+        .entry("AdminCreateUserConfig")
+        .or_insert_with(|| serde_json::json!({ "AllowAdminCreateUserOnly": false }));
+    settings
+        .kept
+        .entry("VerificationMessageTemplate")
+        .or_insert_with(|| serde_json::json!({ "DefaultEmailOption": "CONFIRM_WITH_CODE" }));
+    settings
+}
+
+pub(super) async fn create_user_pool(
+    server: UserPool,
+    request: CreateUserPoolRequest,
+) -> Result<UserPoolResponse, ApiError> {
+    check_name(&request.pool_name)?;
+    let settings = with_defaults(request.settings.validated()?);
+    let config = server.config();
+    let deterministic = config.deterministic_pool_ids();
+    if deterministic && server.server_store().pool_named(&request.pool_name).await? {
+        return Err(ApiError::InvalidParameter(format!(
+            "A user pool named {} exists, and pool ids follow names on this server (USERPOOL_DETERMINISTIC_POOL_IDS).",
+            request.pool_name
+        )));
+    }
+    let now = crate::now();
+    // A random id that is taken (about one in 10^16) is drawn again.
+    for _ in 0..3 {
+        let stored = StoredPool {
+            id: pools::new_id(config.region(), &request.pool_name, deterministic),
+            name: request.pool_name.clone(),
+            settings: settings.clone(),
+            created_at: now,
+            updated_at: now,
+        };
+        if let Some(pool) = server.add_pool(stored).await? {
+            tracing::info!(pool_id = %pool.pool().id, name = %request.pool_name, "created a user pool");
+            return Ok(UserPoolResponse {
+                user_pool: user_pool_type(&pool).await?,
+            });
+        }
+    }
+    Err(ApiError::InvalidParameter(
+        "A user pool with this id exists.".to_owned(),
+    ))
+}
+
+/// DescribeUserPool and DeleteUserPool name only the pool, which the dispatch has found.
+pub(super) async fn describe_user_pool(
+    pool: UserPool,
+    _: Value,
+) -> Result<UserPoolResponse, ApiError> {
+    Ok(UserPoolResponse {
+        user_pool: user_pool_type(&pool).await?,
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct UpdateUserPoolRequest {
+    pool_name: Option<String>,
+    #[serde(flatten)]
+    settings: PoolSettings,
+}
+
+/// As Cognito documents it, settings the request leaves out go back to their
+/// defaults; those UpdateUserPool cannot change (how users sign in) stay.
+pub(super) async fn update_user_pool(
+    pool: UserPool,
+    request: UpdateUserPoolRequest,
+) -> Result<Empty, ApiError> {
+    let current = &pool.pool().settings;
+    let mut settings = request.settings;
+    settings.username_attributes = current.username_attributes.clone();
+    settings.alias_attributes = current.alias_attributes.clone();
+    settings.username_configuration = current.username_configuration;
+    let settings = with_defaults(settings.validated()?);
+    let name = match request.pool_name {
+        Some(name) => {
+            check_name(&name)?;
+            name
+        }
+        None => pool.pool().name.clone(),
+    };
+    pool.change_pool(&name, &settings, crate::now()).await?;
+    Ok(Empty {})
+}
+
+pub(super) async fn delete_user_pool(pool: UserPool, _: Value) -> Result<Empty, ApiError> {
+    if pool.pool().settings.deletion_protection == DeletionProtection::Active {
+        return Err(ApiError::InvalidParameter(
+            "The user pool cannot be deleted because deletion protection is activated. Deletion protection must be inactivated first.".to_owned(),
+        ));
+    }
+    pool.remove_pool().await?;
+    tracing::info!(pool_id = %pool.pool().id, "deleted a user pool");
+    Ok(Empty {})
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct ListUserPoolsRequest {
+    max_results: Option<i64>,
+    next_token: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct ListUserPoolsResponse {
+    user_pools: Vec<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_token: Option<String>,
+}
+
+pub(super) async fn list_user_pools(
+    server: UserPool,
+    request: ListUserPoolsRequest,
+) -> Result<ListUserPoolsResponse, ApiError> {
+    // MaxResults is required, 1 to 60.
+    let limit = match request.max_results {
+        Some(n @ 1..=60) => n,
+        _ => {
+            return Err(ApiError::InvalidParameter(
+                "1 validation error detected: Value at 'maxResults' failed to satisfy constraint: Member must not be null and must have value between 1 and 60".to_owned(),
+            ));
+        }
+    };
+    let after = after_page_token(request.next_token.as_deref())?;
+    let page = server
+        .server_store()
+        .list_pools(after.as_deref(), limit)
+        .await?;
+    let next_token = page_token(
+        page.more
+            .then(|| page.items.last())
+            .flatten()
+            .map(|p| p.id.as_str()),
+    );
+    let user_pools = page
+        .items
+        .into_iter()
+        .map(|pool| {
+            // Cognito's `UserPoolDescriptionType`.
+            let mut fields = Map::new();
+            fields.insert("Id".to_owned(), pool.id.into());
+            fields.insert("Name".to_owned(), pool.name.into());
+            if let Some(lambda) = pool.settings.kept.get("LambdaConfig") {
+                fields.insert("LambdaConfig".to_owned(), lambda.clone());
+            }
+            fields.insert("CreationDate".to_owned(), pool.created_at.into());
+            fields.insert("LastModifiedDate".to_owned(), pool.updated_at.into());
+            Value::Object(fields)
+        })
+        .collect();
+    Ok(ListUserPoolsResponse {
+        user_pools,
+        next_token,
+    })
+}

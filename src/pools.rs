@@ -1,0 +1,461 @@
+//! User pools as resources, as Cognito's API manages them: a pool's settings
+//! (what CreateUserPool and UpdateUserPool are given, stored as JSON and
+//! returned by DescribeUserPool), the running [`Pool`] the rest of the crate
+//! reads (its clients, password policy, messages and issuer), and the ids and
+//! ARNs pools get. The pool `userpool.toml` declares is one of them.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+use crate::config::{Client, Config, TokenConfig};
+pub(crate) use crate::password::PasswordPolicy;
+
+/// Cognito's messages when a setting is out of its bounds: `InvalidParameterException`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub(crate) struct InvalidSetting(pub(crate) String);
+
+fn invalid(message: impl Into<String>) -> InvalidSetting {
+    InvalidSetting(message.into())
+}
+
+/// Settings that CreateUserPool accepts and DescribeUserPool returns, which
+/// the pool keeps as given without acting on them (Lambda triggers, SMS, devices...).
+const KEPT_AS_GIVEN: &[&str] = &[
+    "AccountRecoverySetting",
+    "AdminCreateUserConfig",
+    "DeviceConfiguration",
+    "EmailConfiguration",
+    "LambdaConfig",
+    "SmsAuthenticationMessage",
+    "SmsConfiguration",
+    "SmsVerificationMessage",
+    "UserAttributeUpdateSettings",
+    "UserPoolAddOns",
+    "UserPoolTier",
+    "VerificationMessageTemplate",
+];
+
+/// A pool's settings in Cognito's names (`UserPoolType`'s own fields): the
+/// stored JSON, and the body of DescribeUserPool besides ids, dates and counts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct PoolSettings {
+    #[serde(default)]
+    pub(crate) policies: Policies,
+    #[serde(default)]
+    pub(crate) deletion_protection: DeletionProtection,
+    /// Kept for multi-factor sign-in, which the pool does not offer yet.
+    #[serde(default)]
+    pub(crate) mfa_configuration: MfaConfiguration,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) auto_verified_attributes: Vec<String>,
+    /// `email` and/or `phone_number` sign users in instead of a username of their own.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) username_attributes: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) alias_attributes: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) username_configuration: Option<UsernameConfiguration>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) email_verification_message: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) email_verification_subject: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub(crate) user_pool_tags: BTreeMap<String, String>,
+    /// [`KEPT_AS_GIVEN`] settings by name.
+    #[serde(flatten)]
+    pub(crate) kept: Map<String, Value>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct Policies {
+    #[serde(default)]
+    pub(crate) password_policy: PasswordPolicy,
+    /// Other policies (`SignInPolicy`), kept as given.
+    #[serde(flatten)]
+    pub(crate) kept: Map<String, Value>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub(crate) enum DeletionProtection {
+    Active,
+    #[default]
+    Inactive,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub(crate) enum MfaConfiguration {
+    #[default]
+    Off,
+    On,
+    Optional,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct UsernameConfiguration {
+    pub(crate) case_sensitive: bool,
+}
+
+impl Default for PoolSettings {
+    fn default() -> PoolSettings {
+        PoolSettings {
+            policies: Policies::default(),
+            deletion_protection: DeletionProtection::default(),
+            mfa_configuration: MfaConfiguration::default(),
+            auto_verified_attributes: Vec::new(),
+            username_attributes: Vec::new(),
+            alias_attributes: Vec::new(),
+            username_configuration: None,
+            email_verification_message: None,
+            email_verification_subject: None,
+            user_pool_tags: BTreeMap::new(),
+            kept: Map::new(),
+        }
+    }
+}
+
+impl PoolSettings {
+    /// Checks the settings against Cognito's bounds and drops what Cognito does
+    /// not know, so that what is stored is what DescribeUserPool may return.
+    pub(crate) fn validated(mut self) -> Result<PoolSettings, InvalidSetting> {
+        self.kept
+            .retain(|name, _| KEPT_AS_GIVEN.contains(&name.as_str()));
+        let policy = &self.policies.password_policy;
+        if !(6..=99).contains(&policy.minimum_length) {
+            return Err(invalid(
+                "1 validation error detected: Value at 'policies.passwordPolicy.minimumLength' failed to satisfy constraint: Member must have value between 6 and 99",
+            ));
+        }
+        if policy.temporary_password_validity_days > 365 {
+            return Err(invalid(
+                "1 validation error detected: Value at 'policies.passwordPolicy.temporaryPasswordValidityDays' failed to satisfy constraint: Member must have value less than or equal to 365",
+            ));
+        }
+        if policy.password_history_size.is_some_and(|size| size > 24) {
+            return Err(invalid(
+                "1 validation error detected: Value at 'policies.passwordPolicy.passwordHistorySize' failed to satisfy constraint: Member must have value less than or equal to 24",
+            ));
+        }
+        check_members(
+            "usernameAttributes",
+            &self.username_attributes,
+            &["email", "phone_number"],
+        )?;
+        check_members(
+            "aliasAttributes",
+            &self.alias_attributes,
+            &["email", "phone_number", "preferred_username"],
+        )?;
+        check_members(
+            "autoVerifiedAttributes",
+            &self.auto_verified_attributes,
+            &["email", "phone_number"],
+        )?;
+        if !self.username_attributes.is_empty() && !self.alias_attributes.is_empty() {
+            return Err(invalid(
+                "Only one of the aliasAttributes or usernameAttributes can be set in a User Pool",
+            ));
+        }
+        if let Some(message) = &self.email_verification_message
+            && !message.contains("{####}")
+        {
+            return Err(invalid(
+                "The email verification message must contain the placeholder {####}.",
+            ));
+        }
+        if self.user_pool_tags.len() > 50
+            || self
+                .user_pool_tags
+                .iter()
+                .any(|(key, value)| !(1..=128).contains(&key.len()) || value.len() > 256)
+        {
+            return Err(invalid(
+                "1 validation error detected: Value at 'userPoolTags' failed to satisfy constraint: at most 50 tags, keys of 1 to 128 characters and values of at most 256",
+            ));
+        }
+        Ok(self)
+    }
+
+    /// The subject and message (with `{####}`) of the mail that carries a
+    /// verification code: the `VerificationMessageTemplate`'s, else the
+    /// `EmailVerification*` fields', else Cognito's.
+    pub(crate) fn verification_email(&self) -> (String, String) {
+        let template = self.kept.get("VerificationMessageTemplate");
+        let from_template = |field: &str| {
+            template
+                .and_then(|t| t.get(field))
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        };
+        let subject = from_template("EmailSubject")
+            .or_else(|| self.email_verification_subject.clone())
+            .unwrap_or_else(|| "Your verification code".to_owned());
+        let message = from_template("EmailMessage")
+            .filter(|m| m.contains("{####}"))
+            .or_else(|| self.email_verification_message.clone())
+            .unwrap_or_else(|| "Your verification code is {####}. ".to_owned());
+        (subject, message)
+    }
+}
+
+fn check_members(field: &str, given: &[String], allowed: &[&str]) -> Result<(), InvalidSetting> {
+    match given
+        .iter()
+        .find(|value| !allowed.contains(&value.as_str()))
+    {
+        Some(bad) => Err(invalid(format!(
+            "1 validation error detected: Value '[{bad}]' at '{field}' failed to satisfy constraint: Member must satisfy enum value set: [{}]",
+            allowed.join(", ")
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Whether `id` has the shape of a pool id (`<region>_<letters and digits>`),
+/// which every operation checks before it looks the pool up.
+pub(crate) fn well_formed_id(id: &str) -> bool {
+    id.len() <= 55
+        && id.split_once('_').is_some_and(|(region, rest)| {
+            !region.is_empty()
+                && region
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                && !rest.is_empty()
+                && rest.chars().all(|c| c.is_ascii_alphanumeric())
+        })
+}
+
+const ID_ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/// A new pool's id: `<region>_` and 9 letters and digits, random, or with
+/// `deterministic` derived from the name (for test fixtures that want the same
+/// id every run).
+pub(crate) fn new_id(region: &str, name: &str, deterministic: bool) -> String {
+    let bytes: [u8; 32] = if deterministic {
+        Sha256::digest(format!("{region}\0{name}").as_bytes()).into()
+    } else {
+        let mut random = [0u8; 32];
+        // A failing system RNG leaves zeros; ids are not secrets, and a clash is refused.
+        let _ = aws_lc_rs::rand::fill(&mut random);
+        random
+    };
+    let suffix: String = bytes
+        .iter()
+        .take(9)
+        .map(|b| {
+            let index = usize::from(*b) % ID_ALPHABET.len();
+            ID_ALPHABET.get(index).map_or('0', |c| char::from(*c))
+        })
+        .collect();
+    format!("{region}_{suffix}")
+}
+
+/// The AWS account id in ARNs: there is no account, so a fixed, documented one.
+pub(crate) const ACCOUNT_ID: &str = "000000000000";
+
+pub(crate) fn arn(region: &str, pool_id: &str) -> String {
+    format!("arn:aws:cognito-idp:{region}:{ACCOUNT_ID}:userpool/{pool_id}")
+}
+
+/// One user pool as the server runs it: its settings, and what the rest of
+/// the crate asks of it (clients, token lifetimes, password policy, issuer).
+#[derive(Debug, Clone)]
+pub(crate) struct Pool {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) settings: PoolSettings,
+    pub(crate) created_at: i64,
+    pub(crate) updated_at: i64,
+    issuer: String,
+    clients: Vec<Client>,
+    /// Token lifetimes of clients without their own.
+    tokens: TokenConfig,
+}
+
+impl Pool {
+    /// A pool as stored (created through the API, or declared), seen from a
+    /// server whose configuration is `config`: the declared pool gets its clients and lifetimes.
+    pub(crate) fn new(config: &Config, stored: StoredPool) -> Pool {
+        let declared = stored.id == config.pool_id();
+        Pool {
+            issuer: config.issuer_of(&stored.id),
+            clients: if declared {
+                config.clients().to_vec()
+            } else {
+                Vec::new()
+            },
+            tokens: if declared {
+                config.pool_tokens().clone()
+            } else {
+                TokenConfig::default()
+            },
+            id: stored.id,
+            name: stored.name,
+            settings: stored.settings,
+            created_at: stored.created_at,
+            updated_at: stored.updated_at,
+        }
+    }
+
+    /// The pool `config` declares, as a server running it sees it.
+    #[cfg(test)]
+    pub(crate) fn declared(config: &Config) -> Pool {
+        let stored = StoredPool {
+            id: config.pool_id().to_owned(),
+            name: config.pool_name().to_owned(),
+            settings: declared_settings(config),
+            created_at: 0,
+            updated_at: 0,
+        };
+        Pool::new(config, stored)
+    }
+
+    /// The `iss` of this pool's tokens.
+    pub(crate) fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    pub(crate) fn client(&self, id: &str) -> Option<&Client> {
+        self.clients.iter().find(|c| c.id == id)
+    }
+
+    pub(crate) fn clients(&self) -> &[Client] {
+        &self.clients
+    }
+
+    pub(crate) fn password_policy(&self) -> &PasswordPolicy {
+        &self.settings.policies.password_policy
+    }
+
+    fn lifetimes(&self, client_id: &str) -> &TokenConfig {
+        self.client(client_id)
+            .and_then(Client::tokens)
+            .unwrap_or(&self.tokens)
+    }
+
+    pub(crate) fn id_token_seconds(&self, client_id: &str) -> i64 {
+        self.lifetimes(client_id).id_token_minutes * 60
+    }
+
+    pub(crate) fn access_token_seconds(&self, client_id: &str) -> i64 {
+        self.lifetimes(client_id).access_token_minutes * 60
+    }
+
+    pub(crate) fn refresh_token_seconds(&self, client_id: &str) -> i64 {
+        self.lifetimes(client_id).refresh_token_days * 86_400
+    }
+}
+
+/// A pool's row: what the store keeps of it.
+#[derive(Debug, Clone)]
+pub(crate) struct StoredPool {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) settings: PoolSettings,
+    pub(crate) created_at: i64,
+    pub(crate) updated_at: i64,
+}
+
+/// The settings the configuration file gives the pool it declares.
+pub(crate) fn declared_settings(config: &Config) -> PoolSettings {
+    let (subject, message) = config.verification_email();
+    PoolSettings {
+        policies: Policies {
+            password_policy: config.password_policy().clone(),
+            kept: Map::new(),
+        },
+        username_attributes: vec!["email".to_owned()],
+        auto_verified_attributes: vec!["email".to_owned()],
+        // Its users are the app's: deleting it through the API takes turning this off first.
+        deletion_protection: DeletionProtection::Active,
+        email_verification_subject: Some(subject),
+        email_verification_message: Some(message),
+        ..PoolSettings::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_look_like_cognitos_and_can_follow_the_name() {
+        let id = new_id("us-east-1", "fixture", false);
+        assert!(well_formed_id(&id), "{id}");
+        assert_eq!(id.len(), "us-east-1_".len() + 9);
+        assert_ne!(id, new_id("us-east-1", "fixture", false));
+        assert_eq!(
+            new_id("us-east-1", "fixture", true),
+            new_id("us-east-1", "fixture", true)
+        );
+        assert_ne!(
+            new_id("us-east-1", "fixture", true),
+            new_id("us-east-1", "other", true)
+        );
+        for bad in [
+            "",
+            "us-east-1",
+            "us-east-1_",
+            "us-east-1_a b",
+            "US_x",
+            "_abc",
+        ] {
+            assert!(!well_formed_id(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn settings_out_of_cognitos_bounds_are_refused_and_unknown_ones_dropped() {
+        let settings: PoolSettings = serde_json::from_value(serde_json::json!({
+            "Policies": {"PasswordPolicy": {"MinimumLength": 12}},
+            "LambdaConfig": {"PreSignUp": "arn:aws:lambda:us-east-1:000000000000:function:f"},
+            "NoSuchSetting": 1
+        }))
+        .unwrap();
+        let settings = settings.validated().unwrap();
+        assert!(settings.kept.contains_key("LambdaConfig"));
+        assert!(!settings.kept.contains_key("NoSuchSetting"));
+        // Fields of a policy that are not given take their zero values, as in Cognito.
+        let policy = &settings.policies.password_policy;
+        assert_eq!((policy.minimum_length, policy.require_symbols), (12, false));
+
+        for bad in [
+            serde_json::json!({"Policies": {"PasswordPolicy": {"MinimumLength": 5}}}),
+            serde_json::json!({"UsernameAttributes": ["nickname"]}),
+            serde_json::json!({"UsernameAttributes": ["email"], "AliasAttributes": ["email"]}),
+            serde_json::json!({"EmailVerificationMessage": "no placeholder"}),
+        ] {
+            let settings: PoolSettings = serde_json::from_value(bad.clone()).unwrap();
+            assert!(settings.validated().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_verification_mail_follows_the_template_first() {
+        let mut settings = PoolSettings {
+            email_verification_subject: Some("Subject".into()),
+            email_verification_message: Some("Code {####}".into()),
+            ..PoolSettings::default()
+        };
+        assert_eq!(
+            settings.verification_email(),
+            ("Subject".to_owned(), "Code {####}".to_owned())
+        );
+        settings.kept.insert(
+            "VerificationMessageTemplate".into(),
+            serde_json::json!({"EmailSubject": "Welcome", "EmailMessage": "Yours: {####}"}),
+        );
+        assert_eq!(
+            settings.verification_email(),
+            ("Welcome".to_owned(), "Yours: {####}".to_owned())
+        );
+    }
+}

@@ -1,0 +1,130 @@
+//! The user pools a server runs, by id: each with its settings, its signing
+//! keys and its view of the store. A pool is loaded from the store the first
+//! time a request names it, and every pool is refreshed every
+//! [`keys::RELOAD_INTERVAL`], so a pool another replica created is found at
+//! once and one it changed or deleted is seen within that interval.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use crate::config::Config;
+use crate::error::Error;
+use crate::keys::{self, KeyRing};
+use crate::pools::{Pool, StoredPool};
+use crate::store::Store;
+
+/// One pool as a request sees it.
+pub(crate) struct Running {
+    pub(crate) pool: Pool,
+    pub(crate) keys: Arc<KeyRing>,
+    pub(crate) store: Store,
+}
+
+#[derive(Default)]
+pub(crate) struct Registry {
+    pools: RwLock<HashMap<String, Arc<Running>>>,
+}
+
+impl Registry {
+    /// The pool with this id, if it is loaded.
+    pub(crate) fn cached(&self, id: &str) -> Option<Arc<Running>> {
+        self.pools
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .get(id)
+            .cloned()
+    }
+
+    /// The pool with this id, loading it from the store if need be; None if there is none.
+    pub(crate) async fn get(
+        &self,
+        config: &Config,
+        store: &Store,
+        id: &str,
+    ) -> Result<Option<Arc<Running>>, Error> {
+        if let Some(running) = self.cached(id) {
+            return Ok(Some(running));
+        }
+        let Some(stored) = store.pool(id).await? else {
+            return Ok(None);
+        };
+        Ok(Some(self.install(config, store, stored).await?))
+    }
+
+    /// Runs `stored` (new, or changed): its keys are loaded (a first key made
+    /// for a new pool), and requests from now on see it.
+    pub(crate) async fn install(
+        &self,
+        config: &Config,
+        store: &Store,
+        stored: StoredPool,
+    ) -> Result<Arc<Running>, Error> {
+        let scoped = store.in_pool(&stored.id);
+        let keys = KeyRing::open(scoped.clone(), config.key_encryption_key().cloned()).await?;
+        let running = Arc::new(Running {
+            pool: Pool::new(config, stored),
+            keys: Arc::new(keys),
+            store: scoped,
+        });
+        self.pools
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .insert(running.pool.id.clone(), running.clone());
+        Ok(running)
+    }
+
+    /// Settings changed through this server: requests from now on see them (the keys stay).
+    pub(crate) fn replace(
+        &self,
+        config: &Config,
+        running: &Running,
+        stored: StoredPool,
+    ) -> Arc<Running> {
+        let replaced = Arc::new(Running {
+            pool: Pool::new(config, stored),
+            keys: running.keys.clone(),
+            store: running.store.clone(),
+        });
+        self.pools
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .insert(replaced.pool.id.clone(), replaced.clone());
+        replaced
+    }
+
+    pub(crate) fn remove(&self, id: &str) {
+        self.pools
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .remove(id);
+    }
+
+    /// Brings every loaded pool up to date with the store: settings other
+    /// servers changed, keys they rotated in, pools they deleted.
+    pub(crate) async fn refresh(&self, config: &Config, store: &Store) -> Result<(), Error> {
+        let loaded: Vec<Arc<Running>> = self
+            .pools
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .values()
+            .cloned()
+            .collect();
+        for running in loaded {
+            match store.pool(&running.pool.id).await? {
+                None => self.remove(&running.pool.id),
+                Some(stored) => {
+                    running.keys.reload().await?;
+                    if stored.updated_at != running.pool.updated_at
+                        || stored.settings != running.pool.settings
+                    {
+                        self.replace(config, &running, stored);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// How often [`Registry::refresh`] runs.
+pub(crate) const REFRESH_INTERVAL: std::time::Duration = keys::RELOAD_INTERVAL;

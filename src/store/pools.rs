@@ -1,0 +1,154 @@
+//! The `user_pools` table: each pool's name and settings (JSON). Deleting a
+//! pool deletes its users, groups and keys with it (foreign keys).
+
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::Store;
+use crate::error::Error;
+use crate::pools::{PoolSettings, StoredPool};
+
+impl<'r> sqlx::FromRow<'r, AnyRow> for StoredPool {
+    fn from_row(row: &'r AnyRow) -> Result<StoredPool, sqlx::Error> {
+        let settings: String = row.try_get("settings")?;
+        Ok(StoredPool {
+            id: row.try_get("id")?,
+            name: row.try_get("name")?,
+            settings: serde_json::from_str(&settings).map_err(|e| sqlx::Error::ColumnDecode {
+                index: "settings".to_owned(),
+                source: Box::new(e),
+            })?,
+            created_at: row.try_get("created_at")?,
+            updated_at: row.try_get("updated_at")?,
+        })
+    }
+}
+
+const SELECT_POOLS: &str = "SELECT id, name, settings, created_at, updated_at FROM user_pools ";
+
+fn json(settings: &PoolSettings) -> Result<String, Error> {
+    Ok(serde_json::to_string(settings)?)
+}
+
+impl Store {
+    /// Adds a pool; false, changing nothing, if one has its id.
+    pub(crate) async fn create_pool(&self, pool: &StoredPool) -> Result<bool, Error> {
+        let inserted = sqlx::query(
+            "INSERT INTO user_pools (id, name, settings, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(&pool.id)
+        .bind(&pool.name)
+        .bind(json(&pool.settings)?)
+        .bind(pool.created_at)
+        .bind(pool.updated_at)
+        .execute(&self.db)
+        .await?;
+        Ok(inserted.rows_affected() == 1)
+    }
+
+    pub(crate) async fn pool(&self, id: &str) -> Result<Option<StoredPool>, Error> {
+        Ok(
+            sqlx::query_as(sqlx::AssertSqlSafe(format!("{SELECT_POOLS} WHERE id = $1")))
+                .bind(id)
+                .fetch_optional(&self.db)
+                .await?,
+        )
+    }
+
+    /// Whether a pool has this name (pools named so get the same id with deterministic ids).
+    pub(crate) async fn pool_named(&self, name: &str) -> Result<bool, Error> {
+        let count: i64 = sqlx::query_scalar("SELECT count(*) FROM user_pools WHERE name = $1")
+            .bind(name)
+            .fetch_one(&self.db)
+            .await?;
+        Ok(count > 0)
+    }
+
+    /// Pools in id order after `after`, and whether more follow. The pool of the
+    /// releases before (id '') is never listed.
+    pub(crate) async fn list_pools(
+        &self,
+        after: Option<&str>,
+        limit: i64,
+    ) -> Result<super::directory::Page<StoredPool>, Error> {
+        let pools = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{SELECT_POOLS} WHERE id > $1 ORDER BY id LIMIT $2"
+        )))
+        .bind(after.unwrap_or(""))
+        .bind(limit + 1)
+        .fetch_all(&self.db)
+        .await?;
+        Ok(super::directory::page(pools, limit))
+    }
+
+    /// Replaces a pool's name and settings; false if there is no such pool.
+    pub(crate) async fn update_pool(
+        &self,
+        id: &str,
+        name: &str,
+        settings: &PoolSettings,
+        now: i64,
+    ) -> Result<bool, Error> {
+        let updated = sqlx::query(
+            "UPDATE user_pools SET name = $1, settings = $2, updated_at = $3 WHERE id = $4",
+        )
+        .bind(name)
+        .bind(json(settings)?)
+        .bind(now)
+        .bind(id)
+        .execute(&self.db)
+        .await?;
+        Ok(updated.rows_affected() == 1)
+    }
+
+    /// Deletes a pool and everything in it; false if there was none.
+    pub(crate) async fn delete_pool(&self, id: &str) -> Result<bool, Error> {
+        let deleted = sqlx::query("DELETE FROM user_pools WHERE id = $1")
+            .bind(id)
+            .execute(&self.db)
+            .await?;
+        Ok(deleted.rows_affected() == 1)
+    }
+
+    /// The declared pool at start-up: the pool of the releases before becomes
+    /// it (users, groups and keys renamed along, by the foreign keys' ON UPDATE
+    /// CASCADE) if it has no row yet; then its name and settings are the file's.
+    pub(crate) async fn declare_pool(&self, pool: &StoredPool) -> Result<(), Error> {
+        let mut tx = self.db.begin().await?;
+        let exists: i64 = sqlx::query_scalar("SELECT count(*) FROM user_pools WHERE id = $1")
+            .bind(&pool.id)
+            .fetch_one(&mut *tx)
+            .await?;
+        if exists == 0 {
+            sqlx::query("UPDATE user_pools SET id = $1, created_at = $2 WHERE id = ''")
+                .bind(&pool.id)
+                .bind(pool.created_at)
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query(
+            "INSERT INTO user_pools (id, name, settings, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $4)
+             ON CONFLICT (id) DO UPDATE SET name = excluded.name, settings = excluded.settings",
+        )
+        .bind(&pool.id)
+        .bind(&pool.name)
+        .bind(json(&pool.settings)?)
+        .bind(pool.created_at)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// How many users the pool has (DescribeUserPool's `EstimatedNumberOfUsers`).
+    pub(crate) async fn count_users(&self) -> Result<i64, Error> {
+        Ok(
+            sqlx::query_scalar("SELECT count(*) FROM users WHERE pool_id = $1")
+                .bind(&*self.pool_id)
+                .fetch_one(&self.db)
+                .await?,
+        )
+    }
+}
