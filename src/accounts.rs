@@ -481,7 +481,8 @@ pub(crate) async fn sign_in(
     now: i64,
 ) -> Result<SignIn, Error> {
     let store = pool.store();
-    let user = store.user_by_username(username).await?;
+    let naming = pool.pool().naming();
+    let user = store.user_by_username(&naming.lookup(username)).await?;
     // An unknown name takes the same path as an account, to the same answers
     // at the same counts: its failures count against the name itself, an
     // account's against its sub, whatever name reached it.
@@ -489,7 +490,7 @@ pub(crate) async fn sign_in(
         pool,
         &match &user {
             Some(user) => user.sub.clone(),
-            None => normalize_email(username),
+            None => naming.username_key(username),
         },
     );
     let failures = store.login_failures(&key).await?;
@@ -516,7 +517,10 @@ pub(crate) async fn sign_in(
         return Ok(SignIn::Refused(Refusal::Disabled));
     }
     if !user.confirmed {
-        send_new_code(pool, &user.sub, &user.email, CodeFor::Resend, now).await?;
+        // Only sign-ups are unconfirmed, and signing up takes an address.
+        if let Some(email) = &user.email {
+            send_new_code(pool, &user.sub, email, CodeFor::Resend, now).await?;
+        }
         return Ok(SignIn::NeedsConfirmation);
     }
     if user.force_password_change {

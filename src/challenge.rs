@@ -63,7 +63,7 @@ pub(crate) async fn answer(
     };
     let Some(user) = pool
         .store()
-        .user_by_username(username)
+        .user_by_username(&pool.pool().naming().lookup(username))
         .await?
         .filter(|u| u.sub == claims.sub && u.force_password_change && u.enabled)
     else {

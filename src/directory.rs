@@ -26,8 +26,11 @@ impl PasswordUse {
 
 /// A confirmed user about to be created.
 pub(crate) struct NewUser<'a> {
+    /// A username of the user's own (pools with plain usernames, folded as
+    /// `pools::Naming::username_key` says), or None where the email is the username.
+    pub(crate) username: Option<&'a str>,
     /// As the store keeps it: the surfaces normalize it (`accounts::valid_email`).
-    pub(crate) email: &'a str,
+    pub(crate) email: Option<&'a str>,
     /// Checked against the policy by the surfaces that check it.
     pub(crate) password: &'a str,
     pub(crate) password_use: PasswordUse,
@@ -35,7 +38,7 @@ pub(crate) struct NewUser<'a> {
 }
 
 /// Creates a confirmed user; returns their sub, or None (changing nothing)
-/// when the address has an account. The address is looked up before an
+/// when the username or the address has an account. They are looked up before an
 /// Argon2 hash is spent on the password; that is only the common case: of
 /// concurrent creations the store lets one win.
 pub(crate) async fn create_user(
@@ -44,7 +47,11 @@ pub(crate) async fn create_user(
     now: i64,
 ) -> Result<Option<String>, Error> {
     let store = pool.store();
-    if store.user_by_email(new.email).await?.is_some() {
+    let taken = crate::pools::NameLookup {
+        username: new.username.unwrap_or_default().to_owned(),
+        email: new.email.map(str::to_owned),
+    };
+    if store.user_by_username(&taken).await?.is_some() {
         return Ok(None);
     }
     let hash = pool.hasher().hash(new.password).await?;
@@ -52,6 +59,7 @@ pub(crate) async fn create_user(
     let created = store
         .create_confirmed_user(
             &sub,
+            new.username.unwrap_or(&sub),
             new.email,
             &hash,
             new.password_use.force_change(),

@@ -101,7 +101,8 @@ async fn sign(
         pool.key(),
         &Grant {
             sub: &auth.user.sub,
-            email: &auth.user.email,
+            username: &auth.user.username,
+            email: auth.user.email.as_deref(),
             groups: &groups.names,
             roles: &groups.roles,
             preferred_role: groups.preferred_role.as_deref(),
@@ -246,7 +247,8 @@ pub(crate) async fn refresh(
         pool.key(),
         &Grant {
             sub: &user.sub,
-            email: &user.email,
+            username: &user.username,
+            email: user.email.as_deref(),
             groups: &groups.names,
             roles: &groups.roles,
             preferred_role: groups.preferred_role.as_deref(),

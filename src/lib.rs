@@ -244,7 +244,8 @@ impl UserPool {
     ) -> Result<(), Error> {
         let now = now();
         let new = directory::NewUser {
-            email,
+            username: None,
+            email: Some(email),
             password,
             password_use: directory::PasswordUse::Permanent,
             attributes: &[],

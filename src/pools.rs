@@ -159,6 +159,11 @@ impl PoolSettings {
             &self.auto_verified_attributes,
             &["email", "phone_number"],
         )?;
+        if self.username_attributes == ["phone_number"] {
+            return Err(invalid(
+                "This user pool does not support phone numbers as usernames yet: use UsernameAttributes [\"email\"], or plain usernames.",
+            ));
+        }
         if !self.username_attributes.is_empty() && !self.alias_attributes.is_empty() {
             return Err(invalid(
                 "Only one of the aliasAttributes or usernameAttributes can be set in a User Pool",
@@ -217,6 +222,67 @@ fn check_members(field: &str, given: &[String], allowed: &[&str]) -> Result<(), 
         ))),
         None => Ok(()),
     }
+}
+
+/// How a pool's users are named and found (`UsernameAttributes`,
+/// `AliasAttributes`, `UsernameConfiguration`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Naming {
+    /// The email address is the sign-in name (any case); the username is the sub.
+    Email,
+    /// Usernames of the users' choosing, found as given or in any case; with
+    /// `email_alias`, the email address signs in too.
+    Plain {
+        case_sensitive: bool,
+        email_alias: bool,
+    },
+}
+
+/// What a name given to sign in (or to an admin operation) may match: a
+/// username, or an email address where the email is a sign-in name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct NameLookup {
+    pub(crate) username: String,
+    pub(crate) email: Option<String>,
+}
+
+impl Naming {
+    /// The name as the store keeps it: an email address trimmed and in lower
+    /// case, a username folded to lower case where case does not matter.
+    pub(crate) fn username_key(self, given: &str) -> String {
+        match self {
+            Naming::Email => given.trim().to_lowercase(),
+            Naming::Plain {
+                case_sensitive: true,
+                ..
+            } => given.to_owned(),
+            Naming::Plain { .. } => given.to_lowercase(),
+        }
+    }
+
+    pub(crate) fn lookup(self, given: &str) -> NameLookup {
+        let email = match self {
+            Naming::Email
+            | Naming::Plain {
+                email_alias: true, ..
+            } => Some(given.trim().to_lowercase()),
+            Naming::Plain { .. } => None,
+        };
+        NameLookup {
+            // Where the email is the name, the username is a sub: as given.
+            username: match self {
+                Naming::Email => given.to_owned(),
+                plain => plain.username_key(given),
+            },
+            email,
+        }
+    }
+}
+
+/// Cognito's usernames: 1 to 128 characters, none of them a space or a control character.
+pub(crate) fn plausible_username(name: &str) -> bool {
+    (1..=128).contains(&name.chars().count())
+        && !name.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 /// Whether `id` has the shape of a pool id (`<region>_<letters and digits>`),
@@ -329,6 +395,21 @@ impl Pool {
 
     pub(crate) fn clients(&self) -> &[Client] {
         &self.clients
+    }
+
+    pub(crate) fn naming(&self) -> Naming {
+        let settings = &self.settings;
+        if settings.username_attributes.iter().any(|a| a == "email") {
+            Naming::Email
+        } else {
+            Naming::Plain {
+                // Cognito's default when a pool is created without UsernameConfiguration.
+                case_sensitive: settings
+                    .username_configuration
+                    .is_none_or(|c| c.case_sensitive),
+                email_alias: settings.alias_attributes.iter().any(|a| a == "email"),
+            }
+        }
     }
 
     pub(crate) fn password_policy(&self) -> &PasswordPolicy {

@@ -13,7 +13,9 @@ use crate::secrets;
 /// authentication event the tokens descend from.
 pub(crate) struct Grant<'a> {
     pub(crate) sub: &'a str,
-    pub(crate) email: &'a str,
+    /// Cognito's username (the sub where the email is the username).
+    pub(crate) username: &'a str,
+    pub(crate) email: Option<&'a str>,
     pub(crate) groups: &'a [String],
     /// The IAM roles of those groups (`cognito:roles`), and the one that takes
     /// precedence, if one does (`cognito:preferred_role`): ID tokens only.
@@ -50,7 +52,8 @@ struct IdClaims<'a> {
         skip_serializing_if = "Option::is_none"
     )]
     preferred_role: Option<&'a str>,
-    email_verified: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    email_verified: Option<bool>,
     iss: &'a str,
     #[serde(rename = "cognito:username")]
     username: &'a str,
@@ -64,7 +67,8 @@ struct IdClaims<'a> {
     exp: i64,
     iat: i64,
     jti: &'a str,
-    email: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    email: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -148,8 +152,7 @@ pub(crate) fn issue(
         exp: now + pool.access_token_seconds(grant.client_id),
         iat: now,
         jti: &access_jti,
-        // The pool's usernames are the subs (email is only an alias).
-        username: grant.sub,
+        username: grant.username,
     })?;
     let id_token = if grant.id_token {
         let id_jti = secrets::uuid()?;
@@ -159,9 +162,9 @@ pub(crate) fn issue(
             roles: grant.roles,
             preferred_role: grant.preferred_role,
             // Only confirmed users get tokens, and confirming proves the address.
-            email_verified: true,
+            email_verified: grant.email.map(|_| true),
             iss: issuer,
-            username: grant.sub,
+            username: grant.username,
             nonce: grant.nonce,
             origin_jti: grant.origin_jti,
             aud: grant.client_id,
@@ -206,7 +209,8 @@ mod tests {
         let roles = vec!["arn:aws:iam::123456789012:role/admins".to_owned()];
         let grant = Grant {
             sub: "0b7c2f1e-0000-4000-8000-000000000000",
-            email: "a@example.com",
+            username: "0b7c2f1e-0000-4000-8000-000000000000",
+            email: Some("a@example.com"),
             groups: &groups,
             roles: &roles,
             preferred_role: roles.first().map(String::as_str),

@@ -26,7 +26,11 @@ enum Record {
     },
     User {
         sub: String,
-        email: String,
+        /// Absent from exports made before pools had plain usernames (it was the sub).
+        #[serde(default)]
+        username: Option<String>,
+        #[serde(default)]
+        email: Option<String>,
         /// Argon2id, PHC string format.
         password_hash: String,
         confirmed: bool,
@@ -90,6 +94,7 @@ impl UserPool {
             for user in &page.items {
                 let record = Record::User {
                     sub: user.sub.clone(),
+                    username: Some(user.username.clone()),
                     email: user.email.clone(),
                     password_hash: user.password_hash.clone(),
                     confirmed: user.confirmed,
@@ -131,7 +136,17 @@ impl UserPool {
                 ..
             } = &record
             {
-                crate::accounts::valid_email(email).map_err(|e| bad(e.to_string()))?;
+                match email {
+                    Some(email) => {
+                        crate::accounts::valid_email(email).map_err(|e| bad(e.to_string()))?;
+                    }
+                    None if self.pool().naming() == crate::pools::Naming::Email => {
+                        return Err(bad(
+                            "the user has no email, which is this pool's username".into()
+                        ));
+                    }
+                    None => {}
+                }
                 if !password_hash.starts_with("$argon2") {
                     return Err(bad("the password hash is not an Argon2 PHC string".into()));
                 }
@@ -162,6 +177,7 @@ impl UserPool {
                 }
                 Record::User {
                     sub,
+                    username,
                     email,
                     password_hash,
                     confirmed,
@@ -172,11 +188,10 @@ impl UserPool {
                     attributes,
                     groups,
                 } => {
-                    let email = crate::accounts::normalize_email(&email);
                     let user = User {
-                        username: sub.clone(),
+                        username: username.unwrap_or_else(|| sub.clone()),
                         sub,
-                        email,
+                        email: email.map(|email| crate::accounts::normalize_email(&email)),
                         password_hash,
                         confirmed,
                         enabled,

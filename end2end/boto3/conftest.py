@@ -9,6 +9,7 @@ import re
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -133,6 +134,32 @@ def admin_credential():
     """The admin key pair of the shipped configuration (the public local development pair)."""
     first = tomllib.loads((ROOT / "userpool.toml").read_text())["admin_credentials"][0]
     return first["access_key_id"], first["secret_access_key"]
+
+
+# The AWS CLI of the virtualenv (requirements.txt), beside its Python.
+AWS_CLI = os.path.join(os.path.dirname(sys.executable), "aws")
+
+
+def aws_cli(pool_url, *arguments, secret_access_key=None):
+    """Runs `aws cognito-idp <arguments> --output json` against the pool, signed with the admin
+    key pair (or its key id and `secret_access_key`), with no other AWS configuration."""
+    access_key_id, secret = admin_credential()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(
+        AWS_DEFAULT_REGION="us-east-1",
+        AWS_CONFIG_FILE=os.devnull,
+        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+        AWS_MAX_ATTEMPTS="1",
+        AWS_ACCESS_KEY_ID=access_key_id,
+        AWS_SECRET_ACCESS_KEY=secret_access_key or secret,
+    )
+    return subprocess.run(
+        [AWS_CLI, "cognito-idp", *arguments, "--endpoint-url", pool_url, "--output", "json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def client_for(url, config=None, credential=None):

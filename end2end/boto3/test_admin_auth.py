@@ -5,9 +5,6 @@ that rebinds its DNS name to 127.0.0.1 reaches nothing."""
 
 import datetime
 import json
-import os
-import subprocess
-import sys
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -21,7 +18,7 @@ from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
-from conftest import POOL_ID, admin_credential, client_for
+from conftest import POOL_ID, admin_credential, aws_cli, client_for
 
 ONE_ATTEMPT = Config(retries={"max_attempts": 1, "mode": "standard"})
 
@@ -109,31 +106,13 @@ def test_other_host_names_are_misdirected(pool_url):
     assert status_for_host(pool_url, "/healthz", f"10.0.0.7:{port}") == 200
 
 
-# The CLI of the virtualenv (requirements.txt), beside its Python.
-AWS_CLI = os.path.join(os.path.dirname(sys.executable), "aws")
-
-
 def test_the_aws_cli_signs_with_the_configured_keys(pool_url):
-    access_key_id, secret = admin_credential()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(
-        AWS_DEFAULT_REGION="us-east-1",
-        AWS_CONFIG_FILE=os.devnull,
-        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
-        AWS_MAX_ATTEMPTS="1",
-        AWS_ACCESS_KEY_ID=access_key_id,
-    )
-
-    def list_users(secret_access_key):
-        return subprocess.run(
-            [AWS_CLI, "cognito-idp", "list-users", "--user-pool-id", POOL_ID, "--endpoint-url", pool_url, "--limit", "1"],
-            env={**env, "AWS_SECRET_ACCESS_KEY": secret_access_key},
-            capture_output=True,
-            text=True,
-            timeout=120,
+    def list_users(secret_access_key=None):
+        return aws_cli(
+            pool_url, "list-users", "--user-pool-id", POOL_ID, "--limit", "1", secret_access_key=secret_access_key
         )
 
-    done = list_users(secret)
+    done = list_users()
     assert done.returncode == 0, done.stderr
     assert "Users" in json.loads(done.stdout)
     refused = list_users("not-the-secret-0123456789")

@@ -151,7 +151,7 @@ pub(super) async fn login(
             let session = challenge::session(&pool, &user, &request.client_id, now)?;
             render(&pool, jar, &request, |form| NewPasswordPage {
                 form,
-                username: &user.email,
+                username: user.email.as_deref().unwrap_or(&user.username),
                 session: &session,
                 minimum_length: pool.pool().password_policy().minimum_length,
                 info: Some(NEW_PASSWORD_REQUIRED),

@@ -14,6 +14,7 @@ use super::{
     user_status, writable_attributes,
 };
 use crate::directory::{self, NewUser, PasswordUse};
+use crate::pools::Naming;
 use crate::store::{FilterField, Group, GroupChanges, User, UserFilter};
 use crate::{UserPool, accounts, mail, password, secrets};
 
@@ -140,7 +141,7 @@ struct UserType {
 
 async fn user_type(pool: &UserPool, user: &User) -> Result<UserType, ApiError> {
     Ok(UserType {
-        username: user.sub.clone(),
+        username: user.username.clone(),
         attributes: user_attributes(pool, user).await?,
         user_create_date: user.created_at,
         user_last_modified_date: user.updated_at,
@@ -187,7 +188,7 @@ fn group_type(pool: &UserPool, group: Group) -> GroupType {
 /// The user a request names, by sub or email.
 async fn named_user(pool: &UserPool, username: &str) -> Result<User, ApiError> {
     pool.store()
-        .user_by_username(username)
+        .user_by_username(&pool.pool().naming().lookup(username))
         .await?
         .ok_or(ApiError::UserNotFound)
 }
@@ -237,7 +238,7 @@ async fn create_user(
         action == Some(MessageAction::Resend),
     );
     let policy = pool.pool().password_policy();
-    let temporary = match request.temporary_password {
+    let temporary = match request.temporary_password.clone() {
         Some(given) => {
             password::check_policy(&given, policy)
                 .map_err(|policy| ApiError::InvalidPassword(policy.to_string()))?;
@@ -256,10 +257,11 @@ async fn create_user(
         directory::renew_temporary_password(&pool, &user, &temporary, now).await?;
         user
     } else {
-        let email = accounts::valid_email(&request.username)?;
-        let attributes = writable_attributes(request.user_attributes, &email)?;
+        let (username, email) = new_user_names(&pool, &request)?;
+        let attributes = writable_attributes(request.user_attributes, email.as_deref())?;
         let new = NewUser {
-            email: &email,
+            username: username.as_deref(),
+            email: email.as_deref(),
             password: &temporary,
             password_use: PasswordUse::Temporary,
             attributes: &attributes,
@@ -267,19 +269,55 @@ async fn create_user(
         let sub = directory::create_user(&pool, &new, now)
             .await?
             .ok_or(ApiError::UsernameExists)?;
-        named_user(&pool, &sub).await?
+        pool.store()
+            .user(&sub)
+            .await?
+            .ok_or(ApiError::UserNotFound)?
     };
-    if !suppress {
-        mail::send(
-            &pool,
-            &user.email,
-            &mail::invitation(&user.email, &temporary),
-        )
-        .await?;
+    if let Some(email) = user.email.as_deref().filter(|_| !suppress) {
+        let invitation = mail::invitation(&user.username, &temporary);
+        mail::send(&pool, email, &invitation).await?;
     }
     Ok(CreateUserResponse {
         user: user_type(&pool, &user).await?,
     })
+}
+
+/// The username (None where the email is the username) and the email address
+/// of a user AdminCreateUser is to create, checked as the pool's naming wants.
+fn new_user_names(
+    pool: &UserPool,
+    request: &CreateUserRequest,
+) -> Result<(Option<String>, Option<String>), ApiError> {
+    let naming = pool.pool().naming();
+    let given = &request.username;
+    let email_attribute = request
+        .user_attributes
+        .iter()
+        .find(|a| a.name == "email")
+        .map(|a| accounts::valid_email(&a.value))
+        .transpose()?;
+    match naming {
+        Naming::Email => {
+            let email = accounts::valid_email(given).map_err(|_| {
+                ApiError::InvalidParameter("Username should be an email.".to_owned())
+            })?;
+            Ok((None, Some(email)))
+        }
+        Naming::Plain { email_alias, .. } => {
+            if !crate::pools::plausible_username(given) {
+                return Err(ApiError::InvalidParameter(
+                    "1 validation error detected: Value at 'username' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+".to_owned(),
+                ));
+            }
+            if email_alias && accounts::valid_email(given).is_ok() {
+                return Err(ApiError::InvalidParameter(
+                    "Username cannot be of email format, since user pool is configured for email alias.".to_owned(),
+                ));
+            }
+            Ok((Some(naming.username_key(given)), email_attribute))
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -324,7 +362,7 @@ async fn update_user_attributes(
     request: UpdateUserAttributesRequest,
 ) -> Result<Empty, ApiError> {
     let user = named_user(&pool, &request.username).await?;
-    let writes = writable_attributes(request.user_attributes, &user.email)?;
+    let writes = writable_attributes(request.user_attributes, user.email.as_deref())?;
     pool.store()
         .set_attributes(&user.sub, &writes, crate::now())
         .await?;

@@ -278,11 +278,11 @@ const WRITABLE_ATTRIBUTES: &[&str] = &[
 ];
 
 /// Checks attributes to be written. `email` may only repeat the current
-/// address and `email_verified` is ignored: the address is the sign-in name,
-/// proven by a code, and changing it is not supported.
+/// address and `email_verified` is ignored: the address is a sign-in name (or
+/// set when the user is created), and changing it is not supported.
 fn writable_attributes(
     attributes: Vec<AttributeType>,
-    email: &str,
+    email: Option<&str>,
 ) -> Result<Vec<(String, String)>, ApiError> {
     let mut writes = Vec::new();
     for AttributeType { name, value } in attributes {
@@ -291,7 +291,7 @@ fn writable_attributes(
                 && rest.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
         });
         match name.as_str() {
-            "email" if crate::accounts::normalize_email(&value) == email => {}
+            "email" if Some(crate::accounts::normalize_email(&value).as_str()) == email => {}
             "email" => {
                 return Err(ApiError::InvalidParameter(
                     "Changing the email address is not supported by this user pool.".to_owned(),
@@ -323,20 +323,20 @@ fn writable_attributes(
 
 /// Every attribute of a user, as Cognito lists them.
 async fn user_attributes(pool: &UserPool, user: &User) -> Result<Vec<AttributeType>, ApiError> {
-    let mut attributes = vec![
-        AttributeType {
-            name: "sub".to_owned(),
-            value: user.sub.clone(),
-        },
-        AttributeType {
+    let mut attributes = vec![AttributeType {
+        name: "sub".to_owned(),
+        value: user.sub.clone(),
+    }];
+    if let Some(email) = &user.email {
+        attributes.push(AttributeType {
             name: "email".to_owned(),
-            value: user.email.clone(),
-        },
-        AttributeType {
+            value: email.clone(),
+        });
+        attributes.push(AttributeType {
             name: "email_verified".to_owned(),
             value: user.confirmed.to_string(),
-        },
-    ];
+        });
+    }
     for (name, value) in pool.store().attributes(&user.sub).await? {
         attributes.push(AttributeType { name, value });
     }
@@ -594,7 +594,7 @@ mod tests {
                 attribute("email", "Alice@Example.com"),
                 attribute("email_verified", "true"),
             ],
-            "alice@example.com",
+            Some("alice@example.com"),
         )
         .unwrap();
         assert_eq!(
@@ -614,7 +614,7 @@ mod tests {
         ] {
             assert!(
                 matches!(
-                    writable_attributes(vec![bad.clone()], "alice@example.com"),
+                    writable_attributes(vec![bad.clone()], Some("alice@example.com")),
                     Err(ApiError::InvalidParameter(_))
                 ),
                 "{bad:?}"

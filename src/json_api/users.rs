@@ -52,7 +52,7 @@ pub(super) async fn sign_up(
     let client = client(&pool, &request.client_id)?;
     check_secret_hash(client, &request.username, request.secret_hash.as_deref())?;
     let email = accounts::valid_email(&request.username)?;
-    let attributes = writable_attributes(request.user_attributes, &email)?;
+    let attributes = writable_attributes(request.user_attributes, Some(&email))?;
     // Cognito's API says so (the hosted UI does not: it mails the owner instead),
     // here before hashing the password, and again if a concurrent sign-up wins.
     if pool.store().user_by_email(&email).await?.is_some() {
@@ -324,12 +324,15 @@ fn new_password_challenge(
     now: i64,
 ) -> Result<AuthResponse, ApiError> {
     let session = challenge::session(pool, user, &client.id, now)?;
-    let attributes = serde_json::json!({ "email": user.email, "email_verified": "true" });
+    let attributes = match &user.email {
+        Some(email) => serde_json::json!({ "email": email, "email_verified": "true" }),
+        None => serde_json::json!({}),
+    };
     Ok(AuthResponse {
         challenge_name: Some(ChallengeName::NewPasswordRequired),
         session: Some(session),
         challenge_parameters: HashMap::from([
-            ("USER_ID_FOR_SRP", user.sub.clone()),
+            ("USER_ID_FOR_SRP", user.username.clone()),
             ("requiredAttributes", "[]".to_owned()),
             ("userAttributes", attributes.to_string()),
         ]),
@@ -401,7 +404,7 @@ pub(super) async fn get_user(
     let user = token_holder(&pool, &request.access_token).await?;
     Ok(GetUserResponse {
         user_attributes: user_attributes(&pool, &user).await?,
-        username: user.sub,
+        username: user.username,
     })
 }
 
@@ -423,7 +426,7 @@ pub(super) async fn update_user_attributes(
     request: UpdateUserAttributesRequest,
 ) -> Result<UpdateUserAttributesResponse, ApiError> {
     let user = token_holder(&pool, &request.access_token).await?;
-    let writes = writable_attributes(request.user_attributes, &user.email)?;
+    let writes = writable_attributes(request.user_attributes, user.email.as_deref())?;
     pool.store()
         .set_attributes(&user.sub, &writes, crate::now())
         .await?;

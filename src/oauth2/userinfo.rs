@@ -37,9 +37,9 @@ pub(super) async fn user_info(
     let email = holder.has_scope("email");
     let user = holder.user;
     Ok(Json(UserInfo {
-        email_verified: email.then_some("true"),
-        email: email.then_some(user.email),
-        username: user.sub.clone(),
+        email_verified: (email && user.email.is_some()).then_some("true"),
+        email: user.email.filter(|_| email),
+        username: user.username,
         sub: user.sub,
     }))
 }

@@ -3,6 +3,7 @@
 
 use super::{Store, User};
 use crate::error::Error;
+use crate::pools::NameLookup;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub(crate) struct Group {
@@ -59,24 +60,26 @@ pub(super) fn page<T>(mut items: Vec<T>, limit: i64) -> Page<T> {
 }
 
 impl Store {
-    /// A user by sub (the Cognito username) or by email (its alias).
-    pub(crate) async fn user_by_username(&self, username: &str) -> Result<Option<User>, Error> {
+    /// A user by username, or by email where the email is a sign-in name.
+    pub(crate) async fn user_by_username(&self, name: &NameLookup) -> Result<Option<User>, Error> {
         Ok(sqlx::query_as(select_users!(
-            "WHERE u.pool_id = $1 AND (u.username = $2 OR u.email = lower(trim($2)))"
+            "WHERE u.pool_id = $1 AND (u.username = $2 OR u.email = $3)"
         ))
         .bind(&*self.pool_id)
-        .bind(username)
+        .bind(&name.username)
+        .bind(&name.email)
         .fetch_optional(&self.db)
         .await?)
     }
 
     /// Creates a confirmed user (an administrator's or a seeded one); with
     /// `force_password_change` they must choose a new password at first sign-in.
-    /// False, changing nothing, when the email already has an account.
+    /// False, changing nothing, when the username or the email already has an account.
     pub(crate) async fn create_confirmed_user(
         &self,
         sub: &str,
-        email: &str,
+        username: &str,
+        email: Option<&str>,
         password_hash: &str,
         force_password_change: bool,
         attributes: &[(String, String)],
@@ -84,8 +87,8 @@ impl Store {
     ) -> Result<bool, Error> {
         let user = User {
             sub: sub.to_owned(),
-            username: sub.to_owned(),
-            email: email.to_owned(),
+            username: username.to_owned(),
+            email: email.map(str::to_owned),
             password_hash: password_hash.to_owned(),
             confirmed: true,
             enabled: true,

@@ -34,7 +34,8 @@ pub(crate) struct User {
     pub(crate) sub: String,
     /// Cognito's username: the sub where the email is the username.
     pub(crate) username: String,
-    pub(crate) email: String,
+    /// Lower-cased. Every user of a pool whose email is the username has one.
+    pub(crate) email: Option<String>,
     pub(crate) password_hash: String,
     pub(crate) confirmed: bool,
     pub(crate) enabled: bool,
@@ -992,7 +993,15 @@ mod tests {
         let sub = "0b7c2f1e-0000-4000-8000-000000000000";
         assert!(
             store
-                .create_confirmed_user(sub, "a@example.com", "$argon2id$x", false, &[], 1)
+                .create_confirmed_user(
+                    sub,
+                    sub,
+                    Some("a@example.com"),
+                    "$argon2id$x",
+                    false,
+                    &[],
+                    1
+                )
                 .await
                 .unwrap()
         );
