@@ -56,18 +56,19 @@ pub(crate) async fn create_user(
     }
     let hash = pool.hasher().hash(new.password).await?;
     let sub = secrets::uuid()?;
-    let created = store
-        .create_confirmed_user(
-            &sub,
-            new.username.unwrap_or(&sub),
-            new.email,
-            &hash,
-            new.password_use.force_change(),
-            new.attributes,
-            now,
-        )
-        .await?;
-    Ok(created.then_some(sub))
+    let user = User {
+        username: new.username.unwrap_or(&sub).to_owned(),
+        sub,
+        email: new.email.map(str::to_owned),
+        password_hash: hash,
+        confirmed: true,
+        enabled: true,
+        force_password_change: new.password_use.force_change(),
+        created_at: now,
+        updated_at: now,
+    };
+    let created = store.insert_user(&user, new.attributes, &[]).await?;
+    Ok(created.then_some(user.sub))
 }
 
 /// Gives `user` a new temporary password, already checked against the policy

@@ -72,34 +72,7 @@ impl Store {
         .await?)
     }
 
-    /// Creates a confirmed user (an administrator's or a seeded one); with
-    /// `force_password_change` they must choose a new password at first sign-in.
-    /// False, changing nothing, when the username or the email already has an account.
-    pub(crate) async fn create_confirmed_user(
-        &self,
-        sub: &str,
-        username: &str,
-        email: Option<&str>,
-        password_hash: &str,
-        force_password_change: bool,
-        attributes: &[(String, String)],
-        now: i64,
-    ) -> Result<bool, Error> {
-        let user = User {
-            sub: sub.to_owned(),
-            username: username.to_owned(),
-            email: email.map(str::to_owned),
-            password_hash: password_hash.to_owned(),
-            confirmed: true,
-            enabled: true,
-            force_password_change,
-            created_at: now,
-            updated_at: now,
-        };
-        self.insert_user(&user, attributes, &[]).await
-    }
-
-    /// Inserts a user exactly as given (an import), with attributes and the
+    /// Inserts a user exactly as given (created by an administrator, or imported), with attributes and the
     /// memberships of groups that exist; false, changing nothing, when the sub
     /// or the email already has an account.
     pub(crate) async fn insert_user(

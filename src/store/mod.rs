@@ -993,14 +993,20 @@ mod tests {
         let sub = "0b7c2f1e-0000-4000-8000-000000000000";
         assert!(
             store
-                .create_confirmed_user(
-                    sub,
-                    sub,
-                    Some("a@example.com"),
-                    "$argon2id$x",
-                    false,
+                .insert_user(
+                    &User {
+                        sub: sub.to_owned(),
+                        username: sub.to_owned(),
+                        email: Some("a@example.com".to_owned()),
+                        password_hash: "$argon2id$x".to_owned(),
+                        confirmed: true,
+                        enabled: true,
+                        force_password_change: false,
+                        created_at: 1,
+                        updated_at: 1,
+                    },
                     &[],
-                    1
+                    &[],
                 )
                 .await
                 .unwrap()
