@@ -87,7 +87,9 @@ fn lockout_seconds(failures: i64) -> i64 {
 /// The user change saved together with a fresh code.
 enum CodeFor<'a> {
     Creation {
-        email: &'a str,
+        /// None where the email is the username (the username is the sub).
+        username: Option<&'a str>,
+        email: Option<&'a str>,
         password_hash: &'a str,
         attributes: &'a [(String, String)],
     },
@@ -172,15 +174,16 @@ impl FreshCode {
     }
 }
 
-/// Creates a code, saves it (with the user change `for_`), and mails it. Over
-/// the issuance limit nothing changes and nothing is sent; the pages say the
-/// same either way, so the limit reveals nothing about the account. False
-/// when a creation found the address taken (by a concurrent sign-up): then
+/// Creates a code, saves it (with the user change `for_`), and mails it to
+/// `email` (a user without one gets no code: an administrator confirms them).
+/// Over the issuance limit nothing changes and nothing is sent; the pages say
+/// the same either way, so the limit reveals nothing about the account. False
+/// when a creation found the name taken (by a concurrent sign-up): then
 /// too nothing changes and nothing is sent.
 async fn send_new_code(
     pool: &UserPool,
     sub: &str,
-    email: &str,
+    email: Option<&str>,
     for_: CodeFor<'_>,
     now: i64,
 ) -> Result<bool, Error> {
@@ -193,12 +196,24 @@ async fn send_new_code(
     let new = fresh.record();
     match for_ {
         CodeFor::Creation {
+            username,
             email,
             password_hash,
             attributes,
         } => {
+            let user = User {
+                sub: sub.to_owned(),
+                username: username.unwrap_or(sub).to_owned(),
+                email: email.map(str::to_owned),
+                password_hash: password_hash.to_owned(),
+                confirmed: false,
+                enabled: true,
+                force_password_change: false,
+                created_at: now,
+                updated_at: now,
+            };
             if !store
-                .create_user(sub, email, password_hash, attributes, &new, now)
+                .insert_user(&user, attributes, &[], Some(&new))
                 .await?
             {
                 return Ok(false);
@@ -213,8 +228,16 @@ async fn send_new_code(
         }
         CodeFor::Resend | CodeFor::PasswordReset => store.replace_code(sub, &new).await?,
     }
-    mail::send(pool, email, &mail::verification(pool.pool(), &fresh.code)).await?;
+    if let Some(email) = email {
+        mail::send(pool, email, &mail::verification(pool.pool(), &fresh.code)).await?;
+    }
     Ok(true)
+}
+
+/// The user `name` signs in as in this pool: by username, or by email where the email is a sign-in name.
+async fn user_named(pool: &UserPool, name: &str) -> Result<Option<User>, Error> {
+    let lookup = pool.pool().naming().lookup(name);
+    pool.store().user_by_username(&lookup).await
 }
 
 /// What a password reset does for an address without a confirmed account: a
@@ -302,46 +325,68 @@ pub(crate) enum SignedUp {
     Exists,
 }
 
-/// Signs up `email`. For the hosted UI, `Ok(Ok(_))` means "go and confirm",
-/// whatever the address's state. Of concurrent sign-ups for one new address
+/// Who signs up: where the email is the username, an address; in pools with
+/// plain usernames, a username (as `pools::Naming::username_key` folds it)
+/// and perhaps an address, where the code goes.
+pub(crate) struct Applicant<'a> {
+    pub(crate) username: Option<&'a str>,
+    pub(crate) email: Option<&'a str>,
+}
+
+/// Signs up the `applicant`. For the hosted UI, `Ok(Ok(_))` means "go and confirm",
+/// whatever the address's state. Of concurrent sign-ups for one new name
 /// exactly one creates the account; the others find it exists and change nothing.
 /// A new account gets `attributes` in the transaction that creates it.
 pub(crate) async fn sign_up(
     pool: &UserPool,
-    email: &str,
+    applicant: &Applicant<'_>,
     password: &str,
     attributes: &[(String, String)],
     via: Via,
     now: i64,
 ) -> Result<Result<SignedUp, Refusal>, Error> {
-    let email = match valid_email(email) {
+    let email = match applicant.email.map(valid_email).transpose() {
         Ok(email) => email,
         Err(refusal) => return Ok(Err(refusal)),
+    };
+    let email = email.as_deref();
+    let name = match (applicant.username, email) {
+        (Some(username), _) => crate::pools::NameLookup {
+            username: username.to_owned(),
+            email: email.map(str::to_owned),
+        },
+        (None, Some(email)) => pool.pool().naming().lookup(email),
+        (None, None) => return Ok(Err(Refusal::InvalidEmail)),
     };
     if let Err(policy) = password::check_policy(password, pool.pool().password_policy()) {
         return Ok(Err(policy.into()));
     }
     // Hash first in every case, so the three outcomes take the same time.
     let password_hash = pool.hasher().hash(password).await?;
-    match pool.store().user_by_email(&email).await? {
+    match pool.store().user_by_username(&name).await? {
         Some(_) if via == Via::Api => {}
         Some(user) if user.confirmed => {
-            mail::send(pool, &email, &mail::account_exists()).await?;
+            if let Some(email) = email {
+                mail::send(pool, email, &mail::account_exists()).await?;
+            }
         }
         Some(user) => {
             let for_ = CodeFor::SignUpAgain {
                 password_hash: &password_hash,
             };
-            send_new_code(pool, &user.sub, &email, for_, now).await?;
+            send_new_code(pool, &user.sub, user.email.as_deref(), for_, now).await?;
         }
         None => {
             let sub = secrets::uuid()?;
             let for_ = CodeFor::Creation {
-                email: &email,
+                username: applicant.username,
+                email,
                 password_hash: &password_hash,
                 attributes,
             };
-            if send_new_code(pool, &sub, &email, for_, now).await? {
+            // The code goes by mail where the pool verifies addresses (AutoVerifiedAttributes).
+            let code_to = email.filter(|_| pool.pool().verifies_email());
+            if send_new_code(pool, &sub, code_to, for_, now).await? {
                 return Ok(Ok(SignedUp::Created(sub)));
             }
         }
@@ -350,11 +395,11 @@ pub(crate) async fn sign_up(
 }
 
 /// Mails a new code to an unconfirmed account; silently does nothing otherwise.
-pub(crate) async fn resend_code(pool: &UserPool, email: &str, now: i64) -> Result<(), Error> {
-    let email = normalize_email(email);
-    match pool.store().user_by_email(&email).await? {
+pub(crate) async fn resend_code(pool: &UserPool, name: &str, now: i64) -> Result<(), Error> {
+    match user_named(pool, name).await? {
         Some(user) if !user.confirmed => {
-            send_new_code(pool, &user.sub, &email, CodeFor::Resend, now).await?;
+            let email = user.email.as_deref();
+            send_new_code(pool, &user.sub, email, CodeFor::Resend, now).await?;
             Ok(())
         }
         _ => Ok(()),
@@ -364,17 +409,13 @@ pub(crate) async fn resend_code(pool: &UserPool, email: &str, now: i64) -> Resul
 /// Confirms an account with its code; on success the user is signed in.
 pub(crate) async fn confirm(
     pool: &UserPool,
-    email: &str,
+    name: &str,
     code: &str,
     now: i64,
 ) -> Result<Result<User, Refusal>, Error> {
     let store = pool.store();
     // Unknown and already-confirmed accounts look like a wrong code.
-    let Some(user) = store
-        .user_by_email(&normalize_email(email))
-        .await?
-        .filter(|u| !u.confirmed)
-    else {
+    let Some(user) = user_named(pool, name).await?.filter(|u| !u.confirmed) else {
         return Ok(Err(Refusal::WrongCode));
     };
     if let Err(refusal) = check_code(
@@ -397,14 +438,17 @@ pub(crate) async fn confirm(
 
 /// Mails a password-reset code to a confirmed account; any other address gets
 /// a decoy code (an unconfirmed account has no proven address to send it to).
-pub(crate) async fn forgot_password(pool: &UserPool, email: &str, now: i64) -> Result<(), Error> {
-    let email = normalize_email(email);
-    match pool.store().user_by_email(&email).await? {
-        Some(user) if user.confirmed => {
-            send_new_code(pool, &user.sub, &email, CodeFor::PasswordReset, now).await?;
+pub(crate) async fn forgot_password(pool: &UserPool, name: &str, now: i64) -> Result<(), Error> {
+    match user_named(pool, name).await? {
+        Some(user) if user.confirmed && user.email.is_some() => {
+            let email = user.email.as_deref();
+            send_new_code(pool, &user.sub, email, CodeFor::PasswordReset, now).await?;
             Ok(())
         }
-        _ => issue_decoy_code(pool, &name_key(pool, &email), now).await,
+        _ => {
+            let key = name_key(pool, &pool.pool().naming().username_key(name));
+            issue_decoy_code(pool, &key, now).await
+        }
     }
 }
 
@@ -412,7 +456,7 @@ pub(crate) async fn forgot_password(pool: &UserPool, email: &str, now: i64) -> R
 /// they sign in with the new password next.
 pub(crate) async fn confirm_forgot_password(
     pool: &UserPool,
-    email: &str,
+    name: &str,
     code: &str,
     new_password: &str,
     now: i64,
@@ -421,13 +465,8 @@ pub(crate) async fn confirm_forgot_password(
         return Ok(Err(policy.into()));
     }
     // Unknown and unconfirmed accounts answer from their decoy code.
-    let email = normalize_email(email);
-    let user = pool
-        .store()
-        .user_by_email(&email)
-        .await?
-        .filter(|u| u.confirmed);
-    let name_hash = name_key(pool, &email);
+    let user = user_named(pool, name).await?.filter(|u| u.confirmed);
+    let name_hash = name_key(pool, &pool.pool().naming().username_key(name));
     let holder = match &user {
         Some(user) => CodeHolder::Account(&user.sub),
         None => CodeHolder::Decoy(&name_hash),
@@ -517,10 +556,8 @@ pub(crate) async fn sign_in(
         return Ok(SignIn::Refused(Refusal::Disabled));
     }
     if !user.confirmed {
-        // Only sign-ups are unconfirmed, and signing up takes an address.
-        if let Some(email) = &user.email {
-            send_new_code(pool, &user.sub, email, CodeFor::Resend, now).await?;
-        }
+        let email = user.email.as_deref();
+        send_new_code(pool, &user.sub, email, CodeFor::Resend, now).await?;
         return Ok(SignIn::NeedsConfirmation);
     }
     if user.force_password_change {

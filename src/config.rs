@@ -342,7 +342,7 @@ pub(crate) struct Client {
     pub(crate) oauth_flows: Vec<OAuthFlow>,
     /// Token lifetimes of this client, instead of the pool's `[tokens]`.
     #[serde(default)]
-    tokens: Option<TokenConfig>,
+    pub(crate) tokens: Option<TokenConfig>,
     /// A refresh grant returns a new refresh token and retires the old one;
     /// presenting a retired one revokes the whole sign-in (RFC 9700 §4.14.2).
     #[serde(default)]
@@ -385,6 +385,26 @@ fn default_refresh_grace_seconds() -> i64 {
 
 fn default_auth_flows() -> Vec<ExplicitAuthFlow> {
     vec![ExplicitAuthFlow::RefreshToken]
+}
+
+impl ExplicitAuthFlow {
+    pub(crate) fn cognito_name(self) -> &'static str {
+        match self {
+            ExplicitAuthFlow::UserPassword => "ALLOW_USER_PASSWORD_AUTH",
+            ExplicitAuthFlow::AdminUserPassword => "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+            ExplicitAuthFlow::RefreshToken => "ALLOW_REFRESH_TOKEN_AUTH",
+        }
+    }
+}
+
+impl OAuthFlow {
+    pub(crate) fn cognito_name(self) -> &'static str {
+        match self {
+            OAuthFlow::Code => "code",
+            OAuthFlow::Implicit => "implicit",
+            OAuthFlow::ClientCredentials => "client_credentials",
+        }
+    }
 }
 
 impl Client {

@@ -67,7 +67,7 @@ pub(crate) async fn create_user(
         created_at: now,
         updated_at: now,
     };
-    let created = store.insert_user(&user, new.attributes, &[]).await?;
+    let created = store.insert_user(&user, new.attributes, &[], None).await?;
     Ok(created.then_some(user.sub))
 }
 
@@ -171,5 +171,7 @@ pub(crate) async fn import_user(
     attributes: &[(String, String)],
     groups: &[String],
 ) -> Result<bool, Error> {
-    pool.store().insert_user(user, attributes, groups).await
+    pool.store()
+        .insert_user(user, attributes, groups, None)
+        .await
 }

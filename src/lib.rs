@@ -7,6 +7,7 @@
 //! `userpool serve` binary.
 
 mod accounts;
+mod app_clients;
 mod challenge;
 mod config;
 mod csrf;
@@ -86,6 +87,18 @@ impl UserPool {
             updated_at: now(),
         };
         store.declare_pool(&declared).await?;
+        for client in config.clients() {
+            let stored = app_clients::StoredClient {
+                client_id: client.id.clone(),
+                pool_id: declared.id.clone(),
+                name: client.name.clone(),
+                secret: client.secret.clone(),
+                settings: app_clients::ClientSettings::of(client),
+                created_at: declared.created_at,
+                updated_at: declared.created_at,
+            };
+            store.put_client(&stored, true).await?;
+        }
         let pools = registry::Registry::default();
         let current = pools
             .get(&config, &store, config.pool_id())
@@ -167,7 +180,7 @@ impl UserPool {
         let current = self
             .inner
             .pools
-            .install(&self.inner.config, &self.inner.store, stored)
+            .install(&self.inner.config, &self.inner.store, stored, None)
             .await?;
         Ok(Some(UserPool {
             inner: self.inner.clone(),
@@ -188,16 +201,43 @@ impl UserPool {
             .store
             .update_pool(id, name, settings, now)
             .await?;
+        self.reloaded().await
+    }
+
+    /// The pool this handle acts in as the store has it now (after a change
+    /// to it or its clients); requests from now on see it as well.
+    async fn reloaded(&self) -> Result<UserPool, Error> {
+        let id = &self.pool().id;
         let stored =
             (self.inner.store.pool(id).await?).ok_or_else(|| Error::PoolGone(id.clone()))?;
         let current = self
             .inner
             .pools
-            .replace(&self.inner.config, &self.current, stored);
+            .install(
+                &self.inner.config,
+                &self.inner.store,
+                stored,
+                Some(self.current.keys.clone()),
+            )
+            .await?;
         Ok(UserPool {
             inner: self.inner.clone(),
             current,
         })
+    }
+
+    /// The same server acting in the pool that has the app client `client_id`; None if none has.
+    async fn with_client(&self, client_id: &str) -> Result<Option<UserPool>, Error> {
+        if let Some(current) = self.inner.pools.cached_with_client(client_id) {
+            return Ok(Some(UserPool {
+                inner: self.inner.clone(),
+                current,
+            }));
+        }
+        match self.inner.store.pool_of_client(client_id).await? {
+            Some(pool_id) => self.in_pool(&pool_id).await,
+            None => Ok(None),
+        }
     }
 
     /// Deletes the pool this handle acts in, and everything in it.

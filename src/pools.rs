@@ -13,13 +13,22 @@ use sha2::{Digest, Sha256};
 use crate::config::{Client, Config, TokenConfig};
 pub(crate) use crate::password::PasswordPolicy;
 
-/// Cognito's messages when a setting is out of its bounds: `InvalidParameterException`.
+/// Why Cognito refuses a pool's or a client's settings, with its message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub(crate) struct InvalidSetting(pub(crate) String);
+pub(crate) enum InvalidSetting {
+    /// `InvalidParameterException`.
+    #[error("{0}")]
+    Parameter(String),
+    /// `InvalidOAuthFlowException`: OAuth flows a client cannot have as configured.
+    #[error("{0}")]
+    OAuthFlow(String),
+    /// `ScopeDoesNotExistException`.
+    #[error("{0}")]
+    Scope(String),
+}
 
 fn invalid(message: impl Into<String>) -> InvalidSetting {
-    InvalidSetting(message.into())
+    InvalidSetting::Parameter(message.into())
 }
 
 /// Settings that CreateUserPool accepts and DescribeUserPool returns, which
@@ -347,17 +356,14 @@ pub(crate) struct Pool {
 }
 
 impl Pool {
-    /// A pool as stored (created through the API, or declared), seen from a
-    /// server whose configuration is `config`: the declared pool gets its clients and lifetimes.
-    pub(crate) fn new(config: &Config, stored: StoredPool) -> Pool {
+    /// A pool as stored (created through the API, or declared) with its
+    /// clients, seen from a server whose configuration is `config`: the
+    /// declared pool's clients without lifetimes of their own get the file's.
+    pub(crate) fn new(config: &Config, stored: StoredPool, clients: Vec<Client>) -> Pool {
         let declared = stored.id == config.pool_id();
         Pool {
             issuer: config.issuer_of(&stored.id),
-            clients: if declared {
-                config.clients().to_vec()
-            } else {
-                Vec::new()
-            },
+            clients,
             tokens: if declared {
                 config.pool_tokens().clone()
             } else {
@@ -381,7 +387,7 @@ impl Pool {
             created_at: 0,
             updated_at: 0,
         };
-        Pool::new(config, stored)
+        Pool::new(config, stored, config.clients().to_vec())
     }
 
     /// The `iss` of this pool's tokens.
@@ -410,6 +416,15 @@ impl Pool {
                 email_alias: settings.alias_attributes.iter().any(|a| a == "email"),
             }
         }
+    }
+
+    /// Whether sign-ups get a code by mail (`AutoVerifiedAttributes` has
+    /// `email`, as the declared pool's have); without, an administrator confirms them.
+    pub(crate) fn verifies_email(&self) -> bool {
+        self.settings
+            .auto_verified_attributes
+            .iter()
+            .any(|a| a == "email")
     }
 
     pub(crate) fn password_policy(&self) -> &PasswordPolicy {

@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
+use crate::app_clients::StoredClient;
 use crate::config::Config;
 use crate::error::Error;
 use crate::keys::{self, KeyRing};
@@ -48,22 +49,35 @@ impl Registry {
         let Some(stored) = store.pool(id).await? else {
             return Ok(None);
         };
-        Ok(Some(self.install(config, store, stored).await?))
+        Ok(Some(self.install(config, store, stored, None).await?))
     }
 
-    /// Runs `stored` (new, or changed): its keys are loaded (a first key made
-    /// for a new pool), and requests from now on see it.
+    /// Runs `stored` (new, or changed) with its clients: with the keys it
+    /// has, or its keys loaded (a first key made for a new pool); requests
+    /// from now on see it.
     pub(crate) async fn install(
         &self,
         config: &Config,
         store: &Store,
         stored: StoredPool,
+        keys: Option<Arc<KeyRing>>,
     ) -> Result<Arc<Running>, Error> {
         let scoped = store.in_pool(&stored.id);
-        let keys = KeyRing::open(scoped.clone(), config.key_encryption_key().cloned()).await?;
+        let keys = match keys {
+            Some(keys) => keys,
+            None => {
+                Arc::new(KeyRing::open(scoped.clone(), config.key_encryption_key().cloned()).await?)
+            }
+        };
+        let clients = scoped
+            .clients()
+            .await?
+            .iter()
+            .map(StoredClient::client)
+            .collect();
         let running = Arc::new(Running {
-            pool: Pool::new(config, stored),
-            keys: Arc::new(keys),
+            pool: Pool::new(config, stored, clients),
+            keys,
             store: scoped,
         });
         self.pools
@@ -73,23 +87,14 @@ impl Registry {
         Ok(running)
     }
 
-    /// Settings changed through this server: requests from now on see them (the keys stay).
-    pub(crate) fn replace(
-        &self,
-        config: &Config,
-        running: &Running,
-        stored: StoredPool,
-    ) -> Arc<Running> {
-        let replaced = Arc::new(Running {
-            pool: Pool::new(config, stored),
-            keys: running.keys.clone(),
-            store: running.store.clone(),
-        });
+    /// The loaded pool that has the client `client_id`, if one has.
+    pub(crate) fn cached_with_client(&self, client_id: &str) -> Option<Arc<Running>> {
         self.pools
-            .write()
+            .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .insert(replaced.pool.id.clone(), replaced.clone());
-        replaced
+            .values()
+            .find(|running| running.pool.client(client_id).is_some())
+            .cloned()
     }
 
     pub(crate) fn remove(&self, id: &str) {
@@ -114,11 +119,9 @@ impl Registry {
                 None => self.remove(&running.pool.id),
                 Some(stored) => {
                     running.keys.reload().await?;
-                    if stored.updated_at != running.pool.updated_at
-                        || stored.settings != running.pool.settings
-                    {
-                        self.replace(config, &running, stored);
-                    }
+                    // Rebuilt whatever changed (settings, clients): it is cheap.
+                    self.install(config, store, stored, Some(running.keys.clone()))
+                        .await?;
                 }
             }
         }

@@ -4,8 +4,11 @@ exactly as a test suite written against AWS would drive them: each new pool has
 its own settings, password policy, users, groups, issuer and signing keys, it
 survives a restart, and the pool configured in userpool.toml is listed beside it."""
 
+import base64
 import contextlib
 import datetime
+import hashlib
+import hmac
 import json
 import os
 import re
@@ -581,3 +584,706 @@ def test_the_aws_cli_creates_describes_and_deletes_a_pool(pool_url, cognito):
     finally:
         with contextlib.suppress(ClientError):
             delete_quietly(cognito, pool["Id"])
+
+
+# --- app clients of a new pool (CreateUserPoolClient and the rest) ---
+
+CLIENT_ID_SHAPE = re.compile(r"^[a-z0-9]{26}$")
+# Cognito's ClientSecretType: 24 to 64 word characters or "+"; generated secrets have 51.
+CLIENT_SECRET_SHAPE = re.compile(r"^[\w+]{51}$")
+# What a client created without ExplicitAuthFlows supports, as Cognito documents.
+DEFAULT_AUTH_FLOWS = ["ALLOW_CUSTOM_AUTH", "ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH"]
+PASSWORD_FLOWS = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+# A policy with no character classes: the passwords of these tests need only be long enough.
+LENIENT_POLICIES = {
+    "PasswordPolicy": {
+        "MinimumLength": 8,
+        "RequireUppercase": False,
+        "RequireLowercase": False,
+        "RequireNumbers": False,
+        "RequireSymbols": False,
+    }
+}
+PLAIN_PASSWORD = "meadow lantern 42"
+OAUTH_SETTINGS = {
+    "AllowedOAuthFlowsUserPoolClient": True,
+    "AllowedOAuthFlows": ["code"],
+    "AllowedOAuthScopes": ["openid", "email"],
+    "CallbackURLs": ["https://app.example.com/callback", "http://localhost:3000/callback"],
+    "LogoutURLs": ["https://app.example.com/"],
+}
+TOKEN_SETTINGS = {
+    "AccessTokenValidity": 30,
+    "IdTokenValidity": 45,
+    "RefreshTokenValidity": 7,
+    "TokenValidityUnits": {"AccessToken": "minutes", "IdToken": "minutes", "RefreshToken": "days"},
+}
+UNIT_SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86_400}
+
+
+def new_client(cognito, pool_id, name=None, **settings):
+    """CreateUserPoolClient in `pool_id` (a unique ClientName unless given); returns the UserPoolClient."""
+    return cognito.create_user_pool_client(UserPoolId=pool_id, ClientName=name or unique_name("client"), **settings)[
+        "UserPoolClient"
+    ]
+
+
+def all_clients(cognito, pool_id, page_size=60):
+    """Every entry ListUserPoolClients gives for `pool_id`, page by page, with the pages' sizes."""
+    clients, sizes, token = [], [], None
+    while True:
+        page = cognito.list_user_pool_clients(
+            UserPoolId=pool_id, MaxResults=page_size, **({"NextToken": token} if token else {})
+        )
+        clients += page["UserPoolClients"]
+        sizes.append(len(page["UserPoolClients"]))
+        token = page.get("NextToken")
+        if not token:
+            return clients, sizes
+        assert len(sizes) < 1000, "NextToken never runs out"
+
+
+def validity_seconds(client, token, default_unit):
+    """How long `client` says its `token` ("AccessToken", "IdToken", "RefreshToken") lasts, or None."""
+    given = client.get(f"{token}Validity")
+    if given is None:
+        return None
+    unit = client.get("TokenValidityUnits", {}).get(token, default_unit)
+    return given * UNIT_SECONDS[unit]
+
+
+def unique_username(prefix):
+    """A plain username (no address), as pools without UsernameAttributes take."""
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+def secret_hash(secret, username, client_id):
+    """Cognito's SECRET_HASH: base64(HMAC-SHA256(client secret, username + client id))."""
+    digest = hmac.new(secret.encode(), (username + client_id).encode(), hashlib.sha256).digest()
+    return base64.b64encode(digest).decode()
+
+
+def b64url(text):
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def jwt_part(token, index):
+    """The JSON of a JWT's header (0) or payload (1), not verified."""
+    return json.loads(b64url(token.split(".")[index]))
+
+
+# SHA-256's DigestInfo prefix (RFC 8017, 9.2).
+SHA256_DIGEST_INFO = bytes.fromhex("3031300d060960864801650304020105000420")
+
+
+def rs256_verifies(token, jwk):
+    """Whether `token`'s RS256 signature verifies with the RSA `jwk` (RSASSA-PKCS1-v1_5 by hand:
+    neither PyJWT nor cryptography is in the virtualenv)."""
+    signing_input, _, signature = token.rpartition(".")
+    n = int.from_bytes(b64url(jwk["n"]), "big")
+    e = int.from_bytes(b64url(jwk["e"]), "big")
+    length = (n.bit_length() + 7) // 8
+    s = int.from_bytes(b64url(signature), "big")
+    if s >= n:
+        return False
+    encoded = pow(s, e, n).to_bytes(length, "big")
+    digest_info = SHA256_DIGEST_INFO + hashlib.sha256(signing_input.encode()).digest()
+    expected = b"\x00\x01" + b"\xff" * (length - 3 - len(digest_info)) + b"\x00" + digest_info
+    return hmac.compare_digest(encoded, expected)
+
+
+def password_pool(new_pool, cognito, **settings):
+    """A new pool with plain usernames and a lenient password policy, and a client without a
+    secret for the password flows; returns (pool id, client id)."""
+    pool_id = new_pool(Policies=LENIENT_POLICIES, **settings)["Id"]
+    return pool_id, password_client(cognito, pool_id)
+
+
+def password_client(cognito, pool_id):
+    """A client without a secret for USER_PASSWORD_AUTH, ADMIN_USER_PASSWORD_AUTH and refresh; returns its id."""
+    return new_client(cognito, pool_id, ExplicitAuthFlows=PASSWORD_FLOWS)["ClientId"]
+
+
+def create_user(cognito, pool_id, username, password=PLAIN_PASSWORD):
+    """AdminCreateUser (no invitation) and a permanent password, so the user is CONFIRMED."""
+    cognito.admin_create_user(
+        UserPoolId=pool_id, Username=username, TemporaryPassword="temporary pass 1", MessageAction="SUPPRESS"
+    )
+    cognito.admin_set_user_password(UserPoolId=pool_id, Username=username, Password=password, Permanent=True)
+
+
+def sign_in(cognito, client_id, username, password=PLAIN_PASSWORD, **extra):
+    """USER_PASSWORD_AUTH; returns the AuthenticationResult."""
+    reply = cognito.initiate_auth(
+        ClientId=client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": username, "PASSWORD": password, **extra},
+    )
+    return reply["AuthenticationResult"]
+
+
+def admin_sign_in(cognito, pool_id, client_id, username, password=PLAIN_PASSWORD, **extra):
+    """ADMIN_USER_PASSWORD_AUTH; returns the AuthenticationResult."""
+    reply = cognito.admin_initiate_auth(
+        UserPoolId=pool_id,
+        ClientId=client_id,
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": username, "PASSWORD": password, **extra},
+    )
+    return reply["AuthenticationResult"]
+
+
+def test_a_new_client_has_an_id_a_secret_and_the_settings_it_was_given(new_pool, cognito):
+    """CreateUserPoolClient with a secret returns its id, secret, dates and settings, and DescribeUserPoolClient the same."""
+    pool_id = new_pool()["Id"]
+    name = unique_name("web")
+    settings = {"ExplicitAuthFlows": PASSWORD_FLOWS, **OAUTH_SETTINGS, **TOKEN_SETTINGS}
+    created = new_client(cognito, pool_id, name, GenerateSecret=True, **settings)
+    assert CLIENT_ID_SHAPE.match(created["ClientId"]), created["ClientId"]
+    assert CLIENT_SECRET_SHAPE.match(created["ClientSecret"]), created["ClientSecret"]
+    assert (created["ClientName"], created["UserPoolId"]) == (name, pool_id)
+    assert_recent(created["CreationDate"])
+    assert_recent(created["LastModifiedDate"])
+    assert created["LastModifiedDate"] >= created["CreationDate"]
+    described = cognito.describe_user_pool_client(UserPoolId=pool_id, ClientId=created["ClientId"])["UserPoolClient"]
+    for client in (created, described):
+        assert sorted(client["ExplicitAuthFlows"]) == sorted(PASSWORD_FLOWS)
+        for key in ("AllowedOAuthFlows", "AllowedOAuthScopes", "CallbackURLs", "LogoutURLs"):
+            assert sorted(client[key]) == sorted(settings[key]), key
+        assert client["AllowedOAuthFlowsUserPoolClient"] is True
+        for key in ("AccessTokenValidity", "IdTokenValidity", "RefreshTokenValidity", "TokenValidityUnits"):
+            assert client[key] == settings[key], key
+    for key in ("ClientId", "ClientSecret", "ClientName", "UserPoolId", "CreationDate", "LastModifiedDate"):
+        assert described[key] == created[key], key
+
+
+def test_a_client_given_no_flows_gets_cognitos_defaults_and_no_secret(new_pool, cognito):
+    """A client created with only a name has SRP, custom and refresh-token sign-in, no secret and no OAuth."""
+    pool_id = new_pool()["Id"]
+    for client in (
+        new_client(cognito, pool_id),
+        new_client(cognito, pool_id, GenerateSecret=False),
+    ):
+        assert CLIENT_ID_SHAPE.match(client["ClientId"]), client["ClientId"]
+        assert "ClientSecret" not in client
+        assert sorted(client["ExplicitAuthFlows"]) == DEFAULT_AUTH_FLOWS
+        assert client.get("AllowedOAuthFlowsUserPoolClient", False) is False
+        described = cognito.describe_user_pool_client(UserPoolId=pool_id, ClientId=client["ClientId"])["UserPoolClient"]
+        assert "ClientSecret" not in described
+        assert sorted(described["ExplicitAuthFlows"]) == DEFAULT_AUTH_FLOWS
+
+
+def test_each_client_gets_its_own_id_and_secret(new_pool, cognito):
+    """Two clients of one pool, even with one name, have different ids and secrets."""
+    pool_id = new_pool()["Id"]
+    first = new_client(cognito, pool_id, "same-name", GenerateSecret=True)
+    second = new_client(cognito, pool_id, "same-name", GenerateSecret=True)
+    assert first["ClientId"] != second["ClientId"]
+    assert first["ClientSecret"] != second["ClientSecret"]
+
+
+def test_a_client_is_found_only_in_its_own_pool(new_pool, cognito):
+    """DescribeUserPoolClient of an unknown id, or of another pool's client, is not found."""
+    first, second = new_pool()["Id"], new_pool()["Id"]
+    client_id = new_client(cognito, first)["ClientId"]
+    with pytest.raises(ClientError) as excinfo:
+        cognito.describe_user_pool_client(UserPoolId=first, ClientId="nosuchclient0000000000000a")
+    assert error_code(excinfo) == "ResourceNotFoundException"
+    for pool_id in (second, POOL_ID):
+        with pytest.raises(ClientError) as excinfo:
+            cognito.describe_user_pool_client(UserPoolId=pool_id, ClientId=client_id)
+        assert error_code(excinfo) == "ResourceNotFoundException"
+    with pytest.raises(ClientError) as excinfo:
+        cognito.describe_user_pool_client(UserPoolId="us-east-1_NoSuchPoo", ClientId=client_id)
+    assert error_code(excinfo) == "ResourceNotFoundException"
+
+
+def test_update_user_pool_client_sets_what_it_is_given_and_defaults_the_rest(new_pool, cognito):
+    """UpdateUserPoolClient sets the flows it is given, keeps id, secret, name and creation date, and drops settings left out."""
+    pool_id = new_pool()["Id"]
+    name = unique_name("web")
+    created = new_client(
+        cognito, pool_id, name, GenerateSecret=True, ExplicitAuthFlows=PASSWORD_FLOWS, **OAUTH_SETTINGS, **TOKEN_SETTINGS
+    )
+    client_id = created["ClientId"]
+    flows = ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+    replied = cognito.update_user_pool_client(UserPoolId=pool_id, ClientId=client_id, ExplicitAuthFlows=flows)[
+        "UserPoolClient"
+    ]
+    described = cognito.describe_user_pool_client(UserPoolId=pool_id, ClientId=client_id)["UserPoolClient"]
+    for updated in (replied, described):
+        for key in ("ClientId", "ClientSecret", "ClientName", "UserPoolId", "CreationDate"):
+            assert updated[key] == created[key], key
+        assert updated["LastModifiedDate"] >= created["LastModifiedDate"]
+        assert sorted(updated["ExplicitAuthFlows"]) == sorted(flows)
+        # What the update left out is back to Cognito's defaults.
+        assert updated.get("AllowedOAuthFlowsUserPoolClient", False) is False
+        for key in ("AllowedOAuthFlows", "AllowedOAuthScopes", "CallbackURLs", "LogoutURLs"):
+            assert updated.get(key, []) == [], key
+        assert validity_seconds(updated, "AccessToken", "hours") in (None, 3600)
+        assert validity_seconds(updated, "IdToken", "hours") in (None, 3600)
+        assert validity_seconds(updated, "RefreshToken", "days") in (None, 30 * 86_400)
+
+    renamed = unique_name("renamed")
+    cognito.update_user_pool_client(
+        UserPoolId=pool_id, ClientId=client_id, ClientName=renamed, ExplicitAuthFlows=flows, **TOKEN_SETTINGS
+    )
+    described = cognito.describe_user_pool_client(UserPoolId=pool_id, ClientId=client_id)["UserPoolClient"]
+    assert described["ClientName"] == renamed
+    assert described["ClientSecret"] == created["ClientSecret"]
+    for key in ("AccessTokenValidity", "IdTokenValidity", "RefreshTokenValidity", "TokenValidityUnits"):
+        assert described[key] == TOKEN_SETTINGS[key], key
+    listed = {c["ClientId"]: c["ClientName"] for c in all_clients(cognito, pool_id)[0]}
+    assert listed[client_id] == renamed
+
+
+def test_updating_a_client_that_does_not_exist(new_pool, cognito):
+    """UpdateUserPoolClient of an unknown client, or of another pool's, is not found."""
+    first, second = new_pool()["Id"], new_pool()["Id"]
+    client_id = new_client(cognito, first)["ClientId"]
+    for pool_id, some_id in ((first, "nosuchclient0000000000000a"), (second, client_id)):
+        with pytest.raises(ClientError) as excinfo:
+            cognito.update_user_pool_client(UserPoolId=pool_id, ClientId=some_id, ClientName="renamed")
+        assert error_code(excinfo) == "ResourceNotFoundException"
+    assert cognito.describe_user_pool_client(UserPoolId=first, ClientId=client_id)["UserPoolClient"]["ClientName"] != "renamed"
+
+
+def test_a_deleted_client_is_gone(new_pool, cognito):
+    """After DeleteUserPoolClient the client is not described, not listed and cannot sign anyone in."""
+    pool_id = new_pool(Policies=LENIENT_POLICIES)["Id"]
+    kept = new_client(cognito, pool_id)["ClientId"]
+    client_id = new_client(cognito, pool_id, ExplicitAuthFlows=PASSWORD_FLOWS)["ClientId"]
+    username = unique_username("alice")
+    create_user(cognito, pool_id, username)
+    sign_in(cognito, client_id, username)
+    cognito.delete_user_pool_client(UserPoolId=pool_id, ClientId=client_id)
+    with pytest.raises(ClientError) as excinfo:
+        cognito.describe_user_pool_client(UserPoolId=pool_id, ClientId=client_id)
+    assert error_code(excinfo) == "ResourceNotFoundException"
+    assert [c["ClientId"] for c in all_clients(cognito, pool_id)[0]] == [kept]
+    with pytest.raises(ClientError) as excinfo:
+        sign_in(cognito, client_id, username)
+    assert error_code(excinfo) == "ResourceNotFoundException"
+    with pytest.raises(ClientError) as excinfo:
+        cognito.delete_user_pool_client(UserPoolId=pool_id, ClientId=client_id)
+    assert error_code(excinfo) == "ResourceNotFoundException"
+
+
+def test_list_user_pool_clients_pages_through_a_pools_clients(new_pool, cognito):
+    """ListUserPoolClients names each client of the pool once, one page at a time, with its id, pool and name."""
+    pool_id, other_pool = new_pool()["Id"], new_pool()["Id"]
+    created = {c["ClientId"]: c["ClientName"] for c in (new_client(cognito, pool_id) for _ in range(3))}
+    new_client(cognito, other_pool)
+    listed, sizes = all_clients(cognito, pool_id, page_size=1)
+    assert all(size <= 1 for size in sizes), sizes
+    assert len(sizes) >= 3
+    assert sorted(c["ClientId"] for c in listed) == sorted(created)
+    for entry in listed:
+        assert set(entry) == {"ClientId", "UserPoolId", "ClientName"}, entry
+        assert entry["UserPoolId"] == pool_id
+        assert entry["ClientName"] == created[entry["ClientId"]]
+    listed, sizes = all_clients(cognito, pool_id)
+    assert sizes == [3]
+    assert sorted(c["ClientId"] for c in listed) == sorted(created)
+    with pytest.raises(ClientError) as excinfo:
+        cognito.list_user_pool_clients(UserPoolId="us-east-1_NoSuchPoo", MaxResults=10)
+    assert error_code(excinfo) == "ResourceNotFoundException"
+
+
+# Settings Cognito refuses, with the error code it gives (Cognito's own wording in the comments).
+REFUSED_CLIENT_SETTINGS = [
+    pytest.param(
+        # "client_credentials flow can not be selected if client does not have a client secret."
+        {
+            "GenerateSecret": False,
+            "AllowedOAuthFlowsUserPoolClient": True,
+            "AllowedOAuthFlows": ["client_credentials"],
+            "AllowedOAuthScopes": ["openid"],
+        },
+        "InvalidOAuthFlowException",
+        id="client-credentials-without-a-secret",
+    ),
+    pytest.param(
+        # "CallbackUrls can not be empty when code flow or implicit flow is selected"
+        {"AllowedOAuthFlowsUserPoolClient": True, "AllowedOAuthFlows": ["code"], "AllowedOAuthScopes": ["openid"]},
+        "InvalidOAuthFlowException",
+        id="code-flow-without-callback-urls",
+    ),
+    pytest.param(
+        # "http://example.com/cb cannot use the HTTP protocol."
+        {**OAUTH_SETTINGS, "CallbackURLs": ["http://example.com/cb"]},
+        "InvalidParameterException",
+        id="http-callback-off-localhost",
+    ),
+    pytest.param(
+        # "Invalid scope requested: no.such.scope"
+        {**OAUTH_SETTINGS, "AllowedOAuthScopes": ["openid", "no.such.scope"]},
+        "ScopeDoesNotExistException",
+        id="unknown-scope",
+    ),
+    pytest.param(
+        # "Invalid range for token validity." (access tokens last 5 minutes to 1 day)
+        {"AccessTokenValidity": 25},
+        "InvalidParameterException",
+        id="access-token-over-a-day",
+    ),
+]
+
+
+@pytest.mark.parametrize("settings,code", REFUSED_CLIENT_SETTINGS)
+def test_settings_cognito_refuses_create_no_client(new_pool, cognito, settings, code):
+    """CreateUserPoolClient with settings Cognito refuses fails as Cognito does and creates nothing; so does such an update."""
+    pool_id = new_pool()["Id"]
+    name = unique_name("refused")
+    with pytest.raises(ClientError) as excinfo:
+        new_client(cognito, pool_id, name, **settings)
+    assert error_code(excinfo) == code, excinfo.value.response["Error"]
+    assert all_clients(cognito, pool_id)[0] == []
+    client = new_client(cognito, pool_id, name)
+    update = {k: v for k, v in settings.items() if k != "GenerateSecret"}
+    with pytest.raises(ClientError) as excinfo:
+        cognito.update_user_pool_client(UserPoolId=pool_id, ClientId=client["ClientId"], **update)
+    assert error_code(excinfo) == code, excinfo.value.response["Error"]
+    described = cognito.describe_user_pool_client(UserPoolId=pool_id, ClientId=client["ClientId"])["UserPoolClient"]
+    assert sorted(described["ExplicitAuthFlows"]) == DEFAULT_AUTH_FLOWS
+    assert described.get("AllowedOAuthFlows", []) == []
+
+
+def test_clients_for_localhost_and_app_schemes_are_accepted(new_pool, cognito):
+    """Callback URLs over http to localhost, 127.0.0.1 and [::1] (any port) and an app's own scheme are accepted."""
+    pool_id = new_pool()["Id"]
+    urls = ["http://localhost/cb", "http://127.0.0.1:8080/cb", "http://[::1]:3000/cb", "myapp://signed-in"]
+    client = new_client(cognito, pool_id, **{**OAUTH_SETTINGS, "CallbackURLs": urls})
+    assert sorted(client["CallbackURLs"]) == sorted(urls)
+
+
+def test_deleting_a_pool_deletes_its_clients(new_pool, cognito):
+    """After DeleteUserPool its clients are unknown to InitiateAuth."""
+    pool_id, client_id = password_pool(new_pool, cognito)
+    username = unique_username("alice")
+    create_user(cognito, pool_id, username)
+    sign_in(cognito, client_id, username)
+    cognito.delete_user_pool(UserPoolId=pool_id)
+    with pytest.raises(ClientError) as excinfo:
+        sign_in(cognito, client_id, username)
+    assert error_code(excinfo) == "ResourceNotFoundException"
+    with pytest.raises(ClientError) as excinfo:
+        cognito.describe_user_pool_client(UserPoolId=pool_id, ClientId=client_id)
+    assert error_code(excinfo) == "ResourceNotFoundException"
+
+
+# --- signing in to a new pool with plain usernames ---
+
+
+def test_a_user_of_a_new_pool_signs_in_with_a_plain_username(new_pool, cognito, pool_url):
+    """A user created with a plain username signs in to a new pool and its tokens name the user, the pool and the client."""
+    pool_id, client_id = password_pool(new_pool, cognito)
+    username = unique_username("alice")
+    create_user(cognito, pool_id, username)
+    assert cognito.admin_get_user(UserPoolId=pool_id, Username=username)["UserStatus"] == "CONFIRMED"
+    tokens = sign_in(cognito, client_id, username)
+    assert {"AccessToken", "IdToken", "RefreshToken"} <= set(tokens)
+    assert tokens["TokenType"] == "Bearer"
+    identity = jwt_part(tokens["IdToken"], 1)
+    assert identity["cognito:username"] == username
+    assert identity["iss"] == f"{pool_url}/{pool_id}"
+    assert identity["aud"] == client_id
+    assert identity["token_use"] == "id"
+    access = jwt_part(tokens["AccessToken"], 1)
+    assert access["iss"] == f"{pool_url}/{pool_id}"
+    assert access["client_id"] == client_id
+    assert access["token_use"] == "access"
+    assert access["username"] == username
+    assert access["sub"] == identity["sub"]
+    me = cognito.get_user(AccessToken=tokens["AccessToken"])
+    assert me["Username"] == username
+    assert {"Name": "sub", "Value": identity["sub"]} in me["UserAttributes"]
+    refreshed = cognito.initiate_auth(
+        ClientId=client_id, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters={"REFRESH_TOKEN": tokens["RefreshToken"]}
+    )["AuthenticationResult"]
+    assert jwt_part(refreshed["IdToken"], 1)["cognito:username"] == username
+
+
+def test_admin_initiate_auth_signs_in_a_user_of_a_new_pool(new_pool, cognito, pool_url):
+    """ADMIN_USER_PASSWORD_AUTH signs in a plain-username user of a new pool."""
+    pool_id, client_id = password_pool(new_pool, cognito)
+    username = unique_username("alice")
+    create_user(cognito, pool_id, username)
+    tokens = admin_sign_in(cognito, pool_id, client_id, username, PLAIN_PASSWORD)
+    identity = jwt_part(tokens["IdToken"], 1)
+    assert (identity["cognito:username"], identity["iss"], identity["aud"]) == (
+        username,
+        f"{pool_url}/{pool_id}",
+        client_id,
+    )
+    # The client belongs to the new pool: the configured pool does not know it.
+    with pytest.raises(ClientError) as excinfo:
+        admin_sign_in(cognito, POOL_ID, client_id, username, PLAIN_PASSWORD)
+    assert error_code(excinfo) == "ResourceNotFoundException"
+
+
+def test_a_wrong_password_is_not_authorized(new_pool, cognito):
+    """USER_PASSWORD_AUTH and ADMIN_USER_PASSWORD_AUTH with a wrong password are not authorized."""
+    pool_id, client_id = password_pool(new_pool, cognito)
+    username = unique_username("alice")
+    create_user(cognito, pool_id, username)
+    with pytest.raises(ClientError) as excinfo:
+        sign_in(cognito, client_id, username, "not the password 1")
+    assert error_code(excinfo) == "NotAuthorizedException"
+    with pytest.raises(ClientError) as excinfo:
+        admin_sign_in(cognito, pool_id, client_id, username, "not the password 1")
+    assert error_code(excinfo) == "NotAuthorizedException"
+
+
+def test_a_username_can_be_taken_once(new_pool, cognito):
+    """Creating a user with a username the pool already has fails with UsernameExistsException."""
+    pool_id, _ = password_pool(new_pool, cognito)
+    username = unique_username("alice")
+    create_user(cognito, pool_id, username)
+    with pytest.raises(ClientError) as excinfo:
+        cognito.admin_create_user(UserPoolId=pool_id, Username=username, MessageAction="SUPPRESS")
+    assert error_code(excinfo) == "UsernameExistsException"
+
+
+def test_usernames_are_case_sensitive_by_default(new_pool, cognito):
+    """In a pool created without UsernameConfiguration, ALICE-… is another user than alice-…."""
+    pool_id, client_id = password_pool(new_pool, cognito)
+    username = unique_username("alice")
+    create_user(cognito, pool_id, username)
+    with pytest.raises(ClientError) as excinfo:
+        cognito.admin_get_user(UserPoolId=pool_id, Username=username.upper())
+    assert error_code(excinfo) == "UserNotFoundException"
+    with pytest.raises(ClientError) as excinfo:
+        sign_in(cognito, client_id, username.upper())
+    assert error_code(excinfo) in ("NotAuthorizedException", "UserNotFoundException")
+    # Being another username, the upper-case one can be created beside it.
+    create_user(cognito, pool_id, username.upper())
+    assert jwt_part(sign_in(cognito, client_id, username.upper())["IdToken"], 1)["cognito:username"] == username.upper()
+
+
+def test_a_case_insensitive_pool_finds_a_user_in_any_case(new_pool, cognito):
+    """With UsernameConfiguration CaseSensitive False, a user is found and signs in whatever the case of the username."""
+    pool = new_pool(Policies=LENIENT_POLICIES, UsernameConfiguration={"CaseSensitive": False})
+    assert pool["UsernameConfiguration"] == {"CaseSensitive": False}
+    pool_id = pool["Id"]
+    client_id = password_client(cognito, pool_id)
+    username = unique_username("alice")
+    create_user(cognito, pool_id, username)
+    found = cognito.admin_get_user(UserPoolId=pool_id, Username=username.upper())
+    assert found["Username"].lower() == username
+    tokens = sign_in(cognito, client_id, username.upper())
+    assert jwt_part(tokens["IdToken"], 1)["cognito:username"].lower() == username
+    assert cognito.get_user(AccessToken=tokens["AccessToken"])["Username"].lower() == username
+    with pytest.raises(ClientError) as excinfo:
+        cognito.admin_create_user(UserPoolId=pool_id, Username=username.upper(), MessageAction="SUPPRESS")
+    assert error_code(excinfo) == "UsernameExistsException"
+
+
+# --- SignUp on a new pool with plain usernames ---
+
+
+def test_sign_up_with_a_plain_username_then_admin_confirm(new_pool, cognito):
+    """SignUp with a plain username and an email leaves the user unconfirmed until AdminConfirmSignUp; then they sign in."""
+    pool_id, client_id = password_pool(new_pool, cognito)
+    username = unique_username("bob")
+    email = unique_email()
+    reply = cognito.sign_up(
+        ClientId=client_id,
+        Username=username,
+        Password=PLAIN_PASSWORD,
+        UserAttributes=[{"Name": "email", "Value": email}],
+    )
+    assert reply["UserConfirmed"] is False
+    assert uuid.UUID(reply["UserSub"])
+    user = cognito.admin_get_user(UserPoolId=pool_id, Username=username)
+    assert user["UserStatus"] == "UNCONFIRMED"
+    assert {"Name": "email", "Value": email} in user["UserAttributes"]
+    assert {"Name": "sub", "Value": reply["UserSub"]} in user["UserAttributes"]
+    with pytest.raises(ClientError) as excinfo:
+        sign_in(cognito, client_id, username)
+    assert error_code(excinfo) == "UserNotConfirmedException"
+    cognito.admin_confirm_sign_up(UserPoolId=pool_id, Username=username)
+    identity = jwt_part(sign_in(cognito, client_id, username)["IdToken"], 1)
+    assert identity["cognito:username"] == username
+    assert identity["sub"] == reply["UserSub"]
+    assert identity["email"] == email
+
+
+def test_sign_up_with_a_plain_username_then_confirm_with_the_mailed_code(new_pool, cognito, outbox):
+    """A pool that verifies email mails a code on SignUp; ConfirmSignUp with it confirms the user, who then signs in."""
+    pool_id, client_id = password_pool(new_pool, cognito, AutoVerifiedAttributes=["email"])
+    username = unique_username("bob")
+    email = unique_email()
+    reply = cognito.sign_up(
+        ClientId=client_id,
+        Username=username,
+        Password=PLAIN_PASSWORD,
+        UserAttributes=[{"Name": "email", "Value": email}],
+    )
+    assert reply["UserConfirmed"] is False
+    assert reply["CodeDeliveryDetails"]["DeliveryMedium"] == "EMAIL"
+    assert reply["CodeDeliveryDetails"]["AttributeName"] == "email"
+    with pytest.raises(ClientError) as excinfo:
+        cognito.confirm_sign_up(ClientId=client_id, Username=username, ConfirmationCode="000000")
+    assert error_code(excinfo) == "CodeMismatchException"
+    cognito.confirm_sign_up(ClientId=client_id, Username=username, ConfirmationCode=outbox(email))
+    user = cognito.admin_get_user(UserPoolId=pool_id, Username=username)
+    assert user["UserStatus"] == "CONFIRMED"
+    assert {"Name": "email_verified", "Value": "true"} in user["UserAttributes"]
+    assert jwt_part(sign_in(cognito, client_id, username)["IdToken"], 1)["cognito:username"] == username
+
+
+def test_sign_up_takes_a_username_once(new_pool, cognito):
+    """SignUp with a username the pool already has fails with UsernameExistsException."""
+    pool_id, client_id = password_pool(new_pool, cognito)
+    username = unique_username("bob")
+    create_user(cognito, pool_id, username)
+    with pytest.raises(ClientError) as excinfo:
+        cognito.sign_up(ClientId=client_id, Username=username, Password=PLAIN_PASSWORD)
+    assert error_code(excinfo) == "UsernameExistsException"
+
+
+# --- clients with a secret, and flows a client does not enable ---
+
+
+def test_a_client_with_a_secret_needs_the_secret_hash(new_pool, cognito):
+    """InitiateAuth for a client with a secret is refused without SECRET_HASH or with a wrong one, and works with it."""
+    pool_id = new_pool(Policies=LENIENT_POLICIES)["Id"]
+    client = new_client(cognito, pool_id, GenerateSecret=True, ExplicitAuthFlows=PASSWORD_FLOWS)
+    client_id, secret = client["ClientId"], client["ClientSecret"]
+    username = unique_username("alice")
+    create_user(cognito, pool_id, username)
+    for extra in ({}, {"SECRET_HASH": secret_hash("not-the-secret", username, client_id)}):
+        with pytest.raises(ClientError) as excinfo:
+            sign_in(cognito, client_id, username, **extra)
+        assert error_code(excinfo) == "NotAuthorizedException", extra
+    tokens = sign_in(cognito, client_id, username, SECRET_HASH=secret_hash(secret, username, client_id))
+    assert jwt_part(tokens["IdToken"], 1)["aud"] == client_id
+    admin = admin_sign_in(
+        cognito, pool_id, client_id, username, SECRET_HASH=secret_hash(secret, username, client_id)
+    )
+    assert jwt_part(admin["IdToken"], 1)["cognito:username"] == username
+
+
+def test_a_flow_the_client_does_not_enable_is_refused(new_pool, cognito):
+    """A client with only ALLOW_REFRESH_TOKEN_AUTH cannot sign in with USER_PASSWORD_AUTH or ADMIN_USER_PASSWORD_AUTH."""
+    pool_id = new_pool(Policies=LENIENT_POLICIES)["Id"]
+    client_id = new_client(cognito, pool_id, ExplicitAuthFlows=["ALLOW_REFRESH_TOKEN_AUTH"])["ClientId"]
+    username = unique_username("alice")
+    create_user(cognito, pool_id, username)
+    # Cognito: InvalidParameterException "USER_PASSWORD_AUTH flow not enabled for this client".
+    with pytest.raises(ClientError) as excinfo:
+        sign_in(cognito, client_id, username)
+    assert error_code(excinfo) == "InvalidParameterException"
+    assert "not enabled" in excinfo.value.response["Error"]["Message"]
+    with pytest.raises(ClientError) as excinfo:
+        admin_sign_in(cognito, pool_id, client_id, username, PLAIN_PASSWORD)
+    assert error_code(excinfo) == "InvalidParameterException"
+
+
+# --- tokens of a new pool verify with its keys ---
+
+
+def test_tokens_of_a_new_pool_verify_with_its_jwks(new_pool, cognito, pool_url):
+    """The ID and access tokens of a new pool are RS256-signed by a key of that pool's JWKS, not the configured pool's."""
+    pool_id, client_id = password_pool(new_pool, cognito)
+    username = unique_username("alice")
+    create_user(cognito, pool_id, username)
+    tokens = sign_in(cognito, client_id, username)
+    status, jwks = get_json(f"{pool_url}/{pool_id}/.well-known/jwks.json")
+    assert status == 200
+    keys = {key["kid"]: key for key in jwks["keys"]}
+    status, configured = get_json(f"{pool_url}/{POOL_ID}/.well-known/jwks.json")
+    assert status == 200
+    configured_keys = {key["kid"]: key for key in configured["keys"]}
+    for name in ("IdToken", "AccessToken"):
+        token = tokens[name]
+        header = jwt_part(token, 0)
+        assert header["alg"] == "RS256", name
+        assert header["kid"] in keys, name
+        assert header["kid"] not in configured_keys, name
+        assert rs256_verifies(token, keys[header["kid"]]), name
+        assert not any(rs256_verifies(token, key) for key in configured_keys.values()), name
+        # A token whose payload was changed no longer verifies.
+        head, payload, signature = token.split(".")
+        claims = jwt_part(token, 1)
+        claims["sub"] = str(uuid.uuid4())
+        forged_payload = base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
+        assert not rs256_verifies(f"{head}.{forged_payload}.{signature}", keys[header["kid"]]), name
+
+
+# --- the AWS CLI, as a deployment script would drive it ---
+
+
+def test_the_aws_cli_creates_a_pool_a_client_and_a_user_who_signs_in(pool_url, cognito):
+    """From the AWS CLI: a pool, a client with a secret, a user with a permanent password, and initiate-auth with SECRET_HASH."""
+
+    def aws(*arguments):
+        done = aws_cli(pool_url, *arguments)
+        assert done.returncode == 0, (arguments, done.stderr)
+        return json.loads(done.stdout) if done.stdout.strip() else {}
+
+    pool = aws("create-user-pool", "--pool-name", unique_name("cli"), "--policies", json.dumps(LENIENT_POLICIES))[
+        "UserPool"
+    ]
+    pool_id = pool["Id"]
+    try:
+        assert POOL_ID_SHAPE.match(pool_id), pool_id
+        client = aws(
+            "create-user-pool-client",
+            "--user-pool-id",
+            pool_id,
+            "--client-name",
+            "cli-backend",
+            "--generate-secret",
+            "--explicit-auth-flows",
+            "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+            "ALLOW_USER_PASSWORD_AUTH",
+        )["UserPoolClient"]
+        client_id, secret = client["ClientId"], client["ClientSecret"]
+        assert CLIENT_ID_SHAPE.match(client_id), client_id
+        assert sorted(client["ExplicitAuthFlows"]) == ["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_USER_PASSWORD_AUTH"]
+        username = unique_username("carol")
+        created = aws(
+            "admin-create-user", "--user-pool-id", pool_id, "--username", username, "--message-action", "SUPPRESS"
+        )
+        assert created["User"]["Username"] == username
+        aws(
+            "admin-set-user-password",
+            "--user-pool-id",
+            pool_id,
+            "--username",
+            username,
+            "--password",
+            PLAIN_PASSWORD,
+            "--permanent",
+        )
+        parameters = {
+            "USERNAME": username,
+            "PASSWORD": PLAIN_PASSWORD,
+            "SECRET_HASH": secret_hash(secret, username, client_id),
+        }
+        signed_in = aws(
+            "initiate-auth",
+            "--client-id",
+            client_id,
+            "--auth-flow",
+            "USER_PASSWORD_AUTH",
+            "--auth-parameters",
+            json.dumps(parameters),
+        )["AuthenticationResult"]
+        identity = jwt_part(signed_in["IdToken"], 1)
+        assert (identity["cognito:username"], identity["iss"], identity["aud"]) == (
+            username,
+            f"{pool_url}/{pool_id}",
+            client_id,
+        )
+        listed = aws("list-user-pool-clients", "--user-pool-id", pool_id, "--max-results", "10")["UserPoolClients"]
+        assert [c["ClientId"] for c in listed] == [client_id]
+        aws("delete-user-pool", "--user-pool-id", pool_id)
+        gone = aws_cli(pool_url, "describe-user-pool", "--user-pool-id", pool_id)
+        assert gone.returncode != 0
+        assert "ResourceNotFoundException" in gone.stderr
+    finally:
+        with contextlib.suppress(ClientError):
+            delete_quietly(cognito, pool_id)

@@ -250,7 +250,11 @@ pub(super) async fn signup(
     let request = check_post(&pool, &jar, &posted, "/signup", &[])?;
     let Credentials { username, password } = &posted.fields;
     let via = accounts::Via::HostedUi;
-    match accounts::sign_up(&pool, username, password, &[], via, crate::now()).await? {
+    let applicant = accounts::Applicant {
+        username: None,
+        email: Some(username),
+    };
+    match accounts::sign_up(&pool, &applicant, password, &[], via, crate::now()).await? {
         Ok(_) => Ok(found(&page_for(
             "/confirm",
             &request,

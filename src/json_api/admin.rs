@@ -6,17 +6,16 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::pools;
 use super::users::{self, AuthResponse, Empty};
 use super::wire::{InitiateAuthRequest, MessageAction, NextTokenPage};
 use super::{
     ApiError, AttributeType, after_page_token, page_limit, page_token, run, user_attributes,
     user_status, writable_attributes,
 };
+use super::{clients, pools};
 use crate::directory::{self, NewUser, PasswordUse};
-use crate::pools::Naming;
 use crate::store::{FilterField, Group, GroupChanges, User, UserFilter};
-use crate::{UserPool, accounts, mail, password, secrets};
+use crate::{UserPool, mail, password, secrets};
 
 /// The operations that need AWS credentials, by their `X-Amz-Target` names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,6 +46,11 @@ pub(super) enum Operation {
     UpdateUserPool,
     DeleteUserPool,
     ListUserPools,
+    CreateUserPoolClient,
+    DescribeUserPoolClient,
+    UpdateUserPoolClient,
+    DeleteUserPoolClient,
+    ListUserPoolClients,
 }
 
 impl Operation {
@@ -78,6 +82,11 @@ impl Operation {
             "UpdateUserPool" => Operation::UpdateUserPool,
             "DeleteUserPool" => Operation::DeleteUserPool,
             "ListUserPools" => Operation::ListUserPools,
+            "CreateUserPoolClient" => Operation::CreateUserPoolClient,
+            "DescribeUserPoolClient" => Operation::DescribeUserPoolClient,
+            "UpdateUserPoolClient" => Operation::UpdateUserPoolClient,
+            "DeleteUserPoolClient" => Operation::DeleteUserPoolClient,
+            "ListUserPoolClients" => Operation::ListUserPoolClients,
             _ => return None,
         })
     }
@@ -123,6 +132,19 @@ pub(super) async fn dispatch(
         Operation::UpdateUserPool => run(pools::update_user_pool, pool, request).await,
         Operation::DeleteUserPool => run(pools::delete_user_pool, pool, request).await,
         Operation::ListUserPools => run(pools::list_user_pools, pool, request).await,
+        Operation::CreateUserPoolClient => {
+            run(clients::create_user_pool_client, pool, request).await
+        }
+        Operation::DescribeUserPoolClient => {
+            run(clients::describe_user_pool_client, pool, request).await
+        }
+        Operation::UpdateUserPoolClient => {
+            run(clients::update_user_pool_client, pool, request).await
+        }
+        Operation::DeleteUserPoolClient => {
+            run(clients::delete_user_pool_client, pool, request).await
+        }
+        Operation::ListUserPoolClients => run(clients::list_user_pool_clients, pool, request).await,
     }
 }
 
@@ -257,7 +279,8 @@ async fn create_user(
         directory::renew_temporary_password(&pool, &user, &temporary, now).await?;
         user
     } else {
-        let (username, email) = new_user_names(&pool, &request)?;
+        let (username, email) =
+            super::new_user_names(&pool, &request.username, &request.user_attributes)?;
         let attributes = writable_attributes(request.user_attributes, email.as_deref())?;
         let new = NewUser {
             username: username.as_deref(),
@@ -281,43 +304,6 @@ async fn create_user(
     Ok(CreateUserResponse {
         user: user_type(&pool, &user).await?,
     })
-}
-
-/// The username (None where the email is the username) and the email address
-/// of a user AdminCreateUser is to create, checked as the pool's naming wants.
-fn new_user_names(
-    pool: &UserPool,
-    request: &CreateUserRequest,
-) -> Result<(Option<String>, Option<String>), ApiError> {
-    let naming = pool.pool().naming();
-    let given = &request.username;
-    let email_attribute = request
-        .user_attributes
-        .iter()
-        .find(|a| a.name == "email")
-        .map(|a| accounts::valid_email(&a.value))
-        .transpose()?;
-    match naming {
-        Naming::Email => {
-            let email = accounts::valid_email(given).map_err(|_| {
-                ApiError::InvalidParameter("Username should be an email.".to_owned())
-            })?;
-            Ok((None, Some(email)))
-        }
-        Naming::Plain { email_alias, .. } => {
-            if !crate::pools::plausible_username(given) {
-                return Err(ApiError::InvalidParameter(
-                    "1 validation error detected: Value at 'username' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+".to_owned(),
-                ));
-            }
-            if email_alias && accounts::valid_email(given).is_ok() {
-                return Err(ApiError::InvalidParameter(
-                    "Username cannot be of email format, since user pool is configured for email alias.".to_owned(),
-                ));
-            }
-            Ok((Some(naming.username_key(given)), email_attribute))
-        }
-    }
 }
 
 #[derive(Deserialize)]

@@ -11,6 +11,7 @@
 //! configured `[[admin_credentials]]`, which `sigv4` checks as AWS does.
 
 mod admin;
+mod clients;
 mod pools;
 mod sigv4;
 mod users;
@@ -29,7 +30,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::accounts::Refusal;
+use crate::accounts::{self, Refusal};
 use crate::config::Client;
 use crate::error::Error;
 use crate::store::User;
@@ -129,6 +130,14 @@ async fn dispatch(pool: UserPool, http: &sigv4::SignedRequest<'_>) -> Result<Val
             "1 validation error detected: a value contains the character U+0000, which no field accepts".to_owned(),
         ));
     }
+    let pool = match operation {
+        Operation::Admin(_) => pool,
+        Operation::ChangePassword
+        | Operation::GetUser
+        | Operation::UpdateUserAttributes
+        | Operation::GlobalSignOut => pool_of_token(&pool, &request).await?,
+        _ => pool_of_client(&pool, &request).await?,
+    };
     match operation {
         Operation::SignUp => run(users::sign_up, pool, request).await,
         Operation::ConfirmSignUp => run(users::confirm_sign_up, pool, request).await,
@@ -193,6 +202,42 @@ fn authorize_admin(server: &UserPool, http: &sigv4::SignedRequest<'_>) -> Result
         config.region(),
         std::time::SystemTime::now(),
     )
+}
+
+/// The server acting in the pool that has the client the request's `ClientId`
+/// names (a request without one is refused by its operation).
+async fn pool_of_client(server: &UserPool, request: &Value) -> Result<UserPool, ApiError> {
+    let Some(client_id) = request.get("ClientId").and_then(Value::as_str) else {
+        return Ok(server.clone());
+    };
+    server.with_client(client_id).await?.ok_or_else(|| {
+        ApiError::ResourceNotFound(format!("User pool client {client_id} does not exist."))
+    })
+}
+
+/// The server acting in the pool whose issuer the request's `AccessToken`
+/// names (unverified here: the operation verifies it with that pool's keys).
+async fn pool_of_token(server: &UserPool, request: &Value) -> Result<UserPool, ApiError> {
+    let issuer = request
+        .get("AccessToken")
+        .and_then(Value::as_str)
+        .and_then(|token| token.split('.').nth(1))
+        .and_then(|payload| {
+            use base64::Engine;
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(payload)
+                .ok()
+        })
+        .and_then(|payload| serde_json::from_slice::<Value>(&payload).ok())
+        .and_then(|claims| claims.get("iss").and_then(Value::as_str).map(str::to_owned));
+    let Some(pool_id) = issuer.as_deref().and_then(|iss| iss.rsplit('/').next()) else {
+        // Not a token of any pool: the operation refuses it.
+        return Ok(server.clone());
+    };
+    server
+        .in_pool(pool_id)
+        .await?
+        .ok_or_else(|| ApiError::NotAuthorized("Invalid Access Token".to_owned()))
 }
 
 /// The server acting in the pool the request's `UserPoolId` names.
@@ -321,6 +366,43 @@ fn writable_attributes(
     Ok(writes)
 }
 
+/// The username (None where the email is the username) and the email address
+/// of a user SignUp or AdminCreateUser is to create from the `Username` and
+/// `UserAttributes` given, checked as the pool's naming wants.
+fn new_user_names(
+    pool: &UserPool,
+    given: &str,
+    attributes: &[AttributeType],
+) -> Result<(Option<String>, Option<String>), ApiError> {
+    let naming = pool.pool().naming();
+    let email_attribute = attributes
+        .iter()
+        .find(|a| a.name == "email")
+        .map(|a| accounts::valid_email(&a.value))
+        .transpose()?;
+    match naming {
+        crate::pools::Naming::Email => {
+            let email = accounts::valid_email(given).map_err(|_| {
+                ApiError::InvalidParameter("Username should be an email.".to_owned())
+            })?;
+            Ok((None, Some(email)))
+        }
+        crate::pools::Naming::Plain { email_alias, .. } => {
+            if !crate::pools::plausible_username(given) {
+                return Err(ApiError::InvalidParameter(
+                    "1 validation error detected: Value at 'username' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+".to_owned(),
+                ));
+            }
+            if email_alias && accounts::valid_email(given).is_ok() {
+                return Err(ApiError::InvalidParameter(
+                    "Username cannot be of email format, since user pool is configured for email alias.".to_owned(),
+                ));
+            }
+            Ok((Some(naming.username_key(given)), email_attribute))
+        }
+    }
+}
+
 /// Every attribute of a user, as Cognito lists them.
 async fn user_attributes(pool: &UserPool, user: &User) -> Result<Vec<AttributeType>, ApiError> {
     let mut attributes = vec![AttributeType {
@@ -369,6 +451,21 @@ fn code_delivery(email: &str) -> CodeDeliveryDetails {
         destination: format!("{}***@{}***", first(local), first(domain)),
         delivery_medium: "EMAIL",
         attribute_name: "email",
+    }
+}
+
+/// Cognito's bounds and characters for a pool's or a client's name (`field`).
+fn check_name(field: &str, name: &str) -> Result<(), ApiError> {
+    let ok = (1..=128).contains(&name.chars().count())
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || c.is_whitespace() || "_+=,.@-".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::InvalidParameter(format!(
+            "1 validation error detected: Value '{name}' at '{field}' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w\\s+=,.@-]+ and have length between 1 and 128"
+        )))
     }
 }
 
@@ -424,6 +521,10 @@ pub(crate) enum ApiError {
     InvalidParameter(String),
     #[error("{0}")]
     ResourceNotFound(String),
+    #[error("{0}")]
+    InvalidOAuthFlow(String),
+    #[error("{0}")]
+    ScopeDoesNotExist(String),
     #[error("User does not exist.")]
     UserNotFound,
     #[error("A group with the name {0} already exists.")]
@@ -461,6 +562,8 @@ impl ApiError {
             ApiError::InvalidPassword(_) => "InvalidPasswordException",
             ApiError::InvalidParameter(_) => "InvalidParameterException",
             ApiError::ResourceNotFound(_) => "ResourceNotFoundException",
+            ApiError::InvalidOAuthFlow(_) => "InvalidOAuthFlowException",
+            ApiError::ScopeDoesNotExist(_) => "ScopeDoesNotExistException",
             ApiError::UserNotFound => "UserNotFoundException",
             ApiError::GroupExists(_) => "GroupExistsException",
             ApiError::UnsupportedUserState => "UnsupportedUserStateException",

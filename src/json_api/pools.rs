@@ -6,28 +6,17 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::users::Empty;
-use super::{ApiError, after_page_token, page_token};
+use super::{ApiError, after_page_token, check_name, page_token};
 use crate::UserPool;
 use crate::pools::{self, DeletionProtection, InvalidSetting, PoolSettings, StoredPool};
 
 impl From<InvalidSetting> for ApiError {
     fn from(invalid: InvalidSetting) -> ApiError {
-        ApiError::InvalidParameter(invalid.0)
-    }
-}
-
-/// Cognito's bounds and characters for a pool's name.
-fn check_name(name: &str) -> Result<(), ApiError> {
-    let ok = (1..=128).contains(&name.chars().count())
-        && name
-            .chars()
-            .all(|c| c.is_alphanumeric() || c.is_whitespace() || "_+=,.@-".contains(c));
-    if ok {
-        Ok(())
-    } else {
-        Err(ApiError::InvalidParameter(format!(
-            "1 validation error detected: Value '{name}' at 'poolName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w\\s+=,.@-]+ and have length between 1 and 128"
-        )))
+        match invalid {
+            InvalidSetting::Parameter(message) => ApiError::InvalidParameter(message),
+            InvalidSetting::OAuthFlow(message) => ApiError::InvalidOAuthFlow(message),
+            InvalidSetting::Scope(message) => ApiError::ScopeDoesNotExist(message),
+        }
     }
 }
 
@@ -85,7 +74,7 @@ pub(super) async fn create_user_pool(
     server: UserPool,
     request: CreateUserPoolRequest,
 ) -> Result<UserPoolResponse, ApiError> {
-    check_name(&request.pool_name)?;
+    check_name("poolName", &request.pool_name)?;
     let settings = with_defaults(request.settings.validated()?);
     let config = server.config();
     let deterministic = config.deterministic_pool_ids();
@@ -149,7 +138,7 @@ pub(super) async fn update_user_pool(
     let settings = with_defaults(settings.validated()?);
     let name = match request.pool_name {
         Some(name) => {
-            check_name(&name)?;
+            check_name("poolName", &name)?;
             name
         }
         None => pool.pool().name.clone(),

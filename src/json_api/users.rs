@@ -41,7 +41,8 @@ pub(super) struct SignUpRequest {
 #[serde(rename_all = "PascalCase")]
 pub(super) struct SignUpResponse {
     user_confirmed: bool,
-    code_delivery_details: CodeDeliveryDetails,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    code_delivery_details: Option<CodeDeliveryDetails>,
     user_sub: String,
 }
 
@@ -51,16 +52,25 @@ pub(super) async fn sign_up(
 ) -> Result<SignUpResponse, ApiError> {
     let client = client(&pool, &request.client_id)?;
     check_secret_hash(client, &request.username, request.secret_hash.as_deref())?;
-    let email = accounts::valid_email(&request.username)?;
-    let attributes = writable_attributes(request.user_attributes, Some(&email))?;
+    let (username, email) =
+        super::new_user_names(&pool, &request.username, &request.user_attributes)?;
+    let attributes = writable_attributes(request.user_attributes, email.as_deref())?;
+    let applicant = accounts::Applicant {
+        username: username.as_deref(),
+        email: email.as_deref(),
+    };
     // Cognito's API says so (the hosted UI does not: it mails the owner instead),
     // here before hashing the password, and again if a concurrent sign-up wins.
-    if pool.store().user_by_email(&email).await?.is_some() {
+    let taken = crate::pools::NameLookup {
+        username: username.clone().unwrap_or_default(),
+        email: email.clone(),
+    };
+    if pool.store().user_by_username(&taken).await?.is_some() {
         return Err(ApiError::UsernameExists);
     }
     let accounts::SignedUp::Created(sub) = accounts::sign_up(
         &pool,
-        &email,
+        &applicant,
         &request.password,
         &attributes,
         accounts::Via::Api,
@@ -72,7 +82,10 @@ pub(super) async fn sign_up(
     };
     Ok(SignUpResponse {
         user_confirmed: false,
-        code_delivery_details: code_delivery(&email),
+        code_delivery_details: email
+            .as_deref()
+            .filter(|_| pool.pool().verifies_email())
+            .map(code_delivery),
         user_sub: sub,
     })
 }

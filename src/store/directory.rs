@@ -72,14 +72,18 @@ impl Store {
         .await?)
     }
 
-    /// Inserts a user exactly as given (created by an administrator, or imported), with attributes and the
-    /// memberships of groups that exist; false, changing nothing, when the sub
-    /// or the email already has an account.
+    /// Inserts a user exactly as given (signed up, created by an administrator,
+    /// or imported), with attributes, the memberships of groups that exist and
+    /// a sign-up's confirmation code, in one transaction (a failure leaves no
+    /// half-made account); false, changing nothing, when the sub, the username
+    /// or the email already has an account (one a concurrent request created
+    /// an instant before included).
     pub(crate) async fn insert_user(
         &self,
         user: &User,
         attributes: &[(String, String)],
         groups: &[String],
+        code: Option<&super::NewCode<'_>>,
     ) -> Result<bool, Error> {
         let mut tx = self.db.begin().await?;
         let insert = sqlx::query(
@@ -114,6 +118,9 @@ impl Store {
             .bind(group)
             .execute(&mut *tx)
             .await?;
+        }
+        if let Some(code) = code {
+            super::put_code(&mut tx, &user.sub, code).await?;
         }
         tx.commit().await?;
         Ok(true)

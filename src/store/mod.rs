@@ -61,6 +61,23 @@ impl<'r> sqlx::FromRow<'r, AnyRow> for User {
     }
 }
 
+/// A column of JSON text (a pool's or a client's settings), decoded.
+fn json_column<T: serde::de::DeserializeOwned>(
+    row: &AnyRow,
+    column: &str,
+) -> Result<T, sqlx::Error> {
+    let text: String = row.try_get(column)?;
+    serde_json::from_str(&text).map_err(|e| sqlx::Error::ColumnDecode {
+        index: column.to_owned(),
+        source: Box::new(e),
+    })
+}
+
+/// Settings as the JSON text a settings column keeps.
+fn json_text(settings: &impl serde::Serialize) -> Result<String, Error> {
+    Ok(serde_json::to_string(settings)?)
+}
+
 /// A flag column: BOOLEAN in PostgreSQL, 0 or 1 in SQLite (which has no boolean type).
 fn flag(row: &AnyRow, column: &str) -> Result<bool, sqlx::Error> {
     row.try_get::<bool, _>(column)
@@ -98,6 +115,7 @@ macro_rules! select_refresh_token {
     };
 }
 
+mod app_clients;
 mod counters;
 mod pools;
 mod sqlite_file;
@@ -264,6 +282,8 @@ impl Store {
 
     // --- users ---
 
+    /// The tests' way to find a user (the crate finds them by name, `user_by_username`).
+    #[cfg(test)]
     pub(crate) async fn user_by_email(&self, email: &str) -> Result<Option<User>, Error> {
         Ok(
             sqlx::query_as(select_users!("WHERE u.pool_id = $1 AND u.email = $2"))
@@ -282,41 +302,6 @@ impl Store {
                 .fetch_optional(&self.db)
                 .await?,
         )
-    }
-
-    /// Creates an unconfirmed user with its attributes and confirmation code, in
-    /// one transaction (a failure leaves no half-made account); false, changing
-    /// nothing, when the email already has an account (one a concurrent
-    /// request created an instant before included).
-    pub(crate) async fn create_user(
-        &self,
-        sub: &str,
-        email: &str,
-        password_hash: &str,
-        attributes: &[(String, String)],
-        code: &NewCode<'_>,
-        now: i64,
-    ) -> Result<bool, Error> {
-        let mut tx = self.db.begin().await?;
-        let insert = sqlx::query(
-            "INSERT INTO users (pool_id, sub, username, email, password_hash, created_at, updated_at)
-             VALUES ($1, $2, $2, $3, $4, $5, $6)",
-        )
-        .bind(&*self.pool_id)
-        .bind(sub)
-        .bind(email)
-        .bind(password_hash)
-        .bind(now)
-        .bind(now)
-        .execute(&mut *tx)
-        .await;
-        if !inserted(insert)? {
-            return Ok(false);
-        }
-        directory::put_attributes(&mut tx, sub, attributes).await?;
-        put_code(&mut tx, sub, code).await?;
-        tx.commit().await?;
-        Ok(true)
     }
 
     /// Signing up again before confirming: the new password replaces the old one.
@@ -1007,6 +992,7 @@ mod tests {
                     },
                     &[],
                     &[],
+                    None,
                 )
                 .await
                 .unwrap()

@@ -10,14 +10,10 @@ use crate::pools::{PoolSettings, StoredPool};
 
 impl<'r> sqlx::FromRow<'r, AnyRow> for StoredPool {
     fn from_row(row: &'r AnyRow) -> Result<StoredPool, sqlx::Error> {
-        let settings: String = row.try_get("settings")?;
         Ok(StoredPool {
             id: row.try_get("id")?,
             name: row.try_get("name")?,
-            settings: serde_json::from_str(&settings).map_err(|e| sqlx::Error::ColumnDecode {
-                index: "settings".to_owned(),
-                source: Box::new(e),
-            })?,
+            settings: super::json_column(row, "settings")?,
             created_at: row.try_get("created_at")?,
             updated_at: row.try_get("updated_at")?,
         })
@@ -25,10 +21,6 @@ impl<'r> sqlx::FromRow<'r, AnyRow> for StoredPool {
 }
 
 const SELECT_POOLS: &str = "SELECT id, name, settings, created_at, updated_at FROM user_pools ";
-
-fn json(settings: &PoolSettings) -> Result<String, Error> {
-    Ok(serde_json::to_string(settings)?)
-}
 
 impl Store {
     /// Adds a pool; false, changing nothing, if one has its id.
@@ -39,7 +31,7 @@ impl Store {
         )
         .bind(&pool.id)
         .bind(&pool.name)
-        .bind(json(&pool.settings)?)
+        .bind(super::json_text(&pool.settings)?)
         .bind(pool.created_at)
         .bind(pool.updated_at)
         .execute(&self.db)
@@ -94,7 +86,7 @@ impl Store {
             "UPDATE user_pools SET name = $1, settings = $2, updated_at = $3 WHERE id = $4",
         )
         .bind(name)
-        .bind(json(settings)?)
+        .bind(super::json_text(settings)?)
         .bind(now)
         .bind(id)
         .execute(&self.db)
@@ -134,7 +126,7 @@ impl Store {
         )
         .bind(&pool.id)
         .bind(&pool.name)
-        .bind(json(&pool.settings)?)
+        .bind(super::json_text(&pool.settings)?)
         .bind(pool.created_at)
         .execute(&mut *tx)
         .await?;

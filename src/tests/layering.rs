@@ -11,7 +11,16 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "leaves",
         &[
-            "config", "error", "input", "password", "pkce", "pools", "scope", "secrets", "store",
+            "app_clients",
+            "config",
+            "error",
+            "input",
+            "password",
+            "pkce",
+            "pools",
+            "scope",
+            "secrets",
+            "store",
         ],
     ),
     (
