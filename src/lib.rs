@@ -65,6 +65,8 @@ struct Inner {
     /// The server's view of the database; each pool has its own (`registry::Running::store`).
     store: store::Store,
     pools: registry::Registry,
+    /// The pool's own names, and one label below them: its pools' domains.
+    hosts: AllowedHosts,
     csrf: csrf::CsrfKey,
     hasher: password::Hasher,
     health_probe: health::Probe,
@@ -107,10 +109,13 @@ impl UserPool {
         let csrf = keys::pool_secret(&store, config.key_encryption_key(), "csrf").await?;
         let csrf = csrf::CsrfKey::new(&csrf);
         let hasher = password::Hasher::new().await?;
+        let hosts =
+            AllowedHosts::new(config.public_url(), config.listen().port()).with_subdomains();
         let inner = Arc::new(Inner {
             config,
             store,
             pools,
+            hosts,
             csrf,
             hasher,
             health_probe: health::Probe::default(),
@@ -153,6 +158,34 @@ impl UserPool {
             inner: self.inner.clone(),
             current,
         }))
+    }
+
+    /// The same server acting in the pool whose hosted UI a request for
+    /// `host` (a `Host` value) is for: the pool with that domain where the host
+    /// is one label below the server's names, else the declared pool. None if
+    /// no pool has the domain.
+    async fn for_host(&self, host: Option<&str>) -> Result<Option<UserPool>, Error> {
+        match host.and_then(|host| self.inner.hosts.subdomain(host)) {
+            Some(label) => self.with_domain(&label.to_ascii_lowercase()).await,
+            None => self.in_declared_pool().await,
+        }
+    }
+
+    /// The URL of the hosted UI of the pool with the domain `prefix`: one label
+    /// below the public URL's host (below `localhost` where that is an address).
+    fn domain_url(&self, prefix: &str) -> String {
+        let public = self.config().public_url();
+        match url::Url::parse(public) {
+            Ok(url) => {
+                let host = match url.host() {
+                    Some(url::Host::Domain(name)) => name.to_owned(),
+                    _ => "localhost".to_owned(),
+                };
+                let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
+                format!("{}://{prefix}.{host}{port}", url.scheme())
+            }
+            Err(_) => public.to_owned(),
+        }
     }
 
     /// The same server acting in the pool the configuration declares, as it is now.
@@ -226,6 +259,20 @@ impl UserPool {
         })
     }
 
+    /// The same server acting in the pool whose hosted UI is at `domain`; None if none is.
+    async fn with_domain(&self, domain: &str) -> Result<Option<UserPool>, Error> {
+        if let Some(current) = self.inner.pools.cached_with_domain(domain) {
+            return Ok(Some(UserPool {
+                inner: self.inner.clone(),
+                current,
+            }));
+        }
+        match self.inner.store.pool_of_domain(domain).await? {
+            Some(pool_id) => self.in_pool(&pool_id).await,
+            None => Ok(None),
+        }
+    }
+
     /// The same server acting in the pool that has the app client `client_id`; None if none has.
     async fn with_client(&self, client_id: &str) -> Result<Option<UserPool>, Error> {
         if let Some(current) = self.inner.pools.cached_with_client(client_id) {
@@ -269,8 +316,10 @@ impl UserPool {
             web::throttle::throttle,
         ));
         // Only requests for the pool's own names (DNS rebinding, see `allowed_hosts`).
-        let hosts = AllowedHosts::new(self.config().public_url(), self.config().listen().port());
-        http_layers(allow_hosts(router.with_state(self.clone()), hosts))
+        http_layers(allow_hosts(
+            router.with_state(self.clone()),
+            self.inner.hosts.clone(),
+        ))
     }
 
     /// Makes sure a confirmed user with this email exists, in these groups (created

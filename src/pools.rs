@@ -288,6 +288,20 @@ impl Naming {
     }
 }
 
+/// Whether `prefix` may be a pool's domain: 1 to 63 lowercase letters, digits
+/// and inner hyphens, without the words Cognito reserves.
+pub(crate) fn valid_domain(prefix: &str) -> bool {
+    (1..=63).contains(&prefix.len())
+        && prefix
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !prefix.starts_with('-')
+        && !prefix.ends_with('-')
+        && !["aws", "amazon", "cognito"]
+            .iter()
+            .any(|word| prefix.contains(word))
+}
+
 /// Cognito's usernames: 1 to 128 characters, none of them a space or a control character.
 pub(crate) fn plausible_username(name: &str) -> bool {
     (1..=128).contains(&name.chars().count())
@@ -350,6 +364,8 @@ pub(crate) struct Pool {
     pub(crate) created_at: i64,
     pub(crate) updated_at: i64,
     issuer: String,
+    /// The hosted UI's domain prefix (CreateUserPoolDomain), if it has one.
+    pub(crate) domain: Option<String>,
     clients: Vec<Client>,
     /// Token lifetimes of clients without their own.
     tokens: TokenConfig,
@@ -359,10 +375,16 @@ impl Pool {
     /// A pool as stored (created through the API, or declared) with its
     /// clients, seen from a server whose configuration is `config`: the
     /// declared pool's clients without lifetimes of their own get the file's.
-    pub(crate) fn new(config: &Config, stored: StoredPool, clients: Vec<Client>) -> Pool {
+    pub(crate) fn new(
+        config: &Config,
+        stored: StoredPool,
+        clients: Vec<Client>,
+        domain: Option<String>,
+    ) -> Pool {
         let declared = stored.id == config.pool_id();
         Pool {
             issuer: config.issuer_of(&stored.id),
+            domain,
             clients,
             tokens: if declared {
                 config.pool_tokens().clone()
@@ -387,7 +409,7 @@ impl Pool {
             created_at: 0,
             updated_at: 0,
         };
-        Pool::new(config, stored, config.clients().to_vec())
+        Pool::new(config, stored, config.clients().to_vec(), None)
     }
 
     /// The `iss` of this pool's tokens.

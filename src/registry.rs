@@ -75,8 +75,9 @@ impl Registry {
             .iter()
             .map(StoredClient::client)
             .collect();
+        let domain = scoped.domain().await?;
         let running = Arc::new(Running {
-            pool: Pool::new(config, stored, clients),
+            pool: Pool::new(config, stored, clients, domain),
             keys,
             store: scoped,
         });
@@ -85,6 +86,16 @@ impl Registry {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .insert(running.pool.id.clone(), running.clone());
         Ok(running)
+    }
+
+    /// The loaded pool whose hosted UI is at `domain`, if one is.
+    pub(crate) fn cached_with_domain(&self, domain: &str) -> Option<Arc<Running>> {
+        self.pools
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .values()
+            .find(|running| running.pool.domain.as_deref() == Some(domain))
+            .cloned()
     }
 
     /// The loaded pool that has the client `client_id`, if one has.

@@ -48,7 +48,12 @@ async fn jwks(State(server): State<UserPool>, Path(id): Path<String>) -> Respons
 fn discovery_document(server: &UserPool) -> Value {
     let pool = server.pool();
     let issuer = pool.issuer();
-    let public_url = server.config().public_url();
+    let keys_url = server.config().public_url();
+    // The endpoints are the pool's domain's, if it has one (as Cognito's are).
+    let public_url = match &pool.domain {
+        Some(domain) => server.domain_url(domain),
+        None => keys_url.to_owned(),
+    };
     // The scopes some client may actually be granted, in a stable order.
     let scopes: Vec<&str> = SUPPORTED_SCOPES
         .iter()
@@ -66,7 +71,7 @@ fn discovery_document(server: &UserPool) -> Value {
         "end_session_endpoint": format!("{public_url}/logout"),
         "revocation_endpoint": format!("{public_url}/oauth2/revoke"),
         "userinfo_endpoint": format!("{public_url}/oauth2/userInfo"),
-        "jwks_uri": format!("{public_url}/{}/.well-known/jwks.json", pool.id),
+        "jwks_uri": format!("{keys_url}/{}/.well-known/jwks.json", pool.id),
         "response_types_supported": ["code", "token"],
         "response_modes_supported": ["query", "fragment"],
         "grant_types_supported": ["authorization_code", "refresh_token", "implicit", "client_credentials"],

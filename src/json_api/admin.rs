@@ -12,7 +12,7 @@ use super::{
     ApiError, AttributeType, after_page_token, page_limit, page_token, run, user_attributes,
     user_status, writable_attributes,
 };
-use super::{clients, pools};
+use super::{clients, domains, pools};
 use crate::directory::{self, NewUser, PasswordUse};
 use crate::store::{FilterField, Group, GroupChanges, User, UserFilter};
 use crate::{UserPool, mail, password, secrets};
@@ -51,6 +51,10 @@ pub(super) enum Operation {
     UpdateUserPoolClient,
     DeleteUserPoolClient,
     ListUserPoolClients,
+    CreateUserPoolDomain,
+    DescribeUserPoolDomain,
+    UpdateUserPoolDomain,
+    DeleteUserPoolDomain,
 }
 
 impl Operation {
@@ -87,6 +91,10 @@ impl Operation {
             "UpdateUserPoolClient" => Operation::UpdateUserPoolClient,
             "DeleteUserPoolClient" => Operation::DeleteUserPoolClient,
             "ListUserPoolClients" => Operation::ListUserPoolClients,
+            "CreateUserPoolDomain" => Operation::CreateUserPoolDomain,
+            "DescribeUserPoolDomain" => Operation::DescribeUserPoolDomain,
+            "UpdateUserPoolDomain" => Operation::UpdateUserPoolDomain,
+            "DeleteUserPoolDomain" => Operation::DeleteUserPoolDomain,
             _ => return None,
         })
     }
@@ -94,7 +102,12 @@ impl Operation {
     /// Whether the operation acts in a pool its `UserPoolId` names (all but
     /// creating and listing pools).
     pub(super) fn names_a_pool(self) -> bool {
-        !matches!(self, Operation::CreateUserPool | Operation::ListUserPools)
+        !matches!(
+            self,
+            Operation::CreateUserPool
+                | Operation::ListUserPools
+                | Operation::DescribeUserPoolDomain
+        )
     }
 }
 
@@ -145,6 +158,18 @@ pub(super) async fn dispatch(
             run(clients::delete_user_pool_client, pool, request).await
         }
         Operation::ListUserPoolClients => run(clients::list_user_pool_clients, pool, request).await,
+        Operation::CreateUserPoolDomain => {
+            run(domains::create_user_pool_domain, pool, request).await
+        }
+        Operation::DescribeUserPoolDomain => {
+            run(domains::describe_user_pool_domain, pool, request).await
+        }
+        Operation::UpdateUserPoolDomain => {
+            run(domains::update_user_pool_domain, pool, request).await
+        }
+        Operation::DeleteUserPoolDomain => {
+            run(domains::delete_user_pool_domain, pool, request).await
+        }
     }
 }
 

@@ -12,6 +12,7 @@
 
 mod admin;
 mod clients;
+mod domains;
 mod pools;
 mod sigv4;
 mod users;

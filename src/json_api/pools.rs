@@ -40,6 +40,9 @@ async fn user_pool_type(pool: &UserPool) -> Result<Value, ApiError> {
     ] {
         fields.insert(name.to_owned(), value);
     }
+    if let Some(domain) = &this.domain {
+        fields.insert("Domain".to_owned(), domain.clone().into());
+    }
     Ok(Value::Object(fields))
 }
 

@@ -143,4 +143,56 @@ impl Store {
                 .await?,
         )
     }
+
+    // --- domains ---
+
+    /// Gives a pool its domain; false, changing nothing, if the domain is
+    /// taken or the pool has one.
+    pub(crate) async fn create_domain(
+        &self,
+        domain: &str,
+        pool_id: &str,
+        now: i64,
+    ) -> Result<bool, Error> {
+        let inserted = sqlx::query(
+            "INSERT INTO pool_domains (domain, pool_id, created_at) VALUES ($1, $2, $3)
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(domain)
+        .bind(pool_id)
+        .bind(now)
+        .execute(&self.db)
+        .await?;
+        Ok(inserted.rows_affected() == 1)
+    }
+
+    /// The pool a domain belongs to, if any.
+    pub(crate) async fn pool_of_domain(&self, domain: &str) -> Result<Option<String>, Error> {
+        Ok(
+            sqlx::query_scalar("SELECT pool_id FROM pool_domains WHERE domain = $1")
+                .bind(domain)
+                .fetch_optional(&self.db)
+                .await?,
+        )
+    }
+
+    /// The domain of this store's pool, if it has one.
+    pub(crate) async fn domain(&self) -> Result<Option<String>, Error> {
+        Ok(
+            sqlx::query_scalar("SELECT domain FROM pool_domains WHERE pool_id = $1")
+                .bind(&*self.pool_id)
+                .fetch_optional(&self.db)
+                .await?,
+        )
+    }
+
+    /// Takes a domain from its pool; false if the pool did not have it.
+    pub(crate) async fn delete_domain(&self, domain: &str, pool_id: &str) -> Result<bool, Error> {
+        let deleted = sqlx::query("DELETE FROM pool_domains WHERE domain = $1 AND pool_id = $2")
+            .bind(domain)
+            .bind(pool_id)
+            .execute(&self.db)
+            .await?;
+        Ok(deleted.rows_affected() == 1)
+    }
 }

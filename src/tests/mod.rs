@@ -10,6 +10,7 @@ mod limits;
 mod logging;
 mod migrations;
 mod oauth2;
+mod pools;
 
 use std::collections::HashMap;
 

@@ -18,9 +18,13 @@ use axum::http::{Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-/// The `host[:port]`s a server answers to, lowercase.
+/// The `host[:port]`s a server answers to, lowercase, and with
+/// [`AllowedHosts::with_subdomains`] one label below each of them that is a name.
 #[derive(Clone, Debug)]
-pub struct AllowedHosts(Arc<[String]>);
+pub struct AllowedHosts {
+    hosts: Arc<[String]>,
+    subdomains: bool,
+}
 
 const LOOPBACK_NAMES: [&str; 3] = ["localhost", "127.0.0.1", "[::1]"];
 
@@ -50,14 +54,48 @@ impl AllowedHosts {
                 hosts.push(name.to_owned());
             }
         }
-        AllowedHosts(hosts.into())
+        AllowedHosts {
+            hosts: hosts.into(),
+            subdomains: false,
+        }
     }
 
-    /// Whether `authority` (a `Host` value) is one of these, ignoring case.
-    pub fn allows(&self, authority: &str) -> bool {
-        self.0
+    /// Also one label below each allowed name (not below an address): the
+    /// user pool's hosted-UI domains, `<prefix>.localhost:9229` and the like.
+    /// A rebinding page cannot be served from such a name, which always names
+    /// this server.
+    pub fn with_subdomains(self) -> AllowedHosts {
+        AllowedHosts {
+            subdomains: true,
+            ..self
+        }
+    }
+
+    /// Whether `authority` (a `Host` value) is one of the names themselves, ignoring case.
+    pub fn is_own(&self, authority: &str) -> bool {
+        self.hosts
             .iter()
             .any(|host| host.eq_ignore_ascii_case(authority))
+    }
+
+    /// The label `authority` has below one of the names, if it has one and subdomains are allowed.
+    pub fn subdomain<'a>(&self, authority: &'a str) -> Option<&'a str> {
+        let (label, rest) = authority.split_once('.')?;
+        let named = rest
+            .rsplit_once(':')
+            .map_or(rest, |(host, _)| host)
+            .parse::<std::net::IpAddr>()
+            .is_err()
+            && !rest.starts_with('[');
+        let label_ok = !label.is_empty()
+            && label.len() <= 63
+            && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+        (self.subdomains && named && label_ok && self.is_own(rest)).then_some(label)
+    }
+
+    /// Whether `authority` (a `Host` value) is allowed.
+    pub fn allows(&self, authority: &str) -> bool {
+        self.is_own(authority) || self.subdomain(authority).is_some()
     }
 }
 
@@ -143,6 +181,32 @@ mod tests {
         let hosts = AllowedHosts::new("not a url", 80);
         assert!(hosts.allows("localhost") && hosts.allows("127.0.0.1:80"));
         assert!(!hosts.allows("not a url"));
+    }
+
+    #[test]
+    fn with_subdomains_one_label_below_a_name_is_allowed_too() {
+        let hosts = AllowedHosts::new("http://127.0.0.1:9229", 9229);
+        assert!(!hosts.allows("shop.localhost:9229"));
+        let hosts = hosts.with_subdomains();
+        for (good, label) in [
+            ("shop.localhost:9229", "shop"),
+            ("my-app.LOCALHOST:9229", "my-app"),
+        ] {
+            assert!(hosts.allows(good), "{good}");
+            assert_eq!(hosts.subdomain(good), Some(label));
+        }
+        for bad in [
+            "a.b.localhost:9229",
+            "shop.localhost:3000",
+            "shop.127.0.0.1:9229",
+            "shop.[::1]:9229",
+            ".localhost:9229",
+            "sh_op.localhost:9229",
+            "shop.evil.example",
+        ] {
+            assert!(!hosts.allows(bad), "{bad}");
+        }
+        assert_eq!(hosts.subdomain("localhost:9229"), None);
     }
 
     async fn status(router: &Router, uri: &str, host: Option<&str>) -> StatusCode {
