@@ -170,8 +170,13 @@ fn seconds(validity: Option<i64>, unit: Option<TimeUnit>, default_unit: TimeUnit
 
 impl ClientSettings {
     /// Checks the settings as Cognito does and fills in its defaults; `secret`
-    /// says whether the client has a secret.
-    pub(crate) fn validated(mut self, secret: bool) -> Result<ClientSettings, InvalidSetting> {
+    /// says whether the client has a secret, `custom_scopes` which scopes the
+    /// pool's resource servers make.
+    pub(crate) fn validated(
+        mut self,
+        secret: bool,
+        custom_scopes: &[String],
+    ) -> Result<ClientSettings, InvalidSetting> {
         self.kept
             .retain(|name, _| KEPT_AS_GIVEN.contains(&name.as_str()));
         if self.explicit_auth_flows.is_empty() {
@@ -198,7 +203,7 @@ impl ClientSettings {
         if let Some(bad) = self
             .allowed_oauth_scopes
             .iter()
-            .find(|s| !SUPPORTED_SCOPES.contains(&s.as_str()))
+            .find(|s| !SUPPORTED_SCOPES.contains(&s.as_str()) && !custom_scopes.contains(s))
         {
             return Err(InvalidSetting::Scope(format!(
                 "Invalid scope requested: {bad}"
@@ -429,7 +434,9 @@ mod tests {
 
     #[test]
     fn a_client_given_nothing_gets_cognitos_default_flows() {
-        let validated = settings(serde_json::json!({})).validated(false).unwrap();
+        let validated = settings(serde_json::json!({}))
+            .validated(false, &[])
+            .unwrap();
         assert_eq!(validated.explicit_auth_flows, DEFAULT_FLOWS);
         let stored = StoredClient {
             client_id: "c".into(),
@@ -459,7 +466,7 @@ mod tests {
                 "IdTokenValidity": 2,
                 "RefreshTokenValidity": 5
             }))
-            .validated(false)
+            .validated(false, &[])
             .unwrap(),
             created_at: 0,
             updated_at: 0,
@@ -509,13 +516,16 @@ mod tests {
                 false,
             ),
         ] {
-            assert!(settings(bad.clone()).validated(secret).is_err(), "{bad}");
+            assert!(
+                settings(bad.clone()).validated(secret, &[]).is_err(),
+                "{bad}"
+            );
         }
         assert!(
             settings(
                 serde_json::json!({"CallbackURLs": ["http://localhost:3000/cb", "myapp://cb"]})
             )
-            .validated(false)
+            .validated(false, &[])
             .is_ok()
         );
     }

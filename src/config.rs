@@ -591,6 +591,13 @@ impl Config {
         &self.tokens
     }
 
+    /// The declared pool's resource servers: `(identifier, name, scope names)`.
+    pub(crate) fn resource_servers(&self) -> impl Iterator<Item = (&str, &str, &[String])> {
+        self.resource_servers
+            .iter()
+            .map(|s| (s.identifier.as_str(), s.name.as_str(), s.scopes.as_slice()))
+    }
+
     /// The declared pool's app clients.
     pub(crate) fn clients(&self) -> &[Client] {
         &self.clients

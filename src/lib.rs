@@ -25,6 +25,7 @@ mod password;
 mod pkce;
 mod pools;
 mod registry;
+mod resource_servers;
 mod scope;
 mod secrets;
 mod serve;
@@ -100,6 +101,23 @@ impl UserPool {
                 updated_at: declared.created_at,
             };
             store.put_client(&stored, true).await?;
+        }
+        for (identifier, name, scopes) in config.resource_servers() {
+            let server = resource_servers::ResourceServer {
+                identifier: identifier.to_owned(),
+                name: name.to_owned(),
+                scopes: scopes
+                    .iter()
+                    .map(|scope| resource_servers::ResourceScope {
+                        scope_name: scope.clone(),
+                        scope_description: String::new(),
+                    })
+                    .collect(),
+            };
+            store
+                .in_pool(&declared.id)
+                .put_resource_server(&server, true)
+                .await?;
         }
         let pools = registry::Registry::default();
         let current = pools

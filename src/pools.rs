@@ -366,6 +366,8 @@ pub(crate) struct Pool {
     issuer: String,
     /// The hosted UI's domain prefix (CreateUserPoolDomain), if it has one.
     pub(crate) domain: Option<String>,
+    /// The scopes of its resource servers, `<identifier>/<scope>`.
+    pub(crate) custom_scopes: Vec<String>,
     clients: Vec<Client>,
     /// Token lifetimes of clients without their own.
     tokens: TokenConfig,
@@ -380,11 +382,13 @@ impl Pool {
         stored: StoredPool,
         clients: Vec<Client>,
         domain: Option<String>,
+        custom_scopes: Vec<String>,
     ) -> Pool {
         let declared = stored.id == config.pool_id();
         Pool {
             issuer: config.issuer_of(&stored.id),
             domain,
+            custom_scopes,
             clients,
             tokens: if declared {
                 config.pool_tokens().clone()
@@ -409,7 +413,7 @@ impl Pool {
             created_at: 0,
             updated_at: 0,
         };
-        Pool::new(config, stored, config.clients().to_vec(), None)
+        Pool::new(config, stored, config.clients().to_vec(), None, Vec::new())
     }
 
     /// The `iss` of this pool's tokens.

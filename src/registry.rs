@@ -76,8 +76,16 @@ impl Registry {
             .map(StoredClient::client)
             .collect();
         let domain = scoped.domain().await?;
+        // Cognito allows 25 resource servers per pool; a page of 1000 is all of them.
+        let custom_scopes = scoped
+            .resource_servers(None, 1000)
+            .await?
+            .items
+            .iter()
+            .flat_map(|server| server.custom_scopes().collect::<Vec<_>>())
+            .collect();
         let running = Arc::new(Running {
-            pool: Pool::new(config, stored, clients, domain),
+            pool: Pool::new(config, stored, clients, domain, custom_scopes),
             keys,
             store: scoped,
         });

@@ -1,6 +1,6 @@
 """Managing user pools as Amazon Cognito does (CreateUserPool, DescribeUserPool,
-UpdateUserPool, DeleteUserPool, ListUserPools), driven by boto3 and the AWS CLI
-exactly as a test suite written against AWS would drive them: each new pool has
+UpdateUserPool, DeleteUserPool, ListUserPools, their domains and resource servers), driven
+by boto3 and the AWS CLI exactly as a test suite written against AWS would drive them: each new pool has
 its own settings, password policy, users, groups, issuer and signing keys, it
 survives a restart, and the pool configured in userpool.toml is listed beside it."""
 
@@ -9,12 +9,15 @@ import contextlib
 import datetime
 import hashlib
 import hmac
+import html
 import json
 import os
 import re
 import signal
 import tempfile
+import tomllib
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 
@@ -23,7 +26,7 @@ from botocore import UNSIGNED
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from conftest import POOL_ID, admin_credential, aws_cli, client_for, free_port, pool_env, serve, write_config
+from conftest import POOL_ID, ROOT, admin_credential, aws_cli, client_for, free_port, pool_env, serve, write_config
 
 POOL_ID_SHAPE = re.compile(r"^us-east-1_[0-9A-Za-z]{9}$")
 ONE_ATTEMPT = Config(retries={"max_attempts": 1, "mode": "standard"})
@@ -95,6 +98,10 @@ def delete_quietly(client, pool_id):
             return
         if code != "InvalidParameterException":
             raise
+        # Deletion protection, or a domain (Cognito deletes no pool that has one).
+        domain = client.describe_user_pool(UserPoolId=pool_id)["UserPool"].get("Domain")
+        if domain:
+            client.delete_user_pool_domain(Domain=domain, UserPoolId=pool_id)
         client.update_user_pool(UserPoolId=pool_id, DeletionProtection="INACTIVE")
         client.delete_user_pool(UserPoolId=pool_id)
 
@@ -1287,3 +1294,629 @@ def test_the_aws_cli_creates_a_pool_a_client_and_a_user_who_signs_in(pool_url, c
     finally:
         with contextlib.suppress(ClientError):
             delete_quietly(cognito, pool_id)
+
+
+# --- user pool domains (CreateUserPoolDomain and the rest) ---
+
+
+def unique_prefix(prefix="shop"):
+    """A prefix domain no other test uses (hex digits never spell aws, amazon or cognito)."""
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def new_domain(new_pool, cognito):
+    """CreateUserPoolDomain for a pool, deleted after the test before its pool is (Cognito
+    deletes no pool that has a domain): `new_domain(pool_id, prefix=None)` returns the prefix."""
+    created = []
+
+    def create(pool_id, prefix=None):
+        prefix = prefix or unique_prefix()
+        reply = cognito.create_user_pool_domain(Domain=prefix, UserPoolId=pool_id)
+        assert reply["ManagedLoginVersion"] == 1
+        created.append((prefix, pool_id))
+        return prefix
+
+    yield create
+    for prefix, pool_id in created:
+        with contextlib.suppress(ClientError):
+            cognito.delete_user_pool_domain(Domain=prefix, UserPoolId=pool_id)
+
+
+def port_of(pool_url):
+    return urllib.parse.urlsplit(pool_url).port
+
+
+def test_a_pool_gets_a_prefix_domain_that_describes_it(new_pool, new_domain, cognito, pool_url):
+    """A pool given a prefix domain names it, and DescribeUserPoolDomain describes it as active at its host."""
+    pool_id = new_pool()["Id"]
+    prefix = new_domain(pool_id)
+    assert cognito.describe_user_pool(UserPoolId=pool_id)["UserPool"]["Domain"] == prefix
+    description = cognito.describe_user_pool_domain(Domain=prefix)["DomainDescription"]
+    assert description["UserPoolId"] == pool_id
+    assert description["Domain"] == prefix
+    assert description["Status"] == "ACTIVE"
+    assert re.fullmatch(r"\d{12}", description["AWSAccountId"]), description["AWSAccountId"]
+    assert description["CloudFrontDistribution"] == f"{prefix}.localhost:{port_of(pool_url)}"
+    assert description["Version"]
+
+
+def test_a_domain_nobody_has_describes_as_empty(cognito):
+    """DescribeUserPoolDomain of a prefix no pool has answers an empty description, as Cognito does."""
+    assert cognito.describe_user_pool_domain(Domain=unique_prefix("nobody"))["DomainDescription"] == {}
+
+
+def test_a_pool_has_one_domain(new_pool, new_domain, cognito):
+    """A pool that has a domain is refused a second one, and keeps its first."""
+    pool_id = new_pool()["Id"]
+    first = new_domain(pool_id)
+    second = unique_prefix()
+    with pytest.raises(ClientError) as excinfo:
+        cognito.create_user_pool_domain(Domain=second, UserPoolId=pool_id)
+    assert error_code(excinfo) == "InvalidParameterException"
+    assert cognito.describe_user_pool(UserPoolId=pool_id)["UserPool"]["Domain"] == first
+    assert cognito.describe_user_pool_domain(Domain=second)["DomainDescription"] == {}
+
+
+def test_a_prefix_belongs_to_one_pool(new_pool, new_domain, cognito):
+    """A prefix another pool has is refused, and stays that pool's."""
+    owner, other = new_pool()["Id"], new_pool()["Id"]
+    prefix = new_domain(owner)
+    with pytest.raises(ClientError) as excinfo:
+        cognito.create_user_pool_domain(Domain=prefix, UserPoolId=other)
+    assert error_code(excinfo) == "InvalidParameterException"
+    assert cognito.describe_user_pool_domain(Domain=prefix)["DomainDescription"]["UserPoolId"] == owner
+    assert "Domain" not in cognito.describe_user_pool(UserPoolId=other)["UserPool"]
+
+
+@pytest.mark.parametrize(
+    "prefix",
+    ["Shop", "-shop", "shop-", "shop_1", "shop.example", "a" * 64, "my-aws-shop", "amazonshop", "shopcognito"],
+)
+def test_a_prefix_must_be_lowercase_letters_digits_and_inner_hyphens(new_pool, cognito, prefix):
+    """A prefix with capitals, outer hyphens or other characters, over 63 characters, or naming AWS is refused."""
+    pool_id = new_pool()["Id"]
+    with pytest.raises(ClientError) as excinfo:
+        cognito.create_user_pool_domain(Domain=prefix, UserPoolId=pool_id)
+    assert error_code(excinfo) == "InvalidParameterException"
+    assert "Domain" not in cognito.describe_user_pool(UserPoolId=pool_id)["UserPool"]
+
+
+def test_a_63_character_prefix_is_taken(new_pool, new_domain, cognito):
+    """A prefix of 63 lowercase letters and digits, the longest there is, is taken."""
+    prefix = ("s" + uuid.uuid4().hex * 2)[:63]
+    assert new_domain(new_pool()["Id"], prefix) == prefix
+
+
+def test_custom_domains_are_refused(new_pool, cognito):
+    """A CustomDomainConfig is refused: this pool serves prefix domains only."""
+    pool_id = new_pool()["Id"]
+    with pytest.raises(ClientError) as excinfo:
+        cognito.create_user_pool_domain(
+            Domain="auth.example.com",
+            UserPoolId=pool_id,
+            CustomDomainConfig={"CertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/abc"},
+        )
+    assert error_code(excinfo) == "InvalidParameterException"
+    assert "Domain" not in cognito.describe_user_pool(UserPoolId=pool_id)["UserPool"]
+
+
+def test_managed_login_version_2_is_refused(new_pool, cognito):
+    """ManagedLoginVersion 2 (the newer managed login) is refused: this pool has the classic hosted UI."""
+    pool_id = new_pool()["Id"]
+    prefix = unique_prefix()
+    with pytest.raises(ClientError) as excinfo:
+        cognito.create_user_pool_domain(Domain=prefix, UserPoolId=pool_id, ManagedLoginVersion=2)
+    assert error_code(excinfo) == "InvalidParameterException"
+    assert cognito.describe_user_pool_domain(Domain=prefix)["DomainDescription"] == {}
+
+
+def test_a_domain_for_a_pool_that_does_not_exist(cognito):
+    """CreateUserPoolDomain for a pool that does not exist is not found."""
+    with pytest.raises(ClientError) as excinfo:
+        cognito.create_user_pool_domain(Domain=unique_prefix(), UserPoolId="us-east-1_NoSuchPoo")
+    assert error_code(excinfo) == "ResourceNotFoundException"
+
+
+def test_a_deleted_domain_is_gone_and_free(new_pool, new_domain, cognito):
+    """A deleted domain describes as empty, leaves its pool without one, and another pool can take it."""
+    first, second = new_pool()["Id"], new_pool()["Id"]
+    prefix = new_domain(first)
+    assert cognito.delete_user_pool_domain(Domain=prefix, UserPoolId=first)["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert cognito.describe_user_pool_domain(Domain=prefix)["DomainDescription"] == {}
+    assert "Domain" not in cognito.describe_user_pool(UserPoolId=first)["UserPool"]
+    new_domain(second, prefix)
+    assert cognito.describe_user_pool_domain(Domain=prefix)["DomainDescription"]["UserPoolId"] == second
+
+
+def test_a_domain_is_deleted_only_by_its_pool(new_pool, new_domain, cognito):
+    """DeleteUserPoolDomain naming another pool, or a prefix nobody has, is refused and deletes nothing."""
+    owner, other = new_pool()["Id"], new_pool()["Id"]
+    prefix = new_domain(owner)
+    with pytest.raises(ClientError) as excinfo:
+        cognito.delete_user_pool_domain(Domain=prefix, UserPoolId=other)
+    assert error_code(excinfo) == "InvalidParameterException"
+    with pytest.raises(ClientError) as excinfo:
+        cognito.delete_user_pool_domain(Domain=unique_prefix("nobody"), UserPoolId=owner)
+    assert error_code(excinfo) == "InvalidParameterException"
+    assert cognito.describe_user_pool_domain(Domain=prefix)["DomainDescription"]["UserPoolId"] == owner
+
+
+def test_a_pool_with_a_domain_is_deleted_after_its_domain(new_pool, new_domain, cognito):
+    """As in Cognito, a pool with a domain cannot be deleted until the domain is; then its prefix is free."""
+    doomed, heir = new_pool()["Id"], new_pool()["Id"]
+    prefix = unique_prefix()
+    cognito.create_user_pool_domain(Domain=prefix, UserPoolId=doomed)
+    with pytest.raises(ClientError) as excinfo:
+        cognito.delete_user_pool(UserPoolId=doomed)
+    assert error_code(excinfo) == "InvalidParameterException"
+    assert "domain" in excinfo.value.response["Error"]["Message"]
+    assert cognito.describe_user_pool(UserPoolId=doomed)["UserPool"]["Domain"] == prefix
+    cognito.delete_user_pool_domain(Domain=prefix, UserPoolId=doomed)
+    cognito.delete_user_pool(UserPoolId=doomed)
+    assert cognito.describe_user_pool_domain(Domain=prefix)["DomainDescription"] == {}
+    new_domain(heir, prefix)
+    assert cognito.describe_user_pool_domain(Domain=prefix)["DomainDescription"]["UserPoolId"] == heir
+
+
+def test_update_user_pool_domain_keeps_the_classic_hosted_ui(new_pool, new_domain, cognito):
+    """UpdateUserPoolDomain to ManagedLoginVersion 1 answers version 1 and leaves the domain as it was."""
+    pool_id = new_pool()["Id"]
+    prefix = new_domain(pool_id)
+    reply = cognito.update_user_pool_domain(Domain=prefix, UserPoolId=pool_id, ManagedLoginVersion=1)
+    assert reply["ManagedLoginVersion"] == 1
+    description = cognito.describe_user_pool_domain(Domain=prefix)["DomainDescription"]
+    assert (description["UserPoolId"], description["Status"]) == (pool_id, "ACTIVE")
+
+
+# --- the hosted UI on a pool's domain ---
+
+CALLBACK = "http://localhost:4000/cb"
+
+
+class NoRedirects(urllib.request.HTTPRedirectHandler):
+    """Hands a redirect back (as an HTTPError) instead of following it."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+OPENER = urllib.request.build_opener(NoRedirects)
+
+
+def fetch(url, host=None, form=None, cookies=None):
+    """GET `url` (POST `form`, urlencoded, if given) with `host` as its Host header if given and
+    `cookies` ({name: value}); returns (status, headers, body text), following no redirect."""
+    headers = {}
+    if host:
+        headers["Host"] = host
+    if cookies:
+        headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in cookies.items())
+    data = urllib.parse.urlencode(form).encode() if form is not None else None
+    if data is not None:
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    request = urllib.request.Request(url, data=data, headers=headers)
+    try:
+        with OPENER.open(request, timeout=30) as reply:
+            return reply.status, reply.headers, reply.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read().decode()
+
+
+def set_cookies(headers):
+    """The name and value of each cookie `headers` set."""
+    cookies = {}
+    for line in headers.get_all("Set-Cookie") or []:
+        name, _, value = line.split(";", 1)[0].partition("=")
+        cookies[name.strip()] = value.strip()
+    return cookies
+
+
+def pkce_pair():
+    """A PKCE code verifier and its S256 challenge."""
+    verifier = base64.urlsafe_b64encode(os.urandom(32)).rstrip(b"=").decode()
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    return verifier, challenge
+
+
+def hosted_ui_pool(new_pool, new_domain, cognito):
+    """A pool signing in by email with a lenient policy, a public code-flow client calling back
+    to CALLBACK, and a domain; returns (pool id, client id, prefix)."""
+    pool_id = new_pool(UsernameAttributes=["email"], Policies=LENIENT_POLICIES)["Id"]
+    client_id = new_client(
+        cognito,
+        pool_id,
+        AllowedOAuthFlowsUserPoolClient=True,
+        AllowedOAuthFlows=["code"],
+        AllowedOAuthScopes=["openid", "email"],
+        CallbackURLs=[CALLBACK],
+        SupportedIdentityProviders=["COGNITO"],
+    )["ClientId"]
+    return pool_id, client_id, new_domain(pool_id)
+
+
+def test_the_hosted_ui_answers_on_the_pools_domain_only(new_pool, new_domain, cognito, pool_url):
+    """The sign-in page of a new pool's client answers on its domain, not on the server's own host, an unknown prefix or a foreign host."""
+    pool_id, client_id, prefix = hosted_ui_pool(new_pool, new_domain, cognito)
+    port = port_of(pool_url)
+    _, challenge = pkce_pair()
+    query = urllib.parse.urlencode(
+        {
+            "response_type": "code",
+            "client_id": client_id,
+            "redirect_uri": CALLBACK,
+            "state": "s",
+            "scope": "openid",
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+        }
+    )
+    login = f"{pool_url}/login?{query}"
+    status, _, page = fetch(login, host=f"{prefix}.localhost:{port}")
+    assert status == 200, page
+    assert 'action="/login"' in page and 'name="password"' in page and 'name="_csrf"' in page
+    # The server's own host is the configured pool's, which does not know this client.
+    assert fetch(login)[0] == 400
+    assert fetch(login, host=f"nope.localhost:{port}")[0] == 404
+    assert fetch(login, host="shop.evil.example")[0] == 421
+
+
+def test_a_pools_discovery_document_names_its_domain(new_pool, new_domain, cognito, pool_url):
+    """The discovery document of a pool with a domain sends browsers to the domain and keeps the pool's issuer."""
+    pool_id, _, prefix = hosted_ui_pool(new_pool, new_domain, cognito)
+    status, discovery = get_json(f"{pool_url}/{pool_id}/.well-known/openid-configuration")
+    assert status == 200
+    assert discovery["authorization_endpoint"] == f"http://{prefix}.localhost:{port_of(pool_url)}/oauth2/authorize"
+    assert discovery["issuer"] == f"{pool_url}/{pool_id}"
+
+
+def test_a_user_signs_in_on_the_pools_domain_and_the_app_redeems_the_code(new_pool, new_domain, cognito, pool_url):
+    """A user signs in on the pool's hosted UI, is sent back with a code, and the code buys an ID token of the pool for the client."""
+    pool_id, client_id, prefix = hosted_ui_pool(new_pool, new_domain, cognito)
+    email = unique_email()
+    create_user(cognito, pool_id, email)
+    host = f"{prefix}.localhost:{port_of(pool_url)}"
+    verifier, challenge = pkce_pair()
+    oauth = {
+        "response_type": "code",
+        "client_id": client_id,
+        "redirect_uri": CALLBACK,
+        "state": "s",
+        "scope": "openid",
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+    }
+    status, headers, page = fetch(f"{pool_url}/login?{urllib.parse.urlencode(oauth)}", host=host)
+    assert status == 200, page
+    csrf = re.search(r'name="_csrf" value="([^"]*)"', page)
+    assert csrf, page
+    cookies = set_cookies(headers)
+    assert cookies, "the sign-in page set no cookie"
+    form = {**oauth, "_csrf": html.unescape(csrf.group(1)), "username": email, "password": PLAIN_PASSWORD}
+    status, headers, body = fetch(f"{pool_url}/login", host=host, form=form, cookies=cookies)
+    assert status == 302, body
+    location = urllib.parse.urlsplit(headers["Location"])
+    assert f"{location.scheme}://{location.netloc}{location.path}" == CALLBACK
+    returned = dict(urllib.parse.parse_qsl(location.query))
+    assert returned["state"] == "s"
+    status, _, body = fetch(
+        f"{pool_url}/oauth2/token",
+        host=host,
+        form={
+            "grant_type": "authorization_code",
+            "client_id": client_id,
+            "code": returned["code"],
+            "redirect_uri": CALLBACK,
+            "code_verifier": verifier,
+        },
+    )
+    assert status == 200, body
+    identity = jwt_part(json.loads(body)["id_token"], 1)
+    assert identity["iss"] == f"{pool_url}/{pool_id}"
+    assert identity["aud"] == client_id
+    assert identity["email"] == email
+
+
+# --- resource servers and their custom scopes (CreateResourceServer and the rest) ---
+
+API = "https://api.example.com"
+API_SCOPES = [
+    {"ScopeName": "read", "ScopeDescription": "Read"},
+    {"ScopeName": "write", "ScopeDescription": "Write"},
+]
+READ_SCOPE = f"{API}/read"
+
+
+def new_resource_server(cognito, pool_id, identifier=API, name="API", scopes=API_SCOPES):
+    """CreateResourceServer in `pool_id`; returns the ResourceServer it answers."""
+    return cognito.create_resource_server(UserPoolId=pool_id, Identifier=identifier, Name=name, Scopes=scopes)[
+        "ResourceServer"
+    ]
+
+
+def describe_resource_server(cognito, pool_id, identifier=API):
+    return cognito.describe_resource_server(UserPoolId=pool_id, Identifier=identifier)["ResourceServer"]
+
+
+def all_resource_servers(cognito, pool_id, page_size=50):
+    """Every entry ListResourceServers gives for `pool_id`, page by page, with the pages' sizes."""
+    servers, sizes, token = [], [], None
+    while True:
+        page = cognito.list_resource_servers(
+            UserPoolId=pool_id, MaxResults=page_size, **({"NextToken": token} if token else {})
+        )
+        servers += page["ResourceServers"]
+        sizes.append(len(page["ResourceServers"]))
+        token = page.get("NextToken")
+        if not token:
+            return servers, sizes
+        assert len(sizes) < 1000, "NextToken never runs out"
+
+
+def test_a_resource_server_keeps_its_identifier_name_and_scopes(new_pool, cognito):
+    """A new resource server is answered and described with its pool, identifier, name and scopes."""
+    pool_id = new_pool()["Id"]
+    expected = {"UserPoolId": pool_id, "Identifier": API, "Name": "API", "Scopes": API_SCOPES}
+    assert new_resource_server(cognito, pool_id) == expected
+    assert describe_resource_server(cognito, pool_id) == expected
+
+
+def test_describing_a_resource_server_that_does_not_exist(new_pool, cognito):
+    """DescribeResourceServer of an identifier the pool does not have, or in a pool that does not exist, is not found."""
+    pool_id = new_pool()["Id"]
+    new_resource_server(cognito, pool_id)
+    with pytest.raises(ClientError) as excinfo:
+        describe_resource_server(cognito, pool_id, "https://other.example.com")
+    assert error_code(excinfo) == "ResourceNotFoundException"
+    with pytest.raises(ClientError) as excinfo:
+        describe_resource_server(cognito, "us-east-1_NoSuchPoo")
+    assert error_code(excinfo) == "ResourceNotFoundException"
+
+
+def test_an_identifier_is_taken_once_per_pool(new_pool, cognito):
+    """A second resource server with an identifier the pool has is refused and changes nothing; another pool may have it."""
+    pool_id, other_pool = new_pool()["Id"], new_pool()["Id"]
+    new_resource_server(cognito, pool_id)
+    with pytest.raises(ClientError) as excinfo:
+        new_resource_server(cognito, pool_id, name="Impostor", scopes=[{"ScopeName": "admin", "ScopeDescription": "A"}])
+    assert error_code(excinfo) == "InvalidParameterException"
+    assert describe_resource_server(cognito, pool_id)["Name"] == "API"
+    assert describe_resource_server(cognito, pool_id)["Scopes"] == API_SCOPES
+    assert new_resource_server(cognito, other_pool, name="Theirs")["UserPoolId"] == other_pool
+    assert describe_resource_server(cognito, other_pool)["Name"] == "Theirs"
+
+
+def test_update_resource_server_replaces_its_name_and_scopes(new_pool, cognito):
+    """UpdateResourceServer replaces the name and the whole list of scopes, as answered and described."""
+    pool_id = new_pool()["Id"]
+    new_resource_server(cognito, pool_id)
+    scopes = [{"ScopeName": "admin", "ScopeDescription": "Administer"}]
+    reply = cognito.update_resource_server(UserPoolId=pool_id, Identifier=API, Name="Renamed API", Scopes=scopes)
+    expected = {"UserPoolId": pool_id, "Identifier": API, "Name": "Renamed API", "Scopes": scopes}
+    assert reply["ResourceServer"] == expected
+    assert describe_resource_server(cognito, pool_id) == expected
+
+
+def test_updating_a_resource_server_that_does_not_exist(new_pool, cognito):
+    """UpdateResourceServer of an identifier the pool does not have is not found and creates nothing."""
+    pool_id = new_pool()["Id"]
+    with pytest.raises(ClientError) as excinfo:
+        cognito.update_resource_server(UserPoolId=pool_id, Identifier=API, Name="API", Scopes=API_SCOPES)
+    assert error_code(excinfo) == "ResourceNotFoundException"
+    assert all_resource_servers(cognito, pool_id)[0] == []
+
+
+def test_a_deleted_resource_server_is_gone(new_pool, cognito):
+    """A deleted resource server is not found, is not listed, cannot be deleted again, and its identifier is free."""
+    pool_id = new_pool()["Id"]
+    new_resource_server(cognito, pool_id)
+    cognito.delete_resource_server(UserPoolId=pool_id, Identifier=API)
+    with pytest.raises(ClientError) as excinfo:
+        describe_resource_server(cognito, pool_id)
+    assert error_code(excinfo) == "ResourceNotFoundException"
+    assert all_resource_servers(cognito, pool_id)[0] == []
+    with pytest.raises(ClientError) as excinfo:
+        cognito.delete_resource_server(UserPoolId=pool_id, Identifier=API)
+    assert error_code(excinfo) == "ResourceNotFoundException"
+    assert new_resource_server(cognito, pool_id, name="Again")["Name"] == "Again"
+
+
+def test_list_resource_servers_pages_through_a_pools_servers(new_pool, cognito):
+    """ListResourceServers names each resource server of the pool once, one page at a time, in full."""
+    pool_id, other_pool = new_pool()["Id"], new_pool()["Id"]
+    created = {}
+    for n in range(3):
+        server = new_resource_server(cognito, pool_id, f"https://api{n}.example.com", f"API {n}")
+        created[server["Identifier"]] = server
+    new_resource_server(cognito, other_pool, "https://elsewhere.example.com")
+    listed, sizes = all_resource_servers(cognito, pool_id, page_size=1)
+    assert all(size <= 1 for size in sizes), sizes
+    assert len(sizes) >= 3
+    assert sorted(s["Identifier"] for s in listed) == sorted(created)
+    for entry in listed:
+        assert entry == created[entry["Identifier"]]
+    listed, sizes = all_resource_servers(cognito, pool_id)
+    assert sizes == [3]
+    assert sorted(s["Identifier"] for s in listed) == sorted(created)
+
+
+@pytest.mark.parametrize("max_results", [0, 51])
+def test_list_resource_servers_wants_between_1_and_50_results(new_pool, pool_url, max_results):
+    """MaxResults outside 1..50 is an invalid parameter (sent past botocore's own check)."""
+    pool_id = new_pool()["Id"]
+    client = client_for(pool_url, Config(parameter_validation=False, retries={"max_attempts": 1}))
+    with pytest.raises(ClientError) as excinfo:
+        client.list_resource_servers(UserPoolId=pool_id, MaxResults=max_results)
+    assert error_code(excinfo) == "InvalidParameterException"
+
+
+def test_list_resource_servers_of_a_pool_that_does_not_exist(cognito):
+    """ListResourceServers of a pool that does not exist is not found."""
+    with pytest.raises(ClientError) as excinfo:
+        cognito.list_resource_servers(UserPoolId="us-east-1_NoSuchPoo", MaxResults=10)
+    assert error_code(excinfo) == "ResourceNotFoundException"
+
+
+# Resource servers Cognito refuses: outside the documented patterns of Identifier
+# ([\x21\x23-\x5B\x5D-\x7E]+), Name ([\w\s+=,.@-]+) and ScopeName ([\x21\x23-\x2E\x30-\x5B\x5D-\x7E]+),
+# or with a scope twice.
+REFUSED_RESOURCE_SERVERS = [
+    pytest.param({"Identifier": "https://api.example.com/my api"}, id="identifier-with-a-space"),
+    pytest.param({"Identifier": 'https://api.example.com/"quoted"'}, id="identifier-with-a-double-quote"),
+    pytest.param({"Identifier": "https://api.example.com\\v1"}, id="identifier-with-a-backslash"),
+    pytest.param({"Name": "API/v1"}, id="name-with-a-slash"),
+    pytest.param({"Scopes": [{"ScopeName": "read/all", "ScopeDescription": "Read all"}]}, id="scope-with-a-slash"),
+    pytest.param(
+        {"Scopes": [{"ScopeName": "read", "ScopeDescription": "Read"}, {"ScopeName": "read", "ScopeDescription": "Again"}]},
+        id="the-same-scope-twice",
+    ),
+]
+
+
+@pytest.mark.parametrize("settings", REFUSED_RESOURCE_SERVERS)
+def test_resource_servers_cognito_refuses_are_not_created(new_pool, cognito, settings):
+    """CreateResourceServer with an identifier, name or scopes Cognito refuses is an invalid parameter and creates nothing; so is such an update."""
+    pool_id = new_pool()["Id"]
+    request = {"UserPoolId": pool_id, "Identifier": API, "Name": "API", "Scopes": API_SCOPES, **settings}
+    with pytest.raises(ClientError) as excinfo:
+        cognito.create_resource_server(**request)
+    assert error_code(excinfo) == "InvalidParameterException", excinfo.value.response["Error"]
+    assert all_resource_servers(cognito, pool_id)[0] == []
+    if "Identifier" in settings:
+        return  # an update names an existing server: a refused identifier cannot name one
+    new_resource_server(cognito, pool_id)
+    with pytest.raises(ClientError) as excinfo:
+        cognito.update_resource_server(**request)
+    assert error_code(excinfo) == "InvalidParameterException", excinfo.value.response["Error"]
+    assert describe_resource_server(cognito, pool_id)["Scopes"] == API_SCOPES
+    assert describe_resource_server(cognito, pool_id)["Name"] == "API"
+
+
+def test_a_client_may_be_given_a_custom_scope_of_a_resource_server(new_pool, cognito):
+    """An app client may be allowed a custom scope (<identifier>/<scope>) once the pool's resource server has it."""
+    pool_id = new_pool()["Id"]
+    settings = {**OAUTH_SETTINGS, "AllowedOAuthScopes": ["openid", READ_SCOPE]}
+    with pytest.raises(ClientError) as excinfo:
+        new_client(cognito, pool_id, **settings)
+    assert error_code(excinfo) == "ScopeDoesNotExistException"
+    new_resource_server(cognito, pool_id)
+    client = new_client(cognito, pool_id, **settings)
+    assert sorted(client["AllowedOAuthScopes"]) == sorted(["openid", READ_SCOPE])
+    described = cognito.describe_user_pool_client(UserPoolId=pool_id, ClientId=client["ClientId"])["UserPoolClient"]
+    assert sorted(described["AllowedOAuthScopes"]) == sorted(["openid", READ_SCOPE])
+
+
+def test_a_scope_the_resource_server_does_not_have_is_refused(new_pool, cognito):
+    """A custom scope the resource server does not have, or of a server of another pool, does not exist, on create and on update."""
+    pool_id, other_pool = new_pool()["Id"], new_pool()["Id"]
+    new_resource_server(cognito, pool_id)
+    new_resource_server(cognito, other_pool, "https://theirs.example.com")
+    for scope in [f"{API}/delete", "https://theirs.example.com/read"]:
+        settings = {**OAUTH_SETTINGS, "AllowedOAuthScopes": ["openid", scope]}
+        with pytest.raises(ClientError) as excinfo:
+            new_client(cognito, pool_id, **settings)
+        assert error_code(excinfo) == "ScopeDoesNotExistException", scope
+        client_id = new_client(cognito, pool_id)["ClientId"]
+        with pytest.raises(ClientError) as excinfo:
+            cognito.update_user_pool_client(UserPoolId=pool_id, ClientId=client_id, **settings)
+        assert error_code(excinfo) == "ScopeDoesNotExistException", scope
+
+
+def machine_client(cognito, pool_id, scopes=(READ_SCOPE,)):
+    """A confidential client for the client_credentials grant, allowed `scopes`; returns (id, secret)."""
+    client = new_client(
+        cognito,
+        pool_id,
+        GenerateSecret=True,
+        AllowedOAuthFlowsUserPoolClient=True,
+        AllowedOAuthFlows=["client_credentials"],
+        AllowedOAuthScopes=list(scopes),
+    )
+    return client["ClientId"], client["ClientSecret"]
+
+
+def client_credentials(pool_url, host, client_id, secret, scope):
+    """POST /oauth2/token on `host` with grant_type=client_credentials, the client's id and secret
+    in HTTP Basic; returns (status, JSON body)."""
+    basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+    request = urllib.request.Request(
+        f"{pool_url}/oauth2/token",
+        data=urllib.parse.urlencode({"grant_type": "client_credentials", "scope": scope}).encode(),
+        headers={
+            "Host": host,
+            "Authorization": f"Basic {basic}",
+            "Content-Type": "application/x-www-form-urlencoded",
+        },
+    )
+    try:
+        with OPENER.open(request, timeout=30) as reply:
+            return reply.status, json.load(reply)
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+def test_a_machine_client_gets_an_access_token_with_its_custom_scope(new_pool, new_domain, cognito, pool_url):
+    """A confidential client gets, with client_credentials on the pool's domain, an access token of the pool for itself with its custom scope."""
+    pool_id = new_pool()["Id"]
+    new_resource_server(cognito, pool_id)
+    client_id, secret = machine_client(cognito, pool_id)
+    host = f"{new_domain(pool_id)}.localhost:{port_of(pool_url)}"
+    status, body = client_credentials(pool_url, host, client_id, secret, READ_SCOPE)
+    assert status == 200, body
+    assert body["token_type"] == "Bearer"
+    assert "id_token" not in body and "refresh_token" not in body
+    access = jwt_part(body["access_token"], 1)
+    assert access["scope"] == READ_SCOPE
+    assert access["client_id"] == client_id
+    assert access["token_use"] == "access"
+    assert access["iss"] == f"{pool_url}/{pool_id}"
+    assert access["exp"] - access["iat"] == body["expires_in"]
+
+
+def test_a_machine_client_verifies_with_its_pools_jwks(new_pool, new_domain, cognito, pool_url):
+    """The client_credentials access token verifies with the key of its pool's JWKS that its header names."""
+    pool_id = new_pool()["Id"]
+    new_resource_server(cognito, pool_id)
+    client_id, secret = machine_client(cognito, pool_id)
+    host = f"{new_domain(pool_id)}.localhost:{port_of(pool_url)}"
+    status, body = client_credentials(pool_url, host, client_id, secret, READ_SCOPE)
+    assert status == 200, body
+    token = body["access_token"]
+    status, jwks = get_json(f"{pool_url}/{pool_id}/.well-known/jwks.json")
+    assert status == 200
+    keys = {key["kid"]: key for key in jwks["keys"]}
+    assert rs256_verifies(token, keys[jwt_part(token, 0)["kid"]])
+
+
+def test_a_machine_client_is_refused_a_scope_it_was_not_given(new_pool, new_domain, cognito, pool_url):
+    """client_credentials asking for a scope the client was not allowed (though its server has it) is invalid_scope."""
+    pool_id = new_pool()["Id"]
+    new_resource_server(cognito, pool_id)
+    client_id, secret = machine_client(cognito, pool_id)
+    host = f"{new_domain(pool_id)}.localhost:{port_of(pool_url)}"
+    for scope in [f"{API}/write", f"{API}/delete", f"{READ_SCOPE} {API}/write"]:
+        status, body = client_credentials(pool_url, host, client_id, secret, scope)
+        assert (status, body and body.get("error")) == (400, "invalid_scope"), (scope, body)
+
+
+def test_a_machine_client_with_a_wrong_secret_gets_no_token(new_pool, new_domain, cognito, pool_url):
+    """client_credentials with a wrong client secret is invalid_client."""
+    pool_id = new_pool()["Id"]
+    new_resource_server(cognito, pool_id)
+    client_id, _ = machine_client(cognito, pool_id)
+    host = f"{new_domain(pool_id)}.localhost:{port_of(pool_url)}"
+    status, body = client_credentials(pool_url, host, client_id, "not-the-secret", READ_SCOPE)
+    assert status in (400, 401), body
+    assert body["error"] == "invalid_client"
+    assert "access_token" not in body
+
+
+def test_the_configured_pool_lists_the_resource_servers_userpool_toml_declares(cognito):
+    """ListResourceServers of the pool of userpool.toml names exactly the resource servers the file declares (none if it declares none)."""
+    declared = tomllib.loads((ROOT / "userpool.toml").read_text()).get("resource_servers", [])
+    listed, _ = all_resource_servers(cognito, POOL_ID)
+    assert sorted((s["Identifier"], s["Name"]) for s in listed) == sorted((d["identifier"], d["name"]) for d in declared)
+    for server in listed:
+        assert server["UserPoolId"] == POOL_ID
+        [entry] = [d for d in declared if d["identifier"] == server["Identifier"]]
+        assert [scope["ScopeName"] for scope in server["Scopes"]] == entry["scopes"]

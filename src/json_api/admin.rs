@@ -12,7 +12,7 @@ use super::{
     ApiError, AttributeType, after_page_token, page_limit, page_token, run, user_attributes,
     user_status, writable_attributes,
 };
-use super::{clients, domains, pools};
+use super::{clients, domains, pools, resource_servers};
 use crate::directory::{self, NewUser, PasswordUse};
 use crate::store::{FilterField, Group, GroupChanges, User, UserFilter};
 use crate::{UserPool, mail, password, secrets};
@@ -55,6 +55,11 @@ pub(super) enum Operation {
     DescribeUserPoolDomain,
     UpdateUserPoolDomain,
     DeleteUserPoolDomain,
+    CreateResourceServer,
+    DescribeResourceServer,
+    UpdateResourceServer,
+    DeleteResourceServer,
+    ListResourceServers,
 }
 
 impl Operation {
@@ -95,6 +100,11 @@ impl Operation {
             "DescribeUserPoolDomain" => Operation::DescribeUserPoolDomain,
             "UpdateUserPoolDomain" => Operation::UpdateUserPoolDomain,
             "DeleteUserPoolDomain" => Operation::DeleteUserPoolDomain,
+            "CreateResourceServer" => Operation::CreateResourceServer,
+            "DescribeResourceServer" => Operation::DescribeResourceServer,
+            "UpdateResourceServer" => Operation::UpdateResourceServer,
+            "DeleteResourceServer" => Operation::DeleteResourceServer,
+            "ListResourceServers" => Operation::ListResourceServers,
             _ => return None,
         })
     }
@@ -169,6 +179,21 @@ pub(super) async fn dispatch(
         }
         Operation::DeleteUserPoolDomain => {
             run(domains::delete_user_pool_domain, pool, request).await
+        }
+        Operation::CreateResourceServer => {
+            run(resource_servers::create_resource_server, pool, request).await
+        }
+        Operation::DescribeResourceServer => {
+            run(resource_servers::describe_resource_server, pool, request).await
+        }
+        Operation::UpdateResourceServer => {
+            run(resource_servers::update_resource_server, pool, request).await
+        }
+        Operation::DeleteResourceServer => {
+            run(resource_servers::delete_resource_server, pool, request).await
+        }
+        Operation::ListResourceServers => {
+            run(resource_servers::list_resource_servers, pool, request).await
         }
     }
 }

@@ -52,7 +52,9 @@ pub(super) async fn create_user_pool_client(
     request: CreateRequest,
 ) -> Result<ClientResponse, ApiError> {
     check_name("clientName", &request.client_name)?;
-    let settings = request.settings.validated(request.generate_secret)?;
+    let settings = request
+        .settings
+        .validated(request.generate_secret, &pool.pool().custom_scopes)?;
     let secret = if request.generate_secret {
         Some(app_clients::random_id(51)?)
     } else {
@@ -125,7 +127,9 @@ pub(super) async fn update_user_pool_client(
     let current = named_client(&pool, &request.client_id).await?;
     let name = request.client_name.unwrap_or(current.name);
     check_name("clientName", &name)?;
-    let settings = request.settings.validated(current.secret.is_some())?;
+    let settings = request
+        .settings
+        .validated(current.secret.is_some(), &pool.pool().custom_scopes)?;
     let now = crate::now();
     if !pool
         .store()

@@ -14,6 +14,7 @@ mod admin;
 mod clients;
 mod domains;
 mod pools;
+mod resource_servers;
 mod sigv4;
 mod users;
 mod wire;

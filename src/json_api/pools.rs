@@ -156,6 +156,12 @@ pub(super) async fn delete_user_pool(pool: UserPool, _: Value) -> Result<Empty, 
             "The user pool cannot be deleted because deletion protection is activated. Deletion protection must be inactivated first.".to_owned(),
         ));
     }
+    if pool.pool().domain.is_some() {
+        return Err(ApiError::InvalidParameter(
+            "User pool cannot be deleted. It has a domain configured that should be deleted first."
+                .to_owned(),
+        ));
+    }
     pool.remove_pool().await?;
     tracing::info!(pool_id = %pool.pool().id, "deleted a user pool");
     Ok(Empty {})

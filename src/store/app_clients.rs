@@ -1,4 +1,5 @@
-//! The `app_clients` table: each pool's app clients, their settings (JSON) and secrets.
+//! The `app_clients` and `resource_servers` tables: each pool's app clients,
+//! their settings (JSON) and secrets, and the APIs whose scopes they may be granted.
 
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -7,6 +8,7 @@ use super::Store;
 use super::directory::Page;
 use crate::app_clients::{ClientSettings, StoredClient};
 use crate::error::Error;
+use crate::resource_servers::ResourceServer;
 
 impl<'r> sqlx::FromRow<'r, AnyRow> for StoredClient {
     fn from_row(row: &'r AnyRow) -> Result<StoredClient, sqlx::Error> {
@@ -122,6 +124,74 @@ impl Store {
             .bind(client_id)
             .execute(&self.db)
             .await?;
+        Ok(deleted.rows_affected() == 1)
+    }
+}
+
+impl Store {
+    // --- resource servers ---
+
+    /// Adds a resource server to this pool, or with `replace` rewrites the one
+    /// of its identifier; false if the identifier is taken and `replace` is not set.
+    pub(crate) async fn put_resource_server(
+        &self,
+        server: &ResourceServer,
+        replace: bool,
+    ) -> Result<bool, Error> {
+        let conflict = if replace {
+            "DO UPDATE SET name = excluded.name, scopes = excluded.scopes"
+        } else {
+            "DO NOTHING"
+        };
+        let written = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO resource_servers (pool_id, identifier, name, scopes) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (pool_id, identifier) {conflict}"
+        )))
+        .bind(&*self.pool_id)
+        .bind(&server.identifier)
+        .bind(&server.name)
+        .bind(super::json_text(&server.scopes)?)
+        .execute(&self.db)
+        .await?;
+        Ok(written.rows_affected() == 1)
+    }
+
+    /// This pool's resource servers after the identifier `after`, and whether more follow.
+    pub(crate) async fn resource_servers(
+        &self,
+        after: Option<&str>,
+        limit: i64,
+    ) -> Result<Page<ResourceServer>, Error> {
+        let rows: Vec<AnyRow> = sqlx::query(
+            "SELECT identifier, name, scopes FROM resource_servers
+             WHERE pool_id = $1 AND identifier > $2 ORDER BY identifier LIMIT $3",
+        )
+        .bind(&*self.pool_id)
+        .bind(after.unwrap_or(""))
+        .bind(limit + 1)
+        .fetch_all(&self.db)
+        .await?;
+        let servers = rows
+            .iter()
+            .map(|row| {
+                Ok(ResourceServer {
+                    identifier: row.try_get("identifier")?,
+                    name: row.try_get("name")?,
+                    scopes: super::json_column(row, "scopes")?,
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        Ok(super::directory::page(servers, limit))
+    }
+
+    /// Deletes a resource server of this pool; false if it has none of that identifier.
+    pub(crate) async fn delete_resource_server(&self, identifier: &str) -> Result<bool, Error> {
+        let deleted =
+            sqlx::query("DELETE FROM resource_servers WHERE pool_id = $1 AND identifier = $2")
+                .bind(&*self.pool_id)
+                .bind(identifier)
+                .execute(&self.db)
+                .await?;
         Ok(deleted.rows_affected() == 1)
     }
 }

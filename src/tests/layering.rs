@@ -18,6 +18,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "password",
             "pkce",
             "pools",
+            "resource_servers",
             "scope",
             "secrets",
             "store",
