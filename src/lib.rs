@@ -110,7 +110,7 @@ impl UserPool {
                     .iter()
                     .map(|scope| resource_servers::ResourceScope {
                         scope_name: scope.clone(),
-                        scope_description: String::new(),
+                        scope_description: scope.clone(),
                     })
                     .collect(),
             };

@@ -32,20 +32,31 @@ impl ResourceServer {
             .map(|scope| format!("{}/{}", self.identifier, scope.scope_name))
     }
 
-    /// Checks it as Cognito does: identifier of 1 to 256 visible characters,
-    /// name of 1 to 256, at most 100 scopes named with 1 to 256 visible characters but `/`, each once.
+    /// Checks it as Cognito does: an identifier of 1 to 256 visible ASCII
+    /// characters but `"` and `\`, a name of 1 to 256 word characters, spaces
+    /// and `+=,.@-`, at most 100 scopes named like the identifier but without `/`, each once.
     pub(crate) fn validated(self) -> Result<ResourceServer, InvalidSetting> {
-        let visible = |text: &str| !text.is_empty() && text.chars().all(|c| c.is_ascii_graphic());
+        let visible = |text: &str| {
+            !text.is_empty()
+                && text
+                    .chars()
+                    .all(|c| c.is_ascii_graphic() && c != '"' && c != '\\')
+        };
         if !visible(&self.identifier) || self.identifier.len() > 256 {
             return Err(InvalidSetting::Parameter(format!(
                 "1 validation error detected: Value '{}' at 'identifier' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\x21\\x23-\\x5B\\x5D-\\x7E]+ and have length between 1 and 256",
                 self.identifier
             )));
         }
-        if self.name.trim().is_empty() || self.name.chars().count() > 256 {
-            return Err(InvalidSetting::Parameter(
-                "1 validation error detected: Value at 'name' failed to satisfy constraint: Member must have length between 1 and 256".to_owned(),
-            ));
+        let name_ok = self
+            .name
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c.is_whitespace() || "+=,.@-".contains(c));
+        if !name_ok || self.name.is_empty() || self.name.chars().count() > 256 {
+            return Err(InvalidSetting::Parameter(format!(
+                "1 validation error detected: Value '{}' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w\\s+=,.@-]+ and have length between 1 and 256",
+                self.name
+            )));
         }
         if self.scopes.len() > 100 {
             return Err(InvalidSetting::Parameter(
@@ -57,6 +68,12 @@ impl ResourceServer {
             if !visible(name) || name.contains('/') || name.len() > 256 {
                 return Err(InvalidSetting::Parameter(format!(
                     "1 validation error detected: Value '{name}' at 'scopes.{}.member.scopeName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\x21\\x23-\\x2E\\x30-\\x5B\\x5D-\\x7E]+",
+                    i + 1
+                )));
+            }
+            if !(1..=256).contains(&scope.scope_description.chars().count()) {
+                return Err(InvalidSetting::Parameter(format!(
+                    "1 validation error detected: Value at 'scopes.{}.member.scopeDescription' failed to satisfy constraint: Member must have length between 1 and 256",
                     i + 1
                 )));
             }
@@ -82,7 +99,7 @@ mod tests {
                 .iter()
                 .map(|name| ResourceScope {
                     scope_name: (*name).to_owned(),
-                    scope_description: String::new(),
+                    scope_description: "A scope".to_owned(),
                 })
                 .collect(),
         }
@@ -105,6 +122,8 @@ mod tests {
             server("has space", &["read"]),
             server("api", &["a/b"]),
             server("api", &["read", "read"]),
+            server("say\"hi\"", &["read"]),
+            server("back\\slash", &["read"]),
         ] {
             assert!(bad.clone().validated().is_err(), "{bad:?}");
         }

@@ -151,12 +151,12 @@ pub(super) async fn list_resource_servers(
     pool: UserPool,
     request: ListRequest,
 ) -> Result<ListResponse, ApiError> {
-    // MaxResults is required, 1 to 50.
     let limit = match request.max_results {
+        None => 50,
         Some(n @ 1..=50) => n,
-        _ => {
+        Some(_) => {
             return Err(ApiError::InvalidParameter(
-                "1 validation error detected: Value at 'maxResults' failed to satisfy constraint: Member must not be null and must have value between 1 and 50".to_owned(),
+                "1 validation error detected: Value at 'maxResults' failed to satisfy constraint: Member must have value between 1 and 50".to_owned(),
             ));
         }
     };
