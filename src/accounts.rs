@@ -36,6 +36,12 @@ pub(crate) enum Refusal {
     /// A `NEW_PASSWORD_REQUIRED` session that is forged, expired or spent.
     #[error("Invalid session for the user, session is expired.")]
     SessionExpired,
+    /// The pool's `AdminCreateUserConfig.AllowAdminCreateUserOnly`.
+    #[error("SignUp is not permitted for this user pool.")]
+    SignUpNotPermitted,
+    /// Older than the policy's `TemporaryPasswordValidityDays`: only said to someone who knows it.
+    #[error("Temporary password has expired and must be reset by an administrator.")]
+    TemporaryPasswordExpired,
 }
 
 /// Sign-up codes live 24 hours, password-reset codes one hour (Cognito's values).
@@ -345,6 +351,9 @@ pub(crate) async fn sign_up(
     via: Via,
     now: i64,
 ) -> Result<Result<SignedUp, Refusal>, Error> {
+    if pool.pool().settings.admin_creates_users_only() {
+        return Ok(Err(Refusal::SignUpNotPermitted));
+    }
     let email = match applicant.email.map(valid_email).transpose() {
         Ok(email) => email,
         Err(refusal) => return Ok(Err(refusal)),
@@ -561,6 +570,18 @@ pub(crate) async fn sign_in(
         return Ok(SignIn::NeedsConfirmation);
     }
     if user.force_password_change {
+        // Cognito's 0 means its default, 7 days.
+        let days = match pool
+            .pool()
+            .password_policy()
+            .temporary_password_validity_days
+        {
+            0 => 7,
+            days => i64::from(days),
+        };
+        if now > user.updated_at + days * 86_400 {
+            return Ok(SignIn::Refused(Refusal::TemporaryPasswordExpired));
+        }
         return Ok(SignIn::NewPasswordRequired(user));
     }
     Ok(SignIn::Authenticated(user))

@@ -26,6 +26,7 @@ mod pkce;
 mod pools;
 mod registry;
 mod resource_servers;
+mod schema;
 mod scope;
 mod secrets;
 mod serve;

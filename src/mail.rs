@@ -34,12 +34,10 @@ pub(crate) fn account_exists() -> Message {
     }
 }
 
-/// Cognito's invitation for a user an administrator created.
-pub(crate) fn invitation(email: &str, temporary_password: &str) -> Message {
-    Message {
-        subject: "Your temporary password".to_owned(),
-        body: format!("Your username is {email} and temporary password is {temporary_password}."),
-    }
+/// The invitation of a user an administrator created, from the pool's template.
+pub(crate) fn invitation(pool: &Pool, username: &str, temporary_password: &str) -> Message {
+    let (subject, body) = pool.settings.invitation(username, temporary_password);
+    Message { subject, body }
 }
 
 pub(crate) async fn send(pool: &UserPool, to: &str, message: &Message) -> Result<(), Error> {

@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 
 use crate::config::{Client, Config, TokenConfig};
 pub(crate) use crate::password::PasswordPolicy;
+use crate::schema::SchemaAttribute;
 
 /// Why Cognito refuses a pool's or a client's settings, with its message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -75,6 +76,14 @@ pub(crate) struct PoolSettings {
     pub(crate) email_verification_subject: Option<String>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub(crate) user_pool_tags: BTreeMap<String, String>,
+    /// The standard and custom attributes. Empty for the pool the file
+    /// declares, which takes the standard attributes and any `custom:` one.
+    #[serde(
+        default,
+        rename = "SchemaAttributes",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub(crate) schema_attributes: Vec<SchemaAttribute>,
     /// [`KEPT_AS_GIVEN`] settings by name.
     #[serde(flatten)]
     pub(crate) kept: Map<String, Value>,
@@ -126,6 +135,7 @@ impl Default for PoolSettings {
             email_verification_message: None,
             email_verification_subject: None,
             user_pool_tags: BTreeMap::new(),
+            schema_attributes: Vec::new(),
             kept: Map::new(),
         }
     }
@@ -196,6 +206,42 @@ impl PoolSettings {
             ));
         }
         Ok(self)
+    }
+
+    /// Whether only administrators create users (`AdminCreateUserConfig.AllowAdminCreateUserOnly`).
+    pub(crate) fn admin_creates_users_only(&self) -> bool {
+        self.kept
+            .get("AdminCreateUserConfig")
+            .and_then(|c| c.get("AllowAdminCreateUserOnly"))
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
+    }
+
+    /// The invitation of a user an administrator created, from
+    /// `AdminCreateUserConfig.InviteMessageTemplate` (`{username}` and
+    /// `{####}`, the temporary password, in both), else Cognito's.
+    pub(crate) fn invitation(&self, username: &str, temporary_password: &str) -> (String, String) {
+        let template = self
+            .kept
+            .get("AdminCreateUserConfig")
+            .and_then(|c| c.get("InviteMessageTemplate"));
+        let field = |name: &str| {
+            template
+                .and_then(|t| t.get(name))
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        };
+        let fill = |text: String| {
+            text.replace("{username}", username)
+                .replace("{####}", temporary_password)
+        };
+        let subject = field("EmailSubject").unwrap_or_else(|| "Your temporary password".to_owned());
+        let message = field("EmailMessage")
+            .filter(|m| m.contains("{username}") && m.contains("{####}"))
+            .unwrap_or_else(|| {
+                "Your username is {username} and temporary password is {####}.".to_owned()
+            });
+        (fill(subject), fill(message))
     }
 
     /// The subject and message (with `{####}`) of the mail that carries a

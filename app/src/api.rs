@@ -1,14 +1,16 @@
 //! The server functions: the only boundary between the browser and the server.
 //! Each one is thin; the work is done by `session`, `verify` and, for the admin
 //! console, `cognito_admin`. Authorization happens here, on the server: the
-//! admin functions refuse anyone outside the `Admin` group with a 403.
+//! admin functions refuse anyone outside the `Admin` group with a 403. They act
+//! on the app's own pool unless given another, which must be one the server
+//! lists (`list_pools`): the browser's choice is checked, never trusted.
 
 use leptos::prelude::*;
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
-use crate::directory::{Group, UsersPage};
+use crate::directory::{Group, PoolSummary, UsersPage};
 use crate::pool::PoolEndpoints;
 use crate::user::{Session, SignedInUser};
 
@@ -29,6 +31,8 @@ pub enum AuthError {
     Directory(String),
     #[error("The admin console needs AWS credentials for the user pool (see README).")]
     NoDirectory,
+    #[error("There is no user pool {0} here.")]
+    NoSuchPool(String),
 }
 
 impl FromServerFnError for AuthError {
@@ -70,17 +74,70 @@ async fn require_admin() -> Result<(crate::session::Auth, SignedInUser), AuthErr
             (axum::http::StatusCode::UNAUTHORIZED, AuthError::SignedOut)
         }
     };
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        response.set_status(refusal.0);
-    }
-    Err(refusal.1)
+    Err(refused(refusal.0, refusal.1))
 }
 
-/// The pool's admin API, for a member of the Admin group.
+/// `error`, answered with `status`.
 #[cfg(feature = "ssr")]
-async fn directory() -> Result<std::sync::Arc<crate::cognito_admin::CognitoAdmin>, AuthError> {
+fn refused(status: axum::http::StatusCode, error: AuthError) -> AuthError {
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(status);
+    }
+    error
+}
+
+/// The admin API of the app's own pool, for a member of the Admin group.
+#[cfg(feature = "ssr")]
+async fn own_directory() -> Result<std::sync::Arc<crate::cognito_admin::CognitoAdmin>, AuthError> {
     let (auth, _) = require_admin().await?;
     auth.directory.clone().ok_or(AuthError::NoDirectory)
+}
+
+/// The admin API of `pool` (the app's own when `None` or empty), for a member
+/// of the Admin group; another pool must be one of `pools_of` (404 if not).
+#[cfg(feature = "ssr")]
+async fn directory(
+    pool: Option<String>,
+) -> Result<std::sync::Arc<crate::cognito_admin::CognitoAdmin>, AuthError> {
+    let own = own_directory().await?;
+    let Some(chosen) = pool
+        .as_deref()
+        .map(str::trim)
+        .filter(|id| !id.is_empty() && *id != own.pool_id())
+    else {
+        return Ok(own);
+    };
+    if pools_of(&own).await?.iter().any(|p| p.id == chosen) {
+        Ok(std::sync::Arc::new(own.in_pool(chosen)))
+    } else {
+        tracing::warn!(pool = %chosen, "refused: not one of the listed pools");
+        Err(refused(
+            axum::http::StatusCode::NOT_FOUND,
+            AuthError::NoSuchPool(chosen.to_owned()),
+        ))
+    }
+}
+
+/// The pools the console may work on: the app's own first, then the others
+/// ListUserPools lists. Where listing is refused (Amazon Cognito credentials
+/// without `cognito-idp:ListUserPools`), only the app's own.
+#[cfg(feature = "ssr")]
+async fn pools_of(own: &crate::cognito_admin::CognitoAdmin) -> Result<Vec<PoolSummary>, AuthError> {
+    use crate::cognito_admin::AdminApiError;
+    let listed = match own.list_pools().await {
+        Ok(listed) => listed,
+        Err(error @ AdminApiError::Refused { .. }) => {
+            tracing::info!(%error, "ListUserPools refused: the console offers the app's pool only");
+            Vec::new()
+        }
+        Err(error) => return Err(error.into()),
+    };
+    let (mine, others): (Vec<_>, Vec<_>) = listed.into_iter().partition(|p| p.id == own.pool_id());
+    let mine = mine.into_iter().next().unwrap_or_else(|| PoolSummary {
+        id: own.pool_id().to_owned(),
+        name: String::new(),
+    });
+    Ok(std::iter::once(mine).chain(others).collect())
 }
 
 #[cfg(feature = "ssr")]
@@ -114,39 +171,58 @@ pub async fn refresh_session() -> Result<Session, AuthError> {
 }
 
 // --- the admin console (members of the Admin group only) ---
+// Each function acts on `pool`, the app's own pool when `None`.
+
+/// The pools the console can work on, the app's own first.
+#[server]
+pub async fn list_pools() -> Result<Vec<PoolSummary>, AuthError> {
+    let own = own_directory().await?;
+    pools_of(&own).await
+}
 
 /// A page of users whose email starts with `search`. (A fixed endpoint, so
 /// tests and scripts can name it: `/api/list_users`.)
 #[server(endpoint = "list_users")]
-pub async fn list_users(search: String, page: Option<String>) -> Result<UsersPage, AuthError> {
-    Ok(directory()
+pub async fn list_users(
+    search: String,
+    page: Option<String>,
+    pool: Option<String>,
+) -> Result<UsersPage, AuthError> {
+    Ok(directory(pool)
         .await?
         .list_users(search.trim(), page.as_deref())
         .await?)
 }
 
 #[server]
-pub async fn list_groups() -> Result<Vec<Group>, AuthError> {
-    Ok(directory().await?.list_groups().await?)
+pub async fn list_groups(pool: Option<String>) -> Result<Vec<Group>, AuthError> {
+    Ok(directory(pool).await?.list_groups().await?)
 }
 
 /// Creates a user; the pool mails them a temporary password.
 #[server]
-pub async fn create_user(email: String) -> Result<(), AuthError> {
-    let directory = directory().await?;
+pub async fn create_user(email: String, pool: Option<String>) -> Result<(), AuthError> {
+    let directory = directory(pool).await?;
     directory.create_user(email.trim()).await?;
-    tracing::info!("admin created a user");
+    tracing::info!(pool = %directory.pool_id(), "admin created a user");
     Ok(())
 }
 
 #[server]
-pub async fn set_user_enabled(username: String, enabled: bool) -> Result<(), AuthError> {
-    Ok(directory().await?.set_enabled(&username, enabled).await?)
+pub async fn set_user_enabled(
+    username: String,
+    enabled: bool,
+    pool: Option<String>,
+) -> Result<(), AuthError> {
+    Ok(directory(pool)
+        .await?
+        .set_enabled(&username, enabled)
+        .await?)
 }
 
 #[server]
-pub async fn delete_user(username: String) -> Result<(), AuthError> {
-    Ok(directory().await?.delete_user(&username).await?)
+pub async fn delete_user(username: String, pool: Option<String>) -> Result<(), AuthError> {
+    Ok(directory(pool).await?.delete_user(&username).await?)
 }
 
 #[server]
@@ -154,16 +230,21 @@ pub async fn set_group_membership(
     username: String,
     group: String,
     member: bool,
+    pool: Option<String>,
 ) -> Result<(), AuthError> {
-    Ok(directory()
+    Ok(directory(pool)
         .await?
         .set_membership(&username, &group, member)
         .await?)
 }
 
 #[server]
-pub async fn create_group(name: String, description: String) -> Result<(), AuthError> {
-    Ok(directory()
+pub async fn create_group(
+    name: String,
+    description: String,
+    pool: Option<String>,
+) -> Result<(), AuthError> {
+    Ok(directory(pool)
         .await?
         .create_group(name.trim(), description.trim())
         .await?)
@@ -211,4 +292,50 @@ pub async fn end_session() -> Result<(), AuthError> {
     crate::session::respond_with_cookies(&auth.cookies.clear());
     leptos_axum::redirect(&auth.pool.logout_url());
     Ok(())
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::cognito_admin::tests::api_answering;
+
+    fn ids(pools: &[PoolSummary]) -> Vec<&str> {
+        pools.iter().map(|p| p.id.as_str()).collect()
+    }
+
+    #[tokio::test]
+    async fn the_apps_own_pool_is_offered_first() {
+        let (own, _) = api_answering(|_, _| {
+            (
+                200,
+                json!({ "UserPools": [
+                    { "Id": "us-east-1_A", "Name": "a" },
+                    { "Id": "us-east-1_Own", "Name": "own" },
+                ] }),
+            )
+        })
+        .await;
+        let pools = pools_of(&own).await.expect("pools");
+        assert_eq!(ids(&pools), ["us-east-1_Own", "us-east-1_A"]);
+        assert_eq!(pools.first().map(|p| p.name.as_str()), Some("own"));
+    }
+
+    #[tokio::test]
+    async fn where_listing_is_denied_only_the_apps_pool_is_offered() {
+        let (own, _) = api_answering(|_, _| {
+            (
+                400,
+                json!({ "__type": "AccessDeniedException", "message": "not authorized to perform: cognito-idp:ListUserPools" }),
+            )
+        })
+        .await;
+        let pools = pools_of(&own).await.expect("pools");
+        assert_eq!(ids(&pools), ["us-east-1_Own"]);
+        assert_eq!(
+            pools.first().map(PoolSummary::label).as_deref(),
+            Some("us-east-1_Own")
+        );
+    }
 }

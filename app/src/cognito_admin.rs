@@ -2,6 +2,8 @@
 //! JSON over HTTPS, signed with AWS Signature Version 4): the admin console's
 //! only way to the user directory, so it works the same against Amazon Cognito
 //! (with AWS credentials) and the local pool (with its `[[admin_credentials]]`).
+//! A client acts on one pool (the app's own, as configured); `in_pool` gives
+//! the same caller's client for another of the server's pools (`list_pools`).
 
 use std::time::SystemTime;
 
@@ -12,7 +14,7 @@ use aws_smithy_runtime_api::client::identity::Identity;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::directory::{DirectoryUser, Group, UsersPage};
+use crate::directory::{DirectoryUser, Group, PoolSummary, UsersPage};
 
 /// The console's page size.
 const PAGE_SIZE: u32 = 20;
@@ -28,11 +30,13 @@ pub enum AdminApiError {
     Signing(String),
 }
 
-/// Where the admin API is and who calls it.
+/// Where the admin API is, who calls it, and the pool its user and group operations act on.
+#[derive(Clone)]
 pub struct CognitoAdmin {
     /// `https://cognito-idp.{region}.amazonaws.com/`, or the local pool's root.
     endpoint: String,
     region: String,
+    /// The `UserPoolId` of every user and group operation.
     pool_id: String,
     identity: Identity,
     http: reqwest::Client,
@@ -76,6 +80,22 @@ struct GroupsResponse {
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct PoolDescription {
+    id: String,
+    #[serde(default)]
+    name: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListUserPoolsResponse {
+    #[serde(default)]
+    user_pools: Vec<PoolDescription>,
+    next_token: Option<String>,
+}
+
+#[derive(Deserialize)]
 struct CognitoError {
     #[serde(rename = "__type")]
     kind: String,
@@ -109,11 +129,29 @@ impl CognitoAdmin {
         }
     }
 
-    /// One operation: the signed request, and Cognito's answer or exception.
+    /// The pool this client's user and group operations act on.
+    pub fn pool_id(&self) -> &str {
+        &self.pool_id
+    }
+
+    /// The same caller's client for the pool `pool_id`.
+    pub fn in_pool(&self, pool_id: &str) -> CognitoAdmin {
+        CognitoAdmin {
+            pool_id: pool_id.to_owned(),
+            ..self.clone()
+        }
+    }
+
+    /// One operation on this client's pool (`UserPoolId` added to `body`).
     async fn call(&self, operation: &str, mut body: Value) -> Result<Value, AdminApiError> {
         if let Value::Object(fields) = &mut body {
             fields.insert("UserPoolId".to_owned(), json!(self.pool_id));
         }
+        self.send(operation, body).await
+    }
+
+    /// One operation: the signed request, and Cognito's answer or exception.
+    async fn send(&self, operation: &str, body: Value) -> Result<Value, AdminApiError> {
         let payload = body.to_string();
         let target = format!("AWSCognitoIdentityProviderService.{operation}");
         let headers = [
@@ -166,6 +204,30 @@ impl CognitoAdmin {
 
     fn decode<T: for<'de> Deserialize<'de>>(value: Value) -> Result<T, AdminApiError> {
         serde_json::from_value(value).map_err(|e| AdminApiError::Transport(e.to_string()))
+    }
+
+    /// Every user pool the caller may see (in the account and region, or on the
+    /// local server), all pages of ListUserPools.
+    pub async fn list_pools(&self) -> Result<Vec<PoolSummary>, AdminApiError> {
+        let mut pools = Vec::new();
+        let mut next_token = None::<String>;
+        loop {
+            let mut request = serde_json::Map::new();
+            request.insert("MaxResults".to_owned(), json!(60));
+            if let Some(token) = next_token.take() {
+                request.insert("NextToken".to_owned(), json!(token));
+            }
+            let page: ListUserPoolsResponse =
+                Self::decode(self.send("ListUserPools", Value::Object(request)).await?)?;
+            pools.extend(page.user_pools.into_iter().map(|p| PoolSummary {
+                id: p.id,
+                name: p.name,
+            }));
+            match page.next_token.filter(|t| !t.is_empty()) {
+                Some(token) => next_token = Some(token),
+                None => return Ok(pools),
+            }
+        }
     }
 
     /// A page of users whose email starts with `email_prefix` (all when empty), with their groups.
@@ -299,5 +361,100 @@ impl CognitoAdmin {
                 description: g.description,
             })
             .collect())
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+
+    /// What the stand-in API was asked: the operation and its body.
+    pub(crate) type Asked = Arc<Mutex<Vec<(String, Value)>>>;
+
+    /// A client of the pool `us-east-1_Own` at a stand-in JSON API that answers with `answer`.
+    pub(crate) async fn api_answering(
+        answer: impl Fn(&str, &Value) -> (u16, Value) + Clone + Send + Sync + 'static,
+    ) -> (CognitoAdmin, Asked) {
+        let asked = Asked::default();
+        let log = asked.clone();
+        let app = axum::Router::new().route(
+            "/",
+            axum::routing::post(move |headers: axum::http::HeaderMap, body: String| {
+                let (answer, log) = (answer.clone(), log.clone());
+                async move {
+                    let target = headers["x-amz-target"].to_str().expect("target");
+                    let operation = target.trim_start_matches("AWSCognitoIdentityProviderService.");
+                    let body: Value = serde_json::from_str(&body).expect("JSON");
+                    let (status, reply) = answer(operation, &body);
+                    log.lock().expect("log").push((operation.to_owned(), body));
+                    (
+                        axum::http::StatusCode::from_u16(status).expect("status"),
+                        reply.to_string(),
+                    )
+                }
+            }),
+        );
+        let pool = crate::test_tokens::pool_serving(app).await;
+        let admin = CognitoAdmin::new(
+            &pool.api_endpoint,
+            "us-east-1",
+            "us-east-1_Own",
+            "AKIDEXAMPLE",
+            "secret",
+            None,
+            reqwest::Client::new(),
+        );
+        (admin, asked)
+    }
+
+    #[tokio::test]
+    async fn list_pools_reads_every_page_without_a_pool_id() {
+        let (admin, asked) = api_answering(|_, body| match body.get("NextToken") {
+            None => (
+                200,
+                json!({
+                    "UserPools": [{ "Id": "us-east-1_Own", "Name": "own" }, { "Id": "us-east-1_A", "Name": "a" }],
+                    "NextToken": "page-2",
+                }),
+            ),
+            Some(_) => (200, json!({ "UserPools": [{ "Id": "us-east-1_B", "Name": "b" }] })),
+        })
+        .await;
+        let pools = admin.list_pools().await.expect("pools");
+        let ids: Vec<&str> = pools.iter().map(|p| p.id.as_str()).collect();
+        assert_eq!(ids, ["us-east-1_Own", "us-east-1_A", "us-east-1_B"]);
+        assert_eq!(
+            pools.first().map(PoolSummary::label).as_deref(),
+            Some("own (us-east-1_Own)")
+        );
+        let asked = asked.lock().expect("log").clone();
+        assert_eq!(
+            asked,
+            [
+                ("ListUserPools".to_owned(), json!({ "MaxResults": 60 })),
+                (
+                    "ListUserPools".to_owned(),
+                    json!({ "MaxResults": 60, "NextToken": "page-2" })
+                ),
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_client_in_another_pool_names_that_pool() {
+        let (admin, asked) = api_answering(|_, _| (200, json!({ "Groups": [] }))).await;
+        admin.list_groups().await.expect("groups");
+        let other = admin.in_pool("us-east-1_Other");
+        assert_eq!(other.pool_id(), "us-east-1_Other");
+        other.list_groups().await.expect("groups");
+        let pools: Vec<Value> = asked
+            .lock()
+            .expect("log")
+            .iter()
+            .map(|(_, body)| body["UserPoolId"].clone())
+            .collect();
+        assert_eq!(pools, [json!("us-east-1_Own"), json!("us-east-1_Other")]);
     }
 }

@@ -1,5 +1,5 @@
 //! The user directory as the admin console shows it: users with their status
-//! and groups, pages of them, and groups. Plain data shared by the server (which
+//! and groups, pages of them, groups, and the pools the console can work on. Plain data shared by the server (which
 //! fills it from the pool's Cognito admin API) and the browser (which draws it).
 
 use serde::{Deserialize, Serialize};
@@ -29,4 +29,23 @@ pub struct UsersPage {
 pub struct Group {
     pub name: String,
     pub description: Option<String>,
+}
+
+/// One of the server's user pools, as the console's pool picker lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PoolSummary {
+    pub id: String,
+    /// Empty when unknown (Cognito refused to list the pools).
+    pub name: String,
+}
+
+impl PoolSummary {
+    /// `name (id)`, or the id alone when the name is unknown.
+    pub fn label(&self) -> String {
+        if self.name.is_empty() {
+            self.id.clone()
+        } else {
+            format!("{} ({})", self.name, self.id)
+        }
+    }
 }

@@ -1920,3 +1920,130 @@ def test_the_configured_pool_lists_the_resource_servers_userpool_toml_declares(c
         assert server["UserPoolId"] == POOL_ID
         [entry] = [d for d in declared if d["identifier"] == server["Identifier"]]
         assert [scope["ScopeName"] for scope in server["Scopes"]] == entry["scopes"]
+
+
+# --- AdminCreateUserConfig ---
+
+
+def test_a_pool_where_only_administrators_create_users_refuses_sign_up(new_pool, cognito):
+    """With AllowAdminCreateUserOnly, SignUp is not authorized and creates nobody; AdminCreateUser still works."""
+    pool_id = new_pool(Policies=LENIENT_POLICIES, AdminCreateUserConfig={"AllowAdminCreateUserOnly": True})["Id"]
+    client_id = password_client(cognito, pool_id)
+    username = unique_username("walk-in")
+    with pytest.raises(ClientError) as excinfo:
+        cognito.sign_up(ClientId=client_id, Username=username, Password=PLAIN_PASSWORD)
+    assert error_code(excinfo) == "NotAuthorizedException"
+    assert excinfo.value.response["Error"]["Message"] == "SignUp is not permitted for this user pool."
+    with pytest.raises(ClientError) as excinfo:
+        cognito.admin_get_user(UserPoolId=pool_id, Username=username)
+    assert error_code(excinfo) == "UserNotFoundException"
+    create_user(cognito, pool_id, username)
+    assert sign_in(cognito, client_id, username)["AccessToken"]
+    described = cognito.describe_user_pool(UserPoolId=pool_id)["UserPool"]
+    assert described["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
+
+
+def test_invitations_follow_the_pools_template(new_pool, cognito, outbox):
+    """AdminCreateUser mails the InviteMessageTemplate with the username and the temporary password filled in."""
+    template = {
+        "EmailSubject": "Welcome to the shop",
+        "EmailMessage": "Hello {username}, sign in with {####} and choose a password.",
+    }
+    pool_id = new_pool(
+        Policies=LENIENT_POLICIES,
+        AdminCreateUserConfig={"AllowAdminCreateUserOnly": False, "InviteMessageTemplate": template},
+    )["Id"]
+    username = unique_username("invited")
+    email = f"{username}@example.com"
+    cognito.admin_create_user(
+        UserPoolId=pool_id,
+        Username=username,
+        TemporaryPassword="temporary pass 1",
+        UserAttributes=[{"Name": "email", "Value": email}],
+    )
+    body = outbox(email, r"(Hello .*)")
+    assert body == f"Hello {username}, sign in with temporary pass 1 and choose a password."
+
+
+# --- the attribute schema ---
+
+CUSTOM_SCHEMA = [
+    {"Name": "name", "AttributeDataType": "String", "Required": True, "Mutable": True},
+    {
+        "Name": "team",
+        "AttributeDataType": "String",
+        "Mutable": True,
+        "StringAttributeConstraints": {"MinLength": "2", "MaxLength": "8"},
+    },
+    {"Name": "level", "AttributeDataType": "Number", "Mutable": False},
+]
+
+
+def test_a_pools_schema_lists_the_standard_and_custom_attributes(new_pool, cognito):
+    """DescribeUserPool's SchemaAttributes has Cognito's standard attributes and the pool's custom: ones."""
+    pool = new_pool(Policies=LENIENT_POLICIES, Schema=CUSTOM_SCHEMA)
+    described = cognito.describe_user_pool(UserPoolId=pool["Id"])["UserPool"]
+    schema = {attribute["Name"]: attribute for attribute in described["SchemaAttributes"]}
+    for standard in ("sub", "email", "email_verified", "phone_number", "updated_at", "given_name"):
+        assert standard in schema, standard
+    assert schema["name"]["Required"] is True
+    assert schema["custom:team"]["StringAttributeConstraints"] == {"MinLength": "2", "MaxLength": "8"}
+    assert (schema["custom:level"]["AttributeDataType"], schema["custom:level"]["Mutable"]) == ("Number", False)
+
+
+def test_attributes_are_written_only_as_the_schema_allows(new_pool, cognito):
+    """Unknown attributes, values out of bounds, a missing required attribute and a change to an immutable one are refused."""
+    pool_id = new_pool(Policies=LENIENT_POLICIES, Schema=CUSTOM_SCHEMA)["Id"]
+    username = unique_username("schema")
+
+    def created_with(attributes):
+        return cognito.admin_create_user(
+            UserPoolId=pool_id, Username=username, UserAttributes=attributes, MessageAction="SUPPRESS"
+        )
+
+    for attributes, words in [
+        ([{"Name": "custom:level", "Value": "3"}], "required"),
+        ([{"Name": "name", "Value": "Ada"}, {"Name": "custom:colour", "Value": "red"}], "could not be determined"),
+        ([{"Name": "name", "Value": "Ada"}, {"Name": "custom:team", "Value": "a-very-long-team"}], "no longer than"),
+        ([{"Name": "name", "Value": "Ada"}, {"Name": "custom:level", "Value": "high"}], "number"),
+    ]:
+        with pytest.raises(ClientError) as excinfo:
+            created_with(attributes)
+        assert error_code(excinfo) == "InvalidParameterException", attributes
+        assert words in excinfo.value.response["Error"]["Message"], excinfo.value.response["Error"]["Message"]
+    created_with([{"Name": "name", "Value": "Ada"}, {"Name": "custom:team", "Value": "blue"}, {"Name": "custom:level", "Value": "3"}])
+    cognito.admin_update_user_attributes(
+        UserPoolId=pool_id, Username=username, UserAttributes=[{"Name": "custom:team", "Value": "green"}]
+    )
+    with pytest.raises(ClientError) as excinfo:
+        cognito.admin_update_user_attributes(
+            UserPoolId=pool_id, Username=username, UserAttributes=[{"Name": "custom:level", "Value": "4"}]
+        )
+    assert error_code(excinfo) == "InvalidParameterException"
+    assert "non-mutable" in excinfo.value.response["Error"]["Message"]
+    attributes = {
+        a["Name"]: a["Value"]
+        for a in cognito.admin_get_user(UserPoolId=pool_id, Username=username)["UserAttributes"]
+    }
+    assert (attributes["custom:team"], attributes["custom:level"], attributes["name"]) == ("green", "3", "Ada")
+
+
+def test_custom_attributes_can_be_added_later(new_pool, cognito):
+    """AddCustomAttributes adds custom: attributes users may then be given; a name taken or a required one is refused."""
+    pool_id = new_pool(Policies=LENIENT_POLICIES)["Id"]
+    username = unique_username("later")
+    with pytest.raises(ClientError) as excinfo:
+        cognito.admin_create_user(
+            UserPoolId=pool_id, Username=username, UserAttributes=[{"Name": "custom:plan", "Value": "pro"}], MessageAction="SUPPRESS"
+        )
+    assert error_code(excinfo) == "InvalidParameterException"
+    cognito.add_custom_attributes(UserPoolId=pool_id, CustomAttributes=[{"Name": "plan", "AttributeDataType": "String"}])
+    cognito.admin_create_user(
+        UserPoolId=pool_id, Username=username, UserAttributes=[{"Name": "custom:plan", "Value": "pro"}], MessageAction="SUPPRESS"
+    )
+    for again in ({"Name": "plan", "AttributeDataType": "String"}, {"Name": "tier", "AttributeDataType": "String", "Required": True}):
+        with pytest.raises(ClientError) as excinfo:
+            cognito.add_custom_attributes(UserPoolId=pool_id, CustomAttributes=[again])
+        assert error_code(excinfo) == "InvalidParameterException", again
+    names = [a["Name"] for a in cognito.describe_user_pool(UserPoolId=pool_id)["UserPool"]["SchemaAttributes"]]
+    assert names.count("custom:plan") == 1 and "custom:tier" not in names

@@ -2,11 +2,19 @@
 // invites a colleague and puts them in a group; the colleague chooses their own
 // password and is greeted; a member who is not an administrator sees no admin
 // link and is refused by the server; a group granted by the administrator
-// reaches the member's session when it is refreshed.
-import { AdminInitiateAuthCommand } from "@aws-sdk/client-cognito-identity-provider";
+// reaches the member's session when it is refreshed. The console works on any of
+// the server's pools, picked by the administrator.
+import {
+  AdminCreateUserCommand,
+  AdminInitiateAuthCommand,
+  CreateUserPoolCommand,
+  DeleteUserPoolCommand,
+} from "@aws-sdk/client-cognito-identity-provider";
 import { type Page, expect, test } from "@playwright/test";
 import { APP, CLIENT_ID, POOL, cognitoApi, fillSignIn, newEmail, signIn } from "./pool";
 
+/** The app's own pool (userpool.toml). */
+const APP_POOL = "us-east-1_LocalPool";
 // The demo accounts a development pool starts with (README).
 const ADMIN = { email: "admin@example.com", password: "admin password" };
 const MEMBER = { email: "user@example.com", password: "user password" };
@@ -139,7 +147,7 @@ test("a script signs in with the admin password flow and calls the bearer API", 
   // AWS's SDK, signing with the pool's admin keys (AdminInitiateAuth is an admin operation).
   const { AuthenticationResult: tokens } = await cognitoApi().send(
     new AdminInitiateAuthCommand({
-      UserPoolId: "us-east-1_LocalPool",
+      UserPoolId: APP_POOL,
       ClientId: CLIENT_ID,
       AuthFlow: "ADMIN_USER_PASSWORD_AUTH",
       AuthParameters: { USERNAME: ADMIN.email, PASSWORD: ADMIN.password },
@@ -161,4 +169,63 @@ test("a script signs in with the admin password flow and calls the bearer API", 
   expect(idToken.headers()["www-authenticate"]).toBe('Bearer error="invalid_token"');
   const none = await request.get(`${APP}/api/me`);
   expect(none.status()).toBe(401);
+});
+
+test("an administrator picks a pool created through the API and sees its users only", async ({ browser }) => {
+  const api = cognitoApi();
+  const poolName = `console-${Date.now()}`;
+  const { UserPool } = await api.send(
+    new CreateUserPoolCommand({ PoolName: poolName, UsernameAttributes: ["email"] }),
+  );
+  const poolId = UserPool!.Id!;
+  try {
+    const customer = newEmail("customer");
+    await api.send(
+      new AdminCreateUserCommand({
+        UserPoolId: poolId,
+        Username: customer,
+        UserAttributes: [{ Name: "email", Value: customer }],
+        MessageAction: "SUPPRESS",
+      }),
+    );
+    const admin = await signIn(browser, ADMIN.email, ADMIN.password);
+    await admin.getByRole("link", { name: "Admin" }).click();
+    const picker = admin.getByLabel("User pool");
+
+    await test.step("the console starts on the app's own pool, listed first", async () => {
+      await expect(picker).toHaveValue(APP_POOL);
+      await expect(picker.locator("option").first()).toHaveText(`leptos-cognito (${APP_POOL})`);
+      await expect(picker.locator("option", { hasText: `${poolName} (${poolId})` })).toHaveCount(1);
+      await expect(admin.getByRole("row", { name: ADMIN.email })).toBeVisible();
+      await expect(admin.getByRole("row", { name: customer })).toHaveCount(0);
+    });
+
+    await test.step("picking the new pool shows its user, and not the app pool's", async () => {
+      await picker.selectOption({ label: `${poolName} (${poolId})` });
+      await expect(admin.getByRole("row", { name: customer })).toContainText("FORCE_CHANGE_PASSWORD");
+      await expect(admin.getByRole("row", { name: ADMIN.email })).toHaveCount(0);
+      await admin.getByLabel("Search by email").fill(ADMIN.email);
+      await admin.getByRole("button", { name: "Search" }).click();
+      await expect(admin.getByRole("row", { name: customer })).toHaveCount(0);
+      await expect(admin.getByRole("row", { name: ADMIN.email })).toHaveCount(0);
+    });
+
+    await test.step("a pool the server does not list is refused by the server", async () => {
+      const call = await admin.request.post("/api/list_users", {
+        form: { search: "", pool: "us-east-1_NoSuchPool" },
+        headers: { Origin: APP },
+      });
+      expect(call.status()).toBe(404);
+      expect(await call.json()).toEqual({ NoSuchPool: "us-east-1_NoSuchPool" });
+    });
+
+    await test.step("the keyboard brings the app's pool back", async () => {
+      await picker.focus();
+      await admin.keyboard.press("Home");
+      await expect(picker).toHaveValue(APP_POOL);
+      await expect(admin.getByRole("row", { name: ADMIN.email })).toBeVisible();
+    });
+  } finally {
+    await api.send(new DeleteUserPoolCommand({ UserPoolId: poolId }));
+  }
 });

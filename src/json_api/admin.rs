@@ -60,6 +60,7 @@ pub(super) enum Operation {
     UpdateResourceServer,
     DeleteResourceServer,
     ListResourceServers,
+    AddCustomAttributes,
 }
 
 impl Operation {
@@ -105,6 +106,7 @@ impl Operation {
             "UpdateResourceServer" => Operation::UpdateResourceServer,
             "DeleteResourceServer" => Operation::DeleteResourceServer,
             "ListResourceServers" => Operation::ListResourceServers,
+            "AddCustomAttributes" => Operation::AddCustomAttributes,
             _ => return None,
         })
     }
@@ -195,6 +197,7 @@ pub(super) async fn dispatch(
         Operation::ListResourceServers => {
             run(resource_servers::list_resource_servers, pool, request).await
         }
+        Operation::AddCustomAttributes => run(pools::add_custom_attributes, pool, request).await,
     }
 }
 
@@ -331,7 +334,10 @@ async fn create_user(
     } else {
         let (username, email) =
             super::new_user_names(&pool, &request.username, &request.user_attributes)?;
-        let attributes = writable_attributes(request.user_attributes, email.as_deref())?;
+        super::check_required(&pool, &request.user_attributes)?;
+        let schema = &pool.pool().settings.schema_attributes;
+        let attributes =
+            writable_attributes(request.user_attributes, email.as_deref(), schema, true)?;
         let new = NewUser {
             username: username.as_deref(),
             email: email.as_deref(),
@@ -348,7 +354,12 @@ async fn create_user(
             .ok_or(ApiError::UserNotFound)?
     };
     if let Some(email) = user.email.as_deref().filter(|_| !suppress) {
-        let invitation = mail::invitation(&user.username, &temporary);
+        // Cognito's invitation names the username the user signs in with: here the address, where it is one.
+        let name = match pool.pool().naming() {
+            crate::pools::Naming::Email => email,
+            _ => &user.username,
+        };
+        let invitation = mail::invitation(pool.pool(), name, &temporary);
         mail::send(&pool, email, &invitation).await?;
     }
     Ok(CreateUserResponse {
@@ -398,10 +409,7 @@ async fn update_user_attributes(
     request: UpdateUserAttributesRequest,
 ) -> Result<Empty, ApiError> {
     let user = named_user(&pool, &request.username).await?;
-    let writes = writable_attributes(request.user_attributes, user.email.as_deref())?;
-    pool.store()
-        .set_attributes(&user.sub, &writes, crate::now())
-        .await?;
+    super::update_attributes(&pool, &user, request.user_attributes).await?;
     Ok(Empty {})
 }
 

@@ -324,12 +324,17 @@ const WRITABLE_ATTRIBUTES: &[&str] = &[
     "updated_at",
 ];
 
-/// Checks attributes to be written. `email` may only repeat the current
-/// address and `email_verified` is ignored: the address is a sign-in name (or
-/// set when the user is created), and changing it is not supported.
+/// Checks attributes to be written against the pool's `schema` (`creating`:
+/// for a user being created, who may be given immutable ones; an empty schema,
+/// the declared pool's, takes the standard attributes and any `custom:` one).
+/// `email` may only repeat the current address and `email_verified` is
+/// ignored: the address is a sign-in name (or set when the user is created),
+/// and changing it is not supported.
 fn writable_attributes(
     attributes: Vec<AttributeType>,
     email: Option<&str>,
+    schema: &[crate::schema::SchemaAttribute],
+    creating: bool,
 ) -> Result<Vec<(String, String)>, ApiError> {
     let mut writes = Vec::new();
     for AttributeType { name, value } in attributes {
@@ -350,6 +355,11 @@ fn writable_attributes(
                     "Cannot modify the non-mutable attribute sub".to_owned(),
                 ));
             }
+            _ if !schema.is_empty() => {
+                crate::schema::check(schema, &name, &value, creating)
+                    .map_err(ApiError::InvalidParameter)?;
+                writes.push((name, value));
+            }
             _ if custom || WRITABLE_ATTRIBUTES.contains(&name.as_str()) => {
                 if value.chars().count() > 2048 {
                     return Err(ApiError::InvalidParameter(format!(
@@ -366,6 +376,38 @@ fn writable_attributes(
         }
     }
     Ok(writes)
+}
+
+/// Writes `attributes` of an existing user, as the pool's schema allows
+/// (UpdateUserAttributes and AdminUpdateUserAttributes).
+async fn update_attributes(
+    pool: &UserPool,
+    user: &User,
+    attributes: Vec<AttributeType>,
+) -> Result<(), ApiError> {
+    let schema = &pool.pool().settings.schema_attributes;
+    let writes = writable_attributes(attributes, user.email.as_deref(), schema, false)?;
+    pool.store()
+        .set_attributes(&user.sub, &writes, crate::now())
+        .await?;
+    Ok(())
+}
+
+/// A user about to be created lacks none of the pool's required attributes
+/// (`email` counts where it is the username).
+fn check_required(pool: &UserPool, attributes: &[AttributeType]) -> Result<(), ApiError> {
+    let given: Vec<&str> = attributes.iter().map(|a| a.name.as_str()).collect();
+    let except: &[&str] = match pool.pool().naming() {
+        crate::pools::Naming::Email => &["email"],
+        crate::pools::Naming::Plain { .. } => &[],
+    };
+    let schema = &pool.pool().settings.schema_attributes;
+    match crate::schema::missing_required(schema, &given, except) {
+        Some(name) => Err(ApiError::InvalidParameter(crate::schema::required_message(
+            name,
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// The username (None where the email is the username) and the email address
@@ -588,9 +630,11 @@ impl From<Refusal> for ApiError {
             Refusal::WrongCode => ApiError::CodeMismatch,
             Refusal::ExpiredCode => ApiError::ExpiredCode,
             Refusal::CodeAttemptsExceeded => ApiError::LimitExceeded,
-            Refusal::IncorrectCredentials | Refusal::Disabled | Refusal::SessionExpired => {
-                ApiError::NotAuthorized(refusal.to_string())
-            }
+            Refusal::IncorrectCredentials
+            | Refusal::Disabled
+            | Refusal::SessionExpired
+            | Refusal::SignUpNotPermitted
+            | Refusal::TemporaryPasswordExpired => ApiError::NotAuthorized(refusal.to_string()),
             // Cognito's words for a locked-out account.
             Refusal::LockedOut => ApiError::NotAuthorized("Password attempts exceeded".to_owned()),
         }
@@ -700,6 +744,8 @@ mod tests {
                 attribute("email_verified", "true"),
             ],
             Some("alice@example.com"),
+            &[],
+            false,
         )
         .unwrap();
         assert_eq!(
@@ -719,7 +765,7 @@ mod tests {
         ] {
             assert!(
                 matches!(
-                    writable_attributes(vec![bad.clone()], Some("alice@example.com")),
+                    writable_attributes(vec![bad.clone()], Some("alice@example.com"), &[], false),
                     Err(ApiError::InvalidParameter(_))
                 ),
                 "{bad:?}"

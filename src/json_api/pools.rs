@@ -56,6 +56,8 @@ pub(super) struct UserPoolResponse {
 #[serde(rename_all = "PascalCase")]
 pub(super) struct CreateUserPoolRequest {
     pool_name: String,
+    #[serde(default)]
+    schema: Vec<crate::schema::SchemaAttribute>,
     #[serde(flatten)]
     settings: PoolSettings,
 }
@@ -78,7 +80,9 @@ pub(super) async fn create_user_pool(
     request: CreateUserPoolRequest,
 ) -> Result<UserPoolResponse, ApiError> {
     check_name("poolName", &request.pool_name)?;
-    let settings = with_defaults(request.settings.validated()?);
+    let mut settings = with_defaults(request.settings.validated()?);
+    settings.schema_attributes =
+        crate::schema::new_schema(&request.schema).map_err(ApiError::InvalidParameter)?;
     let config = server.config();
     let deterministic = config.deterministic_pool_ids();
     if deterministic && server.server_store().pool_named(&request.pool_name).await? {
@@ -138,6 +142,7 @@ pub(super) async fn update_user_pool(
     settings.username_attributes = current.username_attributes.clone();
     settings.alias_attributes = current.alias_attributes.clone();
     settings.username_configuration = current.username_configuration;
+    settings.schema_attributes = current.schema_attributes.clone();
     let settings = with_defaults(settings.validated()?);
     let name = match request.pool_name {
         Some(name) => {
@@ -164,6 +169,29 @@ pub(super) async fn delete_user_pool(pool: UserPool, _: Value) -> Result<Empty, 
     }
     pool.remove_pool().await?;
     tracing::info!(pool_id = %pool.pool().id, "deleted a user pool");
+    Ok(Empty {})
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct AddCustomAttributesRequest {
+    custom_attributes: Vec<crate::schema::SchemaAttribute>,
+}
+
+pub(super) async fn add_custom_attributes(
+    pool: UserPool,
+    request: AddCustomAttributesRequest,
+) -> Result<Empty, ApiError> {
+    let mut settings = pool.pool().settings.clone();
+    if settings.schema_attributes.is_empty() {
+        return Err(ApiError::InvalidParameter(
+            "The pool userpool.toml declares takes any custom: attribute; it has no schema to add to.".to_owned(),
+        ));
+    }
+    crate::schema::add_custom(&mut settings.schema_attributes, &request.custom_attributes)
+        .map_err(ApiError::InvalidParameter)?;
+    let name = pool.pool().name.clone();
+    pool.change_pool(&name, &settings, crate::now()).await?;
     Ok(Empty {})
 }
 

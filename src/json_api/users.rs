@@ -54,7 +54,9 @@ pub(super) async fn sign_up(
     check_secret_hash(client, &request.username, request.secret_hash.as_deref())?;
     let (username, email) =
         super::new_user_names(&pool, &request.username, &request.user_attributes)?;
-    let attributes = writable_attributes(request.user_attributes, email.as_deref())?;
+    super::check_required(&pool, &request.user_attributes)?;
+    let schema = &pool.pool().settings.schema_attributes;
+    let attributes = writable_attributes(request.user_attributes, email.as_deref(), schema, true)?;
     let applicant = accounts::Applicant {
         username: username.as_deref(),
         email: email.as_deref(),
@@ -439,10 +441,7 @@ pub(super) async fn update_user_attributes(
     request: UpdateUserAttributesRequest,
 ) -> Result<UpdateUserAttributesResponse, ApiError> {
     let user = token_holder(&pool, &request.access_token).await?;
-    let writes = writable_attributes(request.user_attributes, user.email.as_deref())?;
-    pool.store()
-        .set_attributes(&user.sub, &writes, crate::now())
-        .await?;
+    super::update_attributes(&pool, &user, request.user_attributes).await?;
     Ok(UpdateUserAttributesResponse {
         code_delivery_details_list: Vec::new(),
     })

@@ -19,6 +19,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "pkce",
             "pools",
             "resource_servers",
+            "schema",
             "scope",
             "secrets",
             "store",

@@ -2,6 +2,16 @@
 
 use super::*;
 
+/// Creates a pool through the API with the settings of `body` (JSON); its id.
+async fn create_pool(browser: &mut Browser, body: &str) -> String {
+    let created = browser.cognito("CreateUserPool", body, true).await;
+    assert_eq!(created.status, StatusCode::OK, "{}", created.body);
+    created.json()["UserPool"]["Id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
 /// A `Host`-addressed request of a form (the hosted UI on a pool's domain).
 fn form_body(fields: &[(&str, &str)]) -> Body {
     Body::from(
@@ -14,18 +24,12 @@ fn form_body(fields: &[(&str, &str)]) -> Body {
 #[tokio::test]
 async fn a_pool_created_through_the_api_signs_users_in_on_its_own_domain() {
     let mut browser = Browser::new().await;
-    let created = browser
-        .cognito(
-            "CreateUserPool",
-            r#"{"PoolName":"shop","UsernameAttributes":["email"],"AutoVerifiedAttributes":["email"],
-                "Policies":{"PasswordPolicy":{"MinimumLength":8}}}"#,
-            true,
-        )
-        .await;
-    let pool_id = created.json()["UserPool"]["Id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let pool_id = create_pool(
+        &mut browser,
+        r#"{"PoolName":"shop","UsernameAttributes":["email"],"AutoVerifiedAttributes":["email"],
+            "Policies":{"PasswordPolicy":{"MinimumLength":8}}}"#,
+    )
+    .await;
     let callback = "http://localhost:4000/cb";
     let client = browser
         .cognito(
@@ -155,4 +159,35 @@ async fn a_pool_created_through_the_api_signs_users_in_on_its_own_domain() {
         )
         .await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_temporary_password_expires_after_the_policys_days() {
+    let mut browser = Browser::new().await;
+    let pool_id = create_pool(
+        &mut browser,
+        r#"{"PoolName":"short-lived","Policies":{"PasswordPolicy":{"MinimumLength":8,"TemporaryPasswordValidityDays":2}}}"#,
+    )
+    .await;
+    let reply = browser
+        .cognito(
+            "AdminCreateUser",
+            &format!(
+                r#"{{"UserPoolId":"{pool_id}","Username":"temp","TemporaryPassword":"{PASSWORD}","MessageAction":"SUPPRESS"}}"#
+            ),
+            true,
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let pool = browser.pool.in_pool(&pool_id).await.unwrap().unwrap();
+    let sign_in = |now| crate::accounts::sign_in(&pool, "temp", PASSWORD, now);
+    let day = 86_400;
+    assert!(matches!(
+        sign_in(crate::now() + day).await.unwrap(),
+        crate::accounts::SignIn::NewPasswordRequired(_)
+    ));
+    assert!(matches!(
+        sign_in(crate::now() + 3 * day).await.unwrap(),
+        crate::accounts::SignIn::Refused(crate::accounts::Refusal::TemporaryPasswordExpired)
+    ));
 }

@@ -1,4 +1,5 @@
-//! The admin console, for members of the `Admin` group: users with their status
+//! The admin console, for members of the `Admin` group: a picker of the
+//! server's user pools (the app's own first), and in the chosen pool users with their status
 //! and groups (paged, searchable by email), creating a user (the pool mails a
 //! temporary password), enabling, disabling and deleting users, group
 //! membership, and creating groups. Every change goes through a server function
@@ -9,10 +10,10 @@ use leptos::prelude::*;
 use super::profile::SignInFirst;
 use super::{IslandScripts, UserNav};
 use crate::api::{
-    AuthError, create_group, create_user, delete_user, list_groups, list_users,
+    AuthError, create_group, create_user, delete_user, list_groups, list_pools, list_users,
     set_group_membership, set_user_enabled,
 };
-use crate::directory::{ADMIN_GROUP, DirectoryUser, Group, UsersPage};
+use crate::directory::{ADMIN_GROUP, DirectoryUser, Group, PoolSummary, UsersPage};
 use crate::user::Session;
 use crate::{AuthResources, ErrorNotice};
 
@@ -71,22 +72,23 @@ enum Command {
 }
 
 impl Command {
-    /// Runs the command on the server; the message says what happened.
-    async fn run(self) -> Result<String, AuthError> {
+    /// Runs the command on the server, in `pool` (the app's own when `None`);
+    /// the message says what happened.
+    async fn run(self, pool: Option<String>) -> Result<String, AuthError> {
         match self {
             Command::CreateUser(email) => {
-                create_user(email.clone()).await?;
+                create_user(email.clone(), pool).await?;
                 Ok(format!(
                     "Created {email}. They have been mailed a temporary password."
                 ))
             }
             Command::SetEnabled { user, enabled } => {
-                set_user_enabled(user.username, enabled).await?;
+                set_user_enabled(user.username, enabled, pool).await?;
                 let state = if enabled { "enabled" } else { "disabled" };
                 Ok(format!("{} is {state}.", user.email))
             }
             Command::Delete(user) => {
-                delete_user(user.username).await?;
+                delete_user(user.username, pool).await?;
                 Ok(format!("Deleted {}.", user.email))
             }
             Command::Membership {
@@ -94,7 +96,7 @@ impl Command {
                 group,
                 member,
             } => {
-                set_group_membership(user.username, group.clone(), member).await?;
+                set_group_membership(user.username, group.clone(), member, pool).await?;
                 Ok(if member {
                     format!("Added {} to {group}.", user.email)
                 } else {
@@ -102,7 +104,7 @@ impl Command {
                 })
             }
             Command::CreateGroup(name) => {
-                create_group(name.clone(), String::new()).await?;
+                create_group(name.clone(), String::new(), pool).await?;
                 Ok(format!("Created the group {name}."))
             }
         }
@@ -118,23 +120,32 @@ fn confirmed(question: &str) -> bool {
 /// with code that only this page loads.
 #[island(lazy)]
 fn Console() -> impl IntoView {
+    // The pool picked (`None`: the app's own, listed first).
+    let pool = RwSignal::new(None::<String>);
     let search = RwSignal::new(String::new());
     let page = RwSignal::new(None::<String>);
     // Bumped after every change, to reload the lists.
     let changes = RwSignal::new(0_u32);
+    let pools = Resource::new(|| (), |_| list_pools());
     let users = Resource::new(
-        move || (search.get(), page.get(), changes.get()),
-        |(search, page, _)| list_users(search, page),
+        move || (pool.get(), search.get(), page.get(), changes.get()),
+        |(pool, search, page, _)| list_users(search, page, pool),
     );
-    let groups = Resource::new(move || changes.get(), |_| list_groups());
-    let command = Action::new(|command: &Command| command.clone().run());
+    let groups = Resource::new(
+        move || (pool.get(), changes.get()),
+        |(pool, _)| list_groups(pool),
+    );
+    let command = Action::new(|(pool, command): &(Option<String>, Command)| {
+        command.clone().run(pool.clone())
+    });
     Effect::new(move |_| {
         if command.value().get().is_some() {
             changes.update(|n| *n += 1);
         }
     });
+    // A change acts on the pool shown when it was asked for.
     let run = move |c: Command| {
-        command.dispatch(c);
+        command.dispatch((pool.get_untracked(), c));
     };
 
     let typed = RwSignal::new(String::new());
@@ -151,6 +162,15 @@ fn Console() -> impl IntoView {
                     Err(error) => view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
                 })
         }}
+
+        <Transition fallback=|| view! { <p>"Loading user pools…"</p> }>
+            {move || Suspend::new(async move {
+                match pools.await {
+                    Ok(pools) => view! { <PoolPicker pools pool page/> }.into_any(),
+                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                }
+            })}
+        </Transition>
 
         <h2>"Users"</h2>
         <form class="inline" on:submit=move |event| {
@@ -193,6 +213,35 @@ fn Console() -> impl IntoView {
             <input required aria-label="New group's name" placeholder="Group name" bind:value=new_group/>
             <button type="submit">"Create group"</button>
         </form>
+    }
+}
+
+/// The pool the console works on: choosing another reloads the lists from its first page.
+#[component]
+fn PoolPicker(
+    pools: Vec<PoolSummary>,
+    pool: RwSignal<Option<String>>,
+    page: RwSignal<Option<String>>,
+) -> impl IntoView {
+    let current = pool.get_untracked();
+    view! {
+        <div class="pool-picker">
+            <label for="user-pool">"User pool"</label>
+            <select id="user-pool" on:change=move |event| {
+                page.set(None);
+                pool.set(Some(event_target_value(&event)));
+            }>
+                {pools
+                    .into_iter()
+                    .enumerate()
+                    .map(|(index, p)| {
+                        let selected = current.as_ref().map_or(index == 0, |id| *id == p.id);
+                        let label = p.label();
+                        view! { <option value=p.id selected=selected>{label}</option> }
+                    })
+                    .collect_view()}
+            </select>
+        </div>
     }
 }
 
