@@ -305,6 +305,21 @@ impl ClientSettings {
         Ok(self)
     }
 
+    /// A kept list of attribute names (`ReadAttributes`, `WriteAttributes`).
+    fn attribute_list(&self, name: &str) -> Vec<String> {
+        self.kept
+            .get(name)
+            .and_then(Value::as_array)
+            .map(|names| {
+                names
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// The settings a client of `userpool.toml` stands for.
     pub(crate) fn of(client: &Client) -> ClientSettings {
         let tokens = client.tokens.as_ref();
@@ -405,6 +420,8 @@ impl StoredClient {
             callback_urls: settings.callback_urls.clone(),
             logout_urls: settings.logout_urls.clone(),
             allowed_scopes: settings.allowed_oauth_scopes.clone(),
+            read_attributes: settings.attribute_list("ReadAttributes"),
+            write_attributes: settings.attribute_list("WriteAttributes"),
         }
     }
 }

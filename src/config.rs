@@ -357,6 +357,12 @@ pub(crate) struct Client {
     #[serde(default)]
     pub(crate) logout_urls: Vec<String>,
     pub(crate) allowed_scopes: Vec<String>,
+    /// The attributes this client may read and write (Cognito's `ReadAttributes`
+    /// and `WriteAttributes`, set through the API): empty means all.
+    #[serde(skip)]
+    pub(crate) read_attributes: Vec<String>,
+    #[serde(skip)]
+    pub(crate) write_attributes: Vec<String>,
 }
 
 impl TokenConfig {
@@ -408,6 +414,18 @@ impl OAuthFlow {
 }
 
 impl Client {
+    /// Whether the client may read `attribute` (`sub` always).
+    pub(crate) fn reads(&self, attribute: &str) -> bool {
+        attribute == "sub"
+            || self.read_attributes.is_empty()
+            || self.read_attributes.iter().any(|a| a == attribute)
+    }
+
+    /// Whether the client may write `attribute`.
+    pub(crate) fn writes(&self, attribute: &str) -> bool {
+        self.write_attributes.is_empty() || self.write_attributes.iter().any(|a| a == attribute)
+    }
+
     /// This client's own token lifetimes, if it has them.
     pub(crate) fn tokens(&self) -> Option<&TokenConfig> {
         self.tokens.as_ref()

@@ -321,6 +321,8 @@ async fn revoke_if_replayed(
 pub(crate) struct Holder {
     pub(crate) user: User,
     pub(crate) scope: Scope,
+    /// The app client the token was issued to.
+    pub(crate) client_id: String,
 }
 
 impl Holder {
@@ -335,6 +337,7 @@ struct AccessClaims {
     token_use: String,
     scope: Scope,
     origin_jti: String,
+    client_id: String,
 }
 
 /// Checks an access token: this pool's signature, unexpired, an access token,
@@ -358,6 +361,7 @@ pub(crate) async fn holder(pool: &UserPool, access_token: &str) -> Result<Option
     Ok(user.map(|user| Holder {
         user,
         scope: claims.scope,
+        client_id: claims.client_id,
     }))
 }
 

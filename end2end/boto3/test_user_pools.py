@@ -2047,3 +2047,50 @@ def test_custom_attributes_can_be_added_later(new_pool, cognito):
         assert error_code(excinfo) == "InvalidParameterException", again
     names = [a["Name"] for a in cognito.describe_user_pool(UserPoolId=pool_id)["UserPool"]["SchemaAttributes"]]
     assert names.count("custom:plan") == 1 and "custom:tier" not in names
+
+
+def test_a_client_reads_and_writes_only_the_attributes_it_is_allowed(new_pool, cognito):
+    """ReadAttributes limits what GetUser shows the client's users; WriteAttributes what they and SignUp may set."""
+    pool_id = new_pool(
+        Policies=LENIENT_POLICIES,
+        Schema=[{"Name": "team", "AttributeDataType": "String", "Mutable": True}],
+    )["Id"]
+    client_id = new_client(
+        cognito,
+        pool_id,
+        ExplicitAuthFlows=PASSWORD_FLOWS,
+        ReadAttributes=["name", "custom:team"],
+        WriteAttributes=["name"],
+    )["ClientId"]
+    username = unique_username("limited")
+    with pytest.raises(ClientError) as excinfo:
+        cognito.sign_up(
+            ClientId=client_id,
+            Username=username,
+            Password=PLAIN_PASSWORD,
+            UserAttributes=[{"Name": "custom:team", "Value": "red"}],
+        )
+    assert error_code(excinfo) == "NotAuthorizedException"
+    cognito.admin_create_user(
+        UserPoolId=pool_id,
+        Username=username,
+        UserAttributes=[
+            {"Name": "name", "Value": "Lim"},
+            {"Name": "custom:team", "Value": "blue"},
+            {"Name": "nickname", "Value": "hidden"},
+        ],
+        TemporaryPassword="temporary pass 1",
+        MessageAction="SUPPRESS",
+    )
+    cognito.admin_set_user_password(UserPoolId=pool_id, Username=username, Password=PLAIN_PASSWORD, Permanent=True)
+    token = sign_in(cognito, client_id, username)["AccessToken"]
+    shown = {a["Name"]: a["Value"] for a in cognito.get_user(AccessToken=token)["UserAttributes"]}
+    assert shown.keys() == {"sub", "name", "custom:team"}, shown
+    cognito.update_user_attributes(AccessToken=token, UserAttributes=[{"Name": "name", "Value": "Lima"}])
+    with pytest.raises(ClientError) as excinfo:
+        cognito.update_user_attributes(AccessToken=token, UserAttributes=[{"Name": "custom:team", "Value": "red"}])
+    assert error_code(excinfo) == "NotAuthorizedException"
+    everything = {
+        a["Name"]: a["Value"] for a in cognito.admin_get_user(UserPoolId=pool_id, Username=username)["UserAttributes"]
+    }
+    assert (everything["name"], everything["custom:team"], everything["nickname"]) == ("Lima", "blue", "hidden")

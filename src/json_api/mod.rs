@@ -378,6 +378,17 @@ fn writable_attributes(
     Ok(writes)
 }
 
+/// Whether `client` may write every one of `attributes` (its WriteAttributes).
+fn check_writes(client: &Client, attributes: &[AttributeType]) -> Result<(), ApiError> {
+    if attributes.iter().all(|a| client.writes(&a.name)) {
+        Ok(())
+    } else {
+        Err(ApiError::NotAuthorized(
+            "A client attempted to write unauthorized attribute".to_owned(),
+        ))
+    }
+}
+
 /// Writes `attributes` of an existing user, as the pool's schema allows
 /// (UpdateUserAttributes and AdminUpdateUserAttributes).
 async fn update_attributes(

@@ -54,6 +54,7 @@ pub(super) async fn sign_up(
     check_secret_hash(client, &request.username, request.secret_hash.as_deref())?;
     let (username, email) =
         super::new_user_names(&pool, &request.username, &request.user_attributes)?;
+    super::check_writes(client, &request.user_attributes)?;
     super::check_required(&pool, &request.user_attributes)?;
     let schema = &pool.pool().settings.schema_attributes;
     let attributes = writable_attributes(request.user_attributes, email.as_deref(), schema, true)?;
@@ -388,6 +389,11 @@ pub(super) async fn respond_to_auth_challenge(
 
 /// The user an access token with the API scope belongs to.
 async fn token_holder(pool: &UserPool, access_token: &str) -> Result<User, ApiError> {
+    Ok(token_grant(pool, access_token).await?.user)
+}
+
+/// The access token with the API scope, checked: its user and its client.
+async fn token_grant(pool: &UserPool, access_token: &str) -> Result<Holder, ApiError> {
     let holder: Holder = grants::holder(pool, access_token)
         .await?
         .ok_or_else(|| ApiError::NotAuthorized("Invalid Access Token".to_owned()))?;
@@ -396,7 +402,7 @@ async fn token_holder(pool: &UserPool, access_token: &str) -> Result<User, ApiEr
             "Access Token does not have required scopes".to_owned(),
         ));
     }
-    Ok(holder.user)
+    Ok(holder)
 }
 
 #[derive(Deserialize)]
@@ -416,9 +422,16 @@ pub(super) async fn get_user(
     pool: UserPool,
     request: AccessTokenRequest,
 ) -> Result<GetUserResponse, ApiError> {
-    let user = token_holder(&pool, &request.access_token).await?;
+    let Holder {
+        user, client_id, ..
+    } = token_grant(&pool, &request.access_token).await?;
+    // Only what the token's client may read (its ReadAttributes).
+    let mut attributes = user_attributes(&pool, &user).await?;
+    if let Some(client) = pool.pool().client(&client_id) {
+        attributes.retain(|a| client.reads(&a.name));
+    }
     Ok(GetUserResponse {
-        user_attributes: user_attributes(&pool, &user).await?,
+        user_attributes: attributes,
         username: user.username,
     })
 }
@@ -440,7 +453,12 @@ pub(super) async fn update_user_attributes(
     pool: UserPool,
     request: UpdateUserAttributesRequest,
 ) -> Result<UpdateUserAttributesResponse, ApiError> {
-    let user = token_holder(&pool, &request.access_token).await?;
+    let Holder {
+        user, client_id, ..
+    } = token_grant(&pool, &request.access_token).await?;
+    if let Some(client) = pool.pool().client(&client_id) {
+        super::check_writes(client, &request.user_attributes)?;
+    }
     super::update_attributes(&pool, &user, request.user_attributes).await?;
     Ok(UpdateUserAttributesResponse {
         code_delivery_details_list: Vec::new(),
