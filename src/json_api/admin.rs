@@ -520,12 +520,7 @@ async fn list_users(
         )
         .await?;
     Ok(ListUsersResponse {
-        pagination_token: page_token(
-            page.more
-                .then(|| page.items.last())
-                .flatten()
-                .map(|u| u.sub.as_str()),
-        ),
+        pagination_token: page_token(page.last_key(|u| &u.sub)),
         users: user_types(&pool, &page.items).await?,
     })
 }
@@ -713,12 +708,7 @@ async fn list_groups(pool: UserPool, request: NextTokenPage) -> Result<GroupsRes
         .store()
         .list_groups(after.as_deref(), page_limit(request.limit)?)
         .await?;
-    let next_token = page_token(
-        page.more
-            .then(|| page.items.last())
-            .flatten()
-            .map(|g| g.name.as_str()),
-    );
+    let next_token = page_token(page.last_key(|g| &g.name));
     Ok(GroupsResponse {
         groups: page
             .items
@@ -818,12 +808,7 @@ async fn list_users_in_group(
         )
         .await?;
     Ok(UsersInGroupResponse {
-        next_token: page_token(
-            page.more
-                .then(|| page.items.last())
-                .flatten()
-                .map(|u| u.sub.as_str()),
-        ),
+        next_token: page_token(page.last_key(|u| &u.sub)),
         users: user_types(&pool, &page.items).await?,
     })
 }

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::users::Empty;
+use super::wire::MaxResultsPage;
 use super::{ApiError, after_page_token, check_name, page_token};
 use crate::UserPool;
 use crate::app_clients::{self, ClientSettings, StoredClient};
@@ -167,13 +168,6 @@ pub(super) async fn delete_user_pool_client(
     Ok(Empty {})
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub(super) struct ListRequest {
-    max_results: Option<i64>,
-    next_token: Option<String>,
-}
-
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 struct ClientDescription {
@@ -192,25 +186,12 @@ pub(super) struct ListResponse {
 
 pub(super) async fn list_user_pool_clients(
     pool: UserPool,
-    request: ListRequest,
+    request: MaxResultsPage,
 ) -> Result<ListResponse, ApiError> {
-    let limit = match request.max_results {
-        None => 60,
-        Some(n @ 1..=60) => n,
-        Some(_) => {
-            return Err(ApiError::InvalidParameter(
-                "1 validation error detected: Value at 'maxResults' failed to satisfy constraint: Member must have value between 1 and 60".to_owned(),
-            ));
-        }
-    };
+    let limit = request.limit(60, false)?;
     let after = after_page_token(request.next_token.as_deref())?;
     let page = pool.store().list_clients(after.as_deref(), limit).await?;
-    let next_token = page_token(
-        page.more
-            .then(|| page.items.last())
-            .flatten()
-            .map(|c| c.client_id.as_str()),
-    );
+    let next_token = page_token(page.last_key(|c| &c.client_id));
     Ok(ListResponse {
         user_pool_clients: page
             .items

@@ -795,5 +795,14 @@ mod tests {
         assert!(page_limit(Some(0)).is_err());
         assert!(page_limit(Some(61)).is_err());
         assert_eq!(page_limit(None).unwrap(), 60);
+        let max_results = |max_results| wire::MaxResultsPage {
+            max_results,
+            next_token: None,
+        };
+        assert_eq!(max_results(None).limit(50, false).unwrap(), 50);
+        assert_eq!(max_results(Some(7)).limit(50, false).unwrap(), 7);
+        assert!(max_results(None).limit(60, true).is_err());
+        assert!(max_results(Some(51)).limit(50, false).is_err());
+        assert!(max_results(Some(0)).limit(60, true).is_err());
     }
 }

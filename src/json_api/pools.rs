@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::users::Empty;
+use super::wire::MaxResultsPage;
 use super::{ApiError, after_page_token, check_name, page_token};
 use crate::UserPool;
 use crate::pools::{self, DeletionProtection, InvalidSetting, PoolSettings, StoredPool};
@@ -195,13 +196,6 @@ pub(super) async fn add_custom_attributes(
     Ok(Empty {})
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub(super) struct ListUserPoolsRequest {
-    max_results: Option<i64>,
-    next_token: Option<String>,
-}
-
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub(super) struct ListUserPoolsResponse {
@@ -212,28 +206,15 @@ pub(super) struct ListUserPoolsResponse {
 
 pub(super) async fn list_user_pools(
     server: UserPool,
-    request: ListUserPoolsRequest,
+    request: MaxResultsPage,
 ) -> Result<ListUserPoolsResponse, ApiError> {
-    // MaxResults is required, 1 to 60.
-    let limit = match request.max_results {
-        Some(n @ 1..=60) => n,
-        _ => {
-            return Err(ApiError::InvalidParameter(
-                "1 validation error detected: Value at 'maxResults' failed to satisfy constraint: Member must not be null and must have value between 1 and 60".to_owned(),
-            ));
-        }
-    };
+    let limit = request.limit(60, true)?;
     let after = after_page_token(request.next_token.as_deref())?;
     let page = server
         .server_store()
         .list_pools(after.as_deref(), limit)
         .await?;
-    let next_token = page_token(
-        page.more
-            .then(|| page.items.last())
-            .flatten()
-            .map(|p| p.id.as_str()),
-    );
+    let next_token = page_token(page.last_key(|p| &p.id));
     let user_pools = page
         .items
         .into_iter()

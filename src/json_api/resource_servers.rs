@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::users::Empty;
+use super::wire::MaxResultsPage;
 use super::{ApiError, after_page_token, page_token};
 use crate::UserPool;
 use crate::resource_servers::{ResourceScope, ResourceServer};
@@ -132,13 +133,6 @@ pub(super) async fn delete_resource_server(
     Ok(Empty {})
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub(super) struct ListRequest {
-    max_results: Option<i64>,
-    next_token: Option<String>,
-}
-
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub(super) struct ListResponse {
@@ -149,28 +143,15 @@ pub(super) struct ListResponse {
 
 pub(super) async fn list_resource_servers(
     pool: UserPool,
-    request: ListRequest,
+    request: MaxResultsPage,
 ) -> Result<ListResponse, ApiError> {
-    let limit = match request.max_results {
-        None => 50,
-        Some(n @ 1..=50) => n,
-        Some(_) => {
-            return Err(ApiError::InvalidParameter(
-                "1 validation error detected: Value at 'maxResults' failed to satisfy constraint: Member must have value between 1 and 50".to_owned(),
-            ));
-        }
-    };
+    let limit = request.limit(50, false)?;
     let after = after_page_token(request.next_token.as_deref())?;
     let page = pool
         .store()
         .resource_servers(after.as_deref(), limit)
         .await?;
-    let next_token = page_token(
-        page.more
-            .then(|| page.items.last())
-            .flatten()
-            .map(|s| s.identifier.as_str()),
-    );
+    let next_token = page_token(page.last_key(|s| &s.identifier));
     Ok(ListResponse {
         resource_servers: page
             .items

@@ -41,6 +41,33 @@ pub(super) struct NextTokenPage {
     pub(super) next_token: Option<String>,
 }
 
+/// A page of a listing that takes `MaxResults` (pools, app clients, resource servers).
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct MaxResultsPage {
+    pub(super) max_results: Option<i64>,
+    pub(super) next_token: Option<String>,
+}
+
+impl MaxResultsPage {
+    /// `MaxResults` within 1 to `max`; when absent, `max`, unless the
+    /// operation requires it (ListUserPools).
+    pub(super) fn limit(&self, max: i64, required: bool) -> Result<i64, super::ApiError> {
+        match self.max_results {
+            None if !required => Ok(max),
+            Some(n) if (1..=max).contains(&n) => Ok(n),
+            _ => Err(super::ApiError::InvalidParameter(format!(
+                "1 validation error detected: Value at 'maxResults' failed to satisfy constraint: Member must {}have value between 1 and {max}",
+                if required {
+                    "not be null and must "
+                } else {
+                    ""
+                }
+            ))),
+        }
+    }
+}
+
 /// The authentication flows the pool knows (Cognito's `AuthFlowType`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum AuthFlow {

@@ -52,6 +52,13 @@ pub(crate) struct Page<T> {
     pub(crate) more: bool,
 }
 
+impl<T> Page<T> {
+    /// The key of the page's last item, when more follow: what the next page starts after.
+    pub(crate) fn last_key(&self, key: impl Fn(&T) -> &str) -> Option<&str> {
+        self.items.last().filter(|_| self.more).map(key)
+    }
+}
+
 pub(super) fn page<T>(mut items: Vec<T>, limit: i64) -> Page<T> {
     let limit = usize::try_from(limit).unwrap_or(0);
     let more = items.len() > limit;
