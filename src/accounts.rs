@@ -180,8 +180,9 @@ impl FreshCode {
     }
 }
 
-/// Creates a code, saves it (with the user change `for_`), and mails it to
-/// `email` (a user without one gets no code: an administrator confirms them).
+/// Creates a code, saves it (with the user change `for_`), and sends it `to`
+/// an address or phone number (a user without one gets no code: an
+/// administrator confirms them).
 /// Over the issuance limit nothing changes and nothing is sent; the pages say
 /// the same either way, so the limit reveals nothing about the account. False
 /// when a creation found the name taken (by a concurrent sign-up): then
@@ -189,7 +190,7 @@ impl FreshCode {
 async fn send_new_code(
     pool: &UserPool,
     sub: &str,
-    email: Option<&str>,
+    to: Option<&str>,
     for_: CodeFor<'_>,
     now: i64,
 ) -> Result<bool, Error> {
@@ -218,8 +219,9 @@ async fn send_new_code(
                 created_at: now,
                 updated_at: now,
             };
+            let keys = pool.pool().naming().keys(email, attributes);
             if !store
-                .insert_user(&user, attributes, &[], Some(&new))
+                .insert_user(&user, &keys, attributes, &[], Some(&new))
                 .await?
             {
                 return Ok(false);
@@ -234,14 +236,29 @@ async fn send_new_code(
         }
         CodeFor::Resend | CodeFor::PasswordReset => store.replace_code(sub, &new).await?,
     }
-    if let Some(email) = email {
-        mail::send(pool, email, &mail::verification(pool.pool(), &fresh.code)).await?;
+    if let Some(to) = to {
+        mail::send(pool, to, &mail::verification(pool.pool(), to, &fresh.code)).await?;
     }
     Ok(true)
 }
 
+/// Where a user's codes go: their email address, or else their phone number
+/// (a text message, which lands in the outbox like mail).
+async fn code_destination(pool: &UserPool, user: &User) -> Result<Option<String>, Error> {
+    if let Some(email) = &user.email {
+        return Ok(Some(email.clone()));
+    }
+    Ok(pool
+        .store()
+        .attributes(&user.sub)
+        .await?
+        .into_iter()
+        .find(|(name, _)| name == "phone_number")
+        .map(|(_, phone)| phone))
+}
+
 /// The user `name` signs in as in this pool: by username, or by email where the email is a sign-in name.
-async fn user_named(pool: &UserPool, name: &str) -> Result<Option<User>, Error> {
+pub(crate) async fn user_named(pool: &UserPool, name: &str) -> Result<Option<User>, Error> {
     let lookup = pool.pool().naming().lookup(name);
     pool.store().user_by_username(&lookup).await
 }
@@ -359,13 +376,14 @@ pub(crate) async fn sign_up(
         Err(refusal) => return Ok(Err(refusal)),
     };
     let email = email.as_deref();
-    let name = match (applicant.username, email) {
-        (Some(username), _) => crate::pools::NameLookup {
-            username: username.to_owned(),
-            email: email.map(str::to_owned),
-        },
-        (None, Some(email)) => pool.pool().naming().lookup(email),
-        (None, None) => return Ok(Err(Refusal::InvalidEmail)),
+    let keys = pool.pool().naming().keys(email, attributes);
+    // Where attributes are the names, one of them is (new_user_names checked which).
+    if applicant.username.is_none() && keys.email.is_none() && keys.phone_number.is_none() {
+        return Ok(Err(Refusal::InvalidEmail));
+    }
+    let name = crate::pools::NameLookup {
+        username: applicant.username.unwrap_or_default().to_owned(),
+        keys,
     };
     if let Err(policy) = password::check_policy(password, pool.pool().password_policy()) {
         return Ok(Err(policy.into()));
@@ -383,7 +401,8 @@ pub(crate) async fn sign_up(
             let for_ = CodeFor::SignUpAgain {
                 password_hash: &password_hash,
             };
-            send_new_code(pool, &user.sub, user.email.as_deref(), for_, now).await?;
+            let to = code_destination(pool, &user).await?;
+            send_new_code(pool, &user.sub, to.as_deref(), for_, now).await?;
         }
         None => {
             let sub = secrets::uuid()?;
@@ -393,8 +412,15 @@ pub(crate) async fn sign_up(
                 password_hash: &password_hash,
                 attributes,
             };
-            // The code goes by mail where the pool verifies addresses (AutoVerifiedAttributes).
-            let code_to = email.filter(|_| pool.pool().verifies_email());
+            // The code goes by mail, or by text message (to the outbox), where
+            // the pool verifies that attribute (AutoVerifiedAttributes).
+            let phone = attributes
+                .iter()
+                .find(|(name, _)| name == "phone_number")
+                .map(|(_, phone)| phone.as_str());
+            let code_to = email
+                .filter(|_| pool.pool().verifies("email"))
+                .or(phone.filter(|_| pool.pool().verifies("phone_number")));
             if send_new_code(pool, &sub, code_to, for_, now).await? {
                 return Ok(Ok(SignedUp::Created(sub)));
             }
@@ -407,8 +433,8 @@ pub(crate) async fn sign_up(
 pub(crate) async fn resend_code(pool: &UserPool, name: &str, now: i64) -> Result<(), Error> {
     match user_named(pool, name).await? {
         Some(user) if !user.confirmed => {
-            let email = user.email.as_deref();
-            send_new_code(pool, &user.sub, email, CodeFor::Resend, now).await?;
+            let to = code_destination(pool, &user).await?;
+            send_new_code(pool, &user.sub, to.as_deref(), CodeFor::Resend, now).await?;
             Ok(())
         }
         _ => Ok(()),
@@ -449,11 +475,16 @@ pub(crate) async fn confirm(
 /// a decoy code (an unconfirmed account has no proven address to send it to).
 pub(crate) async fn forgot_password(pool: &UserPool, name: &str, now: i64) -> Result<(), Error> {
     match user_named(pool, name).await? {
-        Some(user) if user.confirmed && user.email.is_some() => {
-            let email = user.email.as_deref();
-            send_new_code(pool, &user.sub, email, CodeFor::PasswordReset, now).await?;
-            Ok(())
-        }
+        Some(user) if user.confirmed => match code_destination(pool, &user).await? {
+            Some(to) => {
+                send_new_code(pool, &user.sub, Some(&to), CodeFor::PasswordReset, now).await?;
+                Ok(())
+            }
+            None => {
+                let key = name_key(pool, &pool.pool().naming().username_key(name));
+                issue_decoy_code(pool, &key, now).await
+            }
+        },
         _ => {
             let key = name_key(pool, &pool.pool().naming().username_key(name));
             issue_decoy_code(pool, &key, now).await
@@ -565,8 +596,8 @@ pub(crate) async fn sign_in(
         return Ok(SignIn::Refused(Refusal::Disabled));
     }
     if !user.confirmed {
-        let email = user.email.as_deref();
-        send_new_code(pool, &user.sub, email, CodeFor::Resend, now).await?;
+        let to = code_destination(pool, &user).await?;
+        send_new_code(pool, &user.sub, to.as_deref(), CodeFor::Resend, now).await?;
         return Ok(SignIn::NeedsConfirmation);
     }
     if user.force_password_change {

@@ -250,6 +250,16 @@ impl ClientSettings {
                 )));
             }
         }
+        match self.prevent_user_existence_errors.as_deref() {
+            None => self.prevent_user_existence_errors = Some("LEGACY".to_owned()),
+            Some("LEGACY" | "ENABLED") => {}
+            Some(bad) => {
+                return Err(invalid(format!(
+                    "1 validation error detected: Value '{bad}' at 'preventUserExistenceErrors' failed to satisfy constraint: Member must satisfy enum value set: [LEGACY, ENABLED]"
+                )));
+            }
+        }
+        self.enable_token_revocation.get_or_insert(true);
         let units = self.token_validity_units.unwrap_or_default();
         let bounds = [
             (
@@ -422,6 +432,9 @@ impl StoredClient {
             allowed_scopes: settings.allowed_oauth_scopes.clone(),
             read_attributes: settings.attribute_list("ReadAttributes"),
             write_attributes: settings.attribute_list("WriteAttributes"),
+            legacy_user_existence_errors: settings.prevent_user_existence_errors.as_deref()
+                != Some("ENABLED"),
+            revocation_disabled: settings.enable_token_revocation == Some(false),
         }
     }
 }

@@ -8,12 +8,20 @@ use crate::{Error, UserPool, password};
 impl UserPool {
     /// Signs the ID and access tokens of a sample sign-in, as the token endpoint does.
     pub fn issue_sample_tokens(&self, groups: &[String]) -> Result<(String, String), Error> {
+        let attributes = crate::claims::id_token(
+            &[
+                ("email".to_owned(), "bench@example.com".to_owned()),
+                ("email_verified".to_owned(), "true".to_owned()),
+            ],
+            None,
+        );
         let issued = tokens::issue(
-            self.config(),
+            self.pool(),
             self.key(),
             &Grant {
                 sub: "0b7c2f1e-0000-4000-8000-000000000000",
-                email: "bench@example.com",
+                username: "0b7c2f1e-0000-4000-8000-000000000000",
+                attributes: &attributes,
                 groups,
                 roles: &[],
                 preferred_role: None,

@@ -363,6 +363,15 @@ pub(crate) struct Client {
     pub(crate) read_attributes: Vec<String>,
     #[serde(skip)]
     pub(crate) write_attributes: Vec<String>,
+    /// Cognito's `PreventUserExistenceErrors` `LEGACY`, the default of clients
+    /// created through the API: sign-in, confirmation and password reset say
+    /// `UserNotFoundException` for a name with no account. Declared clients
+    /// never do.
+    #[serde(skip)]
+    pub(crate) legacy_user_existence_errors: bool,
+    /// Cognito's `EnableTokenRevocation` false: RevokeToken and `/oauth2/revoke` refuse.
+    #[serde(skip)]
+    pub(crate) revocation_disabled: bool,
 }
 
 impl TokenConfig {

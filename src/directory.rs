@@ -47,9 +47,10 @@ pub(crate) async fn create_user(
     now: i64,
 ) -> Result<Option<String>, Error> {
     let store = pool.store();
+    let keys = pool.pool().naming().keys(new.email, new.attributes);
     let taken = crate::pools::NameLookup {
         username: new.username.unwrap_or_default().to_owned(),
-        email: new.email.map(str::to_owned),
+        keys: keys.clone(),
     };
     if store.user_by_username(&taken).await?.is_some() {
         return Ok(None);
@@ -67,7 +68,9 @@ pub(crate) async fn create_user(
         created_at: now,
         updated_at: now,
     };
-    let created = store.insert_user(&user, new.attributes, &[], None).await?;
+    let created = store
+        .insert_user(&user, &keys, new.attributes, &[], None)
+        .await?;
     Ok(created.then_some(user.sub))
 }
 
@@ -171,7 +174,8 @@ pub(crate) async fn import_user(
     attributes: &[(String, String)],
     groups: &[String],
 ) -> Result<bool, Error> {
+    let keys = pool.pool().naming().keys(user.email.as_deref(), attributes);
     pool.store()
-        .insert_user(user, attributes, groups, None)
+        .insert_user(user, &keys, attributes, groups, None)
         .await
 }

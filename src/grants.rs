@@ -11,7 +11,7 @@ use crate::error::Error;
 use crate::scope::Scope;
 use crate::store::{Group, RefreshToken, User};
 use crate::tokens::{self, Grant};
-use crate::{UserPool, secrets};
+use crate::{UserPool, claims, secrets};
 
 /// A successful authentication, about to be turned into tokens.
 pub(crate) struct Authentication<'a> {
@@ -88,6 +88,21 @@ impl Memberships {
     }
 }
 
+/// The ID token's attribute claims: those `client_id` may read (none when
+/// no ID token is issued, saving the query).
+async fn readable_claims(
+    pool: &UserPool,
+    user: &User,
+    client_id: &str,
+    id_token: bool,
+) -> Result<serde_json::Map<String, serde_json::Value>, Error> {
+    if !id_token {
+        return Ok(serde_json::Map::new());
+    }
+    let attributes = claims::of(pool.store(), user).await?;
+    Ok(claims::id_token(&attributes, pool.pool().client(client_id)))
+}
+
 /// Signs the ID (if wanted) and access tokens of a new sign-in.
 async fn sign(
     pool: &UserPool,
@@ -96,19 +111,20 @@ async fn sign(
     now: i64,
 ) -> Result<tokens::Issued, Error> {
     let groups = Memberships::of(pool, &auth.user.sub).await?;
+    let id_token = wants_id_token(auth.scope, matches!(auth.source, Source::Api));
     tokens::issue(
         pool.pool(),
         pool.key(),
         &Grant {
             sub: &auth.user.sub,
             username: &auth.user.username,
-            email: auth.user.email.as_deref(),
+            attributes: &readable_claims(pool, auth.user, auth.client_id, id_token).await?,
             groups: &groups.names,
             roles: &groups.roles,
             preferred_role: groups.preferred_role.as_deref(),
             client_id: auth.client_id,
             scope: auth.scope,
-            id_token: wants_id_token(auth.scope, matches!(auth.source, Source::Api)),
+            id_token,
             auth_time: auth.auth_time,
             origin_jti,
             event_id: auth.event_id,
@@ -242,19 +258,20 @@ pub(crate) async fn refresh(
         None
     };
     let groups = Memberships::of(pool, &user.sub).await?;
+    let id_token = wants_id_token(&stored.scope, stored.auth_code_hash.is_none());
     let signed = tokens::issue(
         pool.pool(),
         pool.key(),
         &Grant {
             sub: &user.sub,
             username: &user.username,
-            email: user.email.as_deref(),
+            attributes: &readable_claims(pool, &user, &client.id, id_token).await?,
             groups: &groups.names,
             roles: &groups.roles,
             preferred_role: groups.preferred_role.as_deref(),
             client_id: &client.id,
             scope: &stored.scope,
-            id_token: wants_id_token(&stored.scope, stored.auth_code_hash.is_none()),
+            id_token,
             auth_time: stored.auth_time,
             origin_jti: &stored.origin_jti,
             event_id: &stored.event_id,

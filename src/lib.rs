@@ -9,6 +9,7 @@
 mod accounts;
 mod app_clients;
 mod challenge;
+mod claims;
 mod config;
 mod csrf;
 mod directory;
@@ -159,6 +160,13 @@ impl UserPool {
             }
         });
         Ok(UserPool { inner, current })
+    }
+
+    /// The same server acting in the pool `id` (one `userpool.toml` declares
+    /// or one created through the API), for the command line's `--pool`; None
+    /// if there is no such pool.
+    pub async fn with_pool(&self, id: &str) -> Result<Option<UserPool>, Error> {
+        self.in_pool(id).await
     }
 
     /// The same server acting in the pool `id`, loaded from the store if need

@@ -1,4 +1,5 @@
-//! Outgoing mail and the outbox. There is no mail transport yet: every message is
+//! Outgoing mail and the outbox. There is no mail transport yet: every message
+//! (text messages to phone numbers too) is
 //! kept in the outbox table, and in `dev_outbox` mode also printed to the log and
 //! shown by the hosted UI at `/_dev/outbox` (`hosted_ui::outbox`). This module is
 //! the only place where a verification code may reach a log.
@@ -12,9 +13,15 @@ pub(crate) struct Message {
     pub(crate) body: String,
 }
 
-/// The sign-up confirmation message from the configured template.
-pub(crate) fn verification(pool: &Pool, code: &str) -> Message {
-    let (subject, message) = pool.settings.verification_email();
+/// The message carrying a code to `to`, from the pool's template: a text
+/// message for a phone number (it lands in the outbox like mail, there being
+/// no SMS here), an email otherwise.
+pub(crate) fn verification(pool: &Pool, to: &str, code: &str) -> Message {
+    let (subject, message) = if crate::pools::plausible_phone_number(to) {
+        ("SMS".to_owned(), pool.settings.verification_text())
+    } else {
+        pool.settings.verification_email()
+    };
     Message {
         subject,
         body: message.replace("{####}", code),

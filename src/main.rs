@@ -1,6 +1,7 @@
 //! The `userpool` command: `serve` runs the user pool on its own; `users
 //! export` and `users import` move users (with their password hashes) between
-//! pools; `keys rotate` adds a signing key.
+//! pools; `keys rotate` adds a signing key. Those three work on the declared
+//! pool, or on another of the store's with `--pool <id>`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -36,6 +37,31 @@ enum Command {
     },
 }
 
+/// Which pool a command works on.
+#[derive(clap::Args)]
+struct PoolArg {
+    /// The pool's id: one created through the API, or the declared one (the default).
+    #[arg(long = "pool")]
+    id: Option<String>,
+}
+
+impl PoolArg {
+    /// The server of `config_path`, acting in this pool.
+    async fn open(
+        &self,
+        config_path: &std::path::Path,
+    ) -> Result<UserPool, Box<dyn std::error::Error>> {
+        let declared = UserPool::open(Config::load(config_path)?).await?;
+        match &self.id {
+            None => Ok(declared),
+            Some(id) => Ok(declared
+                .with_pool(id)
+                .await?
+                .ok_or_else(|| format!("there is no pool {id} in this store"))?),
+        }
+    }
+}
+
 #[derive(Subcommand)]
 enum KeysCommand {
     /// Add a signing key: published in the JWKS at once, signing after
@@ -44,6 +70,8 @@ enum KeysCommand {
     Rotate {
         #[arg(long, default_value = "userpool.toml")]
         config: PathBuf,
+        #[command(flatten)]
+        pool: PoolArg,
         /// Seconds between publishing the new key and signing with it (default 120).
         #[arg(long)]
         publish_ahead: Option<i64>,
@@ -56,6 +84,8 @@ enum UsersCommand {
     Export {
         #[arg(long, default_value = "userpool.toml")]
         config: PathBuf,
+        #[command(flatten)]
+        pool: PoolArg,
         /// The file to write; standard output when absent.
         #[arg(long)]
         output: Option<PathBuf>,
@@ -64,6 +94,8 @@ enum UsersCommand {
     Import {
         #[arg(long, default_value = "userpool.toml")]
         config: PathBuf,
+        #[command(flatten)]
+        pool: PoolArg,
         /// The file to read; standard input when absent.
         #[arg(long)]
         input: Option<PathBuf>,
@@ -82,18 +114,29 @@ async fn main() -> ExitCode {
     let outcome = match Cli::parse().command {
         Command::Serve { config } => serve(&config).await,
         Command::Users {
-            command: UsersCommand::Export { config, output },
-        } => export(&config, output.as_deref()).await,
+            command:
+                UsersCommand::Export {
+                    config,
+                    pool,
+                    output,
+                },
+        } => export(&config, &pool, output.as_deref()).await,
         Command::Users {
-            command: UsersCommand::Import { config, input },
-        } => import(&config, input.as_deref()).await,
+            command:
+                UsersCommand::Import {
+                    config,
+                    pool,
+                    input,
+                },
+        } => import(&config, &pool, input.as_deref()).await,
         Command::Keys {
             command:
                 KeysCommand::Rotate {
                     config,
+                    pool,
                     publish_ahead,
                 },
-        } => rotate(&config, publish_ahead).await,
+        } => rotate(&config, &pool, publish_ahead).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -126,9 +169,10 @@ async fn serve(config_path: &std::path::Path) -> Result<(), Box<dyn std::error::
 
 async fn export(
     config_path: &std::path::Path,
+    pool: &PoolArg,
     output: Option<&std::path::Path>,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    let pool = UserPool::open(Config::load(config_path)?).await?;
+    let pool = pool.open(config_path).await?;
     let mut out: Box<dyn std::io::Write> = match output {
         Some(path) => Box::new(std::io::BufWriter::new(std::fs::File::create(path)?)),
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
@@ -141,9 +185,10 @@ async fn export(
 
 async fn import(
     config_path: &std::path::Path,
+    pool: &PoolArg,
     input: Option<&std::path::Path>,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    let pool = UserPool::open(Config::load(config_path)?).await?;
+    let pool = pool.open(config_path).await?;
     let summary = match input {
         Some(path) => {
             pool.import_users(std::io::BufReader::new(std::fs::File::open(path)?))
@@ -162,9 +207,10 @@ async fn import(
 
 async fn rotate(
     config_path: &std::path::Path,
+    pool: &PoolArg,
     publish_ahead: Option<i64>,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    let pool = UserPool::open(Config::load(config_path)?).await?;
+    let pool = pool.open(config_path).await?;
     let kid = pool.rotate_key(publish_ahead).await?;
     println!("{kid}");
     Ok(())

@@ -178,11 +178,6 @@ impl PoolSettings {
             &self.auto_verified_attributes,
             &["email", "phone_number"],
         )?;
-        if self.username_attributes == ["phone_number"] {
-            return Err(invalid(
-                "This user pool does not support phone numbers as usernames yet: use UsernameAttributes [\"email\"], or plain usernames.",
-            ));
-        }
         if !self.username_attributes.is_empty() && !self.alias_attributes.is_empty() {
             return Err(invalid(
                 "Only one of the aliasAttributes or usernameAttributes can be set in a User Pool",
@@ -264,6 +259,24 @@ impl PoolSettings {
             .unwrap_or_else(|| "Your verification code is {####}. ".to_owned());
         (subject, message)
     }
+
+    /// The text message of a verification code (`VerificationMessageTemplate.SmsMessage`
+    /// or `SmsVerificationMessage`), with Cognito's default.
+    pub(crate) fn verification_text(&self) -> String {
+        let kept = |value: Option<&Value>| {
+            value
+                .and_then(Value::as_str)
+                .filter(|m| m.contains("{####}"))
+                .map(str::to_owned)
+        };
+        kept(
+            self.kept
+                .get("VerificationMessageTemplate")
+                .and_then(|t| t.get("SmsMessage")),
+        )
+        .or_else(|| kept(self.kept.get("SmsVerificationMessage")))
+        .unwrap_or_else(|| "Your verification code is {####}. ".to_owned())
+    }
 }
 
 fn check_members(field: &str, given: &[String], allowed: &[&str]) -> Result<(), InvalidSetting> {
@@ -283,30 +296,68 @@ fn check_members(field: &str, given: &[String], allowed: &[&str]) -> Result<(), 
 /// `AliasAttributes`, `UsernameConfiguration`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Naming {
-    /// The email address is the sign-in name (any case); the username is the sub.
-    Email,
-    /// Usernames of the users' choosing, found as given or in any case; with
-    /// `email_alias`, the email address signs in too.
+    /// Users are named by their email address (any case) and/or phone number
+    /// (`UsernameAttributes`); the username is the sub.
+    Attributes(SignInAttributes),
+    /// Usernames of the users' choosing, found as given or in any case; the
+    /// `aliases` sign in too.
     Plain {
         case_sensitive: bool,
-        email_alias: bool,
+        aliases: SignInAttributes,
     },
 }
 
+/// The attributes besides the username a pool's users sign in with.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct SignInAttributes {
+    pub(crate) email: bool,
+    pub(crate) phone_number: bool,
+    pub(crate) preferred_username: bool,
+}
+
+impl SignInAttributes {
+    fn of(names: &[String]) -> SignInAttributes {
+        let has = |name: &str| names.iter().any(|n| n == name);
+        SignInAttributes {
+            email: has("email"),
+            phone_number: has("phone_number"),
+            preferred_username: has("preferred_username"),
+        }
+    }
+}
+
+/// A user's sign-in names besides the username, each unique in the pool (the
+/// store's `email_key`, `phone_key` and `preferred_key`): None where the pool
+/// does not sign in with that attribute, or the user has none.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct SignInKeys {
+    pub(crate) email: Option<String>,
+    pub(crate) phone_number: Option<String>,
+    pub(crate) preferred_username: Option<String>,
+}
+
 /// What a name given to sign in (or to an admin operation) may match: a
-/// username, or an email address where the email is a sign-in name.
+/// username, or one of the sign-in names of `keys`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct NameLookup {
     pub(crate) username: String,
-    pub(crate) email: Option<String>,
+    pub(crate) keys: SignInKeys,
 }
 
 impl Naming {
-    /// The name as the store keeps it: an email address trimmed and in lower
-    /// case, a username folded to lower case where case does not matter.
+    fn signs_in_with(self) -> SignInAttributes {
+        match self {
+            Naming::Attributes(by) => by,
+            Naming::Plain { aliases, .. } => aliases,
+        }
+    }
+
+    /// The name as the store keeps it: an email address or phone number
+    /// trimmed and in lower case, a username folded to lower case where case
+    /// does not matter.
     pub(crate) fn username_key(self, given: &str) -> String {
         match self {
-            Naming::Email => given.trim().to_lowercase(),
+            Naming::Attributes(_) => given.trim().to_lowercase(),
             Naming::Plain {
                 case_sensitive: true,
                 ..
@@ -315,23 +366,51 @@ impl Naming {
         }
     }
 
-    pub(crate) fn lookup(self, given: &str) -> NameLookup {
-        let email = match self {
-            Naming::Email
-            | Naming::Plain {
-                email_alias: true, ..
-            } => Some(given.trim().to_lowercase()),
-            Naming::Plain { .. } => None,
+    /// The sign-in names of a user with `email` (normalised) and `attributes`.
+    pub(crate) fn keys(self, email: Option<&str>, attributes: &[(String, String)]) -> SignInKeys {
+        let by = self.signs_in_with();
+        let attribute = |name: &str| {
+            attributes
+                .iter()
+                .rev()
+                .find(|(n, v)| n == name && !v.is_empty())
+                .map(|(_, v)| v.as_str())
         };
-        NameLookup {
-            // Where the email is the name, the username is a sub: as given.
-            username: match self {
-                Naming::Email => given.to_owned(),
-                plain => plain.username_key(given),
-            },
-            email,
+        SignInKeys {
+            email: email.filter(|_| by.email).map(str::to_owned),
+            phone_number: attribute("phone_number")
+                .filter(|_| by.phone_number)
+                .map(|phone| phone.trim().to_owned()),
+            preferred_username: attribute("preferred_username")
+                .filter(|_| by.preferred_username)
+                .map(|name| self.username_key(name)),
         }
     }
+
+    /// What a name given to sign in may be: the username, or any sign-in name.
+    pub(crate) fn lookup(self, given: &str) -> NameLookup {
+        let by = self.signs_in_with();
+        NameLookup {
+            // Where attributes are the names, the username is a sub: as given.
+            username: match self {
+                Naming::Attributes(_) => given.to_owned(),
+                plain => plain.username_key(given),
+            },
+            keys: SignInKeys {
+                email: by.email.then(|| given.trim().to_lowercase()),
+                phone_number: by.phone_number.then(|| given.trim().to_owned()),
+                preferred_username: by.preferred_username.then(|| self.username_key(given)),
+            },
+        }
+    }
+}
+
+/// Whether `given` is a phone number as Cognito takes them: `+` and 4 to 15
+/// digits (E.164).
+pub(crate) fn plausible_phone_number(given: &str) -> bool {
+    given.strip_prefix('+').is_some_and(|digits| {
+        (4..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit())
+    })
 }
 
 /// Whether `prefix` may be a pool's domain: 1 to 63 lowercase letters, digits
@@ -477,26 +556,26 @@ impl Pool {
 
     pub(crate) fn naming(&self) -> Naming {
         let settings = &self.settings;
-        if settings.username_attributes.iter().any(|a| a == "email") {
-            Naming::Email
-        } else {
+        if settings.username_attributes.is_empty() {
             Naming::Plain {
                 // Cognito's default when a pool is created without UsernameConfiguration.
                 case_sensitive: settings
                     .username_configuration
                     .is_none_or(|c| c.case_sensitive),
-                email_alias: settings.alias_attributes.iter().any(|a| a == "email"),
+                aliases: SignInAttributes::of(&settings.alias_attributes),
             }
+        } else {
+            Naming::Attributes(SignInAttributes::of(&settings.username_attributes))
         }
     }
 
-    /// Whether sign-ups get a code by mail (`AutoVerifiedAttributes` has
-    /// `email`, as the declared pool's have); without, an administrator confirms them.
-    pub(crate) fn verifies_email(&self) -> bool {
+    /// Whether sign-ups get a code at `attribute` (`AutoVerifiedAttributes`
+    /// has it; the declared pool's has `email`); without, an administrator confirms them.
+    pub(crate) fn verifies(&self, attribute: &str) -> bool {
         self.settings
             .auto_verified_attributes
             .iter()
-            .any(|a| a == "email")
+            .any(|a| a == attribute)
     }
 
     pub(crate) fn password_policy(&self) -> &PasswordPolicy {
@@ -553,6 +632,71 @@ pub(crate) fn declared_settings(config: &Config) -> PoolSettings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn attributes(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn sign_in_names_are_those_the_pool_signs_in_with() {
+        let given = attributes(&[
+            ("phone_number", " +15555550100 "),
+            ("preferred_username", "Caz"),
+        ]);
+        let plain = Naming::Plain {
+            case_sensitive: false,
+            aliases: SignInAttributes::default(),
+        };
+        assert_eq!(
+            plain.keys(Some("a@example.com"), &given),
+            SignInKeys::default()
+        );
+
+        let aliased = Naming::Plain {
+            case_sensitive: false,
+            aliases: SignInAttributes {
+                email: true,
+                phone_number: true,
+                preferred_username: true,
+            },
+        };
+        let keys = aliased.keys(Some("a@example.com"), &given);
+        assert_eq!(keys.email.as_deref(), Some("a@example.com"));
+        assert_eq!(keys.phone_number.as_deref(), Some("+15555550100"));
+        assert_eq!(keys.preferred_username.as_deref(), Some("caz"));
+        let lookup = aliased.lookup("CAZ");
+        assert_eq!(lookup.username, "caz");
+        assert_eq!(lookup.keys.preferred_username.as_deref(), Some("caz"));
+
+        let by_phone = Naming::Attributes(SignInAttributes {
+            phone_number: true,
+            ..SignInAttributes::default()
+        });
+        let keys = by_phone.keys(None, &given);
+        assert_eq!(keys.phone_number.as_deref(), Some("+15555550100"));
+        assert_eq!(keys.preferred_username, None);
+        assert_eq!(by_phone.lookup("+15555550100").keys.email, None);
+    }
+
+    #[test]
+    fn phone_numbers_are_e164() {
+        for good in ["+15555550100", "+4930123"] {
+            assert!(plausible_phone_number(good), "{good}");
+        }
+        for bad in [
+            "15555550100",
+            "+1 555 555",
+            "+",
+            "+123",
+            "+1234567890123456",
+            "+1555a",
+        ] {
+            assert!(!plausible_phone_number(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn ids_look_like_cognitos_and_can_follow_the_name() {

@@ -85,6 +85,16 @@ const STANDARD: &[(&str, DataType, bool)] = &[
     ("identities", DataType::String, true),
 ];
 
+/// Whether `name` is a standard attribute whose value users and
+/// administrators set (OpenID Connect's claims): not `sub`, the email (a
+/// sign-in name), the verified flags or `identities`, which the pool keeps.
+pub(crate) fn is_standard_value(name: &str) -> bool {
+    !matches!(
+        name,
+        "sub" | "email" | "email_verified" | "phone_number_verified" | "identities"
+    ) && STANDARD.iter().any(|(standard, _, _)| *standard == name)
+}
+
 fn invalid(message: impl Into<String>) -> Refused {
     message.into()
 }

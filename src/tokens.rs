@@ -2,6 +2,7 @@
 //! signing. Refresh tokens are opaque (see `secrets::token`) and live in the store.
 
 use serde::Serialize;
+use serde_json::{Map, Value};
 
 use crate::error::Error;
 use crate::keys::KeyRing;
@@ -15,7 +16,8 @@ pub(crate) struct Grant<'a> {
     pub(crate) sub: &'a str,
     /// Cognito's username (the sub where the email is the username).
     pub(crate) username: &'a str,
-    pub(crate) email: Option<&'a str>,
+    /// The user's attributes the client may read, for the ID token (see `claims`).
+    pub(crate) attributes: &'a Map<String, Value>,
     pub(crate) groups: &'a [String],
     /// The IAM roles of those groups (`cognito:roles`), and the one that takes
     /// precedence, if one does (`cognito:preferred_role`): ID tokens only.
@@ -52,8 +54,6 @@ struct IdClaims<'a> {
         skip_serializing_if = "Option::is_none"
     )]
     preferred_role: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    email_verified: Option<bool>,
     iss: &'a str,
     #[serde(rename = "cognito:username")]
     username: &'a str,
@@ -67,8 +67,8 @@ struct IdClaims<'a> {
     exp: i64,
     iat: i64,
     jti: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    email: Option<&'a str>,
+    #[serde(flatten)]
+    attributes: &'a Map<String, Value>,
 }
 
 #[derive(Serialize)]
@@ -161,8 +161,6 @@ pub(crate) fn issue(
             groups: grant.groups,
             roles: grant.roles,
             preferred_role: grant.preferred_role,
-            // Only confirmed users get tokens, and confirming proves the address.
-            email_verified: grant.email.map(|_| true),
             iss: issuer,
             username: grant.username,
             nonce: grant.nonce,
@@ -174,7 +172,7 @@ pub(crate) fn issue(
             exp: now + pool.id_token_seconds(grant.client_id),
             iat: now,
             jti: &id_jti,
-            email: grant.email,
+            attributes: grant.attributes,
         })?)
     } else {
         None
@@ -207,10 +205,18 @@ mod tests {
         let config = Pool::declared(&crate::Config::from_toml(crate::tests::CONFIG).unwrap());
         let groups = vec!["admins".to_owned()];
         let roles = vec!["arn:aws:iam::123456789012:role/admins".to_owned()];
+        let attributes = crate::claims::id_token(
+            &[
+                ("email".to_owned(), "a@example.com".to_owned()),
+                ("email_verified".to_owned(), "true".to_owned()),
+                ("custom:tenant".to_owned(), "acme".to_owned()),
+            ],
+            None,
+        );
         let grant = Grant {
             sub: "0b7c2f1e-0000-4000-8000-000000000000",
             username: "0b7c2f1e-0000-4000-8000-000000000000",
-            email: Some("a@example.com"),
+            attributes: &attributes,
             groups: &groups,
             roles: &roles,
             preferred_role: roles.first().map(String::as_str),
@@ -232,6 +238,8 @@ mod tests {
         assert_eq!(id["cognito:roles"], serde_json::json!(roles));
         assert_eq!(id["cognito:preferred_role"], roles[0]);
         assert_eq!(id["email_verified"], true);
+        assert_eq!(id["email"], "a@example.com");
+        assert_eq!(id["custom:tenant"], "acme");
         assert_eq!(id["nonce"], "n-0S6_WzA2Mj");
         assert_eq!(id["iss"], config.issuer());
         assert_eq!(id["exp"], 2000 + 3600);

@@ -140,7 +140,11 @@ impl UserPool {
                     Some(email) => {
                         crate::accounts::valid_email(email).map_err(|e| bad(e.to_string()))?;
                     }
-                    None if self.pool().naming() == crate::pools::Naming::Email => {
+                    None if matches!(
+                        self.pool().naming(),
+                        crate::pools::Naming::Attributes(by) if by.email && !by.phone_number
+                    ) =>
+                    {
                         return Err(bad(
                             "the user has no email, which is this pool's username".into()
                         ));

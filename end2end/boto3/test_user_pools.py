@@ -14,7 +14,9 @@ import json
 import os
 import re
 import signal
+import subprocess
 import tempfile
+import time
 import tomllib
 import urllib.error
 import urllib.parse
@@ -26,7 +28,7 @@ from botocore import UNSIGNED
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from conftest import POOL_ID, ROOT, admin_credential, aws_cli, client_for, free_port, pool_env, serve, write_config
+from conftest import BINARY, POOL_ID, ROOT, admin_credential, aws_cli, client_for, free_port, pool_env, serve, write_config
 
 POOL_ID_SHAPE = re.compile(r"^us-east-1_[0-9A-Za-z]{9}$")
 ONE_ATTEMPT = Config(retries={"max_attempts": 1, "mode": "standard"})
@@ -530,6 +532,50 @@ def test_pools_and_their_users_survive_a_restart():
             if process.poll() is None:
                 process.terminate()
                 process.wait(timeout=10)
+
+
+def test_the_command_line_works_on_a_pool_created_through_the_api():
+    """`userpool users export --pool <id>` writes that pool's users and `keys rotate --pool <id>` gives it a
+    key that its JWKS publishes and its tokens are signed with; an unknown pool is an error."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory() as data_dir:
+        config = write_config(data_dir, port)
+        process = serve(config, port, os.path.join(data_dir, "userpool.log"))
+        client = client_for(url, ONE_ATTEMPT)
+
+        def command(*args):
+            return subprocess.run(
+                [str(BINARY), *args, "--config", str(config)], capture_output=True, text=True, env=pool_env()
+            )
+
+        pool_id = None
+        try:
+            pool_id = client.create_user_pool(PoolName=unique_name("cli"), Policies=LENIENT_POLICIES)["UserPool"]["Id"]
+            client_id = password_client(client, pool_id)
+            username = unique_username("exported")
+            create_user(client, pool_id, username)
+            exported = command("users", "export", "--pool", pool_id)
+            assert exported.returncode == 0, exported.stderr
+            assert [json.loads(line).get("username") for line in exported.stdout.splitlines()] == [username]
+            unknown = command("users", "export", "--pool", "us-east-1_NoSuchPool")
+            assert unknown.returncode != 0 and "us-east-1_NoSuchPool" in unknown.stderr
+
+            rotated = command("keys", "rotate", "--pool", pool_id, "--publish-ahead", "0")
+            assert rotated.returncode == 0, rotated.stderr
+            kid = rotated.stdout.strip()
+            # Running pools reload their keys every 30 s.
+            deadline = time.monotonic() + 45
+            while kid not in [k["kid"] for k in get_json(f"{url}/{pool_id}/.well-known/jwks.json")[1]["keys"]]:
+                assert time.monotonic() < deadline, "the new key was not published"
+                time.sleep(1)
+            assert jwt_part(sign_in(client, client_id, username)["IdToken"], 0)["kid"] == kid
+        finally:
+            if pool_id and process.poll() is None:
+                with contextlib.suppress(ClientError):
+                    delete_quietly(client, pool_id)  # the database may be a shared PostgreSQL
+            process.terminate()
+            process.wait(timeout=10)
 
 
 def deterministic_pool(data_dir):
@@ -1062,7 +1108,7 @@ def test_usernames_are_case_sensitive_by_default(new_pool, cognito):
     assert error_code(excinfo) == "UserNotFoundException"
     with pytest.raises(ClientError) as excinfo:
         sign_in(cognito, client_id, username.upper())
-    assert error_code(excinfo) in ("NotAuthorizedException", "UserNotFoundException")
+    assert error_code(excinfo) == "UserNotFoundException"
     # Being another username, the upper-case one can be created beside it.
     create_user(cognito, pool_id, username.upper())
     assert jwt_part(sign_in(cognito, client_id, username.upper())["IdToken"], 1)["cognito:username"] == username.upper()
@@ -1140,6 +1186,97 @@ def test_sign_up_with_a_plain_username_then_confirm_with_the_mailed_code(new_poo
     assert jwt_part(sign_in(cognito, client_id, username)["IdToken"], 1)["cognito:username"] == username
 
 
+def test_users_with_plain_usernames_may_share_an_email(new_pool, cognito):
+    """Where the email is not a sign-in name, it is only an attribute: two users may have the same one, as in Cognito."""
+    pool_id, client_id = password_pool(new_pool, cognito)
+    shared = unique_email()
+    first, second = unique_username("first"), unique_username("second")
+    cognito.admin_create_user(
+        UserPoolId=pool_id,
+        Username=first,
+        UserAttributes=[{"Name": "email", "Value": shared}],
+        TemporaryPassword="temporary pass 1",
+        MessageAction="SUPPRESS",
+    )
+    cognito.admin_set_user_password(UserPoolId=pool_id, Username=first, Password=PLAIN_PASSWORD, Permanent=True)
+    cognito.sign_up(
+        ClientId=client_id, Username=second, Password=PLAIN_PASSWORD, UserAttributes=[{"Name": "email", "Value": shared}]
+    )
+    cognito.admin_confirm_sign_up(UserPoolId=pool_id, Username=second)
+    for username in (first, second):
+        assert jwt_part(sign_in(cognito, client_id, username)["IdToken"], 1)["email"] == shared
+    # The address signs nobody in here.
+    with pytest.raises(ClientError) as excinfo:
+        sign_in(cognito, client_id, shared)
+    assert error_code(excinfo) == "UserNotFoundException"
+
+
+def unique_phone():
+    """A phone number of the 555-01xx kind no real one has, unique enough for a run."""
+    return f"+1555{uuid.uuid4().int % 10**7:07d}"
+
+
+def test_phone_numbers_as_usernames(new_pool, cognito, outbox):
+    """UsernameAttributes ["phone_number"]: users sign up with a number, get the code by text message
+    (the outbox here), and sign in with it; the username is their sub; a number has one account."""
+    pool_id, client_id = password_pool(
+        new_pool, cognito, UsernameAttributes=["phone_number"], AutoVerifiedAttributes=["phone_number"]
+    )
+    phone = unique_phone()
+    reply = cognito.sign_up(ClientId=client_id, Username=phone, Password=PLAIN_PASSWORD)
+    delivery = reply["CodeDeliveryDetails"]
+    assert (delivery["DeliveryMedium"], delivery["AttributeName"]) == ("SMS", "phone_number")
+    assert delivery["Destination"] == "+*******" + phone[-4:]
+    cognito.confirm_sign_up(ClientId=client_id, Username=phone, ConfirmationCode=outbox(phone))
+    id_claims = jwt_part(sign_in(cognito, client_id, phone)["IdToken"], 1)
+    assert id_claims["cognito:username"] == id_claims["sub"] == reply["UserSub"]
+    assert id_claims["phone_number"] == phone
+    assert cognito.admin_get_user(UserPoolId=pool_id, Username=phone)["Username"] == reply["UserSub"]
+    with pytest.raises(ClientError) as excinfo:
+        cognito.sign_up(ClientId=client_id, Username=phone, Password=PLAIN_PASSWORD)
+    assert error_code(excinfo) == "UsernameExistsException"
+    with pytest.raises(ClientError) as excinfo:
+        cognito.sign_up(ClientId=client_id, Username=unique_username("bob"), Password=PLAIN_PASSWORD)
+    assert error_code(excinfo) == "InvalidParameterException"
+    assert "phone number" in excinfo.value.response["Error"]["Message"]
+
+
+def test_phone_number_and_preferred_username_aliases_sign_in(new_pool, cognito):
+    """AliasAttributes ["phone_number", "preferred_username"]: a user signs in with the username, the number or the
+    preferred username; another user cannot take either (AliasExistsException), nor a username shaped like a number."""
+    pool_id, client_id = password_pool(new_pool, cognito, AliasAttributes=["phone_number", "preferred_username"])
+    username, phone, nickname = unique_username("carol"), unique_phone(), unique_username("caz")
+    cognito.admin_create_user(
+        UserPoolId=pool_id,
+        Username=username,
+        UserAttributes=[{"Name": "phone_number", "Value": phone}, {"Name": "preferred_username", "Value": nickname}],
+        TemporaryPassword="temporary pass 1",
+        MessageAction="SUPPRESS",
+    )
+    cognito.admin_set_user_password(UserPoolId=pool_id, Username=username, Password=PLAIN_PASSWORD, Permanent=True)
+    for name in (username, phone, nickname):
+        assert jwt_part(sign_in(cognito, client_id, name)["IdToken"], 1)["cognito:username"] == username, name
+
+    other = unique_username("dave")
+    create_user(cognito, pool_id, other)
+    for taken in ({"Name": "phone_number", "Value": phone}, {"Name": "preferred_username", "Value": nickname}):
+        with pytest.raises(ClientError) as excinfo:
+            cognito.admin_update_user_attributes(UserPoolId=pool_id, Username=other, UserAttributes=[taken])
+        assert error_code(excinfo) == "AliasExistsException", taken
+    # A new preferred username moves the alias: the old one signs nobody in.
+    renamed = unique_username("cc")
+    cognito.admin_update_user_attributes(
+        UserPoolId=pool_id, Username=username, UserAttributes=[{"Name": "preferred_username", "Value": renamed}]
+    )
+    assert jwt_part(sign_in(cognito, client_id, renamed)["IdToken"], 1)["cognito:username"] == username
+    with pytest.raises(ClientError) as excinfo:
+        sign_in(cognito, client_id, nickname)
+    assert error_code(excinfo) == "UserNotFoundException"
+    with pytest.raises(ClientError) as excinfo:
+        cognito.admin_create_user(UserPoolId=pool_id, Username=unique_phone(), MessageAction="SUPPRESS")
+    assert error_code(excinfo) == "InvalidParameterException"
+
+
 def test_sign_up_takes_a_username_once(new_pool, cognito):
     """SignUp with a username the pool already has fails with UsernameExistsException."""
     pool_id, client_id = password_pool(new_pool, cognito)
@@ -1186,6 +1323,56 @@ def test_a_flow_the_client_does_not_enable_is_refused(new_pool, cognito):
     with pytest.raises(ClientError) as excinfo:
         admin_sign_in(cognito, pool_id, client_id, username, PLAIN_PASSWORD)
     assert error_code(excinfo) == "InvalidParameterException"
+
+
+def test_a_client_created_through_the_api_says_when_a_user_does_not_exist(new_pool, cognito):
+    """PreventUserExistenceErrors is LEGACY unless asked for, as in Cognito: UserNotFoundException for a
+    name without an account; ENABLED answers as for a wrong password and pretends to send codes."""
+    pool_id, client_id = password_pool(new_pool, cognito)
+    described = cognito.describe_user_pool_client(UserPoolId=pool_id, ClientId=client_id)["UserPoolClient"]
+    assert (described["PreventUserExistenceErrors"], described["EnableTokenRevocation"]) == ("LEGACY", True)
+    nobody = unique_username("nobody")
+    attempts = {
+        "sign in": lambda: sign_in(cognito, client_id, nobody),
+        "admin sign in": lambda: admin_sign_in(cognito, pool_id, client_id, nobody),
+        "forgot password": lambda: cognito.forgot_password(ClientId=client_id, Username=nobody),
+        "confirm forgot password": lambda: cognito.confirm_forgot_password(
+            ClientId=client_id, Username=nobody, ConfirmationCode="123456", Password=PLAIN_PASSWORD
+        ),
+        "confirm sign-up": lambda: cognito.confirm_sign_up(ClientId=client_id, Username=nobody, ConfirmationCode="123456"),
+        "resend code": lambda: cognito.resend_confirmation_code(ClientId=client_id, Username=nobody),
+    }
+    for what, attempt in attempts.items():
+        with pytest.raises(ClientError) as excinfo:
+            attempt()
+        assert error_code(excinfo) == "UserNotFoundException", what
+
+    cognito.update_user_pool_client(
+        UserPoolId=pool_id, ClientId=client_id, ExplicitAuthFlows=PASSWORD_FLOWS, PreventUserExistenceErrors="ENABLED"
+    )
+    with pytest.raises(ClientError) as excinfo:
+        sign_in(cognito, client_id, nobody)
+    assert error_code(excinfo) == "NotAuthorizedException"
+    assert cognito.forgot_password(ClientId=client_id, Username=nobody)["CodeDeliveryDetails"]
+    with pytest.raises(ClientError) as excinfo:
+        new_client(cognito, pool_id, PreventUserExistenceErrors="SOMETIMES")
+    assert error_code(excinfo) == "InvalidParameterException"
+
+
+def test_a_client_without_token_revocation_cannot_revoke(new_pool, cognito):
+    """EnableTokenRevocation false: RevokeToken is UnsupportedOperationException and the refresh token keeps working."""
+    pool_id = new_pool(Policies=LENIENT_POLICIES)["Id"]
+    client_id = new_client(cognito, pool_id, ExplicitAuthFlows=PASSWORD_FLOWS, EnableTokenRevocation=False)["ClientId"]
+    username = unique_username("keeper")
+    create_user(cognito, pool_id, username)
+    refresh_token = sign_in(cognito, client_id, username)["RefreshToken"]
+    with pytest.raises(ClientError) as excinfo:
+        cognito.revoke_token(ClientId=client_id, Token=refresh_token)
+    assert error_code(excinfo) == "UnsupportedOperationException"
+    refreshed = cognito.initiate_auth(
+        ClientId=client_id, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters={"REFRESH_TOKEN": refresh_token}
+    )
+    assert refreshed["AuthenticationResult"]["AccessToken"]
 
 
 # --- tokens of a new pool verify with its keys ---
@@ -2050,7 +2237,8 @@ def test_custom_attributes_can_be_added_later(new_pool, cognito):
 
 
 def test_a_client_reads_and_writes_only_the_attributes_it_is_allowed(new_pool, cognito):
-    """ReadAttributes limits what GetUser shows the client's users; WriteAttributes what they and SignUp may set."""
+    """ReadAttributes limits what GetUser shows the client's users and what their ID tokens carry;
+    WriteAttributes what they and SignUp may set."""
     pool_id = new_pool(
         Policies=LENIENT_POLICIES,
         Schema=[{"Name": "team", "AttributeDataType": "String", "Mutable": True}],
@@ -2083,9 +2271,13 @@ def test_a_client_reads_and_writes_only_the_attributes_it_is_allowed(new_pool, c
         MessageAction="SUPPRESS",
     )
     cognito.admin_set_user_password(UserPoolId=pool_id, Username=username, Password=PLAIN_PASSWORD, Permanent=True)
-    token = sign_in(cognito, client_id, username)["AccessToken"]
+    tokens = sign_in(cognito, client_id, username)
+    token = tokens["AccessToken"]
     shown = {a["Name"]: a["Value"] for a in cognito.get_user(AccessToken=token)["UserAttributes"]}
     assert shown.keys() == {"sub", "name", "custom:team"}, shown
+    id_claims = jwt_part(tokens["IdToken"], 1)
+    assert (id_claims["name"], id_claims["custom:team"]) == ("Lim", "blue")
+    assert "nickname" not in id_claims
     cognito.update_user_attributes(AccessToken=token, UserAttributes=[{"Name": "name", "Value": "Lima"}])
     with pytest.raises(ClientError) as excinfo:
         cognito.update_user_attributes(AccessToken=token, UserAttributes=[{"Name": "custom:team", "Value": "red"}])
@@ -2094,3 +2286,32 @@ def test_a_client_reads_and_writes_only_the_attributes_it_is_allowed(new_pool, c
         a["Name"]: a["Value"] for a in cognito.admin_get_user(UserPoolId=pool_id, Username=username)["UserAttributes"]
     }
     assert (everything["name"], everything["custom:team"], everything["nickname"]) == ("Lima", "blue", "hidden")
+
+
+def test_id_tokens_carry_the_users_attributes(new_pool, cognito):
+    """As Cognito's do: every attribute the client may read, verified flags as booleans, custom ones as strings."""
+    pool_id = new_pool(
+        Policies=LENIENT_POLICIES,
+        Schema=[{"Name": "age", "AttributeDataType": "Number", "Mutable": True}],
+    )["Id"]
+    client_id = new_client(cognito, pool_id, ExplicitAuthFlows=PASSWORD_FLOWS)["ClientId"]
+    username = unique_username("claims")
+    cognito.admin_create_user(
+        UserPoolId=pool_id,
+        Username=username,
+        UserAttributes=[
+            {"Name": "given_name", "Value": "Ada"},
+            {"Name": "phone_number", "Value": "+15555550123"},
+            {"Name": "phone_number_verified", "Value": "true"},
+            {"Name": "custom:age", "Value": "36"},
+        ],
+        TemporaryPassword="temporary pass 1",
+        MessageAction="SUPPRESS",
+    )
+    cognito.admin_set_user_password(UserPoolId=pool_id, Username=username, Password=PLAIN_PASSWORD, Permanent=True)
+    id_claims = jwt_part(sign_in(cognito, client_id, username)["IdToken"], 1)
+    assert id_claims["cognito:username"] == username
+    assert id_claims["given_name"] == "Ada"
+    assert id_claims["phone_number"] == "+15555550123"
+    assert id_claims["phone_number_verified"] is True
+    assert id_claims["custom:age"] == "36"

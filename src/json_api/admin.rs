@@ -332,12 +332,11 @@ async fn create_user(
         directory::renew_temporary_password(&pool, &user, &temporary, now).await?;
         user
     } else {
-        let (username, email) =
-            super::new_user_names(&pool, &request.username, &request.user_attributes)?;
-        super::check_required(&pool, &request.user_attributes)?;
+        let mut given = request.user_attributes;
+        let (username, email) = super::new_user_names(&pool, &request.username, &mut given)?;
+        super::check_required(&pool, &given)?;
         let schema = &pool.pool().settings.schema_attributes;
-        let attributes =
-            writable_attributes(request.user_attributes, email.as_deref(), schema, true)?;
+        let attributes = writable_attributes(given, email.as_deref(), schema, true)?;
         let new = NewUser {
             username: username.as_deref(),
             email: email.as_deref(),
@@ -356,7 +355,7 @@ async fn create_user(
     if let Some(email) = user.email.as_deref().filter(|_| !suppress) {
         // Cognito's invitation names the username the user signs in with: here the address, where it is one.
         let name = match pool.pool().naming() {
-            crate::pools::Naming::Email => email,
+            crate::pools::Naming::Attributes(_) => email,
             _ => &user.username,
         };
         let invitation = mail::invitation(pool.pool(), name, &temporary);

@@ -303,27 +303,6 @@ pub(crate) struct AttributeType {
     value: String,
 }
 
-/// Attributes a user or an administrator may write besides the email, which
-/// is the username (OpenID Connect's standard claims, and `custom:*`).
-const WRITABLE_ATTRIBUTES: &[&str] = &[
-    "name",
-    "given_name",
-    "family_name",
-    "middle_name",
-    "nickname",
-    "preferred_username",
-    "profile",
-    "picture",
-    "website",
-    "gender",
-    "birthdate",
-    "zoneinfo",
-    "locale",
-    "phone_number",
-    "address",
-    "updated_at",
-];
-
 /// Checks attributes to be written against the pool's `schema` (`creating`:
 /// for a user being created, who may be given immutable ones; an empty schema,
 /// the declared pool's, takes the standard attributes and any `custom:` one).
@@ -360,7 +339,7 @@ fn writable_attributes(
                     .map_err(ApiError::InvalidParameter)?;
                 writes.push((name, value));
             }
-            _ if custom || WRITABLE_ATTRIBUTES.contains(&name.as_str()) => {
+            _ if custom || crate::schema::is_standard_value(&name) => {
                 if value.chars().count() > 2048 {
                     return Err(ApiError::InvalidParameter(format!(
                         "The value of {name} is longer than 2048 characters."
@@ -398,9 +377,17 @@ async fn update_attributes(
 ) -> Result<(), ApiError> {
     let schema = &pool.pool().settings.schema_attributes;
     let writes = writable_attributes(attributes, user.email.as_deref(), schema, false)?;
-    pool.store()
-        .set_attributes(&user.sub, &writes, crate::now())
-        .await?;
+    // The sign-in names the user has once the writes are made.
+    let mut after = pool.store().attributes(&user.sub).await?;
+    after.extend(writes.iter().cloned());
+    let keys = pool.pool().naming().keys(user.email.as_deref(), &after);
+    if !pool
+        .store()
+        .set_attributes(&user.sub, &writes, &keys, crate::now())
+        .await?
+    {
+        return Err(ApiError::AliasExists);
+    }
     Ok(())
 }
 
@@ -409,7 +396,7 @@ async fn update_attributes(
 fn check_required(pool: &UserPool, attributes: &[AttributeType]) -> Result<(), ApiError> {
     let given: Vec<&str> = attributes.iter().map(|a| a.name.as_str()).collect();
     let except: &[&str] = match pool.pool().naming() {
-        crate::pools::Naming::Email => &["email"],
+        crate::pools::Naming::Attributes(_) => &["email", "phone_number"],
         crate::pools::Naming::Plain { .. } => &[],
     };
     let schema = &pool.pool().settings.schema_attributes;
@@ -421,14 +408,16 @@ fn check_required(pool: &UserPool, attributes: &[AttributeType]) -> Result<(), A
     }
 }
 
-/// The username (None where the email is the username) and the email address
-/// of a user SignUp or AdminCreateUser is to create from the `Username` and
-/// `UserAttributes` given, checked as the pool's naming wants.
+/// The username (None where attributes are the names: the sub stands in) and
+/// the email address of a user SignUp or AdminCreateUser is to create from the
+/// `Username` and `UserAttributes` given, checked as the pool's naming wants.
+/// A phone number given as the username becomes the `phone_number` attribute.
 fn new_user_names(
     pool: &UserPool,
     given: &str,
-    attributes: &[AttributeType],
+    attributes: &mut Vec<AttributeType>,
 ) -> Result<(Option<String>, Option<String>), ApiError> {
+    use crate::pools::{Naming, plausible_phone_number};
     let naming = pool.pool().naming();
     let email_attribute = attributes
         .iter()
@@ -436,21 +425,43 @@ fn new_user_names(
         .map(|a| accounts::valid_email(&a.value))
         .transpose()?;
     match naming {
-        crate::pools::Naming::Email => {
-            let email = accounts::valid_email(given).map_err(|_| {
-                ApiError::InvalidParameter("Username should be an email.".to_owned())
-            })?;
-            Ok((None, Some(email)))
+        Naming::Attributes(by) => {
+            if by.email
+                && let Ok(email) = accounts::valid_email(given)
+            {
+                return Ok((None, Some(email)));
+            }
+            if by.phone_number && plausible_phone_number(given) {
+                attributes.retain(|a| a.name != "phone_number");
+                attributes.push(AttributeType {
+                    name: "phone_number".to_owned(),
+                    value: given.to_owned(),
+                });
+                return Ok((None, email_attribute));
+            }
+            Err(ApiError::InvalidParameter(
+                match (by.email, by.phone_number) {
+                    (true, true) => "Username should be either an email or a phone number.",
+                    (false, true) => "Username should be a phone number.",
+                    _ => "Username should be an email.",
+                }
+                .to_owned(),
+            ))
         }
-        crate::pools::Naming::Plain { email_alias, .. } => {
+        Naming::Plain { aliases, .. } => {
             if !crate::pools::plausible_username(given) {
                 return Err(ApiError::InvalidParameter(
                     "1 validation error detected: Value at 'username' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+".to_owned(),
                 ));
             }
-            if email_alias && accounts::valid_email(given).is_ok() {
+            if aliases.email && accounts::valid_email(given).is_ok() {
                 return Err(ApiError::InvalidParameter(
                     "Username cannot be of email format, since user pool is configured for email alias.".to_owned(),
+                ));
+            }
+            if aliases.phone_number && plausible_phone_number(given) {
+                return Err(ApiError::InvalidParameter(
+                    "Username cannot be of phone number format, since user pool is configured for phone_number alias.".to_owned(),
                 ));
             }
             Ok((Some(naming.username_key(given)), email_attribute))
@@ -458,26 +469,30 @@ fn new_user_names(
     }
 }
 
+/// Where a new user's confirmation code went, if the pool sent one: to the
+/// address or the phone number it verifies (`AutoVerifiedAttributes`).
+fn sign_up_delivery(
+    pool: &UserPool,
+    email: Option<&str>,
+    attributes: &[(String, String)],
+) -> Option<CodeDeliveryDetails> {
+    let phone = attributes
+        .iter()
+        .find(|(name, _)| name == "phone_number")
+        .map(|(_, phone)| phone.as_str());
+    email
+        .filter(|_| pool.pool().verifies("email"))
+        .or(phone.filter(|_| pool.pool().verifies("phone_number")))
+        .map(code_delivery)
+}
+
 /// Every attribute of a user, as Cognito lists them.
 async fn user_attributes(pool: &UserPool, user: &User) -> Result<Vec<AttributeType>, ApiError> {
-    let mut attributes = vec![AttributeType {
-        name: "sub".to_owned(),
-        value: user.sub.clone(),
-    }];
-    if let Some(email) = &user.email {
-        attributes.push(AttributeType {
-            name: "email".to_owned(),
-            value: email.clone(),
-        });
-        attributes.push(AttributeType {
-            name: "email_verified".to_owned(),
-            value: user.confirmed.to_string(),
-        });
-    }
-    for (name, value) in pool.store().attributes(&user.sub).await? {
-        attributes.push(AttributeType { name, value });
-    }
-    Ok(attributes)
+    Ok(crate::claims::of(pool.store(), user)
+        .await?
+        .into_iter()
+        .map(|(name, value)| AttributeType { name, value })
+        .collect())
 }
 
 fn user_status(user: &User) -> &'static str {
@@ -499,9 +514,20 @@ struct CodeDeliveryDetails {
     attribute_name: &'static str,
 }
 
-fn code_delivery(email: &str) -> CodeDeliveryDetails {
+fn code_delivery(to: &str) -> CodeDeliveryDetails {
+    if crate::pools::plausible_phone_number(to) {
+        let last: String = to
+            .chars()
+            .skip(to.chars().count().saturating_sub(4))
+            .collect();
+        return CodeDeliveryDetails {
+            destination: format!("+*******{last}"),
+            delivery_medium: "SMS",
+            attribute_name: "phone_number",
+        };
+    }
     let first = |part: &str| part.chars().next().map(String::from).unwrap_or_default();
-    let (local, domain) = email.split_once('@').unwrap_or((email, ""));
+    let (local, domain) = to.split_once('@').unwrap_or((to, ""));
     CodeDeliveryDetails {
         destination: format!("{}***@{}***", first(local), first(domain)),
         delivery_medium: "EMAIL",
@@ -582,6 +608,9 @@ pub(crate) enum ApiError {
     ScopeDoesNotExist(String),
     #[error("User does not exist.")]
     UserNotFound,
+    /// A phone number or preferred username another user signs in with.
+    #[error("An account with the given phone_number or preferred_username already exists.")]
+    AliasExists,
     #[error("A group with the name {0} already exists.")]
     GroupExists(String),
     #[error("Resend not possible: the user is not in the FORCE_CHANGE_PASSWORD state.")]
@@ -599,6 +628,9 @@ pub(crate) enum ApiError {
     InvalidSignature(String),
     #[error("The operation is not supported by this user pool.")]
     UnknownOperation,
+    /// An operation the app client does not enable.
+    #[error("{0}")]
+    UnsupportedOperation(String),
     #[error("The request body is not valid JSON.")]
     Serialization,
     #[error(transparent)]
@@ -620,6 +652,7 @@ impl ApiError {
             ApiError::InvalidOAuthFlow(_) => "InvalidOAuthFlowException",
             ApiError::ScopeDoesNotExist(_) => "ScopeDoesNotExistException",
             ApiError::UserNotFound => "UserNotFoundException",
+            ApiError::AliasExists => "AliasExistsException",
             ApiError::GroupExists(_) => "GroupExistsException",
             ApiError::UnsupportedUserState => "UnsupportedUserStateException",
             ApiError::MissingAuthenticationToken => "MissingAuthenticationTokenException",
@@ -627,6 +660,7 @@ impl ApiError {
             ApiError::UnrecognizedClient => "UnrecognizedClientException",
             ApiError::InvalidSignature(_) => "InvalidSignatureException",
             ApiError::UnknownOperation => "UnknownOperationException",
+            ApiError::UnsupportedOperation(_) => "UnsupportedOperationException",
             ApiError::Serialization => "SerializationException",
             ApiError::Internal(_) => "InternalErrorException",
         }

@@ -2,8 +2,10 @@
 //! confirmation, the password and refresh flows (`InitiateAuth`), the
 //! `NEW_PASSWORD_REQUIRED` challenge, password reset and change, and the
 //! operations authorized by the user's own access token. Request and response
-//! fields are Cognito's; with `PreventUserExistenceErrors` (always on here)
-//! unknown users look like wrong passwords or codes.
+//! fields are Cognito's; with `PreventUserExistenceErrors` `ENABLED` (the
+//! declared clients') unknown users look like wrong passwords or codes, and
+//! with `LEGACY` (the default of clients created through the API) they get
+//! `UserNotFoundException`, as in Cognito.
 
 use std::collections::HashMap;
 
@@ -52,12 +54,12 @@ pub(super) async fn sign_up(
 ) -> Result<SignUpResponse, ApiError> {
     let client = client(&pool, &request.client_id)?;
     check_secret_hash(client, &request.username, request.secret_hash.as_deref())?;
-    let (username, email) =
-        super::new_user_names(&pool, &request.username, &request.user_attributes)?;
-    super::check_writes(client, &request.user_attributes)?;
-    super::check_required(&pool, &request.user_attributes)?;
+    let mut given = request.user_attributes;
+    let (username, email) = super::new_user_names(&pool, &request.username, &mut given)?;
+    super::check_writes(client, &given)?;
+    super::check_required(&pool, &given)?;
     let schema = &pool.pool().settings.schema_attributes;
-    let attributes = writable_attributes(request.user_attributes, email.as_deref(), schema, true)?;
+    let attributes = writable_attributes(given, email.as_deref(), schema, true)?;
     let applicant = accounts::Applicant {
         username: username.as_deref(),
         email: email.as_deref(),
@@ -66,7 +68,7 @@ pub(super) async fn sign_up(
     // here before hashing the password, and again if a concurrent sign-up wins.
     let taken = crate::pools::NameLookup {
         username: username.clone().unwrap_or_default(),
-        email: email.clone(),
+        keys: pool.pool().naming().keys(email.as_deref(), &attributes),
     };
     if pool.store().user_by_username(&taken).await?.is_some() {
         return Err(ApiError::UsernameExists);
@@ -85,10 +87,7 @@ pub(super) async fn sign_up(
     };
     Ok(SignUpResponse {
         user_confirmed: false,
-        code_delivery_details: email
-            .as_deref()
-            .filter(|_| pool.pool().verifies_email())
-            .map(code_delivery),
+        code_delivery_details: super::sign_up_delivery(&pool, email.as_deref(), &attributes),
         user_sub: sub,
     })
 }
@@ -111,6 +110,7 @@ pub(super) async fn confirm_sign_up(
 ) -> Result<Empty, ApiError> {
     let client = client(&pool, &request.client_id)?;
     check_secret_hash(client, &request.username, request.secret_hash.as_deref())?;
+    reveal_unknown(&pool, client, &request.username).await?;
     let code = &request.confirmation_code;
     accounts::confirm(&pool, &request.username, code, crate::now()).await??;
     Ok(Empty {})
@@ -131,13 +131,23 @@ pub(super) struct CodeDeliveryResponse {
     code_delivery_details: CodeDeliveryDetails,
 }
 
-/// Answers the same for every address, known or not.
+/// For a `LEGACY` client, `UserNotFoundException` when `name` has no account;
+/// an `ENABLED` one learns nothing.
+async fn reveal_unknown(pool: &UserPool, client: &Client, name: &str) -> Result<(), ApiError> {
+    if client.legacy_user_existence_errors && accounts::user_named(pool, name).await?.is_none() {
+        return Err(ApiError::UserNotFound);
+    }
+    Ok(())
+}
+
+/// Answers the same for every address, known or not (for an `ENABLED` client).
 pub(super) async fn resend_confirmation_code(
     pool: UserPool,
     request: UsernameRequest,
 ) -> Result<CodeDeliveryResponse, ApiError> {
     let client = client(&pool, &request.client_id)?;
     check_secret_hash(client, &request.username, request.secret_hash.as_deref())?;
+    reveal_unknown(&pool, client, &request.username).await?;
     accounts::resend_code(&pool, &request.username, crate::now()).await?;
     Ok(CodeDeliveryResponse {
         code_delivery_details: code_delivery(&accounts::normalize_email(&request.username)),
@@ -150,6 +160,7 @@ pub(super) async fn forgot_password(
 ) -> Result<CodeDeliveryResponse, ApiError> {
     let client = client(&pool, &request.client_id)?;
     check_secret_hash(client, &request.username, request.secret_hash.as_deref())?;
+    reveal_unknown(&pool, client, &request.username).await?;
     accounts::forgot_password(&pool, &request.username, crate::now()).await?;
     Ok(CodeDeliveryResponse {
         code_delivery_details: code_delivery(&accounts::normalize_email(&request.username)),
@@ -172,6 +183,7 @@ pub(super) async fn confirm_forgot_password(
 ) -> Result<Empty, ApiError> {
     let client = client(&pool, &request.client_id)?;
     check_secret_hash(client, &request.username, request.secret_hash.as_deref())?;
+    reveal_unknown(&pool, client, &request.username).await?;
     accounts::confirm_forgot_password(
         &pool,
         &request.username,
@@ -271,6 +283,7 @@ async fn password_auth(
         username,
         parameters.get("SECRET_HASH").map(String::as_str),
     )?;
+    reveal_unknown(pool, client, username).await?;
     let now = crate::now();
     match accounts::sign_in(pool, username, password, now).await? {
         SignIn::Authenticated(user) => Ok(start_session(pool, client, &user, now).await?.into()),
@@ -523,6 +536,11 @@ pub(super) async fn revoke_token(
             "Unable to verify secret hash for client {}",
             client.id
         )));
+    }
+    if client.revocation_disabled {
+        return Err(ApiError::UnsupportedOperation(
+            "Token revocation is not enabled for this app client.".to_owned(),
+        ));
     }
     pool.store()
         .revoke_refresh_family(&secrets::digest(&request.token), &client.id, crate::now())

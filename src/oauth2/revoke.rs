@@ -21,6 +21,7 @@ pub(super) struct RevokeRequest {
 
 /// Answers 200 whether or not the token was live (RFC 7009 §2.2): an unknown,
 /// expired or other client's token tells the caller nothing and changes nothing.
+/// A client with revocation turned off (`EnableTokenRevocation`) is refused.
 pub(super) async fn revoke(
     pool: UserPool,
     headers: HeaderMap,
@@ -34,6 +35,9 @@ pub(super) async fn revoke(
         &request.client_secret,
     )?;
     let token = required(&request.token)?;
+    if client.revocation_disabled {
+        return Err(TokenError::UnauthorizedClient);
+    }
     let revoked = pool
         .store()
         .revoke_refresh_family(&secrets::digest(token), &client.id, crate::now())

@@ -7,19 +7,18 @@ use axum::Json;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use serde_json::{Map, Value};
 
 use crate::error::Error;
 use crate::web::bearer_token;
-use crate::{UserPool, grants};
+use crate::{UserPool, claims, grants};
 
-/// Cognito's answer: `email_verified` is a string here, unlike in the id token.
+/// Cognito's answer: the attributes as strings (`email_verified` too, unlike
+/// in the ID token), and the username.
 #[derive(Debug, Serialize)]
 pub(super) struct UserInfo {
-    sub: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    email_verified: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    email: Option<String>,
+    #[serde(flatten)]
+    attributes: Map<String, Value>,
     username: String,
 }
 
@@ -34,13 +33,14 @@ pub(super) async fn user_info(
     if !holder.has_scope("openid") {
         return Err(BearerError::InsufficientScope);
     }
-    let email = holder.has_scope("email");
-    let user = holder.user;
+    let attributes = claims::of(pool.store(), &holder.user).await?;
     Ok(Json(UserInfo {
-        email_verified: (email && user.email.is_some()).then_some("true"),
-        email: user.email.filter(|_| email),
-        username: user.username,
-        sub: user.sub,
+        attributes: claims::user_info(
+            &attributes,
+            pool.pool().client(&holder.client_id),
+            &holder.scope,
+        ),
+        username: holder.user.username,
     }))
 }
 

@@ -3,7 +3,7 @@
 
 use super::{Store, User};
 use crate::error::Error;
-use crate::pools::NameLookup;
+use crate::pools::{NameLookup, SignInKeys};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub(crate) struct Group {
@@ -67,14 +67,18 @@ pub(super) fn page<T>(mut items: Vec<T>, limit: i64) -> Page<T> {
 }
 
 impl Store {
-    /// A user by username, or by email where the email is a sign-in name.
+    /// A user by username, or by another sign-in name (an email address,
+    /// phone number or preferred username, where the pool signs in with it).
     pub(crate) async fn user_by_username(&self, name: &NameLookup) -> Result<Option<User>, Error> {
         Ok(sqlx::query_as(select_users!(
-            "WHERE u.pool_id = $1 AND (u.username = $2 OR u.email = $3)"
+            "WHERE u.pool_id = $1 AND (u.username = $2 OR u.email_key = $3 OR u.phone_key = $4
+                   OR u.preferred_key = $5)"
         ))
         .bind(&*self.pool_id)
         .bind(&name.username)
-        .bind(&name.email)
+        .bind(&name.keys.email)
+        .bind(&name.keys.phone_number)
+        .bind(&name.keys.preferred_username)
         .fetch_optional(&self.db)
         .await?)
     }
@@ -83,25 +87,30 @@ impl Store {
     /// or imported), with attributes, the memberships of groups that exist and
     /// a sign-up's confirmation code, in one transaction (a failure leaves no
     /// half-made account); false, changing nothing, when the sub, the username
-    /// or the email already has an account (one a concurrent request created
-    /// an instant before included).
+    /// or a sign-in name of `keys` already has an account (one a concurrent
+    /// request created an instant before included).
     pub(crate) async fn insert_user(
         &self,
         user: &User,
+        keys: &SignInKeys,
         attributes: &[(String, String)],
         groups: &[String],
         code: Option<&super::NewCode<'_>>,
     ) -> Result<bool, Error> {
         let mut tx = self.db.begin().await?;
         let insert = sqlx::query(
-            "INSERT INTO users (pool_id, sub, username, email, password_hash, confirmed, enabled,
-                                force_password_change, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            "INSERT INTO users (pool_id, sub, username, email, email_key, phone_key, preferred_key,
+                                password_hash, confirmed, enabled, force_password_change,
+                                created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
         )
         .bind(&*self.pool_id)
         .bind(&user.sub)
         .bind(&user.username)
         .bind(&user.email)
+        .bind(&keys.email)
+        .bind(&keys.phone_number)
+        .bind(&keys.preferred_username)
         .bind(&user.password_hash)
         .bind(user.confirmed)
         .bind(user.enabled)
@@ -143,21 +152,32 @@ impl Store {
         )
     }
 
+    /// Writes attributes and the phone number and preferred username `keys`
+    /// they make (the email's does not change); false, changing nothing, when
+    /// another user of the pool has one of those.
     pub(crate) async fn set_attributes(
         &self,
         sub: &str,
         attributes: &[(String, String)],
+        keys: &SignInKeys,
         now: i64,
-    ) -> Result<(), Error> {
+    ) -> Result<bool, Error> {
         let mut tx = self.db.begin().await?;
         put_attributes(&mut tx, sub, attributes).await?;
-        sqlx::query("UPDATE users SET updated_at = $1 WHERE sub = $2")
-            .bind(now)
-            .bind(sub)
-            .execute(&mut *tx)
-            .await?;
+        let update = sqlx::query(
+            "UPDATE users SET phone_key = $1, preferred_key = $2, updated_at = $3 WHERE sub = $4",
+        )
+        .bind(&keys.phone_number)
+        .bind(&keys.preferred_username)
+        .bind(now)
+        .bind(sub)
+        .execute(&mut *tx)
+        .await;
+        if !super::inserted(update)? {
+            return Ok(false);
+        }
         tx.commit().await?;
-        Ok(())
+        Ok(true)
     }
 
     /// Sets a password chosen by an administrator (`force_change`: a temporary

@@ -990,6 +990,10 @@ mod tests {
                         created_at: 1,
                         updated_at: 1,
                     },
+                    &crate::pools::SignInKeys {
+                        email: Some("a@example.com".to_owned()),
+                        ..Default::default()
+                    },
                     &[],
                     &[],
                     None,

@@ -30,6 +30,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         &[
             "accounts",
             "challenge",
+            "claims",
             "directory",
             "grants",
             "keys",
