@@ -133,6 +133,35 @@ pub struct Config {
     #[serde(default)]
     admin_credentials: Vec<AdminCredential>,
     clients: Vec<Client>,
+    /// Further pools, made or brought up to date at start-up (see `declared`).
+    #[serde(default)]
+    user_pools: Vec<DeclaredPool>,
+}
+
+/// A further pool of the file (`[[user_pools]]`): its id, its name, and what
+/// CreateUserPool would be given, in Cognito's names (`settings`), with its clients.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DeclaredPool {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    #[serde(default)]
+    pub(crate) settings: serde_json::Map<String, serde_json::Value>,
+    #[serde(default)]
+    pub(crate) clients: Vec<DeclaredClient>,
+}
+
+/// A client of a further pool (`[[user_pools.clients]]`): CreateUserPoolClient's
+/// settings, with an id and a secret of the file's instead of generated ones.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DeclaredClient {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    #[serde(default)]
+    pub(crate) secret: Option<String>,
+    #[serde(default)]
+    pub(crate) settings: serde_json::Map<String, serde_json::Value>,
 }
 
 /// An AWS access key pair that may sign admin operations. The secret is never printed.
@@ -630,6 +659,10 @@ impl Config {
         &self.clients
     }
 
+    pub(crate) fn user_pools(&self) -> &[DeclaredPool] {
+        &self.user_pools
+    }
+
     /// Makes pool ids follow the pool's name (`USERPOOL_DETERMINISTIC_POOL_IDS`), for test fixtures.
     pub(crate) fn deterministic_pool_ids(&self) -> bool {
         self.pool.deterministic_pool_ids
@@ -708,6 +741,66 @@ impl Config {
                 ));
             }
             (None, None) => {}
+        }
+        Ok(())
+    }
+
+    /// The ids and secrets of `[[user_pools]]` (their settings are checked as
+    /// the API checks them, when the pool opens).
+    fn validate_user_pools(&self) -> Result<(), ConfigError> {
+        let mut client_ids: Vec<&str> = self.clients.iter().map(|c| c.id.as_str()).collect();
+        for (i, declared) in self.user_pools.iter().enumerate() {
+            let well_formed = declared.id.split_once('_').is_some_and(|(region, rest)| {
+                region == self.pool.region
+                    && (1..=45).contains(&rest.len())
+                    && rest.chars().all(|c| c.is_ascii_alphanumeric())
+            });
+            if !well_formed {
+                return Err(invalid(
+                    "user_pools.id",
+                    format!(
+                        "{:?} must look like \"{}_<letters and digits>\"",
+                        declared.id, self.pool.region
+                    ),
+                ));
+            }
+            if declared.id == self.pool.id
+                || self.user_pools.iter().take(i).any(|p| p.id == declared.id)
+            {
+                return Err(invalid(
+                    "user_pools.id",
+                    format!("{} is declared twice", declared.id),
+                ));
+            }
+            if declared.name.trim().is_empty() {
+                return Err(invalid("user_pools.name", "must not be empty"));
+            }
+            for client in &declared.clients {
+                if !(1..=128).contains(&client.id.len())
+                    || !client.id.chars().all(|c| c.is_ascii_alphanumeric())
+                {
+                    return Err(invalid(
+                        "user_pools.clients.id",
+                        "must be letters and digits",
+                    ));
+                }
+                if client_ids.contains(&client.id.as_str()) {
+                    return Err(invalid(
+                        "user_pools.clients.id",
+                        format!("{} appears twice", client.id),
+                    ));
+                }
+                client_ids.push(&client.id);
+                if client.name.trim().is_empty() {
+                    return Err(invalid("user_pools.clients.name", "must not be empty"));
+                }
+                if client.secret.as_ref().is_some_and(|s| s.len() < 16) {
+                    return Err(invalid(
+                        "user_pools.clients.secret",
+                        format!("client {}: at least 16 characters", client.name),
+                    ));
+                }
+            }
         }
         Ok(())
     }
@@ -830,6 +923,7 @@ impl Config {
         if self.clients.is_empty() {
             return Err(invalid("clients", "at least one client is required"));
         }
+        self.validate_user_pools()?;
         for (i, client) in self.clients.iter().enumerate() {
             if client.id.is_empty() || !client.id.chars().all(|c| c.is_ascii_alphanumeric()) {
                 return Err(invalid("clients.id", "must be letters and digits"));
@@ -1173,6 +1267,38 @@ mod tests {
         );
         let err = Config::from_toml(&twice).unwrap_err().to_string();
         assert!(err.contains("appears twice"), "{err}");
+    }
+
+    #[test]
+    fn further_pools_need_their_own_well_formed_ids() {
+        let declare = |pool_id: &str, client_id: &str| {
+            format!(
+                "{SAMPLE}\n[[user_pools]]\nid = \"{pool_id}\"\nname = \"fixtures\"\n\
+                 settings = {{ UsernameAttributes = [\"email\"] }}\n\
+                 [[user_pools.clients]]\nid = \"{client_id}\"\nname = \"web\"\n"
+            )
+        };
+        let config = Config::from_toml(&declare("us-east-1_Fixtures1", "f1xtur3s")).unwrap();
+        assert_eq!(
+            config.user_pools()[0].settings["UsernameAttributes"],
+            serde_json::json!(["email"])
+        );
+        for (pool_id, client_id, field) in [
+            ("eu-west-1_Fixtures1", "f1xtur3s", "user_pools.id"),
+            ("us-east-1_", "f1xtur3s", "user_pools.id"),
+            ("us-east-1_LocalPool", "f1xtur3s", "user_pools.id"),
+            ("us-east-1_Fixtures1", "not ok", "user_pools.clients.id"),
+            (
+                "us-east-1_Fixtures1",
+                "1ocal4pp5c1ient0leptos0cog",
+                "user_pools.clients.id",
+            ),
+        ] {
+            let err = Config::from_toml(&declare(pool_id, client_id))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(field), "{pool_id} {client_id}: {err}");
+        }
     }
 
     #[test]

@@ -41,6 +41,9 @@ pub enum Error {
     Busy,
     #[error("encoding a token: {0}")]
     Json(#[from] serde_json::Error),
+    /// A pool or client of `userpool.toml`'s `[[user_pools]]` that the API would refuse.
+    #[error("userpool.toml: {0}")]
+    Declaration(String),
 }
 
 /// What an operator should do about a storage failure, where the database's code says.

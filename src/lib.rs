@@ -12,6 +12,7 @@ mod challenge;
 mod claims;
 mod config;
 mod csrf;
+mod declared;
 mod directory;
 mod error;
 mod grants;
@@ -121,6 +122,7 @@ impl UserPool {
                 .put_resource_server(&server, true)
                 .await?;
         }
+        declared::declare(&config, &store, now()).await?;
         let pools = registry::Registry::default();
         let current = pools
             .get(&config, &store, config.pool_id())

@@ -141,7 +141,62 @@ impl Default for PoolSettings {
     }
 }
 
+/// What CreateUserPool is given besides the name (and `[[user_pools]]`'s
+/// `settings`): the pool's settings and its `Schema`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct NewPool {
+    #[serde(default)]
+    schema: Vec<SchemaAttribute>,
+    #[serde(flatten)]
+    settings: PoolSettings,
+}
+
+impl NewPool {
+    /// The settings a new pool gets: checked, with Cognito's defaults for
+    /// what was left out, and the standard attributes with the custom ones.
+    pub(crate) fn settings(self) -> Result<PoolSettings, InvalidSetting> {
+        let mut settings = self.settings.validated()?.with_defaults();
+        settings.schema_attributes =
+            crate::schema::new_schema(&self.schema).map_err(InvalidSetting::Parameter)?;
+        Ok(settings)
+    }
+}
+
 impl PoolSettings {
+    /// What UpdateUserPool makes of a pool with the `current` settings: what
+    /// it is given, and defaults for the rest (as Cognito documents), except
+    /// how users are named and the schema, which it cannot change.
+    pub(crate) fn replacing(
+        mut self,
+        current: &PoolSettings,
+    ) -> Result<PoolSettings, InvalidSetting> {
+        self.username_attributes = current.username_attributes.clone();
+        self.alias_attributes = current.alias_attributes.clone();
+        self.username_configuration = current.username_configuration;
+        self.schema_attributes = current.schema_attributes.clone();
+        Ok(self.validated()?.with_defaults())
+    }
+
+    /// Whether users are named alike under both settings (the sign-in names
+    /// the store keeps depend on it).
+    pub(crate) fn names_users_as(&self, other: &PoolSettings) -> bool {
+        self.username_attributes == other.username_attributes
+            && self.alias_attributes == other.alias_attributes
+            && self.username_configuration == other.username_configuration
+    }
+
+    /// What Cognito sets on a pool when the request leaves it out.
+    fn with_defaults(mut self) -> PoolSettings {
+        self.kept
+            .entry("AdminCreateUserConfig")
+            .or_insert_with(|| serde_json::json!({ "AllowAdminCreateUserOnly": false }));
+        self.kept
+            .entry("VerificationMessageTemplate")
+            .or_insert_with(|| serde_json::json!({ "DefaultEmailOption": "CONFIRM_WITH_CODE" }));
+        self
+    }
+
     /// Checks the settings against Cognito's bounds and drops what Cognito does
     /// not know, so that what is stored is what DescribeUserPool may return.
     pub(crate) fn validated(mut self) -> Result<PoolSettings, InvalidSetting> {

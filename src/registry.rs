@@ -62,33 +62,7 @@ impl Registry {
         stored: StoredPool,
         keys: Option<Arc<KeyRing>>,
     ) -> Result<Arc<Running>, Error> {
-        let scoped = store.in_pool(&stored.id);
-        let keys = match keys {
-            Some(keys) => keys,
-            None => {
-                Arc::new(KeyRing::open(scoped.clone(), config.key_encryption_key().cloned()).await?)
-            }
-        };
-        let clients = scoped
-            .clients()
-            .await?
-            .iter()
-            .map(StoredClient::client)
-            .collect();
-        let domain = scoped.domain().await?;
-        // Cognito allows 25 resource servers per pool; a page of 1000 is all of them.
-        let custom_scopes = scoped
-            .resource_servers(None, 1000)
-            .await?
-            .items
-            .iter()
-            .flat_map(|server| server.custom_scopes().collect::<Vec<_>>())
-            .collect();
-        let running = Arc::new(Running {
-            pool: Pool::new(config, stored, clients, domain, custom_scopes),
-            keys,
-            store: scoped,
-        });
+        let running = load(config, store, stored, keys).await?;
         self.pools
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -134,18 +108,63 @@ impl Registry {
             .cloned()
             .collect();
         for running in loaded {
-            match store.pool(&running.pool.id).await? {
-                None => self.remove(&running.pool.id),
+            let id = &running.pool.id;
+            let fresh = match store.pool(id).await? {
+                None => None,
                 Some(stored) => {
                     running.keys.reload().await?;
                     // Rebuilt whatever changed (settings, clients): it is cheap.
-                    self.install(config, store, stored, Some(running.keys.clone()))
-                        .await?;
+                    Some(load(config, store, stored, Some(running.keys.clone())).await?)
                 }
+            };
+            // A request of this server may have changed, reinstalled or deleted
+            // the pool while it was read: its version wins over this older read.
+            let mut pools = self
+                .pools
+                .write()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            if pools
+                .get(id)
+                .is_some_and(|current| Arc::ptr_eq(current, &running))
+            {
+                match fresh {
+                    Some(fresh) => pools.insert(id.clone(), fresh),
+                    None => pools.remove(id),
+                };
             }
         }
         Ok(())
     }
+}
+
+/// `stored` as it runs: its clients, domain and custom scopes read from the
+/// store, and its keys (loaded where none are given).
+async fn load(
+    config: &Config,
+    store: &Store,
+    stored: StoredPool,
+    keys: Option<Arc<KeyRing>>,
+) -> Result<Arc<Running>, Error> {
+    let scoped = store.in_pool(&stored.id);
+    let keys = match keys {
+        Some(keys) => keys,
+        None => {
+            Arc::new(KeyRing::open(scoped.clone(), config.key_encryption_key().cloned()).await?)
+        }
+    };
+    let clients = scoped
+        .clients()
+        .await?
+        .iter()
+        .map(StoredClient::client)
+        .collect();
+    let domain = scoped.domain().await?;
+    let custom_scopes = scoped.custom_scopes().await?;
+    Ok(Arc::new(Running {
+        pool: Pool::new(config, stored, clients, domain, custom_scopes),
+        keys,
+        store: scoped,
+    }))
 }
 
 /// How often [`Registry::refresh`] runs.

@@ -578,6 +578,76 @@ def test_the_command_line_works_on_a_pool_created_through_the_api():
             process.wait(timeout=10)
 
 
+DECLARED_POOLS = """
+[[user_pools]]
+id = "us-east-1_Fixtures{n}"
+name = "declared fixtures"
+settings = {{ AutoVerifiedAttributes = ["email"], Policies = {{ PasswordPolicy = {{ MinimumLength = {length} }} }}, Schema = [{{ Name = "tenant", AttributeDataType = "String" }}] }}
+
+[[user_pools.clients]]
+id = "f1xtur3sc1ient{n}"
+name = "fixtures-cli"
+settings = {{ ExplicitAuthFlows = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"], PreventUserExistenceErrors = "ENABLED" }}
+"""
+
+
+def test_userpool_toml_declares_further_pools_with_their_clients():
+    """[[user_pools]] in userpool.toml: made at start-up as CreateUserPool and CreateUserPoolClient would make
+    them, brought up to date at the next start (users kept), and refused when how users are named changes."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    n = uuid.uuid4().hex[:8]
+    pool_id, client_id = f"us-east-1_Fixtures{n}", f"f1xtur3sc1ient{n}"
+    with tempfile.TemporaryDirectory() as data_dir:
+        config = write_config(data_dir, port)
+        base = config.read_text()
+        config.write_text(base + DECLARED_POOLS.format(n=n, length=8))
+        log = os.path.join(data_dir, "userpool.log")
+        process = serve(config, port, log)
+        client = client_for(url, ONE_ATTEMPT)
+        try:
+            pool = client.describe_user_pool(UserPoolId=pool_id)["UserPool"]
+            assert pool["Name"] == "declared fixtures"
+            assert pool["Policies"]["PasswordPolicy"]["MinimumLength"] == 8
+            assert "custom:tenant" in [a["Name"] for a in pool["SchemaAttributes"]]
+            described = client.describe_user_pool_client(UserPoolId=pool_id, ClientId=client_id)["UserPoolClient"]
+            assert described["PreventUserExistenceErrors"] == "ENABLED"
+            username = unique_username("declared")
+            create_user(client, pool_id, username, password="Declared pass 1")
+            assert sign_in(client, client_id, username, "Declared pass 1")["IdToken"]
+            stop(process)
+
+            # The next start brings the pool up to date with the file, and keeps its users.
+            config.write_text(base + DECLARED_POOLS.format(n=n, length=12))
+            process = serve(config, port, log)
+            updated = client.describe_user_pool(UserPoolId=pool_id)["UserPool"]
+            assert updated["Policies"]["PasswordPolicy"]["MinimumLength"] == 12
+            assert updated["CreationDate"] == pool["CreationDate"]
+            assert sign_in(client, client_id, username, "Declared pass 1")["IdToken"]
+            stop(process)
+
+            # Cognito cannot rename how users sign in; neither can the file.
+            config.write_text(
+                base
+                + DECLARED_POOLS.format(n=n, length=12).replace(
+                    "AutoVerifiedAttributes", 'UsernameAttributes = ["email"], AutoVerifiedAttributes'
+                )
+            )
+            refused = subprocess.run(
+                [str(BINARY), "serve", "--config", str(config)], capture_output=True, text=True, env=pool_env(), timeout=60
+            )
+            assert refused.returncode != 0
+            assert pool_id in refused.stderr and "UsernameAttributes" in refused.stderr, refused.stderr
+        finally:
+            if process.poll() is None:
+                stop(process)
+            # The database may be a shared PostgreSQL: a server without the declaration deletes the pool.
+            config.write_text(base)
+            process = serve(config, port, log)
+            delete_quietly(client, pool_id)
+            stop(process)
+
+
 def deterministic_pool(data_dir):
     """A pool process on a fresh SQLite `data_dir` with deterministic pool ids; returns it and its URL."""
     port = free_port()

@@ -91,14 +91,9 @@ pub(super) struct ClientIdRequest {
 
 /// The client of this pool that `client_id` names.
 async fn named_client(pool: &UserPool, client_id: &str) -> Result<StoredClient, ApiError> {
-    pool.store()
-        .clients()
-        .await?
-        .into_iter()
-        .find(|client| client.client_id == client_id)
-        .ok_or_else(|| {
-            ApiError::ResourceNotFound(format!("User pool client {client_id} does not exist."))
-        })
+    pool.store().client(client_id).await?.ok_or_else(|| {
+        ApiError::ResourceNotFound(format!("User pool client {client_id} does not exist."))
+    })
 }
 
 pub(super) async fn describe_user_pool_client(

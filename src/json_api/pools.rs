@@ -57,23 +57,8 @@ pub(super) struct UserPoolResponse {
 #[serde(rename_all = "PascalCase")]
 pub(super) struct CreateUserPoolRequest {
     pool_name: String,
-    #[serde(default)]
-    schema: Vec<crate::schema::SchemaAttribute>,
     #[serde(flatten)]
-    settings: PoolSettings,
-}
-
-/// What Cognito sets on a new pool when the request leaves it out.
-fn with_defaults(mut settings: PoolSettings) -> PoolSettings {
-    settings
-        .kept
-        .entry("AdminCreateUserConfig")
-        .or_insert_with(|| serde_json::json!({ "AllowAdminCreateUserOnly": false }));
-    settings
-        .kept
-        .entry("VerificationMessageTemplate")
-        .or_insert_with(|| serde_json::json!({ "DefaultEmailOption": "CONFIRM_WITH_CODE" }));
-    settings
+    pool: pools::NewPool,
 }
 
 pub(super) async fn create_user_pool(
@@ -81,9 +66,7 @@ pub(super) async fn create_user_pool(
     request: CreateUserPoolRequest,
 ) -> Result<UserPoolResponse, ApiError> {
     check_name("poolName", &request.pool_name)?;
-    let mut settings = with_defaults(request.settings.validated()?);
-    settings.schema_attributes =
-        crate::schema::new_schema(&request.schema).map_err(ApiError::InvalidParameter)?;
+    let settings = request.pool.settings()?;
     let config = server.config();
     let deterministic = config.deterministic_pool_ids();
     if deterministic && server.server_store().pool_named(&request.pool_name).await? {
@@ -138,13 +121,7 @@ pub(super) async fn update_user_pool(
     pool: UserPool,
     request: UpdateUserPoolRequest,
 ) -> Result<Empty, ApiError> {
-    let current = &pool.pool().settings;
-    let mut settings = request.settings;
-    settings.username_attributes = current.username_attributes.clone();
-    settings.alias_attributes = current.alias_attributes.clone();
-    settings.username_configuration = current.username_configuration;
-    settings.schema_attributes = current.schema_attributes.clone();
-    let settings = with_defaults(settings.validated()?);
+    let settings = request.settings.replacing(&pool.pool().settings)?;
     let name = match request.pool_name {
         Some(name) => {
             check_name("poolName", &name)?;

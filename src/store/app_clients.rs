@@ -68,6 +68,17 @@ impl Store {
         .await?)
     }
 
+    /// This pool's client `client_id`, if it has one.
+    pub(crate) async fn client(&self, client_id: &str) -> Result<Option<StoredClient>, Error> {
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{SELECT_CLIENTS} WHERE pool_id = $1 AND client_id = $2"
+        )))
+        .bind(&*self.pool_id)
+        .bind(client_id)
+        .fetch_optional(&self.db)
+        .await?)
+    }
+
     /// This pool's clients after `after`, by id, and whether more follow.
     pub(crate) async fn list_clients(
         &self,
@@ -182,6 +193,18 @@ impl Store {
             })
             .collect::<Result<Vec<_>, sqlx::Error>>()?;
         Ok(super::directory::page(servers, limit))
+    }
+
+    /// The custom scopes of this pool's resource servers (`<identifier>/<scope>`).
+    pub(crate) async fn custom_scopes(&self) -> Result<Vec<String>, Error> {
+        // Cognito allows 25 resource servers per pool; a page of 1000 is all of them.
+        Ok(self
+            .resource_servers(None, 1000)
+            .await?
+            .items
+            .iter()
+            .flat_map(|server| server.custom_scopes().collect::<Vec<_>>())
+            .collect())
     }
 
     /// Deletes a resource server of this pool; false if it has none of that identifier.

@@ -31,6 +31,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "accounts",
             "challenge",
             "claims",
+            "declared",
             "directory",
             "grants",
             "keys",

@@ -1,0 +1,77 @@
+//! The further pools `userpool.toml` declares (`[[user_pools]]`), made at
+//! start-up as CreateUserPool and CreateUserPoolClient would make them from
+//! the same settings, or brought up to date with the file: every start (and
+//! every replica) leaves the same pools and clients. Their users, groups and
+//! keys live in the store, as those of pools created through the API do.
+
+use serde_json::Value;
+
+use crate::app_clients::{ClientSettings, StoredClient};
+use crate::config::{Config, DeclaredPool};
+use crate::error::Error;
+use crate::pools::{NewPool, StoredPool};
+use crate::store::Store;
+
+/// Makes or updates every further pool of `config` and its clients.
+pub(crate) async fn declare(config: &Config, store: &Store, now: i64) -> Result<(), Error> {
+    for declared in config.user_pools() {
+        declare_pool(declared, store, now).await?;
+    }
+    Ok(())
+}
+
+async fn declare_pool(declared: &DeclaredPool, store: &Store, now: i64) -> Result<(), Error> {
+    let refused =
+        |message: String| Error::Declaration(format!("user pool {}: {message}", declared.id));
+    let settings = serde_json::from_value::<NewPool>(Value::Object(declared.settings.clone()))
+        .map_err(|e| refused(e.to_string()))?
+        .settings()
+        .map_err(|e| refused(e.to_string()))?;
+    match store.pool(&declared.id).await? {
+        None => {
+            let pool = StoredPool {
+                id: declared.id.clone(),
+                name: declared.name.clone(),
+                settings,
+                created_at: now,
+                updated_at: now,
+            };
+            store.create_pool(&pool).await?;
+            tracing::info!(pool_id = %declared.id, "created a declared user pool");
+        }
+        Some(stored) if !stored.settings.names_users_as(&settings) => {
+            return Err(refused(
+                "UsernameAttributes, AliasAttributes and UsernameConfiguration cannot change \
+                 once a pool exists (as in Cognito): delete the pool, or declare another"
+                    .to_owned(),
+            ));
+        }
+        Some(stored) if stored.name != declared.name || stored.settings != settings => {
+            store
+                .update_pool(&declared.id, &declared.name, &settings, now)
+                .await?;
+        }
+        Some(_) => {}
+    }
+    let scoped = store.in_pool(&declared.id);
+    let custom_scopes = scoped.custom_scopes().await?;
+    for client in &declared.clients {
+        let refused = |message: String| refused(format!("client {}: {message}", client.id));
+        let settings =
+            serde_json::from_value::<ClientSettings>(Value::Object(client.settings.clone()))
+                .map_err(|e| refused(e.to_string()))?
+                .validated(client.secret.is_some(), &custom_scopes)
+                .map_err(|e| refused(e.to_string()))?;
+        let stored = StoredClient {
+            client_id: client.id.clone(),
+            pool_id: declared.id.clone(),
+            name: client.name.clone(),
+            secret: client.secret.clone(),
+            settings,
+            created_at: now,
+            updated_at: now,
+        };
+        scoped.put_client(&stored, true).await?;
+    }
+    Ok(())
+}
