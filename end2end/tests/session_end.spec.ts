@@ -42,9 +42,18 @@ test("two tabs that refresh the session at once both stay signed in", async ({ p
   const before = await refreshToken();
   const tabs = [page, await page.context().newPage()];
   await Promise.all(tabs.map((tab) => tab.goto("/profile")));
-  await Promise.all(tabs.map((tab) => tab.getByRole("button", { name: "Refresh my session" }).click()));
+  // Both refreshes are answered (their cookies set) before the tabs load the page again; a new
+  // navigation, not a reload, so that one still following the form's redirect is replaced.
+  await Promise.all(
+    tabs.map((tab) =>
+      Promise.all([
+        tab.waitForResponse((response) => response.url().includes("/api/refresh_session")),
+        tab.getByRole("button", { name: "Refresh my session" }).click(),
+      ]),
+    ),
+  );
   for (const tab of tabs) {
-    await tab.reload();
+    await tab.goto("/profile");
     await expect(tab.getByRole("heading", { name: "Your profile" })).toBeVisible();
   }
   // The refresh token was rotated, and the new one refreshes again.
