@@ -7,8 +7,8 @@
 //! whose guesses run out as real ones do.
 
 use crate::error::Error;
-use crate::store::{CodePurpose, Issuance, NewCode, User};
-use crate::{UserPool, mail, password, secrets};
+use crate::store::{CodePurpose, Credential, Issuance, NewCode, User};
+use crate::{UserPool, mail, password, secrets, srp};
 
 /// Why an account operation was refused, worded as Cognito words it. The
 /// hosted UI shows the message; the JSON API maps each to its exception.
@@ -96,12 +96,12 @@ enum CodeFor<'a> {
         /// None where the email is the username (the username is the sub).
         username: Option<&'a str>,
         email: Option<&'a str>,
-        password_hash: &'a str,
+        credential: &'a Credential,
         attributes: &'a [(String, String)],
     },
     /// Signing up again before confirming: the new password replaces the old.
     SignUpAgain {
-        password_hash: &'a str,
+        credential: &'a Credential,
     },
     /// Another sign-up code for an unconfirmed user.
     Resend,
@@ -205,14 +205,15 @@ async fn send_new_code(
         CodeFor::Creation {
             username,
             email,
-            password_hash,
+            credential,
             attributes,
         } => {
             let user = User {
                 sub: sub.to_owned(),
                 username: username.unwrap_or(sub).to_owned(),
                 email: email.map(str::to_owned),
-                password_hash: password_hash.to_owned(),
+                password_hash: credential.password_hash.clone(),
+                srp_verifier: Some(credential.srp_verifier.clone()),
                 confirmed: false,
                 enabled: true,
                 force_password_change: false,
@@ -227,9 +228,9 @@ async fn send_new_code(
                 return Ok(false);
             }
         }
-        CodeFor::SignUpAgain { password_hash } => {
+        CodeFor::SignUpAgain { credential } => {
             store
-                .reset_unconfirmed_user(sub, password_hash, &new, now)
+                .reset_unconfirmed_user(sub, credential, &new, now)
                 .await?;
             // A new password: the old one's failures no longer count.
             forget_login_failures(pool, sub).await?;
@@ -388,9 +389,19 @@ pub(crate) async fn sign_up(
     if let Err(policy) = password::check_policy(password, pool.pool().password_policy()) {
         return Ok(Err(policy.into()));
     }
-    // Hash first in every case, so the three outcomes take the same time.
-    let password_hash = pool.hasher().hash(password).await?;
-    match pool.store().user_by_username(&name).await? {
+    let existing = pool.store().user_by_username(&name).await?;
+    let sub = match &existing {
+        Some(user) => user.sub.clone(),
+        None => secrets::uuid()?,
+    };
+    // Hashed in every case, so the three outcomes take the same time.
+    let username = existing
+        .as_ref()
+        .map(|user| user.username.as_str())
+        .or(applicant.username)
+        .unwrap_or(&sub);
+    let credential = credential(pool, username, password).await?;
+    match existing {
         Some(_) if via == Via::Api => {}
         Some(user) if user.confirmed => {
             if let Some(email) = email {
@@ -399,17 +410,16 @@ pub(crate) async fn sign_up(
         }
         Some(user) => {
             let for_ = CodeFor::SignUpAgain {
-                password_hash: &password_hash,
+                credential: &credential,
             };
             let to = code_destination(pool, &user).await?;
             send_new_code(pool, &user.sub, to.as_deref(), for_, now).await?;
         }
         None => {
-            let sub = secrets::uuid()?;
             let for_ = CodeFor::Creation {
                 username: applicant.username,
                 email,
-                password_hash: &password_hash,
+                credential: &credential,
                 attributes,
             };
             // The code goes by mail, or by text message (to the outbox), where
@@ -518,9 +528,9 @@ pub(crate) async fn confirm_forgot_password(
     let Some(user) = user else {
         return Ok(Err(Refusal::WrongCode));
     };
-    let password_hash = pool.hasher().hash(new_password).await?;
+    let credential = credential(pool, &user.username, new_password).await?;
     pool.store()
-        .reset_password(&user.sub, &password_hash, now)
+        .reset_password(&user.sub, &credential, now)
         .await?;
     forget_login_failures(pool, &user.sub).await?;
     tracing::info!(sub = %user.sub, "password reset");
@@ -552,45 +562,78 @@ fn name_key(pool: &UserPool, name: &str) -> String {
     secrets::digest(&format!("{}\0{name}", pool.pool().id))
 }
 
-/// Signs in by username: the email address (any case) or the sub.
-pub(crate) async fn sign_in(
+/// A password as the store keeps it for `username` of this pool: its Argon2id
+/// hash and its SRP verifier.
+pub(crate) async fn credential(
     pool: &UserPool,
     username: &str,
     password: &str,
+) -> Result<Credential, Error> {
+    Ok(Credential {
+        password_hash: pool.hasher().hash(password).await?,
+        srp_verifier: srp::stored(&pool.pool().id, username, password)?,
+    })
+}
+
+/// The key an attempt to sign in as `name` counts its failures under: the
+/// account's, whatever name reached it, or for a name without one the name
+/// itself (so that it takes the same path, to the same answers at the same counts).
+pub(crate) fn failure_key(pool: &UserPool, user: Option<&User>, name: &str) -> String {
+    name_key(
+        pool,
+        &match user {
+            Some(user) => user.sub.clone(),
+            None => pool.pool().naming().username_key(name),
+        },
+    )
+}
+
+/// The failed sign-ins counted under a key (see [`failure_key`]).
+pub(crate) struct Attempts {
+    key: String,
+    /// Locked out now.
+    pub(crate) locked: bool,
+    /// Any failures counted, to forget after a success.
+    any: bool,
+}
+
+impl Attempts {
+    pub(crate) async fn of(pool: &UserPool, key: String, now: i64) -> Result<Attempts, Error> {
+        let failures = pool.store().login_failures(&key).await?;
+        Ok(Attempts {
+            key,
+            locked: failures.locked_until > now,
+            any: failures.failures > 0,
+        })
+    }
+}
+
+/// Counts a failed sign-in: refused, and locked out once there are too many.
+pub(crate) async fn failed(
+    pool: &UserPool,
+    attempts: &Attempts,
     now: i64,
 ) -> Result<SignIn, Error> {
     let store = pool.store();
-    let naming = pool.pool().naming();
-    let user = store.user_by_username(&naming.lookup(username)).await?;
-    // An unknown name takes the same path as an account, to the same answers
-    // at the same counts: its failures count against the name itself, an
-    // account's against its sub, whatever name reached it.
-    let key = name_key(
-        pool,
-        &match &user {
-            Some(user) => user.sub.clone(),
-            None => naming.username_key(username),
-        },
-    );
-    let failures = store.login_failures(&key).await?;
-    if failures.locked_until > now {
-        return Ok(SignIn::Refused(Refusal::LockedOut));
+    let lockout = lockout_seconds(store.count_login_failure(&attempts.key, now).await?);
+    if lockout == 0 {
+        return Ok(SignIn::Refused(Refusal::IncorrectCredentials));
     }
-    // Unknown users are checked against a decoy hash: same time, same message.
-    let matches = pool
-        .hasher()
-        .verify(password, user.as_ref().map(|u| u.password_hash.as_str()))
-        .await?;
-    let Some(user) = user.filter(|_| matches) else {
-        let lockout = lockout_seconds(store.count_login_failure(&key, now).await?);
-        if lockout == 0 {
-            return Ok(SignIn::Refused(Refusal::IncorrectCredentials));
-        }
-        store.lock_login(&key, now + lockout).await?;
-        return Ok(SignIn::Refused(Refusal::LockedOut));
-    };
-    if failures.failures > 0 {
-        store.clear_login_failures(&key).await?;
+    store.lock_login(&attempts.key, now + lockout).await?;
+    Ok(SignIn::Refused(Refusal::LockedOut))
+}
+
+/// What a user who proved their password gets, by the account's state:
+/// tokens, a new code to confirm with, the new-password challenge, or a
+/// refusal. The failures counted before are forgotten.
+pub(crate) async fn admitted(
+    pool: &UserPool,
+    user: User,
+    attempts: &Attempts,
+    now: i64,
+) -> Result<SignIn, Error> {
+    if attempts.any {
+        pool.store().clear_login_failures(&attempts.key).await?;
     }
     if !user.enabled {
         return Ok(SignIn::Refused(Refusal::Disabled));
@@ -616,6 +659,49 @@ pub(crate) async fn sign_in(
         return Ok(SignIn::NewPasswordRequired(user));
     }
     Ok(SignIn::Authenticated(user))
+}
+
+/// Signs in by username (or another sign-in name) and password.
+pub(crate) async fn sign_in(
+    pool: &UserPool,
+    username: &str,
+    password: &str,
+    now: i64,
+) -> Result<SignIn, Error> {
+    let naming = pool.pool().naming();
+    let user = pool
+        .store()
+        .user_by_username(&naming.lookup(username))
+        .await?;
+    let attempts = Attempts::of(pool, failure_key(pool, user.as_ref(), username), now).await?;
+    if attempts.locked {
+        return Ok(SignIn::Refused(Refusal::LockedOut));
+    }
+    // Unknown users are checked against a decoy hash: same time, same message.
+    let matches = pool
+        .hasher()
+        .verify(password, user.as_ref().map(|u| u.password_hash.as_str()))
+        .await?;
+    let Some(user) = user.filter(|_| matches) else {
+        return failed(pool, &attempts, now).await;
+    };
+    // A password set before SRP verifiers were made gets one now.
+    let pool_id = &pool.pool().id;
+    if user
+        .srp_verifier
+        .as_deref()
+        .and_then(|stored| srp::parse_stored(stored, pool_id))
+        .is_none()
+    {
+        let credential = Credential {
+            password_hash: user.password_hash.clone(),
+            srp_verifier: srp::stored(pool_id, &user.username, password)?,
+        };
+        pool.store()
+            .add_srp_verifier(&user.sub, &credential)
+            .await?;
+    }
+    admitted(pool, user, &attempts, now).await
 }
 
 #[cfg(test)]

@@ -150,6 +150,7 @@ fn explicit_flow(name: &str) -> Option<ExplicitAuthFlow> {
             Some(ExplicitAuthFlow::AdminUserPassword)
         }
         "ALLOW_REFRESH_TOKEN_AUTH" => Some(ExplicitAuthFlow::RefreshToken),
+        "ALLOW_USER_SRP_AUTH" => Some(ExplicitAuthFlow::UserSrp),
         _ => None,
     }
 }
@@ -478,7 +479,10 @@ mod tests {
             updated_at: 0,
         };
         let client = stored.client();
-        assert_eq!(client.auth_flows, [ExplicitAuthFlow::RefreshToken]);
+        assert_eq!(
+            client.auth_flows,
+            [ExplicitAuthFlow::UserSrp, ExplicitAuthFlow::RefreshToken]
+        );
         assert!(client.oauth_flows.is_empty());
         assert!(client.tokens.is_none());
     }

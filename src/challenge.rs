@@ -70,7 +70,7 @@ pub(crate) async fn answer(
         return Ok(Err(Refusal::SessionExpired));
     };
     if let Err(refusal) =
-        directory::set_password(pool, &user.sub, new_password, PasswordUse::Permanent, now).await?
+        directory::set_password(pool, &user, new_password, PasswordUse::Permanent, now).await?
     {
         return Ok(Err(refusal));
     }

@@ -338,6 +338,9 @@ pub(crate) enum ExplicitAuthFlow {
     /// `REFRESH_TOKEN_AUTH`, on either operation.
     #[serde(rename = "ALLOW_REFRESH_TOKEN_AUTH")]
     RefreshToken,
+    /// `USER_SRP_AUTH` (the `PASSWORD_VERIFIER` challenge), on either operation.
+    #[serde(rename = "ALLOW_USER_SRP_AUTH")]
+    UserSrp,
 }
 
 /// A flow of the OAuth 2.0 endpoints an app client may use (Cognito's
@@ -427,8 +430,9 @@ fn default_refresh_grace_seconds() -> i64 {
     10
 }
 
+/// As on a new Cognito client: SRP sign-in and refresh.
 fn default_auth_flows() -> Vec<ExplicitAuthFlow> {
-    vec![ExplicitAuthFlow::RefreshToken]
+    vec![ExplicitAuthFlow::UserSrp, ExplicitAuthFlow::RefreshToken]
 }
 
 impl ExplicitAuthFlow {
@@ -437,6 +441,7 @@ impl ExplicitAuthFlow {
             ExplicitAuthFlow::UserPassword => "ALLOW_USER_PASSWORD_AUTH",
             ExplicitAuthFlow::AdminUserPassword => "ALLOW_ADMIN_USER_PASSWORD_AUTH",
             ExplicitAuthFlow::RefreshToken => "ALLOW_REFRESH_TOKEN_AUTH",
+            ExplicitAuthFlow::UserSrp => "ALLOW_USER_SRP_AUTH",
         }
     }
 }
@@ -1081,7 +1086,7 @@ mod tests {
 
     #[test]
     fn an_unknown_flow_is_one_line_naming_the_field() {
-        let auth_flows = "auth_flows = [\"ALLOW_REFRESH_TOKEN_AUTH\", ";
+        let auth_flows = "auth_flows = [\"ALLOW_USER_SRP_AUTH\", ";
         let text = SAMPLE.replacen(auth_flows, "auth_flows = [\"ALLOW_SRP_AUTH\", ", 1);
         let message = parse_error(&text);
         let expected = format!(

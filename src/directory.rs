@@ -55,13 +55,15 @@ pub(crate) async fn create_user(
     if store.user_by_username(&taken).await?.is_some() {
         return Ok(None);
     }
-    let hash = pool.hasher().hash(new.password).await?;
     let sub = secrets::uuid()?;
+    let username = new.username.unwrap_or(&sub).to_owned();
+    let credential = accounts::credential(pool, &username, new.password).await?;
     let user = User {
-        username: new.username.unwrap_or(&sub).to_owned(),
+        username,
         sub,
         email: new.email.map(str::to_owned),
-        password_hash: hash,
+        password_hash: credential.password_hash,
+        srp_verifier: Some(credential.srp_verifier),
         confirmed: true,
         enabled: true,
         force_password_change: new.password_use.force_change(),
@@ -82,9 +84,14 @@ pub(crate) async fn renew_temporary_password(
     temporary: &str,
     now: i64,
 ) -> Result<(), Error> {
-    let hash = pool.hasher().hash(temporary).await?;
+    let credential = accounts::credential(pool, &user.username, temporary).await?;
     pool.store()
-        .set_password(&user.sub, &hash, PasswordUse::Temporary.force_change(), now)
+        .set_password(
+            &user.sub,
+            &credential,
+            PasswordUse::Temporary.force_change(),
+            now,
+        )
         .await
 }
 
@@ -93,7 +100,7 @@ pub(crate) async fn renew_temporary_password(
 /// sign-ins of the old password no longer count.
 pub(crate) async fn set_password(
     pool: &UserPool,
-    sub: &str,
+    user: &User,
     new_password: &str,
     password_use: PasswordUse,
     now: i64,
@@ -101,11 +108,11 @@ pub(crate) async fn set_password(
     if let Err(policy) = password::check_policy(new_password, pool.pool().password_policy()) {
         return Ok(Err(policy.into()));
     }
-    let hash = pool.hasher().hash(new_password).await?;
+    let credential = accounts::credential(pool, &user.username, new_password).await?;
     pool.store()
-        .set_password(sub, &hash, password_use.force_change(), now)
+        .set_password(&user.sub, &credential, password_use.force_change(), now)
         .await?;
-    accounts::forget_login_failures(pool, sub).await?;
+    accounts::forget_login_failures(pool, &user.sub).await?;
     Ok(Ok(()))
 }
 

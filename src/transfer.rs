@@ -33,6 +33,10 @@ enum Record {
         email: Option<String>,
         /// Argon2id, PHC string format.
         password_hash: String,
+        /// The password's SRP verifier (absent from older exports: their users
+        /// get one at their next password sign-in).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        srp_verifier: Option<String>,
         confirmed: bool,
         enabled: bool,
         force_password_change: bool,
@@ -97,6 +101,7 @@ impl UserPool {
                     username: Some(user.username.clone()),
                     email: user.email.clone(),
                     password_hash: user.password_hash.clone(),
+                    srp_verifier: user.srp_verifier.clone(),
                     confirmed: user.confirmed,
                     enabled: user.enabled,
                     force_password_change: user.force_password_change,
@@ -184,6 +189,7 @@ impl UserPool {
                     username,
                     email,
                     password_hash,
+                    srp_verifier,
                     confirmed,
                     enabled,
                     force_password_change,
@@ -197,6 +203,7 @@ impl UserPool {
                         sub,
                         email: email.map(|email| crate::accounts::normalize_email(&email)),
                         password_hash,
+                        srp_verifier,
                         confirmed,
                         enabled,
                         force_password_change,

@@ -188,8 +188,8 @@ def test_flows_a_client_has_not_enabled_are_refused(cognito, confirmed_user):
     with pytest.raises(ClientError) as excinfo:
         cognito.initiate_auth(
             ClientId=PUBLIC_CLIENT,
-            AuthFlow="USER_SRP_AUTH",
-            AuthParameters={"USERNAME": confirmed_user, "SRP_A": "1"},
+            AuthFlow="CUSTOM_AUTH",
+            AuthParameters={"USERNAME": confirmed_user},
         )
     assert error_code(excinfo) == "InvalidParameterException"
 

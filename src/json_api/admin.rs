@@ -466,14 +466,7 @@ async fn set_user_password(
     } else {
         PasswordUse::Temporary
     };
-    directory::set_password(
-        &pool,
-        &user.sub,
-        &request.password,
-        password_use,
-        crate::now(),
-    )
-    .await??;
+    directory::set_password(&pool, &user, &request.password, password_use, crate::now()).await??;
     Ok(Empty {})
 }
 

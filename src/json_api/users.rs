@@ -24,7 +24,7 @@ use crate::directory::{self, PasswordUse};
 use crate::grants::{self, Authentication, Holder, Source, Tokens};
 use crate::scope::Scope;
 use crate::store::User;
-use crate::{UserPool, challenge, secrets};
+use crate::{UserPool, challenge, password_verifier, secrets};
 
 // --- sign-up ---
 
@@ -268,6 +268,69 @@ pub(super) async fn authenticate(
             password_auth(pool, client, parameters).await
         }
         AuthFlow::RefreshToken => refresh_auth(pool, client, parameters).await,
+        AuthFlow::UserSrp => srp_auth(pool, client, parameters).await,
+    }
+}
+
+/// `USER_SRP_AUTH`: the `PASSWORD_VERIFIER` challenge for the client's `SRP_A`.
+async fn srp_auth(
+    pool: &UserPool,
+    client: &Client,
+    parameters: &HashMap<String, String>,
+) -> Result<AuthResponse, ApiError> {
+    let (username, a_public) = sign_in_parameters(pool, client, parameters, "SRP_A").await?;
+    let Some(challenge) =
+        password_verifier::challenge(pool, username, a_public, crate::now()).await?
+    else {
+        return Err(ApiError::InvalidParameter(
+            "SRP_A is not a valid SRP value.".to_owned(),
+        ));
+    };
+    Ok(AuthResponse {
+        challenge_name: Some(ChallengeName::PasswordVerifier),
+        challenge_parameters: HashMap::from([
+            ("SALT", challenge.salt),
+            ("SRP_B", challenge.srp_b),
+            ("SECRET_BLOCK", challenge.secret_block),
+            ("USER_ID_FOR_SRP", challenge.user_id.clone()),
+            ("USERNAME", challenge.user_id),
+        ]),
+        ..AuthResponse::default()
+    })
+}
+
+/// A sign-in's `USERNAME` and its `proof` parameter (`PASSWORD`, `SRP_A`),
+/// with the `SECRET_HASH` of a client that has a secret checked, and, for a
+/// `LEGACY` client, a name without an account refused.
+async fn sign_in_parameters<'a>(
+    pool: &UserPool,
+    client: &Client,
+    parameters: &'a HashMap<String, String>,
+    proof: &str,
+) -> Result<(&'a str, &'a str), ApiError> {
+    let username = parameter(parameters, "USERNAME")?;
+    let proof = parameter(parameters, proof)?;
+    check_secret_hash(
+        client,
+        username,
+        parameters.get("SECRET_HASH").map(String::as_str),
+    )?;
+    reveal_unknown(pool, client, username).await?;
+    Ok((username, proof))
+}
+
+/// What a proven sign-in (password or SRP) answers: tokens, or the next step.
+async fn signed_in(
+    pool: &UserPool,
+    client: &Client,
+    outcome: SignIn,
+    now: i64,
+) -> Result<AuthResponse, ApiError> {
+    match outcome {
+        SignIn::Authenticated(user) => Ok(start_session(pool, client, &user, now).await?.into()),
+        SignIn::NeedsConfirmation => Err(ApiError::UserNotConfirmed),
+        SignIn::NewPasswordRequired(user) => new_password_challenge(pool, client, &user, now),
+        SignIn::Refused(refusal) => Err(refusal.into()),
     }
 }
 
@@ -276,21 +339,10 @@ async fn password_auth(
     client: &Client,
     parameters: &HashMap<String, String>,
 ) -> Result<AuthResponse, ApiError> {
-    let username = parameter(parameters, "USERNAME")?;
-    let password = parameter(parameters, "PASSWORD")?;
-    check_secret_hash(
-        client,
-        username,
-        parameters.get("SECRET_HASH").map(String::as_str),
-    )?;
-    reveal_unknown(pool, client, username).await?;
+    let (username, password) = sign_in_parameters(pool, client, parameters, "PASSWORD").await?;
     let now = crate::now();
-    match accounts::sign_in(pool, username, password, now).await? {
-        SignIn::Authenticated(user) => Ok(start_session(pool, client, &user, now).await?.into()),
-        SignIn::NeedsConfirmation => Err(ApiError::UserNotConfirmed),
-        SignIn::NewPasswordRequired(user) => new_password_challenge(pool, client, &user, now),
-        SignIn::Refused(refusal) => Err(refusal.into()),
-    }
+    let outcome = accounts::sign_in(pool, username, password, now).await?;
+    signed_in(pool, client, outcome, now).await
 }
 
 async fn start_session(
@@ -369,14 +421,14 @@ fn new_password_challenge(
     })
 }
 
-/// RespondToAuthChallenge and AdminRespondToAuthChallenge: only `NEW_PASSWORD_REQUIRED` exists here.
+/// RespondToAuthChallenge and AdminRespondToAuthChallenge: `NEW_PASSWORD_REQUIRED`
+/// and SRP's `PASSWORD_VERIFIER`.
 pub(super) async fn respond_to_auth_challenge(
     pool: UserPool,
     request: RespondToAuthChallengeRequest,
 ) -> Result<AuthResponse, ApiError> {
     let client = client(&pool, &request.client_id)?;
-    // The only challenge there is, so far.
-    let ChallengeName::NewPasswordRequired = ChallengeName::parse(&request.challenge_name)?;
+    let challenge = ChallengeName::parse(&request.challenge_name)?;
     let responses = &request.challenge_responses;
     let username = parameter(responses, "USERNAME")?;
     check_secret_hash(
@@ -384,18 +436,34 @@ pub(super) async fn respond_to_auth_challenge(
         username,
         responses.get("SECRET_HASH").map(String::as_str),
     )?;
-    let new_password = parameter(responses, "NEW_PASSWORD")?;
     let now = crate::now();
-    let user = challenge::answer(
-        &pool,
-        request.session.as_deref().unwrap_or_default(),
-        &client.id,
-        username,
-        new_password,
-        now,
-    )
-    .await??;
-    Ok(start_session(&pool, client, &user, now).await?.into())
+    match challenge {
+        ChallengeName::NewPasswordRequired => {
+            let new_password = parameter(responses, "NEW_PASSWORD")?;
+            let user = challenge::answer(
+                &pool,
+                request.session.as_deref().unwrap_or_default(),
+                &client.id,
+                username,
+                new_password,
+                now,
+            )
+            .await??;
+            Ok(start_session(&pool, client, &user, now).await?.into())
+        }
+        ChallengeName::PasswordVerifier => {
+            let outcome = password_verifier::answer(
+                &pool,
+                username,
+                parameter(responses, "PASSWORD_CLAIM_SECRET_BLOCK")?,
+                parameter(responses, "TIMESTAMP")?,
+                parameter(responses, "PASSWORD_CLAIM_SIGNATURE")?,
+                now,
+            )
+            .await?;
+            signed_in(&pool, client, outcome, now).await
+        }
+    }
 }
 
 // --- operations authorized by the user's access token ---
@@ -501,7 +569,7 @@ pub(super) async fn change_password(
         }
     }
     let proposed = &request.proposed_password;
-    directory::set_password(&pool, &user.sub, proposed, PasswordUse::Permanent, now).await??;
+    directory::set_password(&pool, &user, proposed, PasswordUse::Permanent, now).await??;
     Ok(Empty {})
 }
 

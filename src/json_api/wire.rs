@@ -77,6 +77,8 @@ pub(super) enum AuthFlow {
     AdminUserPassword,
     /// `REFRESH_TOKEN_AUTH` (or `REFRESH_TOKEN`), on either operation.
     RefreshToken,
+    /// `USER_SRP_AUTH`, on either operation.
+    UserSrp,
 }
 
 impl AuthFlow {
@@ -89,6 +91,7 @@ impl AuthFlow {
                 Ok(AuthFlow::AdminUserPassword)
             }
             ("REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN", _) => Ok(AuthFlow::RefreshToken),
+            ("USER_SRP_AUTH", _) => Ok(AuthFlow::UserSrp),
             _ => Err(not_enabled(name)),
         }
     }
@@ -99,6 +102,7 @@ impl AuthFlow {
             AuthFlow::UserPassword => ExplicitAuthFlow::UserPassword,
             AuthFlow::AdminUserPassword => ExplicitAuthFlow::AdminUserPassword,
             AuthFlow::RefreshToken => ExplicitAuthFlow::RefreshToken,
+            AuthFlow::UserSrp => ExplicitAuthFlow::UserSrp,
         }
     }
 }
@@ -109,12 +113,14 @@ pub(super) fn not_enabled(name: &str) -> ApiError {
     ApiError::InvalidParameter(format!("{name} flow not enabled for this client"))
 }
 
-/// The challenges the pool sets (Cognito's `ChallengeNameType`): so far only
-/// `NEW_PASSWORD_REQUIRED`, for users an administrator created.
+/// The challenges the pool sets (Cognito's `ChallengeNameType`):
+/// `NEW_PASSWORD_REQUIRED` for users an administrator created, and SRP's
+/// `PASSWORD_VERIFIER`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub(crate) enum ChallengeName {
     NewPasswordRequired,
+    PasswordVerifier,
 }
 
 impl ChallengeName {
@@ -122,6 +128,7 @@ impl ChallengeName {
     pub(super) fn parse(name: &str) -> Result<ChallengeName, ApiError> {
         match name {
             "NEW_PASSWORD_REQUIRED" => Ok(ChallengeName::NewPasswordRequired),
+            "PASSWORD_VERIFIER" => Ok(ChallengeName::PasswordVerifier),
             _ => Err(ApiError::InvalidParameter(format!(
                 "Challenge {name} is not supported by this user pool."
             ))),
@@ -185,13 +192,15 @@ mod tests {
             ("ADMIN_NO_SRP_AUTH", true, AuthFlow::AdminUserPassword),
             ("REFRESH_TOKEN_AUTH", false, AuthFlow::RefreshToken),
             ("REFRESH_TOKEN", true, AuthFlow::RefreshToken),
+            ("USER_SRP_AUTH", false, AuthFlow::UserSrp),
+            ("USER_SRP_AUTH", true, AuthFlow::UserSrp),
         ] {
             assert_eq!(AuthFlow::parse(name, admin).unwrap(), flow, "{name}");
         }
         for (name, admin) in [
             ("USER_PASSWORD_AUTH", true),
             ("ADMIN_USER_PASSWORD_AUTH", false),
-            ("USER_SRP_AUTH", false),
+            ("CUSTOM_AUTH", false),
             ("user_password_auth", false),
         ] {
             let error = AuthFlow::parse(name, admin).unwrap_err();

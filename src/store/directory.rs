@@ -100,9 +100,9 @@ impl Store {
         let mut tx = self.db.begin().await?;
         let insert = sqlx::query(
             "INSERT INTO users (pool_id, sub, username, email, email_key, phone_key, preferred_key,
-                                password_hash, confirmed, enabled, force_password_change,
-                                created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                                password_hash, srp_verifier, confirmed, enabled,
+                                force_password_change, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
         )
         .bind(&*self.pool_id)
         .bind(&user.sub)
@@ -112,6 +112,7 @@ impl Store {
         .bind(&keys.phone_number)
         .bind(&keys.preferred_username)
         .bind(&user.password_hash)
+        .bind(&user.srp_verifier)
         .bind(user.confirmed)
         .bind(user.enabled)
         .bind(user.force_password_change)
@@ -186,21 +187,38 @@ impl Store {
     pub(crate) async fn set_password(
         &self,
         sub: &str,
-        password_hash: &str,
+        credential: &super::Credential,
         force_change: bool,
         now: i64,
     ) -> Result<(), Error> {
         sqlx::query(
-            "UPDATE users SET password_hash = $1, force_password_change = $2, confirmed = TRUE,
-                updated_at = $3
-             WHERE sub = $4",
+            "UPDATE users SET password_hash = $1, srp_verifier = $2, force_password_change = $3,
+                confirmed = TRUE, updated_at = $4
+             WHERE sub = $5",
         )
-        .bind(password_hash)
+        .bind(&credential.password_hash)
+        .bind(&credential.srp_verifier)
         .bind(force_change)
         .bind(now)
         .bind(sub)
         .execute(&self.db)
         .await?;
+        Ok(())
+    }
+
+    /// The SRP verifier of a password set before verifiers were made, made at
+    /// its next sign-in: only where the user still has that password.
+    pub(crate) async fn add_srp_verifier(
+        &self,
+        sub: &str,
+        credential: &super::Credential,
+    ) -> Result<(), Error> {
+        sqlx::query("UPDATE users SET srp_verifier = $1 WHERE sub = $2 AND password_hash = $3")
+            .bind(&credential.srp_verifier)
+            .bind(sub)
+            .bind(&credential.password_hash)
+            .execute(&self.db)
+            .await?;
         Ok(())
     }
 

@@ -37,6 +37,8 @@ pub(crate) struct User {
     /// Lower-cased. Every user of a pool whose email is the username has one.
     pub(crate) email: Option<String>,
     pub(crate) password_hash: String,
+    /// The password's SRP verifier (`srp::stored`), where one was made.
+    pub(crate) srp_verifier: Option<String>,
     pub(crate) confirmed: bool,
     pub(crate) enabled: bool,
     /// Created by an administrator with a temporary password (FORCE_CHANGE_PASSWORD).
@@ -52,6 +54,7 @@ impl<'r> sqlx::FromRow<'r, AnyRow> for User {
             username: row.try_get("username")?,
             email: row.try_get("email")?,
             password_hash: row.try_get("password_hash")?,
+            srp_verifier: row.try_get("srp_verifier")?,
             confirmed: flag(row, "confirmed")?,
             enabled: flag(row, "enabled")?,
             force_password_change: flag(row, "force_password_change")?,
@@ -91,12 +94,19 @@ impl User {
     }
 }
 
+/// A password as the store keeps it: its Argon2id hash (PHC string) and its
+/// SRP verifier, always written together.
+pub(crate) struct Credential {
+    pub(crate) password_hash: String,
+    pub(crate) srp_verifier: String,
+}
+
 /// `SELECT`s every column of [`User`] from `users u`, followed by the rest of the query.
 macro_rules! select_users {
     ($rest:literal) => {
         concat!(
-            "SELECT u.sub, u.username, u.email, u.password_hash, u.confirmed, u.enabled,
-                    u.force_password_change, u.created_at, u.updated_at
+            "SELECT u.sub, u.username, u.email, u.password_hash, u.srp_verifier, u.confirmed,
+                    u.enabled, u.force_password_change, u.created_at, u.updated_at
              FROM users u ",
             $rest
         )
@@ -119,11 +129,13 @@ mod app_clients;
 mod counters;
 mod pools;
 mod sqlite_file;
+mod srp;
 // After `select_users!`, which it uses.
 mod directory;
 
 pub(crate) use counters::AddressWindow;
 pub(crate) use directory::{FilterField, Group, GroupChanges, UserFilter};
+pub(crate) use srp::SrpChallenge;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub(crate) struct VerificationCode {
@@ -308,15 +320,17 @@ impl Store {
     pub(crate) async fn reset_unconfirmed_user(
         &self,
         sub: &str,
-        password_hash: &str,
+        credential: &Credential,
         code: &NewCode<'_>,
         now: i64,
     ) -> Result<(), Error> {
         let mut tx = self.db.begin().await?;
         sqlx::query(
-            "UPDATE users SET password_hash = $1, updated_at = $2 WHERE sub = $3 AND confirmed = FALSE",
+            "UPDATE users SET password_hash = $1, srp_verifier = $2, updated_at = $3
+             WHERE sub = $4 AND confirmed = FALSE",
         )
-        .bind(password_hash)
+        .bind(&credential.password_hash)
+        .bind(&credential.srp_verifier)
         .bind(now)
         .bind(sub)
         .execute(&mut *tx)
@@ -386,13 +400,16 @@ impl Store {
     pub(crate) async fn reset_password(
         &self,
         sub: &str,
-        password_hash: &str,
+        credential: &Credential,
         now: i64,
     ) -> Result<(), Error> {
         let mut tx = self.db.begin().await?;
-        sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE sub = $3")
-            .bind(password_hash)
-            .bind(now)
+        sqlx::query(
+            "UPDATE users SET password_hash = $1, srp_verifier = $2, updated_at = $3 WHERE sub = $4",
+        )
+        .bind(&credential.password_hash)
+        .bind(&credential.srp_verifier)
+        .bind(now)
             .bind(sub)
             .execute(&mut *tx)
             .await?;
@@ -984,6 +1001,7 @@ mod tests {
                         username: sub.to_owned(),
                         email: Some("a@example.com".to_owned()),
                         password_hash: "$argon2id$x".to_owned(),
+                        srp_verifier: None,
                         confirmed: true,
                         enabled: true,
                         force_password_change: false,

@@ -533,3 +533,118 @@ async fn concurrent_admin_creations_make_one_group_and_one_user() {
         reply.body
     );
 }
+
+/// The declared "scripts" client, which has the JSON API's sign-in flows.
+const SCRIPTS_CLIENT: &str = "5cr1pt5c1ient0leptos0cog";
+
+/// One `USER_SRP_AUTH` sign-in through the JSON API, as the SDKs' SRP helpers make it: the
+/// reply to the `PASSWORD_VERIFIER` answer.
+async fn srp_sign_in(browser: &mut Browser, username: &str, password: &str) -> Reply {
+    let pool_id = browser.pool.config().pool_id().to_owned();
+    let client = crate::srp::TestClient::new();
+    let initiated = browser
+        .cognito(
+            "InitiateAuth",
+            &serde_json::json!({
+                "ClientId": SCRIPTS_CLIENT,
+                "AuthFlow": "USER_SRP_AUTH",
+                "AuthParameters": { "USERNAME": username, "SRP_A": client.a_public },
+            })
+            .to_string(),
+            false,
+        )
+        .await;
+    assert_eq!(initiated.status, StatusCode::OK, "{}", initiated.body);
+    let challenge = initiated.json();
+    assert_eq!(challenge["ChallengeName"], "PASSWORD_VERIFIER");
+    let parameters = &challenge["ChallengeParameters"];
+    let text = |name: &str| parameters[name].as_str().unwrap().to_owned();
+    let timestamp = crate::srp::TestClient::timestamp();
+    let user_id = text("USER_ID_FOR_SRP");
+    let signature = client.signature(
+        &pool_id,
+        &user_id,
+        password,
+        &text("SALT"),
+        &text("SRP_B"),
+        &text("SECRET_BLOCK"),
+        &timestamp,
+    );
+    browser
+        .cognito(
+            "RespondToAuthChallenge",
+            &serde_json::json!({
+                "ClientId": SCRIPTS_CLIENT,
+                "ChallengeName": "PASSWORD_VERIFIER",
+                "ChallengeResponses": {
+                    "USERNAME": user_id,
+                    "PASSWORD_CLAIM_SECRET_BLOCK": text("SECRET_BLOCK"),
+                    "PASSWORD_CLAIM_SIGNATURE": signature,
+                    "TIMESTAMP": timestamp,
+                },
+            })
+            .to_string(),
+            false,
+        )
+        .await
+}
+
+#[tokio::test]
+async fn a_password_from_before_srp_gets_its_verifier_at_the_next_password_sign_in() {
+    let mut browser = Browser::new().await;
+    let hash = crate::password::hash_blocking("legacy password 1").unwrap();
+    let record = serde_json::json!({
+        "type": "user", "sub": "5f0c9d2e-0000-4000-8000-00000000aaaa", "email": "legacy@example.com",
+        "password_hash": hash, "confirmed": true, "enabled": true, "force_password_change": false,
+        "created_at": 0, "updated_at": 0, "attributes": [], "groups": [],
+    });
+    let summary = browser
+        .pool
+        .import_users(std::io::Cursor::new(record.to_string()))
+        .await
+        .unwrap();
+    assert_eq!(summary.users, 1);
+
+    // An imported Argon2 hash has no verifier: SRP fails as a wrong password would.
+    let refused = srp_sign_in(&mut browser, "legacy@example.com", "legacy password 1").await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(
+        refused.body.contains("NotAuthorizedException"),
+        "{}",
+        refused.body
+    );
+
+    let password = browser
+        .cognito(
+            "InitiateAuth",
+            &serde_json::json!({
+                "ClientId": SCRIPTS_CLIENT,
+                "AuthFlow": "USER_PASSWORD_AUTH",
+                "AuthParameters": { "USERNAME": "legacy@example.com", "PASSWORD": "legacy password 1" },
+            })
+            .to_string(),
+            false,
+        )
+        .await;
+    assert_eq!(password.status, StatusCode::OK, "{}", password.body);
+    let signed_in = srp_sign_in(&mut browser, "legacy@example.com", "legacy password 1").await;
+    assert_eq!(signed_in.status, StatusCode::OK, "{}", signed_in.body);
+    assert!(signed_in.json()["AuthenticationResult"]["IdToken"].is_string());
+
+    // A new password gets a new verifier: the old one no longer proves anything.
+    let reset = browser
+        .cognito(
+            "AdminSetUserPassword",
+            &format!(
+                r#"{{"UserPoolId":"{}","Username":"legacy@example.com","Password":"brand new password 2","Permanent":true}}"#,
+                browser.pool.config().pool_id()
+            ),
+            true,
+        )
+        .await;
+    assert_eq!(reset.status, StatusCode::OK, "{}", reset.body);
+    let old = srp_sign_in(&mut browser, "legacy@example.com", "legacy password 1").await;
+    assert!(old.body.contains("NotAuthorizedException"), "{}", old.body);
+    let new = srp_sign_in(&mut browser, "legacy@example.com", "brand new password 2").await;
+    assert_eq!(new.status, StatusCode::OK, "{}", new.body);
+}
