@@ -8,6 +8,7 @@ import json
 
 import pytest
 from botocore.exceptions import ClientError
+from pycognito.aws_srp import AWSSRP
 
 from conftest import PASSWORD, POOL_ID, PUBLIC_CLIENT, SECRET, SECRET_CLIENT
 
@@ -174,6 +175,48 @@ def test_refresh_token_auth_and_revoke(cognito, confirmed_user):
     with pytest.raises(ClientError) as excinfo:
         cognito.get_user(AccessToken=refreshed["AccessToken"])
     assert error_code(excinfo) == "NotAuthorizedException"
+
+
+def test_get_tokens_from_refresh_token(cognito, confirmed_user):
+    """Amplify's refresh: new tokens of the same sign-in, and a new refresh token where the client rotates them."""
+    first = password_auth(cognito, confirmed_user)["AuthenticationResult"]
+    refreshed = cognito.get_tokens_from_refresh_token(RefreshToken=first["RefreshToken"], ClientId=PUBLIC_CLIENT)[
+        "AuthenticationResult"
+    ]
+    assert "RefreshToken" not in refreshed
+    assert claims(refreshed["AccessToken"])["origin_jti"] == claims(first["AccessToken"])["origin_jti"]
+    assert claims(refreshed["IdToken"])["email"] == confirmed_user
+    with pytest.raises(ClientError) as excinfo:
+        cognito.get_tokens_from_refresh_token(RefreshToken="not-a-refresh-token", ClientId=PUBLIC_CLIENT)
+    assert error_code(excinfo) == "NotAuthorizedException"
+
+    # The app's client rotates its refresh tokens (it signs in with SRP here, as Amplify would).
+    app_client = "1ocal4pp5c1ient0leptos0cog"
+    srp = AWSSRP(username=confirmed_user, password=PASSWORD, pool_id=POOL_ID, client_id=app_client, client=cognito)
+    rotating = srp.authenticate_user()["AuthenticationResult"]
+    rotated = cognito.get_tokens_from_refresh_token(RefreshToken=rotating["RefreshToken"], ClientId=app_client)[
+        "AuthenticationResult"
+    ]
+    assert rotated["RefreshToken"] != rotating["RefreshToken"]
+
+
+def test_a_user_deletes_their_own_account(cognito, confirmed_user):
+    tokens = password_auth(cognito, confirmed_user)["AuthenticationResult"]
+    cognito.delete_user(AccessToken=tokens["AccessToken"])
+    with pytest.raises(ClientError) as excinfo:
+        cognito.admin_get_user(UserPoolId=POOL_ID, Username=confirmed_user)
+    assert error_code(excinfo) == "UserNotFoundException"
+    with pytest.raises(ClientError) as excinfo:
+        cognito.get_user(AccessToken=tokens["AccessToken"])
+    assert error_code(excinfo) == "NotAuthorizedException"
+
+
+def test_every_answer_carries_an_aws_request_id(cognito, confirmed_user):
+    reply = password_auth(cognito, confirmed_user)
+    assert reply["ResponseMetadata"]["RequestId"]
+    with pytest.raises(ClientError) as excinfo:
+        password_auth(cognito, confirmed_user, "wrong password!")
+    assert excinfo.value.response["ResponseMetadata"]["RequestId"]
 
 
 def test_flows_a_client_has_not_enabled_are_refused(cognito, confirmed_user):

@@ -63,7 +63,7 @@ async fn handle(
         headers: &headers,
         body: &body,
     };
-    match dispatch(pool, &request).await {
+    let mut response = match dispatch(pool, &request).await {
         Ok(value) => (
             StatusCode::OK,
             [
@@ -74,7 +74,15 @@ async fn handle(
         )
             .into_response(),
         Err(error) => error.into_response(),
+    };
+    // AWS's name for the request id (`web::layers` gives every request one),
+    // which the SDKs put in their errors and logs.
+    if let Some(id) = headers.get("x-request-id") {
+        response
+            .headers_mut()
+            .insert("x-amzn-requestid", id.clone());
     }
+    response
 }
 
 /// The operations the pool answers, by their `X-Amz-Target` names: those an app
@@ -93,6 +101,8 @@ enum Operation {
     UpdateUserAttributes,
     GlobalSignOut,
     RevokeToken,
+    DeleteUser,
+    GetTokensFromRefreshToken,
     Admin(admin::Operation),
 }
 
@@ -111,6 +121,8 @@ impl Operation {
             "UpdateUserAttributes" => Operation::UpdateUserAttributes,
             "GlobalSignOut" => Operation::GlobalSignOut,
             "RevokeToken" => Operation::RevokeToken,
+            "DeleteUser" => Operation::DeleteUser,
+            "GetTokensFromRefreshToken" => Operation::GetTokensFromRefreshToken,
             admin => Operation::Admin(admin::Operation::named(admin)?),
         })
     }
@@ -137,7 +149,8 @@ async fn dispatch(pool: UserPool, http: &sigv4::SignedRequest<'_>) -> Result<Val
         Operation::ChangePassword
         | Operation::GetUser
         | Operation::UpdateUserAttributes
-        | Operation::GlobalSignOut => pool_of_token(&pool, &request).await?,
+        | Operation::GlobalSignOut
+        | Operation::DeleteUser => pool_of_token(&pool, &request).await?,
         _ => pool_of_client(&pool, &request).await?,
     };
     match operation {
@@ -159,6 +172,10 @@ async fn dispatch(pool: UserPool, http: &sigv4::SignedRequest<'_>) -> Result<Val
         Operation::UpdateUserAttributes => run(users::update_user_attributes, pool, request).await,
         Operation::GlobalSignOut => run(users::global_sign_out, pool, request).await,
         Operation::RevokeToken => run(users::revoke_token, pool, request).await,
+        Operation::DeleteUser => run(users::delete_user, pool, request).await,
+        Operation::GetTokensFromRefreshToken => {
+            run(users::get_tokens_from_refresh_token, pool, request).await
+        }
         Operation::Admin(operation) => {
             authorize_admin(&pool, http)?;
             let pool = if operation.names_a_pool() {

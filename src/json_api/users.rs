@@ -222,16 +222,22 @@ struct AuthenticationResult {
     id_token: Option<String>,
 }
 
+impl From<Tokens> for AuthenticationResult {
+    fn from(tokens: Tokens) -> AuthenticationResult {
+        AuthenticationResult {
+            access_token: tokens.access_token,
+            expires_in: tokens.expires_in,
+            token_type: "Bearer",
+            refresh_token: tokens.refresh_token,
+            id_token: tokens.id_token,
+        }
+    }
+}
+
 impl From<Tokens> for AuthResponse {
     fn from(tokens: Tokens) -> AuthResponse {
         AuthResponse {
-            authentication_result: Some(AuthenticationResult {
-                access_token: tokens.access_token,
-                expires_in: tokens.expires_in,
-                token_type: "Bearer",
-                refresh_token: tokens.refresh_token,
-                id_token: tokens.id_token,
-            }),
+            authentication_result: Some(tokens.into()),
             ..AuthResponse::default()
         }
     }
@@ -582,6 +588,55 @@ pub(super) async fn global_sign_out(
         .sign_out_everywhere(&user.sub, crate::now())
         .await?;
     Ok(Empty {})
+}
+
+/// DeleteUser: the user of the access token deletes their own account.
+pub(super) async fn delete_user(
+    pool: UserPool,
+    request: AccessTokenRequest,
+) -> Result<Empty, ApiError> {
+    let user = token_holder(&pool, &request.access_token).await?;
+    pool.store().delete_user(&user.sub).await?;
+    tracing::info!(sub = %user.sub, "user deleted their account");
+    Ok(Empty {})
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct GetTokensFromRefreshTokenRequest {
+    refresh_token: String,
+    client_id: String,
+    client_secret: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct TokensResponse {
+    authentication_result: AuthenticationResult,
+}
+
+/// GetTokensFromRefreshToken (what Amplify refreshes with): REFRESH_TOKEN_AUTH's
+/// tokens, with a new refresh token where the client rotates them.
+pub(super) async fn get_tokens_from_refresh_token(
+    pool: UserPool,
+    request: GetTokensFromRefreshTokenRequest,
+) -> Result<TokensResponse, ApiError> {
+    let client = client(&pool, &request.client_id)?;
+    if !client.allows_flow(crate::config::ExplicitAuthFlow::RefreshToken) {
+        return Err(not_enabled("REFRESH_TOKEN_AUTH"));
+    }
+    if client.secret.is_some() && !client.proves_secret(request.client_secret.as_deref()) {
+        return Err(ApiError::NotAuthorized(format!(
+            "Unable to verify secret hash for client {}",
+            client.id
+        )));
+    }
+    let tokens = grants::refresh(&pool, client, &request.refresh_token, crate::now())
+        .await?
+        .ok_or_else(|| ApiError::NotAuthorized("Invalid Refresh Token".to_owned()))?;
+    Ok(TokensResponse {
+        authentication_result: tokens.into(),
+    })
 }
 
 #[derive(Deserialize)]
