@@ -1,0 +1,142 @@
+// An app built on Amplify JS v6 (npm `aws-amplify`, bundled with esbuild from amplify/main.ts)
+// runs in Chromium against the local pool, configured only with `userPoolEndpoint`: it signs a
+// user up, confirms them with the mailed code, signs them in with its default flow (SRP),
+// refreshes the session, changes an attribute and deletes the account.
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { build } from "esbuild";
+import { expect, test, type Page } from "@playwright/test";
+import type * as Auth from "aws-amplify/auth";
+import { POOL, latestCode, newEmail } from "./pool";
+
+declare global {
+  interface Window {
+    /** The Amplify Auth functions amplify/main.ts puts on the page. */
+    amplify: typeof Auth;
+  }
+}
+
+const PASSWORD = "amplify meadow lantern 7";
+let site: Server;
+let siteUrl: string;
+
+test.beforeAll(async () => {
+  const bundle = await build({
+    entryPoints: [path.join(__dirname, "../amplify/main.ts")],
+    bundle: true,
+    format: "esm",
+    write: false,
+    logLevel: "warning",
+  });
+  const script = bundle.outputFiles[0].text;
+  site = createServer((request, response) => {
+    if (request.url?.startsWith("/app.js")) {
+      response.writeHead(200, { "Content-Type": "text/javascript" });
+      response.end(script);
+    } else {
+      response.writeHead(200, { "Content-Type": "text/html" });
+      response.end('<!doctype html><title>Amplify app</title><script type="module" src="/app.js"></script>');
+    }
+  });
+  await new Promise<void>((listening) => site.listen(0, "127.0.0.1", listening));
+  siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
+});
+
+test.afterAll(() => new Promise<void>((closed) => site.close(() => closed())));
+
+/** Opens the app, configured for the declared pool and its scripts client. */
+async function openApp(page: Page) {
+  const query = new URLSearchParams({ pool: "us-east-1_LocalPool", client: "5cr1pt5c1ient0leptos0cog", endpoint: POOL });
+  await page.goto(`${siteUrl}/?${query}`);
+  await expect(page.locator("body")).toHaveAttribute("data-ready", "true");
+}
+
+test("an Amplify app signs a user up, in with SRP, refreshes, updates and deletes the account", async ({
+  page,
+  request,
+}) => {
+  // The Cognito operations the app calls, as "Operation" or "Operation:AuthFlow/ChallengeName".
+  const calls: string[] = [];
+  page.on("request", (sent) => {
+    const target = sent.headers()["x-amz-target"];
+    if (target) {
+      const body = sent.postDataJSON() ?? {};
+      const detail = body.AuthFlow ?? body.ChallengeName;
+      calls.push(target.replace("AWSCognitoIdentityProviderService.", "") + (detail ? `:${detail}` : ""));
+    }
+  });
+  await openApp(page);
+  const email = newEmail("amplify");
+
+  await test.step("sign-up and the mailed code", async () => {
+    const step = await page.evaluate(
+      async ([username, password]) =>
+        (await window.amplify.signUp({ username, password, options: { userAttributes: { email: username } } }))
+          .nextStep.signUpStep,
+      [email, PASSWORD],
+    );
+    expect(step).toBe("CONFIRM_SIGN_UP");
+    const code = await latestCode(request, email);
+    const complete = await page.evaluate(
+      async ([username, confirmationCode]) =>
+        (await window.amplify.confirmSignUp({ username, confirmationCode })).isSignUpComplete,
+      [email, code],
+    );
+    expect(complete).toBe(true);
+  });
+
+  await test.step("a wrong password is refused", async () => {
+    const refused = await page.evaluate(async (username) => {
+      try {
+        await window.amplify.signIn({ username, password: "not the password" });
+        return "signed in";
+      } catch (error) {
+        return (error as Error).name;
+      }
+    }, email);
+    expect(refused).toBe("NotAuthorizedException");
+  });
+
+  await test.step("sign-in (SRP) and a forced refresh", async () => {
+    const signedIn = await page.evaluate(
+      async ([username, password]) => (await window.amplify.signIn({ username, password })).isSignedIn,
+      [email, PASSWORD],
+    );
+    expect(signedIn).toBe(true);
+    const [before, after] = await page.evaluate(async () => {
+      const first = await window.amplify.fetchAuthSession();
+      const second = await window.amplify.fetchAuthSession({ forceRefresh: true });
+      return [first.tokens?.accessToken.toString(), second.tokens?.accessToken.toString()];
+    });
+    expect(after).toBeTruthy();
+    expect(after).not.toBe(before);
+    // Its default flow is SRP, answered with the password verifier; it refreshes with GetTokensFromRefreshToken.
+    expect(calls).toEqual(
+      expect.arrayContaining([
+        "InitiateAuth:USER_SRP_AUTH",
+        "RespondToAuthChallenge:PASSWORD_VERIFIER",
+        "GetTokensFromRefreshToken",
+      ]),
+    );
+    expect(calls.filter((call) => call.includes("USER_PASSWORD_AUTH"))).toEqual([]);
+  });
+
+  await test.step("an attribute changed, then the account deleted", async () => {
+    const name = await page.evaluate(async () => {
+      await window.amplify.updateUserAttributes({ userAttributes: { name: "Ada" } });
+      return (await window.amplify.fetchUserAttributes()).name;
+    });
+    expect(name).toBe("Ada");
+    expect(await page.evaluate(() => window.amplify.deleteUser().then(() => "deleted"))).toBe("deleted");
+    const afterwards = await page.evaluate(async ([username, password]) => {
+      try {
+        await window.amplify.signIn({ username, password });
+        return "signed in";
+      } catch (error) {
+        return (error as Error).name;
+      }
+    }, [email, PASSWORD]);
+    expect(afterwards).toBe("NotAuthorizedException");
+  });
+});
