@@ -7,6 +7,7 @@
 //! whose guesses run out as real ones do.
 
 use crate::error::Error;
+use crate::pools::Recovery;
 use crate::store::{CodePurpose, Credential, Issuance, NewCode, User};
 use crate::{UserPool, mail, password, secrets, srp};
 
@@ -475,31 +476,87 @@ pub(crate) async fn confirm(
         return Ok(Err(refusal));
     }
     store.confirm_user(&user.sub, now).await?;
+    // Without an email, the code went to the phone number: confirming proved it.
+    if user.email.is_none() {
+        let mut attributes = store.attributes(&user.sub).await?;
+        if attributes.iter().any(|(name, _)| name == "phone_number") {
+            let verified = [("phone_number_verified".to_owned(), "true".to_owned())];
+            attributes.extend(verified.iter().cloned());
+            let keys = pool.pool().naming().keys(None, &attributes);
+            store
+                .set_attributes(&user.sub, &verified, &keys, now)
+                .await?;
+        }
+    }
     Ok(Ok(User {
         confirmed: true,
         ..user
     }))
 }
 
-/// Mails a password-reset code to a confirmed account; any other address gets
-/// a decoy code (an unconfirmed account has no proven address to send it to).
-pub(crate) async fn forgot_password(pool: &UserPool, name: &str, now: i64) -> Result<(), Error> {
-    match user_named(pool, name).await? {
-        Some(user) if user.confirmed => match code_destination(pool, &user).await? {
+/// What a password-reset request did. Pages say the same in every case; the
+/// JSON API tells `LEGACY` clients more.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum ResetRequest {
+    /// The code went to this address or phone number.
+    Sent(String),
+    /// The account has nothing the pool's `AccountRecoverySetting` may send a
+    /// code to (no verified address or number): a decoy code, sent nowhere.
+    NoChannel,
+    /// No confirmed account has that name: a decoy code too.
+    Unknown,
+    /// The pool's recovery is `admin_only`: nothing is sent to anyone.
+    AdminOnly,
+}
+
+/// Sends a password-reset code to a confirmed account, where the pool's
+/// `AccountRecoverySetting` says (its first verified channel); any other name
+/// gets a decoy code, stored and rationed like a real one but sent nowhere.
+pub(crate) async fn forgot_password(
+    pool: &UserPool,
+    name: &str,
+    now: i64,
+) -> Result<ResetRequest, Error> {
+    let recovery = pool.pool().settings.recovery();
+    if recovery.contains(&Recovery::AdminOnly) {
+        return Ok(ResetRequest::AdminOnly);
+    }
+    let outcome = match user_named(pool, name).await?.filter(|u| u.confirmed) {
+        Some(user) => match recovery_destination(pool, &user, &recovery).await? {
             Some(to) => {
                 send_new_code(pool, &user.sub, Some(&to), CodeFor::PasswordReset, now).await?;
-                Ok(())
+                return Ok(ResetRequest::Sent(to));
             }
-            None => {
-                let key = name_key(pool, &pool.pool().naming().username_key(name));
-                issue_decoy_code(pool, &key, now).await
-            }
+            None => ResetRequest::NoChannel,
         },
-        _ => {
-            let key = name_key(pool, &pool.pool().naming().username_key(name));
-            issue_decoy_code(pool, &key, now).await
-        }
-    }
+        None => ResetRequest::Unknown,
+    };
+    let key = name_key(pool, &pool.pool().naming().username_key(name));
+    issue_decoy_code(pool, &key, now).await?;
+    Ok(outcome)
+}
+
+/// The first of `recovery`'s channels the user has verified: their email
+/// address (confirming proved it), or a phone number marked verified.
+async fn recovery_destination(
+    pool: &UserPool,
+    user: &User,
+    recovery: &[Recovery],
+) -> Result<Option<String>, Error> {
+    let attributes = pool.store().attributes(&user.sub).await?;
+    let attribute = |name: &str| {
+        attributes
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let phone =
+        attribute("phone_number").filter(|_| attribute("phone_number_verified") == Some("true"));
+    Ok(recovery.iter().find_map(|mechanism| match mechanism {
+        Recovery::VerifiedEmail => user.email.clone(),
+        Recovery::VerifiedPhoneNumber => phone.map(str::to_owned),
+        Recovery::AdminOnly => None,
+    }))
 }
 
 /// Sets a new password with a mailed reset code. The user is not signed in:

@@ -163,7 +163,58 @@ impl NewPool {
     }
 }
 
+/// A way users get a password-reset code (`AccountRecoverySetting`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Recovery {
+    VerifiedEmail,
+    VerifiedPhoneNumber,
+    /// Only an administrator resets passwords (ForgotPassword is refused).
+    AdminOnly,
+}
+
+impl Recovery {
+    fn named(name: &str) -> Option<Recovery> {
+        match name {
+            "verified_email" => Some(Recovery::VerifiedEmail),
+            "verified_phone_number" => Some(Recovery::VerifiedPhoneNumber),
+            "admin_only" => Some(Recovery::AdminOnly),
+            _ => None,
+        }
+    }
+}
+
 impl PoolSettings {
+    /// The pool's `AccountRecoverySetting` by priority as (priority, mechanism),
+    /// with what was not understood as None.
+    fn recovery_setting(&self) -> Option<Vec<(Option<i64>, Option<Recovery>)>> {
+        let mechanisms = self
+            .kept
+            .get("AccountRecoverySetting")?
+            .get("RecoveryMechanisms")?
+            .as_array()?;
+        Some(
+            mechanisms
+                .iter()
+                .map(|m| {
+                    let priority = m.get("Priority").and_then(Value::as_i64);
+                    let name = m.get("Name").and_then(Value::as_str);
+                    (priority, name.and_then(Recovery::named))
+                })
+                .collect(),
+        )
+    }
+
+    /// How users of the pool recover their passwords, first choice first;
+    /// without a setting, Cognito's older rule: a verified phone number, else
+    /// a verified email address.
+    pub(crate) fn recovery(&self) -> Vec<Recovery> {
+        let Some(mut mechanisms) = self.recovery_setting() else {
+            return vec![Recovery::VerifiedPhoneNumber, Recovery::VerifiedEmail];
+        };
+        mechanisms.sort_by_key(|(priority, _)| *priority);
+        mechanisms.into_iter().filter_map(|(_, m)| m).collect()
+    }
+
     /// What UpdateUserPool makes of a pool with the `current` settings: what
     /// it is given, and defaults for the rest (as Cognito documents), except
     /// how users are named and the schema, which it cannot change.
@@ -233,6 +284,31 @@ impl PoolSettings {
             &self.auto_verified_attributes,
             &["email", "phone_number"],
         )?;
+        if let Some(mechanisms) = self.recovery_setting() {
+            if let Some(i) = mechanisms.iter().position(|(_, m)| m.is_none()) {
+                return Err(invalid(format!(
+                    "1 validation error detected: Value at 'accountRecoverySetting.recoveryMechanisms.{}.member.name' failed to satisfy constraint: Member must satisfy enum value set: [verified_email, verified_phone_number, admin_only]",
+                    i + 1
+                )));
+            }
+            let mut priorities: Vec<Option<i64>> = mechanisms.iter().map(|(p, _)| *p).collect();
+            priorities.sort_unstable();
+            let admin_only = mechanisms
+                .iter()
+                .any(|(_, m)| *m == Some(Recovery::AdminOnly));
+            if mechanisms.is_empty()
+                || mechanisms.len() > 2
+                || priorities
+                    .iter()
+                    .enumerate()
+                    .any(|(i, p)| *p != i64::try_from(i + 1).ok())
+                || (admin_only && mechanisms.len() > 1)
+            {
+                return Err(invalid(
+                    "AccountRecoverySetting takes one or two mechanisms, with priorities 1 and 2, and admin_only alone.",
+                ));
+            }
+        }
         if !self.username_attributes.is_empty() && !self.alias_attributes.is_empty() {
             return Err(invalid(
                 "Only one of the aliasAttributes or usernameAttributes can be set in a User Pool",
@@ -734,6 +810,38 @@ mod tests {
         assert_eq!(keys.phone_number.as_deref(), Some("+15555550100"));
         assert_eq!(keys.preferred_username, None);
         assert_eq!(by_phone.lookup("+15555550100").keys.email, None);
+    }
+
+    #[test]
+    fn recovery_follows_the_priorities_and_defaults_to_phone_then_email() {
+        let with = |setting: Value| {
+            let mut settings = PoolSettings::default();
+            settings
+                .kept
+                .insert("AccountRecoverySetting".to_owned(), setting);
+            settings
+        };
+        assert_eq!(
+            PoolSettings::default().recovery(),
+            [Recovery::VerifiedPhoneNumber, Recovery::VerifiedEmail]
+        );
+        let email_first = with(serde_json::json!({"RecoveryMechanisms": [
+            {"Priority": 2, "Name": "verified_phone_number"},
+            {"Priority": 1, "Name": "verified_email"},
+        ]}));
+        assert_eq!(
+            email_first.recovery(),
+            [Recovery::VerifiedEmail, Recovery::VerifiedPhoneNumber]
+        );
+        assert!(email_first.validated().is_ok());
+        for bad in [
+            serde_json::json!({"RecoveryMechanisms": [{"Priority": 1, "Name": "pigeon"}]}),
+            serde_json::json!({"RecoveryMechanisms": [{"Priority": 1, "Name": "admin_only"}, {"Priority": 2, "Name": "verified_email"}]}),
+            serde_json::json!({"RecoveryMechanisms": [{"Priority": 3, "Name": "verified_email"}]}),
+            serde_json::json!({"RecoveryMechanisms": []}),
+        ] {
+            assert!(with(bad.clone()).validated().is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -1302,6 +1302,8 @@ def test_phone_numbers_as_usernames(new_pool, cognito, outbox):
     assert id_claims["cognito:username"] == id_claims["sub"] == reply["UserSub"]
     assert id_claims["phone_number"] == phone
     assert cognito.admin_get_user(UserPoolId=pool_id, Username=phone)["Username"] == reply["UserSub"]
+    # The code proved the number: password resets go to it.
+    assert cognito.forgot_password(ClientId=client_id, Username=phone)["CodeDeliveryDetails"]["DeliveryMedium"] == "SMS"
     with pytest.raises(ClientError) as excinfo:
         cognito.sign_up(ClientId=client_id, Username=phone, Password=PLAIN_PASSWORD)
     assert error_code(excinfo) == "UsernameExistsException"
@@ -1345,6 +1347,69 @@ def test_phone_number_and_preferred_username_aliases_sign_in(new_pool, cognito):
     with pytest.raises(ClientError) as excinfo:
         cognito.admin_create_user(UserPoolId=pool_id, Username=unique_phone(), MessageAction="SUPPRESS")
     assert error_code(excinfo) == "InvalidParameterException"
+
+
+def recovery(*names):
+    return {"RecoveryMechanisms": [{"Priority": i + 1, "Name": name} for i, name in enumerate(names)]}
+
+
+def test_password_resets_go_where_account_recovery_setting_says(new_pool, cognito, outbox):
+    """AccountRecoverySetting picks the channel of ForgotPassword's code: the first the user has verified."""
+    pool_id, client_id = password_pool(new_pool, cognito, AccountRecoverySetting=recovery("verified_phone_number", "verified_email"))
+    username, email, phone = unique_username("rec"), unique_email(), unique_phone()
+    cognito.admin_create_user(
+        UserPoolId=pool_id,
+        Username=username,
+        UserAttributes=[
+            {"Name": "email", "Value": email},
+            {"Name": "phone_number", "Value": phone},
+            {"Name": "phone_number_verified", "Value": "true"},
+        ],
+        TemporaryPassword="temporary pass 1",
+        MessageAction="SUPPRESS",
+    )
+    cognito.admin_set_user_password(UserPoolId=pool_id, Username=username, Password=PLAIN_PASSWORD, Permanent=True)
+    delivery = cognito.forgot_password(ClientId=client_id, Username=username)["CodeDeliveryDetails"]
+    assert (delivery["DeliveryMedium"], delivery["Destination"]) == ("SMS", "+*******" + phone[-4:])
+    cognito.confirm_forgot_password(
+        ClientId=client_id, Username=username, ConfirmationCode=outbox(phone), Password="a new meadow lantern"
+    )
+    assert sign_in(cognito, client_id, username, "a new meadow lantern")["IdToken"]
+
+    # Email first: the same kind of user gets the code by mail.
+    pool_id, client_id = password_pool(new_pool, cognito, AccountRecoverySetting=recovery("verified_email"))
+    username, email = unique_username("mail"), unique_email()
+    cognito.admin_create_user(
+        UserPoolId=pool_id,
+        Username=username,
+        UserAttributes=[{"Name": "email", "Value": email}],
+        TemporaryPassword="temporary pass 1",
+        MessageAction="SUPPRESS",
+    )
+    cognito.admin_set_user_password(UserPoolId=pool_id, Username=username, Password=PLAIN_PASSWORD, Permanent=True)
+    delivery = cognito.forgot_password(ClientId=client_id, Username=username)["CodeDeliveryDetails"]
+    assert (delivery["DeliveryMedium"], delivery["AttributeName"]) == ("EMAIL", "email")
+    assert outbox(email)
+
+    # Nothing to send to: a LEGACY client is told so.
+    bare = unique_username("bare")
+    create_user(cognito, pool_id, bare)
+    with pytest.raises(ClientError) as excinfo:
+        cognito.forgot_password(ClientId=client_id, Username=bare)
+    assert error_code(excinfo) == "InvalidParameterException"
+
+
+def test_admin_only_recovery_refuses_forgot_password(new_pool, cognito):
+    pool_id, client_id = password_pool(new_pool, cognito, AccountRecoverySetting=recovery("admin_only"))
+    username = unique_username("locked")
+    create_user(cognito, pool_id, username)
+    with pytest.raises(ClientError) as excinfo:
+        cognito.forgot_password(ClientId=client_id, Username=username)
+    assert error_code(excinfo) == "NotAuthorizedException"
+    for bad in (recovery("carrier_pigeon"), recovery("admin_only", "verified_email")):
+        with pytest.raises(ClientError) as excinfo:
+            new_pool(AccountRecoverySetting=bad)
+        assert error_code(excinfo) == "InvalidParameterException", bad
 
 
 def test_sign_up_takes_a_username_once(new_pool, cognito):

@@ -18,7 +18,7 @@ use super::{
     ADMIN_SCOPE, ApiError, AttributeType, CodeDeliveryDetails, check_secret_hash, client,
     code_delivery, user_attributes, writable_attributes,
 };
-use crate::accounts::{self, SignIn};
+use crate::accounts::{self, ResetRequest, SignIn};
 use crate::config::Client;
 use crate::directory::{self, PasswordUse};
 use crate::grants::{self, Authentication, Holder, Source, Tokens};
@@ -161,9 +161,27 @@ pub(super) async fn forgot_password(
     let client = client(&pool, &request.client_id)?;
     check_secret_hash(client, &request.username, request.secret_hash.as_deref())?;
     reveal_unknown(&pool, client, &request.username).await?;
-    accounts::forgot_password(&pool, &request.username, crate::now()).await?;
+    let delivered_to = match accounts::forgot_password(&pool, &request.username, crate::now())
+        .await?
+    {
+        ResetRequest::Sent(to) => to,
+        ResetRequest::AdminOnly => {
+            return Err(ApiError::NotAuthorized(
+                "User password cannot be reset in the current state.".to_owned(),
+            ));
+        }
+        ResetRequest::NoChannel if client.legacy_user_existence_errors => {
+            return Err(ApiError::InvalidParameter(
+                "Cannot reset password for the user as there is no registered/verified email or phone_number".to_owned(),
+            ));
+        }
+        // What a code sent to the name would have looked like.
+        ResetRequest::NoChannel | ResetRequest::Unknown => {
+            accounts::normalize_email(&request.username)
+        }
+    };
     Ok(CodeDeliveryResponse {
-        code_delivery_details: code_delivery(&accounts::normalize_email(&request.username)),
+        code_delivery_details: code_delivery(&delivered_to),
     })
 }
 
