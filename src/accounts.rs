@@ -244,19 +244,35 @@ async fn send_new_code(
     Ok(true)
 }
 
+/// The value of the attribute `name` among `attributes`.
+fn attribute<'a>(attributes: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    attributes
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, value)| value.as_str())
+}
+
+/// Where a new user's confirmation code goes, if anywhere: by mail, or by
+/// text message (to the outbox), where the pool verifies that attribute
+/// (`AutoVerifiedAttributes`); without, an administrator confirms them.
+pub(crate) fn sign_up_code_destination<'a>(
+    pool: &UserPool,
+    email: Option<&'a str>,
+    attributes: &'a [(String, String)],
+) -> Option<&'a str> {
+    email
+        .filter(|_| pool.pool().verifies("email"))
+        .or(attribute(attributes, "phone_number").filter(|_| pool.pool().verifies("phone_number")))
+}
+
 /// Where a user's codes go: their email address, or else their phone number
 /// (a text message, which lands in the outbox like mail).
 async fn code_destination(pool: &UserPool, user: &User) -> Result<Option<String>, Error> {
     if let Some(email) = &user.email {
         return Ok(Some(email.clone()));
     }
-    Ok(pool
-        .store()
-        .attributes(&user.sub)
-        .await?
-        .into_iter()
-        .find(|(name, _)| name == "phone_number")
-        .map(|(_, phone)| phone))
+    let attributes = pool.store().attributes(&user.sub).await?;
+    Ok(attribute(&attributes, "phone_number").map(str::to_owned))
 }
 
 /// The user `name` signs in as in this pool: by username, or by email where the email is a sign-in name.
@@ -378,15 +394,15 @@ pub(crate) async fn sign_up(
         Err(refusal) => return Ok(Err(refusal)),
     };
     let email = email.as_deref();
-    let keys = pool.pool().naming().keys(email, attributes);
+    let name = pool
+        .pool()
+        .naming()
+        .new_user(applicant.username, email, attributes);
     // Where attributes are the names, one of them is (new_user_names checked which).
-    if applicant.username.is_none() && keys.email.is_none() && keys.phone_number.is_none() {
+    if applicant.username.is_none() && name.keys.email.is_none() && name.keys.phone_number.is_none()
+    {
         return Ok(Err(Refusal::InvalidEmail));
     }
-    let name = crate::pools::NameLookup {
-        username: applicant.username.unwrap_or_default().to_owned(),
-        keys,
-    };
     if let Err(policy) = password::check_policy(password, pool.pool().password_policy()) {
         return Ok(Err(policy.into()));
     }
@@ -423,15 +439,7 @@ pub(crate) async fn sign_up(
                 credential: &credential,
                 attributes,
             };
-            // The code goes by mail, or by text message (to the outbox), where
-            // the pool verifies that attribute (AutoVerifiedAttributes).
-            let phone = attributes
-                .iter()
-                .find(|(name, _)| name == "phone_number")
-                .map(|(_, phone)| phone.as_str());
-            let code_to = email
-                .filter(|_| pool.pool().verifies("email"))
-                .or(phone.filter(|_| pool.pool().verifies("phone_number")));
+            let code_to = sign_up_code_destination(pool, email, attributes);
             if send_new_code(pool, &sub, code_to, for_, now).await? {
                 return Ok(Ok(SignedUp::Created(sub)));
             }
@@ -479,7 +487,7 @@ pub(crate) async fn confirm(
     // Without an email, the code went to the phone number: confirming proved it.
     if user.email.is_none() {
         let mut attributes = store.attributes(&user.sub).await?;
-        if attributes.iter().any(|(name, _)| name == "phone_number") {
+        if attribute(&attributes, "phone_number").is_some() {
             let verified = [("phone_number_verified".to_owned(), "true".to_owned())];
             attributes.extend(verified.iter().cloned());
             let keys = pool.pool().naming().keys(None, &attributes);
@@ -544,14 +552,8 @@ async fn recovery_destination(
     recovery: &[Recovery],
 ) -> Result<Option<String>, Error> {
     let attributes = pool.store().attributes(&user.sub).await?;
-    let attribute = |name: &str| {
-        attributes
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    };
-    let phone =
-        attribute("phone_number").filter(|_| attribute("phone_number_verified") == Some("true"));
+    let phone = attribute(&attributes, "phone_number")
+        .filter(|_| attribute(&attributes, "phone_number_verified") == Some("true"));
     Ok(recovery.iter().find_map(|mechanism| match mechanism {
         Recovery::VerifiedEmail => user.email.clone(),
         Recovery::VerifiedPhoneNumber => phone.map(str::to_owned),

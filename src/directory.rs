@@ -47,11 +47,10 @@ pub(crate) async fn create_user(
     now: i64,
 ) -> Result<Option<String>, Error> {
     let store = pool.store();
-    let keys = pool.pool().naming().keys(new.email, new.attributes);
-    let taken = crate::pools::NameLookup {
-        username: new.username.unwrap_or_default().to_owned(),
-        keys: keys.clone(),
-    };
+    let taken = pool
+        .pool()
+        .naming()
+        .new_user(new.username, new.email, new.attributes);
     if store.user_by_username(&taken).await?.is_some() {
         return Ok(None);
     }
@@ -71,7 +70,7 @@ pub(crate) async fn create_user(
         updated_at: now,
     };
     let created = store
-        .insert_user(&user, &keys, new.attributes, &[], None)
+        .insert_user(&user, &taken.keys, new.attributes, &[], None)
         .await?;
     Ok(created.then_some(user.sub))
 }

@@ -518,6 +518,20 @@ impl Naming {
         }
     }
 
+    /// The names a new user with `username` (None where attributes are the
+    /// names), `email` and `attributes` would take: what must not be taken yet.
+    pub(crate) fn new_user(
+        self,
+        username: Option<&str>,
+        email: Option<&str>,
+        attributes: &[(String, String)],
+    ) -> NameLookup {
+        NameLookup {
+            username: username.unwrap_or_default().to_owned(),
+            keys: self.keys(email, attributes),
+        }
+    }
+
     /// What a name given to sign in may be: the username, or any sign-in name.
     pub(crate) fn lookup(self, given: &str) -> NameLookup {
         let by = self.signs_in_with();

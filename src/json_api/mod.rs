@@ -493,14 +493,7 @@ fn sign_up_delivery(
     email: Option<&str>,
     attributes: &[(String, String)],
 ) -> Option<CodeDeliveryDetails> {
-    let phone = attributes
-        .iter()
-        .find(|(name, _)| name == "phone_number")
-        .map(|(_, phone)| phone.as_str());
-    email
-        .filter(|_| pool.pool().verifies("email"))
-        .or(phone.filter(|_| pool.pool().verifies("phone_number")))
-        .map(code_delivery)
+    accounts::sign_up_code_destination(pool, email, attributes).map(code_delivery)
 }
 
 /// Every attribute of a user, as Cognito lists them.

@@ -66,10 +66,10 @@ pub(super) async fn sign_up(
     };
     // Cognito's API says so (the hosted UI does not: it mails the owner instead),
     // here before hashing the password, and again if a concurrent sign-up wins.
-    let taken = crate::pools::NameLookup {
-        username: username.clone().unwrap_or_default(),
-        keys: pool.pool().naming().keys(email.as_deref(), &attributes),
-    };
+    let taken = pool
+        .pool()
+        .naming()
+        .new_user(username.as_deref(), email.as_deref(), &attributes);
     if pool.store().user_by_username(&taken).await?.is_some() {
         return Err(ApiError::UsernameExists);
     }
