@@ -827,10 +827,15 @@ def password_client(cognito, pool_id):
     return new_client(cognito, pool_id, ExplicitAuthFlows=PASSWORD_FLOWS)["ClientId"]
 
 
-def create_user(cognito, pool_id, username, password=PLAIN_PASSWORD):
-    """AdminCreateUser (no invitation) and a permanent password, so the user is CONFIRMED."""
+def create_user(cognito, pool_id, username, password=PLAIN_PASSWORD, attributes=None):
+    """AdminCreateUser (no invitation) with `attributes` (name to value) and a permanent password,
+    so the user is CONFIRMED."""
     cognito.admin_create_user(
-        UserPoolId=pool_id, Username=username, TemporaryPassword="temporary pass 1", MessageAction="SUPPRESS"
+        UserPoolId=pool_id,
+        Username=username,
+        UserAttributes=[{"Name": name, "Value": value} for name, value in (attributes or {}).items()],
+        TemporaryPassword="temporary pass 1",
+        MessageAction="SUPPRESS",
     )
     cognito.admin_set_user_password(UserPoolId=pool_id, Username=username, Password=password, Permanent=True)
 
@@ -1261,14 +1266,7 @@ def test_users_with_plain_usernames_may_share_an_email(new_pool, cognito):
     pool_id, client_id = password_pool(new_pool, cognito)
     shared = unique_email()
     first, second = unique_username("first"), unique_username("second")
-    cognito.admin_create_user(
-        UserPoolId=pool_id,
-        Username=first,
-        UserAttributes=[{"Name": "email", "Value": shared}],
-        TemporaryPassword="temporary pass 1",
-        MessageAction="SUPPRESS",
-    )
-    cognito.admin_set_user_password(UserPoolId=pool_id, Username=first, Password=PLAIN_PASSWORD, Permanent=True)
+    create_user(cognito, pool_id, first, attributes={"email": shared})
     cognito.sign_up(
         ClientId=client_id, Username=second, Password=PLAIN_PASSWORD, UserAttributes=[{"Name": "email", "Value": shared}]
     )
@@ -1318,14 +1316,7 @@ def test_phone_number_and_preferred_username_aliases_sign_in(new_pool, cognito):
     preferred username; another user cannot take either (AliasExistsException), nor a username shaped like a number."""
     pool_id, client_id = password_pool(new_pool, cognito, AliasAttributes=["phone_number", "preferred_username"])
     username, phone, nickname = unique_username("carol"), unique_phone(), unique_username("caz")
-    cognito.admin_create_user(
-        UserPoolId=pool_id,
-        Username=username,
-        UserAttributes=[{"Name": "phone_number", "Value": phone}, {"Name": "preferred_username", "Value": nickname}],
-        TemporaryPassword="temporary pass 1",
-        MessageAction="SUPPRESS",
-    )
-    cognito.admin_set_user_password(UserPoolId=pool_id, Username=username, Password=PLAIN_PASSWORD, Permanent=True)
+    create_user(cognito, pool_id, username, attributes={"phone_number": phone, "preferred_username": nickname})
     for name in (username, phone, nickname):
         assert jwt_part(sign_in(cognito, client_id, name)["IdToken"], 1)["cognito:username"] == username, name
 
@@ -1357,18 +1348,16 @@ def test_password_resets_go_where_account_recovery_setting_says(new_pool, cognit
     """AccountRecoverySetting picks the channel of ForgotPassword's code: the first the user has verified."""
     pool_id, client_id = password_pool(new_pool, cognito, AccountRecoverySetting=recovery("verified_phone_number", "verified_email"))
     username, email, phone = unique_username("rec"), unique_email(), unique_phone()
-    cognito.admin_create_user(
-        UserPoolId=pool_id,
-        Username=username,
-        UserAttributes=[
-            {"Name": "email", "Value": email},
-            {"Name": "phone_number", "Value": phone},
-            {"Name": "phone_number_verified", "Value": "true"},
-        ],
-        TemporaryPassword="temporary pass 1",
-        MessageAction="SUPPRESS",
+    create_user(
+        cognito,
+        pool_id,
+        username,
+        attributes={
+            "email": email,
+            "phone_number": phone,
+            "phone_number_verified": "true",
+        },
     )
-    cognito.admin_set_user_password(UserPoolId=pool_id, Username=username, Password=PLAIN_PASSWORD, Permanent=True)
     delivery = cognito.forgot_password(ClientId=client_id, Username=username)["CodeDeliveryDetails"]
     assert (delivery["DeliveryMedium"], delivery["Destination"]) == ("SMS", "+*******" + phone[-4:])
     cognito.confirm_forgot_password(
@@ -1379,14 +1368,7 @@ def test_password_resets_go_where_account_recovery_setting_says(new_pool, cognit
     # Email first: the same kind of user gets the code by mail.
     pool_id, client_id = password_pool(new_pool, cognito, AccountRecoverySetting=recovery("verified_email"))
     username, email = unique_username("mail"), unique_email()
-    cognito.admin_create_user(
-        UserPoolId=pool_id,
-        Username=username,
-        UserAttributes=[{"Name": "email", "Value": email}],
-        TemporaryPassword="temporary pass 1",
-        MessageAction="SUPPRESS",
-    )
-    cognito.admin_set_user_password(UserPoolId=pool_id, Username=username, Password=PLAIN_PASSWORD, Permanent=True)
+    create_user(cognito, pool_id, username, attributes={"email": email})
     delivery = cognito.forgot_password(ClientId=client_id, Username=username)["CodeDeliveryDetails"]
     assert (delivery["DeliveryMedium"], delivery["AttributeName"]) == ("EMAIL", "email")
     assert outbox(email)
@@ -2394,18 +2376,7 @@ def test_a_client_reads_and_writes_only_the_attributes_it_is_allowed(new_pool, c
             UserAttributes=[{"Name": "custom:team", "Value": "red"}],
         )
     assert error_code(excinfo) == "NotAuthorizedException"
-    cognito.admin_create_user(
-        UserPoolId=pool_id,
-        Username=username,
-        UserAttributes=[
-            {"Name": "name", "Value": "Lim"},
-            {"Name": "custom:team", "Value": "blue"},
-            {"Name": "nickname", "Value": "hidden"},
-        ],
-        TemporaryPassword="temporary pass 1",
-        MessageAction="SUPPRESS",
-    )
-    cognito.admin_set_user_password(UserPoolId=pool_id, Username=username, Password=PLAIN_PASSWORD, Permanent=True)
+    create_user(cognito, pool_id, username, attributes={"name": "Lim", "custom:team": "blue", "nickname": "hidden"})
     tokens = sign_in(cognito, client_id, username)
     token = tokens["AccessToken"]
     shown = {a["Name"]: a["Value"] for a in cognito.get_user(AccessToken=token)["UserAttributes"]}
@@ -2431,19 +2402,17 @@ def test_id_tokens_carry_the_users_attributes(new_pool, cognito):
     )["Id"]
     client_id = new_client(cognito, pool_id, ExplicitAuthFlows=PASSWORD_FLOWS)["ClientId"]
     username = unique_username("claims")
-    cognito.admin_create_user(
-        UserPoolId=pool_id,
-        Username=username,
-        UserAttributes=[
-            {"Name": "given_name", "Value": "Ada"},
-            {"Name": "phone_number", "Value": "+15555550123"},
-            {"Name": "phone_number_verified", "Value": "true"},
-            {"Name": "custom:age", "Value": "36"},
-        ],
-        TemporaryPassword="temporary pass 1",
-        MessageAction="SUPPRESS",
+    create_user(
+        cognito,
+        pool_id,
+        username,
+        attributes={
+            "given_name": "Ada",
+            "phone_number": "+15555550123",
+            "phone_number_verified": "true",
+            "custom:age": "36",
+        },
     )
-    cognito.admin_set_user_password(UserPoolId=pool_id, Username=username, Password=PLAIN_PASSWORD, Permanent=True)
     id_claims = jwt_part(sign_in(cognito, client_id, username)["IdToken"], 1)
     assert id_claims["cognito:username"] == username
     assert id_claims["given_name"] == "Ada"
