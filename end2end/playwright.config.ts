@@ -18,6 +18,8 @@ export default defineConfig({
       LEPTOS_SITE_ADDR: "127.0.0.1:3000",
       DATABASE_URL: "",
       SESSION_CHECK_SECONDS: process.env.SESSION_CHECK_SECONDS ?? "5",
+      // The origin of the Amplify app of amplify.spec.ts, which calls the pool from the browser.
+      USERPOOL_ALLOWED_ORIGINS: "http://127.0.0.1:3100",
     },
     url: "http://127.0.0.1:3000/",
     reuseExistingServer: false,

@@ -184,22 +184,20 @@ impl FreshCode {
 /// Creates a code, saves it (with the user change `for_`), and sends it `to`
 /// an address or phone number (a user without one gets no code: an
 /// administrator confirms them).
-/// Over the issuance limit nothing changes and nothing is sent; the pages say
-/// the same either way, so the limit reveals nothing about the account. False
-/// when a creation found the name taken (by a concurrent sign-up): then
-/// too nothing changes and nothing is sent.
+/// Over the issuance limit, or when a creation finds the name taken (by a
+/// concurrent sign-up), nothing changes and nothing is sent.
 async fn send_new_code(
     pool: &UserPool,
     sub: &str,
     to: Option<&str>,
     for_: CodeFor<'_>,
     now: i64,
-) -> Result<bool, Error> {
+) -> Result<Issued, Error> {
     let store = pool.store();
     let previous = store.code_issuance(sub).await?;
     let Some(fresh) = FreshCode::next(previous, for_.purpose(), now)? else {
         tracing::warn!(%sub, "code limit reached: no new code mailed");
-        return Ok(true);
+        return Ok(Issued::OverLimit);
     };
     let new = fresh.record();
     match for_ {
@@ -226,7 +224,7 @@ async fn send_new_code(
                 .insert_user(&user, &keys, attributes, &[], Some(&new))
                 .await?
             {
-                return Ok(false);
+                return Ok(Issued::NameTaken);
             }
         }
         CodeFor::SignUpAgain { credential } => {
@@ -241,7 +239,17 @@ async fn send_new_code(
     if let Some(to) = to {
         mail::send(pool, to, &mail::verification(pool.pool(), to, &fresh.code)).await?;
     }
-    Ok(true)
+    Ok(Issued::Sent)
+}
+
+/// What asking for a new code did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Issued {
+    Sent,
+    /// The window's codes were all issued already (`CODES_PER_WINDOW`).
+    OverLimit,
+    /// A creation found the name taken.
+    NameTaken,
 }
 
 /// The value of the attribute `name` among `attributes`.
@@ -284,13 +292,16 @@ pub(crate) async fn user_named(pool: &UserPool, name: &str) -> Result<Option<Use
 /// What a password reset does for an address without a confirmed account: a
 /// decoy code, stored and rationed like a real one but mailed to nobody, so
 /// that the guesses at it (`confirm_forgot_password`) are answered as for an account.
-async fn issue_decoy_code(pool: &UserPool, name_hash: &str, now: i64) -> Result<(), Error> {
+/// Over the limit it says so, as for an account.
+async fn issue_decoy_code(pool: &UserPool, name: &str, now: i64) -> Result<Issued, Error> {
+    let name_hash = name_key(pool, &pool.pool().naming().username_key(name));
     let store = pool.store();
-    let previous = store.decoy_issuance(name_hash).await?;
-    if let Some(fresh) = FreshCode::next(previous, CodePurpose::PasswordReset, now)? {
-        store.put_decoy_code(name_hash, &fresh.record()).await?;
-    }
-    Ok(())
+    let previous = store.decoy_issuance(&name_hash).await?;
+    let Some(fresh) = FreshCode::next(previous, CodePurpose::PasswordReset, now)? else {
+        return Ok(Issued::OverLimit);
+    };
+    store.put_decoy_code(&name_hash, &fresh.record()).await?;
+    Ok(Issued::Sent)
 }
 
 /// Whose pending code a request is about.
@@ -440,7 +451,7 @@ pub(crate) async fn sign_up(
                 attributes,
             };
             let code_to = sign_up_code_destination(pool, email, attributes);
-            if send_new_code(pool, &sub, code_to, for_, now).await? {
+            if send_new_code(pool, &sub, code_to, for_, now).await? == Issued::Sent {
                 return Ok(Ok(SignedUp::Created(sub)));
             }
         }
@@ -448,16 +459,41 @@ pub(crate) async fn sign_up(
     Ok(Ok(SignedUp::Exists))
 }
 
-/// Mails a new code to an unconfirmed account; silently does nothing otherwise.
-pub(crate) async fn resend_code(pool: &UserPool, name: &str, now: i64) -> Result<(), Error> {
-    match user_named(pool, name).await? {
+/// What a request for another sign-up code did. Pages say the same in every
+/// case; the JSON API tells `LEGACY` clients more.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Resent {
+    /// To this address or phone number (None: the user has neither).
+    Sent(Option<String>),
+    /// The account is confirmed already: a decoy code, sent nowhere.
+    AlreadyConfirmed,
+    /// No account has that name: a decoy code too.
+    Unknown,
+    /// The window's codes were all issued (decoys are rationed alike, so this
+    /// reveals nothing about the name).
+    OverLimit,
+}
+
+/// Mails a new code to an unconfirmed account; any other name gets a decoy,
+/// rationed like a real code but sent nowhere.
+pub(crate) async fn resend_code(pool: &UserPool, name: &str, now: i64) -> Result<Resent, Error> {
+    let outcome = match user_named(pool, name).await? {
         Some(user) if !user.confirmed => {
             let to = code_destination(pool, &user).await?;
-            send_new_code(pool, &user.sub, to.as_deref(), CodeFor::Resend, now).await?;
-            Ok(())
+            return Ok(
+                match send_new_code(pool, &user.sub, to.as_deref(), CodeFor::Resend, now).await? {
+                    Issued::OverLimit => Resent::OverLimit,
+                    Issued::Sent | Issued::NameTaken => Resent::Sent(to),
+                },
+            );
         }
-        _ => Ok(()),
-    }
+        Some(_) => Resent::AlreadyConfirmed,
+        None => Resent::Unknown,
+    };
+    Ok(match issue_decoy_code(pool, name, now).await? {
+        Issued::OverLimit => Resent::OverLimit,
+        Issued::Sent | Issued::NameTaken => outcome,
+    })
 }
 
 /// Confirms an account with its code; on success the user is signed in.
@@ -515,6 +551,8 @@ pub(crate) enum ResetRequest {
     Unknown,
     /// The pool's recovery is `admin_only`: nothing is sent to anyone.
     AdminOnly,
+    /// The window's codes were all issued (real or decoy alike).
+    OverLimit,
 }
 
 /// Sends a password-reset code to a confirmed account, where the pool's
@@ -532,16 +570,22 @@ pub(crate) async fn forgot_password(
     let outcome = match user_named(pool, name).await?.filter(|u| u.confirmed) {
         Some(user) => match recovery_destination(pool, &user, &recovery).await? {
             Some(to) => {
-                send_new_code(pool, &user.sub, Some(&to), CodeFor::PasswordReset, now).await?;
-                return Ok(ResetRequest::Sent(to));
+                let for_ = CodeFor::PasswordReset;
+                return Ok(
+                    match send_new_code(pool, &user.sub, Some(&to), for_, now).await? {
+                        Issued::OverLimit => ResetRequest::OverLimit,
+                        Issued::Sent | Issued::NameTaken => ResetRequest::Sent(to),
+                    },
+                );
             }
             None => ResetRequest::NoChannel,
         },
         None => ResetRequest::Unknown,
     };
-    let key = name_key(pool, &pool.pool().naming().username_key(name));
-    issue_decoy_code(pool, &key, now).await?;
-    Ok(outcome)
+    Ok(match issue_decoy_code(pool, name, now).await? {
+        Issued::OverLimit => ResetRequest::OverLimit,
+        Issued::Sent | Issued::NameTaken => outcome,
+    })
 }
 
 /// The first of `recovery`'s channels the user has verified: their email
@@ -555,7 +599,10 @@ async fn recovery_destination(
     let phone = attribute(&attributes, "phone_number")
         .filter(|_| attribute(&attributes, "phone_number_verified") == Some("true"));
     Ok(recovery.iter().find_map(|mechanism| match mechanism {
-        Recovery::VerifiedEmail => user.email.clone(),
+        Recovery::VerifiedEmail => user
+            .email
+            .clone()
+            .filter(|_| crate::claims::email_verified(user, &attributes)),
         Recovery::VerifiedPhoneNumber => phone.map(str::to_owned),
         Recovery::AdminOnly => None,
     }))

@@ -14,14 +14,29 @@ use crate::store::{Store, User};
 /// Every attribute of `user`, as Cognito lists them: `sub` first, the email
 /// and whether it is verified, then the others by name.
 pub(crate) async fn of(store: &Store, user: &User) -> Result<Vec<(String, String)>, Error> {
+    let stored = store.attributes(&user.sub).await?;
     let mut attributes = vec![("sub".to_owned(), user.sub.clone())];
     if let Some(email) = &user.email {
         attributes.push(("email".to_owned(), email.clone()));
-        // Confirming proves the address: that is the only way it gets verified here.
-        attributes.push(("email_verified".to_owned(), user.confirmed.to_string()));
+        let verified = email_verified(user, &stored);
+        attributes.push(("email_verified".to_owned(), verified.to_string()));
     }
-    attributes.extend(store.attributes(&user.sub).await?);
+    attributes.extend(
+        stored
+            .into_iter()
+            .filter(|(name, _)| name != "email_verified"),
+    );
     Ok(attributes)
+}
+
+/// Whether the user's address is verified: as an administrator set it
+/// (`stored` attributes), else by confirming the account with a mailed code.
+pub(crate) fn email_verified(user: &User, stored: &[(String, String)]) -> bool {
+    user.email.is_some()
+        && stored
+            .iter()
+            .find(|(name, _)| name == "email_verified")
+            .map_or(user.confirmed, |(_, value)| value == "true")
 }
 
 /// The claims of OpenID Connect's `profile` scope (Core §5.4).

@@ -219,6 +219,10 @@ struct PoolConfig {
     /// Ids of pools created through the API follow their names (fixtures).
     #[serde(default)]
     deterministic_pool_ids: bool,
+    /// Web origins (`https://app.example`) whose pages may call the JSON API,
+    /// besides those of the app clients' callback URLs.
+    #[serde(default)]
+    allowed_origins: Vec<String>,
 }
 
 fn default_max_connections() -> usize {
@@ -668,6 +672,11 @@ impl Config {
         &self.user_pools
     }
 
+    /// The origins `pool.allowed_origins` lets call the JSON API from a browser.
+    pub(crate) fn allowed_origins(&self) -> &[String] {
+        &self.pool.allowed_origins
+    }
+
     /// Makes pool ids follow the pool's name (`USERPOOL_DETERMINISTIC_POOL_IDS`), for test fixtures.
     pub(crate) fn deterministic_pool_ids(&self) -> bool {
         self.pool.deterministic_pool_ids
@@ -712,6 +721,14 @@ impl Config {
                 .map(|range| ProxyRange::try_from(range.to_owned()))
                 .collect::<Result<_, _>>()
                 .map_err(|message| invalid("USERPOOL_TRUSTED_PROXIES", message))?;
+        }
+        if let Some(list) = var("USERPOOL_ALLOWED_ORIGINS") {
+            self.pool.allowed_origins = list
+                .split(',')
+                .map(str::trim)
+                .filter(|origin| !origin.is_empty())
+                .map(str::to_owned)
+                .collect();
         }
         if let Some(flag) = var("USERPOOL_DEV_OUTBOX") {
             self.pool.dev_outbox = boolean("USERPOOL_DEV_OUTBOX", &flag)?;
@@ -844,6 +861,14 @@ impl Config {
         check_url("pool.public_url", &pool.public_url)?;
         if url::Url::parse(&pool.public_url).is_ok_and(|u| u.query().is_some()) {
             return Err(invalid("pool.public_url", "must not have a query"));
+        }
+        for origin in &pool.allowed_origins {
+            if web_origin(origin).as_deref() != Some(origin.as_str()) {
+                return Err(invalid(
+                    "pool.allowed_origins",
+                    format!("{origin:?} must be an origin: scheme and host (and port), no path"),
+                ));
+            }
         }
 
         let min = self.password_policy.minimum_length;
@@ -1000,6 +1025,13 @@ impl Config {
 }
 
 /// Absolute http(s) URL without a fragment (RFC 6749 §3.1.2 for redirect URIs).
+/// The web origin of an http(s) URL (`https://app.example:8443`), as a
+/// browser sends it in `Origin`.
+pub(crate) fn web_origin(url: &str) -> Option<String> {
+    let url = url::Url::parse(url).ok()?;
+    matches!(url.scheme(), "http" | "https").then(|| url.origin().ascii_serialization())
+}
+
 fn check_url(field: &'static str, value: &str) -> Result<(), ConfigError> {
     let url = url::Url::parse(value).map_err(|e| invalid(field, format!("{value:?}: {e}")))?;
     if !matches!(url.scheme(), "http" | "https") {

@@ -325,6 +325,18 @@ impl UserPool {
         Ok(())
     }
 
+    /// Whether a web page from `origin` may call the JSON API: the origin of an
+    /// app client's callback URL (in any pool), or one `pool.allowed_origins` names.
+    fn serves_browser_origin(&self, origin: &str) -> bool {
+        self.config().allowed_origins().iter().any(|o| o == origin)
+            || self.inner.pools.any_client(|client| {
+                client
+                    .callback_urls
+                    .iter()
+                    .any(|url| config::web_origin(url).as_deref() == Some(origin))
+            })
+    }
+
     /// The server's view of the database (pools, not any one pool's users).
     fn server_store(&self) -> &store::Store {
         &self.inner.store
@@ -336,7 +348,7 @@ impl UserPool {
         let mut router = axum::Router::new()
             .merge(hosted_ui::routes())
             .merge(oauth2::routes())
-            .merge(json_api::routes())
+            .merge(json_api::routes(self))
             .merge(well_known::routes())
             .route("/healthz", axum::routing::get(health::health));
         if self.config().dev_outbox() {

@@ -90,6 +90,15 @@ impl Registry {
             .cloned()
     }
 
+    /// Whether any loaded pool has a client for which `test` holds.
+    pub(crate) fn any_client(&self, test: impl Fn(&crate::config::Client) -> bool) -> bool {
+        self.pools
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .values()
+            .any(|running| running.pool.clients().iter().any(&test))
+    }
+
     pub(crate) fn remove(&self, id: &str) {
         self.pools
             .write()

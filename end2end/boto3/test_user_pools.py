@@ -1368,7 +1368,7 @@ def test_password_resets_go_where_account_recovery_setting_says(new_pool, cognit
     # Email first: the same kind of user gets the code by mail.
     pool_id, client_id = password_pool(new_pool, cognito, AccountRecoverySetting=recovery("verified_email"))
     username, email = unique_username("mail"), unique_email()
-    create_user(cognito, pool_id, username, attributes={"email": email})
+    create_user(cognito, pool_id, username, attributes={"email": email, "email_verified": "true"})
     delivery = cognito.forgot_password(ClientId=client_id, Username=username)["CodeDeliveryDetails"]
     assert (delivery["DeliveryMedium"], delivery["AttributeName"]) == ("EMAIL", "email")
     assert outbox(email)

@@ -3,12 +3,11 @@
 // user up, confirms them with the mailed code, signs them in with its default flow (SRP),
 // refreshes the session, changes an attribute and deletes the account.
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { build } from "esbuild";
 import { expect, test, type Page } from "@playwright/test";
 import type * as Auth from "aws-amplify/auth";
-import { POOL, latestCode, newEmail } from "./pool";
+import { APP, POOL, latestCode, newEmail } from "./pool";
 
 declare global {
   interface Window {
@@ -19,7 +18,8 @@ declare global {
 
 const PASSWORD = "amplify meadow lantern 7";
 let site: Server;
-let siteUrl: string;
+/** The app's origin: one the pool lets call its API (USERPOOL_ALLOWED_ORIGINS in playwright.config.ts). */
+const siteUrl = "http://127.0.0.1:3100";
 
 test.beforeAll(async () => {
   const bundle = await build({
@@ -39,8 +39,7 @@ test.beforeAll(async () => {
       response.end('<!doctype html><title>Amplify app</title><script type="module" src="/app.js"></script>');
     }
   });
-  await new Promise<void>((listening) => site.listen(0, "127.0.0.1", listening));
-  siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
+  await new Promise<void>((listening) => site.listen(Number(new URL(siteUrl).port), "127.0.0.1", listening));
 });
 
 test.afterAll(() => new Promise<void>((closed) => site.close(() => closed())));
@@ -139,4 +138,27 @@ test("an Amplify app signs a user up, in with SRP, refreshes, updates and delete
     }, [email, PASSWORD]);
     expect(afterwards).toBe("NotAuthorizedException");
   });
+});
+
+test("the pool's API answers browsers from the app clients' origins and the allowed ones, and no others", async ({
+  request,
+}) => {
+  const preflight = async (origin: string) =>
+    (
+      await request.fetch(`${POOL}/`, {
+        method: "OPTIONS",
+        headers: {
+          Origin: origin,
+          "Access-Control-Request-Method": "POST",
+          "Access-Control-Request-Headers": "cache-control,content-type,x-amz-target,x-amz-user-agent",
+        },
+      })
+    ).headers();
+  for (const allowed of [APP, siteUrl]) {
+    const headers = await preflight(allowed);
+    expect(headers["access-control-allow-origin"]).toBe(allowed);
+    expect(headers["access-control-allow-headers"]).toContain("x-amz-target");
+  }
+  expect((await preflight("http://127.0.0.1:3999"))["access-control-allow-origin"]).toBeUndefined();
+  expect((await preflight("https://evil.example"))["access-control-allow-origin"]).toBeUndefined();
 });

@@ -9,10 +9,10 @@ use serde_json::Value;
 use super::users::{self, AuthResponse, Empty};
 use super::wire::{InitiateAuthRequest, MessageAction, NextTokenPage};
 use super::{
-    ApiError, AttributeType, after_page_token, page_limit, page_token, run, user_attributes,
-    user_status, writable_attributes,
+    ApiError, AttributeType, Writing, after_page_token, page_limit, page_token, run,
+    user_attributes, user_status, writable_attributes,
 };
-use super::{clients, domains, pools, resource_servers};
+use super::{clients, devices, domains, pools, resource_servers};
 use crate::directory::{self, NewUser, PasswordUse};
 use crate::store::{FilterField, Group, GroupChanges, User, UserFilter};
 use crate::{UserPool, mail, password, secrets};
@@ -25,12 +25,17 @@ pub(super) enum Operation {
     CreateUser,
     GetUser,
     UpdateUserAttributes,
+    DeleteUserAttributes,
     DeleteUser,
     DisableUser,
     EnableUser,
     ConfirmSignUp,
     SetUserPassword,
     UserGlobalSignOut,
+    GetDevice,
+    ForgetDevice,
+    UpdateDeviceStatus,
+    ListDevices,
     AddUserToGroup,
     RemoveUserFromGroup,
     ListGroupsForUser,
@@ -71,7 +76,12 @@ impl Operation {
             "AdminCreateUser" => Operation::CreateUser,
             "AdminGetUser" => Operation::GetUser,
             "AdminUpdateUserAttributes" => Operation::UpdateUserAttributes,
+            "AdminDeleteUserAttributes" => Operation::DeleteUserAttributes,
             "AdminDeleteUser" => Operation::DeleteUser,
+            "AdminGetDevice" => Operation::GetDevice,
+            "AdminForgetDevice" => Operation::ForgetDevice,
+            "AdminUpdateDeviceStatus" => Operation::UpdateDeviceStatus,
+            "AdminListDevices" => Operation::ListDevices,
             "AdminDisableUser" => Operation::DisableUser,
             "AdminEnableUser" => Operation::EnableUser,
             "AdminConfirmSignUp" => Operation::ConfirmSignUp,
@@ -136,7 +146,12 @@ pub(super) async fn dispatch(
         Operation::CreateUser => run(create_user, pool, request).await,
         Operation::GetUser => run(get_user, pool, request).await,
         Operation::UpdateUserAttributes => run(update_user_attributes, pool, request).await,
+        Operation::DeleteUserAttributes => run(delete_user_attributes, pool, request).await,
         Operation::DeleteUser => run(delete_user, pool, request).await,
+        Operation::GetDevice | Operation::ForgetDevice | Operation::UpdateDeviceStatus => {
+            run(devices::admin_device, pool, request).await
+        }
+        Operation::ListDevices => run(devices::admin_list_devices, pool, request).await,
         Operation::DisableUser => run(disable_user, pool, request).await,
         Operation::EnableUser => run(enable_user, pool, request).await,
         Operation::ConfirmSignUp => run(confirm_sign_up, pool, request).await,
@@ -261,7 +276,7 @@ fn group_type(pool: &UserPool, group: Group) -> GroupType {
 }
 
 /// The user a request names, by sub or email.
-async fn named_user(pool: &UserPool, username: &str) -> Result<User, ApiError> {
+pub(super) async fn named_user(pool: &UserPool, username: &str) -> Result<User, ApiError> {
     pool.store()
         .user_by_username(&pool.pool().naming().lookup(username))
         .await?
@@ -336,7 +351,12 @@ async fn create_user(
         let (username, email) = super::new_user_names(&pool, &request.username, &mut given)?;
         super::check_required(&pool, &given)?;
         let schema = &pool.pool().settings.schema_attributes;
-        let attributes = writable_attributes(given, email.as_deref(), schema, true)?;
+        let mut attributes =
+            writable_attributes(given, email.as_deref(), schema, Writing::AdminCreateUser)?;
+        // Unproven until the administrator says otherwise, as in Cognito.
+        if email.is_some() && !attributes.iter().any(|(name, _)| name == "email_verified") {
+            attributes.push(("email_verified".to_owned(), "false".to_owned()));
+        }
         let new = NewUser {
             username: username.as_deref(),
             email: email.as_deref(),
@@ -408,7 +428,24 @@ async fn update_user_attributes(
     request: UpdateUserAttributesRequest,
 ) -> Result<Empty, ApiError> {
     let user = named_user(&pool, &request.username).await?;
-    super::update_attributes(&pool, &user, request.user_attributes).await?;
+    let writing = Writing::AdminUpdateUserAttributes;
+    super::update_attributes(&pool, &user, request.user_attributes, writing).await?;
+    Ok(Empty {})
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct DeleteUserAttributesRequest {
+    username: String,
+    user_attribute_names: Vec<String>,
+}
+
+async fn delete_user_attributes(
+    pool: UserPool,
+    request: DeleteUserAttributesRequest,
+) -> Result<Empty, ApiError> {
+    let user = named_user(&pool, &request.username).await?;
+    super::delete_attributes(&pool, &user, &request.user_attribute_names).await?;
     Ok(Empty {})
 }
 
@@ -481,6 +518,8 @@ async fn global_sign_out(pool: UserPool, request: UsernameRequest) -> Result<Emp
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct ListUsersRequest {
+    /// Only these attributes of each user (all when absent).
+    attributes_to_get: Option<Vec<String>>,
     filter: Option<String>,
     limit: Option<i64>,
     pagination_token: Option<String>,
@@ -511,9 +550,29 @@ async fn list_users(
             page_limit(request.limit)?,
         )
         .await?;
+    let mut users = user_types(&pool, &page.items).await?;
+    if let Some(names) = &request.attributes_to_get {
+        let schema = &pool.pool().settings.schema_attributes;
+        let known = |name: &String| {
+            matches!(
+                name.as_str(),
+                "sub" | "email" | "email_verified" | "phone_number_verified"
+            ) || schema.iter().any(|s| &s.name == name)
+                || (schema.is_empty()
+                    && (name.starts_with("custom:") || crate::schema::is_standard_value(name)))
+        };
+        if !names.iter().all(known) {
+            return Err(ApiError::InvalidParameter(
+                "One or more requested attributes do not exist.".to_owned(),
+            ));
+        }
+        for user in &mut users {
+            user.attributes.retain(|a| names.contains(&a.name));
+        }
+    }
     Ok(ListUsersResponse {
         pagination_token: page_token(page.last_key(|u| &u.sub)),
-        users: user_types(&pool, &page.items).await?,
+        users,
     })
 }
 

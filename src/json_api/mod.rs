@@ -12,6 +12,7 @@
 
 mod admin;
 mod clients;
+mod devices;
 mod domains;
 mod pools;
 mod resource_servers;
@@ -43,11 +44,15 @@ const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
 /// The scope of access tokens from the JSON API, required by the operations that take one.
 pub(crate) const ADMIN_SCOPE: &str = "aws.cognito.signin.user.admin";
 
-pub(crate) fn routes() -> Router<UserPool> {
-    // Browser apps (Amplify and the like) call the API cross-origin, without cookies.
+pub(crate) fn routes(server: &UserPool) -> Router<UserPool> {
+    // Browser apps (Amplify and the like) call the API cross-origin, without
+    // cookies: from the app clients' origins only.
+    let server = server.clone();
     Router::new()
         .route("/", post(handle))
-        .layer(crate::web::cors())
+        .layer(crate::web::cors_for(move |origin| {
+            server.serves_browser_origin(origin)
+        }))
 }
 
 async fn handle(
@@ -102,7 +107,13 @@ enum Operation {
     GlobalSignOut,
     RevokeToken,
     DeleteUser,
+    DeleteUserAttributes,
     GetTokensFromRefreshToken,
+    ConfirmDevice,
+    GetDevice,
+    ForgetDevice,
+    UpdateDeviceStatus,
+    ListDevices,
     Admin(admin::Operation),
 }
 
@@ -122,7 +133,13 @@ impl Operation {
             "GlobalSignOut" => Operation::GlobalSignOut,
             "RevokeToken" => Operation::RevokeToken,
             "DeleteUser" => Operation::DeleteUser,
+            "DeleteUserAttributes" => Operation::DeleteUserAttributes,
             "GetTokensFromRefreshToken" => Operation::GetTokensFromRefreshToken,
+            "ConfirmDevice" => Operation::ConfirmDevice,
+            "GetDevice" => Operation::GetDevice,
+            "ForgetDevice" => Operation::ForgetDevice,
+            "UpdateDeviceStatus" => Operation::UpdateDeviceStatus,
+            "ListDevices" => Operation::ListDevices,
             admin => Operation::Admin(admin::Operation::named(admin)?),
         })
     }
@@ -150,7 +167,13 @@ async fn dispatch(pool: UserPool, http: &sigv4::SignedRequest<'_>) -> Result<Val
         | Operation::GetUser
         | Operation::UpdateUserAttributes
         | Operation::GlobalSignOut
-        | Operation::DeleteUser => pool_of_token(&pool, &request).await?,
+        | Operation::DeleteUser
+        | Operation::DeleteUserAttributes
+        | Operation::ConfirmDevice
+        | Operation::GetDevice
+        | Operation::ForgetDevice
+        | Operation::UpdateDeviceStatus
+        | Operation::ListDevices => pool_of_token(&pool, &request).await?,
         _ => pool_of_client(&pool, &request).await?,
     };
     match operation {
@@ -173,6 +196,12 @@ async fn dispatch(pool: UserPool, http: &sigv4::SignedRequest<'_>) -> Result<Val
         Operation::GlobalSignOut => run(users::global_sign_out, pool, request).await,
         Operation::RevokeToken => run(users::revoke_token, pool, request).await,
         Operation::DeleteUser => run(users::delete_user, pool, request).await,
+        Operation::DeleteUserAttributes => run(users::delete_user_attributes, pool, request).await,
+        Operation::ConfirmDevice => run(devices::confirm_device, pool, request).await,
+        Operation::GetDevice | Operation::ForgetDevice | Operation::UpdateDeviceStatus => {
+            run(devices::device, pool, request).await
+        }
+        Operation::ListDevices => run(devices::list_devices, pool, request).await,
         Operation::GetTokensFromRefreshToken => {
             run(users::get_tokens_from_refresh_token, pool, request).await
         }
@@ -320,17 +349,41 @@ pub(crate) struct AttributeType {
     value: String,
 }
 
-/// Checks attributes to be written against the pool's `schema` (`creating`:
-/// for a user being created, who may be given immutable ones; an empty schema,
-/// the declared pool's, takes the standard attributes and any `custom:` one).
-/// `email` may only repeat the current address and `email_verified` is
-/// ignored: the address is a sign-in name (or set when the user is created),
-/// and changing it is not supported.
+/// Who writes attributes, and when: users and administrators may give a
+/// new user immutable attributes; only administrators set whether an address
+/// or a phone number is verified (users prove it with a code).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Writing {
+    SignUp,
+    AdminCreateUser,
+    UpdateUserAttributes,
+    AdminUpdateUserAttributes,
+}
+
+impl Writing {
+    fn creating(self) -> bool {
+        matches!(self, Writing::SignUp | Writing::AdminCreateUser)
+    }
+
+    fn by_administrator(self) -> bool {
+        matches!(
+            self,
+            Writing::AdminCreateUser | Writing::AdminUpdateUserAttributes
+        )
+    }
+}
+
+/// Checks attributes to be written against the pool's `schema` (an empty
+/// schema, the declared pool's, takes the standard attributes and any
+/// `custom:` one). `email` may only repeat the current address: the address
+/// is a sign-in name (or set when the user is created), and changing it is not
+/// supported. The `*_verified` flags are an administrator's to set and
+/// ignored from anyone else.
 fn writable_attributes(
     attributes: Vec<AttributeType>,
     email: Option<&str>,
     schema: &[crate::schema::SchemaAttribute],
-    creating: bool,
+    writing: Writing,
 ) -> Result<Vec<(String, String)>, ApiError> {
     let mut writes = Vec::new();
     for AttributeType { name, value } in attributes {
@@ -345,14 +398,22 @@ fn writable_attributes(
                     "Changing the email address is not supported by this user pool.".to_owned(),
                 ));
             }
-            "email_verified" => {}
+            "email_verified" | "phone_number_verified" if writing.by_administrator() => {
+                if value != "true" && value != "false" {
+                    return Err(ApiError::InvalidParameter(format!(
+                        "Invalid value for the attribute {name}: it must be true or false."
+                    )));
+                }
+                writes.push((name, value));
+            }
+            "email_verified" | "phone_number_verified" => {}
             "sub" => {
                 return Err(ApiError::InvalidParameter(
                     "Cannot modify the non-mutable attribute sub".to_owned(),
                 ));
             }
             _ if !schema.is_empty() => {
-                crate::schema::check(schema, &name, &value, creating)
+                crate::schema::check(schema, &name, &value, writing.creating())
                     .map_err(ApiError::InvalidParameter)?;
                 writes.push((name, value));
             }
@@ -391,9 +452,10 @@ async fn update_attributes(
     pool: &UserPool,
     user: &User,
     attributes: Vec<AttributeType>,
+    writing: Writing,
 ) -> Result<(), ApiError> {
     let schema = &pool.pool().settings.schema_attributes;
-    let writes = writable_attributes(attributes, user.email.as_deref(), schema, false)?;
+    let writes = writable_attributes(attributes, user.email.as_deref(), schema, writing)?;
     // The sign-in names the user has once the writes are made.
     let mut after = pool.store().attributes(&user.sub).await?;
     after.extend(writes.iter().cloned());
@@ -401,6 +463,55 @@ async fn update_attributes(
     if !pool
         .store()
         .set_attributes(&user.sub, &writes, &keys, crate::now())
+        .await?
+    {
+        return Err(ApiError::AliasExists);
+    }
+    Ok(())
+}
+
+/// Deletes attributes of an existing user (DeleteUserAttributes and
+/// AdminDeleteUserAttributes): not `sub` or the email address (a sign-in name
+/// here), nor one the pool's schema makes required or immutable.
+async fn delete_attributes(pool: &UserPool, user: &User, names: &[String]) -> Result<(), ApiError> {
+    let schema = &pool.pool().settings.schema_attributes;
+    let mut deletes = Vec::with_capacity(names.len());
+    for name in names {
+        let declared = schema.iter().find(|s| &s.name == name);
+        let known = declared.is_some()
+            || (schema.is_empty()
+                && (name.starts_with("custom:") || crate::schema::is_standard_value(name)));
+        match name.as_str() {
+            "sub" | "email" => {
+                return Err(ApiError::InvalidParameter(format!(
+                    "Cannot delete the attribute {name}."
+                )));
+            }
+            _ if !known => {
+                return Err(ApiError::InvalidParameter(format!(
+                    "Attribute does not exist in the schema: {name}"
+                )));
+            }
+            _ if declared.is_some_and(|s| s.required) => {
+                return Err(ApiError::InvalidParameter(format!(
+                    "Cannot delete the required attribute {name}."
+                )));
+            }
+            _ if declared.is_some_and(|s| !s.mutable) => {
+                return Err(ApiError::InvalidParameter(format!(
+                    "Cannot modify the non-mutable attribute {name}"
+                )));
+            }
+            _ => deletes.push((name.clone(), String::new())),
+        }
+    }
+    // An empty value deletes; the sign-in names are those left.
+    let mut after = pool.store().attributes(&user.sub).await?;
+    after.retain(|(name, _)| !names.contains(name));
+    let keys = pool.pool().naming().keys(user.email.as_deref(), &after);
+    if !pool
+        .store()
+        .set_attributes(&user.sub, &deletes, &keys, crate::now())
         .await?
     {
         return Err(ApiError::AliasExists);
@@ -800,7 +911,7 @@ mod tests {
             ],
             Some("alice@example.com"),
             &[],
-            false,
+            Writing::UpdateUserAttributes,
         )
         .unwrap();
         assert_eq!(
@@ -820,7 +931,12 @@ mod tests {
         ] {
             assert!(
                 matches!(
-                    writable_attributes(vec![bad.clone()], Some("alice@example.com"), &[], false),
+                    writable_attributes(
+                        vec![bad.clone()],
+                        Some("alice@example.com"),
+                        &[],
+                        Writing::UpdateUserAttributes
+                    ),
                     Err(ApiError::InvalidParameter(_))
                 ),
                 "{bad:?}"

@@ -15,10 +15,10 @@ use super::wire::{
     AuthFlow, ChallengeName, InitiateAuthRequest, RespondToAuthChallengeRequest, not_enabled,
 };
 use super::{
-    ADMIN_SCOPE, ApiError, AttributeType, CodeDeliveryDetails, check_secret_hash, client,
+    ADMIN_SCOPE, ApiError, AttributeType, CodeDeliveryDetails, Writing, check_secret_hash, client,
     code_delivery, user_attributes, writable_attributes,
 };
-use crate::accounts::{self, ResetRequest, SignIn};
+use crate::accounts::{self, Resent, ResetRequest, SignIn};
 use crate::config::Client;
 use crate::directory::{self, PasswordUse};
 use crate::grants::{self, Authentication, Holder, Source, Tokens};
@@ -59,7 +59,7 @@ pub(super) async fn sign_up(
     super::check_writes(client, &given)?;
     super::check_required(&pool, &given)?;
     let schema = &pool.pool().settings.schema_attributes;
-    let attributes = writable_attributes(given, email.as_deref(), schema, true)?;
+    let attributes = writable_attributes(given, email.as_deref(), schema, Writing::SignUp)?;
     let applicant = accounts::Applicant {
         username: username.as_deref(),
         email: email.as_deref(),
@@ -111,6 +111,15 @@ pub(super) async fn confirm_sign_up(
     let client = client(&pool, &request.client_id)?;
     check_secret_hash(client, &request.username, request.secret_hash.as_deref())?;
     reveal_unknown(&pool, client, &request.username).await?;
+    if client.legacy_user_existence_errors
+        && accounts::user_named(&pool, &request.username)
+            .await?
+            .is_some_and(|user| user.confirmed)
+    {
+        return Err(ApiError::NotAuthorized(
+            "User cannot be confirmed. Current status is CONFIRMED".to_owned(),
+        ));
+    }
     let code = &request.confirmation_code;
     accounts::confirm(&pool, &request.username, code, crate::now()).await??;
     Ok(Empty {})
@@ -148,9 +157,19 @@ pub(super) async fn resend_confirmation_code(
     let client = client(&pool, &request.client_id)?;
     check_secret_hash(client, &request.username, request.secret_hash.as_deref())?;
     reveal_unknown(&pool, client, &request.username).await?;
-    accounts::resend_code(&pool, &request.username, crate::now()).await?;
+    let as_if_sent = || accounts::normalize_email(&request.username);
+    let delivered_to = match accounts::resend_code(&pool, &request.username, crate::now()).await? {
+        Resent::Sent(to) => to.unwrap_or_else(as_if_sent),
+        Resent::OverLimit => return Err(ApiError::LimitExceeded),
+        Resent::AlreadyConfirmed if client.legacy_user_existence_errors => {
+            return Err(ApiError::InvalidParameter(
+                "User is already confirmed.".to_owned(),
+            ));
+        }
+        Resent::AlreadyConfirmed | Resent::Unknown => as_if_sent(),
+    };
     Ok(CodeDeliveryResponse {
-        code_delivery_details: code_delivery(&accounts::normalize_email(&request.username)),
+        code_delivery_details: code_delivery(&delivered_to),
     })
 }
 
@@ -165,6 +184,7 @@ pub(super) async fn forgot_password(
         .await?
     {
         ResetRequest::Sent(to) => to,
+        ResetRequest::OverLimit => return Err(ApiError::LimitExceeded),
         ResetRequest::AdminOnly => {
             return Err(ApiError::NotAuthorized(
                 "User password cannot be reset in the current state.".to_owned(),
@@ -397,6 +417,13 @@ async fn refresh_auth(
     client: &Client,
     parameters: &HashMap<String, String>,
 ) -> Result<AuthResponse, ApiError> {
+    // Rotation must go through GetTokensFromRefreshToken, which hands out the
+    // new refresh token, as in Cognito.
+    if client.refresh_token_rotation {
+        return Err(ApiError::InvalidParameter(
+            "REFRESH_TOKEN_AUTH is not supported for app clients with refresh token rotation: use GetTokensFromRefreshToken.".to_owned(),
+        ));
+    }
     let presented = parameter(parameters, "REFRESH_TOKEN")?;
     let invalid = || ApiError::NotAuthorized("Invalid Refresh Token".to_owned());
     let now = crate::now();
@@ -493,7 +520,7 @@ pub(super) async fn respond_to_auth_challenge(
 // --- operations authorized by the user's access token ---
 
 /// The user an access token with the API scope belongs to.
-async fn token_holder(pool: &UserPool, access_token: &str) -> Result<User, ApiError> {
+pub(super) async fn token_holder(pool: &UserPool, access_token: &str) -> Result<User, ApiError> {
     Ok(token_grant(pool, access_token).await?.user)
 }
 
@@ -564,10 +591,43 @@ pub(super) async fn update_user_attributes(
     if let Some(client) = pool.pool().client(&client_id) {
         super::check_writes(client, &request.user_attributes)?;
     }
-    super::update_attributes(&pool, &user, request.user_attributes).await?;
+    super::update_attributes(
+        &pool,
+        &user,
+        request.user_attributes,
+        Writing::UpdateUserAttributes,
+    )
+    .await?;
     Ok(UpdateUserAttributesResponse {
         code_delivery_details_list: Vec::new(),
     })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct DeleteUserAttributesRequest {
+    access_token: String,
+    user_attribute_names: Vec<String>,
+}
+
+/// DeleteUserAttributes: the attributes the token's client may write.
+pub(super) async fn delete_user_attributes(
+    pool: UserPool,
+    request: DeleteUserAttributesRequest,
+) -> Result<Empty, ApiError> {
+    let Holder {
+        user, client_id, ..
+    } = token_grant(&pool, &request.access_token).await?;
+    let names = &request.user_attribute_names;
+    if let Some(client) = pool.pool().client(&client_id)
+        && !names.iter().all(|name| client.writes(name))
+    {
+        return Err(ApiError::NotAuthorized(
+            "A client attempted to write unauthorized attribute".to_owned(),
+        ));
+    }
+    super::delete_attributes(&pool, &user, names).await?;
+    Ok(Empty {})
 }
 
 #[derive(Deserialize)]

@@ -648,3 +648,41 @@ async fn a_password_from_before_srp_gets_its_verifier_at_the_next_password_sign_
     let new = srp_sign_in(&mut browser, "legacy@example.com", "brand new password 2").await;
     assert_eq!(new.status, StatusCode::OK, "{}", new.body);
 }
+
+#[tokio::test]
+async fn browsers_may_call_the_api_from_the_app_clients_origins_only() {
+    let mut browser = Browser::new().await;
+    let preflight = |origin: &str| {
+        Request::builder()
+            .method(axum::http::Method::OPTIONS)
+            .uri("/")
+            .header(header::ORIGIN, origin)
+            .header(header::ACCESS_CONTROL_REQUEST_METHOD, "POST")
+            .header(
+                header::ACCESS_CONTROL_REQUEST_HEADERS,
+                "content-type,x-amz-target,x-amz-user-agent,cache-control",
+            )
+    };
+    // The app client's callback URL is http://127.0.0.1:3000/callback.
+    let allowed = browser
+        .send(preflight("http://127.0.0.1:3000"), Body::empty())
+        .await;
+    assert_eq!(
+        allowed.header(header::ACCESS_CONTROL_ALLOW_ORIGIN),
+        "http://127.0.0.1:3000"
+    );
+    assert!(
+        allowed
+            .header(header::ACCESS_CONTROL_ALLOW_HEADERS)
+            .contains("x-amz-target")
+    );
+    for other in ["http://127.0.0.1:3001", "https://evil.example", "null"] {
+        let refused = browser.send(preflight(other), Body::empty()).await;
+        assert!(
+            !refused
+                .headers
+                .contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN),
+            "{other}"
+        );
+    }
+}

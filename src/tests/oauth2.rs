@@ -438,6 +438,11 @@ async fn machine_clients_get_access_tokens_with_custom_scopes() {
     assert_eq!(reply.json()["error"], "unauthorized_client");
 }
 
+/// GetTokensFromRefreshToken's request, how a rotating client refreshes.
+fn rotating_refresh(client_id: &str, refresh_token: &str) -> String {
+    format!(r#"{{"ClientId":"{client_id}","RefreshToken":"{refresh_token}"}}"#)
+}
+
 #[tokio::test]
 async fn a_replayed_rotated_refresh_token_ends_the_sign_in() {
     let mut browser = Browser::new().await;
@@ -467,14 +472,14 @@ async fn a_replayed_rotated_refresh_token_ends_the_sign_in() {
         )
         .await
         .json();
-    let refresh = |token: &str| refresh_auth("r0tating", token);
+    let refresh = |token: &str| rotating_refresh("r0tating", token);
     let r1 = first["AuthenticationResult"]["RefreshToken"]
         .as_str()
         .unwrap()
         .to_owned();
 
     let second = browser
-        .cognito("InitiateAuth", &refresh(&r1), false)
+        .cognito("GetTokensFromRefreshToken", &refresh(&r1), false)
         .await
         .json();
     let r2 = second["AuthenticationResult"]["RefreshToken"]
@@ -482,15 +487,24 @@ async fn a_replayed_rotated_refresh_token_ends_the_sign_in() {
         .expect("a new refresh token")
         .to_owned();
     assert_ne!(r1, r2);
+    // A rotating client refreshes through GetTokensFromRefreshToken only, as in Cognito.
+    let old_flow = browser
+        .cognito("InitiateAuth", &refresh_auth("r0tating", &r2), false)
+        .await;
+    assert_eq!(old_flow.json()["__type"], "InvalidParameterException");
     let access = second["AuthenticationResult"]["AccessToken"]
         .as_str()
         .unwrap()
         .to_owned();
 
     // The old token again: refused, and the whole sign-in with it.
-    let replay = browser.cognito("InitiateAuth", &refresh(&r1), false).await;
+    let replay = browser
+        .cognito("GetTokensFromRefreshToken", &refresh(&r1), false)
+        .await;
     assert_eq!(replay.json()["__type"], "NotAuthorizedException");
-    let after = browser.cognito("InitiateAuth", &refresh(&r2), false).await;
+    let after = browser
+        .cognito("GetTokensFromRefreshToken", &refresh(&r2), false)
+        .await;
     assert_eq!(after.json()["__type"], "NotAuthorizedException");
     let get_user = format!(r#"{{"AccessToken":"{access}"}}"#);
     let reply = browser.cognito("GetUser", &get_user, false).await;
@@ -511,7 +525,7 @@ async fn a_rotated_refresh_token_is_a_retry_within_the_grace_period() {
         )
         .await
         .json();
-    let refresh = |token: &str| refresh_auth("gr4ce", token);
+    let refresh = |token: &str| rotating_refresh("gr4ce", token);
     let new_refresh_token = |reply: &Reply| {
         reply.json()["AuthenticationResult"]["RefreshToken"]
             .as_str()
@@ -526,15 +540,15 @@ async fn a_rotated_refresh_token_is_a_retry_within_the_grace_period() {
     let (mut tab1, mut tab2) = (browser.tab(), browser.tab());
     let request = refresh(&r1);
     let (one, two) = tokio::join!(
-        tab1.cognito("InitiateAuth", &request, false),
-        tab2.cognito("InitiateAuth", &request, false),
+        tab1.cognito("GetTokensFromRefreshToken", &request, false),
+        tab2.cognito("GetTokensFromRefreshToken", &request, false),
     );
     let (r2, r3) = (new_refresh_token(&one), new_refresh_token(&two));
     assert_ne!(r2, r3);
     // Both successors live on, and the sign-in with them.
     for token in [&r2, &r3] {
         let reply = browser
-            .cognito("InitiateAuth", &refresh(token), false)
+            .cognito("GetTokensFromRefreshToken", &refresh(token), false)
             .await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
         let access = reply.json()["AuthenticationResult"]["AccessToken"]

@@ -1,0 +1,201 @@
+"""The user operations the common clients call beyond sign-in, driven by boto3 as an app
+written against Amazon Cognito drives them: addresses an administrator has not verified,
+confirming twice, codes over their limit, deleting attributes, listing only some attributes,
+the device operations of a pool that does not remember devices, and refresh-token rotation."""
+
+import pytest
+from botocore.exceptions import ClientError
+
+from conftest import PASSWORD, POOL_ID, PUBLIC_CLIENT, aws_cli
+from test_user_pools import (  # noqa: F401 (new_pool is a fixture)
+    PLAIN_PASSWORD,
+    create_user,
+    error_code,
+    new_pool,
+    password_pool,
+    sign_in,
+    unique_email,
+    unique_username,
+)
+
+APP_CLIENT = "1ocal4pp5c1ient0leptos0cog"
+
+
+def attributes_of(user):
+    return {a["Name"]: a["Value"] for a in user.get("UserAttributes", user.get("Attributes", []))}
+
+
+def refused(call, **arguments):
+    with pytest.raises(ClientError) as excinfo:
+        call(**arguments)
+    return error_code(excinfo), excinfo.value.response["Error"]["Message"]
+
+
+def test_an_address_an_administrator_gives_is_unverified_until_they_say_otherwise(new_pool, cognito, outbox):
+    pool_id, client_id = password_pool(new_pool, cognito)
+    unverified, verified = unique_username("plain"), unique_username("vouched")
+    create_user(cognito, pool_id, unverified, attributes={"email": unique_email()})
+    create_user(cognito, pool_id, verified, attributes={"email": unique_email(), "email_verified": "true"})
+    get = lambda name: attributes_of(cognito.admin_get_user(UserPoolId=pool_id, Username=name))  # noqa: E731
+    assert get(unverified)["email_verified"] == "false"
+    assert get(verified)["email_verified"] == "true"
+    # An unverified address is no way to recover the account (a LEGACY client is told so).
+    assert refused(cognito.forgot_password, ClientId=client_id, Username=unverified)[0] == "InvalidParameterException"
+    assert cognito.forgot_password(ClientId=client_id, Username=verified)["CodeDeliveryDetails"]["DeliveryMedium"] == "EMAIL"
+    # The administrator vouches for it later; the user cannot vouch for themselves.
+    cognito.admin_update_user_attributes(
+        UserPoolId=pool_id, Username=unverified, UserAttributes=[{"Name": "email_verified", "Value": "true"}]
+    )
+    assert get(unverified)["email_verified"] == "true"
+    token = sign_in(cognito, client_id, verified)["AccessToken"]
+    cognito.admin_update_user_attributes(
+        UserPoolId=pool_id, Username=verified, UserAttributes=[{"Name": "email_verified", "Value": "false"}]
+    )
+    cognito.update_user_attributes(AccessToken=token, UserAttributes=[{"Name": "email_verified", "Value": "true"}])
+    assert get(verified)["email_verified"] == "false"
+    code, _ = refused(
+        cognito.admin_update_user_attributes,
+        UserPoolId=pool_id,
+        Username=verified,
+        UserAttributes=[{"Name": "email_verified", "Value": "yes"}],
+    )
+    assert code == "InvalidParameterException"
+
+
+def test_confirming_a_confirmed_user_is_refused_as_cognito_refuses_it(new_pool, cognito, confirmed_user):
+    pool_id, client_id = password_pool(new_pool, cognito)
+    username = unique_username("done")
+    create_user(cognito, pool_id, username)
+    code, message = refused(cognito.confirm_sign_up, ClientId=client_id, Username=username, ConfirmationCode="123456")
+    assert (code, message) == ("NotAuthorizedException", "User cannot be confirmed. Current status is CONFIRMED")
+    # A client that prevents user-existence errors learns nothing: a wrong code, as for anyone.
+    code, _ = refused(cognito.confirm_sign_up, ClientId=PUBLIC_CLIENT, Username=confirmed_user, ConfirmationCode="123456")
+    assert code == "CodeMismatchException"
+    # Nor does resending: a LEGACY client hears that the user is confirmed already.
+    assert refused(cognito.resend_confirmation_code, ClientId=client_id, Username=username) == (
+        "InvalidParameterException",
+        "User is already confirmed.",
+    )
+
+
+def test_codes_over_their_limit_are_refused_not_pretended(cognito, outbox, email):
+    cognito.sign_up(ClientId=PUBLIC_CLIENT, Username=email, Password=PASSWORD)
+    # Five codes an hour: the sign-up's and four more.
+    for _ in range(4):
+        cognito.resend_confirmation_code(ClientId=PUBLIC_CLIENT, Username=email)
+    assert refused(cognito.resend_confirmation_code, ClientId=PUBLIC_CLIENT, Username=email)[0] == "LimitExceededException"
+    # The last code mailed still confirms.
+    cognito.confirm_sign_up(ClientId=PUBLIC_CLIENT, Username=email, ConfirmationCode=outbox(email))
+    # A name without an account is rationed alike, so the limit tells nothing about it.
+    nobody = unique_email()
+    for _ in range(5):
+        cognito.forgot_password(ClientId=PUBLIC_CLIENT, Username=nobody)
+    assert refused(cognito.forgot_password, ClientId=PUBLIC_CLIENT, Username=nobody)[0] == "LimitExceededException"
+    for _ in range(5):
+        cognito.resend_confirmation_code(ClientId=PUBLIC_CLIENT, Username=email + ".nobody")
+    code, _ = refused(cognito.resend_confirmation_code, ClientId=PUBLIC_CLIENT, Username=email + ".nobody")
+    assert code == "LimitExceededException"
+
+
+def test_users_and_administrators_delete_attributes(new_pool, cognito):
+    pool_id, client_id = password_pool(
+        new_pool,
+        cognito,
+        Schema=[{"Name": "team", "AttributeDataType": "String", "Mutable": True}],
+    )
+    username = unique_username("attrs")
+    create_user(
+        cognito, pool_id, username, attributes={"given_name": "Ada", "nickname": "ada", "custom:team": "blue"}
+    )
+    token = sign_in(cognito, client_id, username)["AccessToken"]
+    cognito.delete_user_attributes(AccessToken=token, UserAttributeNames=["nickname"])
+    assert "nickname" not in attributes_of(cognito.get_user(AccessToken=token))
+    cognito.admin_delete_user_attributes(UserPoolId=pool_id, Username=username, UserAttributeNames=["custom:team"])
+    left = attributes_of(cognito.admin_get_user(UserPoolId=pool_id, Username=username))
+    assert "custom:team" not in left and left["given_name"] == "Ada"
+    for names, expected in [(["sub"], "InvalidParameterException"), (["custom:nothing"], "InvalidParameterException")]:
+        code, _ = refused(cognito.delete_user_attributes, AccessToken=token, UserAttributeNames=names)
+        assert code == expected, names
+    assert refused(
+        cognito.admin_delete_user_attributes, UserPoolId=pool_id, Username="nobody-here", UserAttributeNames=["nickname"]
+    )[0] == "UserNotFoundException"
+    # A refused deletion deletes nothing.
+    refused(cognito.delete_user_attributes, AccessToken=token, UserAttributeNames=["given_name", "sub"])
+    assert attributes_of(cognito.get_user(AccessToken=token))["given_name"] == "Ada"
+
+
+def test_list_users_returns_only_the_attributes_asked_for(new_pool, cognito):
+    pool_id, _ = password_pool(new_pool, cognito)
+    create_user(cognito, pool_id, unique_username("few"), attributes={"email": unique_email(), "given_name": "Lin"})
+    users = cognito.list_users(UserPoolId=pool_id, AttributesToGet=["email", "given_name"])["Users"]
+    assert [sorted(attributes_of(u)) for u in users] == [["email", "given_name"]]
+    assert cognito.list_users(UserPoolId=pool_id, AttributesToGet=[])["Users"][0]["Attributes"] == []
+    assert "sub" in attributes_of(cognito.list_users(UserPoolId=pool_id)["Users"][0])
+    code, _ = refused(cognito.list_users, UserPoolId=pool_id, AttributesToGet=["favourite_colour"])
+    assert code == "InvalidParameterException"
+
+
+def test_device_operations_answer_as_for_a_pool_that_remembers_no_devices(new_pool, cognito):
+    pool_id, client_id = password_pool(new_pool, cognito)
+    username = unique_username("device")
+    create_user(cognito, pool_id, username)
+    result = sign_in(cognito, client_id, username)
+    assert "NewDeviceMetadata" not in result
+    token = result["AccessToken"]
+    key = "us-east-1_0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+    assert cognito.list_devices(AccessToken=token)["Devices"] == []
+    assert cognito.admin_list_devices(UserPoolId=pool_id, Username=username)["Devices"] == []
+    assert refused(cognito.get_device, AccessToken=token, DeviceKey=key) == (
+        "ResourceNotFoundException",
+        "Device does not exist.",
+    )
+    for call, arguments in [
+        (cognito.forget_device, {"AccessToken": token, "DeviceKey": key}),
+        (cognito.update_device_status, {"AccessToken": token, "DeviceKey": key, "DeviceRememberedStatus": "remembered"}),
+        (cognito.admin_get_device, {"UserPoolId": pool_id, "Username": username, "DeviceKey": key}),
+        (cognito.admin_forget_device, {"UserPoolId": pool_id, "Username": username, "DeviceKey": key}),
+        (
+            cognito.admin_update_device_status,
+            {"UserPoolId": pool_id, "Username": username, "DeviceKey": key, "DeviceRememberedStatus": "not_remembered"},
+        ),
+    ]:
+        assert refused(call, **arguments)[0] == "ResourceNotFoundException", call
+    # No key was handed out, so none can be confirmed.
+    code, message = refused(
+        cognito.confirm_device,
+        AccessToken=token,
+        DeviceKey=key,
+        DeviceSecretVerifierConfig={"PasswordVerifier": "dmVyaWZpZXI=", "Salt": "c2FsdA=="},
+    )
+    assert (code, message) == ("InvalidParameterException", "Invalid device key given.")
+    # Bad requests are told so first: a bad token, an unknown user, a malformed key.
+    assert refused(cognito.list_devices, AccessToken="not-a-token")[0] == "NotAuthorizedException"
+    assert refused(cognito.admin_list_devices, UserPoolId=pool_id, Username="nobody-here")[0] == "UserNotFoundException"
+    assert refused(cognito.get_device, AccessToken=token, DeviceKey="no-underscore")[0] == "InvalidParameterException"
+
+
+def test_a_rotating_client_refreshes_through_get_tokens_from_refresh_token_only(cognito, confirmed_user):
+    result = cognito.admin_initiate_auth(
+        UserPoolId=POOL_ID,
+        ClientId=APP_CLIENT,
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": confirmed_user, "PASSWORD": PASSWORD},
+    )["AuthenticationResult"]
+    code, message = refused(
+        cognito.initiate_auth,
+        ClientId=APP_CLIENT,
+        AuthFlow="REFRESH_TOKEN_AUTH",
+        AuthParameters={"REFRESH_TOKEN": result["RefreshToken"]},
+    )
+    assert code == "InvalidParameterException" and "GetTokensFromRefreshToken" in message
+    rotated = cognito.get_tokens_from_refresh_token(ClientId=APP_CLIENT, RefreshToken=result["RefreshToken"])
+    assert rotated["AuthenticationResult"]["RefreshToken"] != result["RefreshToken"]
+
+
+def test_the_aws_cli_lists_a_users_devices(pool_url, new_pool, cognito):
+    pool_id, _ = password_pool(new_pool, cognito)
+    username = unique_username("cli")
+    create_user(cognito, pool_id, username, password=PLAIN_PASSWORD)
+    listed = aws_cli(pool_url, "admin-list-devices", "--user-pool-id", pool_id, "--username", username)
+    assert listed.returncode == 0, listed.stderr
+    assert '"Devices": []' in listed.stdout
