@@ -107,12 +107,14 @@ enum CodeFor<'a> {
     /// Another sign-up code for an unconfirmed user.
     Resend,
     PasswordReset,
+    /// A reset code, and the password invalidated (AdminResetUserPassword).
+    AdministratorReset,
 }
 
 impl CodeFor<'_> {
     fn purpose(&self) -> CodePurpose {
         match self {
-            CodeFor::PasswordReset => CodePurpose::PasswordReset,
+            CodeFor::PasswordReset | CodeFor::AdministratorReset => CodePurpose::PasswordReset,
             CodeFor::Creation { .. } | CodeFor::SignUpAgain { .. } | CodeFor::Resend => {
                 CodePurpose::SignUp
             }
@@ -216,6 +218,7 @@ async fn send_new_code(
                 confirmed: false,
                 enabled: true,
                 force_password_change: false,
+                password_reset_required: false,
                 created_at: now,
                 updated_at: now,
             };
@@ -235,6 +238,7 @@ async fn send_new_code(
             forget_login_failures(pool, sub).await?;
         }
         CodeFor::Resend | CodeFor::PasswordReset => store.replace_code(sub, &new).await?,
+        CodeFor::AdministratorReset => store.require_password_reset(sub, &new, now).await?,
     }
     if let Some(to) = to {
         mail::send(pool, to, &mail::verification(pool.pool(), to, &fresh.code)).await?;
@@ -588,6 +592,31 @@ pub(crate) async fn forgot_password(
     })
 }
 
+/// AdminResetUserPassword: invalidates a confirmed user's password and sends
+/// them a reset code where the pool's `AccountRecoverySetting` says; they set
+/// a new password with it (`confirm_forgot_password`). Without a channel, or
+/// over the code ration, nothing changes.
+pub(crate) async fn reset_by_administrator(
+    pool: &UserPool,
+    user: &User,
+    now: i64,
+) -> Result<ResetRequest, Error> {
+    let recovery = pool.pool().settings.recovery();
+    if recovery.contains(&Recovery::AdminOnly) || !user.confirmed {
+        return Ok(ResetRequest::AdminOnly);
+    }
+    let Some(to) = recovery_destination(pool, user, &recovery).await? else {
+        return Ok(ResetRequest::NoChannel);
+    };
+    let for_ = CodeFor::AdministratorReset;
+    Ok(
+        match send_new_code(pool, &user.sub, Some(&to), for_, now).await? {
+            Issued::OverLimit => ResetRequest::OverLimit,
+            Issued::Sent | Issued::NameTaken => ResetRequest::Sent(to),
+        },
+    )
+}
+
 /// The first of `recovery`'s channels the user has verified: their email
 /// address (confirming proved it), or a phone number marked verified.
 async fn recovery_destination(
@@ -658,6 +687,9 @@ pub(crate) enum SignIn {
     /// Right (temporary) password of an account an administrator created: the
     /// user must choose a new one before getting tokens.
     NewPasswordRequired(User),
+    /// Right password, but an administrator invalidated it: the user sets a
+    /// new one with the code they were sent.
+    PasswordResetRequired,
     Refused(Refusal),
 }
 
@@ -743,6 +775,9 @@ pub(crate) async fn admitted(
     }
     if !user.enabled {
         return Ok(SignIn::Refused(Refusal::Disabled));
+    }
+    if user.password_reset_required {
+        return Ok(SignIn::PasswordResetRequired);
     }
     if !user.confirmed {
         let to = code_destination(pool, &user).await?;

@@ -66,6 +66,7 @@ pub(crate) async fn create_user(
         confirmed: true,
         enabled: true,
         force_password_change: new.password_use.force_change(),
+        password_reset_required: false,
         created_at: now,
         updated_at: now,
     };

@@ -40,6 +40,9 @@ enum Record {
         confirmed: bool,
         enabled: bool,
         force_password_change: bool,
+        /// RESET_REQUIRED (absent from older exports).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        password_reset_required: bool,
         created_at: i64,
         updated_at: i64,
         attributes: Vec<(String, String)>,
@@ -105,6 +108,7 @@ impl UserPool {
                     confirmed: user.confirmed,
                     enabled: user.enabled,
                     force_password_change: user.force_password_change,
+                    password_reset_required: user.password_reset_required,
                     created_at: user.created_at,
                     updated_at: user.updated_at,
                     attributes: store.attributes(&user.sub).await?,
@@ -193,6 +197,7 @@ impl UserPool {
                     confirmed,
                     enabled,
                     force_password_change,
+                    password_reset_required,
                     created_at,
                     updated_at,
                     attributes,
@@ -207,6 +212,7 @@ impl UserPool {
                         confirmed,
                         enabled,
                         force_password_change,
+                        password_reset_required,
                         created_at,
                         updated_at,
                     };

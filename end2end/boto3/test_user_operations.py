@@ -5,6 +5,7 @@ the device operations of a pool that does not remember devices, and refresh-toke
 
 import pytest
 from botocore.exceptions import ClientError
+from pycognito.aws_srp import AWSSRP
 
 from conftest import PASSWORD, POOL_ID, PUBLIC_CLIENT, aws_cli
 from test_user_pools import (  # noqa: F401 (new_pool is a fixture)
@@ -199,3 +200,42 @@ def test_the_aws_cli_lists_a_users_devices(pool_url, new_pool, cognito):
     listed = aws_cli(pool_url, "admin-list-devices", "--user-pool-id", pool_id, "--username", username)
     assert listed.returncode == 0, listed.stderr
     assert '"Devices": []' in listed.stdout
+
+
+def test_an_administrator_resets_a_password_and_the_user_sets_a_new_one_with_the_mailed_code(new_pool, cognito, outbox):
+    pool_id, _ = password_pool(new_pool, cognito)
+    flows = ["ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+    client_id = cognito.create_user_pool_client(UserPoolId=pool_id, ClientName="reset", ExplicitAuthFlows=flows)[
+        "UserPoolClient"
+    ]["ClientId"]
+    username, email = unique_username("reset"), unique_email()
+    create_user(cognito, pool_id, username, attributes={"email": email, "email_verified": "true"})
+    sign_in(cognito, client_id, username)
+
+    cognito.admin_reset_user_password(UserPoolId=pool_id, Username=username)
+    assert cognito.admin_get_user(UserPoolId=pool_id, Username=username)["UserStatus"] == "RESET_REQUIRED"
+    listed = cognito.list_users(UserPoolId=pool_id, Filter='cognito:user_status = "RESET_REQUIRED"')["Users"]
+    assert [u["Username"] for u in listed] == [username]
+    # The old password no longer signs in, by either flow; a wrong one is still just wrong.
+    code, message = refused(sign_in, cognito=cognito, client_id=client_id, username=username)
+    assert (code, message) == ("PasswordResetRequiredException", "Password reset required for the user")
+    srp = AWSSRP(username=username, password=PLAIN_PASSWORD, pool_id=pool_id, client_id=client_id, client=cognito)
+    assert refused(srp.authenticate_user)[0] == "PasswordResetRequiredException"
+    assert refused(sign_in, cognito=cognito, client_id=client_id, username=username, password="wrong one!")[0] == (
+        "NotAuthorizedException"
+    )
+    # The mailed code sets a new password, and the account is CONFIRMED again.
+    cognito.confirm_forgot_password(
+        ClientId=client_id, Username=username, ConfirmationCode=outbox(email), Password="a fresh lantern"
+    )
+    assert cognito.admin_get_user(UserPoolId=pool_id, Username=username)["UserStatus"] == "CONFIRMED"
+    assert sign_in(cognito, client_id, username, "a fresh lantern")["AccessToken"]
+
+    # Nobody to send a code to: refused, and nothing changes.
+    bare = unique_username("bare")
+    create_user(cognito, pool_id, bare, attributes={"email": unique_email()})
+    assert refused(cognito.admin_reset_user_password, UserPoolId=pool_id, Username=bare)[0] == "InvalidParameterException"
+    assert cognito.admin_get_user(UserPoolId=pool_id, Username=bare)["UserStatus"] == "CONFIRMED"
+    assert refused(cognito.admin_reset_user_password, UserPoolId=pool_id, Username="nobody-here")[0] == (
+        "UserNotFoundException"
+    )

@@ -147,6 +147,12 @@ pub(super) async fn login(
             Ok((jar, redirect).into_response())
         }
         SignIn::NeedsConfirmation => Ok(found(&page_for("/confirm", &request, username))),
+        // The administrator's reset sent a code: the user sets a new password with it.
+        SignIn::PasswordResetRequired => Ok(found(&page_for(
+            "/confirmForgotPassword",
+            &request,
+            username,
+        ))),
         SignIn::NewPasswordRequired(user) => {
             let session = challenge::session(&pool, &user, &request.client_id, now)?;
             render(&pool, jar, &request, |form| NewPasswordPage {

@@ -13,6 +13,7 @@ use super::{
     user_attributes, user_status, writable_attributes,
 };
 use super::{clients, devices, domains, pools, resource_servers};
+use crate::accounts::ResetRequest;
 use crate::directory::{self, NewUser, PasswordUse};
 use crate::store::{FilterField, Group, GroupChanges, User, UserFilter};
 use crate::{UserPool, mail, password, secrets};
@@ -31,6 +32,7 @@ pub(super) enum Operation {
     EnableUser,
     ConfirmSignUp,
     SetUserPassword,
+    ResetUserPassword,
     UserGlobalSignOut,
     GetDevice,
     ForgetDevice,
@@ -86,6 +88,7 @@ impl Operation {
             "AdminEnableUser" => Operation::EnableUser,
             "AdminConfirmSignUp" => Operation::ConfirmSignUp,
             "AdminSetUserPassword" => Operation::SetUserPassword,
+            "AdminResetUserPassword" => Operation::ResetUserPassword,
             "AdminUserGlobalSignOut" => Operation::UserGlobalSignOut,
             "AdminAddUserToGroup" => Operation::AddUserToGroup,
             "AdminRemoveUserFromGroup" => Operation::RemoveUserFromGroup,
@@ -156,6 +159,7 @@ pub(super) async fn dispatch(
         Operation::EnableUser => run(enable_user, pool, request).await,
         Operation::ConfirmSignUp => run(confirm_sign_up, pool, request).await,
         Operation::SetUserPassword => run(set_user_password, pool, request).await,
+        Operation::ResetUserPassword => run(reset_user_password, pool, request).await,
         Operation::UserGlobalSignOut => run(global_sign_out, pool, request).await,
         Operation::AddUserToGroup => run(add_user_to_group, pool, request).await,
         Operation::RemoveUserFromGroup => run(remove_user_from_group, pool, request).await,
@@ -505,6 +509,20 @@ async fn set_user_password(
     };
     directory::set_password(&pool, &user, &request.password, password_use, crate::now()).await??;
     Ok(Empty {})
+}
+
+/// AdminResetUserPassword: RESET_REQUIRED, and a reset code sent where the
+/// pool's account recovery says.
+async fn reset_user_password(pool: UserPool, request: UsernameRequest) -> Result<Empty, ApiError> {
+    let user = named_user(&pool, &request.username).await?;
+    match crate::accounts::reset_by_administrator(&pool, &user, crate::now()).await? {
+        ResetRequest::Sent(_) => Ok(Empty {}),
+        ResetRequest::OverLimit => Err(ApiError::LimitExceeded),
+        ResetRequest::AdminOnly => Err(ApiError::NotAuthorized(
+            "User password cannot be reset in the current state.".to_owned(),
+        )),
+        ResetRequest::NoChannel | ResetRequest::Unknown => Err(super::no_recovery_channel()),
+    }
 }
 
 async fn global_sign_out(pool: UserPool, request: UsernameRequest) -> Result<Empty, ApiError> {

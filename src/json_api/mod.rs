@@ -619,6 +619,8 @@ async fn user_attributes(pool: &UserPool, user: &User) -> Result<Vec<AttributeTy
 fn user_status(user: &User) -> &'static str {
     if !user.confirmed {
         "UNCONFIRMED"
+    } else if user.password_reset_required {
+        "RESET_REQUIRED"
     } else if user.force_password_change {
         "FORCE_CHANGE_PASSWORD"
     } else {
@@ -654,6 +656,13 @@ fn code_delivery(to: &str) -> CodeDeliveryDetails {
         delivery_medium: "EMAIL",
         attribute_name: "email",
     }
+}
+
+/// A password reset for a user with no verified address or number to send the code to.
+fn no_recovery_channel() -> ApiError {
+    ApiError::InvalidParameter(
+        "Cannot reset password for the user as there is no registered/verified email or phone_number".to_owned(),
+    )
 }
 
 /// Cognito's bounds and characters for a pool's or a client's name (`field`).
@@ -711,6 +720,9 @@ pub(crate) enum ApiError {
     UsernameExists,
     #[error("User is not confirmed.")]
     UserNotConfirmed,
+    /// An administrator invalidated the password (AdminResetUserPassword).
+    #[error("Password reset required for the user")]
+    PasswordResetRequired,
     #[error("Invalid verification code provided, please try again.")]
     CodeMismatch,
     #[error("Invalid code provided, please request a code again.")]
@@ -764,6 +776,7 @@ impl ApiError {
             ApiError::NotAuthorized(_) => "NotAuthorizedException",
             ApiError::UsernameExists => "UsernameExistsException",
             ApiError::UserNotConfirmed => "UserNotConfirmedException",
+            ApiError::PasswordResetRequired => "PasswordResetRequiredException",
             ApiError::CodeMismatch => "CodeMismatchException",
             ApiError::ExpiredCode => "ExpiredCodeException",
             ApiError::LimitExceeded => "LimitExceededException",

@@ -180,26 +180,23 @@ pub(super) async fn forgot_password(
     let client = client(&pool, &request.client_id)?;
     check_secret_hash(client, &request.username, request.secret_hash.as_deref())?;
     reveal_unknown(&pool, client, &request.username).await?;
-    let delivered_to = match accounts::forgot_password(&pool, &request.username, crate::now())
-        .await?
-    {
-        ResetRequest::Sent(to) => to,
-        ResetRequest::OverLimit => return Err(ApiError::LimitExceeded),
-        ResetRequest::AdminOnly => {
-            return Err(ApiError::NotAuthorized(
-                "User password cannot be reset in the current state.".to_owned(),
-            ));
-        }
-        ResetRequest::NoChannel if client.legacy_user_existence_errors => {
-            return Err(ApiError::InvalidParameter(
-                "Cannot reset password for the user as there is no registered/verified email or phone_number".to_owned(),
-            ));
-        }
-        // What a code sent to the name would have looked like.
-        ResetRequest::NoChannel | ResetRequest::Unknown => {
-            accounts::normalize_email(&request.username)
-        }
-    };
+    let delivered_to =
+        match accounts::forgot_password(&pool, &request.username, crate::now()).await? {
+            ResetRequest::Sent(to) => to,
+            ResetRequest::OverLimit => return Err(ApiError::LimitExceeded),
+            ResetRequest::AdminOnly => {
+                return Err(ApiError::NotAuthorized(
+                    "User password cannot be reset in the current state.".to_owned(),
+                ));
+            }
+            ResetRequest::NoChannel if client.legacy_user_existence_errors => {
+                return Err(super::no_recovery_channel());
+            }
+            // What a code sent to the name would have looked like.
+            ResetRequest::NoChannel | ResetRequest::Unknown => {
+                accounts::normalize_email(&request.username)
+            }
+        };
     Ok(CodeDeliveryResponse {
         code_delivery_details: code_delivery(&delivered_to),
     })
@@ -373,6 +370,7 @@ async fn signed_in(
     match outcome {
         SignIn::Authenticated(user) => Ok(start_session(pool, client, &user, now).await?.into()),
         SignIn::NeedsConfirmation => Err(ApiError::UserNotConfirmed),
+        SignIn::PasswordResetRequired => Err(ApiError::PasswordResetRequired),
         SignIn::NewPasswordRequired(user) => new_password_challenge(pool, client, &user, now),
         SignIn::Refused(refusal) => Err(refusal.into()),
     }
@@ -648,6 +646,7 @@ pub(super) async fn change_password(
     match accounts::sign_in(&pool, &user.sub, &request.previous_password, now).await? {
         SignIn::Authenticated(_) => {}
         SignIn::Refused(refusal) => return Err(refusal.into()),
+        SignIn::PasswordResetRequired => return Err(ApiError::PasswordResetRequired),
         SignIn::NeedsConfirmation | SignIn::NewPasswordRequired(_) => {
             return Err(ApiError::NotAuthorized("Invalid Access Token".to_owned()));
         }

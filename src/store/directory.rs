@@ -101,8 +101,8 @@ impl Store {
         let insert = sqlx::query(
             "INSERT INTO users (pool_id, sub, username, email, email_key, phone_key, preferred_key,
                                 password_hash, srp_verifier, confirmed, enabled,
-                                force_password_change, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+                                force_password_change, password_reset_required, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
         )
         .bind(&*self.pool_id)
         .bind(&user.sub)
@@ -116,6 +116,7 @@ impl Store {
         .bind(user.confirmed)
         .bind(user.enabled)
         .bind(user.force_password_change)
+        .bind(user.password_reset_required)
         .bind(user.created_at)
         .bind(user.updated_at)
         .execute(&mut *tx)
@@ -193,7 +194,7 @@ impl Store {
     ) -> Result<(), Error> {
         sqlx::query(
             "UPDATE users SET password_hash = $1, srp_verifier = $2, force_password_change = $3,
-                confirmed = TRUE, updated_at = $4
+                password_reset_required = FALSE, confirmed = TRUE, updated_at = $4
              WHERE sub = $5",
         )
         .bind(&credential.password_hash)
@@ -435,6 +436,7 @@ fn filter_condition(filter: &UserFilter) -> String {
         FilterField::Email => "u.email",
         FilterField::UserStatus => {
             "(CASE WHEN u.confirmed = FALSE THEN 'UNCONFIRMED'
+                   WHEN u.password_reset_required = TRUE THEN 'RESET_REQUIRED'
                    WHEN u.force_password_change = TRUE THEN 'FORCE_CHANGE_PASSWORD'
                    ELSE 'CONFIRMED' END)"
         }

@@ -43,6 +43,8 @@ pub(crate) struct User {
     pub(crate) enabled: bool,
     /// Created by an administrator with a temporary password (FORCE_CHANGE_PASSWORD).
     pub(crate) force_password_change: bool,
+    /// An administrator invalidated the password (RESET_REQUIRED): a new one is set with a code.
+    pub(crate) password_reset_required: bool,
     pub(crate) created_at: i64,
     pub(crate) updated_at: i64,
 }
@@ -58,6 +60,7 @@ impl<'r> sqlx::FromRow<'r, AnyRow> for User {
             confirmed: flag(row, "confirmed")?,
             enabled: flag(row, "enabled")?,
             force_password_change: flag(row, "force_password_change")?,
+            password_reset_required: flag(row, "password_reset_required")?,
             created_at: row.try_get("created_at")?,
             updated_at: row.try_get("updated_at")?,
         })
@@ -106,7 +109,8 @@ macro_rules! select_users {
     ($rest:literal) => {
         concat!(
             "SELECT u.sub, u.username, u.email, u.password_hash, u.srp_verifier, u.confirmed,
-                    u.enabled, u.force_password_change, u.created_at, u.updated_at
+                    u.enabled, u.force_password_change, u.password_reset_required,
+                    u.created_at, u.updated_at
              FROM users u ",
             $rest
         )
@@ -347,6 +351,27 @@ impl Store {
         Ok(())
     }
 
+    /// Invalidates the user's password (RESET_REQUIRED) and saves the reset
+    /// `code` they are sent, together.
+    pub(crate) async fn require_password_reset(
+        &self,
+        sub: &str,
+        code: &NewCode<'_>,
+        now: i64,
+    ) -> Result<(), Error> {
+        let mut tx = self.db.begin().await?;
+        sqlx::query(
+            "UPDATE users SET password_reset_required = TRUE, updated_at = $1 WHERE sub = $2",
+        )
+        .bind(now)
+        .bind(sub)
+        .execute(&mut *tx)
+        .await?;
+        put_code(&mut tx, sub, code).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// The user's pending code, if it was issued for `purpose`.
     pub(crate) async fn code(
         &self,
@@ -405,7 +430,9 @@ impl Store {
     ) -> Result<(), Error> {
         let mut tx = self.db.begin().await?;
         sqlx::query(
-            "UPDATE users SET password_hash = $1, srp_verifier = $2, updated_at = $3 WHERE sub = $4",
+            "UPDATE users SET password_hash = $1, srp_verifier = $2, password_reset_required = FALSE,
+                updated_at = $3
+             WHERE sub = $4",
         )
         .bind(&credential.password_hash)
         .bind(&credential.srp_verifier)
@@ -1005,6 +1032,7 @@ mod tests {
                         confirmed: true,
                         enabled: true,
                         force_password_change: false,
+                        password_reset_required: false,
                         created_at: 1,
                         updated_at: 1,
                     },

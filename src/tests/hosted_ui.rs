@@ -588,3 +588,56 @@ async fn the_pool_answers_only_for_its_own_host() {
         .await;
     assert_eq!(reply.status, StatusCode::OK);
 }
+
+/// AdminResetUserPassword: the right old password leads to the reset page
+/// (the administrator's reset mailed the code), and the new password signs in.
+#[tokio::test]
+async fn a_password_an_administrator_reset_is_replaced_on_the_reset_page() {
+    let mut browser = Browser::new().await;
+    let email = "grace@example.com";
+    browser.sign_up(email, "s").await;
+    let reset = format!(
+        r#"{{"UserPoolId":"{}","Username":"{email}"}}"#,
+        browser.pool.config().pool_id()
+    );
+    let reply = browser
+        .cognito("AdminResetUserPassword", &reset, true)
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let code = browser.last_code(email).await;
+
+    let mut tab = browser.tab();
+    let wrong = tab.sign_in(email, "not the password").await;
+    assert!(wrong.body.contains("Incorrect username or password."));
+    let reply = tab.sign_in(email, PASSWORD).await;
+    assert_eq!(reply.status, StatusCode::FOUND, "{}", reply.body);
+    let next = reply.location().unwrap().to_owned();
+    assert!(
+        next.starts_with("/confirmForgotPassword?username=grace%40example.com"),
+        "{next}"
+    );
+    let page = tab.get(&next).await;
+    let params = oauth_params("s");
+    let reply = tab
+        .post(
+            "/confirmForgotPassword",
+            &form(
+                &params,
+                &[
+                    ("_csrf", &page.csrf()),
+                    ("username", email),
+                    ("code", &code),
+                    ("password", "a password of my own"),
+                ],
+            ),
+        )
+        .await;
+    assert!(
+        reply.body.contains("Your password has been changed."),
+        "{}",
+        reply.body
+    );
+    let reply = tab.sign_in(email, "a password of my own").await;
+    assert_eq!(reply.status, StatusCode::FOUND, "{}", reply.body);
+    assert!(reply.location().unwrap().contains("code="));
+}
