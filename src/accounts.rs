@@ -8,7 +8,7 @@
 
 use crate::error::Error;
 use crate::pools::Recovery;
-use crate::store::{CodePurpose, Credential, Issuance, NewCode, User};
+use crate::store::{CodePurpose, Credential, Issuance, NewCode, User, VerificationCode};
 use crate::{UserPool, mail, password, secrets, srp};
 
 /// Why an account operation was refused, worded as Cognito words it. The
@@ -140,20 +140,19 @@ fn next_issuance(previous: Option<Issuance>, now: i64) -> Option<Issuance> {
 }
 
 /// A code about to be issued, and what the store keeps of it.
-struct FreshCode {
-    code: String,
-    hash: String,
-    purpose: CodePurpose,
-    expires_at: i64,
-    issuance: Issuance,
+pub(crate) struct FreshCode {
+    pub(crate) code: String,
+    pub(crate) hash: String,
+    pub(crate) expires_at: i64,
+    pub(crate) issuance: Issuance,
 }
 
 impl FreshCode {
-    /// One more code for `purpose`, or None when `previous` shows that the
-    /// window's codes were all issued.
-    fn next(
+    /// One more code, valid for `lifetime` seconds, or None when `previous`
+    /// shows that the window's codes were all issued.
+    pub(crate) fn next(
         previous: Option<Issuance>,
-        purpose: CodePurpose,
+        lifetime: i64,
         now: i64,
     ) -> Result<Option<FreshCode>, Error> {
         let Some(issuance) = next_issuance(previous, now) else {
@@ -163,23 +162,47 @@ impl FreshCode {
         Ok(Some(FreshCode {
             hash: secrets::digest(&code),
             code,
-            purpose,
-            expires_at: now
-                + match purpose {
-                    CodePurpose::SignUp => SIGN_UP_CODE_LIFETIME_SECONDS,
-                    CodePurpose::PasswordReset => RESET_CODE_LIFETIME_SECONDS,
-                },
+            expires_at: now + lifetime,
             issuance,
         }))
     }
 
-    fn record(&self) -> NewCode<'_> {
+    fn record(&self, purpose: CodePurpose) -> NewCode<'_> {
         NewCode {
             code_hash: &self.hash,
-            purpose: self.purpose,
+            purpose,
             expires_at: self.expires_at,
             issuance: self.issuance,
         }
+    }
+}
+
+fn lifetime(purpose: CodePurpose) -> i64 {
+    match purpose {
+        CodePurpose::SignUp => SIGN_UP_CODE_LIFETIME_SECONDS,
+        CodePurpose::PasswordReset => RESET_CODE_LIFETIME_SECONDS,
+    }
+}
+
+/// Judges a code submitted against the `stored` one: expired (or none), dead
+/// after too many wrong guesses, wrong (the caller counts the guess), or right.
+pub(crate) fn judge_code(
+    stored: Option<&VerificationCode>,
+    code: &str,
+    now: i64,
+) -> Result<(), Refusal> {
+    // An expired code answers as no code at all, so pruning expired decoys shows nothing.
+    let Some(stored) = stored.filter(|stored| stored.expires_at > now) else {
+        return Err(Refusal::ExpiredCode);
+    };
+    if stored.attempts >= CODE_MAX_ATTEMPTS {
+        return Err(Refusal::CodeAttemptsExceeded);
+    }
+    let submitted = secrets::digest(code.trim());
+    if secrets::equal(submitted.as_bytes(), stored.code_hash.as_bytes()) {
+        Ok(())
+    } else {
+        Err(Refusal::WrongCode)
     }
 }
 
@@ -197,11 +220,12 @@ async fn send_new_code(
 ) -> Result<Issued, Error> {
     let store = pool.store();
     let previous = store.code_issuance(sub).await?;
-    let Some(fresh) = FreshCode::next(previous, for_.purpose(), now)? else {
+    let purpose = for_.purpose();
+    let Some(fresh) = FreshCode::next(previous, lifetime(purpose), now)? else {
         tracing::warn!(%sub, "code limit reached: no new code mailed");
         return Ok(Issued::OverLimit);
     };
-    let new = fresh.record();
+    let new = fresh.record(purpose);
     match for_ {
         CodeFor::Creation {
             username,
@@ -301,10 +325,13 @@ async fn issue_decoy_code(pool: &UserPool, name: &str, now: i64) -> Result<Issue
     let name_hash = name_key(pool, &pool.pool().naming().username_key(name));
     let store = pool.store();
     let previous = store.decoy_issuance(&name_hash).await?;
-    let Some(fresh) = FreshCode::next(previous, CodePurpose::PasswordReset, now)? else {
+    let purpose = CodePurpose::PasswordReset;
+    let Some(fresh) = FreshCode::next(previous, lifetime(purpose), now)? else {
         return Ok(Issued::OverLimit);
     };
-    store.put_decoy_code(&name_hash, &fresh.record()).await?;
+    store
+        .put_decoy_code(&name_hash, &fresh.record(purpose))
+        .await?;
     Ok(Issued::Sent)
 }
 
@@ -331,22 +358,14 @@ async fn check_code(
         CodeHolder::Account(sub) => store.code(sub, purpose).await?,
         CodeHolder::Decoy(name_hash) => store.decoy_code(name_hash).await?,
     };
-    // An expired code answers as no code at all, so pruning expired decoys shows nothing.
-    let Some(stored) = stored.filter(|stored| stored.expires_at > now) else {
-        return Ok(Err(Refusal::ExpiredCode));
-    };
-    if stored.attempts >= CODE_MAX_ATTEMPTS {
-        return Ok(Err(Refusal::CodeAttemptsExceeded));
-    }
-    let submitted = secrets::digest(code.trim());
-    if !secrets::equal(submitted.as_bytes(), stored.code_hash.as_bytes()) {
+    let judged = judge_code(stored.as_ref(), code, now);
+    if judged == Err(Refusal::WrongCode) {
         match holder {
             CodeHolder::Account(sub) => store.count_code_attempt(sub).await?,
             CodeHolder::Decoy(name_hash) => store.count_decoy_attempt(name_hash).await?,
         }
-        return Ok(Err(Refusal::WrongCode));
     }
-    Ok(Ok(()))
+    Ok(judged)
 }
 
 /// The address, normalized, if it can be an account's; else why not.

@@ -38,6 +38,7 @@ mod srp;
 mod store;
 mod tokens;
 mod transfer;
+mod verification;
 mod web;
 mod well_known;
 

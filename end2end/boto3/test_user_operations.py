@@ -8,6 +8,7 @@ from botocore.exceptions import ClientError
 from pycognito.aws_srp import AWSSRP
 
 from conftest import PASSWORD, POOL_ID, PUBLIC_CLIENT, aws_cli
+from test_json_api import password_auth
 from test_user_pools import (  # noqa: F401 (new_pool is a fixture)
     PLAIN_PASSWORD,
     create_user,
@@ -16,6 +17,7 @@ from test_user_pools import (  # noqa: F401 (new_pool is a fixture)
     password_pool,
     sign_in,
     unique_email,
+    unique_phone,
     unique_username,
 )
 
@@ -239,3 +241,72 @@ def test_an_administrator_resets_a_password_and_the_user_sets_a_new_one_with_the
     assert refused(cognito.admin_reset_user_password, UserPoolId=pool_id, Username="nobody-here")[0] == (
         "UserNotFoundException"
     )
+
+
+def test_a_user_changes_their_email_once_a_code_proves_the_new_one(cognito, outbox, confirmed_user):
+    token = password_auth(cognito, confirmed_user)["AuthenticationResult"]["AccessToken"]
+    new = unique_email()
+    reply = cognito.update_user_attributes(AccessToken=token, UserAttributes=[{"Name": "email", "Value": new}])
+    [delivery] = reply["CodeDeliveryDetailsList"]
+    assert (delivery["Destination"], delivery["AttributeName"]) == (new[0] + "***@e***", "email")
+    # Until the code proves the new address, the old one is the user's, and their sign-in name.
+    attributes = attributes_of(cognito.get_user(AccessToken=token))
+    assert (attributes["email"], attributes["email_verified"]) == (confirmed_user, "true")
+    assert refused(password_auth, cognito=cognito, email=new)[0] == "NotAuthorizedException"
+    assert refused(cognito.verify_user_attribute, AccessToken=token, AttributeName="email", Code="000000")[0] in (
+        "CodeMismatchException",
+    )
+    # Asking again sends a new code to the new address; the last one proves it.
+    again = cognito.get_user_attribute_verification_code(AccessToken=token, AttributeName="email")
+    assert again["CodeDeliveryDetails"]["Destination"] == delivery["Destination"]
+    cognito.verify_user_attribute(AccessToken=token, AttributeName="email", Code=outbox(new))
+    attributes = attributes_of(cognito.get_user(AccessToken=token))
+    assert (attributes["email"], attributes["email_verified"]) == (new, "true")
+    assert password_auth(cognito, new)["AuthenticationResult"]["IdToken"]
+    assert refused(password_auth, cognito=cognito, email=confirmed_user)[0] == "NotAuthorizedException"
+    # The code is spent; nor can anyone take an address another user signs in with.
+    assert refused(cognito.verify_user_attribute, AccessToken=token, AttributeName="email", Code=outbox(new))[0] == (
+        "ExpiredCodeException"
+    )
+    other = unique_email()
+    cognito.sign_up(ClientId=PUBLIC_CLIENT, Username=other, Password=PASSWORD)
+    cognito.confirm_sign_up(ClientId=PUBLIC_CLIENT, Username=other, ConfirmationCode=outbox(other))
+    code, _ = refused(cognito.update_user_attributes, AccessToken=token, UserAttributes=[{"Name": "email", "Value": other}])
+    assert code == "AliasExistsException"
+    code, _ = refused(cognito.get_user_attribute_verification_code, AccessToken=token, AttributeName="nickname")
+    assert code == "InvalidParameterException"
+
+
+def test_a_changed_phone_number_is_unverified_until_its_code_proves_it(new_pool, cognito, outbox):
+    pool_id, client_id = password_pool(new_pool, cognito)
+    username, phone = unique_username("phone"), unique_phone()
+    create_user(cognito, pool_id, username, attributes={"phone_number": phone, "phone_number_verified": "true"})
+    token = sign_in(cognito, client_id, username)["AccessToken"]
+    new = unique_phone()
+    cognito.update_user_attributes(AccessToken=token, UserAttributes=[{"Name": "phone_number", "Value": new}])
+    attributes = attributes_of(cognito.get_user(AccessToken=token))
+    assert (attributes["phone_number"], attributes["phone_number_verified"]) == (new, "false")
+    sent = cognito.get_user_attribute_verification_code(AccessToken=token, AttributeName="phone_number")
+    assert sent["CodeDeliveryDetails"] == {
+        "Destination": "+*******" + new[-4:],
+        "DeliveryMedium": "SMS",
+        "AttributeName": "phone_number",
+    }
+    cognito.verify_user_attribute(AccessToken=token, AttributeName="phone_number", Code=outbox(new))
+    assert attributes_of(cognito.get_user(AccessToken=token))["phone_number_verified"] == "true"
+
+
+def test_an_administrator_changes_an_address_at_once(new_pool, cognito):
+    pool_id, client_id = password_pool(new_pool, cognito)
+    username, old, new = unique_username("moved"), unique_email(), unique_email()
+    create_user(cognito, pool_id, username, attributes={"email": old, "email_verified": "true"})
+    cognito.admin_update_user_attributes(UserPoolId=pool_id, Username=username, UserAttributes=[{"Name": "email", "Value": new}])
+    attributes = attributes_of(cognito.admin_get_user(UserPoolId=pool_id, Username=username))
+    assert (attributes["email"], attributes["email_verified"]) == (new, "false")
+    cognito.admin_update_user_attributes(
+        UserPoolId=pool_id,
+        Username=username,
+        UserAttributes=[{"Name": "email", "Value": old}, {"Name": "email_verified", "Value": "true"}],
+    )
+    attributes = attributes_of(cognito.admin_get_user(UserPoolId=pool_id, Username=username))
+    assert (attributes["email"], attributes["email_verified"]) == (old, "true")

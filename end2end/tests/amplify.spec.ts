@@ -1,7 +1,9 @@
 // An app built on Amplify JS v6 (npm `aws-amplify`, bundled with esbuild from amplify/main.ts)
 // runs in Chromium against the local pool, configured only with `userPoolEndpoint`: it signs a
 // user up, confirms them with the mailed code, signs them in with its default flow (SRP),
-// refreshes the session, changes an attribute and deletes the account.
+// refreshes the session, moves them to a new email address proved with a code, changes an
+// attribute and deletes the account. The page is served from an origin the pool allows
+// (USERPOOL_ALLOWED_ORIGINS), as a real app's would be.
 import { createServer, type Server } from "node:http";
 import path from "node:path";
 import { build } from "esbuild";
@@ -121,6 +123,24 @@ test("an Amplify app signs a user up, in with SRP, refreshes, updates and delete
     expect(calls.filter((call) => call.includes("USER_PASSWORD_AUTH"))).toEqual([]);
   });
 
+  const movedEmail = email.replace("amplify.", "amplify-moved.");
+  await test.step("a new email address, proved with the code mailed to it", async () => {
+    const step = await page.evaluate(async (address) => {
+      const result = await window.amplify.updateUserAttributes({ userAttributes: { email: address } });
+      return [result.email.isUpdated, result.email.nextStep.updateAttributeStep];
+    }, movedEmail);
+    expect(step).toEqual([false, "CONFIRM_ATTRIBUTE_WITH_CODE"]);
+    // Until then the old address is the user's.
+    expect(await page.evaluate(async () => (await window.amplify.fetchUserAttributes()).email)).toBe(email);
+    const code = await latestCode(request, movedEmail);
+    const attributes = await page.evaluate(async (confirmationCode) => {
+      await window.amplify.confirmUserAttribute({ userAttributeKey: "email", confirmationCode });
+      const { email, email_verified } = await window.amplify.fetchUserAttributes();
+      return { email, email_verified };
+    }, code);
+    expect(attributes).toEqual({ email: movedEmail, email_verified: "true" });
+  });
+
   await test.step("an attribute changed, then the account deleted", async () => {
     const name = await page.evaluate(async () => {
       await window.amplify.updateUserAttributes({ userAttributes: { name: "Ada" } });
@@ -135,7 +155,7 @@ test("an Amplify app signs a user up, in with SRP, refreshes, updates and delete
       } catch (error) {
         return (error as Error).name;
       }
-    }, [email, PASSWORD]);
+    }, [movedEmail, PASSWORD]);
     expect(afterwards).toBe("NotAuthorizedException");
   });
 });

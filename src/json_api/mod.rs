@@ -108,6 +108,8 @@ enum Operation {
     RevokeToken,
     DeleteUser,
     DeleteUserAttributes,
+    GetUserAttributeVerificationCode,
+    VerifyUserAttribute,
     GetTokensFromRefreshToken,
     ConfirmDevice,
     GetDevice,
@@ -134,6 +136,8 @@ impl Operation {
             "RevokeToken" => Operation::RevokeToken,
             "DeleteUser" => Operation::DeleteUser,
             "DeleteUserAttributes" => Operation::DeleteUserAttributes,
+            "GetUserAttributeVerificationCode" => Operation::GetUserAttributeVerificationCode,
+            "VerifyUserAttribute" => Operation::VerifyUserAttribute,
             "GetTokensFromRefreshToken" => Operation::GetTokensFromRefreshToken,
             "ConfirmDevice" => Operation::ConfirmDevice,
             "GetDevice" => Operation::GetDevice,
@@ -169,6 +173,8 @@ async fn dispatch(pool: UserPool, http: &sigv4::SignedRequest<'_>) -> Result<Val
         | Operation::GlobalSignOut
         | Operation::DeleteUser
         | Operation::DeleteUserAttributes
+        | Operation::GetUserAttributeVerificationCode
+        | Operation::VerifyUserAttribute
         | Operation::ConfirmDevice
         | Operation::GetDevice
         | Operation::ForgetDevice
@@ -197,6 +203,10 @@ async fn dispatch(pool: UserPool, http: &sigv4::SignedRequest<'_>) -> Result<Val
         Operation::RevokeToken => run(users::revoke_token, pool, request).await,
         Operation::DeleteUser => run(users::delete_user, pool, request).await,
         Operation::DeleteUserAttributes => run(users::delete_user_attributes, pool, request).await,
+        Operation::GetUserAttributeVerificationCode => {
+            run(users::get_user_attribute_verification_code, pool, request).await
+        }
+        Operation::VerifyUserAttribute => run(users::verify_user_attribute, pool, request).await,
         Operation::ConfirmDevice => run(devices::confirm_device, pool, request).await,
         Operation::GetDevice | Operation::ForgetDevice | Operation::UpdateDeviceStatus => {
             run(devices::device, pool, request).await
@@ -375,10 +385,9 @@ impl Writing {
 
 /// Checks attributes to be written against the pool's `schema` (an empty
 /// schema, the declared pool's, takes the standard attributes and any
-/// `custom:` one). `email` may only repeat the current address: the address
-/// is a sign-in name (or set when the user is created), and changing it is not
-/// supported. The `*_verified` flags are an administrator's to set and
-/// ignored from anyone else.
+/// `custom:` one). `email` may only repeat the user's address (a change of
+/// address is [`update_attributes`]'s). The `*_verified` flags are an
+/// administrator's to set and ignored from anyone else.
 fn writable_attributes(
     attributes: Vec<AttributeType>,
     email: Option<&str>,
@@ -447,27 +456,77 @@ fn check_writes(client: &Client, attributes: &[AttributeType]) -> Result<(), Api
 }
 
 /// Writes `attributes` of an existing user, as the pool's schema allows
-/// (UpdateUserAttributes and AdminUpdateUserAttributes).
+/// (UpdateUserAttributes and AdminUpdateUserAttributes). A new email address
+/// is the user's once a code sent to it proves it (where the code went is
+/// returned), or at once when an administrator gives it; a changed phone
+/// number is unverified unless an administrator says otherwise. Nothing is
+/// written when anything is refused.
 async fn update_attributes(
     pool: &UserPool,
     user: &User,
     attributes: Vec<AttributeType>,
     writing: Writing,
-) -> Result<(), ApiError> {
+) -> Result<Vec<CodeDeliveryDetails>, ApiError> {
+    use crate::verification::{self, Change, Sent};
     let schema = &pool.pool().settings.schema_attributes;
-    let writes = writable_attributes(attributes, user.email.as_deref(), schema, writing)?;
-    // The sign-in names the user has once the writes are made.
-    let mut after = pool.store().attributes(&user.sub).await?;
-    after.extend(writes.iter().cloned());
-    let keys = pool.pool().naming().keys(user.email.as_deref(), &after);
-    if !pool
-        .store()
-        .set_attributes(&user.sub, &writes, &keys, crate::now())
-        .await?
+    let (emails, others): (Vec<_>, Vec<_>) =
+        attributes.into_iter().partition(|a| a.name == "email");
+    let new_email = emails
+        .last()
+        .map(|a| accounts::valid_email(&a.value))
+        .transpose()?
+        .filter(|email| user.email.as_deref() != Some(email.as_str()));
+    let mut writes = writable_attributes(others, user.email.as_deref(), schema, writing)?;
+    let store = pool.store();
+    let mut after = store.attributes(&user.sub).await?;
+    let phone_now = after
+        .iter()
+        .find(|(name, _)| name == "phone_number")
+        .map(|(_, value)| value.clone());
+    let new_phone = writes
+        .iter()
+        .any(|(name, value)| name == "phone_number" && phone_now.as_ref() != Some(value));
+    if new_phone
+        && !writes
+            .iter()
+            .any(|(name, _)| name == "phone_number_verified")
+    {
+        writes.push(("phone_number_verified".to_owned(), "false".to_owned()));
+    }
+    if let Some(email) = &new_email
+        && verification::email_taken(pool, user, email).await?
     {
         return Err(ApiError::AliasExists);
     }
-    Ok(())
+    // The sign-in names the user has once the writes are made.
+    after.extend(writes.iter().cloned());
+    let keys = pool.pool().naming().keys(user.email.as_deref(), &after);
+    let now = crate::now();
+    if !store.set_attributes(&user.sub, &writes, &keys, now).await? {
+        return Err(ApiError::AliasExists);
+    }
+    let Some(email) = new_email else {
+        return Ok(Vec::new());
+    };
+    if writing.by_administrator() {
+        let verified = writes
+            .iter()
+            .any(|(name, value)| name == "email_verified" && value == "true");
+        let key = pool.pool().naming().keys(Some(&email), &[]).email;
+        if !store
+            .change_email(&user.sub, &email, key.as_deref(), verified, now)
+            .await?
+        {
+            return Err(ApiError::AliasExists);
+        }
+        return Ok(Vec::new());
+    }
+    match verification::change_email(pool, user, &email, now).await? {
+        Change::Pending(Sent::To(to)) => Ok(vec![code_delivery(&to)]),
+        Change::Pending(Sent::OverLimit) => Err(ApiError::LimitExceeded),
+        Change::Taken => Err(ApiError::AliasExists),
+        Change::Unchanged | Change::Pending(Sent::NothingToProve) => Ok(Vec::new()),
+    }
 }
 
 /// Deletes attributes of an existing user (DeleteUserAttributes and

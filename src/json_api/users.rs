@@ -24,6 +24,7 @@ use crate::directory::{self, PasswordUse};
 use crate::grants::{self, Authentication, Holder, Source, Tokens};
 use crate::scope::Scope;
 use crate::store::User;
+use crate::verification::{self, NotVerified, Sent, Verifiable};
 use crate::{UserPool, challenge, password_verifier, secrets};
 
 // --- sign-up ---
@@ -589,16 +590,69 @@ pub(super) async fn update_user_attributes(
     if let Some(client) = pool.pool().client(&client_id) {
         super::check_writes(client, &request.user_attributes)?;
     }
-    super::update_attributes(
-        &pool,
-        &user,
-        request.user_attributes,
-        Writing::UpdateUserAttributes,
-    )
-    .await?;
+    let writing = Writing::UpdateUserAttributes;
+    let sent = super::update_attributes(&pool, &user, request.user_attributes, writing).await?;
     Ok(UpdateUserAttributesResponse {
-        code_delivery_details_list: Vec::new(),
+        code_delivery_details_list: sent,
     })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct AttributeVerificationCodeRequest {
+    access_token: String,
+    attribute_name: String,
+}
+
+/// The attribute a verification request names: an email address or a phone number.
+fn verifiable(name: &str) -> Result<Verifiable, ApiError> {
+    Verifiable::parse(name).ok_or_else(|| {
+        ApiError::InvalidParameter(format!(
+            "{name} is not an attribute that can be verified: only email and phone_number are."
+        ))
+    })
+}
+
+/// GetUserAttributeVerificationCode: a code to the address or number (the new
+/// address, for a change under way).
+pub(super) async fn get_user_attribute_verification_code(
+    pool: UserPool,
+    request: AttributeVerificationCodeRequest,
+) -> Result<CodeDeliveryResponse, ApiError> {
+    let user = token_holder(&pool, &request.access_token).await?;
+    let attribute = verifiable(&request.attribute_name)?;
+    match verification::send_code(&pool, &user, attribute, crate::now()).await? {
+        Sent::To(to) => Ok(CodeDeliveryResponse {
+            code_delivery_details: code_delivery(&to),
+        }),
+        Sent::OverLimit => Err(ApiError::LimitExceeded),
+        Sent::NothingToProve => Err(ApiError::InvalidParameter(format!(
+            "The user has no {} to verify.",
+            attribute.name()
+        ))),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct VerifyUserAttributeRequest {
+    access_token: String,
+    attribute_name: String,
+    code: String,
+}
+
+/// VerifyUserAttribute: the code proves the attribute (and completes a change of address).
+pub(super) async fn verify_user_attribute(
+    pool: UserPool,
+    request: VerifyUserAttributeRequest,
+) -> Result<Empty, ApiError> {
+    let user = token_holder(&pool, &request.access_token).await?;
+    let attribute = verifiable(&request.attribute_name)?;
+    match verification::verify(&pool, &user, attribute, &request.code, crate::now()).await? {
+        Ok(()) => Ok(Empty {}),
+        Err(NotVerified::Code(refusal)) => Err(refusal.into()),
+        Err(NotVerified::Taken) => Err(ApiError::AliasExists),
+    }
 }
 
 #[derive(Deserialize)]

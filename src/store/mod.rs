@@ -130,6 +130,7 @@ macro_rules! select_refresh_token {
 }
 
 mod app_clients;
+mod attribute_codes;
 mod counters;
 mod pools;
 mod sqlite_file;
@@ -137,6 +138,7 @@ mod srp;
 // After `select_users!`, which it uses.
 mod directory;
 
+pub(crate) use attribute_codes::{NewAttributeCode, Proof};
 pub(crate) use counters::AddressWindow;
 pub(crate) use directory::{FilterField, Group, GroupChanges, UserFilter};
 pub(crate) use srp::SrpChallenge;

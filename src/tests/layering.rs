@@ -41,6 +41,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "registry",
             "tokens",
             "transfer",
+            "verification",
         ],
     ),
     ("shared HTTP", &["csrf", "serve", "signin", "web"]),
