@@ -220,11 +220,12 @@ pub(crate) async fn verify(
     let proof = Proof {
         attribute: attribute.name(),
         flag: attribute.flag(),
+        verified: true,
         new_email: new_email
             .as_ref()
             .map(|key| (pending.value.as_str(), key.as_deref())),
     };
-    if !store.prove_attribute(&user.sub, &proof, now).await? {
+    if !store.settle_attribute(&user.sub, &proof, now).await? {
         return Ok(Err(NotVerified::Taken));
     }
     if proof.new_email.is_some() {

@@ -1,6 +1,7 @@
 // An app built on Amplify JS v6 (npm `aws-amplify`, bundled with esbuild from amplify/main.ts)
 // runs in Chromium against the local pool, configured only with `userPoolEndpoint`: it signs a
-// user up, confirms them with the mailed code, signs them in with its default flow (SRP),
+// user up, confirms them with the mailed code (which signs them in: autoSignIn), signs them in
+// with its default flow (SRP),
 // refreshes the session, moves them to a new email address proved with a code, changes an
 // attribute and deletes the account. The page is served from an origin the pool allows
 // (USERPOOL_ALLOWED_ORIGINS), as a real app's would be.
@@ -70,21 +71,33 @@ test("an Amplify app signs a user up, in with SRP, refreshes, updates and delete
   await openApp(page);
   const email = newEmail("amplify");
 
-  await test.step("sign-up and the mailed code", async () => {
+  await test.step("sign-up, the mailed code, and the automatic sign-in after it", async () => {
     const step = await page.evaluate(
       async ([username, password]) =>
-        (await window.amplify.signUp({ username, password, options: { userAttributes: { email: username } } }))
-          .nextStep.signUpStep,
+        (
+          await window.amplify.signUp({
+            username,
+            password,
+            options: { userAttributes: { email: username }, autoSignIn: true },
+          })
+        ).nextStep.signUpStep,
       [email, PASSWORD],
     );
     expect(step).toBe("CONFIRM_SIGN_UP");
     const code = await latestCode(request, email);
-    const complete = await page.evaluate(
+    const confirmed = await page.evaluate(
       async ([username, confirmationCode]) =>
-        (await window.amplify.confirmSignUp({ username, confirmationCode })).isSignUpComplete,
+        (await window.amplify.confirmSignUp({ username, confirmationCode })).nextStep.signUpStep,
       [email, code],
     );
-    expect(complete).toBe(true);
+    expect(confirmed).toBe("COMPLETE_AUTO_SIGN_IN");
+    const signedIn = await page.evaluate(async () => {
+      const { isSignedIn } = await window.amplify.autoSignIn();
+      const user = await window.amplify.getCurrentUser();
+      await window.amplify.signOut();
+      return [isSignedIn, user.signInDetails?.loginId];
+    });
+    expect(signedIn).toEqual([true, email]);
   });
 
   await test.step("a wrong password is refused", async () => {

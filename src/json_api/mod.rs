@@ -513,10 +513,13 @@ async fn update_attributes(
             .iter()
             .any(|(name, value)| name == "email_verified" && value == "true");
         let key = pool.pool().naming().keys(Some(&email), &[]).email;
-        if !store
-            .change_email(&user.sub, &email, key.as_deref(), verified, now)
-            .await?
-        {
+        let proof = crate::store::Proof {
+            attribute: "email",
+            flag: "email_verified",
+            verified,
+            new_email: Some((&email, key.as_deref())),
+        };
+        if !store.settle_attribute(&user.sub, &proof, now).await? {
             return Err(ApiError::AliasExists);
         }
         return Ok(Vec::new());

@@ -21,11 +21,13 @@ pub(crate) struct NewAttributeCode<'a> {
     pub(crate) issuance: Issuance,
 }
 
-/// What proving an attribute changes besides its `*_verified` flag.
+/// What settles an attribute: its `*_verified` flag, and for a change of
+/// address the new one (a code proved it, or an administrator gave it).
 pub(crate) struct Proof<'a> {
     pub(crate) attribute: &'a str,
-    /// The flag set to `true` (`email_verified`, `phone_number_verified`).
+    /// `email_verified` or `phone_number_verified`.
     pub(crate) flag: &'a str,
+    pub(crate) verified: bool,
     /// A change of address: the new one, and its sign-in key where the
     /// address is a sign-in name.
     pub(crate) new_email: Option<(&'a str, Option<&'a str>)>,
@@ -103,10 +105,11 @@ impl Store {
         Ok(())
     }
 
-    /// Marks the attribute verified (moving the user to a new address, for a
-    /// change) and spends its code, together; false, changing nothing, when
-    /// another user of the pool signs in with the new address by now.
-    pub(crate) async fn prove_attribute(
+    /// Sets the attribute's verified flag, moving the user to a new address
+    /// first where the proof names one, and drops the attribute's pending
+    /// code, together; false, changing nothing, when another user of the pool
+    /// signs in with the new address by now.
+    pub(crate) async fn settle_attribute(
         &self,
         sub: &str,
         proof: &Proof<'_>,
@@ -127,45 +130,11 @@ impl Store {
                 return Ok(false);
             }
         }
-        let verified = [(proof.flag.to_owned(), "true".to_owned())];
-        super::directory::put_attributes(&mut tx, sub, &verified).await?;
+        let flag = [(proof.flag.to_owned(), proof.verified.to_string())];
+        super::directory::put_attributes(&mut tx, sub, &flag).await?;
         sqlx::query("DELETE FROM attribute_codes WHERE sub = $1 AND attribute = $2")
             .bind(sub)
             .bind(proof.attribute)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(true)
-    }
-
-    /// An administrator's change of address: at once, with `verified` as the
-    /// address's flag; false, changing nothing, when another user of the pool
-    /// signs in with it.
-    pub(crate) async fn change_email(
-        &self,
-        sub: &str,
-        email: &str,
-        key: Option<&str>,
-        verified: bool,
-        now: i64,
-    ) -> Result<bool, Error> {
-        let mut tx = self.db.begin().await?;
-        let moved = sqlx::query(
-            "UPDATE users SET email = $1, email_key = $2, updated_at = $3 WHERE sub = $4",
-        )
-        .bind(email)
-        .bind(key)
-        .bind(now)
-        .bind(sub)
-        .execute(&mut *tx)
-        .await;
-        if !super::inserted(moved)? {
-            return Ok(false);
-        }
-        let flag = [("email_verified".to_owned(), verified.to_string())];
-        super::directory::put_attributes(&mut tx, sub, &flag).await?;
-        sqlx::query("DELETE FROM attribute_codes WHERE sub = $1 AND attribute = 'email'")
-            .bind(sub)
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
