@@ -311,6 +311,23 @@ async fn code_destination(pool: &UserPool, user: &User) -> Result<Option<String>
     Ok(attribute(&attributes, "phone_number").map(str::to_owned))
 }
 
+/// Where a code for `name` would have gone, for an answer about a name with
+/// no account (or nowhere to send a code): the name itself where it is an
+/// address or a phone number, else an address made up from it with the
+/// server's decoy key, the same each time, as a real one would be.
+pub(crate) fn decoy_destination(pool: &UserPool, name: &str) -> String {
+    if let Ok(email) = valid_email(name) {
+        return email;
+    }
+    if crate::pools::plausible_phone_number(name.trim()) {
+        return name.trim().to_owned();
+    }
+    let folded = pool.pool().naming().username_key(name);
+    let letters = pool.decoy_key().letters(&pool.pool().id, &folded, 2);
+    let (local, domain) = letters.split_at(1);
+    format!("{local}@{domain}.example")
+}
+
 /// The user `name` signs in as in this pool: by username, or by email where the email is a sign-in name.
 pub(crate) async fn user_named(pool: &UserPool, name: &str) -> Result<Option<User>, Error> {
     let lookup = pool.pool().naming().lookup(name);

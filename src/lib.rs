@@ -75,6 +75,7 @@ struct Inner {
     /// The pool's own names, and one label below them: its pools' domains.
     hosts: AllowedHosts,
     csrf: csrf::CsrfKey,
+    decoys: secrets::DecoyKey,
     hasher: password::Hasher,
     health_probe: health::Probe,
 }
@@ -133,6 +134,8 @@ impl UserPool {
             .ok_or_else(|| Error::PoolGone(config.pool_id().to_owned()))?;
         let csrf = keys::pool_secret(&store, config.key_encryption_key(), "csrf").await?;
         let csrf = csrf::CsrfKey::new(&csrf);
+        let decoys = keys::pool_secret(&store, config.key_encryption_key(), "decoys").await?;
+        let decoys = secrets::DecoyKey::new(&decoys);
         let hasher = password::Hasher::new().await?;
         let hosts =
             AllowedHosts::new(config.public_url(), config.listen().port()).with_subdomains();
@@ -142,6 +145,7 @@ impl UserPool {
             pools,
             hosts,
             csrf,
+            decoys,
             hasher,
             health_probe: health::Probe::default(),
         });
@@ -415,6 +419,10 @@ impl UserPool {
     pub async fn rotate_key(&self, publish_ahead: Option<i64>) -> Result<String, Error> {
         let ahead = publish_ahead.unwrap_or(keys::PUBLISH_AHEAD_SECONDS).max(0);
         self.key().add(now() + ahead).await
+    }
+
+    fn decoy_key(&self) -> &secrets::DecoyKey {
+        &self.inner.decoys
     }
 
     fn csrf_key(&self) -> &csrf::CsrfKey {

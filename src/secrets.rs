@@ -63,6 +63,29 @@ pub(crate) fn secret_hash(client_secret: &str, username: &str, client_id: &str) 
     base64::engine::general_purpose::STANDARD.encode(tag.as_ref())
 }
 
+/// A server secret for what answers about names without an account must make
+/// up: the same for one name each time, and unpredictable without the key.
+pub(crate) struct DecoyKey(aws_lc_rs::hmac::Key);
+
+impl DecoyKey {
+    pub(crate) fn new(secret: &[u8]) -> DecoyKey {
+        DecoyKey(aws_lc_rs::hmac::Key::new(
+            aws_lc_rs::hmac::HMAC_SHA256,
+            secret,
+        ))
+    }
+
+    /// `count` lower-case letters that `name` (of `pool_id`) stands for.
+    pub(crate) fn letters(&self, pool_id: &str, name: &str, count: usize) -> String {
+        let tag = aws_lc_rs::hmac::sign(&self.0, format!("{pool_id}\0{name}").as_bytes());
+        tag.as_ref()
+            .iter()
+            .take(count)
+            .map(|byte| char::from(b'a' + byte % 26))
+            .collect()
+    }
+}
+
 /// The stored form of a bearer secret.
 pub(crate) fn digest(secret: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(secret.as_bytes()))
@@ -114,5 +137,24 @@ mod tests {
         assert!(equal(b"abc", b"abc"));
         assert!(!equal(b"abc", b"abd"));
         assert!(!equal(b"abc", b"abcd"));
+    }
+
+    #[test]
+    fn decoy_letters_are_stable_per_name_and_key() {
+        let key = DecoyKey::new(b"one key");
+        let letters = key.letters("pool", "alice", 2);
+        assert_eq!(letters.len(), 2);
+        assert!(letters.chars().all(|c| c.is_ascii_lowercase()));
+        assert_eq!(key.letters("pool", "alice", 2), letters);
+        let names: std::collections::HashSet<String> = (0..50)
+            .map(|n| key.letters("pool", &format!("user{n}"), 2))
+            .collect();
+        assert!(names.len() > 10, "{names:?}");
+        let other = DecoyKey::new(b"another key");
+        let differ = (0..20).any(|n| {
+            let name = format!("user{n}");
+            key.letters("pool", &name, 2) != other.letters("pool", &name, 2)
+        });
+        assert!(differ);
     }
 }

@@ -1,7 +1,11 @@
-"""The user operations the common clients call beyond sign-in, driven by boto3 as an app
-written against Amazon Cognito drives them: addresses an administrator has not verified,
-confirming twice, codes over their limit, deleting attributes, listing only some attributes,
-the device operations of a pool that does not remember devices, and refresh-token rotation."""
+"""The user operations the common clients call beyond sign-in, driven by boto3 (and pycognito and
+the AWS CLI) as an app written against Amazon Cognito drives them: addresses an administrator has
+not verified, confirming twice, codes over their limit, deleting attributes, listing only some
+attributes, the device operations of a pool that does not remember devices, refresh-token
+rotation, an administrator's password reset, changing and proving an email address or phone
+number, and made-up answers about unknown names that look like real ones."""
+
+import re
 
 import pytest
 from botocore.exceptions import ClientError
@@ -310,3 +314,24 @@ def test_an_administrator_changes_an_address_at_once(new_pool, cognito):
     )
     attributes = attributes_of(cognito.admin_get_user(UserPoolId=pool_id, Username=username))
     assert (attributes["email"], attributes["email_verified"]) == (old, "true")
+
+
+def test_a_name_without_an_account_gets_a_destination_like_a_real_one(new_pool, cognito):
+    """In a pool of plain usernames a made-up answer for an unknown name must look like a real user's
+    masked address (and stay the same), or it would tell who has an account."""
+    pool_id, _ = password_pool(new_pool, cognito)
+    client_id = cognito.create_user_pool_client(
+        UserPoolId=pool_id,
+        ClientName="quiet",
+        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        PreventUserExistenceErrors="ENABLED",
+    )["UserPoolClient"]["ClientId"]
+    real = unique_username("real")
+    create_user(cognito, pool_id, real, attributes={"email": unique_email(), "email_verified": "true"})
+    nobody = unique_username("nobody")
+    for call in (cognito.forgot_password, cognito.resend_confirmation_code):
+        answers = [call(ClientId=client_id, Username=name)["CodeDeliveryDetails"] for name in (real, nobody, nobody)]
+        for answer in answers:
+            assert answer["DeliveryMedium"] == "EMAIL" and answer["AttributeName"] == "email"
+            assert re.fullmatch(r"[^@]\*\*\*@[a-z0-9]\*\*\*", answer["Destination"]), answer
+        assert answers[1] == answers[2]

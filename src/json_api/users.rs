@@ -158,7 +158,7 @@ pub(super) async fn resend_confirmation_code(
     let client = client(&pool, &request.client_id)?;
     check_secret_hash(client, &request.username, request.secret_hash.as_deref())?;
     reveal_unknown(&pool, client, &request.username).await?;
-    let as_if_sent = || accounts::normalize_email(&request.username);
+    let as_if_sent = || accounts::decoy_destination(&pool, &request.username);
     let delivered_to = match accounts::resend_code(&pool, &request.username, crate::now()).await? {
         Resent::Sent(to) => to.unwrap_or_else(as_if_sent),
         Resent::OverLimit => return Err(ApiError::LimitExceeded),
@@ -195,7 +195,7 @@ pub(super) async fn forgot_password(
             }
             // What a code sent to the name would have looked like.
             ResetRequest::NoChannel | ResetRequest::Unknown => {
-                accounts::normalize_email(&request.username)
+                accounts::decoy_destination(&pool, &request.username)
             }
         };
     Ok(CodeDeliveryResponse {
