@@ -1339,6 +1339,42 @@ mod tests {
     }
 
     #[test]
+    fn allowed_origins_are_origins_from_the_file_or_the_environment() {
+        let with = |origins: &str| {
+            Config::from_toml(&SAMPLE.replace(
+                "[password_policy]",
+                &format!("allowed_origins = {origins}\n\n[password_policy]"),
+            ))
+        };
+        let config = with(r#"["https://app.example", "http://localhost:5173"]"#).unwrap();
+        assert_eq!(
+            config.allowed_origins(),
+            ["https://app.example", "http://localhost:5173"]
+        );
+        for bad in [
+            r#"["https://app.example/"]"#,
+            r#"["https://app.example/path"]"#,
+            r#"["app.example"]"#,
+            r#"["ftp://app.example"]"#,
+        ] {
+            let err = with(bad).unwrap_err().to_string();
+            assert!(err.contains("pool.allowed_origins"), "{bad}: {err}");
+        }
+        let mut config = Config::from_toml(SAMPLE).unwrap();
+        config
+            .apply_env(|name| {
+                (name == "USERPOOL_ALLOWED_ORIGINS")
+                    .then(|| " https://a.example, ,http://127.0.0.1:3100".to_owned())
+            })
+            .unwrap();
+        config.validate().unwrap();
+        assert_eq!(
+            config.allowed_origins(),
+            ["https://a.example", "http://127.0.0.1:3100"]
+        );
+    }
+
+    #[test]
     fn trusted_proxies_are_addresses_or_ranges_from_the_file_or_the_environment() {
         let ip = |text: &str| text.parse::<IpAddr>().unwrap();
         let config = Config::from_toml(SAMPLE).unwrap();
