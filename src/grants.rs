@@ -192,8 +192,17 @@ async fn store_refresh_token(
         .await
 }
 
+/// Why a refresh token got no tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RefreshRefusal {
+    /// Unknown, expired, revoked, of another client, or its user may hold no tokens.
+    Invalid,
+    /// Rotated out and presented again after the grace period: its sign-in has ended.
+    Reused,
+}
+
 /// New ID and access tokens from a live refresh token of `client`, for a user
-/// who may still hold tokens; None otherwise. A client with rotation also gets
+/// who may still hold tokens; a refusal otherwise. A client with rotation also gets
 /// a new refresh token; a retired one presented again within the client's
 /// grace period is a retry (two requests refreshing at once) and gets a
 /// successor of its own, and after it revokes the sign-in (RFC 9700 §4.14.2).
@@ -202,7 +211,7 @@ pub(crate) async fn refresh(
     client: &Client,
     presented: &str,
     now: i64,
-) -> Result<Option<Tokens>, Error> {
+) -> Result<Result<Tokens, RefreshRefusal>, Error> {
     let presented_hash = secrets::digest(presented);
     let live = pool
         .store()
@@ -214,8 +223,13 @@ pub(crate) async fn refresh(
         None => match in_grace(pool, client, &presented_hash, now).await? {
             Some(stored) => (stored, true),
             None => {
-                revoke_if_replayed(pool, client, &presented_hash, now).await?;
-                return Ok(None);
+                return Ok(Err(
+                    if revoke_if_replayed(pool, client, &presented_hash, now).await? {
+                        RefreshRefusal::Reused
+                    } else {
+                        RefreshRefusal::Invalid
+                    },
+                ));
             }
         },
     };
@@ -225,7 +239,7 @@ pub(crate) async fn refresh(
         .await?
         .filter(User::can_hold_tokens)
     else {
-        return Ok(None);
+        return Ok(Err(RefreshRefusal::Invalid));
     };
     let refresh_token = if client.refresh_token_rotation {
         let successor = secrets::token()?;
@@ -249,7 +263,7 @@ pub(crate) async fn refresh(
                 pool.store()
                     .revoke_refresh_family(&presented_hash, &client.id, now)
                     .await?;
-                return Ok(None);
+                return Ok(Err(RefreshRefusal::Reused));
             }
             pool.store().insert_refresh_token(&row).await?;
         }
@@ -280,7 +294,7 @@ pub(crate) async fn refresh(
         },
         now,
     )?;
-    Ok(Some(Tokens {
+    Ok(Ok(Tokens {
         id_token: signed.id_token,
         access_token: signed.access_token,
         refresh_token,
@@ -310,18 +324,18 @@ async fn in_grace(
 }
 
 /// A retired refresh token presented after its grace period was stolen (or
-/// its holder's successor was): the whole sign-in ends.
+/// its holder's successor was): the whole sign-in ends. Whether it was one.
 async fn revoke_if_replayed(
     pool: &UserPool,
     client: &Client,
     token_hash: &str,
     now: i64,
-) -> Result<(), Error> {
-    if pool
+) -> Result<bool, Error> {
+    let replayed = pool
         .store()
         .refresh_token_rotated(token_hash, &client.id)
-        .await?
-    {
+        .await?;
+    if replayed {
         let revoked = pool
             .store()
             .revoke_refresh_family(token_hash, &client.id, now)
@@ -331,7 +345,7 @@ async fn revoke_if_replayed(
             "a retired refresh token was replayed; its sign-in is revoked"
         );
     }
-    Ok(())
+    Ok(replayed)
 }
 
 /// The user a live access token was issued to, and the token's scopes.

@@ -16,10 +16,12 @@ import time
 import tomllib
 import urllib.parse
 import urllib.request
+import uuid
 
 import boto3
 import pytest
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 BINARY = ROOT / "target" / "debug" / "userpool"
@@ -269,3 +271,42 @@ def sign_ins_survive_sigterm(process, pool_url, sign_ins, ports):
     for port in ports:
         with socket.socket() as probe:
             assert probe.connect_ex(("127.0.0.1", port)) != 0, f"{port} still accepts connections"
+
+
+def unique_name(prefix="pool"):
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+def delete_quietly(client, pool_id):
+    """Deletes `pool_id` whatever its deletion protection; a pool already gone is fine."""
+    try:
+        client.delete_user_pool(UserPoolId=pool_id)
+    except ClientError as error:
+        code = error.response["Error"]["Code"]
+        if code == "ResourceNotFoundException":
+            return
+        if code != "InvalidParameterException":
+            raise
+        # Deletion protection, or a domain (Cognito deletes no pool that has one).
+        domain = client.describe_user_pool(UserPoolId=pool_id)["UserPool"].get("Domain")
+        if domain:
+            client.delete_user_pool_domain(Domain=domain, UserPoolId=pool_id)
+        client.update_user_pool(UserPoolId=pool_id, DeletionProtection="INACTIVE")
+        client.delete_user_pool(UserPoolId=pool_id)
+
+
+@pytest.fixture
+def new_pool(cognito):
+    """Creates pools with CreateUserPool (a unique PoolName unless given) and deletes them
+    after the test, as suites written for AWS do: `new_pool(**settings)` returns the UserPool."""
+    created = []
+
+    def create(**settings):
+        settings.setdefault("PoolName", unique_name())
+        pool = cognito.create_user_pool(**settings)["UserPool"]
+        created.append(pool["Id"])
+        return pool
+
+    yield create
+    for pool_id in created:
+        delete_quietly(cognito, pool_id)

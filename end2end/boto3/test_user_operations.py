@@ -11,21 +11,18 @@ import pytest
 from botocore.exceptions import ClientError
 from pycognito.aws_srp import AWSSRP
 
-from conftest import PASSWORD, POOL_ID, PUBLIC_CLIENT, aws_cli
+from conftest import PASSWORD, PUBLIC_CLIENT, aws_cli
 from test_json_api import password_auth
-from test_user_pools import (  # noqa: F401 (new_pool is a fixture)
+from test_user_pools import (
     PLAIN_PASSWORD,
     create_user,
     error_code,
-    new_pool,
     password_pool,
     sign_in,
     unique_email,
     unique_phone,
     unique_username,
 )
-
-APP_CLIENT = "1ocal4pp5c1ient0leptos0cog"
 
 
 def attributes_of(user):
@@ -181,22 +178,33 @@ def test_device_operations_answer_as_for_a_pool_that_remembers_no_devices(new_po
     assert refused(cognito.get_device, AccessToken=token, DeviceKey="no-underscore")[0] == "InvalidParameterException"
 
 
-def test_a_rotating_client_refreshes_through_get_tokens_from_refresh_token_only(cognito, confirmed_user):
-    result = cognito.admin_initiate_auth(
-        UserPoolId=POOL_ID,
-        ClientId=APP_CLIENT,
-        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": confirmed_user, "PASSWORD": PASSWORD},
-    )["AuthenticationResult"]
+def test_a_rotating_client_refreshes_through_get_tokens_from_refresh_token_only(new_pool, cognito):
+    pool_id, _ = password_pool(new_pool, cognito)
+    client_id = cognito.create_user_pool_client(
+        UserPoolId=pool_id,
+        ClientName="rotating",
+        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        RefreshTokenRotation={"Feature": "ENABLED", "RetryGracePeriodSeconds": 0},
+    )["UserPoolClient"]["ClientId"]
+    username = unique_username("rotating")
+    create_user(cognito, pool_id, username)
+    first = sign_in(cognito, client_id, username)["RefreshToken"]
     code, message = refused(
         cognito.initiate_auth,
-        ClientId=APP_CLIENT,
+        ClientId=client_id,
         AuthFlow="REFRESH_TOKEN_AUTH",
-        AuthParameters={"REFRESH_TOKEN": result["RefreshToken"]},
+        AuthParameters={"REFRESH_TOKEN": first},
     )
     assert code == "InvalidParameterException" and "GetTokensFromRefreshToken" in message
-    rotated = cognito.get_tokens_from_refresh_token(ClientId=APP_CLIENT, RefreshToken=result["RefreshToken"])
-    assert rotated["AuthenticationResult"]["RefreshToken"] != result["RefreshToken"]
+    successor = cognito.get_tokens_from_refresh_token(ClientId=client_id, RefreshToken=first)["AuthenticationResult"][
+        "RefreshToken"
+    ]
+    assert successor != first
+    # The rotated-out token again (no grace period here): reused, and the sign-in ends with it.
+    code, _ = refused(cognito.get_tokens_from_refresh_token, ClientId=client_id, RefreshToken=first)
+    assert code == "RefreshTokenReuseException"
+    code, _ = refused(cognito.get_tokens_from_refresh_token, ClientId=client_id, RefreshToken=successor)
+    assert code == "NotAuthorizedException"
 
 
 def test_the_aws_cli_lists_a_users_devices(pool_url, new_pool, cognito):

@@ -28,7 +28,20 @@ from botocore import UNSIGNED
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from conftest import BINARY, POOL_ID, ROOT, admin_credential, aws_cli, client_for, free_port, pool_env, serve, write_config
+from conftest import (
+    BINARY,
+    POOL_ID,
+    ROOT,
+    admin_credential,
+    aws_cli,
+    client_for,
+    delete_quietly,
+    free_port,
+    pool_env,
+    serve,
+    unique_name,
+    write_config,
+)
 
 POOL_ID_SHAPE = re.compile(r"^us-east-1_[0-9A-Za-z]{9}$")
 ONE_ATTEMPT = Config(retries={"max_attempts": 1, "mode": "standard"})
@@ -62,10 +75,6 @@ def refusal(excinfo):
     return response["ResponseMetadata"]["HTTPStatusCode"], response["Error"]["Code"]
 
 
-def unique_name(prefix="pool"):
-    return f"{prefix}-{uuid.uuid4().hex[:12]}"
-
-
 def unique_email():
     return f"{uuid.uuid4()}@example.com"
 
@@ -88,41 +97,6 @@ def get_json(url):
             return reply.status, json.load(reply)
     except urllib.error.HTTPError as error:
         return error.code, None
-
-
-def delete_quietly(client, pool_id):
-    """Deletes `pool_id` whatever its deletion protection; a pool already gone is fine."""
-    try:
-        client.delete_user_pool(UserPoolId=pool_id)
-    except ClientError as error:
-        code = error.response["Error"]["Code"]
-        if code == "ResourceNotFoundException":
-            return
-        if code != "InvalidParameterException":
-            raise
-        # Deletion protection, or a domain (Cognito deletes no pool that has one).
-        domain = client.describe_user_pool(UserPoolId=pool_id)["UserPool"].get("Domain")
-        if domain:
-            client.delete_user_pool_domain(Domain=domain, UserPoolId=pool_id)
-        client.update_user_pool(UserPoolId=pool_id, DeletionProtection="INACTIVE")
-        client.delete_user_pool(UserPoolId=pool_id)
-
-
-@pytest.fixture
-def new_pool(cognito):
-    """Creates pools with CreateUserPool (a unique PoolName unless given) and deletes them
-    after the test, as suites written for AWS do: `new_pool(**settings)` returns the UserPool."""
-    created = []
-
-    def create(**settings):
-        settings.setdefault("PoolName", unique_name())
-        pool = cognito.create_user_pool(**settings)["UserPool"]
-        created.append(pool["Id"])
-        return pool
-
-    yield create
-    for pool_id in created:
-        delete_quietly(cognito, pool_id)
 
 
 def assert_recent(moment):

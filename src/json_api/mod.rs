@@ -782,6 +782,9 @@ pub(crate) enum ApiError {
     UsernameExists,
     #[error("User is not confirmed.")]
     UserNotConfirmed,
+    /// A rotated-out refresh token presented again: its sign-in has ended.
+    #[error("The refresh token was already used and has been revoked, with its sign-in.")]
+    RefreshTokenReuse,
     /// An administrator invalidated the password (AdminResetUserPassword).
     #[error("Password reset required for the user")]
     PasswordResetRequired,
@@ -839,6 +842,7 @@ impl ApiError {
             ApiError::UsernameExists => "UsernameExistsException",
             ApiError::UserNotConfirmed => "UserNotConfirmedException",
             ApiError::PasswordResetRequired => "PasswordResetRequiredException",
+            ApiError::RefreshTokenReuse => "RefreshTokenReuseException",
             ApiError::CodeMismatch => "CodeMismatchException",
             ApiError::ExpiredCode => "ExpiredCodeException",
             ApiError::LimitExceeded => "LimitExceededException",
@@ -926,6 +930,7 @@ impl IntoResponse for ApiError {
         let failed_attempt = matches!(
             self,
             ApiError::NotAuthorized(_)
+                | ApiError::RefreshTokenReuse
                 | ApiError::CodeMismatch
                 | ApiError::ExpiredCode
                 | ApiError::LimitExceeded

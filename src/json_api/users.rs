@@ -21,7 +21,7 @@ use super::{
 use crate::accounts::{self, Resent, ResetRequest, SignIn};
 use crate::config::Client;
 use crate::directory::{self, PasswordUse};
-use crate::grants::{self, Authentication, Holder, Source, Tokens};
+use crate::grants::{self, Authentication, Holder, RefreshRefusal, Source, Tokens};
 use crate::scope::Scope;
 use crate::store::User;
 use crate::verification::{self, NotVerified, Sent, Verifiable};
@@ -444,7 +444,7 @@ async fn refresh_auth(
     }
     let tokens = grants::refresh(pool, client, presented, now)
         .await?
-        .ok_or_else(invalid)?;
+        .map_err(|_| invalid())?;
     Ok(tokens.into())
 }
 
@@ -764,7 +764,10 @@ pub(super) async fn get_tokens_from_refresh_token(
     }
     let tokens = grants::refresh(&pool, client, &request.refresh_token, crate::now())
         .await?
-        .ok_or_else(|| ApiError::NotAuthorized("Invalid Refresh Token".to_owned()))?;
+        .map_err(|refusal| match refusal {
+            RefreshRefusal::Reused => ApiError::RefreshTokenReuse,
+            RefreshRefusal::Invalid => ApiError::NotAuthorized("Invalid Refresh Token".to_owned()),
+        })?;
     Ok(TokensResponse {
         authentication_result: tokens.into(),
     })

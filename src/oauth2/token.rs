@@ -82,7 +82,7 @@ pub(super) async fn token(
         Grant::RefreshToken { refresh_token } => {
             grants::refresh(&pool, client, refresh_token, crate::now())
                 .await?
-                .ok_or(TokenError::InvalidGrant)?
+                .map_err(|_| TokenError::InvalidGrant)?
         }
     };
     let mut response = Json(TokenResponse {

@@ -497,11 +497,11 @@ async fn a_replayed_rotated_refresh_token_ends_the_sign_in() {
         .unwrap()
         .to_owned();
 
-    // The old token again: refused, and the whole sign-in with it.
+    // The old token again: refused as reused (Cognito's RefreshTokenReuseException), and the whole sign-in with it.
     let replay = browser
         .cognito("GetTokensFromRefreshToken", &refresh(&r1), false)
         .await;
-    assert_eq!(replay.json()["__type"], "NotAuthorizedException");
+    assert_eq!(replay.json()["__type"], "RefreshTokenReuseException");
     let after = browser
         .cognito("GetTokensFromRefreshToken", &refresh(&r2), false)
         .await;
