@@ -54,7 +54,7 @@ async function openApp(page: Page) {
   await expect(page.locator("body")).toHaveAttribute("data-ready", "true");
 }
 
-test("an Amplify app signs a user up, in with SRP, refreshes, updates and deletes the account", async ({
+test("an Amplify app signs a user up and in (automatically, then with SRP), refreshes, proves a new address, updates and deletes the account", async ({
   page,
   request,
 }) => {
