@@ -281,7 +281,7 @@ enum Issued {
 }
 
 /// The value of the attribute `name` among `attributes`.
-fn attribute<'a>(attributes: &'a [(String, String)], name: &str) -> Option<&'a str> {
+pub(crate) fn attribute<'a>(attributes: &'a [(String, String)], name: &str) -> Option<&'a str> {
     attributes
         .iter()
         .find(|(n, _)| n == name)

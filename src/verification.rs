@@ -85,26 +85,33 @@ pub(crate) async fn send_code(
     attribute: Verifiable,
     now: i64,
 ) -> Result<Sent, Error> {
-    match value_to_prove(pool, user, attribute, now).await? {
-        Some(value) => send_code_for(pool, user, attribute, &value, now).await,
-        None => Ok(Sent::NothingToProve),
-    }
+    let Some(value) = value_to_prove(pool, user, attribute, now).await? else {
+        return Ok(Sent::NothingToProve);
+    };
+    Ok(
+        if send_code_for(pool, user, attribute, &value, now).await? {
+            Sent::To(value)
+        } else {
+            Sent::OverLimit
+        },
+    )
 }
 
-/// Sends a code proving that `value` of `attribute` is the user's.
+/// Sends a code proving that `value` of `attribute` is the user's; false,
+/// sending nothing, when the window's codes for it were all sent.
 async fn send_code_for(
     pool: &UserPool,
     user: &User,
     attribute: Verifiable,
     value: &str,
     now: i64,
-) -> Result<Sent, Error> {
+) -> Result<bool, Error> {
     let store = pool.store();
     let previous = store
         .attribute_code_issuance(&user.sub, attribute.name())
         .await?;
     let Some(fresh) = FreshCode::next(previous, CODE_LIFETIME_SECONDS, now)? else {
-        return Ok(Sent::OverLimit);
+        return Ok(false);
     };
     store
         .put_attribute_code(
@@ -124,37 +131,39 @@ async fn send_code_for(
         &mail::verification(pool.pool(), value, &fresh.code),
     )
     .await?;
-    Ok(Sent::To(value.to_owned()))
+    Ok(true)
 }
 
-/// What a user's change of address did.
-#[derive(Debug, PartialEq, Eq)]
-pub(crate) enum Change {
-    /// The same address as now: nothing to do.
-    Unchanged,
-    /// A code went to the new address, which becomes the user's once proved.
-    Pending(Sent),
-    /// Another user of the pool signs in with that address.
-    Taken,
-}
-
-/// UpdateUserAttributes with a new `email` (normalized): a code to it, the
-/// old address kept until the code proves the new one.
+/// A user's change of address to `email` (normalized, not theirs now, and
+/// not another user's sign-in name: see [`email_taken`]): a code to it, the
+/// old address kept until the code proves the new one. False, sending
+/// nothing, over the code ration.
 pub(crate) async fn change_email(
     pool: &UserPool,
     user: &User,
     email: &str,
     now: i64,
-) -> Result<Change, Error> {
-    if user.email.as_deref() == Some(email) {
-        return Ok(Change::Unchanged);
-    }
-    if email_taken(pool, user, email).await? {
-        return Ok(Change::Taken);
-    }
-    Ok(Change::Pending(
-        send_code_for(pool, user, Verifiable::Email, email, now).await?,
-    ))
+) -> Result<bool, Error> {
+    send_code_for(pool, user, Verifiable::Email, email, now).await
+}
+
+/// An administrator's change of address: at once, verified as they say;
+/// false, changing nothing, when another user of the pool signs in with it.
+pub(crate) async fn set_email(
+    pool: &UserPool,
+    user: &User,
+    email: &str,
+    verified: bool,
+    now: i64,
+) -> Result<bool, Error> {
+    let key = pool.pool().naming().keys(Some(email), &[]).email;
+    let proof = Proof {
+        attribute: Verifiable::Email.name(),
+        flag: Verifiable::Email.flag(),
+        verified,
+        new_email: Some((email, key.as_deref())),
+    };
+    pool.store().settle_attribute(&user.sub, &proof, now).await
 }
 
 /// Whether another user of the pool signs in with `email`.
@@ -236,11 +245,6 @@ pub(crate) async fn verify(
 
 /// The user's phone number now.
 async fn phone_number(pool: &UserPool, user: &User) -> Result<Option<String>, Error> {
-    Ok(pool
-        .store()
-        .attributes(&user.sub)
-        .await?
-        .into_iter()
-        .find(|(name, _)| name == "phone_number")
-        .map(|(_, value)| value))
+    let attributes = pool.store().attributes(&user.sub).await?;
+    Ok(accounts::attribute(&attributes, "phone_number").map(str::to_owned))
 }

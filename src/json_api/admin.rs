@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::users::{self, AuthResponse, Empty};
 use super::wire::{InitiateAuthRequest, MessageAction, NextTokenPage};
 use super::{
-    ApiError, AttributeType, Writing, after_page_token, page_limit, page_token, run,
+    ApiError, AttributeType, Writing, after_page_token, named_user, page_limit, page_token, run,
     user_attributes, user_status, writable_attributes,
 };
 use super::{clients, devices, domains, pools, resource_servers};
@@ -279,14 +279,6 @@ fn group_type(pool: &UserPool, group: Group) -> GroupType {
     }
 }
 
-/// The user a request names, by sub or email.
-pub(super) async fn named_user(pool: &UserPool, username: &str) -> Result<User, ApiError> {
-    pool.store()
-        .user_by_username(&pool.pool().naming().lookup(username))
-        .await?
-        .ok_or(ApiError::UserNotFound)
-}
-
 async fn named_group(pool: &UserPool, name: &str) -> Result<Group, ApiError> {
     pool.store()
         .group(name)
@@ -518,9 +510,7 @@ async fn reset_user_password(pool: UserPool, request: UsernameRequest) -> Result
     match crate::accounts::reset_by_administrator(&pool, &user, crate::now()).await? {
         ResetRequest::Sent(_) => Ok(Empty {}),
         ResetRequest::OverLimit => Err(ApiError::LimitExceeded),
-        ResetRequest::AdminOnly => Err(ApiError::NotAuthorized(
-            "User password cannot be reset in the current state.".to_owned(),
-        )),
+        ResetRequest::AdminOnly => Err(super::reset_not_allowed()),
         ResetRequest::NoChannel | ResetRequest::Unknown => Err(super::no_recovery_channel()),
     }
 }
@@ -575,9 +565,7 @@ async fn list_users(
             matches!(
                 name.as_str(),
                 "sub" | "email" | "email_verified" | "phone_number_verified"
-            ) || schema.iter().any(|s| &s.name == name)
-                || (schema.is_empty()
-                    && (name.starts_with("custom:") || crate::schema::is_standard_value(name)))
+            ) || super::in_schema(schema, name)
         };
         if !names.iter().all(known) {
             return Err(ApiError::InvalidParameter(

@@ -8,9 +8,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::ApiError;
-use super::admin::named_user;
 use super::users::{Empty, token_holder};
+use super::{ApiError, named_user};
 use crate::UserPool;
 
 /// Cognito's `DeviceKeyType`: `<region>_<uuid>`, 1 to 55 characters.

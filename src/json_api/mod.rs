@@ -325,6 +325,14 @@ fn client<'a>(pool: &'a UserPool, client_id: &str) -> Result<&'a Client, ApiErro
     })
 }
 
+/// The user a request names, by sub or email.
+async fn named_user(pool: &UserPool, username: &str) -> Result<User, ApiError> {
+    pool.store()
+        .user_by_username(&pool.pool().naming().lookup(username))
+        .await?
+        .ok_or(ApiError::UserNotFound)
+}
+
 /// Clients with a secret must prove it with each request naming a user.
 fn check_secret_hash(
     client: &Client,
@@ -396,10 +404,6 @@ fn writable_attributes(
 ) -> Result<Vec<(String, String)>, ApiError> {
     let mut writes = Vec::new();
     for AttributeType { name, value } in attributes {
-        let custom = name.strip_prefix("custom:").is_some_and(|rest| {
-            (1..=20).contains(&rest.len())
-                && rest.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-        });
         match name.as_str() {
             "email" if Some(crate::accounts::normalize_email(&value).as_str()) == email => {}
             "email" => {
@@ -426,7 +430,7 @@ fn writable_attributes(
                     .map_err(ApiError::InvalidParameter)?;
                 writes.push((name, value));
             }
-            _ if custom || crate::schema::is_standard_value(&name) => {
+            _ if in_schema(schema, &name) => {
                 if value.chars().count() > 2048 {
                     return Err(ApiError::InvalidParameter(format!(
                         "The value of {name} is longer than 2048 characters."
@@ -444,9 +448,26 @@ fn writable_attributes(
     Ok(writes)
 }
 
-/// Whether `client` may write every one of `attributes` (its WriteAttributes).
-fn check_writes(client: &Client, attributes: &[AttributeType]) -> Result<(), ApiError> {
-    if attributes.iter().all(|a| client.writes(&a.name)) {
+/// Whether the pool's `schema` has the attribute `name` (an empty schema, the
+/// declared pool's, has the standard attributes users set and any well-formed
+/// `custom:` one: 1 to 20 letters, digits or `_`).
+fn in_schema(schema: &[crate::schema::SchemaAttribute], name: &str) -> bool {
+    if !schema.is_empty() {
+        return schema.iter().any(|s| s.name == name);
+    }
+    let custom = name.strip_prefix("custom:").is_some_and(|rest| {
+        (1..=20).contains(&rest.len())
+            && rest.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    });
+    custom || crate::schema::is_standard_value(name)
+}
+
+/// Whether `client` may write every one of the attributes `names` (its WriteAttributes).
+fn check_writes<'a>(
+    client: &Client,
+    mut names: impl Iterator<Item = &'a str>,
+) -> Result<(), ApiError> {
+    if names.all(|name| client.writes(name)) {
         Ok(())
     } else {
         Err(ApiError::NotAuthorized(
@@ -467,7 +488,7 @@ async fn update_attributes(
     attributes: Vec<AttributeType>,
     writing: Writing,
 ) -> Result<Vec<CodeDeliveryDetails>, ApiError> {
-    use crate::verification::{self, Change, Sent};
+    use crate::verification;
     let schema = &pool.pool().settings.schema_attributes;
     let (emails, others): (Vec<_>, Vec<_>) =
         attributes.into_iter().partition(|a| a.name == "email");
@@ -479,13 +500,10 @@ async fn update_attributes(
     let mut writes = writable_attributes(others, user.email.as_deref(), schema, writing)?;
     let store = pool.store();
     let mut after = store.attributes(&user.sub).await?;
-    let phone_now = after
-        .iter()
-        .find(|(name, _)| name == "phone_number")
-        .map(|(_, value)| value.clone());
+    let phone_now = accounts::attribute(&after, "phone_number");
     let new_phone = writes
         .iter()
-        .any(|(name, value)| name == "phone_number" && phone_now.as_ref() != Some(value));
+        .any(|(name, value)| name == "phone_number" && phone_now != Some(value.as_str()));
     if new_phone
         && !writes
             .iter()
@@ -512,23 +530,15 @@ async fn update_attributes(
         let verified = writes
             .iter()
             .any(|(name, value)| name == "email_verified" && value == "true");
-        let key = pool.pool().naming().keys(Some(&email), &[]).email;
-        let proof = crate::store::Proof {
-            attribute: "email",
-            flag: "email_verified",
-            verified,
-            new_email: Some((&email, key.as_deref())),
-        };
-        if !store.settle_attribute(&user.sub, &proof, now).await? {
+        if !verification::set_email(pool, user, &email, verified, now).await? {
             return Err(ApiError::AliasExists);
         }
         return Ok(Vec::new());
     }
-    match verification::change_email(pool, user, &email, now).await? {
-        Change::Pending(Sent::To(to)) => Ok(vec![code_delivery(&to)]),
-        Change::Pending(Sent::OverLimit) => Err(ApiError::LimitExceeded),
-        Change::Taken => Err(ApiError::AliasExists),
-        Change::Unchanged | Change::Pending(Sent::NothingToProve) => Ok(Vec::new()),
+    if verification::change_email(pool, user, &email, now).await? {
+        Ok(vec![code_delivery(&email)])
+    } else {
+        Err(ApiError::LimitExceeded)
     }
 }
 
@@ -540,16 +550,13 @@ async fn delete_attributes(pool: &UserPool, user: &User, names: &[String]) -> Re
     let mut deletes = Vec::with_capacity(names.len());
     for name in names {
         let declared = schema.iter().find(|s| &s.name == name);
-        let known = declared.is_some()
-            || (schema.is_empty()
-                && (name.starts_with("custom:") || crate::schema::is_standard_value(name)));
         match name.as_str() {
             "sub" | "email" => {
                 return Err(ApiError::InvalidParameter(format!(
                     "Cannot delete the attribute {name}."
                 )));
             }
-            _ if !known => {
+            _ if !in_schema(schema, name) => {
                 return Err(ApiError::InvalidParameter(format!(
                     "Attribute does not exist in the schema: {name}"
                 )));
@@ -718,6 +725,24 @@ fn code_delivery(to: &str) -> CodeDeliveryDetails {
         delivery_medium: "EMAIL",
         attribute_name: "email",
     }
+}
+
+/// A password reset where the pool's recovery is `admin_only`, or the user
+/// cannot have one (not confirmed).
+fn reset_not_allowed() -> ApiError {
+    ApiError::NotAuthorized("User password cannot be reset in the current state.".to_owned())
+}
+
+/// A client with a secret must present it (`ClientSecret`); a public
+/// client's stray one is ignored, as Cognito does.
+fn check_client_secret(client: &Client, presented: Option<&str>) -> Result<(), ApiError> {
+    if client.secret.is_some() && !client.proves_secret(presented) {
+        return Err(ApiError::NotAuthorized(format!(
+            "Unable to verify secret hash for client {}",
+            client.id
+        )));
+    }
+    Ok(())
 }
 
 /// A password reset for a user with no verified address or number to send the code to.

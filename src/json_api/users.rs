@@ -57,7 +57,7 @@ pub(super) async fn sign_up(
     check_secret_hash(client, &request.username, request.secret_hash.as_deref())?;
     let mut given = request.user_attributes;
     let (username, email) = super::new_user_names(&pool, &request.username, &mut given)?;
-    super::check_writes(client, &given)?;
+    super::check_writes(client, given.iter().map(|a| a.name.as_str()))?;
     super::check_required(&pool, &given)?;
     let schema = &pool.pool().settings.schema_attributes;
     let attributes = writable_attributes(given, email.as_deref(), schema, Writing::SignUp)?;
@@ -111,15 +111,17 @@ pub(super) async fn confirm_sign_up(
 ) -> Result<Empty, ApiError> {
     let client = client(&pool, &request.client_id)?;
     check_secret_hash(client, &request.username, request.secret_hash.as_deref())?;
-    reveal_unknown(&pool, client, &request.username).await?;
-    if client.legacy_user_existence_errors
-        && accounts::user_named(&pool, &request.username)
-            .await?
-            .is_some_and(|user| user.confirmed)
-    {
-        return Err(ApiError::NotAuthorized(
-            "User cannot be confirmed. Current status is CONFIRMED".to_owned(),
-        ));
+    // A LEGACY client learns that the name has no account, or a confirmed one.
+    if client.legacy_user_existence_errors {
+        match accounts::user_named(&pool, &request.username).await? {
+            None => return Err(ApiError::UserNotFound),
+            Some(user) if user.confirmed => {
+                return Err(ApiError::NotAuthorized(
+                    "User cannot be confirmed. Current status is CONFIRMED".to_owned(),
+                ));
+            }
+            Some(_) => {}
+        }
     }
     let code = &request.confirmation_code;
     accounts::confirm(&pool, &request.username, code, crate::now()).await??;
@@ -185,11 +187,7 @@ pub(super) async fn forgot_password(
         match accounts::forgot_password(&pool, &request.username, crate::now()).await? {
             ResetRequest::Sent(to) => to,
             ResetRequest::OverLimit => return Err(ApiError::LimitExceeded),
-            ResetRequest::AdminOnly => {
-                return Err(ApiError::NotAuthorized(
-                    "User password cannot be reset in the current state.".to_owned(),
-                ));
-            }
+            ResetRequest::AdminOnly => return Err(super::reset_not_allowed()),
             ResetRequest::NoChannel if client.legacy_user_existence_errors => {
                 return Err(super::no_recovery_channel());
             }
@@ -588,7 +586,8 @@ pub(super) async fn update_user_attributes(
         user, client_id, ..
     } = token_grant(&pool, &request.access_token).await?;
     if let Some(client) = pool.pool().client(&client_id) {
-        super::check_writes(client, &request.user_attributes)?;
+        let names = request.user_attributes.iter().map(|a| a.name.as_str());
+        super::check_writes(client, names)?;
     }
     let writing = Writing::UpdateUserAttributes;
     let sent = super::update_attributes(&pool, &user, request.user_attributes, writing).await?;
@@ -671,12 +670,8 @@ pub(super) async fn delete_user_attributes(
         user, client_id, ..
     } = token_grant(&pool, &request.access_token).await?;
     let names = &request.user_attribute_names;
-    if let Some(client) = pool.pool().client(&client_id)
-        && !names.iter().all(|name| client.writes(name))
-    {
-        return Err(ApiError::NotAuthorized(
-            "A client attempted to write unauthorized attribute".to_owned(),
-        ));
+    if let Some(client) = pool.pool().client(&client_id) {
+        super::check_writes(client, names.iter().map(String::as_str))?;
     }
     super::delete_attributes(&pool, &user, names).await?;
     Ok(Empty {})
@@ -756,12 +751,7 @@ pub(super) async fn get_tokens_from_refresh_token(
     if !client.allows_flow(crate::config::ExplicitAuthFlow::RefreshToken) {
         return Err(not_enabled("REFRESH_TOKEN_AUTH"));
     }
-    if client.secret.is_some() && !client.proves_secret(request.client_secret.as_deref()) {
-        return Err(ApiError::NotAuthorized(format!(
-            "Unable to verify secret hash for client {}",
-            client.id
-        )));
-    }
+    super::check_client_secret(client, request.client_secret.as_deref())?;
     let tokens = grants::refresh(&pool, client, &request.refresh_token, crate::now())
         .await?
         .map_err(|refusal| match refusal {
@@ -787,13 +777,7 @@ pub(super) async fn revoke_token(
     request: RevokeTokenRequest,
 ) -> Result<Empty, ApiError> {
     let client = client(&pool, &request.client_id)?;
-    // A public client's stray ClientSecret is ignored here, as Cognito does.
-    if client.secret.is_some() && !client.proves_secret(request.client_secret.as_deref()) {
-        return Err(ApiError::NotAuthorized(format!(
-            "Unable to verify secret hash for client {}",
-            client.id
-        )));
-    }
+    super::check_client_secret(client, request.client_secret.as_deref())?;
     if client.revocation_disabled {
         return Err(ApiError::UnsupportedOperation(
             "Token revocation is not enabled for this app client.".to_owned(),
