@@ -34,7 +34,8 @@ pub(crate) enum Refusal {
     /// Only said to someone who knows the password.
     #[error("User is disabled.")]
     Disabled,
-    /// A `NEW_PASSWORD_REQUIRED` session that is forged, expired or spent.
+    /// A challenge's session (`NEW_PASSWORD_REQUIRED`, `USER_AUTH`'s) that is
+    /// forged, expired, spent, or another client's or user's.
     #[error("Invalid session for the user, session is expired.")]
     SessionExpired,
     /// The pool's `AdminCreateUserConfig.AllowAdminCreateUserOnly`.

@@ -151,6 +151,7 @@ fn explicit_flow(name: &str) -> Option<ExplicitAuthFlow> {
         }
         "ALLOW_REFRESH_TOKEN_AUTH" => Some(ExplicitAuthFlow::RefreshToken),
         "ALLOW_USER_SRP_AUTH" => Some(ExplicitAuthFlow::UserSrp),
+        "ALLOW_USER_AUTH" => Some(ExplicitAuthFlow::UserAuth),
         _ => None,
     }
 }

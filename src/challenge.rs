@@ -13,7 +13,7 @@ use crate::store::User;
 use crate::{UserPool, secrets};
 
 /// Cognito's session lifetime for a challenge.
-const SESSION_SECONDS: i64 = 180;
+pub(crate) const SESSION_SECONDS: i64 = 180;
 
 #[derive(Serialize, Deserialize)]
 struct SessionClaims {

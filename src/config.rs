@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::auth_factors::{self, AuthFactor, SignInPolicy};
+
 /// Scopes the pool knows; anything else in a request is ignored, as Cognito does.
 pub(crate) const SUPPORTED_SCOPES: &[&str] = &[
     "openid",
@@ -223,6 +225,14 @@ struct PoolConfig {
     /// besides those of the app clients' callback URLs.
     #[serde(default)]
     allowed_origins: Vec<String>,
+    /// What people may sign in with through `USER_AUTH` (Cognito's
+    /// `SignInPolicy.AllowedFirstAuthFactors`).
+    #[serde(default = "default_first_auth_factors")]
+    allowed_first_auth_factors: Vec<AuthFactor>,
+}
+
+fn default_first_auth_factors() -> Vec<AuthFactor> {
+    SignInPolicy::default().allowed_first_auth_factors
 }
 
 fn default_max_connections() -> usize {
@@ -345,6 +355,9 @@ pub(crate) enum ExplicitAuthFlow {
     /// `USER_SRP_AUTH` (the `PASSWORD_VERIFIER` challenge), on either operation.
     #[serde(rename = "ALLOW_USER_SRP_AUTH")]
     UserSrp,
+    /// The choice-based `USER_AUTH`, on either operation.
+    #[serde(rename = "ALLOW_USER_AUTH")]
+    UserAuth,
 }
 
 /// A flow of the OAuth 2.0 endpoints an app client may use (Cognito's
@@ -434,9 +447,13 @@ fn default_refresh_grace_seconds() -> i64 {
     10
 }
 
-/// As on a new Cognito client: SRP sign-in and refresh.
+/// As on a client made in Cognito's console: SRP, choice-based sign-in and refresh.
 fn default_auth_flows() -> Vec<ExplicitAuthFlow> {
-    vec![ExplicitAuthFlow::UserSrp, ExplicitAuthFlow::RefreshToken]
+    vec![
+        ExplicitAuthFlow::UserSrp,
+        ExplicitAuthFlow::UserAuth,
+        ExplicitAuthFlow::RefreshToken,
+    ]
 }
 
 impl ExplicitAuthFlow {
@@ -446,6 +463,7 @@ impl ExplicitAuthFlow {
             ExplicitAuthFlow::AdminUserPassword => "ALLOW_ADMIN_USER_PASSWORD_AUTH",
             ExplicitAuthFlow::RefreshToken => "ALLOW_REFRESH_TOKEN_AUTH",
             ExplicitAuthFlow::UserSrp => "ALLOW_USER_SRP_AUTH",
+            ExplicitAuthFlow::UserAuth => "ALLOW_USER_AUTH",
         }
     }
 }
@@ -644,6 +662,12 @@ impl Config {
 
     pub(crate) fn password_policy(&self) -> &crate::password::PasswordPolicy {
         &self.password_policy
+    }
+
+    pub(crate) fn sign_in_policy(&self) -> SignInPolicy {
+        SignInPolicy {
+            allowed_first_auth_factors: self.pool.allowed_first_auth_factors.clone(),
+        }
     }
 
     /// The declared pool's verification mail: `(subject, message with {####})`.
@@ -870,6 +894,8 @@ impl Config {
                 ));
             }
         }
+        auth_factors::check(&pool.allowed_first_auth_factors)
+            .map_err(|message| invalid("pool.allowed_first_auth_factors", message))?;
 
         let min = self.password_policy.minimum_length;
         // Cognito's bounds for the minimum length.

@@ -8,6 +8,7 @@
 
 mod accounts;
 mod app_clients;
+mod auth_factors;
 mod challenge;
 mod claims;
 mod config;
@@ -38,6 +39,7 @@ mod srp;
 mod store;
 mod tokens;
 mod transfer;
+mod user_auth;
 mod verification;
 mod web;
 mod well_known;

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
+use crate::auth_factors::{self, SignInPolicy};
 use crate::config::{Client, Config, TokenConfig};
 pub(crate) use crate::password::PasswordPolicy;
 use crate::schema::SchemaAttribute;
@@ -94,9 +95,8 @@ pub(crate) struct PoolSettings {
 pub(crate) struct Policies {
     #[serde(default)]
     pub(crate) password_policy: PasswordPolicy,
-    /// Other policies (`SignInPolicy`), kept as given.
-    #[serde(flatten)]
-    pub(crate) kept: Map<String, Value>,
+    #[serde(default)]
+    pub(crate) sign_in_policy: SignInPolicy,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -269,6 +269,8 @@ impl PoolSettings {
                 "1 validation error detected: Value at 'policies.passwordPolicy.passwordHistorySize' failed to satisfy constraint: Member must have value less than or equal to 24",
             ));
         }
+        auth_factors::check(&self.policies.sign_in_policy.allowed_first_auth_factors)
+            .map_err(invalid)?;
         check_members(
             "usernameAttributes",
             &self.username_attributes,
@@ -762,7 +764,7 @@ pub(crate) fn declared_settings(config: &Config) -> PoolSettings {
     PoolSettings {
         policies: Policies {
             password_policy: config.password_policy().clone(),
-            kept: Map::new(),
+            sign_in_policy: config.sign_in_policy(),
         },
         username_attributes: vec!["email".to_owned()],
         auto_verified_attributes: vec!["email".to_owned()],

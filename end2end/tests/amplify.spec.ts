@@ -1,14 +1,14 @@
 // An app built on Amplify JS v6 (npm `aws-amplify`, bundled with esbuild from amplify/main.ts)
 // runs in Chromium against the local pool, configured only with `userPoolEndpoint`: it signs a
 // user up, confirms them with the mailed code (which signs them in: autoSignIn), signs them in
-// with its default flow (SRP),
-// refreshes the session, moves them to a new email address proved with a code, changes an
-// attribute and deletes the account. The page is served from an origin the pool allows
+// with its default flow (SRP), refreshes the session, moves them to a new email address proved
+// with a code, changes an attribute and deletes the account; and it signs users in by choice
+// (USER_AUTH), as Amplify's passwordless-era apps do. The page is served from an origin the pool allows
 // (USERPOOL_ALLOWED_ORIGINS), as a real app's would be.
 import { createServer, type Server } from "node:http";
 import path from "node:path";
 import { build } from "esbuild";
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
 import type * as Auth from "aws-amplify/auth";
 import { APP, POOL, latestCode, newEmail } from "./pool";
 
@@ -54,11 +54,8 @@ async function openApp(page: Page) {
   await expect(page.locator("body")).toHaveAttribute("data-ready", "true");
 }
 
-test("an Amplify app signs a user up and in (automatically, then with SRP), refreshes, proves a new address, updates and deletes the account", async ({
-  page,
-  request,
-}) => {
-  // The Cognito operations the app calls, as "Operation" or "Operation:AuthFlow/ChallengeName".
+/** The Cognito operations the page calls, as "Operation" or "Operation:AuthFlow/ChallengeName". */
+function recordCalls(page: Page): string[] {
   const calls: string[] = [];
   page.on("request", (sent) => {
     const target = sent.headers()["x-amz-target"];
@@ -68,36 +65,53 @@ test("an Amplify app signs a user up and in (automatically, then with SRP), refr
       calls.push(target.replace("AWSCognitoIdentityProviderService.", "") + (detail ? `:${detail}` : ""));
     }
   });
+  return calls;
+}
+
+/** Amplify's signUp (asking it to sign the user in once confirmed), then confirmSignUp with
+ * the mailed code: the two next steps it reports. */
+async function signUpAndConfirm(page: Page, request: APIRequestContext, email: string, auto: boolean | { authFlowType: "USER_AUTH" }) {
+  const signedUp = await page.evaluate(
+    async ([username, password, autoSignIn]) =>
+      (
+        await window.amplify.signUp({
+          username,
+          password,
+          options: { userAttributes: { email: username }, autoSignIn },
+        })
+      ).nextStep.signUpStep,
+    [email, PASSWORD, auto] as [string, string, boolean | { authFlowType: "USER_AUTH" }],
+  );
+  const code = await latestCode(request, email);
+  const confirmed = await page.evaluate(
+    async ([username, confirmationCode]) =>
+      (await window.amplify.confirmSignUp({ username, confirmationCode })).nextStep.signUpStep,
+    [email, code],
+  );
+  return [signedUp, confirmed];
+}
+
+/** Amplify's autoSignIn after a confirmation: signed in, and as whom; then signed out. */
+async function autoSignIn(page: Page) {
+  return page.evaluate(async () => {
+    const { isSignedIn } = await window.amplify.autoSignIn();
+    const user = await window.amplify.getCurrentUser();
+    await window.amplify.signOut();
+    return [isSignedIn, user.signInDetails?.loginId];
+  });
+}
+
+test("an Amplify app signs a user up and in (automatically, then with SRP), refreshes, proves a new address, updates and deletes the account", async ({
+  page,
+  request,
+}) => {
+  const calls = recordCalls(page);
   await openApp(page);
   const email = newEmail("amplify");
 
   await test.step("sign-up, the mailed code, and the automatic sign-in after it", async () => {
-    const step = await page.evaluate(
-      async ([username, password]) =>
-        (
-          await window.amplify.signUp({
-            username,
-            password,
-            options: { userAttributes: { email: username }, autoSignIn: true },
-          })
-        ).nextStep.signUpStep,
-      [email, PASSWORD],
-    );
-    expect(step).toBe("CONFIRM_SIGN_UP");
-    const code = await latestCode(request, email);
-    const confirmed = await page.evaluate(
-      async ([username, confirmationCode]) =>
-        (await window.amplify.confirmSignUp({ username, confirmationCode })).nextStep.signUpStep,
-      [email, code],
-    );
-    expect(confirmed).toBe("COMPLETE_AUTO_SIGN_IN");
-    const signedIn = await page.evaluate(async () => {
-      const { isSignedIn } = await window.amplify.autoSignIn();
-      const user = await window.amplify.getCurrentUser();
-      await window.amplify.signOut();
-      return [isSignedIn, user.signInDetails?.loginId];
-    });
-    expect(signedIn).toEqual([true, email]);
+    expect(await signUpAndConfirm(page, request, email, true)).toEqual(["CONFIRM_SIGN_UP", "COMPLETE_AUTO_SIGN_IN"]);
+    expect(await autoSignIn(page)).toEqual([true, email]);
   });
 
   await test.step("a wrong password is refused", async () => {
@@ -170,6 +184,59 @@ test("an Amplify app signs a user up and in (automatically, then with SRP), refr
       }
     }, [movedEmail, PASSWORD]);
     expect(afterwards).toBe("NotAuthorizedException");
+  });
+});
+
+test("an Amplify app signs a user in by choice (USER_AUTH): automatically after confirming, by choosing the password, and preferring SRP", async ({
+  page,
+  request,
+}) => {
+  const calls = recordCalls(page);
+  await openApp(page);
+  const email = newEmail("amplify-choice");
+
+  await test.step("the confirmation's session signs the new user in, with nothing asked again", async () => {
+    const steps = await signUpAndConfirm(page, request, email, { authFlowType: "USER_AUTH" });
+    expect(steps).toEqual(["CONFIRM_SIGN_UP", "COMPLETE_AUTO_SIGN_IN"]);
+    calls.length = 0;
+    expect(await autoSignIn(page)).toEqual([true, email]);
+    expect(calls.filter((call) => !call.startsWith("RevokeToken"))).toEqual(["InitiateAuth:USER_AUTH"]);
+  });
+
+  await test.step("without a preference the user is offered both ways, and chooses the password", async () => {
+    const offer = await page.evaluate(
+      async (username) => (await window.amplify.signIn({ username, options: { authFlowType: "USER_AUTH" } })).nextStep,
+      email,
+    );
+    expect(offer).toEqual({
+      signInStep: "CONTINUE_SIGN_IN_WITH_FIRST_FACTOR_SELECTION",
+      availableChallenges: ["PASSWORD_SRP", "PASSWORD"],
+    });
+    const steps = await page.evaluate(async (password) => {
+      const chosen = await window.amplify.confirmSignIn({ challengeResponse: "PASSWORD" });
+      const done = await window.amplify.confirmSignIn({ challengeResponse: password });
+      await window.amplify.signOut();
+      return [chosen.nextStep.signInStep, done.isSignedIn];
+    }, PASSWORD);
+    expect(steps).toEqual(["CONFIRM_SIGN_IN_WITH_PASSWORD", true]);
+    expect(calls).toContain("RespondToAuthChallenge:SELECT_CHALLENGE");
+  });
+
+  await test.step("preferring SRP goes straight to the password verifier", async () => {
+    calls.length = 0;
+    const signedIn = await page.evaluate(
+      async ([username, password]) =>
+        (
+          await window.amplify.signIn({
+            username,
+            password,
+            options: { authFlowType: "USER_AUTH", preferredChallenge: "PASSWORD_SRP" },
+          })
+        ).isSignedIn,
+      [email, PASSWORD],
+    );
+    expect(signedIn).toBe(true);
+    expect(calls).toEqual(["InitiateAuth:USER_AUTH", "RespondToAuthChallenge:PASSWORD_VERIFIER"]);
   });
 });
 

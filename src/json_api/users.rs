@@ -23,7 +23,8 @@ use crate::config::Client;
 use crate::directory::{self, PasswordUse};
 use crate::grants::{self, Authentication, Holder, RefreshRefusal, Source, Tokens};
 use crate::scope::Scope;
-use crate::store::User;
+use crate::store::{SessionStep, User};
+use crate::user_auth::{self, Choice};
 use crate::verification::{self, NotVerified, Sent, Verifiable};
 use crate::{UserPool, challenge, password_verifier, secrets};
 
@@ -105,10 +106,17 @@ pub(super) struct ConfirmSignUpRequest {
 #[derive(Serialize)]
 pub(super) struct Empty {}
 
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct ConfirmSignUpResponse {
+    /// Signs the new user in once through `USER_AUTH`.
+    session: String,
+}
+
 pub(super) async fn confirm_sign_up(
     pool: UserPool,
     request: ConfirmSignUpRequest,
-) -> Result<Empty, ApiError> {
+) -> Result<ConfirmSignUpResponse, ApiError> {
     let client = client(&pool, &request.client_id)?;
     check_secret_hash(client, &request.username, request.secret_hash.as_deref())?;
     // A LEGACY client learns that the name has no account, or a confirmed one.
@@ -124,8 +132,11 @@ pub(super) async fn confirm_sign_up(
         }
     }
     let code = &request.confirmation_code;
-    accounts::confirm(&pool, &request.username, code, crate::now()).await??;
-    Ok(Empty {})
+    let now = crate::now();
+    let user = accounts::confirm(&pool, &request.username, code, now).await??;
+    Ok(ConfirmSignUpResponse {
+        session: user_auth::signed_up(&pool, &client.id, &user, now).await?,
+    })
 }
 
 /// The request of ResendConfirmationCode and ForgotPassword.
@@ -242,6 +253,8 @@ pub(crate) struct AuthResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     session: Option<String>,
     challenge_parameters: HashMap<&'static str, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    available_challenges: Option<Vec<Choice>>,
 }
 
 #[derive(Serialize)]
@@ -309,6 +322,67 @@ pub(super) async fn authenticate(
         }
         AuthFlow::RefreshToken => refresh_auth(pool, client, parameters).await,
         AuthFlow::UserSrp => srp_auth(pool, client, parameters).await,
+        AuthFlow::UserAuth => user_auth(pool, client, request).await,
+    }
+}
+
+/// `USER_AUTH`: the user of a sign-up's session signs in; otherwise the
+/// preferred challenge is taken at once when it is on offer (with what it
+/// needs: `PASSWORD`, or `SRP_A`), or `SELECT_CHALLENGE` lists the offer.
+async fn user_auth(
+    pool: &UserPool,
+    client: &Client,
+    request: &InitiateAuthRequest,
+) -> Result<AuthResponse, ApiError> {
+    let parameters = &request.auth_parameters;
+    let username = username_of(client, parameters)?;
+    reveal_unknown(pool, client, username).await?;
+    let now = crate::now();
+    if let Some(session) = &request.session {
+        let user = user_auth::sign_in_signed_up(pool, session, &client.id, username, now).await??;
+        return Ok(start_session(pool, client, &user, now).await?.into());
+    }
+    let offered = user_auth::choices(pool);
+    let preferred = match parameters.get("PREFERRED_CHALLENGE") {
+        None => None,
+        Some(name) => preferred_challenge(name)?,
+    };
+    if let Some(choice) = preferred.filter(|c| offered.contains(c)) {
+        return take_choice(pool, client, choice, parameters).await;
+    }
+    let user = accounts::user_named(pool, username).await?;
+    let step = SessionStep::SelectChallenge;
+    let session = user_auth::open(pool, &client.id, username, user.as_ref(), step, now).await?;
+    Ok(AuthResponse {
+        challenge_name: Some(ChallengeName::SelectChallenge),
+        session: Some(session),
+        available_challenges: Some(offered),
+        ..AuthResponse::default()
+    })
+}
+
+/// `PREFERRED_CHALLENGE`: one the pool can offer, None for one of Cognito's
+/// it does not (the user then chooses from what there is).
+fn preferred_challenge(name: &str) -> Result<Option<Choice>, ApiError> {
+    match Choice::parse(name) {
+        Some(choice) => Ok(Some(choice)),
+        None if ["EMAIL_OTP", "SMS_OTP", "WEB_AUTHN"].contains(&name) => Ok(None),
+        None => Err(ApiError::InvalidParameter(format!(
+            "PREFERRED_CHALLENGE {name} is not one of PASSWORD, PASSWORD_SRP, EMAIL_OTP, SMS_OTP, WEB_AUTHN."
+        ))),
+    }
+}
+
+/// The challenge a user chose, answered with what came with the choice.
+async fn take_choice(
+    pool: &UserPool,
+    client: &Client,
+    choice: Choice,
+    parameters: &HashMap<String, String>,
+) -> Result<AuthResponse, ApiError> {
+    match choice {
+        Choice::Password => password_auth(pool, client, parameters).await,
+        Choice::PasswordSrp => srp_auth(pool, client, parameters).await,
     }
 }
 
@@ -348,15 +422,25 @@ async fn sign_in_parameters<'a>(
     parameters: &'a HashMap<String, String>,
     proof: &str,
 ) -> Result<(&'a str, &'a str), ApiError> {
-    let username = parameter(parameters, "USERNAME")?;
+    let username = username_of(client, parameters)?;
     let proof = parameter(parameters, proof)?;
+    reveal_unknown(pool, client, username).await?;
+    Ok((username, proof))
+}
+
+/// The `USERNAME` of auth parameters or challenge responses, with the
+/// `SECRET_HASH` a client with a secret must send beside it checked.
+fn username_of<'a>(
+    client: &Client,
+    parameters: &'a HashMap<String, String>,
+) -> Result<&'a str, ApiError> {
+    let username = parameter(parameters, "USERNAME")?;
     check_secret_hash(
         client,
         username,
         parameters.get("SECRET_HASH").map(String::as_str),
     )?;
-    reveal_unknown(pool, client, username).await?;
-    Ok((username, proof))
+    Ok(username)
 }
 
 /// What a proven sign-in (password or SRP) answers: tokens, or the next step.
@@ -469,8 +553,8 @@ fn new_password_challenge(
     })
 }
 
-/// RespondToAuthChallenge and AdminRespondToAuthChallenge: `NEW_PASSWORD_REQUIRED`
-/// and SRP's `PASSWORD_VERIFIER`.
+/// RespondToAuthChallenge and AdminRespondToAuthChallenge: `NEW_PASSWORD_REQUIRED`,
+/// SRP's `PASSWORD_VERIFIER` and `USER_AUTH`'s `SELECT_CHALLENGE`.
 pub(super) async fn respond_to_auth_challenge(
     pool: UserPool,
     request: RespondToAuthChallengeRequest,
@@ -478,12 +562,7 @@ pub(super) async fn respond_to_auth_challenge(
     let client = client(&pool, &request.client_id)?;
     let challenge = ChallengeName::parse(&request.challenge_name)?;
     let responses = &request.challenge_responses;
-    let username = parameter(responses, "USERNAME")?;
-    check_secret_hash(
-        client,
-        username,
-        responses.get("SECRET_HASH").map(String::as_str),
-    )?;
+    let username = username_of(client, responses)?;
     let now = crate::now();
     match challenge {
         ChallengeName::NewPasswordRequired => {
@@ -510,6 +589,20 @@ pub(super) async fn respond_to_auth_challenge(
             )
             .await?;
             signed_in(&pool, client, outcome, now).await
+        }
+        ChallengeName::SelectChallenge => {
+            let answer = parameter(responses, "ANSWER")?;
+            let choice = Choice::parse(answer)
+                .filter(|c| user_auth::choices(&pool).contains(c))
+                .ok_or_else(|| {
+                    ApiError::InvalidParameter(format!(
+                        "The challenge {answer} is not available for this user."
+                    ))
+                })?;
+            let session = request.session.as_deref().unwrap_or_default();
+            let step = SessionStep::SelectChallenge;
+            user_auth::resume(&pool, session, &client.id, username, step, now).await??;
+            take_choice(&pool, client, choice, responses).await
         }
     }
 }

@@ -20,6 +20,8 @@ pub(super) struct InitiateAuthRequest {
     pub(super) client_id: String,
     #[serde(default)]
     pub(super) auth_parameters: HashMap<String, String>,
+    /// `USER_AUTH` only: the session of a sign-up ConfirmSignUp just confirmed.
+    pub(super) session: Option<String>,
 }
 
 /// RespondToAuthChallenge and AdminRespondToAuthChallenge.
@@ -79,6 +81,8 @@ pub(super) enum AuthFlow {
     RefreshToken,
     /// `USER_SRP_AUTH`, on either operation.
     UserSrp,
+    /// The choice-based `USER_AUTH`, on either operation.
+    UserAuth,
 }
 
 impl AuthFlow {
@@ -92,6 +96,7 @@ impl AuthFlow {
             }
             ("REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN", _) => Ok(AuthFlow::RefreshToken),
             ("USER_SRP_AUTH", _) => Ok(AuthFlow::UserSrp),
+            ("USER_AUTH", _) => Ok(AuthFlow::UserAuth),
             _ => Err(not_enabled(name)),
         }
     }
@@ -103,6 +108,7 @@ impl AuthFlow {
             AuthFlow::AdminUserPassword => ExplicitAuthFlow::AdminUserPassword,
             AuthFlow::RefreshToken => ExplicitAuthFlow::RefreshToken,
             AuthFlow::UserSrp => ExplicitAuthFlow::UserSrp,
+            AuthFlow::UserAuth => ExplicitAuthFlow::UserAuth,
         }
     }
 }
@@ -114,13 +120,14 @@ pub(super) fn not_enabled(name: &str) -> ApiError {
 }
 
 /// The challenges the pool sets (Cognito's `ChallengeNameType`):
-/// `NEW_PASSWORD_REQUIRED` for users an administrator created, and SRP's
-/// `PASSWORD_VERIFIER`.
+/// `NEW_PASSWORD_REQUIRED` for users an administrator created, SRP's
+/// `PASSWORD_VERIFIER`, and `USER_AUTH`'s `SELECT_CHALLENGE`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub(crate) enum ChallengeName {
     NewPasswordRequired,
     PasswordVerifier,
+    SelectChallenge,
 }
 
 impl ChallengeName {
@@ -129,6 +136,7 @@ impl ChallengeName {
         match name {
             "NEW_PASSWORD_REQUIRED" => Ok(ChallengeName::NewPasswordRequired),
             "PASSWORD_VERIFIER" => Ok(ChallengeName::PasswordVerifier),
+            "SELECT_CHALLENGE" => Ok(ChallengeName::SelectChallenge),
             _ => Err(ApiError::InvalidParameter(format!(
                 "Challenge {name} is not supported by this user pool."
             ))),

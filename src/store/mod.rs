@@ -131,6 +131,7 @@ macro_rules! select_refresh_token {
 
 mod app_clients;
 mod attribute_codes;
+mod auth_sessions;
 mod counters;
 mod pools;
 mod sqlite_file;
@@ -139,6 +140,7 @@ mod srp;
 mod directory;
 
 pub(crate) use attribute_codes::{NewAttributeCode, Proof};
+pub(crate) use auth_sessions::{AuthSession, SessionStep};
 pub(crate) use counters::AddressWindow;
 pub(crate) use directory::{FilterField, Group, GroupChanges, UserFilter};
 pub(crate) use srp::SrpChallenge;

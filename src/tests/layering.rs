@@ -12,6 +12,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         "leaves",
         &[
             "app_clients",
+            "auth_factors",
             "config",
             "error",
             "input",
@@ -41,6 +42,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "registry",
             "tokens",
             "transfer",
+            "user_auth",
             "verification",
         ],
     ),

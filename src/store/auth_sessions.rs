@@ -1,0 +1,120 @@
+//! The `auth_sessions` table: the `Session` of a choice-based sign-in between
+//! two steps, or of a sign-up just confirmed, each taken once (see `user_auth`).
+
+use sqlx::Row;
+
+use super::Store;
+use crate::error::Error;
+
+/// A session as it was opened.
+#[derive(Debug, Clone)]
+pub(crate) struct AuthSession {
+    pub(crate) client_id: String,
+    pub(crate) failure_key: String,
+    /// None for a name without an account.
+    pub(crate) sub: Option<String>,
+    pub(crate) step: SessionStep,
+    /// For `email_otp`: the mailed code's digest.
+    pub(crate) code_hash: Option<String>,
+    /// Wrong codes given so far.
+    pub(crate) attempts: i64,
+    pub(crate) expires_at: i64,
+}
+
+/// What a session waits for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SessionStep {
+    /// `SELECT_CHALLENGE`'s answer.
+    SelectChallenge,
+    /// The `EMAIL_OTP` code that was mailed.
+    EmailOtp,
+    /// Nothing: a sign-up just confirmed signs in with it once.
+    SignedUp,
+}
+
+impl SessionStep {
+    const ALL: [SessionStep; 3] = [
+        SessionStep::SelectChallenge,
+        SessionStep::EmailOtp,
+        SessionStep::SignedUp,
+    ];
+
+    fn as_str(self) -> &'static str {
+        match self {
+            SessionStep::SelectChallenge => "select_challenge",
+            SessionStep::EmailOtp => "email_otp",
+            SessionStep::SignedUp => "signed_up",
+        }
+    }
+}
+
+impl Store {
+    /// Keeps a session, and drops those expired.
+    pub(crate) async fn put_auth_session(
+        &self,
+        session_hash: &str,
+        session: &AuthSession,
+        now: i64,
+    ) -> Result<(), Error> {
+        let mut tx = self.db.begin().await?;
+        sqlx::query("DELETE FROM auth_sessions WHERE expires_at < $1")
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO auth_sessions
+                (session_hash, pool_id, client_id, failure_key, sub, step, code_hash, attempts, expires_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(session_hash)
+        .bind(&*self.pool_id)
+        .bind(&session.client_id)
+        .bind(&session.failure_key)
+        .bind(&session.sub)
+        .bind(session.step.as_str())
+        .bind(&session.code_hash)
+        .bind(session.attempts)
+        .bind(session.expires_at)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The unexpired session of this pool whose value has this digest, used
+    /// up by the reading.
+    pub(crate) async fn take_auth_session(
+        &self,
+        session_hash: &str,
+        now: i64,
+    ) -> Result<Option<AuthSession>, Error> {
+        let row = sqlx::query(
+            "DELETE FROM auth_sessions WHERE session_hash = $1 AND pool_id = $2
+             RETURNING client_id, failure_key, sub, step, code_hash, attempts, expires_at",
+        )
+        .bind(session_hash)
+        .bind(&*self.pool_id)
+        .fetch_optional(&self.db)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let expires_at: i64 = row.try_get("expires_at")?;
+        let step: String = row.try_get("step")?;
+        let Some(step) = SessionStep::ALL.into_iter().find(|s| s.as_str() == step) else {
+            return Ok(None);
+        };
+        if expires_at < now {
+            return Ok(None);
+        }
+        Ok(Some(AuthSession {
+            client_id: row.try_get("client_id")?,
+            failure_key: row.try_get("failure_key")?,
+            sub: row.try_get("sub")?,
+            step,
+            code_hash: row.try_get("code_hash")?,
+            attempts: row.try_get("attempts")?,
+            expires_at,
+        }))
+    }
+}
