@@ -54,7 +54,7 @@ const CODE_MAX_ATTEMPTS: i64 = 5;
 /// At most this many codes are mailed to one user per window, so that asking
 /// for new codes cannot buy unlimited guesses (5 × 5 per hour of 10^6 codes).
 const CODES_PER_WINDOW: i64 = 5;
-const CODE_WINDOW_SECONDS: i64 = 3600;
+pub(crate) const CODE_WINDOW_SECONDS: i64 = 3600;
 /// Failed passwords allowed before the account locks for a while.
 const FREE_LOGIN_FAILURES: i64 = 5;
 /// The lockout doubles from one minute with each further failure, up to 15 minutes.
@@ -156,10 +156,20 @@ impl FreshCode {
         lifetime: i64,
         now: i64,
     ) -> Result<Option<FreshCode>, Error> {
+        FreshCode::of_length(previous, lifetime, now, 6)
+    }
+
+    /// As [`FreshCode::next`], of `digits` digits.
+    pub(crate) fn of_length(
+        previous: Option<Issuance>,
+        lifetime: i64,
+        now: i64,
+        digits: u32,
+    ) -> Result<Option<FreshCode>, Error> {
         let Some(issuance) = next_issuance(previous, now) else {
             return Ok(None);
         };
-        let code = secrets::six_digit_code()?;
+        let code = secrets::digit_code(digits)?;
         Ok(Some(FreshCode {
             hash: secrets::digest(&code),
             code,

@@ -28,6 +28,17 @@ pub(crate) fn verification(pool: &Pool, to: &str, code: &str) -> Message {
     }
 }
 
+/// A one-time code to sign in with (`EMAIL_OTP`).
+pub(crate) fn sign_in_code(code: &str) -> Message {
+    Message {
+        subject: "Your sign-in code".to_owned(),
+        body: format!(
+            "Your sign-in code is {code}. It works once, within three minutes. \
+             If you did not try to sign in, you can ignore this message."
+        ),
+    }
+}
+
 /// Sent instead of a code when someone signs up with the address of a confirmed
 /// account: the page cannot say so without revealing the account exists.
 pub(crate) fn account_exists() -> Message {

@@ -22,14 +22,19 @@ pub(crate) fn token() -> Result<String, Error> {
     Ok(URL_SAFE_NO_PAD.encode(random_bytes::<32>()?))
 }
 
-/// A uniformly random 6-digit code (leading zeros kept).
-pub(crate) fn six_digit_code() -> Result<String, Error> {
-    // Rejection sampling avoids the modulo bias of `x % 1_000_000`.
-    const LIMIT: u32 = u32::MAX - (u32::MAX % 1_000_000);
+/// A uniformly random code of `digits` digits (at most 9; leading zeros kept).
+pub(crate) fn digit_code(digits: u32) -> Result<String, Error> {
+    let modulus = 10u32.pow(digits.min(9));
+    // Rejection sampling avoids the modulo bias of `x % modulus`.
+    let limit = u32::MAX - (u32::MAX % modulus);
     loop {
         let n = u32::from_be_bytes(random_bytes::<4>()?);
-        if n < LIMIT {
-            return Ok(format!("{:06}", n % 1_000_000));
+        if n < limit {
+            return Ok(format!(
+                "{:0width$}",
+                n % modulus,
+                width = digits.min(9) as usize
+            ));
         }
     }
 }
@@ -105,11 +110,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn codes_are_six_digits_and_tokens_differ() {
+    fn codes_have_their_digits_and_tokens_differ() {
         for _ in 0..100 {
-            let code = six_digit_code().unwrap();
+            let code = digit_code(6).unwrap();
             assert_eq!(code.len(), 6);
             assert!(code.bytes().all(|b| b.is_ascii_digit()));
+            let long = digit_code(8).unwrap();
+            assert_eq!(long.len(), 8);
+            assert!(long.bytes().all(|b| b.is_ascii_digit()));
         }
         assert_ne!(token().unwrap(), token().unwrap());
         assert_eq!(token().unwrap().len(), 43);

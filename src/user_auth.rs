@@ -6,17 +6,22 @@
 //! through the API gets one too, with which the new user signs in once
 //! without giving a password or code again (Amplify's `autoSignIn`).
 //!
-//! The steps themselves are the password flows' (`accounts`,
-//! `password_verifier`): this module only decides what is on offer and
-//! whether a session is good.
+//! The password steps are the password flows' (`accounts`,
+//! `password_verifier`); the one-time code mailed for `EMAIL_OTP` is this
+//! module's: eight digits, good for the session's three minutes, rationed
+//! like the other codes, each wrong guess counted toward the account's
+//! lockout as a wrong password is.
 
 use serde::Serialize;
 
-use crate::accounts::{self, Refusal};
+use crate::accounts::{self, Attempts, FreshCode, Refusal, SignIn};
 use crate::auth_factors::AuthFactor;
 use crate::error::Error;
-use crate::store::{AuthSession, SessionStep, User};
-use crate::{UserPool, challenge, secrets};
+use crate::store::{AuthSession, SessionStep, User, VerificationCode};
+use crate::{UserPool, challenge, mail, secrets};
+
+/// Digits of a mailed sign-in code.
+const SIGN_IN_CODE_DIGITS: u32 = 8;
 
 /// A first challenge a user may choose, in Cognito's names
 /// (`AvailableChallenges`, `PREFERRED_CHALLENGE`, `SELECT_CHALLENGE`'s `ANSWER`).
@@ -27,6 +32,8 @@ pub(crate) enum Choice {
     Password,
     /// The password proven by SRP (the `PASSWORD_VERIFIER` challenge).
     PasswordSrp,
+    /// A one-time code mailed to the user's verified address.
+    EmailOtp,
 }
 
 impl Choice {
@@ -34,20 +41,40 @@ impl Choice {
         match name {
             "PASSWORD" => Some(Choice::Password),
             "PASSWORD_SRP" => Some(Choice::PasswordSrp),
+            "EMAIL_OTP" => Some(Choice::EmailOtp),
             _ => None,
         }
     }
 }
 
-/// What anyone may choose from. The same for every name, with an account or
-/// not, so that the offer reveals nothing; every account here has a password.
-pub(crate) fn choices(pool: &UserPool) -> Vec<Choice> {
+/// What `user` may choose from, as the pool's policy allows: the password
+/// (every account here has one), and a mailed code where their address is
+/// verified. A name without an account is offered what an account with a
+/// verified address is, so that the offer does not tell them apart.
+pub(crate) async fn choices(pool: &UserPool, user: Option<&User>) -> Result<Vec<Choice>, Error> {
     let policy = &pool.pool().settings.policies.sign_in_policy;
     let mut offered = Vec::new();
     if policy.allows(AuthFactor::Password) {
         offered.extend([Choice::PasswordSrp, Choice::Password]);
     }
-    offered
+    if policy.allows(AuthFactor::EmailOtp) {
+        let reachable = match user {
+            Some(user) => verified_email(pool, user).await?.is_some(),
+            None => true,
+        };
+        if reachable {
+            offered.push(Choice::EmailOtp);
+        }
+    }
+    Ok(offered)
+}
+
+async fn verified_email(pool: &UserPool, user: &User) -> Result<Option<String>, Error> {
+    let attributes = pool.store().attributes(&user.sub).await?;
+    Ok(user
+        .email
+        .clone()
+        .filter(|_| crate::claims::email_verified(user, &attributes)))
 }
 
 /// Opens a session of `client_id` for `name` (and its account, if it has one),
@@ -60,7 +87,6 @@ pub(crate) async fn open(
     step: SessionStep,
     now: i64,
 ) -> Result<String, Error> {
-    let session = secrets::token()?;
     let stored = AuthSession {
         client_id: client_id.to_owned(),
         failure_key: accounts::failure_key(pool, user, name),
@@ -70,8 +96,14 @@ pub(crate) async fn open(
         attempts: 0,
         expires_at: now + challenge::SESSION_SECONDS,
     };
+    keep(pool, &stored, now).await
+}
+
+/// Stores a new session; returns its value.
+async fn keep(pool: &UserPool, stored: &AuthSession, now: i64) -> Result<String, Error> {
+    let session = secrets::token()?;
     pool.store()
-        .put_auth_session(&secrets::digest(&session), &stored, now)
+        .put_auth_session(&secrets::digest(&session), stored, now)
         .await?;
     Ok(session)
 }
@@ -88,6 +120,19 @@ pub(crate) async fn resume(
     step: SessionStep,
     now: i64,
 ) -> Result<Result<Option<User>, Refusal>, Error> {
+    Ok(taken(pool, session, client_id, name, step, now)
+        .await?
+        .map(|(user, _)| user))
+}
+
+async fn taken(
+    pool: &UserPool,
+    session: &str,
+    client_id: &str,
+    name: &str,
+    step: SessionStep,
+    now: i64,
+) -> Result<Result<(Option<User>, AuthSession), Refusal>, Error> {
     let Some(stored) = pool
         .store()
         .take_auth_session(&secrets::digest(session), now)
@@ -103,7 +148,7 @@ pub(crate) async fn resume(
     if !same_holder {
         return Ok(Err(Refusal::SessionExpired));
     }
-    Ok(Ok(user))
+    Ok(Ok((user, stored)))
 }
 
 /// The session a just-confirmed sign-up gets from ConfirmSignUp.
@@ -138,5 +183,106 @@ pub(crate) async fn sign_in_signed_up(
         Ok(Some(user)) if user.enabled && user.confirmed => Ok(Ok(user)),
         Ok(Some(_)) => Ok(Err(Refusal::Disabled)),
         Ok(None) | Err(_) => Ok(Err(Refusal::SessionExpired)),
+    }
+}
+
+/// Where a sign-in code went, or why none was sent.
+pub(crate) enum CodeSent {
+    /// The session that the code answers, and the address it went to (for a
+    /// name without an account, or without a verified address, where it would
+    /// have gone: nothing is sent).
+    Sent {
+        session: String,
+        destination: String,
+    },
+    /// The name had its ration of codes this hour.
+    OverLimit,
+}
+
+/// Mails `name`'s account a one-time sign-in code, and opens the `EMAIL_OTP`
+/// session it answers.
+pub(crate) async fn send_code(
+    pool: &UserPool,
+    client_id: &str,
+    name: &str,
+    user: Option<&User>,
+    now: i64,
+) -> Result<CodeSent, Error> {
+    let failure_key = accounts::failure_key(pool, user, name);
+    let store = pool.store();
+    let previous = store.sign_in_code_issuance(&failure_key).await?;
+    let lifetime = challenge::SESSION_SECONDS;
+    let Some(fresh) = FreshCode::of_length(previous, lifetime, now, SIGN_IN_CODE_DIGITS)? else {
+        return Ok(CodeSent::OverLimit);
+    };
+    let stale_before = now - accounts::CODE_WINDOW_SECONDS;
+    store
+        .put_sign_in_code_issuance(&failure_key, fresh.issuance, stale_before)
+        .await?;
+    let to = match user {
+        Some(user) => verified_email(pool, user).await?,
+        None => None,
+    };
+    if let Some(to) = &to {
+        mail::send(pool, to, &mail::sign_in_code(&fresh.code)).await?;
+    }
+    let stored = AuthSession {
+        client_id: client_id.to_owned(),
+        failure_key,
+        sub: user.map(|u| u.sub.clone()),
+        step: SessionStep::EmailOtp,
+        code_hash: Some(fresh.hash),
+        attempts: 0,
+        expires_at: fresh.expires_at,
+    };
+    Ok(CodeSent::Sent {
+        session: keep(pool, &stored, now).await?,
+        destination: to.unwrap_or_else(|| accounts::decoy_destination(pool, name)),
+    })
+}
+
+/// Signs in with the code of an `EMAIL_OTP` session. A wrong code counts
+/// toward the lockout and leaves the session (as a new one, under the same
+/// value) for another try, until the code's guesses run out.
+pub(crate) async fn answer_code(
+    pool: &UserPool,
+    session: &str,
+    client_id: &str,
+    name: &str,
+    code: &str,
+    now: i64,
+) -> Result<SignIn, Error> {
+    let step = SessionStep::EmailOtp;
+    let (user, stored) = match taken(pool, session, client_id, name, step, now).await? {
+        Ok(taken) => taken,
+        Err(refusal) => return Ok(SignIn::Refused(refusal)),
+    };
+    let attempts = Attempts::of(pool, stored.failure_key.clone(), now).await?;
+    if attempts.locked {
+        return Ok(SignIn::Refused(Refusal::LockedOut));
+    }
+    let pending = VerificationCode {
+        code_hash: stored.code_hash.clone().unwrap_or_default(),
+        expires_at: stored.expires_at,
+        attempts: stored.attempts,
+    };
+    match (accounts::judge_code(Some(&pending), code, now), user) {
+        (Ok(()), Some(user)) => accounts::admitted(pool, user, &attempts, now).await,
+        (Err(Refusal::WrongCode), _) | (Ok(()), None) => {
+            let retry = AuthSession {
+                attempts: stored.attempts + 1,
+                ..stored
+            };
+            pool.store()
+                .put_auth_session(&secrets::digest(session), &retry, now)
+                .await?;
+            match accounts::failed(pool, &attempts, now).await? {
+                SignIn::Refused(Refusal::IncorrectCredentials) => {
+                    Ok(SignIn::Refused(Refusal::WrongCode))
+                }
+                locked => Ok(locked),
+            }
+        }
+        (Err(refusal), _) => Ok(SignIn::Refused(refusal)),
     }
 }

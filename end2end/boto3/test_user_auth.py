@@ -1,7 +1,8 @@
 """Choice-based sign-in (USER_AUTH) through boto3 and pycognito's SRP helper: a new user signs in
-with the Session ConfirmSignUp gave, users choose between the password and SRP (or name their
-preferred challenge), every Session is good for one answer by its own client and user, and
-pools choose their first factors with SignInPolicy."""
+with the Session ConfirmSignUp gave, users choose between the password, SRP and a code mailed to
+them (or name their preferred challenge), every Session is good for one answer by its own client
+and user, and pools choose their first factors with SignInPolicy. The declared pool allows
+PASSWORD and EMAIL_OTP (userpool.toml)."""
 
 import jwt
 import pytest
@@ -99,7 +100,7 @@ def test_a_sign_up_session_signs_in_nobody_else_and_through_no_other_client(cogn
 def test_without_a_preference_the_user_chooses_and_the_password_signs_in(cognito, confirmed_user):
     offer = user_auth(cognito, confirmed_user)
     assert offer["ChallengeName"] == "SELECT_CHALLENGE"
-    assert offer["AvailableChallenges"] == ["PASSWORD_SRP", "PASSWORD"]
+    assert offer["AvailableChallenges"] == ["PASSWORD_SRP", "PASSWORD", "EMAIL_OTP"]
     tokens = select(cognito, offer["Session"], confirmed_user, "PASSWORD", PASSWORD=PASSWORD)
     assert email_in(tokens) == confirmed_user
     with pytest.raises(ClientError) as spent:
@@ -156,7 +157,7 @@ def test_a_selection_session_answers_only_for_its_user(cognito, confirmed_user, 
 def test_a_name_without_an_account_gets_the_same_offer_and_a_wrong_password(cognito):
     offer = user_auth(cognito, "nobody-at-all@example.com")
     assert offer["ChallengeName"] == "SELECT_CHALLENGE"
-    assert offer["AvailableChallenges"] == ["PASSWORD_SRP", "PASSWORD"]
+    assert offer["AvailableChallenges"] == ["PASSWORD_SRP", "PASSWORD", "EMAIL_OTP"]
     with pytest.raises(ClientError) as excinfo:
         select(cognito, offer["Session"], "nobody-at-all@example.com", "PASSWORD", PASSWORD=PASSWORD)
     assert error_of(excinfo) == ("NotAuthorizedException", "Incorrect username or password.")
@@ -192,17 +193,100 @@ def test_a_client_without_allow_user_auth_refuses_the_flow(pool_url, confirmed_u
     assert error_of(excinfo) == ("InvalidParameterException", "USER_AUTH flow not enabled for this client")
 
 
+# --- a one-time code by email ---
+
+SIGN_IN_CODE = r"\b(\d{8})\b"
+
+
+def answer_code(cognito, session, username, code):
+    return cognito.respond_to_auth_challenge(
+        ClientId=PUBLIC_CLIENT,
+        ChallengeName="EMAIL_OTP",
+        Session=session,
+        ChallengeResponses={"USERNAME": username, "EMAIL_OTP_CODE": code},
+    )
+
+
+def test_a_code_mailed_to_the_user_signs_them_in_once(cognito, confirmed_user, outbox):
+    challenge = user_auth(cognito, confirmed_user, PREFERRED_CHALLENGE="EMAIL_OTP")
+    assert challenge["ChallengeName"] == "EMAIL_OTP"
+    assert challenge["ChallengeParameters"]["CODE_DELIVERY_DELIVERY_MEDIUM"] == "EMAIL"
+    assert challenge["ChallengeParameters"]["CODE_DELIVERY_DESTINATION"] == confirmed_user[0] + "***@e***"
+    code = outbox(confirmed_user, SIGN_IN_CODE)
+    tokens = answer_code(cognito, challenge["Session"], confirmed_user, code)
+    assert email_in(tokens) == confirmed_user
+    with pytest.raises(ClientError) as replayed:
+        answer_code(cognito, challenge["Session"], confirmed_user, code)
+    assert error_of(replayed) == ("NotAuthorizedException", "Invalid session for the user, session is expired.")
+
+
+def test_a_wrong_code_may_be_corrected_within_the_session(cognito, confirmed_user, outbox):
+    offer = user_auth(cognito, confirmed_user)
+    challenge = select(cognito, offer["Session"], confirmed_user, "EMAIL_OTP")
+    assert challenge["ChallengeName"] == "EMAIL_OTP"
+    code = outbox(confirmed_user, SIGN_IN_CODE)
+    wrong = "00000000" if code != "00000000" else "11111111"
+    with pytest.raises(ClientError) as mismatch:
+        answer_code(cognito, challenge["Session"], confirmed_user, wrong)
+    assert error_of(mismatch)[0] == "CodeMismatchException"
+    assert email_in(answer_code(cognito, challenge["Session"], confirmed_user, code)) == confirmed_user
+
+
+def test_wrong_codes_lock_the_account_like_wrong_passwords(cognito, confirmed_user):
+    challenge = user_auth(cognito, confirmed_user, PREFERRED_CHALLENGE="EMAIL_OTP")
+    errors = []
+    for guess in range(5):
+        with pytest.raises(ClientError) as excinfo:
+            answer_code(cognito, challenge["Session"], confirmed_user, f"{guess:08d}")
+        errors.append(error_of(excinfo)[0])
+    assert errors[:4] == ["CodeMismatchException"] * 4
+    with pytest.raises(ClientError) as locked:
+        user_auth(cognito, confirmed_user, PREFERRED_CHALLENGE="PASSWORD", PASSWORD=PASSWORD)
+    assert error_of(locked) == ("NotAuthorizedException", "Password attempts exceeded")
+
+
+def test_codes_are_rationed(cognito, confirmed_user):
+    for _ in range(5):
+        user_auth(cognito, confirmed_user, PREFERRED_CHALLENGE="EMAIL_OTP")
+    with pytest.raises(ClientError) as excinfo:
+        user_auth(cognito, confirmed_user, PREFERRED_CHALLENGE="EMAIL_OTP")
+    assert error_of(excinfo)[0] == "LimitExceededException"
+
+
+def test_a_name_without_an_account_gets_a_code_challenge_that_no_code_answers(cognito):
+    name = "nobody-for-codes@example.com"
+    challenge = user_auth(cognito, name, PREFERRED_CHALLENGE="EMAIL_OTP")
+    assert challenge["ChallengeName"] == "EMAIL_OTP"
+    assert challenge["ChallengeParameters"]["CODE_DELIVERY_DESTINATION"] == "n***@e***"
+    with pytest.raises(ClientError) as excinfo:
+        answer_code(cognito, challenge["Session"], name, "12345678")
+    assert error_of(excinfo)[0] == "CodeMismatchException"
+
+
+def test_a_user_whose_address_is_not_verified_is_not_offered_a_code(cognito, confirmed_user):
+    cognito.admin_update_user_attributes(
+        UserPoolId=POOL_ID,
+        Username=confirmed_user,
+        UserAttributes=[{"Name": "email_verified", "Value": "false"}],
+    )
+    assert user_auth(cognito, confirmed_user)["AvailableChallenges"] == ["PASSWORD_SRP", "PASSWORD"]
+    # Preferring it anyway: the user chooses from what there is.
+    assert user_auth(cognito, confirmed_user, PREFERRED_CHALLENGE="EMAIL_OTP")["ChallengeName"] == "SELECT_CHALLENGE"
+
+
 # --- a pool's first factors ---
 
 
 def test_a_pool_keeps_its_sign_in_policy_and_refuses_one_without_the_password(new_pool, cognito):
     pool = new_pool()
     assert pool["Policies"]["SignInPolicy"] == {"AllowedFirstAuthFactors": ["PASSWORD"]}
+    with pytest.raises(ClientError) as not_offered:
+        new_pool(Policies={"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "WEB_AUTHN"]}})
+    assert error_of(not_offered)[0] == "InvalidParameterException"
     with pytest.raises(ClientError) as without_password:
         new_pool(Policies={"SignInPolicy": {"AllowedFirstAuthFactors": ["EMAIL_OTP"]}})
     assert error_of(without_password)[0] == "InvalidParameterException"
-    cognito.update_user_pool(
-        UserPoolId=pool["Id"], Policies={"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD"]}}
-    )
+    both = {"AllowedFirstAuthFactors": ["PASSWORD", "EMAIL_OTP"]}
+    cognito.update_user_pool(UserPoolId=pool["Id"], Policies={"SignInPolicy": both})
     described = cognito.describe_user_pool(UserPoolId=pool["Id"])["UserPool"]
-    assert described["Policies"]["SignInPolicy"] == {"AllowedFirstAuthFactors": ["PASSWORD"]}
+    assert described["Policies"]["SignInPolicy"] == both

@@ -187,7 +187,7 @@ test("an Amplify app signs a user up and in (automatically, then with SRP), refr
   });
 });
 
-test("an Amplify app signs a user in by choice (USER_AUTH): automatically after confirming, by choosing the password, and preferring SRP", async ({
+test("an Amplify app signs a user in by choice (USER_AUTH): automatically after confirming, by choosing the password, preferring SRP, and with a mailed code", async ({
   page,
   request,
 }) => {
@@ -210,7 +210,7 @@ test("an Amplify app signs a user in by choice (USER_AUTH): automatically after 
     );
     expect(offer).toEqual({
       signInStep: "CONTINUE_SIGN_IN_WITH_FIRST_FACTOR_SELECTION",
-      availableChallenges: ["PASSWORD_SRP", "PASSWORD"],
+      availableChallenges: ["PASSWORD_SRP", "PASSWORD", "EMAIL_OTP"],
     });
     const steps = await page.evaluate(async (password) => {
       const chosen = await window.amplify.confirmSignIn({ challengeResponse: "PASSWORD" });
@@ -237,6 +237,30 @@ test("an Amplify app signs a user in by choice (USER_AUTH): automatically after 
     );
     expect(signedIn).toBe(true);
     expect(calls).toEqual(["InitiateAuth:USER_AUTH", "RespondToAuthChallenge:PASSWORD_VERIFIER"]);
+    await page.evaluate(() => window.amplify.signOut());
+  });
+
+  await test.step("without the password: a code mailed to the user", async () => {
+    const next = await page.evaluate(
+      async (username) =>
+        (
+          await window.amplify.signIn({
+            username,
+            options: { authFlowType: "USER_AUTH", preferredChallenge: "EMAIL_OTP" },
+          })
+        ).nextStep,
+      email,
+    );
+    expect(next).toMatchObject({
+      signInStep: "CONFIRM_SIGN_IN_WITH_EMAIL_CODE",
+      codeDeliveryDetails: { deliveryMedium: "EMAIL", destination: expect.stringMatching(/^a\*\*\*@e\*\*\*$/) },
+    });
+    const code = await latestCode(request, email, /\b(\d{8})\b/);
+    const done = await page.evaluate(async (challengeResponse) => {
+      const { isSignedIn } = await window.amplify.confirmSignIn({ challengeResponse });
+      return [isSignedIn, (await window.amplify.getCurrentUser()).signInDetails?.loginId];
+    }, code);
+    expect(done).toEqual([true, email]);
   });
 });
 

@@ -37,14 +37,18 @@ export function newEmail(name: string): string {
   return `${name}.${Date.now()}.${Math.floor(Math.random() * 1e6)}@example.com`;
 }
 
-/** The 6-digit code of the newest mail the pool "sent" to `email`. */
-export async function latestCode(request: APIRequestContext, email: string): Promise<string> {
+/** The code of the newest mail the pool "sent" to `email`: a 6-digit verification code, or what `pattern` (one group) finds. */
+export async function latestCode(
+  request: APIRequestContext,
+  email: string,
+  pattern = /Your verification code is (\d{6})\./,
+): Promise<string> {
   const response = await request.get(`${POOL}/_dev/outbox.json?to=${encodeURIComponent(email)}`);
   expect(response.ok()).toBeTruthy();
   const mails: { to: string; body: string }[] = await response.json();
   expect(mails.length).toBeGreaterThan(0);
   expect(mails[0].to).toBe(email);
-  const code = mails[0].body.match(/Your verification code is (\d{6})\./);
+  const code = mails[0].body.match(pattern);
   expect(code, `a code in: ${mails[0].body}`).not.toBeNull();
   return code![1];
 }

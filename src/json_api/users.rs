@@ -24,7 +24,7 @@ use crate::directory::{self, PasswordUse};
 use crate::grants::{self, Authentication, Holder, RefreshRefusal, Source, Tokens};
 use crate::scope::Scope;
 use crate::store::{SessionStep, User};
-use crate::user_auth::{self, Choice};
+use crate::user_auth::{self, Choice, CodeSent};
 use crate::verification::{self, NotVerified, Sent, Verifiable};
 use crate::{UserPool, challenge, password_verifier, secrets};
 
@@ -342,15 +342,15 @@ async fn user_auth(
         let user = user_auth::sign_in_signed_up(pool, session, &client.id, username, now).await??;
         return Ok(start_session(pool, client, &user, now).await?.into());
     }
-    let offered = user_auth::choices(pool);
+    let user = accounts::user_named(pool, username).await?;
+    let offered = user_auth::choices(pool, user.as_ref()).await?;
     let preferred = match parameters.get("PREFERRED_CHALLENGE") {
         None => None,
         Some(name) => preferred_challenge(name)?,
     };
     if let Some(choice) = preferred.filter(|c| offered.contains(c)) {
-        return take_choice(pool, client, choice, parameters).await;
+        return take_choice(pool, client, choice, parameters, user.as_ref()).await;
     }
-    let user = accounts::user_named(pool, username).await?;
     let step = SessionStep::SelectChallenge;
     let session = user_auth::open(pool, &client.id, username, user.as_ref(), step, now).await?;
     Ok(AuthResponse {
@@ -366,23 +366,49 @@ async fn user_auth(
 fn preferred_challenge(name: &str) -> Result<Option<Choice>, ApiError> {
     match Choice::parse(name) {
         Some(choice) => Ok(Some(choice)),
-        None if ["EMAIL_OTP", "SMS_OTP", "WEB_AUTHN"].contains(&name) => Ok(None),
+        None if ["SMS_OTP", "WEB_AUTHN"].contains(&name) => Ok(None),
         None => Err(ApiError::InvalidParameter(format!(
             "PREFERRED_CHALLENGE {name} is not one of PASSWORD, PASSWORD_SRP, EMAIL_OTP, SMS_OTP, WEB_AUTHN."
         ))),
     }
 }
 
-/// The challenge a user chose, answered with what came with the choice.
+/// The challenge a user (`user`, if the name has an account) chose, answered
+/// with what came with the choice.
 async fn take_choice(
     pool: &UserPool,
     client: &Client,
     choice: Choice,
     parameters: &HashMap<String, String>,
+    user: Option<&User>,
 ) -> Result<AuthResponse, ApiError> {
     match choice {
         Choice::Password => password_auth(pool, client, parameters).await,
         Choice::PasswordSrp => srp_auth(pool, client, parameters).await,
+        Choice::EmailOtp => {
+            let username = username_of(client, parameters)?;
+            let sent = user_auth::send_code(pool, &client.id, username, user, crate::now()).await?;
+            let CodeSent::Sent {
+                session,
+                destination,
+            } = sent
+            else {
+                return Err(ApiError::LimitExceeded);
+            };
+            let delivery = code_delivery(&destination);
+            Ok(AuthResponse {
+                challenge_name: Some(ChallengeName::EmailOtp),
+                session: Some(session),
+                challenge_parameters: HashMap::from([
+                    (
+                        "CODE_DELIVERY_DELIVERY_MEDIUM",
+                        delivery.delivery_medium.to_owned(),
+                    ),
+                    ("CODE_DELIVERY_DESTINATION", delivery.destination),
+                ]),
+                ..AuthResponse::default()
+            })
+        }
     }
 }
 
@@ -592,8 +618,10 @@ pub(super) async fn respond_to_auth_challenge(
         }
         ChallengeName::SelectChallenge => {
             let answer = parameter(responses, "ANSWER")?;
+            let user = accounts::user_named(&pool, username).await?;
+            let offered = user_auth::choices(&pool, user.as_ref()).await?;
             let choice = Choice::parse(answer)
-                .filter(|c| user_auth::choices(&pool).contains(c))
+                .filter(|c| offered.contains(c))
                 .ok_or_else(|| {
                     ApiError::InvalidParameter(format!(
                         "The challenge {answer} is not available for this user."
@@ -601,8 +629,15 @@ pub(super) async fn respond_to_auth_challenge(
                 })?;
             let session = request.session.as_deref().unwrap_or_default();
             let step = SessionStep::SelectChallenge;
-            user_auth::resume(&pool, session, &client.id, username, step, now).await??;
-            take_choice(&pool, client, choice, responses).await
+            let user = user_auth::resume(&pool, session, &client.id, username, step, now).await??;
+            take_choice(&pool, client, choice, responses, user.as_ref()).await
+        }
+        ChallengeName::EmailOtp => {
+            let code = parameter(responses, "EMAIL_OTP_CODE")?;
+            let session = request.session.as_deref().unwrap_or_default();
+            let outcome =
+                user_auth::answer_code(&pool, session, &client.id, username, code, now).await?;
+            signed_in(&pool, client, outcome, now).await
         }
     }
 }

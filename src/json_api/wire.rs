@@ -121,13 +121,14 @@ pub(super) fn not_enabled(name: &str) -> ApiError {
 
 /// The challenges the pool sets (Cognito's `ChallengeNameType`):
 /// `NEW_PASSWORD_REQUIRED` for users an administrator created, SRP's
-/// `PASSWORD_VERIFIER`, and `USER_AUTH`'s `SELECT_CHALLENGE`.
+/// `PASSWORD_VERIFIER`, and `USER_AUTH`'s `SELECT_CHALLENGE` and `EMAIL_OTP`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub(crate) enum ChallengeName {
     NewPasswordRequired,
     PasswordVerifier,
     SelectChallenge,
+    EmailOtp,
 }
 
 impl ChallengeName {
@@ -137,6 +138,7 @@ impl ChallengeName {
             "NEW_PASSWORD_REQUIRED" => Ok(ChallengeName::NewPasswordRequired),
             "PASSWORD_VERIFIER" => Ok(ChallengeName::PasswordVerifier),
             "SELECT_CHALLENGE" => Ok(ChallengeName::SelectChallenge),
+            "EMAIL_OTP" => Ok(ChallengeName::EmailOtp),
             _ => Err(ApiError::InvalidParameter(format!(
                 "Challenge {name} is not supported by this user pool."
             ))),

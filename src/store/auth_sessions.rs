@@ -1,9 +1,10 @@
 //! The `auth_sessions` table: the `Session` of a choice-based sign-in between
-//! two steps, or of a sign-up just confirmed, each taken once (see `user_auth`).
+//! two steps, or of a sign-up just confirmed, each taken once (see `user_auth`);
+//! and `sign_in_code_issuance`, the ration of mailed sign-in codes.
 
 use sqlx::Row;
 
-use super::Store;
+use super::{Issuance, Store};
 use crate::error::Error;
 
 /// A session as it was opened.
@@ -116,5 +117,42 @@ impl Store {
             attempts: row.try_get("attempts")?,
             expires_at,
         }))
+    }
+
+    /// The sign-in codes mailed under `key` in its current window, if any.
+    pub(crate) async fn sign_in_code_issuance(&self, key: &str) -> Result<Option<Issuance>, Error> {
+        Ok(sqlx::query_as(
+            "SELECT window_start, issued_in_window FROM sign_in_code_issuance WHERE failure_key = $1",
+        )
+        .bind(key)
+        .fetch_optional(&self.db)
+        .await?)
+    }
+
+    /// Records a code mailed under `key`, and forgets windows that began before `stale_before`.
+    pub(crate) async fn put_sign_in_code_issuance(
+        &self,
+        key: &str,
+        issuance: Issuance,
+        stale_before: i64,
+    ) -> Result<(), Error> {
+        let mut tx = self.db.begin().await?;
+        sqlx::query("DELETE FROM sign_in_code_issuance WHERE window_start < $1")
+            .bind(stale_before)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO sign_in_code_issuance (failure_key, window_start, issued_in_window)
+             VALUES ($1, $2, $3)
+             ON CONFLICT (failure_key) DO UPDATE SET window_start = excluded.window_start,
+                issued_in_window = excluded.issued_in_window",
+        )
+        .bind(key)
+        .bind(issuance.window_start)
+        .bind(issuance.issued_in_window)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 }

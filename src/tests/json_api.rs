@@ -692,3 +692,48 @@ async fn browsers_may_call_the_api_from_the_app_clients_origins_only() {
         );
     }
 }
+
+/// USER_AUTH's sessions last three minutes: a mailed sign-in code, a
+/// choice and a sign-up's session are refused once they are older.
+#[tokio::test]
+async fn user_auth_sessions_expire_after_three_minutes() {
+    use crate::accounts::{Refusal, SignIn};
+    use crate::store::SessionStep;
+    use crate::user_auth::{self, CodeSent};
+
+    let mut browser = Browser::new().await;
+    browser.sign_up("erin@example.com", "s").await;
+    let pool = browser.pool.clone();
+    let user = crate::accounts::user_named(&pool, "erin@example.com")
+        .await
+        .unwrap();
+    let now = crate::now();
+    let CodeSent::Sent { session, .. } =
+        user_auth::send_code(&pool, CLIENT, "erin@example.com", user.as_ref(), now)
+            .await
+            .unwrap()
+    else {
+        panic!("no code sent");
+    };
+    let body = browser.last_mail("erin@example.com").await["body"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let code: String = body.chars().filter(char::is_ascii_digit).collect();
+    assert_eq!(code.len(), 8, "{body}");
+    let late = now + 181;
+    let answered = user_auth::answer_code(&pool, &session, CLIENT, "erin@example.com", &code, late)
+        .await
+        .unwrap();
+    assert!(matches!(answered, SignIn::Refused(Refusal::SessionExpired)));
+
+    let user = user.unwrap();
+    for step in [SessionStep::SelectChallenge, SessionStep::SignedUp] {
+        let session = user_auth::open(&pool, CLIENT, "erin@example.com", Some(&user), step, now)
+            .await
+            .unwrap();
+        let resumed =
+            user_auth::resume(&pool, &session, CLIENT, "erin@example.com", step, late).await;
+        assert_eq!(resumed.unwrap().err(), Some(Refusal::SessionExpired));
+    }
+}

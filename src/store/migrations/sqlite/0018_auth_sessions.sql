@@ -14,3 +14,11 @@ CREATE TABLE auth_sessions (
     attempts     INTEGER NOT NULL DEFAULT 0,
     expires_at   INTEGER NOT NULL
 ) STRICT;
+
+-- The one-time sign-in codes (EMAIL_OTP) mailed per account, or per name without one, since
+-- window_start: rationed like the other codes.
+CREATE TABLE sign_in_code_issuance (
+    failure_key       TEXT PRIMARY KEY,
+    window_start      INTEGER NOT NULL,
+    issued_in_window  INTEGER NOT NULL
+) STRICT;
