@@ -1,5 +1,6 @@
 // People lose things: the mail with their sign-up code, their password. The
-// hosted UI lets them get back in with a new code, by email.
+// hosted UI lets them get back in with a new code, by email, or sign in with a
+// one-time code instead of the password.
 import { test, expect } from "@playwright/test";
 import { fillCode, fillSignIn, fillSignUp, latestCode, newEmail, register } from "./pool";
 
@@ -46,5 +47,26 @@ test("a user who forgot their password resets it with an emailed code and signs 
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByRole("alert")).toContainText("Incorrect username or password.");
   await fillSignIn(page, email, "the new password");
+  await expect(page.getByRole("heading", { name: `Hello ${email}` })).toBeVisible();
+});
+
+test("a user who would rather not type their password signs in with a code mailed to them", async ({ page }) => {
+  const email = newEmail("passwordless");
+  await register(page, email, "a password they forget");
+  await page.getByRole("button", { name: "Logout" }).click();
+
+  await page.getByRole("button", { name: "Sign In" }).click();
+  await page.locator("input[name=username]").fill(email);
+  await page.getByRole("button", { name: "Email me a code instead" }).click();
+  await expect(page.getByRole("heading", { name: "Enter your sign-in code" })).toBeVisible();
+  await expect(page.getByRole("status")).toContainText("we have sent it a sign-in code");
+  const code = await latestCode(page.request, email, /Your sign-in code is (\d{8})\./);
+
+  // A mistyped code may be corrected.
+  await page.getByLabel("Sign-in code").fill(code === "00000000" ? "11111111" : "00000000");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("alert")).toContainText("Invalid verification code provided");
+  await page.getByLabel("Sign-in code").fill(code);
+  await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByRole("heading", { name: `Hello ${email}` })).toBeVisible();
 });

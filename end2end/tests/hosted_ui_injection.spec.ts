@@ -50,7 +50,7 @@ test("form fields echoed back after a refused sign-in or sign-up are text only",
     input.value = value;
   }, PAYLOAD);
   await page.locator("input[name=password]").fill(PAYLOAD);
-  await page.locator("form:has(input[name=password]) button[type=submit]").click();
+  await page.locator("form:has(input[name=password]) button[type=submit]:not([formaction])").click();
   await expect(page.getByRole("alert")).toContainText("Incorrect username or password.");
   await expectNothingInjected(page);
   await expect(page.locator("input[name=username]")).toHaveValue(PAYLOAD);
@@ -61,7 +61,7 @@ test("form fields echoed back after a refused sign-in or sign-up are text only",
     input.value = value;
   }, PAYLOAD);
   await page.locator("input[name=password]").fill("long enough password");
-  await page.locator("form:has(input[name=password]) button[type=submit]").click();
+  await page.locator("form:has(input[name=password]) button[type=submit]:not([formaction])").click();
   await expect(page.getByRole("alert")).toContainText("Invalid email address format.");
   await expectNothingInjected(page);
 });

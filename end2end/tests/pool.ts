@@ -57,14 +57,14 @@ export async function fillSignUp(page: Page, email: string, password: string, po
   await expect(page).toHaveURL(new RegExp(`^${pool}/signup`));
   await page.locator("input[name=username]").fill(email);
   await page.locator("input[name=password]").fill(password);
-  await page.locator("form:has(input[name=password]) button[type=submit]").click();
+  await page.locator("form:has(input[name=password]) button[type=submit]:not([formaction])").click();
 }
 
 export async function fillSignIn(page: Page, email: string, password: string, pool = POOL) {
   await expect(page).toHaveURL(new RegExp(`^${pool}/login`));
   await page.locator("input[name=username]").fill(email);
   await page.locator("input[name=password]").fill(password);
-  await page.locator("form:has(input[name=password]) button[type=submit]").click();
+  await page.locator("form:has(input[name=password]) button[type=submit]:not([formaction])").click();
 }
 
 export async function fillCode(page: Page, code: string, pool = POOL) {

@@ -13,6 +13,7 @@ use super::pages::{
     NewPasswordPage, SignupPage,
 };
 use crate::accounts::{self, Refusal, SignIn};
+use crate::auth_factors::AuthFactor;
 use crate::signin::answer::signed_in;
 use crate::signin::request::{AuthRequest, OAuthParams, validate};
 use crate::web::{PageError, found};
@@ -35,7 +36,7 @@ pub(super) struct Posted<T> {
     #[serde(flatten)]
     oauth: OAuthParams,
     #[serde(flatten)]
-    fields: T,
+    pub(super) fields: T,
 }
 
 #[derive(Deserialize)]
@@ -57,7 +58,7 @@ pub(super) struct CodeFields {
 #[derive(Deserialize)]
 pub(super) struct Username {
     #[serde(default)]
-    username: String,
+    pub(super) username: String,
 }
 
 #[derive(Deserialize)]
@@ -73,7 +74,7 @@ pub(super) struct NewPasswordFields {
 /// Validates the OAuth parameters of a post, then its CSRF token; on a
 /// mismatch, the error page links back to `page` with the same parameters
 /// (and `extra` ones).
-fn check_post<T>(
+pub(super) fn check_post<T>(
     pool: &UserPool,
     jar: &CookieJar,
     posted: &Posted<T>,
@@ -90,7 +91,7 @@ fn check_post<T>(
 }
 
 /// Renders a page built from the form context, setting the CSRF cookie if needed.
-fn render<P: Template>(
+pub(super) fn render<P: Template>(
     pool: &UserPool,
     jar: CookieJar,
     request: &AuthRequest,
@@ -105,7 +106,7 @@ fn render<P: Template>(
 
 /// Marks a page that refused a password or code, so it counts against the
 /// caller's address (see `throttle`).
-fn failed_attempt(mut response: Response) -> Response {
+pub(super) fn failed_attempt(mut response: Response) -> Response {
     response
         .extensions_mut()
         .insert(crate::web::throttle::FailedAttempt);
@@ -113,7 +114,7 @@ fn failed_attempt(mut response: Response) -> Response {
 }
 
 /// `page`, keeping the OAuth parameters, for `username`.
-fn page_for(page: &str, request: &AuthRequest, username: &str) -> String {
+pub(super) fn page_for(page: &str, request: &AuthRequest, username: &str) -> String {
     format!("{page}?{}", request.params.query(&[("username", username)]))
 }
 
@@ -125,11 +126,25 @@ pub(super) async fn login_page(
     Query(params): Query<OAuthParams>,
 ) -> Result<Response, PageError> {
     let request = validate(pool.pool(), &params)?;
-    render(&pool, jar, &request, |form| LoginPage {
+    login_form(&pool, jar, &request, "", None, None)
+}
+
+/// The sign-in page, offering a mailed code where the pool allows it.
+pub(super) fn login_form(
+    pool: &UserPool,
+    jar: CookieJar,
+    request: &AuthRequest,
+    username: &str,
+    info: Option<&str>,
+    error: Option<&str>,
+) -> Result<Response, PageError> {
+    let policy = &pool.pool().settings.policies.sign_in_policy;
+    render(pool, jar, request, |form| LoginPage {
         form,
-        username: "",
-        info: None,
-        error: None,
+        username,
+        email_code: policy.allows(AuthFactor::EmailOtp),
+        info,
+        error,
     })
 }
 
@@ -141,21 +156,35 @@ pub(super) async fn login(
     let request = check_post(&pool, &jar, &posted, "/login", &[])?;
     let now = crate::now();
     let Credentials { username, password } = &posted.fields;
-    match accounts::sign_in(&pool, username, password, now).await? {
+    let outcome = accounts::sign_in(&pool, username, password, now).await?;
+    after_sign_in(&pool, jar, &request, username, outcome, now).await
+}
+
+/// Where a first factor (a password, a mailed code) leads: back to the
+/// client, to the next step, or to the sign-in page with the refusal.
+pub(super) async fn after_sign_in(
+    pool: &UserPool,
+    jar: CookieJar,
+    request: &AuthRequest,
+    username: &str,
+    outcome: SignIn,
+    now: i64,
+) -> Result<Response, PageError> {
+    match outcome {
         SignIn::Authenticated(user) => {
-            let (jar, redirect) = signed_in(&pool, jar, &request, &user.sub, now).await?;
+            let (jar, redirect) = signed_in(pool, jar, request, &user.sub, now).await?;
             Ok((jar, redirect).into_response())
         }
-        SignIn::NeedsConfirmation => Ok(found(&page_for("/confirm", &request, username))),
+        SignIn::NeedsConfirmation => Ok(found(&page_for("/confirm", request, username))),
         // The administrator's reset sent a code: the user sets a new password with it.
         SignIn::PasswordResetRequired => Ok(found(&page_for(
             "/confirmForgotPassword",
-            &request,
+            request,
             username,
         ))),
         SignIn::NewPasswordRequired(user) => {
-            let session = challenge::session(&pool, &user, &request.client_id, now)?;
-            render(&pool, jar, &request, |form| NewPasswordPage {
+            let session = challenge::session(pool, &user, &request.client_id, now)?;
+            render(pool, jar, request, |form| NewPasswordPage {
                 form,
                 username: user.email.as_deref().unwrap_or(&user.username),
                 session: &session,
@@ -166,13 +195,7 @@ pub(super) async fn login(
         }
         SignIn::Refused(refusal) => {
             let message = refusal.to_string();
-            render(&pool, jar, &request, |form| LoginPage {
-                form,
-                username,
-                info: None,
-                error: Some(&message),
-            })
-            .map(failed_attempt)
+            login_form(pool, jar, request, username, None, Some(&message)).map(failed_attempt)
         }
     }
 }
@@ -209,13 +232,7 @@ pub(super) async fn new_password(
         // Forged, expired or spent: start again from the sign-in page.
         Err(refusal @ Refusal::SessionExpired) => {
             let message = refusal.to_string();
-            render(&pool, jar, &request, |form| LoginPage {
-                form,
-                username,
-                info: None,
-                error: Some(&message),
-            })
-            .map(failed_attempt)
+            login_form(&pool, jar, &request, username, None, Some(&message)).map(failed_attempt)
         }
         Err(refusal) => {
             let message = refusal.to_string();
@@ -423,12 +440,7 @@ pub(super) async fn confirm_forgot_password(
     } = &posted.fields;
     let now = crate::now();
     match accounts::confirm_forgot_password(&pool, username, code, password, now).await? {
-        Ok(()) => render(&pool, jar, &request, |form| LoginPage {
-            form,
-            username,
-            info: Some(PASSWORD_RESET),
-            error: None,
-        }),
+        Ok(()) => login_form(&pool, jar, &request, username, Some(PASSWORD_RESET), None),
         Err(refusal) => {
             let message = refusal.to_string();
             render(&pool, jar, &request, |form| ConfirmForgotPasswordPage {

@@ -1,8 +1,10 @@
 //! The hosted UI: the sign-in, sign-up, confirmation and password-reset pages
 //! with Cognito's paths (`/login`, `/signup`, `/confirm`, `/forgotPassword`,
-//! `/confirmForgotPassword`, and `/newPassword` for a temporary password), their
-//! stylesheet, and in `dev_outbox` mode the mail outbox (`outbox`).
+//! `/confirmForgotPassword`, and `/newPassword` for a temporary password), signing
+//! in with a mailed code (`email_code`), their stylesheet, and in `dev_outbox`
+//! mode the mail outbox (`outbox`).
 
+mod email_code;
 mod forms;
 pub(crate) mod outbox;
 pub(crate) mod pages;
@@ -24,6 +26,8 @@ pub(crate) fn routes() -> Router<UserPool> {
         .route("/confirm", get(forms::confirm_page).post(forms::confirm))
         .route("/resend", post(forms::resend))
         .route("/newPassword", post(forms::new_password))
+        .route("/emailCode", post(email_code::send))
+        .route("/emailCode/confirm", post(email_code::confirm))
         .route(
             "/forgotPassword",
             get(forms::forgot_password_page).post(forms::forgot_password),

@@ -35,6 +35,8 @@ impl FormContext {
 pub(crate) struct LoginPage<'a> {
     pub(crate) form: FormContext,
     pub(crate) username: &'a str,
+    /// The pool lets people sign in with a mailed code (`EMAIL_OTP`).
+    pub(crate) email_code: bool,
     pub(crate) info: Option<&'a str>,
     pub(crate) error: Option<&'a str>,
 }
@@ -85,6 +87,17 @@ pub(crate) struct NewPasswordPage<'a> {
     pub(crate) username: &'a str,
     pub(crate) session: &'a str,
     pub(crate) minimum_length: usize,
+    pub(crate) info: Option<&'a str>,
+    pub(crate) error: Option<&'a str>,
+}
+
+/// A code mailed to sign in with (`EMAIL_OTP`), and the session it answers.
+#[derive(Template)]
+#[template(path = "email_code.html")]
+pub(crate) struct EmailCodePage<'a> {
+    pub(crate) form: FormContext,
+    pub(crate) username: &'a str,
+    pub(crate) session: &'a str,
     pub(crate) info: Option<&'a str>,
     pub(crate) error: Option<&'a str>,
 }

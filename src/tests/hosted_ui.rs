@@ -641,3 +641,83 @@ async fn a_password_an_administrator_reset_is_replaced_on_the_reset_page() {
     assert_eq!(reply.status, StatusCode::FOUND, "{}", reply.body);
     assert!(reply.location().unwrap().contains("code="));
 }
+
+#[tokio::test]
+async fn a_user_signs_in_with_a_code_mailed_to_them() {
+    let mut browser = Browser::new().await;
+    let email = "gail@example.com";
+    browser.sign_up(email, "s").await;
+    let params = oauth_params("s");
+    let login = browser.get(&format!("/login?{}", query(&params))).await;
+    assert!(
+        login.body.contains(r#"formaction="/emailCode""#),
+        "{}",
+        login.body
+    );
+    let csrf = login.csrf();
+
+    // Every name gets the same page; only the account's address gets a code.
+    let mut sessions = Vec::new();
+    for name in ["nobody@example.com", email] {
+        let page = browser
+            .post(
+                "/emailCode",
+                &form(&params, &[("_csrf", &csrf), ("username", name)]),
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        assert!(
+            page.body.contains("Enter your sign-in code"),
+            "{}",
+            page.body
+        );
+        let marker = r#"name="session" value=""#;
+        let start = page.body.find(marker).unwrap() + marker.len();
+        let end = start + page.body[start..].find('"').unwrap();
+        sessions.push(page.body[start..end].to_owned());
+    }
+    let nothing = browser.get("/_dev/outbox.json?to=nobody@example.com").await;
+    assert_eq!(nothing.json(), serde_json::json!([]));
+    let body = browser.last_mail(email).await["body"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let code: String = body.chars().filter(char::is_ascii_digit).collect();
+    assert_eq!(code.len(), 8, "{body}");
+
+    let wrong = if code == "00000000" {
+        "11111111"
+    } else {
+        "00000000"
+    };
+    let mut replies = Vec::new();
+    for guess in [wrong, code.as_str()] {
+        let fields = [
+            ("_csrf", csrf.as_str()),
+            ("username", email),
+            ("session", sessions[1].as_str()),
+            ("code", guess),
+        ];
+        replies.push(
+            browser
+                .post("/emailCode/confirm", &form(&params, &fields))
+                .await,
+        );
+    }
+    let (refused, signed_in) = (&replies[0], &replies[1]);
+    assert_eq!(refused.status, StatusCode::OK);
+    assert!(
+        refused.body.contains("Invalid verification code provided"),
+        "{}",
+        refused.body
+    );
+    assert_eq!(signed_in.status, StatusCode::FOUND, "{}", signed_in.body);
+    assert!(
+        signed_in
+            .location()
+            .unwrap()
+            .starts_with("http://127.0.0.1:3000/callback?code="),
+        "{:?}",
+        signed_in.location()
+    );
+}
