@@ -18,8 +18,10 @@ export default defineConfig({
       LEPTOS_SITE_ADDR: "127.0.0.1:3000",
       DATABASE_URL: "",
       SESSION_CHECK_SECONDS: process.env.SESSION_CHECK_SECONDS ?? "5",
-      // The origin of the Amplify app of amplify.spec.ts, which calls the pool from the browser.
-      USERPOOL_ALLOWED_ORIGINS: "http://127.0.0.1:3100",
+      // The origins of the Amplify app of amplify.spec.ts, which calls the pool from the browser
+      // (under a domain name too: browsers keep passkeys from IP addresses).
+      USERPOOL_ALLOWED_ORIGINS: "http://127.0.0.1:3100,http://localhost:3100",
+      USERPOOL_WEBAUTHN_RELYING_PARTY_ID: "localhost",
     },
     url: "http://127.0.0.1:3000/",
     reuseExistingServer: false,

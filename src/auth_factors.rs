@@ -24,7 +24,10 @@ pub(crate) enum AuthFactor {
 impl AuthFactor {
     /// Those this pool can sign people in with.
     fn served(self) -> bool {
-        matches!(self, AuthFactor::Password | AuthFactor::EmailOtp)
+        matches!(
+            self,
+            AuthFactor::Password | AuthFactor::EmailOtp | AuthFactor::WebAuthn
+        )
     }
 
     fn name(self) -> &'static str {
@@ -93,7 +96,7 @@ mod tests {
     fn a_policy_needs_the_password_and_known_served_factors() {
         assert!(check(&[AuthFactor::Password]).is_ok());
         assert!(check(&[AuthFactor::Password, AuthFactor::EmailOtp]).is_ok());
-        assert!(check(&[AuthFactor::Password, AuthFactor::WebAuthn]).is_err());
+        assert!(check(&[AuthFactor::Password, AuthFactor::SmsOtp]).is_err());
         assert!(check(&[]).is_err());
         assert!(check(&[AuthFactor::Unrecognized, AuthFactor::Password]).is_err());
         assert_eq!(

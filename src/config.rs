@@ -229,6 +229,11 @@ struct PoolConfig {
     /// `SignInPolicy.AllowedFirstAuthFactors`).
     #[serde(default = "default_first_auth_factors")]
     allowed_first_auth_factors: Vec<AuthFactor>,
+    /// The WebAuthn relying party of passkeys (Cognito's `WebAuthnRelyingPartyID`): a domain
+    /// name the pages' hosts are, or end with. Without it, `public_url`'s host where that is a
+    /// domain name (browsers refuse passkeys on IP addresses).
+    #[serde(default)]
+    webauthn_relying_party_id: Option<String>,
 }
 
 fn default_first_auth_factors() -> Vec<AuthFactor> {
@@ -696,6 +701,16 @@ impl Config {
         &self.user_pools
     }
 
+    /// The relying party id of passkeys, if the pool has one (see `pool.webauthn_relying_party_id`).
+    pub(crate) fn webauthn_relying_party_id(&self) -> Option<String> {
+        if let Some(id) = &self.pool.webauthn_relying_party_id {
+            return Some(id.clone());
+        }
+        url::Url::parse(&self.pool.public_url)
+            .ok()
+            .and_then(|url| url.domain().map(str::to_owned))
+    }
+
     /// The origins `pool.allowed_origins` lets call the JSON API from a browser.
     pub(crate) fn allowed_origins(&self) -> &[String] {
         &self.pool.allowed_origins
@@ -753,6 +768,10 @@ impl Config {
                 .filter(|origin| !origin.is_empty())
                 .map(str::to_owned)
                 .collect();
+        }
+        if let Some(id) = var("USERPOOL_WEBAUTHN_RELYING_PARTY_ID") {
+            self.pool.webauthn_relying_party_id =
+                Some(id.trim().to_owned()).filter(|id| !id.is_empty());
         }
         if let Some(flag) = var("USERPOOL_DEV_OUTBOX") {
             self.pool.dev_outbox = boolean("USERPOOL_DEV_OUTBOX", &flag)?;
@@ -896,6 +915,17 @@ impl Config {
         }
         auth_factors::check(&pool.allowed_first_auth_factors)
             .map_err(|message| invalid("pool.allowed_first_auth_factors", message))?;
+        if let Some(id) = &pool.webauthn_relying_party_id {
+            let domain = url::Host::parse(id).ok();
+            if !matches!(domain, Some(url::Host::Domain(_))) || id.contains(['/', ':']) {
+                return Err(invalid(
+                    "pool.webauthn_relying_party_id",
+                    format!(
+                        "{id:?} must be a domain name (\"localhost\", \"auth.example.com\"), not an address or URL"
+                    ),
+                ));
+            }
+        }
 
         let min = self.password_policy.minimum_length;
         // Cognito's bounds for the minimum length.

@@ -24,6 +24,7 @@ mod json_api;
 mod keys;
 mod mail;
 mod oauth2;
+mod passkeys;
 mod password;
 mod password_verifier;
 mod pkce;

@@ -17,6 +17,7 @@ use serde::Serialize;
 use crate::accounts::{self, Attempts, FreshCode, Refusal, SignIn};
 use crate::auth_factors::AuthFactor;
 use crate::error::Error;
+use crate::passkeys::{self, PasskeyRefusal};
 use crate::store::{AuthSession, SessionStep, User, VerificationCode};
 use crate::{UserPool, challenge, mail, secrets};
 
@@ -34,6 +35,8 @@ pub(crate) enum Choice {
     PasswordSrp,
     /// A one-time code mailed to the user's verified address.
     EmailOtp,
+    /// One of the user's passkeys.
+    WebAuthn,
 }
 
 impl Choice {
@@ -42,15 +45,17 @@ impl Choice {
             "PASSWORD" => Some(Choice::Password),
             "PASSWORD_SRP" => Some(Choice::PasswordSrp),
             "EMAIL_OTP" => Some(Choice::EmailOtp),
+            "WEB_AUTHN" => Some(Choice::WebAuthn),
             _ => None,
         }
     }
 }
 
 /// What `user` may choose from, as the pool's policy allows: the password
-/// (every account here has one), and a mailed code where their address is
-/// verified. A name without an account is offered what an account with a
-/// verified address is, so that the offer does not tell them apart.
+/// (every account here has one), a mailed code where their address is
+/// verified, and their passkeys if they have any. A name without an account
+/// is offered what an account with a verified address and no passkey is, so
+/// that the offer does not tell those apart.
 pub(crate) async fn choices(pool: &UserPool, user: Option<&User>) -> Result<Vec<Choice>, Error> {
     let policy = &pool.pool().settings.policies.sign_in_policy;
     let mut offered = Vec::new();
@@ -65,6 +70,12 @@ pub(crate) async fn choices(pool: &UserPool, user: Option<&User>) -> Result<Vec<
         if reachable {
             offered.push(Choice::EmailOtp);
         }
+    }
+    if let Some(user) = user
+        && passkeys::enabled(pool)
+        && passkeys::has_passkeys(pool, user).await?
+    {
+        offered.push(Choice::WebAuthn);
     }
     Ok(offered)
 }
@@ -94,6 +105,7 @@ pub(crate) async fn open(
         step,
         code_hash: None,
         attempts: 0,
+        state: None,
         expires_at: now + challenge::SESSION_SECONDS,
     };
     keep(pool, &stored, now).await
@@ -233,6 +245,7 @@ pub(crate) async fn send_code(
         step: SessionStep::EmailOtp,
         code_hash: Some(fresh.hash),
         attempts: 0,
+        state: None,
         expires_at: fresh.expires_at,
     };
     Ok(CodeSent::Sent {
@@ -284,5 +297,59 @@ pub(crate) async fn answer_code(
             }
         }
         (Err(refusal), _) => Ok(SignIn::Refused(refusal)),
+    }
+}
+
+/// Opens a `WEB_AUTHN` session for `user`'s passkeys; returns it with the
+/// options for the browser (`CREDENTIAL_REQUEST_OPTIONS`).
+pub(crate) async fn start_passkey(
+    pool: &UserPool,
+    client_id: &str,
+    user: &User,
+    now: i64,
+) -> Result<Result<(String, serde_json::Value), PasskeyRefusal>, Error> {
+    let (options, state) = match passkeys::start_sign_in(pool, user).await? {
+        Ok(started) => started,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
+    let stored = AuthSession {
+        client_id: client_id.to_owned(),
+        failure_key: accounts::failure_key(pool, Some(user), &user.username),
+        sub: Some(user.sub.clone()),
+        step: SessionStep::WebAuthn,
+        code_hash: None,
+        attempts: 0,
+        state: Some(state),
+        expires_at: now + challenge::SESSION_SECONDS,
+    };
+    Ok(Ok((keep(pool, &stored, now).await?, options)))
+}
+
+/// Signs in with a passkey's answer to a `WEB_AUTHN` session. An answer that
+/// fails counts toward the lockout as a wrong password does.
+pub(crate) async fn answer_passkey(
+    pool: &UserPool,
+    session: &str,
+    client_id: &str,
+    name: &str,
+    credential: &str,
+    now: i64,
+) -> Result<SignIn, Error> {
+    let step = SessionStep::WebAuthn;
+    let (user, stored) = match taken(pool, session, client_id, name, step, now).await? {
+        Ok((Some(user), stored)) => (user, stored),
+        Ok((None, _)) | Err(_) => return Ok(SignIn::Refused(Refusal::SessionExpired)),
+    };
+    let attempts = Attempts::of(pool, stored.failure_key.clone(), now).await?;
+    if attempts.locked {
+        return Ok(SignIn::Refused(Refusal::LockedOut));
+    }
+    let state = stored.state.unwrap_or_default();
+    match passkeys::finish_sign_in(pool, &user, &state, credential).await? {
+        Ok(()) => accounts::admitted(pool, user, &attempts, now).await,
+        Err(refusal) => {
+            tracing::info!(sub = %user.sub, %refusal, "passkey sign-in refused");
+            accounts::failed(pool, &attempts, now).await
+        }
     }
 }

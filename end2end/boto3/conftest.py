@@ -32,6 +32,8 @@ PUBLIC_CLIENT = "5cr1pt5c1ient0leptos0cog"
 SECRET_CLIENT = "c0nf1dent1alc1ient"
 SECRET = "a-confidential-client-secret-for-tests"
 PASSWORD = "correct horse battery"
+# The origin of the pages that register and use passkeys in test_passkeys.py.
+PASSKEY_ORIGIN = "http://localhost:5173"
 
 
 def free_port():
@@ -47,6 +49,11 @@ def write_config(data_dir, port, config_dir=None):
     config = config.replace('listen = "127.0.0.1:9229"', f'listen = "127.0.0.1:{port}"')
     config = config.replace('public_url = "http://127.0.0.1:9229"', f'public_url = "http://127.0.0.1:{port}"')
     config = config.replace('data_dir = "data"', f'data_dir = "{data_dir}"')
+    # Passkeys need a domain name: the pages of test_passkeys.py are "at" http://localhost:5173.
+    config = config.replace(
+        '# webauthn_relying_party_id = "localhost"',
+        f'webauthn_relying_party_id = "localhost"\nallowed_origins = ["{PASSKEY_ORIGIN}"]',
+    )
     config += f"""
 [[clients]]
 name = "backend"

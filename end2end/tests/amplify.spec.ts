@@ -47,10 +47,10 @@ test.beforeAll(async () => {
 
 test.afterAll(() => new Promise<void>((closed) => site.close(() => closed())));
 
-/** Opens the app, configured for the declared pool and its scripts client. */
-async function openApp(page: Page) {
+/** Opens the app (at `origin`), configured for the declared pool and its scripts client. */
+async function openApp(page: Page, origin = siteUrl) {
   const query = new URLSearchParams({ pool: "us-east-1_LocalPool", client: "5cr1pt5c1ient0leptos0cog", endpoint: POOL });
-  await page.goto(`${siteUrl}/?${query}`);
+  await page.goto(`${origin}/?${query}`);
   await expect(page.locator("body")).toHaveAttribute("data-ready", "true");
 }
 
@@ -261,6 +261,69 @@ test("an Amplify app signs a user in by choice (USER_AUTH): automatically after 
       return [isSignedIn, (await window.amplify.getCurrentUser()).signInDetails?.loginId];
     }, code);
     expect(done).toEqual([true, email]);
+  });
+});
+
+test("an Amplify app registers a passkey for its user, signs in with it, and deletes it", async ({ page, request }) => {
+  // A platform authenticator that verifies the user (Chromium's virtual one), on a page under a
+  // domain name: browsers keep passkeys from IP addresses.
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("WebAuthn.enable");
+  await cdp.send("WebAuthn.addVirtualAuthenticator", {
+    options: {
+      protocol: "ctap2",
+      transport: "internal",
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
+  });
+  await openApp(page, "http://localhost:3100");
+  const calls = recordCalls(page);
+  const email = newEmail("amplify-passkey");
+  await signUpAndConfirm(page, request, email, { authFlowType: "USER_AUTH" });
+  expect(await page.evaluate(async () => (await window.amplify.autoSignIn()).isSignedIn)).toBe(true);
+
+  await test.step("the signed-in user adds a passkey", async () => {
+    const listed = await page.evaluate(async () => {
+      await window.amplify.associateWebAuthnCredential();
+      return (await window.amplify.listWebAuthnCredentials()).credentials;
+    });
+    expect(listed).toHaveLength(1);
+    expect(listed[0]).toMatchObject({ relyingPartyId: "localhost", authenticatorAttachment: "platform" });
+    expect(calls).toEqual(expect.arrayContaining(["StartWebAuthnRegistration", "CompleteWebAuthnRegistration"]));
+    await page.evaluate(() => window.amplify.signOut());
+  });
+
+  await test.step("signs in with it, no password asked", async () => {
+    calls.length = 0;
+    const signedIn = await page.evaluate(
+      async (username) =>
+        (await window.amplify.signIn({ username, options: { authFlowType: "USER_AUTH", preferredChallenge: "WEB_AUTHN" } }))
+          .isSignedIn,
+      email,
+    );
+    expect(signedIn).toBe(true);
+    expect(calls).toEqual(["InitiateAuth:USER_AUTH", "RespondToAuthChallenge:WEB_AUTHN"]);
+  });
+
+  await test.step("deletes it, and it no longer signs in", async () => {
+    const left = await page.evaluate(async () => {
+      const [passkey] = (await window.amplify.listWebAuthnCredentials()).credentials;
+      await window.amplify.deleteWebAuthnCredential({ credentialId: passkey.credentialId! });
+      const remaining = (await window.amplify.listWebAuthnCredentials()).credentials.length;
+      await window.amplify.signOut();
+      return remaining;
+    });
+    expect(left).toBe(0);
+    const next = await page.evaluate(
+      async (username) =>
+        (await window.amplify.signIn({ username, options: { authFlowType: "USER_AUTH", preferredChallenge: "WEB_AUTHN" } }))
+          .nextStep.signInStep,
+      email,
+    );
+    expect(next).toBe("CONTINUE_SIGN_IN_WITH_FIRST_FACTOR_SELECTION");
   });
 });
 

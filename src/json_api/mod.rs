@@ -14,6 +14,7 @@ mod admin;
 mod clients;
 mod devices;
 mod domains;
+mod passkeys;
 mod pools;
 mod resource_servers;
 mod sigv4;
@@ -36,6 +37,7 @@ use serde_json::Value;
 use crate::accounts::{self, Refusal};
 use crate::config::Client;
 use crate::error::Error;
+use crate::passkeys::PasskeyRefusal;
 use crate::store::User;
 use crate::{UserPool, secrets};
 
@@ -116,6 +118,10 @@ enum Operation {
     ForgetDevice,
     UpdateDeviceStatus,
     ListDevices,
+    StartWebAuthnRegistration,
+    CompleteWebAuthnRegistration,
+    ListWebAuthnCredentials,
+    DeleteWebAuthnCredential,
     Admin(admin::Operation),
 }
 
@@ -144,6 +150,10 @@ impl Operation {
             "ForgetDevice" => Operation::ForgetDevice,
             "UpdateDeviceStatus" => Operation::UpdateDeviceStatus,
             "ListDevices" => Operation::ListDevices,
+            "StartWebAuthnRegistration" => Operation::StartWebAuthnRegistration,
+            "CompleteWebAuthnRegistration" => Operation::CompleteWebAuthnRegistration,
+            "ListWebAuthnCredentials" => Operation::ListWebAuthnCredentials,
+            "DeleteWebAuthnCredential" => Operation::DeleteWebAuthnCredential,
             admin => Operation::Admin(admin::Operation::named(admin)?),
         })
     }
@@ -179,7 +189,11 @@ async fn dispatch(pool: UserPool, http: &sigv4::SignedRequest<'_>) -> Result<Val
         | Operation::GetDevice
         | Operation::ForgetDevice
         | Operation::UpdateDeviceStatus
-        | Operation::ListDevices => pool_of_token(&pool, &request).await?,
+        | Operation::ListDevices
+        | Operation::StartWebAuthnRegistration
+        | Operation::CompleteWebAuthnRegistration
+        | Operation::ListWebAuthnCredentials
+        | Operation::DeleteWebAuthnCredential => pool_of_token(&pool, &request).await?,
         _ => pool_of_client(&pool, &request).await?,
     };
     match operation {
@@ -212,6 +226,14 @@ async fn dispatch(pool: UserPool, http: &sigv4::SignedRequest<'_>) -> Result<Val
             run(devices::device, pool, request).await
         }
         Operation::ListDevices => run(devices::list_devices, pool, request).await,
+        Operation::StartWebAuthnRegistration => {
+            run(passkeys::start_registration, pool, request).await
+        }
+        Operation::CompleteWebAuthnRegistration => {
+            run(passkeys::complete_registration, pool, request).await
+        }
+        Operation::ListWebAuthnCredentials => run(passkeys::list, pool, request).await,
+        Operation::DeleteWebAuthnCredential => run(passkeys::delete, pool, request).await,
         Operation::GetTokensFromRefreshToken => {
             run(users::get_tokens_from_refresh_token, pool, request).await
         }
@@ -856,6 +878,9 @@ pub(crate) enum ApiError {
     UnsupportedOperation(String),
     #[error("The request body is not valid JSON.")]
     Serialization,
+    /// A passkey operation refused (`WebAuthn*Exception`).
+    #[error(transparent)]
+    Passkey(#[from] PasskeyRefusal),
     #[error(transparent)]
     Internal(#[from] Error),
 }
@@ -887,6 +912,15 @@ impl ApiError {
             ApiError::UnknownOperation => "UnknownOperationException",
             ApiError::UnsupportedOperation(_) => "UnsupportedOperationException",
             ApiError::Serialization => "SerializationException",
+            ApiError::Passkey(refusal) => match refusal {
+                PasskeyRefusal::NotEnabled => "WebAuthnNotEnabledException",
+                PasskeyRefusal::ConfigurationMissing => "WebAuthnConfigurationMissingException",
+                PasskeyRefusal::ChallengeNotFound => "WebAuthnChallengeNotFoundException",
+                PasskeyRefusal::OriginNotAllowed => "WebAuthnOriginNotAllowedException",
+                PasskeyRefusal::RelyingPartyMismatch => "WebAuthnRelyingPartyMismatchException",
+                PasskeyRefusal::NotSupported(_) => "WebAuthnCredentialNotSupportedException",
+                PasskeyRefusal::TooMany => "LimitExceededException",
+            },
             ApiError::Internal(_) => "InternalErrorException",
         }
     }

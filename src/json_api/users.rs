@@ -366,7 +366,7 @@ async fn user_auth(
 fn preferred_challenge(name: &str) -> Result<Option<Choice>, ApiError> {
     match Choice::parse(name) {
         Some(choice) => Ok(Some(choice)),
-        None if ["SMS_OTP", "WEB_AUTHN"].contains(&name) => Ok(None),
+        None if name == "SMS_OTP" => Ok(None),
         None => Err(ApiError::InvalidParameter(format!(
             "PREFERRED_CHALLENGE {name} is not one of PASSWORD, PASSWORD_SRP, EMAIL_OTP, SMS_OTP, WEB_AUTHN."
         ))),
@@ -405,6 +405,23 @@ async fn take_choice(
                         delivery.delivery_medium.to_owned(),
                     ),
                     ("CODE_DELIVERY_DESTINATION", delivery.destination),
+                ]),
+                ..AuthResponse::default()
+            })
+        }
+        Choice::WebAuthn => {
+            // Offered only to users with passkeys.
+            let user = user.ok_or_else(|| {
+                ApiError::NotAuthorized("Incorrect username or password.".to_owned())
+            })?;
+            let (session, options) =
+                user_auth::start_passkey(pool, &client.id, user, crate::now()).await??;
+            Ok(AuthResponse {
+                challenge_name: Some(ChallengeName::WebAuthn),
+                session: Some(session),
+                challenge_parameters: HashMap::from([
+                    ("CREDENTIAL_REQUEST_OPTIONS", options.to_string()),
+                    ("USERNAME", user.username.clone()),
                 ]),
                 ..AuthResponse::default()
             })
@@ -631,6 +648,14 @@ pub(super) async fn respond_to_auth_challenge(
             let step = SessionStep::SelectChallenge;
             let user = user_auth::resume(&pool, session, &client.id, username, step, now).await??;
             take_choice(&pool, client, choice, responses, user.as_ref()).await
+        }
+        ChallengeName::WebAuthn => {
+            let credential = parameter(responses, "CREDENTIAL")?;
+            let session = request.session.as_deref().unwrap_or_default();
+            let outcome =
+                user_auth::answer_passkey(&pool, session, &client.id, username, credential, now)
+                    .await?;
+            signed_in(&pool, client, outcome, now).await
         }
         ChallengeName::EmailOtp => {
             let code = parameter(responses, "EMAIL_OTP_CODE")?;

@@ -121,7 +121,7 @@ pub(super) fn not_enabled(name: &str) -> ApiError {
 
 /// The challenges the pool sets (Cognito's `ChallengeNameType`):
 /// `NEW_PASSWORD_REQUIRED` for users an administrator created, SRP's
-/// `PASSWORD_VERIFIER`, and `USER_AUTH`'s `SELECT_CHALLENGE` and `EMAIL_OTP`.
+/// `PASSWORD_VERIFIER`, and `USER_AUTH`'s `SELECT_CHALLENGE`, `EMAIL_OTP` and `WEB_AUTHN`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub(crate) enum ChallengeName {
@@ -129,6 +129,7 @@ pub(crate) enum ChallengeName {
     PasswordVerifier,
     SelectChallenge,
     EmailOtp,
+    WebAuthn,
 }
 
 impl ChallengeName {
@@ -139,6 +140,7 @@ impl ChallengeName {
             "PASSWORD_VERIFIER" => Ok(ChallengeName::PasswordVerifier),
             "SELECT_CHALLENGE" => Ok(ChallengeName::SelectChallenge),
             "EMAIL_OTP" => Ok(ChallengeName::EmailOtp),
+            "WEB_AUTHN" => Ok(ChallengeName::WebAuthn),
             _ => Err(ApiError::InvalidParameter(format!(
                 "Challenge {name} is not supported by this user pool."
             ))),

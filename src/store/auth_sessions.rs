@@ -19,6 +19,8 @@ pub(crate) struct AuthSession {
     pub(crate) code_hash: Option<String>,
     /// Wrong codes given so far.
     pub(crate) attempts: i64,
+    /// For `web_authn`: the ceremony's state (JSON).
+    pub(crate) state: Option<String>,
     pub(crate) expires_at: i64,
 }
 
@@ -29,14 +31,17 @@ pub(crate) enum SessionStep {
     SelectChallenge,
     /// The `EMAIL_OTP` code that was mailed.
     EmailOtp,
+    /// A passkey's answer to the `WEB_AUTHN` challenge.
+    WebAuthn,
     /// Nothing: a sign-up just confirmed signs in with it once.
     SignedUp,
 }
 
 impl SessionStep {
-    const ALL: [SessionStep; 3] = [
+    const ALL: [SessionStep; 4] = [
         SessionStep::SelectChallenge,
         SessionStep::EmailOtp,
+        SessionStep::WebAuthn,
         SessionStep::SignedUp,
     ];
 
@@ -44,6 +49,7 @@ impl SessionStep {
         match self {
             SessionStep::SelectChallenge => "select_challenge",
             SessionStep::EmailOtp => "email_otp",
+            SessionStep::WebAuthn => "web_authn",
             SessionStep::SignedUp => "signed_up",
         }
     }
@@ -64,8 +70,9 @@ impl Store {
             .await?;
         sqlx::query(
             "INSERT INTO auth_sessions
-                (session_hash, pool_id, client_id, failure_key, sub, step, code_hash, attempts, expires_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                (session_hash, pool_id, client_id, failure_key, sub, step, code_hash, attempts, state,
+                 expires_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(session_hash)
         .bind(&*self.pool_id)
@@ -75,6 +82,7 @@ impl Store {
         .bind(session.step.as_str())
         .bind(&session.code_hash)
         .bind(session.attempts)
+        .bind(&session.state)
         .bind(session.expires_at)
         .execute(&mut *tx)
         .await?;
@@ -91,7 +99,7 @@ impl Store {
     ) -> Result<Option<AuthSession>, Error> {
         let row = sqlx::query(
             "DELETE FROM auth_sessions WHERE session_hash = $1 AND pool_id = $2
-             RETURNING client_id, failure_key, sub, step, code_hash, attempts, expires_at",
+             RETURNING client_id, failure_key, sub, step, code_hash, attempts, state, expires_at",
         )
         .bind(session_hash)
         .bind(&*self.pool_id)
@@ -115,6 +123,7 @@ impl Store {
             step,
             code_hash: row.try_get("code_hash")?,
             attempts: row.try_get("attempts")?,
+            state: row.try_get("state")?,
             expires_at,
         }))
     }

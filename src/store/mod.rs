@@ -133,6 +133,7 @@ mod app_clients;
 mod attribute_codes;
 mod auth_sessions;
 mod counters;
+mod passkeys;
 mod pools;
 mod sqlite_file;
 mod srp;
@@ -143,6 +144,7 @@ pub(crate) use attribute_codes::{NewAttributeCode, Proof};
 pub(crate) use auth_sessions::{AuthSession, SessionStep};
 pub(crate) use counters::AddressWindow;
 pub(crate) use directory::{FilterField, Group, GroupChanges, UserFilter};
+pub(crate) use passkeys::StoredPasskey;
 pub(crate) use srp::SrpChallenge;
 
 #[derive(Debug, Clone, sqlx::FromRow)]

@@ -38,6 +38,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "grants",
             "keys",
             "mail",
+            "passkeys",
             "password_verifier",
             "registry",
             "tokens",
