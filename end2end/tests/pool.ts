@@ -42,8 +42,9 @@ export async function latestCode(
   request: APIRequestContext,
   email: string,
   pattern = /Your verification code is (\d{6})\./,
+  pool = POOL,
 ): Promise<string> {
-  const response = await request.get(`${POOL}/_dev/outbox.json?to=${encodeURIComponent(email)}`);
+  const response = await request.get(`${pool}/_dev/outbox.json?to=${encodeURIComponent(email)}`);
   expect(response.ok()).toBeTruthy();
   const mails: { to: string; body: string }[] = await response.json();
   expect(mails.length).toBeGreaterThan(0);

@@ -143,6 +143,7 @@ pub(super) fn login_form(
         form,
         username,
         email_code: policy.allows(AuthFactor::EmailOtp),
+        passkey: super::passkey::offered(pool),
         info,
         error,
     })

@@ -1,13 +1,15 @@
 //! The hosted UI: the sign-in, sign-up, confirmation and password-reset pages
 //! with Cognito's paths (`/login`, `/signup`, `/confirm`, `/forgotPassword`,
 //! `/confirmForgotPassword`, and `/newPassword` for a temporary password), signing
-//! in with a mailed code (`email_code`), their stylesheet, and in `dev_outbox`
-//! mode the mail outbox (`outbox`).
+//! in with a mailed code (`email_code`) or a passkey (`passkey`), their
+//! stylesheet and the passkey page's script, and in `dev_outbox` mode the mail
+//! outbox (`outbox`).
 
 mod email_code;
 mod forms;
 pub(crate) mod outbox;
 pub(crate) mod pages;
+mod passkey;
 
 use axum::Router;
 use axum::http::header;
@@ -28,6 +30,8 @@ pub(crate) fn routes() -> Router<UserPool> {
         .route("/newPassword", post(forms::new_password))
         .route("/emailCode", post(email_code::send))
         .route("/emailCode/confirm", post(email_code::confirm))
+        .route("/passkey", post(passkey::start))
+        .route("/passkey/confirm", post(passkey::confirm))
         .route(
             "/forgotPassword",
             get(forms::forgot_password_page).post(forms::forgot_password),
@@ -39,6 +43,7 @@ pub(crate) fn routes() -> Router<UserPool> {
         .layer(axum::middleware::from_fn(refuse_nul_page))
         .layer(axum::middleware::map_response(security_headers))
         .route("/static/hosted-ui.css", get(stylesheet))
+        .route("/static/passkey.js", get(passkey::script))
 }
 
 async fn stylesheet() -> impl IntoResponse {

@@ -37,6 +37,8 @@ pub(crate) struct LoginPage<'a> {
     pub(crate) username: &'a str,
     /// The pool lets people sign in with a mailed code (`EMAIL_OTP`).
     pub(crate) email_code: bool,
+    /// The pool lets people sign in with a passkey (`WEB_AUTHN`).
+    pub(crate) passkey: bool,
     pub(crate) info: Option<&'a str>,
     pub(crate) error: Option<&'a str>,
 }
@@ -98,6 +100,19 @@ pub(crate) struct EmailCodePage<'a> {
     pub(crate) form: FormContext,
     pub(crate) username: &'a str,
     pub(crate) session: &'a str,
+    pub(crate) info: Option<&'a str>,
+    pub(crate) error: Option<&'a str>,
+}
+
+/// The browser is asked for a passkey (`WEB_AUTHN`); `options` are the request's.
+#[derive(Template)]
+#[template(path = "passkey.html")]
+pub(crate) struct PasskeyPage<'a> {
+    pub(crate) form: FormContext,
+    pub(crate) username: &'a str,
+    pub(crate) session: &'a str,
+    /// `PublicKeyCredentialRequestOptionsJSON`.
+    pub(crate) options: &'a str,
     pub(crate) info: Option<&'a str>,
     pub(crate) error: Option<&'a str>,
 }

@@ -20,6 +20,6 @@ pub(crate) use bearer::bearer_token;
 pub(crate) use cookies::cookie;
 pub(crate) use cors::{cors, cors_for};
 pub(crate) use error_page::error_page;
-pub(crate) use headers::security_headers;
+pub(crate) use headers::{OWN_SCRIPT, security_headers};
 pub(crate) use page_error::{PageError, refuse_nul_page};
 pub(crate) use redirect::found;
