@@ -1183,7 +1183,7 @@ mod tests {
         );
         assert!(message.starts_with(&expected), "{message:?}");
 
-        let scopes = "allowed_scopes = [\"openid\", \"email\", \"profile\"]\n";
+        let scopes = "allowed_scopes = [\"openid\", \"email\", \"profile\", \"aws.cognito.signin.user.admin\"]\n";
         let text = SAMPLE.replacen(
             scopes,
             &format!("{scopes}oauth_flows = [\"password\"]\n"),

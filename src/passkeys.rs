@@ -70,6 +70,19 @@ pub(crate) fn enabled(pool: &UserPool) -> bool {
         .allows(AuthFactor::WebAuthn)
 }
 
+/// Whether pages at `origin` can hold a ceremony: the pool allows passkeys and
+/// the origin's host is the relying party's name or below it.
+pub(crate) fn usable_at(pool: &UserPool, origin: &str) -> bool {
+    let Some(rp_id) = pool.config().webauthn_relying_party_id() else {
+        return false;
+    };
+    enabled(pool)
+        && Url::parse(origin).ok().is_some_and(|url| {
+            url.domain()
+                .is_some_and(|host| host == rp_id || host.ends_with(&format!(".{rp_id}")))
+        })
+}
+
 /// The pool's relying party, accepting ceremonies from the origins above.
 fn relying_party(pool: &UserPool) -> Result<Webauthn, PasskeyRefusal> {
     if !enabled(pool) {
@@ -79,10 +92,7 @@ fn relying_party(pool: &UserPool) -> Result<Webauthn, PasskeyRefusal> {
         .config()
         .webauthn_relying_party_id()
         .ok_or(PasskeyRefusal::ConfigurationMissing)?;
-    let within = |url: &Url| {
-        url.domain()
-            .is_some_and(|host| host == rp_id || host.ends_with(&format!(".{rp_id}")))
-    };
+    let within = |url: &Url| usable_at(pool, url.as_str());
     let callback_origins = pool
         .pool()
         .clients()

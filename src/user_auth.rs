@@ -98,7 +98,20 @@ pub(crate) async fn open(
     step: SessionStep,
     now: i64,
 ) -> Result<String, Error> {
-    let stored = AuthSession {
+    let stored = waiting(pool, client_id, name, user, step, now);
+    keep(pool, &stored, now).await
+}
+
+/// A new session of `client_id` for `name` (and its account), waiting for `step`.
+fn waiting(
+    pool: &UserPool,
+    client_id: &str,
+    name: &str,
+    user: Option<&User>,
+    step: SessionStep,
+    now: i64,
+) -> AuthSession {
+    AuthSession {
         client_id: client_id.to_owned(),
         failure_key: accounts::failure_key(pool, user, name),
         sub: user.map(|u| u.sub.clone()),
@@ -107,8 +120,7 @@ pub(crate) async fn open(
         attempts: 0,
         state: None,
         expires_at: now + challenge::SESSION_SECONDS,
-    };
-    keep(pool, &stored, now).await
+    }
 }
 
 /// Stores a new session; returns its value.
@@ -198,6 +210,27 @@ pub(crate) async fn sign_in_signed_up(
     }
 }
 
+/// A session taken for an answer, with the failed sign-ins of its name; an
+/// account locked out now answers nothing.
+async fn answering(
+    pool: &UserPool,
+    session: &str,
+    client_id: &str,
+    name: &str,
+    step: SessionStep,
+    now: i64,
+) -> Result<Result<(Option<User>, AuthSession, Attempts), Refusal>, Error> {
+    let (user, stored) = match taken(pool, session, client_id, name, step, now).await? {
+        Ok(taken) => taken,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
+    let attempts = Attempts::of(pool, stored.failure_key.clone(), now).await?;
+    if attempts.locked {
+        return Ok(Err(Refusal::LockedOut));
+    }
+    Ok(Ok((user, stored, attempts)))
+}
+
 /// Where a sign-in code went, or why none was sent.
 pub(crate) enum CodeSent {
     /// The session that the code answers, and the address it went to (for a
@@ -239,14 +272,9 @@ pub(crate) async fn send_code(
         mail::send(pool, to, &mail::sign_in_code(&fresh.code)).await?;
     }
     let stored = AuthSession {
-        client_id: client_id.to_owned(),
-        failure_key,
-        sub: user.map(|u| u.sub.clone()),
-        step: SessionStep::EmailOtp,
         code_hash: Some(fresh.hash),
-        attempts: 0,
-        state: None,
         expires_at: fresh.expires_at,
+        ..waiting(pool, client_id, name, user, SessionStep::EmailOtp, now)
     };
     Ok(CodeSent::Sent {
         session: keep(pool, &stored, now).await?,
@@ -266,14 +294,11 @@ pub(crate) async fn answer_code(
     now: i64,
 ) -> Result<SignIn, Error> {
     let step = SessionStep::EmailOtp;
-    let (user, stored) = match taken(pool, session, client_id, name, step, now).await? {
-        Ok(taken) => taken,
-        Err(refusal) => return Ok(SignIn::Refused(refusal)),
-    };
-    let attempts = Attempts::of(pool, stored.failure_key.clone(), now).await?;
-    if attempts.locked {
-        return Ok(SignIn::Refused(Refusal::LockedOut));
-    }
+    let (user, stored, attempts) =
+        match answering(pool, session, client_id, name, step, now).await? {
+            Ok(answering) => answering,
+            Err(refusal) => return Ok(SignIn::Refused(refusal)),
+        };
     let pending = VerificationCode {
         code_hash: stored.code_hash.clone().unwrap_or_default(),
         expires_at: stored.expires_at,
@@ -313,14 +338,15 @@ pub(crate) async fn start_passkey(
         Err(refusal) => return Ok(Err(refusal)),
     };
     let stored = AuthSession {
-        client_id: client_id.to_owned(),
-        failure_key: accounts::failure_key(pool, Some(user), &user.username),
-        sub: Some(user.sub.clone()),
-        step: SessionStep::WebAuthn,
-        code_hash: None,
-        attempts: 0,
         state: Some(state),
-        expires_at: now + challenge::SESSION_SECONDS,
+        ..waiting(
+            pool,
+            client_id,
+            &user.username,
+            Some(user),
+            SessionStep::WebAuthn,
+            now,
+        )
     };
     Ok(Ok((keep(pool, &stored, now).await?, options)))
 }
@@ -336,14 +362,12 @@ pub(crate) async fn answer_passkey(
     now: i64,
 ) -> Result<SignIn, Error> {
     let step = SessionStep::WebAuthn;
-    let (user, stored) = match taken(pool, session, client_id, name, step, now).await? {
-        Ok((Some(user), stored)) => (user, stored),
-        Ok((None, _)) | Err(_) => return Ok(SignIn::Refused(Refusal::SessionExpired)),
-    };
-    let attempts = Attempts::of(pool, stored.failure_key.clone(), now).await?;
-    if attempts.locked {
-        return Ok(SignIn::Refused(Refusal::LockedOut));
-    }
+    let (user, stored, attempts) =
+        match answering(pool, session, client_id, name, step, now).await? {
+            Ok((Some(user), stored, attempts)) => (user, stored, attempts),
+            Ok((None, ..)) => return Ok(SignIn::Refused(Refusal::SessionExpired)),
+            Err(refusal) => return Ok(SignIn::Refused(refusal)),
+        };
     let state = stored.state.unwrap_or_default();
     match passkeys::finish_sign_in(pool, &user, &state, credential).await? {
         Ok(()) => accounts::admitted(pool, user, &attempts, now).await,

@@ -11,6 +11,7 @@ use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
 use crate::directory::{Group, PoolSummary, UsersPage};
+use crate::passkeys::PasskeySummary;
 use crate::pool::PoolEndpoints;
 use crate::user::{Session, SignedInUser};
 
@@ -33,6 +34,8 @@ pub enum AuthError {
     NoDirectory,
     #[error("There is no user pool {0} here.")]
     NoSuchPool(String),
+    #[error("The passkey could not be saved or changed: {0}")]
+    Passkey(String),
 }
 
 impl FromServerFnError for AuthError {
@@ -75,6 +78,20 @@ async fn require_admin() -> Result<(crate::session::Auth, SignedInUser), AuthErr
         }
     };
     Err(refused(refusal.0, refusal.1))
+}
+
+/// The server's side of the request of a signed-in user (401 otherwise), with its cookies.
+#[cfg(feature = "ssr")]
+async fn signed_in() -> Result<(crate::session::Auth, axum_extra::extract::CookieJar), AuthError> {
+    let auth = auth()?;
+    let jar = cookies().await?;
+    match auth.session(&jar).await {
+        Session::SignedIn(_) => Ok((auth, jar)),
+        Session::SignedOut | Session::Expired => Err(refused(
+            axum::http::StatusCode::UNAUTHORIZED,
+            AuthError::SignedOut,
+        )),
+    }
 }
 
 /// `error`, answered with `status`.
@@ -338,4 +355,45 @@ mod tests {
             Some("us-east-1_Own")
         );
     }
+}
+
+/// The signed-in user's passkeys.
+#[server]
+pub async fn list_passkeys() -> Result<Vec<PasskeySummary>, AuthError> {
+    let (auth, jar) = signed_in().await?;
+    let passkeys = auth.passkeys(&jar).ok_or(AuthError::SignedOut)?;
+    passkeys.list().await.map_err(AuthError::Passkey)
+}
+
+/// The options for the browser to make the signed-in user a passkey (JSON).
+#[server]
+pub async fn start_passkey_registration() -> Result<String, AuthError> {
+    let (auth, jar) = signed_in().await?;
+    let passkeys = auth.passkeys(&jar).ok_or(AuthError::SignedOut)?;
+    passkeys
+        .start_registration()
+        .await
+        .map_err(AuthError::Passkey)
+}
+
+/// Keeps the passkey the browser made (`RegistrationResponseJSON`).
+#[server]
+pub async fn complete_passkey_registration(credential: String) -> Result<(), AuthError> {
+    let (auth, jar) = signed_in().await?;
+    let passkeys = auth.passkeys(&jar).ok_or(AuthError::SignedOut)?;
+    passkeys
+        .complete_registration(&credential)
+        .await
+        .map_err(AuthError::Passkey)
+}
+
+/// Deletes one of the signed-in user's passkeys.
+#[server]
+pub async fn delete_passkey(credential_id: String) -> Result<(), AuthError> {
+    let (auth, jar) = signed_in().await?;
+    let passkeys = auth.passkeys(&jar).ok_or(AuthError::SignedOut)?;
+    passkeys
+        .delete(&credential_id)
+        .await
+        .map_err(AuthError::Passkey)
 }

@@ -4,7 +4,7 @@
 //! this project ships) with the authorization-code flow and PKCE; the server
 //! validates the tokens, keeps them in HttpOnly cookies and renders the page for
 //! whoever they prove. Modules: `pkce`, `pool` (hosted-UI URLs), `login` (the
-//! browser's side of a sign-in), `api` (server functions), `user`, and, on the
+//! browser's side of a sign-in), `api` (server functions), `user`, `passkeys`, and, on the
 //! server only, `verify` (JWKS + claim checks), `session` (cookies) and
 //! `standing` (asking the pool whether a session still stands). With
 //! the `test-support` feature, `test_tokens` offers a stand-in pool and forged tokens.
@@ -16,6 +16,7 @@
 pub mod api;
 pub mod login;
 pub mod pages;
+pub mod passkeys;
 pub mod pkce;
 pub mod pool;
 pub mod user;

@@ -26,8 +26,9 @@ pub enum Start {
     Register,
 }
 
-/// The scopes the app asks for: an id token with the email.
-pub const SCOPES: &str = "openid email profile";
+/// The scopes the app asks for: an id token with the email, and the user's own
+/// operations of the pool's API (their passkeys, on the profile page).
+pub const SCOPES: &str = "openid email profile aws.cognito.signin.user.admin";
 
 impl PoolEndpoints {
     /// The hosted-UI page for `start`, without its query: the sign-in form's target.
@@ -147,7 +148,7 @@ mod tests {
             "https://example.auth.us-east-1.amazoncognito.com/oauth2/authorize?\
              response_type=code&client_id=client123\
              &redirect_uri=http%3A%2F%2F127.0.0.1%3A3000%2Fcallback\
-             &scope=openid+email+profile&code_challenge_method=S256&state=st%26te\
+             &scope=openid+email+profile+aws.cognito.signin.user.admin&code_challenge_method=S256&state=st%26te\
              &code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&nonce=n0nce"
         );
     }

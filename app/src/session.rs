@@ -182,6 +182,15 @@ impl Auth {
         }
     }
 
+    /// The pool's passkey operations for the request's signed-in user (their access token).
+    pub fn passkeys<'a>(&'a self, jar: &'a CookieJar) -> Option<crate::passkeys::PoolPasskeys<'a>> {
+        Some(crate::passkeys::PoolPasskeys {
+            http: &self.http,
+            api_endpoint: &self.pool.api_endpoint,
+            access_token: self.cookies.read(jar, ACCESS_TOKEN)?,
+        })
+    }
+
     /// Forgets the request's verified tokens (at logout).
     pub fn forget_session(&self, jar: &CookieJar) {
         if let (Some(id_token), Some(access_token)) = (

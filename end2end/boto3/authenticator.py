@@ -21,10 +21,6 @@ def b64url(data):
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
-def unb64url(text):
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
 class Authenticator:
     """Holds one passkey, made by `register` for the relying party the options name."""
 
@@ -35,6 +31,16 @@ class Authenticator:
         self.rp_id = None
         self.user_handle = None
         self.counter = 0
+
+    def _credential(self, response):
+        return {
+            "id": b64url(self.credential_id),
+            "rawId": b64url(self.credential_id),
+            "type": "public-key",
+            "authenticatorAttachment": "platform",
+            "clientExtensionResults": {},
+            "response": response,
+        }
 
     def _client_data(self, kind, challenge, origin):
         return json.dumps({"type": kind, "challenge": challenge, "origin": origin or self.origin}).encode()
@@ -54,18 +60,11 @@ class Authenticator:
             + public_key
         )
         attestation = cbor.encode({"fmt": "none", "attStmt": {}, "authData": auth_data})
-        return {
-            "id": b64url(self.credential_id),
-            "rawId": b64url(self.credential_id),
-            "type": "public-key",
-            "authenticatorAttachment": "platform",
-            "clientExtensionResults": {},
-            "response": {
-                "clientDataJSON": b64url(self._client_data("webauthn.create", options["challenge"], origin)),
-                "attestationObject": b64url(attestation),
-                "transports": ["internal"],
-            },
-        }
+        return self._credential({
+            "clientDataJSON": b64url(self._client_data("webauthn.create", options["challenge"], origin)),
+            "attestationObject": b64url(attestation),
+            "transports": ["internal"],
+        })
 
     def sign_in(self, options, origin=None, counter=None):
         """`navigator.credentials.get` for PublicKeyCredentialRequestOptionsJSON `options`."""
@@ -77,16 +76,9 @@ class Authenticator:
         )
         client_data = self._client_data("webauthn.get", options["challenge"], origin)
         signature = self.key.sign(auth_data + hashlib.sha256(client_data).digest(), ec.ECDSA(hashes.SHA256()))
-        return {
-            "id": b64url(self.credential_id),
-            "rawId": b64url(self.credential_id),
-            "type": "public-key",
-            "authenticatorAttachment": "platform",
-            "clientExtensionResults": {},
-            "response": {
-                "clientDataJSON": b64url(client_data),
-                "authenticatorData": b64url(auth_data),
-                "signature": b64url(signature),
-                "userHandle": self.user_handle,
-            },
-        }
+        return self._credential({
+            "clientDataJSON": b64url(client_data),
+            "authenticatorData": b64url(auth_data),
+            "signature": b64url(signature),
+            "userHandle": self.user_handle,
+        })

@@ -281,7 +281,7 @@ def test_a_pool_keeps_its_sign_in_policy_and_refuses_one_without_the_password(ne
     pool = new_pool()
     assert pool["Policies"]["SignInPolicy"] == {"AllowedFirstAuthFactors": ["PASSWORD"]}
     with pytest.raises(ClientError) as not_offered:
-        new_pool(Policies={"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "WEB_AUTHN"]}})
+        new_pool(Policies={"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "SMS_OTP"]}})
     assert error_of(not_offered)[0] == "InvalidParameterException"
     with pytest.raises(ClientError) as without_password:
         new_pool(Policies={"SignInPolicy": {"AllowedFirstAuthFactors": ["EMAIL_OTP"]}})

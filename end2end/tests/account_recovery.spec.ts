@@ -44,7 +44,7 @@ test("a user who forgot their password resets it with an emailed code and signs 
   // The sign-in form is on the same page, the email already filled in.
   await expect(page.locator("input[name=username]")).toHaveValue(email);
   await page.locator("input[name=password]").fill("the old password");
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page.getByRole("alert")).toContainText("Incorrect username or password.");
   await fillSignIn(page, email, "the new password");
   await expect(page.getByRole("heading", { name: `Hello ${email}` })).toBeVisible();

@@ -10,7 +10,7 @@ import path from "node:path";
 import { build } from "esbuild";
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
 import type * as Auth from "aws-amplify/auth";
-import { APP, POOL, latestCode, newEmail } from "./pool";
+import { APP, POOL, addAuthenticator, latestCode, newEmail } from "./pool";
 
 declare global {
   interface Window {
@@ -265,20 +265,9 @@ test("an Amplify app signs a user in by choice (USER_AUTH): automatically after 
 });
 
 test("an Amplify app registers a passkey for its user, signs in with it, and deletes it", async ({ page, request }) => {
-  // A platform authenticator that verifies the user (Chromium's virtual one), on a page under a
-  // domain name: browsers keep passkeys from IP addresses.
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send("WebAuthn.enable");
-  await cdp.send("WebAuthn.addVirtualAuthenticator", {
-    options: {
-      protocol: "ctap2",
-      transport: "internal",
-      hasResidentKey: true,
-      hasUserVerification: true,
-      isUserVerified: true,
-      automaticPresenceSimulation: true,
-    },
-  });
+  // Chromium's virtual authenticator, on a page under a domain name: browsers keep passkeys
+  // from IP addresses.
+  await addAuthenticator(page);
   await openApp(page, "http://localhost:3100");
   const calls = recordCalls(page);
   const email = newEmail("amplify-passkey");

@@ -22,7 +22,7 @@ test("a new user registers, confirms, is greeted, logs out and signs in again", 
     expect(url.searchParams.get("code_challenge")).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(url.searchParams.get("state")).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(url.searchParams.get("nonce")).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(url.searchParams.get("scope")).toBe("openid email profile");
+    expect(url.searchParams.get("scope")).toBe("openid email profile aws.cognito.signin.user.admin");
     await fillSignUp(page, email, PASSWORD);
   });
 

@@ -1,13 +1,15 @@
-// A user adds a passkey and signs in with it through the hosted UI, no password typed; once
-// they delete it, the sign-in page says there is none. Browsers keep passkeys from IP
+// A user adds a passkey on their profile and signs in with it through the hosted UI, no
+// password typed; a passkey made on a page of another origin is refused; once they delete
+// theirs, the sign-in page says there is none. Browsers keep passkeys from IP
 // addresses, so this story runs its own app and pool under "localhost" (the pool's relying
 // party), with Chromium's virtual authenticator standing in for the device's.
 import { type ChildProcess, spawn } from "node:child_process";
+import { createServer, type Server } from "node:http";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { expect, test, type Page } from "@playwright/test";
-import { fillCode, fillSignUp, latestCode, newEmail, ownConfigEnv } from "./pool";
+import { expect, test, type APIRequestContext } from "@playwright/test";
+import { addAuthenticator, fillCode, fillSignUp, latestCode, newEmail, ownConfigEnv } from "./pool";
 
 const ROOT = path.resolve(__dirname, "../..");
 const APP_PORT = 3130;
@@ -16,9 +18,12 @@ const APP = `http://localhost:${APP_PORT}`;
 const POOL = `http://localhost:${POOL_PORT}`;
 /** The pool's scripts client (userpool.toml), which may sign in with USER_PASSWORD_AUTH. */
 const SCRIPTS_CLIENT = "5cr1pt5c1ient0leptos0cog";
+/** A page of another origin under the same name, which the pool does not list. */
+const OTHER_PORT = 3199;
 const PASSWORD = "passkeys make this easy";
 
 let server: ChildProcess;
+let other: Server;
 let dir: string;
 
 test.beforeAll(async () => {
@@ -31,6 +36,8 @@ test.beforeAll(async () => {
     .replace('callback_urls = ["http://127.0.0.1:3000/callback"]', `callback_urls = ["${APP}/callback"]`)
     .replace('logout_urls = ["http://127.0.0.1:3000/"]', `logout_urls = ["${APP}/"]`);
   writeFileSync(path.join(dir, "userpool.toml"), config);
+  other = createServer((_, response) => response.writeHead(200, { "Content-Type": "text/html" }).end("<!doctype html><title>Elsewhere</title>"));
+  await new Promise<void>((listening) => other.listen(OTHER_PORT, "127.0.0.1", listening));
   server = spawn(path.join(ROOT, process.env.SERVER_BINARY ?? "target/debug/server"), [], {
     cwd: ROOT,
     stdio: "ignore",
@@ -51,91 +58,25 @@ test.beforeAll(async () => {
 
 test.afterAll(() => {
   server?.kill("SIGTERM");
+  other?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** A platform authenticator that verifies its user, as a phone's or a laptop's does. */
-async function addAuthenticator(page: Page) {
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send("WebAuthn.enable");
-  await cdp.send("WebAuthn.addVirtualAuthenticator", {
-    options: {
-      protocol: "ctap2",
-      transport: "internal",
-      hasResidentKey: true,
-      hasUserVerification: true,
-      isUserVerified: true,
-      automaticPresenceSimulation: true,
+/** Calls the pool's Cognito API as a script would (no browser, so no CORS). */
+async function cognito(request: APIRequestContext, operation: string, body: object) {
+  const reply = await request.post(`${POOL}/`, {
+    headers: {
+      "content-type": "application/x-amz-json-1.1",
+      "x-amz-target": `AWSCognitoIdentityProviderService.${operation}`,
     },
+    data: JSON.stringify(body),
   });
+  return { status: reply.status(), body: await reply.json() };
 }
 
-/** Calls the pool's Cognito API from a page of the pool's own origin, as its hosted pages would. */
-async function cognito(page: Page, operation: string, body: object): Promise<Record<string, unknown>> {
-  return page.evaluate(
-    async ([operation, body]) => {
-      const reply = await fetch("/", {
-        method: "POST",
-        headers: {
-          "content-type": "application/x-amz-json-1.1",
-          "x-amz-target": `AWSCognitoIdentityProviderService.${operation}`,
-        },
-        body: JSON.stringify(body),
-      });
-      const json = await reply.json();
-      if (!reply.ok) throw new Error(`${operation}: ${json.__type}: ${json.message}`);
-      return json;
-    },
-    [operation, body] as [string, object],
-  );
-}
-
-/** Registers a passkey for `email` (signed in with the password for an access token): the
- * ceremony an app runs with StartWebAuthnRegistration and CompleteWebAuthnRegistration. */
-async function addPasskey(page: Page, email: string): Promise<string> {
-  await page.goto(`${POOL}/healthz`);
-  const signedIn = await cognito(page, "InitiateAuth", {
-    ClientId: SCRIPTS_CLIENT,
-    AuthFlow: "USER_PASSWORD_AUTH",
-    AuthParameters: { USERNAME: email, PASSWORD },
-  });
-  const token = (signedIn.AuthenticationResult as { AccessToken: string }).AccessToken;
-  const started = await cognito(page, "StartWebAuthnRegistration", { AccessToken: token });
-  const credential = await page.evaluate(async (options: any) => {
-    const bytes = (text: string) =>
-      Uint8Array.from(atob(text.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((text.length + 3) % 4)), (c) =>
-        c.charCodeAt(0),
-      );
-    const text = (buffer: ArrayBuffer) =>
-      btoa(String.fromCharCode(...new Uint8Array(buffer))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-    const made = (await navigator.credentials.create({
-      publicKey: {
-        ...options,
-        challenge: bytes(options.challenge),
-        user: { ...options.user, id: bytes(options.user.id) },
-        excludeCredentials: (options.excludeCredentials ?? []).map((c: any) => ({ ...c, id: bytes(c.id) })),
-      },
-    })) as PublicKeyCredential;
-    const response = made.response as AuthenticatorAttestationResponse;
-    return {
-      id: made.id,
-      rawId: text(made.rawId),
-      type: made.type,
-      authenticatorAttachment: made.authenticatorAttachment,
-      clientExtensionResults: made.getClientExtensionResults(),
-      response: {
-        clientDataJSON: text(response.clientDataJSON),
-        attestationObject: text(response.attestationObject),
-        transports: response.getTransports(),
-      },
-    };
-  }, started.CredentialCreationOptions);
-  await cognito(page, "CompleteWebAuthnRegistration", { AccessToken: token, Credential: credential });
-  return token;
-}
-
-test("a user adds a passkey, signs in with it at the hosted UI, and after deleting it is told there is none", async ({
+test("a user adds a passkey on their profile, signs in with it at the hosted UI, and deletes it", async ({
   page,
+  request,
 }) => {
   await addAuthenticator(page);
   const email = newEmail("passkey");
@@ -144,33 +85,61 @@ test("a user adds a passkey, signs in with it at the hosted UI, and after deleti
   await fillSignUp(page, email, PASSWORD, POOL);
   await fillCode(page, await latestCode(page.request, email, undefined, POOL), POOL);
   await expect(page.getByRole("heading", { name: `Hello ${email}` })).toBeVisible();
-  await page.getByRole("button", { name: "Logout" }).click();
-  await expect(page.getByRole("button", { name: "Sign In" })).toBeVisible();
 
-  const token = await addPasskey(page, email);
+  await test.step("adds a passkey on the profile page", async () => {
+    await page.getByRole("link", { name: "Profile" }).click();
+    await expect(page.getByText("You have no passkeys yet.")).toBeVisible();
+    await page.getByRole("button", { name: "Add a passkey" }).click();
+    await expect(page.getByRole("status")).toContainText("Passkey added.");
+    await expect(page.locator("ul.passkeys li")).toHaveCount(1);
+    await expect(page.locator("ul.passkeys li")).toContainText("on a device's own authenticator");
+    await page.getByRole("link", { name: "Home" }).click();
+    await page.getByRole("button", { name: "Logout" }).click();
+    await expect(page.getByRole("button", { name: "Sign In" })).toBeVisible();
+  });
 
-  await test.step("signs in with the passkey: the email, one button, no password", async () => {
-    await page.goto(APP);
+  await test.step("signs in with it: the email, one button, no password", async () => {
     await page.getByRole("button", { name: "Sign In" }).click();
     await expect(page).toHaveURL(new RegExp(`^${POOL}/login`));
     await page.locator("input[name=username]").fill(email);
     await page.getByRole("button", { name: "Sign in with a passkey" }).click();
     await expect(page.getByRole("heading", { name: `Hello ${email}` })).toBeVisible();
-    await page.getByRole("button", { name: "Logout" }).click();
-    await expect(page.getByRole("button", { name: "Sign In" })).toBeVisible();
   });
 
-  await test.step("deletes it: the sign-in page says there is none, and the password still works", async () => {
-    await page.goto(`${POOL}/healthz`);
-    const listed = await cognito(page, "ListWebAuthnCredentials", { AccessToken: token });
-    const [passkey] = listed.Credentials as { CredentialId: string }[];
-    await cognito(page, "DeleteWebAuthnCredential", { AccessToken: token, CredentialId: passkey.CredentialId });
-    await page.goto(APP);
+  await test.step("a passkey made on a page of another origin is refused", async () => {
+    const signedIn = await cognito(request, "InitiateAuth", {
+      ClientId: SCRIPTS_CLIENT,
+      AuthFlow: "USER_PASSWORD_AUTH",
+      AuthParameters: { USERNAME: email, PASSWORD },
+    });
+    const token = signedIn.body.AuthenticationResult.AccessToken;
+    const started = await cognito(request, "StartWebAuthnRegistration", { AccessToken: token });
+    await page.goto(`http://localhost:${OTHER_PORT}/`);
+    const credential = await page.evaluate(async (options) => {
+      // A new passkey on the same authenticator: the one made on the profile is not excluded here.
+      const made = (await navigator.credentials.create({
+        publicKey: PublicKeyCredential.parseCreationOptionsFromJSON({ ...options, excludeCredentials: [] }),
+      })) as PublicKeyCredential;
+      return made.toJSON();
+    }, started.body.CredentialCreationOptions);
+    const completed = await cognito(request, "CompleteWebAuthnRegistration", { AccessToken: token, Credential: credential });
+    expect(completed.status).toBe(400);
+    expect(completed.body.__type).toBe("WebAuthnOriginNotAllowedException");
+  });
+
+  await test.step("deletes it on the profile page, and the sign-in page then says there is none", async () => {
+    await page.goto(`${APP}/profile`);
+    await expect(page.locator("ul.passkeys li")).toHaveCount(1);
+    await page.getByRole("button", { name: "Delete" }).click();
+    await expect(page.getByRole("status")).toContainText("Passkey deleted.");
+    await expect(page.getByText("You have no passkeys yet.")).toBeVisible();
+    await page.getByRole("link", { name: "Home" }).click();
+    await page.getByRole("button", { name: "Logout" }).click();
     await page.getByRole("button", { name: "Sign In" }).click();
     await page.locator("input[name=username]").fill(email);
     await page.getByRole("button", { name: "Sign in with a passkey" }).click();
     await expect(page.getByRole("alert")).toContainText("There is no passkey for this account here.");
-    // The sign-in form is shown again, the email kept.
+    // The sign-in form is shown again, the email kept: the password still works.
     await expect(page.locator("input[name=username]")).toHaveValue(email);
     await page.locator("input[name=password]").fill(PASSWORD);
     await page.getByRole("button", { name: "Sign in", exact: true }).click();

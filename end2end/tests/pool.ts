@@ -101,3 +101,20 @@ export function ownConfigEnv(): NodeJS.ProcessEnv {
     Object.entries(process.env).filter(([name]) => !name.startsWith("USERPOOL_") && name !== "DATABASE_URL"),
   );
 }
+
+/** Chromium's virtual platform authenticator on `page`, one that verifies its user as a phone's
+ * or a laptop's does, and always finds them present. */
+export async function addAuthenticator(page: Page) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("WebAuthn.enable");
+  await cdp.send("WebAuthn.addVirtualAuthenticator", {
+    options: {
+      protocol: "ctap2",
+      transport: "internal",
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
+  });
+}

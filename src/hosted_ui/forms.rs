@@ -143,7 +143,8 @@ pub(super) fn login_form(
         form,
         username,
         email_code: policy.allows(AuthFactor::EmailOtp),
-        passkey: super::passkey::offered(pool),
+        // Only where the sign-in page's own address can hold a ceremony.
+        passkey: crate::passkeys::usable_at(pool, pool.config().public_url()),
         info,
         error,
     })

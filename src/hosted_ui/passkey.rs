@@ -25,11 +25,6 @@ const SCRIPT: &str = include_str!("passkey.js");
 const NO_PASSKEY: &str =
     "There is no passkey for this account here. Sign in with your password or an emailed code.";
 
-/// Whether the sign-in page offers passkeys.
-pub(super) fn offered(pool: &UserPool) -> bool {
-    passkeys::enabled(pool) && pool.config().webauthn_relying_party_id().is_some()
-}
-
 /// The challenge for the named account's passkeys, on a page that asks the browser for one.
 pub(super) async fn start(
     pool: UserPool,

@@ -291,7 +291,7 @@ mod tests {
         };
         assert_eq!(
             validate(&config(), &no_scope).unwrap().scope.to_string(),
-            "openid email profile"
+            "openid email profile aws.cognito.signin.user.admin"
         );
     }
 
@@ -385,8 +385,8 @@ mod tests {
     #[test]
     fn implicit_clients_get_tokens_in_the_fragment() {
         let text = crate::tests::CONFIG.replace(
-            "allowed_scopes = [\"openid\", \"email\", \"profile\"]",
-            "allowed_scopes = [\"openid\", \"email\", \"profile\"]\noauth_flows = [\"code\", \"implicit\"]",
+            "allowed_scopes = [\"openid\", \"email\", \"profile\", \"aws.cognito.signin.user.admin\"]",
+            "allowed_scopes = [\"openid\", \"email\", \"profile\", \"aws.cognito.signin.user.admin\"]\noauth_flows = [\"code\", \"implicit\"]",
         );
         let config = Pool::declared(&crate::Config::from_toml(&text).unwrap());
         let implicit = OAuthParams {

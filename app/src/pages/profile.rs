@@ -1,11 +1,16 @@
 //! The profile page: who the server says is signed in, their groups and when
 //! the session's tokens expire, and a way to fetch fresh tokens (so a group an
-//! administrator just granted shows at once). All of it is server-rendered.
+//! administrator just granted shows at once), all server-rendered; and the
+//! user's passkeys, a lazy island, since making one takes the browser.
 
 use leptos::prelude::*;
 
-use super::UserNav;
-use crate::api::RefreshSession;
+use super::{IslandScripts, UserNav};
+use crate::api::{
+    RefreshSession, complete_passkey_registration, delete_passkey, list_passkeys,
+    start_passkey_registration,
+};
+use crate::passkeys::PasskeySummary;
 use crate::user::{Session, SignedInUser};
 use crate::{AuthResources, ErrorNotice};
 
@@ -52,7 +57,107 @@ fn Profile(user: SignedInUser) -> impl IntoView {
         <ActionForm action=refresh>
             <button type="submit">"Refresh my session"</button>
         </ActionForm>
+        <Passkeys/>
+        <IslandScripts/>
     }
+}
+
+/// What a change to the passkeys did, in words.
+type Outcome = Result<&'static str, String>;
+
+/// Makes a passkey in this browser and keeps it at the pool.
+async fn add_passkey() -> Outcome {
+    let options = start_passkey_registration()
+        .await
+        .map_err(|e| e.to_string())?;
+    #[cfg(feature = "hydrate")]
+    let credential = crate::passkeys::create_in_browser(&options).await?;
+    #[cfg(not(feature = "hydrate"))]
+    let credential = options;
+    complete_passkey_registration(credential)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok("Passkey added. You can sign in with it instead of your password.")
+}
+
+/// The user's passkeys: listed, added (the browser makes one) and deleted.
+#[island(lazy)]
+fn Passkeys() -> impl IntoView {
+    let changes = RwSignal::new(0_u32);
+    let listed = Resource::new(move || changes.get(), |_| list_passkeys());
+    let add = Action::new_unsync_local(|_: &()| add_passkey());
+    let delete = Action::new_unsync_local(|id: &String| {
+        let id = id.clone();
+        async move {
+            delete_passkey(id).await.map_err(|e| e.to_string())?;
+            Ok::<_, String>("Passkey deleted.")
+        }
+    });
+    let outcome = RwSignal::new(None::<Outcome>);
+    report(add, outcome, changes);
+    report(delete, outcome, changes);
+    view! {
+        <h2>"Passkeys"</h2>
+        <noscript><p>"Adding or deleting passkeys needs JavaScript."</p></noscript>
+        <Transition fallback=|| view! { <p>"Loading your passkeys…"</p> }>
+            {move || Suspend::new(async move {
+                match listed.await {
+                    Ok(passkeys) if passkeys.is_empty() => view! { <p>"You have no passkeys yet."</p> }.into_any(),
+                    Ok(passkeys) => view! { <PasskeyList passkeys delete/> }.into_any(),
+                    Err(error) => view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+        <button type="button" on:click=move |_| { add.dispatch_local(()); }
+            disabled=move || add.pending().get()>
+            "Add a passkey"
+        </button>
+        {move || outcome.get().map(|outcome| match outcome {
+            Ok(message) => view! { <p class="notice" role="status">{message}</p> }.into_any(),
+            Err(error) => view! { <p class="error" role="alert">{error}</p> }.into_any(),
+        })}
+    }
+}
+
+/// Shows what `action` did when it is done, and reloads the list.
+fn report<I: 'static>(
+    action: Action<I, Outcome>,
+    outcome: RwSignal<Option<Outcome>>,
+    changes: RwSignal<u32>,
+) {
+    Effect::new(move |_| {
+        if let Some(done) = action.value().get() {
+            outcome.set(Some(done));
+            changes.update(|n| *n += 1);
+        }
+    });
+}
+
+/// The passkeys, each with the way to delete it.
+#[component]
+fn PasskeyList(passkeys: Vec<PasskeySummary>, delete: Action<String, Outcome>) -> impl IntoView {
+    let items = passkeys
+        .into_iter()
+        .map(|passkey| {
+            let kind = match passkey.attachment.as_deref() {
+                Some("platform") => "on a device's own authenticator",
+                Some("cross-platform") => "on a security key or another device",
+                _ => "",
+            };
+            let added = expiry(u64::try_from(passkey.created_at).unwrap_or_default());
+            let id = passkey.credential_id;
+            view! {
+                <li>
+                    "Passkey added " <time>{added}</time> " " {kind}
+                    <button type="button" class="secondary"
+                        on:click=move |_| { delete.dispatch_local(id.clone()); }>
+                        "Delete"
+                    </button>
+                </li>
+            }
+        })
+        .collect_view();
+    view! { <ul class="passkeys">{items}</ul> }
 }
 
 /// A Unix time in UTC, RFC 3339 (the same on the server and in the browser).
