@@ -254,6 +254,7 @@ async fn send_new_code(
                 enabled: true,
                 force_password_change: false,
                 password_reset_required: false,
+                passwordless: credential.passwordless,
                 created_at: now,
                 updated_at: now,
             };
@@ -443,7 +444,7 @@ pub(crate) struct Applicant<'a> {
 pub(crate) async fn sign_up(
     pool: &UserPool,
     applicant: &Applicant<'_>,
-    password: &str,
+    password: Option<&str>,
     attributes: &[(String, String)],
     via: Via,
     now: i64,
@@ -465,7 +466,9 @@ pub(crate) async fn sign_up(
     {
         return Ok(Err(Refusal::InvalidEmail));
     }
-    if let Err(policy) = password::check_policy(password, pool.pool().password_policy()) {
+    if let Some(password) = password
+        && let Err(policy) = password::check_policy(password, pool.pool().password_policy())
+    {
         return Ok(Err(policy.into()));
     }
     let existing = pool.store().user_by_username(&name).await?;
@@ -479,7 +482,10 @@ pub(crate) async fn sign_up(
         .map(|user| user.username.as_str())
         .or(applicant.username)
         .unwrap_or(&sub);
-    let credential = credential(pool, username, password).await?;
+    let credential = match password {
+        Some(password) => credential(pool, username, password).await?,
+        None => no_password(pool, username).await?,
+    };
     match existing {
         Some(_) if via == Via::Api => {}
         Some(user) if user.confirmed => {
@@ -757,6 +763,16 @@ pub(crate) async fn credential(
     Ok(Credential {
         password_hash: pool.hasher().hash(password).await?,
         srp_verifier: srp::stored(&pool.pool().id, username, password)?,
+        passwordless: false,
+    })
+}
+
+/// What the store keeps for an account signed up without a password: a
+/// password of 256 random bits, which nobody knows, and the mark of it.
+pub(crate) async fn no_password(pool: &UserPool, username: &str) -> Result<Credential, Error> {
+    Ok(Credential {
+        passwordless: true,
+        ..credential(pool, username, &secrets::token()?).await?
     })
 }
 
@@ -884,6 +900,7 @@ pub(crate) async fn sign_in(
         let credential = Credential {
             password_hash: user.password_hash.clone(),
             srp_verifier: srp::stored(pool_id, &user.username, password)?,
+            passwordless: false,
         };
         pool.store()
             .add_srp_verifier(&user.sub, &credential)

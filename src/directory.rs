@@ -67,6 +67,7 @@ pub(crate) async fn create_user(
         enabled: true,
         force_password_change: new.password_use.force_change(),
         password_reset_required: false,
+        passwordless: false,
         created_at: now,
         updated_at: now,
     };

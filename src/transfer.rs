@@ -43,6 +43,9 @@ enum Record {
         /// RESET_REQUIRED (absent from older exports).
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         password_reset_required: bool,
+        /// Signed up without a password (absent from older exports).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        passwordless: bool,
         created_at: i64,
         updated_at: i64,
         attributes: Vec<(String, String)>,
@@ -109,6 +112,7 @@ impl UserPool {
                     enabled: user.enabled,
                     force_password_change: user.force_password_change,
                     password_reset_required: user.password_reset_required,
+                    passwordless: user.passwordless,
                     created_at: user.created_at,
                     updated_at: user.updated_at,
                     attributes: store.attributes(&user.sub).await?,
@@ -198,6 +202,7 @@ impl UserPool {
                     enabled,
                     force_password_change,
                     password_reset_required,
+                    passwordless,
                     created_at,
                     updated_at,
                     attributes,
@@ -213,6 +218,7 @@ impl UserPool {
                         enabled,
                         force_password_change,
                         password_reset_required,
+                        passwordless,
                         created_at,
                         updated_at,
                     };

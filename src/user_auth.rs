@@ -52,14 +52,14 @@ impl Choice {
 }
 
 /// What `user` may choose from, as the pool's policy allows: the password
-/// (every account here has one), a mailed code where their address is
+/// (unless they signed up without one), a mailed code where their address is
 /// verified, and their passkeys if they have any. A name without an account
 /// is offered what an account with a verified address and no passkey is, so
 /// that the offer does not tell those apart.
 pub(crate) async fn choices(pool: &UserPool, user: Option<&User>) -> Result<Vec<Choice>, Error> {
     let policy = &pool.pool().settings.policies.sign_in_policy;
     let mut offered = Vec::new();
-    if policy.allows(AuthFactor::Password) {
+    if policy.allows(AuthFactor::Password) && !user.is_some_and(|u| u.passwordless) {
         offered.extend([Choice::PasswordSrp, Choice::Password]);
     }
     if policy.allows(AuthFactor::EmailOtp) {

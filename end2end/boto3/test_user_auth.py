@@ -274,6 +274,51 @@ def test_a_user_whose_address_is_not_verified_is_not_offered_a_code(cognito, con
     assert user_auth(cognito, confirmed_user, PREFERRED_CHALLENGE="EMAIL_OTP")["ChallengeName"] == "SELECT_CHALLENGE"
 
 
+# --- an account without a password ---
+
+
+def test_a_user_signs_up_without_a_password_and_signs_in_with_codes(cognito, outbox, email):
+    signed_up = cognito.sign_up(ClientId=PUBLIC_CLIENT, Username=email)
+    assert signed_up["UserConfirmed"] is False
+    session = cognito.confirm_sign_up(ClientId=PUBLIC_CLIENT, Username=email, ConfirmationCode=outbox(email))[
+        "Session"
+    ]
+    tokens = session_sign_in(cognito, email, session)
+    assert email_in(tokens) == email
+    # No password to offer: the mailed code is the way in.
+    assert user_auth(cognito, email)["AvailableChallenges"] == ["EMAIL_OTP"]
+    with pytest.raises(ClientError) as guessed:
+        cognito.initiate_auth(
+            ClientId=PUBLIC_CLIENT,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD},
+        )
+    assert error_of(guessed) == ("NotAuthorizedException", "Incorrect username or password.")
+    challenge = user_auth(cognito, email, PREFERRED_CHALLENGE="EMAIL_OTP")
+    assert email_in(answer_code(cognito, challenge["Session"], email, outbox(email, SIGN_IN_CODE))) == email
+    # Setting a first password needs no previous one; then the password is offered too.
+    cognito.change_password(AccessToken=tokens["AuthenticationResult"]["AccessToken"], ProposedPassword=PASSWORD)
+    assert user_auth(cognito, email)["AvailableChallenges"] == ["PASSWORD_SRP", "PASSWORD", "EMAIL_OTP"]
+    assert email_in(user_auth(cognito, email, PREFERRED_CHALLENGE="PASSWORD", PASSWORD=PASSWORD)) == email
+
+
+def test_a_user_with_a_password_must_give_it_to_change_it(cognito, confirmed_user):
+    token = user_auth(cognito, confirmed_user, PREFERRED_CHALLENGE="PASSWORD", PASSWORD=PASSWORD)[
+        "AuthenticationResult"
+    ]["AccessToken"]
+    with pytest.raises(ClientError) as excinfo:
+        cognito.change_password(AccessToken=token, ProposedPassword="another long password")
+    assert error_of(excinfo)[0] == "InvalidParameterException"
+
+
+def test_a_pool_of_passwords_only_refuses_a_sign_up_without_one(cognito, new_pool, email):
+    pool = new_pool()
+    client = cognito.create_user_pool_client(UserPoolId=pool["Id"], ClientName="app")["UserPoolClient"]
+    with pytest.raises(ClientError) as excinfo:
+        cognito.sign_up(ClientId=client["ClientId"], Username=email)
+    assert error_of(excinfo)[0] == "InvalidParameterException"
+
+
 # --- a pool's first factors ---
 
 

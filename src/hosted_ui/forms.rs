@@ -279,7 +279,7 @@ pub(super) async fn signup(
         username: None,
         email: Some(username),
     };
-    match accounts::sign_up(&pool, &applicant, password, &[], via, crate::now()).await? {
+    match accounts::sign_up(&pool, &applicant, Some(password), &[], via, crate::now()).await? {
         Ok(_) => Ok(found(&page_for(
             "/confirm",
             &request,

@@ -19,6 +19,7 @@ use super::{
     code_delivery, user_attributes, writable_attributes,
 };
 use crate::accounts::{self, Resent, ResetRequest, SignIn};
+use crate::auth_factors::AuthFactor;
 use crate::config::Client;
 use crate::directory::{self, PasswordUse};
 use crate::grants::{self, Authentication, Holder, RefreshRefusal, Source, Tokens};
@@ -36,7 +37,8 @@ pub(super) struct SignUpRequest {
     client_id: String,
     secret_hash: Option<String>,
     username: String,
-    password: String,
+    /// None only where the pool lets people sign in without one (a passwordless first factor).
+    password: Option<String>,
     #[serde(default)]
     user_attributes: Vec<AttributeType>,
 }
@@ -56,6 +58,15 @@ pub(super) async fn sign_up(
 ) -> Result<SignUpResponse, ApiError> {
     let client = client(&pool, &request.client_id)?;
     check_secret_hash(client, &request.username, request.secret_hash.as_deref())?;
+    let policy = &pool.pool().settings.policies.sign_in_policy;
+    if request.password.is_none()
+        && !policy.allows(AuthFactor::EmailOtp)
+        && !policy.allows(AuthFactor::WebAuthn)
+    {
+        return Err(ApiError::InvalidParameter(
+            "Password is required: this user pool allows no sign-in without one (its SignInPolicy has no EMAIL_OTP or WEB_AUTHN).".to_owned(),
+        ));
+    }
     let mut given = request.user_attributes;
     let (username, email) = super::new_user_names(&pool, &request.username, &mut given)?;
     super::check_writes(client, given.iter().map(|a| a.name.as_str()))?;
@@ -78,7 +89,7 @@ pub(super) async fn sign_up(
     let accounts::SignedUp::Created(sub) = accounts::sign_up(
         &pool,
         &applicant,
-        &request.password,
+        request.password.as_deref(),
         &attributes,
         accounts::Via::Api,
         crate::now(),
@@ -834,18 +845,33 @@ pub(super) async fn delete_user_attributes(
 #[serde(rename_all = "PascalCase")]
 pub(super) struct ChangePasswordRequest {
     access_token: String,
-    previous_password: String,
+    /// Left out by a user who signed up without a password, as Cognito allows.
+    previous_password: Option<String>,
     proposed_password: String,
 }
 
-/// The previous password is checked like a sign-in (same lockout).
+/// The previous password is checked like a sign-in (same lockout); a user
+/// without one sets their first.
 pub(super) async fn change_password(
     pool: UserPool,
     request: ChangePasswordRequest,
 ) -> Result<Empty, ApiError> {
     let user = token_holder(&pool, &request.access_token).await?;
     let now = crate::now();
-    match accounts::sign_in(&pool, &user.sub, &request.previous_password, now).await? {
+    let previous = match (&request.previous_password, user.passwordless) {
+        (None, true) => {
+            let proposed = &request.proposed_password;
+            directory::set_password(&pool, &user, proposed, PasswordUse::Permanent, now).await??;
+            return Ok(Empty {});
+        }
+        (None, false) => {
+            return Err(ApiError::InvalidParameter(
+                "PreviousPassword is required: the user has a password.".to_owned(),
+            ));
+        }
+        (Some(previous), _) => previous,
+    };
+    match accounts::sign_in(&pool, &user.sub, previous, now).await? {
         SignIn::Authenticated(_) => {}
         SignIn::Refused(refusal) => return Err(refusal.into()),
         SignIn::PasswordResetRequired => return Err(ApiError::PasswordResetRequired),

@@ -101,8 +101,9 @@ impl Store {
         let insert = sqlx::query(
             "INSERT INTO users (pool_id, sub, username, email, email_key, phone_key, preferred_key,
                                 password_hash, srp_verifier, confirmed, enabled,
-                                force_password_change, password_reset_required, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+                                force_password_change, password_reset_required, passwordless,
+                                created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
         )
         .bind(&*self.pool_id)
         .bind(&user.sub)
@@ -117,6 +118,7 @@ impl Store {
         .bind(user.enabled)
         .bind(user.force_password_change)
         .bind(user.password_reset_required)
+        .bind(user.passwordless)
         .bind(user.created_at)
         .bind(user.updated_at)
         .execute(&mut *tx)
@@ -194,12 +196,13 @@ impl Store {
     ) -> Result<(), Error> {
         sqlx::query(
             "UPDATE users SET password_hash = $1, srp_verifier = $2, force_password_change = $3,
-                password_reset_required = FALSE, confirmed = TRUE, updated_at = $4
-             WHERE sub = $5",
+                password_reset_required = FALSE, confirmed = TRUE, passwordless = $4, updated_at = $5
+             WHERE sub = $6",
         )
         .bind(&credential.password_hash)
         .bind(&credential.srp_verifier)
         .bind(force_change)
+        .bind(credential.passwordless)
         .bind(now)
         .bind(sub)
         .execute(&self.db)

@@ -45,6 +45,8 @@ pub(crate) struct User {
     pub(crate) force_password_change: bool,
     /// An administrator invalidated the password (RESET_REQUIRED): a new one is set with a code.
     pub(crate) password_reset_required: bool,
+    /// Signed up without a password: the stored one is a secret nobody knows.
+    pub(crate) passwordless: bool,
     pub(crate) created_at: i64,
     pub(crate) updated_at: i64,
 }
@@ -61,6 +63,7 @@ impl<'r> sqlx::FromRow<'r, AnyRow> for User {
             enabled: flag(row, "enabled")?,
             force_password_change: flag(row, "force_password_change")?,
             password_reset_required: flag(row, "password_reset_required")?,
+            passwordless: flag(row, "passwordless")?,
             created_at: row.try_get("created_at")?,
             updated_at: row.try_get("updated_at")?,
         })
@@ -102,6 +105,8 @@ impl User {
 pub(crate) struct Credential {
     pub(crate) password_hash: String,
     pub(crate) srp_verifier: String,
+    /// Of a random secret, for an account signed up without a password.
+    pub(crate) passwordless: bool,
 }
 
 /// `SELECT`s every column of [`User`] from `users u`, followed by the rest of the query.
@@ -110,7 +115,7 @@ macro_rules! select_users {
         concat!(
             "SELECT u.sub, u.username, u.email, u.password_hash, u.srp_verifier, u.confirmed,
                     u.enabled, u.force_password_change, u.password_reset_required,
-                    u.created_at, u.updated_at
+                    u.passwordless, u.created_at, u.updated_at
              FROM users u ",
             $rest
         )
@@ -336,11 +341,12 @@ impl Store {
     ) -> Result<(), Error> {
         let mut tx = self.db.begin().await?;
         sqlx::query(
-            "UPDATE users SET password_hash = $1, srp_verifier = $2, updated_at = $3
-             WHERE sub = $4 AND confirmed = FALSE",
+            "UPDATE users SET password_hash = $1, srp_verifier = $2, passwordless = $3, updated_at = $4
+             WHERE sub = $5 AND confirmed = FALSE",
         )
         .bind(&credential.password_hash)
         .bind(&credential.srp_verifier)
+        .bind(credential.passwordless)
         .bind(now)
         .bind(sub)
         .execute(&mut *tx)
@@ -437,11 +443,12 @@ impl Store {
         let mut tx = self.db.begin().await?;
         sqlx::query(
             "UPDATE users SET password_hash = $1, srp_verifier = $2, password_reset_required = FALSE,
-                updated_at = $3
-             WHERE sub = $4",
+                passwordless = $3, updated_at = $4
+             WHERE sub = $5",
         )
         .bind(&credential.password_hash)
         .bind(&credential.srp_verifier)
+        .bind(credential.passwordless)
         .bind(now)
             .bind(sub)
             .execute(&mut *tx)
@@ -1039,6 +1046,7 @@ mod tests {
                         enabled: true,
                         force_password_change: false,
                         password_reset_required: false,
+                        passwordless: false,
                         created_at: 1,
                         updated_at: 1,
                     },

@@ -1,3 +1,8 @@
+-- Accounts signed up without a password (SignUp with no Password, where the pool's SignInPolicy
+-- allows a passwordless first factor): their password_hash and srp_verifier are of a random secret
+-- nobody knows, and they are not offered the password. Setting a password ends it.
+ALTER TABLE users ADD COLUMN passwordless INTEGER NOT NULL DEFAULT 0;
+
 -- A choice-based sign-in (USER_AUTH) between two steps, or a sign-up just confirmed that may
 -- sign in once: the digest of its Session, the client it is for, the key its name counts failed
 -- sign-ins under (of the account, or of a name without one, which no answer can satisfy), the
