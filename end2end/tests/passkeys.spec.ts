@@ -1,6 +1,7 @@
 // A user adds a passkey on their profile and signs in with it through the hosted UI, no
 // password typed; a passkey made on a page of another origin is refused; once they delete
-// theirs, the sign-in page says there is none. Browsers keep passkeys from IP
+// theirs, the sign-in page says there is none, and after a password sign-in the pool offers
+// to add one. Browsers keep passkeys from IP
 // addresses, so this story runs its own app and pool under "localhost" (the pool's relying
 // party), with Chromium's virtual authenticator standing in for the device's.
 import { type ChildProcess, spawn } from "node:child_process";
@@ -143,6 +144,14 @@ test("a user adds a passkey on their profile, signs in with it at the hosted UI,
     await expect(page.locator("input[name=username]")).toHaveValue(email);
     await page.locator("input[name=password]").fill(PASSWORD);
     await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  });
+
+  await test.step("after that password sign-in the pool offers to add a passkey, and adds one", async () => {
+    await expect(page.getByRole("heading", { name: "Sign in faster next time" })).toBeVisible();
+    await expect(page.getByRole("link", { name: "Not now" })).toHaveAttribute("href", new RegExp(`^${APP}/callback\\?code=`));
+    await page.getByRole("button", { name: "Add a passkey" }).click();
     await expect(page.getByRole("heading", { name: `Hello ${email}` })).toBeVisible();
+    await page.getByRole("link", { name: "Profile" }).click();
+    await expect(page.locator("ul.passkeys li")).toHaveCount(1);
   });
 });

@@ -4,20 +4,22 @@
 
 use askama::Template;
 use axum::extract::{Form, Query};
+use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum_extra::extract::CookieJar;
 use serde::Deserialize;
 
 use super::pages::{
     ConfirmForgotPasswordPage, ConfirmPage, ForgotPasswordPage, FormContext, LoginPage,
-    NewPasswordPage, SignupPage,
+    NewPasswordPage, PasskeyOfferPage, SignupPage,
 };
 use crate::accounts::{self, Refusal, SignIn};
 use crate::auth_factors::AuthFactor;
-use crate::signin::answer::signed_in;
+use crate::signin::answer::{signed_in, signed_in_to};
 use crate::signin::request::{AuthRequest, OAuthParams, validate};
-use crate::web::{PageError, found};
-use crate::{UserPool, challenge, csrf};
+use crate::store::User;
+use crate::web::{OWN_SCRIPT, PageError, found};
+use crate::{UserPool, challenge, csrf, passkeys};
 
 const CODE_SENT: &str = "We have sent a code by email. Enter it below to confirm your account.";
 const CODE_RESENT: &str =
@@ -159,7 +161,52 @@ pub(super) async fn login(
     let now = crate::now();
     let Credentials { username, password } = &posted.fields;
     let outcome = accounts::sign_in(&pool, username, password, now).await?;
+    if let SignIn::Authenticated(user) = &outcome
+        && let Some(offer) = offer_passkey(&pool, &jar, &request, user, now).await?
+    {
+        return Ok(offer);
+    }
     after_sign_in(&pool, jar, &request, username, outcome, now).await
+}
+
+/// A page that runs the pool's script.
+pub(super) fn with_script(mut page: Response) -> Response {
+    page.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(OWN_SCRIPT),
+    );
+    page
+}
+
+/// After a password sign-in, where the hosted UI can make passkeys and the
+/// user has none: signs them in (the SSO session and the client's code, as
+/// ever) and offers, before going back to the client, to add one. None where
+/// there is nothing to offer.
+async fn offer_passkey(
+    pool: &UserPool,
+    jar: &CookieJar,
+    request: &AuthRequest,
+    user: &User,
+    now: i64,
+) -> Result<Option<Response>, PageError> {
+    if !passkeys::usable_at(pool, pool.config().public_url())
+        || passkeys::has_passkeys(pool, user).await?
+    {
+        return Ok(None);
+    }
+    let Ok(options) = passkeys::start_registration(pool, user, now).await? else {
+        return Ok(None);
+    };
+    let (jar, back) = signed_in_to(pool, jar.clone(), request, &user.sub, now).await?;
+    let options = options.to_string();
+    let page = render(pool, jar, request, |form| PasskeyOfferPage {
+        form,
+        options: &options,
+        back: &back,
+        info: None,
+        error: None,
+    })?;
+    Ok(Some(with_script(page)))
 }
 
 /// Where a first factor (a password, a mailed code) leads: back to the

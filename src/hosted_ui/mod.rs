@@ -32,6 +32,7 @@ pub(crate) fn routes() -> Router<UserPool> {
         .route("/emailCode/confirm", post(email_code::confirm))
         .route("/passkey", post(passkey::start))
         .route("/passkey/confirm", post(passkey::confirm))
+        .route("/passkey/add", post(passkey::add))
         .route(
             "/forgotPassword",
             get(forms::forgot_password_page).post(forms::forgot_password),

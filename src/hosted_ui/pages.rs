@@ -116,3 +116,16 @@ pub(crate) struct PasskeyPage<'a> {
     pub(crate) info: Option<&'a str>,
     pub(crate) error: Option<&'a str>,
 }
+
+/// After a password sign-in: add a passkey (`options` are the registration's), or go on to `back`.
+#[derive(Template)]
+#[template(path = "passkey_offer.html")]
+pub(crate) struct PasskeyOfferPage<'a> {
+    pub(crate) form: FormContext,
+    /// `PublicKeyCredentialCreationOptionsJSON`.
+    pub(crate) options: &'a str,
+    /// The client's URL, with the sign-in's code.
+    pub(crate) back: &'a str,
+    pub(crate) info: Option<&'a str>,
+    pub(crate) error: Option<&'a str>,
+}

@@ -1,11 +1,15 @@
-// The passkey page's script: asks the browser for the account's passkey with the options
-// the pool put on the form (PublicKeyCredentialRequestOptionsJSON), and posts the answer
-// (AuthenticationResponseJSON) with the form. The only script of the hosted UI.
+// The passkey pages' script, the only script of the hosted UI. On the sign-in page of a
+// passkey it asks the browser for the account's passkey with the options the pool put on the
+// form (PublicKeyCredentialRequestOptionsJSON) and posts the answer (AuthenticationResponseJSON);
+// on the offer after a password sign-in (data-mode="create") it makes one with the
+// registration's options (PublicKeyCredentialCreationOptionsJSON) and posts it
+// (RegistrationResponseJSON).
 "use strict";
 
 const form = document.getElementById("passkey-form");
 const status = document.getElementById("passkey-status");
-const again = document.getElementById("passkey-start");
+const start = document.getElementById("passkey-start");
+const creating = form.dataset.mode === "create";
 
 const bytes = (text) =>
   Uint8Array.from(atob(text.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((text.length + 3) % 4)), (c) =>
@@ -16,38 +20,67 @@ const text = (buffer) =>
     .replace(/\+/g, "-")
     .replace(/\//g, "_")
     .replace(/=+$/, "");
+const withIds = (credentials) => (credentials ?? []).map((credential) => ({ ...credential, id: bytes(credential.id) }));
 
-async function signIn() {
-  again.disabled = true;
-  status.textContent = "Waiting for your passkey…";
+/** The browser's answer, in WebAuthn's JSON. */
+function answer(credential) {
+  const response = credential.response;
+  const common = {
+    id: credential.id,
+    rawId: text(credential.rawId),
+    type: credential.type,
+    authenticatorAttachment: credential.authenticatorAttachment ?? undefined,
+    clientExtensionResults: credential.getClientExtensionResults(),
+  };
+  if (creating) {
+    return {
+      ...common,
+      response: {
+        clientDataJSON: text(response.clientDataJSON),
+        attestationObject: text(response.attestationObject),
+        transports: response.getTransports ? response.getTransports() : [],
+      },
+    };
+  }
+  return {
+    ...common,
+    response: {
+      clientDataJSON: text(response.clientDataJSON),
+      authenticatorData: text(response.authenticatorData),
+      signature: text(response.signature),
+      userHandle: response.userHandle ? text(response.userHandle) : undefined,
+    },
+  };
+}
+
+async function ceremony() {
+  start.disabled = true;
+  status.textContent = creating ? "Making your passkey…" : "Waiting for your passkey…";
   const options = JSON.parse(form.dataset.options);
   options.challenge = bytes(options.challenge);
-  for (const credential of options.allowCredentials ?? []) {
-    credential.id = bytes(credential.id);
-  }
   try {
-    const credential = await navigator.credentials.get({ publicKey: options });
-    const answer = credential.response;
-    form.elements.credential.value = JSON.stringify({
-      id: credential.id,
-      rawId: text(credential.rawId),
-      type: credential.type,
-      authenticatorAttachment: credential.authenticatorAttachment ?? undefined,
-      clientExtensionResults: credential.getClientExtensionResults(),
-      response: {
-        clientDataJSON: text(answer.clientDataJSON),
-        authenticatorData: text(answer.authenticatorData),
-        signature: text(answer.signature),
-        userHandle: answer.userHandle ? text(answer.userHandle) : undefined,
-      },
-    });
-    status.textContent = "Signing you in…";
+    let credential;
+    if (creating) {
+      options.user = { ...options.user, id: bytes(options.user.id) };
+      options.excludeCredentials = withIds(options.excludeCredentials);
+      credential = await navigator.credentials.create({ publicKey: options });
+    } else {
+      options.allowCredentials = withIds(options.allowCredentials);
+      credential = await navigator.credentials.get({ publicKey: options });
+    }
+    form.elements.credential.value = JSON.stringify(answer(credential));
+    status.textContent = creating ? "Saving your passkey…" : "Signing you in…";
     form.submit();
   } catch (error) {
-    status.textContent = `Your passkey did not sign you in (${error.name}). Try again, or go back and use your password.`;
-    again.disabled = false;
+    status.textContent = creating
+      ? `No passkey was made (${error.name}). Try again, or continue without one.`
+      : `Your passkey did not sign you in (${error.name}). Try again, or go back and use your password.`;
+    start.disabled = false;
   }
 }
 
-again.addEventListener("click", signIn);
-signIn();
+start.addEventListener("click", ceremony);
+// Signing in starts at once; making a passkey waits for the user to ask.
+if (!creating) {
+  ceremony();
+}

@@ -1,23 +1,24 @@
-//! Signing in with a passkey (`WEB_AUTHN`, where the pool's policy allows it
-//! and the server has a relying party): the sign-in page's "Sign in with a
-//! passkey" posts the name to `/passkey`, which shows a page whose script
-//! (`/static/passkey.js`, the only script the pool serves) asks the browser
-//! for the account's passkey and posts its answer to `/passkey/confirm`.
-//! Without a passkey for the name (or without an account) the sign-in page
-//! says so, in the same words either way.
+//! Passkeys in the hosted UI (where the pool's policy allows `WEB_AUTHN` and
+//! its own address is under the relying party's name). Signing in: the sign-in
+//! page's "Sign in with a passkey" posts the name to `/passkey`, which shows a
+//! page whose script (`/static/passkey.js`, the only script the pool serves)
+//! asks the browser for the account's passkey and posts its answer to
+//! `/passkey/confirm`; without a passkey for the name (or without an account)
+//! the sign-in page says so, in the same words either way. Adding one: after a
+//! password sign-in of a user without a passkey, the offer (`forms`) posts the
+//! browser's new passkey to `/passkey/add`, for the user the SSO session names.
 
 use axum::extract::Form;
-use axum::http::{HeaderValue, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
 use serde::Deserialize;
 
-use super::forms::{Posted, Username, after_sign_in, check_post, login_form, render};
+use super::forms::{Posted, Username, after_sign_in, check_post, login_form, render, with_script};
 use super::pages::PasskeyPage;
-use crate::UserPool;
-use crate::passkeys;
-use crate::user_auth;
-use crate::web::{OWN_SCRIPT, PageError};
+use crate::signin::session;
+use crate::web::{PageError, found};
+use crate::{UserPool, passkeys, user_auth};
 
 const SCRIPT: &str = include_str!("passkey.js");
 
@@ -47,7 +48,7 @@ pub(super) async fn start(
         return login_form(&pool, jar, &request, username, None, Some(NO_PASSKEY));
     };
     let options = options.to_string();
-    let mut page = render(&pool, jar, &request, |form| PasskeyPage {
+    let page = render(&pool, jar, &request, |form| PasskeyPage {
         form,
         username,
         session: &session,
@@ -55,11 +56,40 @@ pub(super) async fn start(
         info: None,
         error: None,
     })?;
-    page.headers_mut().insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(OWN_SCRIPT),
-    );
-    Ok(page)
+    Ok(with_script(page))
+}
+
+#[derive(Deserialize)]
+pub(super) struct NewPasskey {
+    #[serde(default)]
+    credential: String,
+}
+
+/// Keeps the passkey the browser made for the user signed in at the pool, then
+/// goes on to the client through `/oauth2/authorize`, which the SSO session answers.
+pub(super) async fn add(
+    pool: UserPool,
+    jar: CookieJar,
+    Form(posted): Form<Posted<NewPasskey>>,
+) -> Result<Response, PageError> {
+    let request = check_post(&pool, &jar, &posted, "/login", &[])?;
+    let now = crate::now();
+    let signed_in = session::current(&pool, &jar, now).await?;
+    let user = match signed_in {
+        Some(session) => pool.store().user(&session.sub).await?,
+        None => None,
+    };
+    let credential = serde_json::from_str(&posted.fields.credential).ok();
+    if let (Some(user), Some(credential)) = (user, credential)
+        && let Err(refusal) =
+            passkeys::complete_registration(&pool, &user, &credential, now).await?
+    {
+        tracing::info!(sub = %user.sub, %refusal, "passkey not added after sign-in");
+    }
+    Ok(found(&format!(
+        "/oauth2/authorize?{}",
+        request.params.query(&[])
+    )))
 }
 
 #[derive(Deserialize)]

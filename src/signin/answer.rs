@@ -75,11 +75,24 @@ pub(crate) async fn signed_in(
     sub: &str,
     now: i64,
 ) -> Result<(CookieJar, Response), Error> {
+    let (jar, location) = signed_in_to(pool, jar, request, sub, now).await?;
+    Ok((jar, found(&location)))
+}
+
+/// As [`signed_in`], returning the client URL instead of a redirect to it,
+/// for a page that shows one more step first.
+pub(crate) async fn signed_in_to(
+    pool: &UserPool,
+    jar: CookieJar,
+    request: &AuthRequest,
+    sub: &str,
+    now: i64,
+) -> Result<(CookieJar, String), Error> {
     let session = Session {
         sub: sub.to_owned(),
         auth_time: now,
     };
     let (location, code) = respond(pool, request, &session, now).await?;
     let jar = session::start(pool, jar, &session, code.as_ref(), now).await?;
-    Ok((jar, found(&location)))
+    Ok((jar, location))
 }
