@@ -76,11 +76,13 @@ pub(crate) fn usable_at(pool: &UserPool, origin: &str) -> bool {
     let Some(rp_id) = pool.config().webauthn_relying_party_id() else {
         return false;
     };
-    enabled(pool)
-        && Url::parse(origin).ok().is_some_and(|url| {
-            url.domain()
-                .is_some_and(|host| host == rp_id || host.ends_with(&format!(".{rp_id}")))
-        })
+    enabled(pool) && Url::parse(origin).is_ok_and(|url| under(&rp_id, &url))
+}
+
+/// Whether `url`'s host is `rp_id` or a name below it.
+fn under(rp_id: &str, url: &Url) -> bool {
+    url.domain()
+        .is_some_and(|host| host == rp_id || host.ends_with(&format!(".{rp_id}")))
 }
 
 /// The pool's relying party, accepting ceremonies from the origins above.
@@ -92,7 +94,7 @@ fn relying_party(pool: &UserPool) -> Result<Webauthn, PasskeyRefusal> {
         .config()
         .webauthn_relying_party_id()
         .ok_or(PasskeyRefusal::ConfigurationMissing)?;
-    let within = |url: &Url| usable_at(pool, url.as_str());
+
     let callback_origins = pool
         .pool()
         .clients()
@@ -103,7 +105,7 @@ fn relying_party(pool: &UserPool) -> Result<Webauthn, PasskeyRefusal> {
         .chain(callback_origins)
         .chain(pool.config().allowed_origins().iter().cloned())
         .filter_map(|origin| Url::parse(&origin).ok())
-        .filter(within)
+        .filter(|url| under(&rp_id, url))
         .collect();
     origins.dedup();
     let Some((first, others)) = origins.split_first() else {

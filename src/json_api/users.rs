@@ -347,20 +347,22 @@ async fn user_auth(
 ) -> Result<AuthResponse, ApiError> {
     let parameters = &request.auth_parameters;
     let username = username_of(client, parameters)?;
-    reveal_unknown(pool, client, username).await?;
+    let user = accounts::user_named(pool, username).await?;
+    if client.legacy_user_existence_errors && user.is_none() {
+        return Err(ApiError::UserNotFound);
+    }
     let now = crate::now();
     if let Some(session) = &request.session {
         let user = user_auth::sign_in_signed_up(pool, session, &client.id, username, now).await??;
         return Ok(start_session(pool, client, &user, now).await?.into());
     }
-    let user = accounts::user_named(pool, username).await?;
     let offered = user_auth::choices(pool, user.as_ref()).await?;
     let preferred = match parameters.get("PREFERRED_CHALLENGE") {
         None => None,
         Some(name) => preferred_challenge(name)?,
     };
     if let Some(choice) = preferred.filter(|c| offered.contains(c)) {
-        return take_choice(pool, client, choice, parameters, user.as_ref()).await;
+        return take_choice(pool, client, choice, username, parameters, user.as_ref()).await;
     }
     let step = SessionStep::SelectChallenge;
     let session = user_auth::open(pool, &client.id, username, user.as_ref(), step, now).await?;
@@ -384,20 +386,22 @@ fn preferred_challenge(name: &str) -> Result<Option<Choice>, ApiError> {
     }
 }
 
-/// The challenge a user (`user`, if the name has an account) chose, answered
-/// with what came with the choice.
+/// The challenge `username` (with `user`, if the name has an account; its
+/// `SECRET_HASH` checked already) chose, answered with what came with the choice.
 async fn take_choice(
     pool: &UserPool,
     client: &Client,
     choice: Choice,
+    username: &str,
     parameters: &HashMap<String, String>,
     user: Option<&User>,
 ) -> Result<AuthResponse, ApiError> {
     match choice {
-        Choice::Password => password_auth(pool, client, parameters).await,
-        Choice::PasswordSrp => srp_auth(pool, client, parameters).await,
+        Choice::Password => {
+            password_sign_in(pool, client, username, parameter(parameters, "PASSWORD")?).await
+        }
+        Choice::PasswordSrp => srp_challenge(pool, username, parameter(parameters, "SRP_A")?).await,
         Choice::EmailOtp => {
-            let username = username_of(client, parameters)?;
             let sent = user_auth::send_code(pool, &client.id, username, user, crate::now()).await?;
             let CodeSent::Sent {
                 session,
@@ -447,6 +451,15 @@ async fn srp_auth(
     parameters: &HashMap<String, String>,
 ) -> Result<AuthResponse, ApiError> {
     let (username, a_public) = sign_in_parameters(pool, client, parameters, "SRP_A").await?;
+    srp_challenge(pool, username, a_public).await
+}
+
+/// The `PASSWORD_VERIFIER` challenge for `username` and the client's `SRP_A`.
+async fn srp_challenge(
+    pool: &UserPool,
+    username: &str,
+    a_public: &str,
+) -> Result<AuthResponse, ApiError> {
     let Some(challenge) =
         password_verifier::challenge(pool, username, a_public, crate::now()).await?
     else {
@@ -519,6 +532,15 @@ async fn password_auth(
     parameters: &HashMap<String, String>,
 ) -> Result<AuthResponse, ApiError> {
     let (username, password) = sign_in_parameters(pool, client, parameters, "PASSWORD").await?;
+    password_sign_in(pool, client, username, password).await
+}
+
+async fn password_sign_in(
+    pool: &UserPool,
+    client: &Client,
+    username: &str,
+    password: &str,
+) -> Result<AuthResponse, ApiError> {
     let now = crate::now();
     let outcome = accounts::sign_in(pool, username, password, now).await?;
     signed_in(pool, client, outcome, now).await
@@ -658,7 +680,7 @@ pub(super) async fn respond_to_auth_challenge(
             let session = request.session.as_deref().unwrap_or_default();
             let step = SessionStep::SelectChallenge;
             let user = user_auth::resume(&pool, session, &client.id, username, step, now).await??;
-            take_choice(&pool, client, choice, responses, user.as_ref()).await
+            take_choice(&pool, client, choice, username, responses, user.as_ref()).await
         }
         ChallengeName::WebAuthn => {
             let credential = parameter(responses, "CREDENTIAL")?;
