@@ -7,7 +7,7 @@
 //! whose guesses run out as real ones do.
 
 use crate::error::Error;
-use crate::pools::Recovery;
+use crate::pools::{MfaConfiguration, Recovery};
 use crate::store::{CodePurpose, Credential, Issuance, NewCode, User, VerificationCode};
 use crate::{UserPool, mail, password, secrets, srp};
 
@@ -50,7 +50,7 @@ pub(crate) enum Refusal {
 const SIGN_UP_CODE_LIFETIME_SECONDS: i64 = 24 * 3600;
 const RESET_CODE_LIFETIME_SECONDS: i64 = 3600;
 /// Wrong guesses after which a code is dead and a new one must be requested.
-const CODE_MAX_ATTEMPTS: i64 = 5;
+pub(crate) const CODE_MAX_ATTEMPTS: i64 = 5;
 /// At most this many codes are mailed to one user per window, so that asking
 /// for new codes cannot buy unlimited guesses (5 × 5 per hour of 10^6 codes).
 const CODES_PER_WINDOW: i64 = 5;
@@ -732,7 +732,27 @@ pub(crate) async fn forget_login_failures(pool: &UserPool, sub: &str) -> Result<
         .await
 }
 
+/// What a sign-in's step proved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Proof {
+    /// The password: a second factor may still be asked for (see `mfa`), and
+    /// the failures counted so far stay counted until it is given.
+    Password,
+    /// The whole sign-in: a passkey, a mailed code, a second factor.
+    Complete,
+}
+
+/// Whether the pool may ask `user` for a second factor after their password.
+async fn second_factor_may_follow(pool: &UserPool, user: &User) -> Result<bool, Error> {
+    Ok(match pool.pool().settings.mfa_configuration {
+        MfaConfiguration::Off => false,
+        MfaConfiguration::On => true,
+        MfaConfiguration::Optional => !pool.store().user_mfa(&user.sub).await?.enabled().is_empty(),
+    })
+}
+
 /// The result of a password sign-in.
+#[derive(Debug)]
 pub(crate) enum SignIn {
     Authenticated(User),
     /// Right password, but the account is not confirmed yet: a fresh code was mailed.
@@ -831,10 +851,17 @@ pub(crate) async fn admitted(
     pool: &UserPool,
     user: User,
     attempts: &Attempts,
+    proof: Proof,
     now: i64,
 ) -> Result<SignIn, Error> {
     if attempts.any {
-        pool.store().clear_login_failures(&attempts.key).await?;
+        let complete = match proof {
+            Proof::Complete => true,
+            Proof::Password => !second_factor_may_follow(pool, &user).await?,
+        };
+        if complete {
+            pool.store().clear_login_failures(&attempts.key).await?;
+        }
     }
     if !user.enabled {
         return Ok(SignIn::Refused(Refusal::Disabled));
@@ -906,7 +933,7 @@ pub(crate) async fn sign_in(
             .add_srp_verifier(&user.sub, &credential)
             .await?;
     }
-    admitted(pool, user, &attempts, now).await
+    admitted(pool, user, &attempts, Proof::Password, now).await
 }
 
 #[cfg(test)]

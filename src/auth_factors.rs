@@ -1,7 +1,7 @@
 //! The first factors a pool lets people sign in with through the choice-based
 //! `USER_AUTH` flow: Cognito's `SignInPolicy.AllowedFirstAuthFactors`, in the
 //! pool's settings and in `userpool.toml`, and the rules a list of them must
-//! meet.
+//! meet; and the second factors (`MfaFactor`) a password sign-in may ask for.
 
 use serde::{Deserialize, Serialize};
 
@@ -38,6 +38,39 @@ impl AuthFactor {
             AuthFactor::WebAuthn => "WEB_AUTHN",
             AuthFactor::Unrecognized => "UNRECOGNIZED",
         }
+    }
+}
+
+/// A second factor, in Cognito's names (`UserMFASettingList`, `MFAS_CAN_SETUP`,
+/// `SELECT_MFA_TYPE`'s `ANSWER`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub(crate) enum MfaFactor {
+    /// A code of an authenticator app (TOTP).
+    #[serde(rename = "SOFTWARE_TOKEN_MFA")]
+    SoftwareToken,
+    /// A code mailed to the user's verified address.
+    #[serde(rename = "EMAIL_OTP")]
+    Email,
+    /// A code texted to the user's verified phone number (the outbox holds
+    /// text messages: there is no SMS here).
+    #[serde(rename = "SMS_MFA")]
+    Sms,
+}
+
+impl MfaFactor {
+    pub(crate) const ALL: [MfaFactor; 3] =
+        [MfaFactor::SoftwareToken, MfaFactor::Email, MfaFactor::Sms];
+
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            MfaFactor::SoftwareToken => "SOFTWARE_TOKEN_MFA",
+            MfaFactor::Email => "EMAIL_OTP",
+            MfaFactor::Sms => "SMS_MFA",
+        }
+    }
+
+    pub(crate) fn parse(name: &str) -> Option<MfaFactor> {
+        MfaFactor::ALL.into_iter().find(|f| f.name() == name)
     }
 }
 

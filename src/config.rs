@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::auth_factors::{self, AuthFactor, SignInPolicy};
+use crate::auth_factors::{self, AuthFactor, MfaFactor, SignInPolicy};
+use crate::mfa_config::{MfaConfiguration, MfaSettings};
 
 /// Scopes the pool knows; anything else in a request is ignored, as Cognito does.
 pub(crate) const SUPPORTED_SCOPES: &[&str] = &[
@@ -234,6 +235,12 @@ struct PoolConfig {
     /// domain name (browsers refuse passkeys on IP addresses).
     #[serde(default)]
     webauthn_relying_party_id: Option<String>,
+    /// Whether password sign-ins take a second factor (Cognito's `MfaConfiguration`).
+    #[serde(default)]
+    mfa_configuration: MfaConfiguration,
+    /// The second factors users may turn on (`SOFTWARE_TOKEN_MFA`, `EMAIL_OTP`).
+    #[serde(default)]
+    mfa_factors: Vec<MfaFactor>,
 }
 
 fn default_first_auth_factors() -> Vec<AuthFactor> {
@@ -611,6 +618,12 @@ impl Config {
         Ok(())
     }
 
+    /// Sets the key-encryption key as `USERPOOL_KEY_ENCRYPTION_KEY` would.
+    #[cfg(test)]
+    pub(crate) fn set_key_encryption_key(&mut self, key: [u8; 32]) {
+        self.key_encryption_key = Some(KeyEncryptionKey(key));
+    }
+
     /// Sets `pool.trusted_proxies` as `USERPOOL_TRUSTED_PROXIES` would.
     #[cfg(test)]
     pub(crate) fn set_trusted_proxies(&mut self, list: &str) {
@@ -667,6 +680,16 @@ impl Config {
 
     pub(crate) fn password_policy(&self) -> &crate::password::PasswordPolicy {
         &self.password_policy
+    }
+
+    /// The declared pool's `MfaConfiguration`.
+    pub(crate) fn mfa_configuration(&self) -> MfaConfiguration {
+        self.pool.mfa_configuration
+    }
+
+    /// The declared pool's second factors, as SetUserPoolMfaConfig would set them.
+    pub(crate) fn mfa_settings(&self) -> MfaSettings {
+        MfaSettings::offering(&self.pool.mfa_factors)
     }
 
     pub(crate) fn sign_in_policy(&self) -> SignInPolicy {
@@ -915,6 +938,12 @@ impl Config {
         }
         auth_factors::check(&pool.allowed_first_auth_factors)
             .map_err(|message| invalid("pool.allowed_first_auth_factors", message))?;
+        if pool.mfa_configuration != MfaConfiguration::Off && pool.mfa_factors.is_empty() {
+            return Err(invalid(
+                "pool.mfa_factors",
+                "must name SOFTWARE_TOKEN_MFA and/or EMAIL_OTP where pool.mfa_configuration is OPTIONAL or ON",
+            ));
+        }
         if let Some(id) = &pool.webauthn_relying_party_id {
             let domain = url::Host::parse(id).ok();
             if !matches!(domain, Some(url::Host::Domain(_))) || id.contains(['/', ':']) {

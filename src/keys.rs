@@ -324,24 +324,39 @@ pub(crate) async fn pool_secret(
     name: &str,
 ) -> Result<Vec<u8>, Error> {
     let aad = format!("pool_secrets/{name}");
-    let fresh = crate::secrets::token()?;
-    let candidate = match kek {
+    let candidate = seal_text(kek, &aad, &crate::secrets::token()?)?;
+    let stored = store.pool_secret(name, &candidate).await?;
+    Ok(unseal_text(kek, &aad, &stored)?.into_bytes())
+}
+
+/// A secret named `aad` as the store is to keep it: sealed when there is a
+/// key-encryption key, as it is otherwise.
+pub(crate) fn seal_text(
+    kek: Option<&KeyEncryptionKey>,
+    aad: &str,
+    plain: &str,
+) -> Result<String, Error> {
+    Ok(match kek {
         Some(kek) => format!(
             "{SEALED_SECRET}{}",
-            b64url(seal(kek, &aad, fresh.as_bytes())?)
+            b64url(seal(kek, aad, plain.as_bytes())?)
         ),
-        None => fresh,
+        None => plain.to_owned(),
+    })
+}
+
+/// A secret named `aad` as [`seal_text`] stored it.
+pub(crate) fn unseal_text(
+    kek: Option<&KeyEncryptionKey>,
+    aad: &str,
+    stored: &str,
+) -> Result<String, Error> {
+    let Some(sealed) = stored.strip_prefix(SEALED_SECRET) else {
+        return Ok(stored.to_owned());
     };
-    let stored = store.pool_secret(name, &candidate).await?;
-    match stored.strip_prefix(SEALED_SECRET) {
-        Some(sealed) => {
-            let sealed = URL_SAFE_NO_PAD
-                .decode(sealed)
-                .map_err(|_| Error::Key(format!("the stored pool secret {name} is corrupt")))?;
-            unseal(kek, &aad, &sealed)
-        }
-        None => Ok(stored.into_bytes()),
-    }
+    let corrupt = || Error::Key(format!("the stored secret {aad} is corrupt"));
+    let sealed = URL_SAFE_NO_PAD.decode(sealed).map_err(|_| corrupt())?;
+    String::from_utf8(unseal(kek, aad, &sealed)?).map_err(|_| corrupt())
 }
 
 /// The ring as of now; keys already parsed (`known`) are reused.

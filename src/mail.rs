@@ -28,6 +28,40 @@ pub(crate) fn verification(pool: &Pool, to: &str, code: &str) -> Message {
     }
 }
 
+/// An address or phone number as Cognito shows where a code went:
+/// `a***@e***`, `+*******0100`.
+pub(crate) fn masked(to: &str) -> String {
+    if crate::pools::plausible_phone_number(to) {
+        let last: String = to
+            .chars()
+            .skip(to.chars().count().saturating_sub(4))
+            .collect();
+        return format!("+*******{last}");
+    }
+    let first = |part: &str| part.chars().next().map(String::from).unwrap_or_default();
+    let (local, domain) = to.split_once('@').unwrap_or((to, ""));
+    format!("{}***@{}***", first(local), first(domain))
+}
+
+/// A second-factor code (`EMAIL_OTP` after a password), from the pool's
+/// `EmailMfaConfiguration`.
+pub(crate) fn second_factor_code(pool: &Pool, code: &str) -> Message {
+    let (subject, message) = pool.settings.mfa.email_message();
+    Message {
+        subject: subject.to_owned(),
+        body: message.replace("{####}", code),
+    }
+}
+
+/// A second-factor code by text message (`SMS_MFA`), from the pool's
+/// `SmsMfaConfiguration`; it lands in the outbox, there being no SMS here.
+pub(crate) fn second_factor_text(pool: &Pool, code: &str) -> Message {
+    Message {
+        subject: "SMS".to_owned(),
+        body: pool.settings.mfa.sms_message().replace("{####}", code),
+    }
+}
+
 /// A one-time code to sign in with (`EMAIL_OTP`).
 pub(crate) fn sign_in_code(code: &str) -> Message {
     Message {

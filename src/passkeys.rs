@@ -1,10 +1,12 @@
 //! Passkeys (WebAuthn), with kanidm's webauthn-rs: registering one for a
 //! signed-in user (the two requests of a ceremony, its state kept in between),
 //! listing and deleting them, and the checks of a sign-in's assertion. The
-//! relying party is the server's (`pool.webauthn_relying_party_id`); a
+//! relying party is the pool's (`WebAuthnConfiguration`, else the server's
+//! `pool.webauthn_relying_party_id`); a
 //! ceremony's page must be of the hosted UI, of an app client's callback
 //! origin or of `pool.allowed_origins`, under that name. User verification is
-//! always required (webauthn-rs's passkeys ask for it), the sign counter
+//! always required (webauthn-rs's passkeys ask for it; a pool's `preferred`
+//! is kept, and stricter here than in Cognito), the sign counter
 //! must grow, and a credential id belongs to one account.
 
 use webauthn_rs::prelude::{
@@ -73,10 +75,22 @@ pub(crate) fn enabled(pool: &UserPool) -> bool {
 /// Whether pages at `origin` can hold a ceremony: the pool allows passkeys and
 /// the origin's host is the relying party's name or below it.
 pub(crate) fn usable_at(pool: &UserPool, origin: &str) -> bool {
-    let Some(rp_id) = pool.config().webauthn_relying_party_id() else {
+    let Some(rp_id) = relying_party_id(pool) else {
         return false;
     };
     enabled(pool) && Url::parse(origin).is_ok_and(|url| under(&rp_id, &url))
+}
+
+/// The relying party's name: the pool's `WebAuthnConfiguration.RelyingPartyId`
+/// (SetUserPoolMfaConfig), else the server's (`pool.webauthn_relying_party_id`).
+fn relying_party_id(pool: &UserPool) -> Option<String> {
+    pool.pool()
+        .settings
+        .mfa
+        .web_authn_configuration
+        .as_ref()
+        .and_then(|w| w.relying_party_id.clone())
+        .or_else(|| pool.config().webauthn_relying_party_id())
 }
 
 /// Whether `url`'s host is `rp_id` or a name below it.
@@ -90,10 +104,7 @@ fn relying_party(pool: &UserPool) -> Result<Webauthn, PasskeyRefusal> {
     if !enabled(pool) {
         return Err(PasskeyRefusal::NotEnabled);
     }
-    let rp_id = pool
-        .config()
-        .webauthn_relying_party_id()
-        .ok_or(PasskeyRefusal::ConfigurationMissing)?;
+    let rp_id = relying_party_id(pool).ok_or(PasskeyRefusal::ConfigurationMissing)?;
 
     let callback_origins = pool
         .pool()
@@ -223,10 +234,7 @@ pub(crate) async fn complete_registration(
         sub: user.sub.clone(),
         passkey: serde_json::to_string(&passkey)?,
         friendly_name: None,
-        relying_party_id: pool
-            .config()
-            .webauthn_relying_party_id()
-            .unwrap_or_default(),
+        relying_party_id: relying_party_id(pool).unwrap_or_default(),
         attachment,
         transports: serde_json::to_string(&transports)?,
         created_at: now,

@@ -8,7 +8,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
-use crate::accounts::{self, Attempts, Refusal, SignIn};
+use crate::accounts::{self, Attempts, Proof, Refusal, SignIn};
 use crate::error::Error;
 use crate::store::SrpChallenge;
 use crate::{UserPool, secrets, srp};
@@ -130,7 +130,7 @@ pub(crate) async fn answer(
             })
     };
     match user.filter(|user| proven(user)) {
-        Some(user) => accounts::admitted(pool, user, &attempts, now).await,
+        Some(user) => accounts::admitted(pool, user, &attempts, Proof::Password, now).await,
         None => accounts::failed(pool, &attempts, now).await,
     }
 }

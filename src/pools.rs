@@ -12,6 +12,8 @@ use sha2::{Digest, Sha256};
 
 use crate::auth_factors::{self, SignInPolicy};
 use crate::config::{Client, Config, TokenConfig};
+pub(crate) use crate::mfa_config::MfaConfiguration;
+use crate::mfa_config::MfaSettings;
 pub(crate) use crate::password::PasswordPolicy;
 use crate::schema::SchemaAttribute;
 
@@ -59,7 +61,8 @@ pub(crate) struct PoolSettings {
     pub(crate) policies: Policies,
     #[serde(default)]
     pub(crate) deletion_protection: DeletionProtection,
-    /// Kept for multi-factor sign-in, which the pool does not offer yet.
+    /// Whether password sign-ins take a second factor: never, for users who
+    /// turned one on, or always (`mfa`).
     #[serde(default)]
     pub(crate) mfa_configuration: MfaConfiguration,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -85,6 +88,9 @@ pub(crate) struct PoolSettings {
         skip_serializing_if = "Vec::is_empty"
     )]
     pub(crate) schema_attributes: Vec<SchemaAttribute>,
+    /// GetUserPoolMfaConfig's settings besides `MfaConfiguration`.
+    #[serde(flatten)]
+    pub(crate) mfa: MfaSettings,
     /// [`KEPT_AS_GIVEN`] settings by name.
     #[serde(flatten)]
     pub(crate) kept: Map<String, Value>,
@@ -107,15 +113,6 @@ pub(crate) enum DeletionProtection {
     Inactive,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub(crate) enum MfaConfiguration {
-    #[default]
-    Off,
-    On,
-    Optional,
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub(crate) struct UsernameConfiguration {
@@ -136,6 +133,7 @@ impl Default for PoolSettings {
             email_verification_subject: None,
             user_pool_tags: BTreeMap::new(),
             schema_attributes: Vec::new(),
+            mfa: MfaSettings::default(),
             kept: Map::new(),
         }
     }
@@ -226,6 +224,8 @@ impl PoolSettings {
         self.alias_attributes = current.alias_attributes.clone();
         self.username_configuration = current.username_configuration;
         self.schema_attributes = current.schema_attributes.clone();
+        // SetUserPoolMfaConfig's to change.
+        self.mfa = current.mfa.clone();
         Ok(self.validated()?.with_defaults())
     }
 
@@ -271,6 +271,7 @@ impl PoolSettings {
         }
         auth_factors::check(&self.policies.sign_in_policy.allowed_first_auth_factors)
             .map_err(invalid)?;
+        self.mfa.check().map_err(invalid)?;
         check_members(
             "usernameAttributes",
             &self.username_attributes,
@@ -772,6 +773,8 @@ pub(crate) fn declared_settings(config: &Config) -> PoolSettings {
         deletion_protection: DeletionProtection::Active,
         email_verification_subject: Some(subject),
         email_verification_message: Some(message),
+        mfa_configuration: config.mfa_configuration(),
+        mfa: config.mfa_settings(),
         ..PoolSettings::default()
     }
 }

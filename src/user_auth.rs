@@ -14,10 +14,11 @@
 
 use serde::Serialize;
 
-use crate::accounts::{self, Attempts, FreshCode, Refusal, SignIn};
+use crate::accounts::{self, Attempts, FreshCode, Proof, Refusal, SignIn};
 use crate::auth_factors::AuthFactor;
 use crate::error::Error;
 use crate::passkeys::{self, PasskeyRefusal};
+use crate::pools::MfaConfiguration;
 use crate::store::{AuthSession, SessionStep, User, VerificationCode};
 use crate::{UserPool, challenge, mail, secrets};
 
@@ -62,7 +63,9 @@ pub(crate) async fn choices(pool: &UserPool, user: Option<&User>) -> Result<Vec<
     if policy.allows(AuthFactor::Password) && !user.is_some_and(|u| u.passwordless) {
         offered.extend([Choice::PasswordSrp, Choice::Password]);
     }
-    if policy.allows(AuthFactor::EmailOtp) {
+    // Where every sign-in takes a second factor, a mailed code alone does not sign in.
+    let mfa_required = pool.pool().settings.mfa_configuration == MfaConfiguration::On;
+    if policy.allows(AuthFactor::EmailOtp) && !mfa_required {
         let reachable = match user {
             Some(user) => verified_email(pool, user).await?.is_some(),
             None => true,
@@ -80,7 +83,16 @@ pub(crate) async fn choices(pool: &UserPool, user: Option<&User>) -> Result<Vec<
     Ok(offered)
 }
 
-async fn verified_email(pool: &UserPool, user: &User) -> Result<Option<String>, Error> {
+/// The user's phone number, where it is verified: where texted codes go.
+pub(crate) async fn verified_phone(pool: &UserPool, user: &User) -> Result<Option<String>, Error> {
+    let attributes = pool.store().attributes(&user.sub).await?;
+    let verified = accounts::attribute(&attributes, "phone_number_verified") == Some("true");
+    Ok(accounts::attribute(&attributes, "phone_number")
+        .filter(|_| verified)
+        .map(str::to_owned))
+}
+
+pub(crate) async fn verified_email(pool: &UserPool, user: &User) -> Result<Option<String>, Error> {
     let attributes = pool.store().attributes(&user.sub).await?;
     Ok(user
         .email
@@ -144,7 +156,7 @@ pub(crate) async fn resume(
     step: SessionStep,
     now: i64,
 ) -> Result<Result<Option<User>, Refusal>, Error> {
-    Ok(taken(pool, session, client_id, name, step, now)
+    Ok(taken(pool, session, client_id, name, &[step], now)
         .await?
         .map(|(user, _)| user))
 }
@@ -154,7 +166,7 @@ async fn taken(
     session: &str,
     client_id: &str,
     name: &str,
-    step: SessionStep,
+    steps: &[SessionStep],
     now: i64,
 ) -> Result<Result<(Option<User>, AuthSession), Refusal>, Error> {
     let Some(stored) = pool
@@ -166,7 +178,7 @@ async fn taken(
     };
     let user = accounts::user_named(pool, name).await?;
     let same_holder = stored.client_id == client_id
-        && stored.step == step
+        && steps.contains(&stored.step)
         && stored.failure_key == accounts::failure_key(pool, user.as_ref(), name)
         && stored.sub == user.as_ref().map(|u| u.sub.clone());
     if !same_holder {
@@ -210,17 +222,79 @@ pub(crate) async fn sign_in_signed_up(
     }
 }
 
+/// The account a live session waiting for `step` is of, taken by its value
+/// alone (AssociateSoftwareToken and VerifySoftwareToken carry no name or
+/// client); None for any other session, which is spent all the same.
+pub(crate) async fn take_holder(
+    pool: &UserPool,
+    session: &str,
+    step: SessionStep,
+    now: i64,
+) -> Result<Option<(User, AuthSession)>, Error> {
+    let store = pool.store();
+    let Some(stored) = store
+        .take_auth_session(&secrets::digest(session), now)
+        .await?
+        .filter(|s| s.step == step)
+    else {
+        return Ok(None);
+    };
+    let Some(sub) = &stored.sub else {
+        return Ok(None);
+    };
+    Ok(store
+        .user(sub)
+        .await?
+        .filter(|u| u.enabled)
+        .map(|user| (user, stored)))
+}
+
+/// A new session for the holder of `stored` (taken just now), waiting for `step`.
+pub(crate) async fn reopen(
+    pool: &UserPool,
+    stored: &AuthSession,
+    step: SessionStep,
+    now: i64,
+) -> Result<String, Error> {
+    let next = AuthSession {
+        step,
+        code_hash: None,
+        attempts: 0,
+        state: None,
+        expires_at: now + challenge::SESSION_SECONDS,
+        ..stored.clone()
+    };
+    keep(pool, &next, now).await
+}
+
+/// Puts back `stored`, taken for an answer that was wrong, under the same
+/// value for another try (its expiry unchanged), counting the wrong answer.
+pub(crate) async fn retry(
+    pool: &UserPool,
+    session: &str,
+    stored: AuthSession,
+    now: i64,
+) -> Result<(), Error> {
+    let retry = AuthSession {
+        attempts: stored.attempts + 1,
+        ..stored
+    };
+    pool.store()
+        .put_auth_session(&secrets::digest(session), &retry, now)
+        .await
+}
+
 /// A session taken for an answer, with the failed sign-ins of its name; an
 /// account locked out now answers nothing.
-async fn answering(
+pub(crate) async fn answering(
     pool: &UserPool,
     session: &str,
     client_id: &str,
     name: &str,
-    step: SessionStep,
+    steps: &[SessionStep],
     now: i64,
 ) -> Result<Result<(Option<User>, AuthSession, Attempts), Refusal>, Error> {
-    let (user, stored) = match taken(pool, session, client_id, name, step, now).await? {
+    let (user, stored) = match taken(pool, session, client_id, name, steps, now).await? {
         Ok(taken) => taken,
         Err(refusal) => return Ok(Err(refusal)),
     };
@@ -244,6 +318,40 @@ pub(crate) enum CodeSent {
     OverLimit,
 }
 
+/// What a mailed sign-in code is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum MailedCode {
+    /// The first factor (`USER_AUTH`'s `EMAIL_OTP`).
+    SignIn,
+    /// The second factor after a password (`EMAIL_OTP` as MFA).
+    SecondFactor,
+    /// The first code to the address given in `MFA_SETUP`, which turns email
+    /// codes on as the account's second factor.
+    SecondFactorSetup,
+    /// The second factor by text message to the verified phone number (`SMS_MFA`).
+    TextedSecondFactor,
+}
+
+impl MailedCode {
+    fn step(self) -> SessionStep {
+        match self {
+            MailedCode::SignIn | MailedCode::SecondFactor => SessionStep::EmailOtp,
+            MailedCode::SecondFactorSetup => SessionStep::EmailMfaSetup,
+            MailedCode::TextedSecondFactor => SessionStep::SmsMfa,
+        }
+    }
+
+    /// Cognito's: eight digits for passwordless sign-in, six for MFA.
+    fn digits(self) -> u32 {
+        match self {
+            MailedCode::SignIn => SIGN_IN_CODE_DIGITS,
+            MailedCode::SecondFactor
+            | MailedCode::SecondFactorSetup
+            | MailedCode::TextedSecondFactor => 6,
+        }
+    }
+}
+
 /// Mails `name`'s account a one-time sign-in code, and opens the `EMAIL_OTP`
 /// session it answers.
 pub(crate) async fn send_code(
@@ -251,30 +359,39 @@ pub(crate) async fn send_code(
     client_id: &str,
     name: &str,
     user: Option<&User>,
+    purpose: MailedCode,
     now: i64,
 ) -> Result<CodeSent, Error> {
     let failure_key = accounts::failure_key(pool, user, name);
     let store = pool.store();
     let previous = store.sign_in_code_issuance(&failure_key).await?;
     let lifetime = challenge::SESSION_SECONDS;
-    let Some(fresh) = FreshCode::of_length(previous, lifetime, now, SIGN_IN_CODE_DIGITS)? else {
+    let Some(fresh) = FreshCode::of_length(previous, lifetime, now, purpose.digits())? else {
         return Ok(CodeSent::OverLimit);
     };
     let stale_before = now - accounts::CODE_WINDOW_SECONDS;
     store
         .put_sign_in_code_issuance(&failure_key, fresh.issuance, stale_before)
         .await?;
-    let to = match user {
-        Some(user) => verified_email(pool, user).await?,
-        None => None,
+    let to = match (user, purpose) {
+        (Some(user), MailedCode::TextedSecondFactor) => verified_phone(pool, user).await?,
+        (Some(user), _) => verified_email(pool, user).await?,
+        (None, _) => None,
     };
     if let Some(to) = &to {
-        mail::send(pool, to, &mail::sign_in_code(&fresh.code)).await?;
+        let message = match purpose {
+            MailedCode::SignIn => mail::sign_in_code(&fresh.code),
+            MailedCode::SecondFactor | MailedCode::SecondFactorSetup => {
+                mail::second_factor_code(pool.pool(), &fresh.code)
+            }
+            MailedCode::TextedSecondFactor => mail::second_factor_text(pool.pool(), &fresh.code),
+        };
+        mail::send(pool, to, &message).await?;
     }
     let stored = AuthSession {
         code_hash: Some(fresh.hash),
         expires_at: fresh.expires_at,
-        ..waiting(pool, client_id, name, user, SessionStep::EmailOtp, now)
+        ..waiting(pool, client_id, name, user, purpose.step(), now)
     };
     Ok(CodeSent::Sent {
         session: keep(pool, &stored, now).await?,
@@ -282,9 +399,11 @@ pub(crate) async fn send_code(
     })
 }
 
-/// Signs in with the code of an `EMAIL_OTP` session. A wrong code counts
-/// toward the lockout and leaves the session (as a new one, under the same
-/// value) for another try, until the code's guesses run out.
+/// Signs in with the code of an `EMAIL_OTP` session (the first factor, the
+/// second, or the second's set-up, which turns email codes on) or of an
+/// `SMS_MFA` one. A wrong code
+/// counts toward the lockout and leaves the session (as a new one, under the
+/// same value) for another try, until the code's guesses run out.
 pub(crate) async fn answer_code(
     pool: &UserPool,
     session: &str,
@@ -293,9 +412,13 @@ pub(crate) async fn answer_code(
     code: &str,
     now: i64,
 ) -> Result<SignIn, Error> {
-    let step = SessionStep::EmailOtp;
+    let steps = [
+        SessionStep::EmailOtp,
+        SessionStep::EmailMfaSetup,
+        SessionStep::SmsMfa,
+    ];
     let (user, stored, attempts) =
-        match answering(pool, session, client_id, name, step, now).await? {
+        match answering(pool, session, client_id, name, &steps, now).await? {
             Ok(answering) => answering,
             Err(refusal) => return Ok(SignIn::Refused(refusal)),
         };
@@ -305,23 +428,30 @@ pub(crate) async fn answer_code(
         attempts: stored.attempts,
     };
     match (accounts::judge_code(Some(&pending), code, now), user) {
-        (Ok(()), Some(user)) => accounts::admitted(pool, user, &attempts, now).await,
-        (Err(Refusal::WrongCode), _) | (Ok(()), None) => {
-            let retry = AuthSession {
-                attempts: stored.attempts + 1,
-                ..stored
-            };
-            pool.store()
-                .put_auth_session(&secrets::digest(session), &retry, now)
-                .await?;
-            match accounts::failed(pool, &attempts, now).await? {
-                SignIn::Refused(Refusal::IncorrectCredentials) => {
-                    Ok(SignIn::Refused(Refusal::WrongCode))
-                }
-                locked => Ok(locked),
+        (Ok(()), Some(user)) => {
+            if stored.step == SessionStep::EmailMfaSetup {
+                pool.store().enable_email_mfa(&user.sub).await?;
             }
+            accounts::admitted(pool, user, &attempts, Proof::Complete, now).await
+        }
+        (Err(Refusal::WrongCode), _) | (Ok(()), None) => {
+            retry(pool, session, stored, now).await?;
+            wrong_code(pool, &attempts, now).await
         }
         (Err(refusal), _) => Ok(SignIn::Refused(refusal)),
+    }
+}
+
+/// A wrong one-time code: counted toward the lockout, refused as a wrong code
+/// (or as the lockout it brought on).
+pub(crate) async fn wrong_code(
+    pool: &UserPool,
+    attempts: &Attempts,
+    now: i64,
+) -> Result<SignIn, Error> {
+    match accounts::failed(pool, attempts, now).await? {
+        SignIn::Refused(Refusal::IncorrectCredentials) => Ok(SignIn::Refused(Refusal::WrongCode)),
+        locked => Ok(locked),
     }
 }
 
@@ -361,16 +491,16 @@ pub(crate) async fn answer_passkey(
     credential: &str,
     now: i64,
 ) -> Result<SignIn, Error> {
-    let step = SessionStep::WebAuthn;
+    let steps = [SessionStep::WebAuthn];
     let (user, stored, attempts) =
-        match answering(pool, session, client_id, name, step, now).await? {
+        match answering(pool, session, client_id, name, &steps, now).await? {
             Ok((Some(user), stored, attempts)) => (user, stored, attempts),
             Ok((None, ..)) => return Ok(SignIn::Refused(Refusal::SessionExpired)),
             Err(refusal) => return Ok(SignIn::Refused(refusal)),
         };
     let state = stored.state.unwrap_or_default();
     match passkeys::finish_sign_in(pool, &user, &state, credential).await? {
-        Ok(()) => accounts::admitted(pool, user, &attempts, now).await,
+        Ok(()) => accounts::admitted(pool, user, &attempts, Proof::Complete, now).await,
         Err(refusal) => {
             tracing::info!(sub = %user.sub, %refusal, "passkey sign-in refused");
             accounts::failed(pool, &attempts, now).await

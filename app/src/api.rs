@@ -11,6 +11,7 @@ use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
 use crate::directory::{Group, PoolSummary, UsersPage};
+use crate::mfa::{AppSetup, Factor, SecondFactors};
 use crate::passkeys::PasskeySummary;
 use crate::pool::PoolEndpoints;
 use crate::user::{Session, SignedInUser};
@@ -36,6 +37,8 @@ pub enum AuthError {
     NoSuchPool(String),
     #[error("The passkey could not be saved or changed: {0}")]
     Passkey(String),
+    #[error("The second sign-in step could not be changed: {0}")]
+    SecondFactor(String),
 }
 
 impl FromServerFnError for AuthError {
@@ -237,6 +240,15 @@ pub async fn set_user_enabled(
         .await?)
 }
 
+/// Turns off every second factor of a user (who lost their authenticator app, say).
+#[server]
+pub async fn reset_second_factors(username: String, pool: Option<String>) -> Result<(), AuthError> {
+    let directory = directory(pool).await?;
+    directory.reset_second_factors(&username).await?;
+    tracing::info!(pool = %directory.pool_id(), "admin reset a user's second factors");
+    Ok(())
+}
+
 #[server]
 pub async fn delete_user(username: String, pool: Option<String>) -> Result<(), AuthError> {
     Ok(directory(pool).await?.delete_user(&username).await?)
@@ -361,17 +373,16 @@ mod tests {
 #[server]
 pub async fn list_passkeys() -> Result<Vec<PasskeySummary>, AuthError> {
     let (auth, jar) = signed_in().await?;
-    let passkeys = auth.passkeys(&jar).ok_or(AuthError::SignedOut)?;
-    passkeys.list().await.map_err(AuthError::Passkey)
+    let api = auth.user_api(&jar).ok_or(AuthError::SignedOut)?;
+    api.list_passkeys().await.map_err(AuthError::Passkey)
 }
 
 /// The options for the browser to make the signed-in user a passkey (JSON).
 #[server]
 pub async fn start_passkey_registration() -> Result<String, AuthError> {
     let (auth, jar) = signed_in().await?;
-    let passkeys = auth.passkeys(&jar).ok_or(AuthError::SignedOut)?;
-    passkeys
-        .start_registration()
+    let api = auth.user_api(&jar).ok_or(AuthError::SignedOut)?;
+    api.start_passkey_registration()
         .await
         .map_err(AuthError::Passkey)
 }
@@ -380,9 +391,8 @@ pub async fn start_passkey_registration() -> Result<String, AuthError> {
 #[server]
 pub async fn complete_passkey_registration(credential: String) -> Result<(), AuthError> {
     let (auth, jar) = signed_in().await?;
-    let passkeys = auth.passkeys(&jar).ok_or(AuthError::SignedOut)?;
-    passkeys
-        .complete_registration(&credential)
+    let api = auth.user_api(&jar).ok_or(AuthError::SignedOut)?;
+    api.complete_passkey_registration(&credential)
         .await
         .map_err(AuthError::Passkey)
 }
@@ -391,9 +401,44 @@ pub async fn complete_passkey_registration(credential: String) -> Result<(), Aut
 #[server]
 pub async fn delete_passkey(credential_id: String) -> Result<(), AuthError> {
     let (auth, jar) = signed_in().await?;
-    let passkeys = auth.passkeys(&jar).ok_or(AuthError::SignedOut)?;
-    passkeys
-        .delete(&credential_id)
+    let api = auth.user_api(&jar).ok_or(AuthError::SignedOut)?;
+    api.delete_passkey(&credential_id)
         .await
         .map_err(AuthError::Passkey)
+}
+
+/// The signed-in user's second factors.
+#[server]
+pub async fn list_second_factors() -> Result<SecondFactors, AuthError> {
+    let (auth, jar) = signed_in().await?;
+    let api = auth.user_api(&jar).ok_or(AuthError::SignedOut)?;
+    api.second_factors().await.map_err(AuthError::SecondFactor)
+}
+
+/// A new authenticator-app secret for the signed-in user to scan and confirm.
+#[server]
+pub async fn start_app_setup() -> Result<AppSetup, AuthError> {
+    let (auth, jar) = signed_in().await?;
+    let api = auth.user_api(&jar).ok_or(AuthError::SignedOut)?;
+    api.start_app_setup().await.map_err(AuthError::SecondFactor)
+}
+
+/// The app's first code: it is proven, and turned on as the preferred factor.
+#[server]
+pub async fn confirm_app(code: String) -> Result<(), AuthError> {
+    let (auth, jar) = signed_in().await?;
+    let api = auth.user_api(&jar).ok_or(AuthError::SignedOut)?;
+    api.confirm_app(code.trim())
+        .await
+        .map_err(AuthError::SecondFactor)
+}
+
+/// Turns one of the signed-in user's second factors on or off.
+#[server]
+pub async fn set_second_factor(factor: Factor, on: bool) -> Result<(), AuthError> {
+    let (auth, jar) = signed_in().await?;
+    let api = auth.user_api(&jar).ok_or(AuthError::SignedOut)?;
+    api.set_second_factor(factor, on)
+        .await
+        .map_err(AuthError::SecondFactor)
 }

@@ -73,6 +73,13 @@ struct GroupType {
     description: Option<String>,
 }
 
+/// AdminGetUser's answer, for the second factors on.
+#[derive(Deserialize)]
+struct SecondFactors {
+    #[serde(default, rename = "UserMFASettingList")]
+    enabled: Vec<String>,
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct GroupsResponse {
@@ -253,6 +260,7 @@ impl CognitoAdmin {
         let mut users = Vec::with_capacity(listed.users.len());
         for user in listed.users {
             let groups = self.groups_of(&user.username).await?;
+            let mfa = self.second_factors_of(&user.username).await?;
             let email = user
                 .attributes
                 .into_iter()
@@ -265,6 +273,7 @@ impl CognitoAdmin {
                 status: user.user_status,
                 enabled: user.enabled,
                 groups,
+                mfa,
             });
         }
         Ok(UsersPage {
@@ -283,6 +292,31 @@ impl CognitoAdmin {
             .await?;
         let groups: GroupsResponse = Self::decode(reply)?;
         Ok(groups.groups.into_iter().map(|g| g.group_name).collect())
+    }
+
+    /// The second factors `username` has on (ListUsers does not say: AdminGetUser does).
+    pub async fn second_factors_of(&self, username: &str) -> Result<Vec<String>, AdminApiError> {
+        let reply = self
+            .call("AdminGetUser", json!({ "Username": username }))
+            .await?;
+        let user: SecondFactors = Self::decode(reply)?;
+        Ok(user.enabled)
+    }
+
+    /// Turns off every second factor of `username` (who then signs in with
+    /// the password alone, or sets one up where the pool requires it).
+    pub async fn reset_second_factors(&self, username: &str) -> Result<(), AdminApiError> {
+        let off = json!({ "Enabled": false, "PreferredMfa": false });
+        self.call(
+            "AdminSetUserMFAPreference",
+            json!({
+                "Username": username,
+                "SoftwareTokenMfaSettings": off,
+                "EmailMfaSettings": off,
+            }),
+        )
+        .await
+        .map(drop)
     }
 
     /// Creates a user with a temporary password, which the pool mails to them;

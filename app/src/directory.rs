@@ -16,6 +16,29 @@ pub struct DirectoryUser {
     pub status: String,
     pub enabled: bool,
     pub groups: Vec<String>,
+    /// The second factors on (Cognito's `UserMFASettingList`: `SOFTWARE_TOKEN_MFA`, `EMAIL_OTP`).
+    pub mfa: Vec<String>,
+}
+
+impl DirectoryUser {
+    /// The second factors on, in words.
+    pub fn mfa_in_words(&self) -> String {
+        let words: Vec<&str> = self
+            .mfa
+            .iter()
+            .map(|factor| match factor.as_str() {
+                "SOFTWARE_TOKEN_MFA" => "authenticator app",
+                "EMAIL_OTP" => "email codes",
+                "SMS_MFA" => "text messages",
+                other => other,
+            })
+            .collect();
+        if words.is_empty() {
+            "none".to_owned()
+        } else {
+            words.join(", ")
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -15,6 +15,7 @@
 
 pub mod api;
 pub mod login;
+pub mod mfa;
 pub mod pages;
 pub mod passkeys;
 pub mod pkce;
@@ -32,6 +33,8 @@ pub mod session;
 pub mod standing;
 #[cfg(any(all(test, feature = "ssr"), feature = "test-support"))]
 pub mod test_tokens;
+#[cfg(feature = "ssr")]
+pub mod user_api;
 #[cfg(feature = "ssr")]
 pub mod verify;
 

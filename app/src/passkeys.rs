@@ -1,7 +1,7 @@
 //! The signed-in user's passkeys. On the server: the pool's passkey
 //! operations (ListWebAuthnCredentials, StartWebAuthnRegistration,
-//! CompleteWebAuthnRegistration, DeleteWebAuthnCredential), called with the
-//! user's own access token from their cookies. In the browser: the WebAuthn
+//! CompleteWebAuthnRegistration, DeleteWebAuthnCredential), called through
+//! `user_api` with the user's own access token from their cookies. In the browser: the WebAuthn
 //! ceremony between the two registration requests, with the browser's JSON
 //! forms of it (`PublicKeyCredential.parseCreationOptionsFromJSON`, `toJSON`).
 
@@ -18,30 +18,12 @@ pub struct PasskeySummary {
 }
 
 #[cfg(feature = "ssr")]
-pub use server::PoolPasskeys;
-
-#[cfg(feature = "ssr")]
 mod server {
     use serde::Deserialize;
-    use serde::de::DeserializeOwned;
     use serde_json::{Value, json};
 
     use super::PasskeySummary;
-
-    /// The pool's passkey operations, for one access token.
-    pub struct PoolPasskeys<'a> {
-        pub http: &'a reqwest::Client,
-        pub api_endpoint: &'a str,
-        pub access_token: &'a str,
-    }
-
-    /// A refusal of the pool's API.
-    #[derive(Deserialize)]
-    struct Refusal {
-        message: Option<String>,
-        #[serde(rename = "__type")]
-        kind: Option<String>,
-    }
+    use crate::user_api::{Nothing, UserApi};
 
     #[derive(Deserialize)]
     #[serde(rename_all = "PascalCase")]
@@ -66,46 +48,14 @@ mod server {
         credential_creation_options: Value,
     }
 
-    /// What the operations that answer nothing answer.
-    #[derive(Deserialize)]
-    struct Nothing {}
-
-    impl PoolPasskeys<'_> {
-        /// Calls `operation` with `body`; the pool's message on refusal.
-        async fn call<T: DeserializeOwned>(
-            &self,
-            operation: &str,
-            body: Value,
-        ) -> Result<T, String> {
-            let response = self
-                .http
-                .post(self.api_endpoint)
-                .header("content-type", "application/x-amz-json-1.1")
-                .header(
-                    "x-amz-target",
-                    format!("AWSCognitoIdentityProviderService.{operation}"),
-                )
-                .body(body.to_string())
-                .send()
-                .await
-                .map_err(|e| e.to_string())?;
-            if response.status().is_success() {
-                return response.json().await.map_err(|e| e.to_string());
-            }
-            let refusal: Refusal = response.json().await.map_err(|e| e.to_string())?;
-            Err(refusal
-                .message
-                .or(refusal.kind)
-                .unwrap_or_else(|| "the user pool refused".to_owned()))
-        }
-
-        pub async fn list(&self) -> Result<Vec<PasskeySummary>, String> {
+    impl UserApi<'_> {
+        pub async fn list_passkeys(&self) -> Result<Vec<PasskeySummary>, String> {
             let mut all = Vec::new();
             let mut next: Option<String> = None;
             loop {
                 let body = match &next {
-                    Some(token) => json!({ "AccessToken": self.access_token, "NextToken": token }),
-                    None => json!({ "AccessToken": self.access_token }),
+                    Some(token) => json!({ "NextToken": token }),
+                    None => json!({}),
                 };
                 let page: Listed = self.call("ListWebAuthnCredentials", body).await?;
                 all.extend(page.credentials.into_iter().map(|c| PasskeySummary {
@@ -121,24 +71,23 @@ mod server {
         }
 
         /// The options for the browser's `navigator.credentials.create`, as JSON.
-        pub async fn start_registration(&self) -> Result<String, String> {
-            let body = json!({ "AccessToken": self.access_token });
-            let started: Started = self.call("StartWebAuthnRegistration", body).await?;
+        pub async fn start_passkey_registration(&self) -> Result<String, String> {
+            let started: Started = self.call("StartWebAuthnRegistration", json!({})).await?;
             Ok(started.credential_creation_options.to_string())
         }
 
         /// Registers the browser's answer (`RegistrationResponseJSON`).
-        pub async fn complete_registration(&self, credential: &str) -> Result<(), String> {
+        pub async fn complete_passkey_registration(&self, credential: &str) -> Result<(), String> {
             let credential: Value = serde_json::from_str(credential)
                 .map_err(|_| "the browser's answer is not JSON".to_owned())?;
-            let body = json!({ "AccessToken": self.access_token, "Credential": credential });
+            let body = json!({ "Credential": credential });
             self.call::<Nothing>("CompleteWebAuthnRegistration", body)
                 .await
                 .map(drop)
         }
 
-        pub async fn delete(&self, credential_id: &str) -> Result<(), String> {
-            let body = json!({ "AccessToken": self.access_token, "CredentialId": credential_id });
+        pub async fn delete_passkey(&self, credential_id: &str) -> Result<(), String> {
+            let body = json!({ "CredentialId": credential_id });
             self.call::<Nothing>("DeleteWebAuthnCredential", body)
                 .await
                 .map(drop)

@@ -182,9 +182,9 @@ impl Auth {
         }
     }
 
-    /// The pool's passkey operations for the request's signed-in user (their access token).
-    pub fn passkeys<'a>(&'a self, jar: &'a CookieJar) -> Option<crate::passkeys::PoolPasskeys<'a>> {
-        Some(crate::passkeys::PoolPasskeys {
+    /// The pool's operations for the request's signed-in user (their access token).
+    pub fn user_api<'a>(&'a self, jar: &'a CookieJar) -> Option<crate::user_api::UserApi<'a>> {
+        Some(crate::user_api::UserApi {
             http: &self.http,
             api_endpoint: &self.pool.api_endpoint,
             access_token: self.cookies.read(jar, ACCESS_TOKEN)?,

@@ -11,21 +11,12 @@ import {
   DeleteUserPoolCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
 import { type Page, expect, test } from "@playwright/test";
-import { APP, CLIENT_ID, POOL, cognitoApi, fillSignIn, newEmail, signIn } from "./pool";
+import { ADMIN, APP, CLIENT_ID, POOL, cognitoApi, consoleFor, fillSignIn, newEmail, signIn } from "./pool";
 
 /** The app's own pool (userpool.toml). */
 const APP_POOL = "us-east-1_LocalPool";
-// The demo accounts a development pool starts with (README).
-const ADMIN = { email: "admin@example.com", password: "admin password" };
+// The demo member a development pool starts with (README).
 const MEMBER = { email: "user@example.com", password: "user password" };
-
-/** The admin console, showing the users whose email starts with `search`. */
-async function consoleFor(page: Page, search: string) {
-  await page.getByRole("link", { name: "Admin" }).click();
-  await expect(page.getByRole("heading", { name: "Admin console" })).toBeVisible();
-  await page.getByLabel("Search by email").fill(search);
-  await page.getByRole("button", { name: "Search" }).click();
-}
 
 async function temporaryPassword(page: Page, email: string): Promise<string> {
   const response = await page.request.get(`${POOL}/_dev/outbox.json?to=${encodeURIComponent(email)}`);

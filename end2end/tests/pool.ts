@@ -1,5 +1,6 @@
 // What the tests need to know of the embedded user pool: where it is, how to call
 // its Cognito API, its dev-only outbox, and how to fill in its hosted-UI forms.
+import { createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
@@ -85,6 +86,17 @@ export async function signIn(browser: Browser, email: string, password: string):
   return page;
 }
 
+/** The demo administrator a development pool starts with (README). */
+export const ADMIN = { email: "admin@example.com", password: "admin password" };
+
+/** The admin console, showing the users whose email starts with `search`. */
+export async function consoleFor(page: Page, search: string) {
+  await page.getByRole("link", { name: "Admin" }).click();
+  await expect(page.getByRole("heading", { name: "Admin console" })).toBeVisible();
+  await page.getByLabel("Search by email").fill(search);
+  await page.getByRole("button", { name: "Search" }).click();
+}
+
 /** Registers `email` from the app's home page and confirms it with the mailed code. */
 export async function register(page: Page, email: string, password: string) {
   await page.goto("/");
@@ -117,4 +129,20 @@ export async function addAuthenticator(page: Page) {
       automaticPresenceSimulation: true,
     },
   });
+}
+
+/** The code an authenticator app shows for the base32 `secret` at `at` (RFC 6238: HMAC-SHA-1,
+ * six digits, 30-second steps), computed here, independently of the pool. */
+export function totpCode(secret: string, at = Date.now()): string {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = "";
+  for (const letter of secret.replace(/=+$/, "").toUpperCase()) {
+    bits += alphabet.indexOf(letter).toString(2).padStart(5, "0");
+  }
+  const key = Buffer.from((bits.match(/.{8}/g) ?? []).map((byte) => parseInt(byte, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(at / 1000 / 30)));
+  const mac = createHmac("sha1", key).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0x0f;
+  return ((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).toString().padStart(6, "0");
 }

@@ -10,14 +10,14 @@ use axum::response::Response;
 use axum_extra::extract::CookieJar;
 use serde::Deserialize;
 
-use super::forms::{
+use super::flow::{
     Posted, Username, after_sign_in, check_post, failed_attempt, login_form, render,
 };
 use super::pages::EmailCodePage;
 use crate::UserPool;
 use crate::accounts::{self, Refusal, SignIn};
 use crate::auth_factors::AuthFactor;
-use crate::user_auth::{self, CodeSent};
+use crate::user_auth::{self, CodeSent, MailedCode};
 use crate::web::PageError;
 
 /// Shown whether or not the name has an account.
@@ -47,7 +47,16 @@ pub(super) async fn send(
     let username = posted.fields.username.trim();
     let now = crate::now();
     let user = accounts::user_named(&pool, username).await?;
-    match user_auth::send_code(&pool, &request.client_id, username, user.as_ref(), now).await? {
+    match user_auth::send_code(
+        &pool,
+        &request.client_id,
+        username,
+        user.as_ref(),
+        MailedCode::SignIn,
+        now,
+    )
+    .await?
+    {
         CodeSent::Sent { session, .. } => render(&pool, jar, &request, |form| EmailCodePage {
             form,
             username,

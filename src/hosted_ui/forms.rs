@@ -1,25 +1,29 @@
-//! The hosted UI's handlers. Each one re-validates the OAuth parameters it
-//! carries, checks CSRF on posts, hands the work to `accounts`, and either
-//! renders a page or redirects.
+//! The hosted UI's handlers of its password pages (sign-in, sign-up,
+//! confirmation, the new-password challenge, password reset). Each one
+//! re-validates the OAuth parameters it carries, checks CSRF on posts (with
+//! `flow`), hands the work to `accounts`, and either renders a page or
+//! redirects.
 
-use askama::Template;
 use axum::extract::{Form, Query};
-use axum::http::{HeaderValue, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
 use serde::Deserialize;
 
+use super::flow::{
+    Posted, Username, after_sign_in, check_post, failed_attempt, login_form, page_for, render,
+    with_script,
+};
+use super::mfa;
 use super::pages::{
-    ConfirmForgotPasswordPage, ConfirmPage, ForgotPasswordPage, FormContext, LoginPage,
-    NewPasswordPage, PasskeyOfferPage, SignupPage,
+    ConfirmForgotPasswordPage, ConfirmPage, ForgotPasswordPage, NewPasswordPage, PasskeyOfferPage,
+    SignupPage,
 };
 use crate::accounts::{self, Refusal, SignIn};
-use crate::auth_factors::AuthFactor;
 use crate::signin::answer::{signed_in, signed_in_to};
 use crate::signin::request::{AuthRequest, OAuthParams, validate};
 use crate::store::User;
-use crate::web::{OWN_SCRIPT, PageError, found};
-use crate::{UserPool, challenge, csrf, passkeys};
+use crate::web::{PageError, found};
+use crate::{UserPool, challenge, passkeys};
 
 const CODE_SENT: &str = "We have sent a code by email. Enter it below to confirm your account.";
 const CODE_RESENT: &str =
@@ -27,19 +31,6 @@ const CODE_RESENT: &str =
 /// Shown whether or not the address has an account.
 const RESET_CODE_SENT: &str = "If an account exists for this email, we have sent it a code. Enter it below with your new password.";
 const PASSWORD_RESET: &str = "Your password has been changed. Sign in with your new password.";
-const NEW_PASSWORD_REQUIRED: &str =
-    "Your password was set by an administrator. Choose your own to continue.";
-
-/// A posted form: its own fields, the CSRF field and the OAuth parameters.
-#[derive(Deserialize)]
-pub(super) struct Posted<T> {
-    #[serde(rename = "_csrf")]
-    csrf: Option<String>,
-    #[serde(flatten)]
-    oauth: OAuthParams,
-    #[serde(flatten)]
-    pub(super) fields: T,
-}
 
 #[derive(Deserialize)]
 pub(super) struct Credentials {
@@ -58,12 +49,6 @@ pub(super) struct CodeFields {
 }
 
 #[derive(Deserialize)]
-pub(super) struct Username {
-    #[serde(default)]
-    pub(super) username: String,
-}
-
-#[derive(Deserialize)]
 pub(super) struct NewPasswordFields {
     #[serde(default)]
     username: String,
@@ -71,53 +56,6 @@ pub(super) struct NewPasswordFields {
     code: String,
     #[serde(default)]
     password: String,
-}
-
-/// Validates the OAuth parameters of a post, then its CSRF token; on a
-/// mismatch, the error page links back to `page` with the same parameters
-/// (and `extra` ones).
-pub(super) fn check_post<T>(
-    pool: &UserPool,
-    jar: &CookieJar,
-    posted: &Posted<T>,
-    page: &str,
-    extra: &[(&str, &str)],
-) -> Result<AuthRequest, PageError> {
-    let request = validate(pool.pool(), &posted.oauth)?;
-    if !csrf::verify(pool.csrf_key(), jar, posted.csrf.as_deref()) {
-        return Err(PageError::Csrf {
-            retry: format!("{page}?{}", posted.oauth.query(extra)),
-        });
-    }
-    Ok(request)
-}
-
-/// Renders a page built from the form context, setting the CSRF cookie if needed.
-pub(super) fn render<P: Template>(
-    pool: &UserPool,
-    jar: CookieJar,
-    request: &AuthRequest,
-    page: impl FnOnce(FormContext) -> P,
-) -> Result<Response, PageError> {
-    let (jar, token) = csrf::issue(pool.config(), pool.csrf_key(), jar)?;
-    let html = page(FormContext::new(request, token))
-        .render()
-        .map_err(crate::error::Error::from)?;
-    Ok((jar, Html(html)).into_response())
-}
-
-/// Marks a page that refused a password or code, so it counts against the
-/// caller's address (see `throttle`).
-pub(super) fn failed_attempt(mut response: Response) -> Response {
-    response
-        .extensions_mut()
-        .insert(crate::web::throttle::FailedAttempt);
-    response
-}
-
-/// `page`, keeping the OAuth parameters, for `username`.
-pub(super) fn page_for(page: &str, request: &AuthRequest, username: &str) -> String {
-    format!("{page}?{}", request.params.query(&[("username", username)]))
 }
 
 // --- sign in ---
@@ -131,27 +69,6 @@ pub(super) async fn login_page(
     login_form(&pool, jar, &request, "", None, None)
 }
 
-/// The sign-in page, offering a mailed code where the pool allows it.
-pub(super) fn login_form(
-    pool: &UserPool,
-    jar: CookieJar,
-    request: &AuthRequest,
-    username: &str,
-    info: Option<&str>,
-    error: Option<&str>,
-) -> Result<Response, PageError> {
-    let policy = &pool.pool().settings.policies.sign_in_policy;
-    render(pool, jar, request, |form| LoginPage {
-        form,
-        username,
-        email_code: policy.allows(AuthFactor::EmailOtp),
-        // Only where the sign-in page's own address can hold a ceremony.
-        passkey: crate::passkeys::usable_at(pool, pool.config().public_url()),
-        info,
-        error,
-    })
-}
-
 pub(super) async fn login(
     pool: UserPool,
     jar: CookieJar,
@@ -161,21 +78,15 @@ pub(super) async fn login(
     let now = crate::now();
     let Credentials { username, password } = &posted.fields;
     let outcome = accounts::sign_in(&pool, username, password, now).await?;
-    if let SignIn::Authenticated(user) = &outcome
-        && let Some(offer) = offer_passkey(&pool, &jar, &request, user, now).await?
-    {
-        return Ok(offer);
+    if let SignIn::Authenticated(user) = &outcome {
+        if let Some(page) = mfa::second_step(&pool, &jar, &request, user, username, now).await? {
+            return Ok(page);
+        }
+        if let Some(offer) = offer_passkey(&pool, &jar, &request, user, now).await? {
+            return Ok(offer);
+        }
     }
     after_sign_in(&pool, jar, &request, username, outcome, now).await
-}
-
-/// A page that runs the pool's script.
-pub(super) fn with_script(mut page: Response) -> Response {
-    page.headers_mut().insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(OWN_SCRIPT),
-    );
-    page
 }
 
 /// After a password sign-in, where the hosted UI can make passkeys and the
@@ -209,46 +120,6 @@ async fn offer_passkey(
     Ok(Some(with_script(page)))
 }
 
-/// Where a first factor (a password, a mailed code) leads: back to the
-/// client, to the next step, or to the sign-in page with the refusal.
-pub(super) async fn after_sign_in(
-    pool: &UserPool,
-    jar: CookieJar,
-    request: &AuthRequest,
-    username: &str,
-    outcome: SignIn,
-    now: i64,
-) -> Result<Response, PageError> {
-    match outcome {
-        SignIn::Authenticated(user) => {
-            let (jar, redirect) = signed_in(pool, jar, request, &user.sub, now).await?;
-            Ok((jar, redirect).into_response())
-        }
-        SignIn::NeedsConfirmation => Ok(found(&page_for("/confirm", request, username))),
-        // The administrator's reset sent a code: the user sets a new password with it.
-        SignIn::PasswordResetRequired => Ok(found(&page_for(
-            "/confirmForgotPassword",
-            request,
-            username,
-        ))),
-        SignIn::NewPasswordRequired(user) => {
-            let session = challenge::session(pool, &user, &request.client_id, now)?;
-            render(pool, jar, request, |form| NewPasswordPage {
-                form,
-                username: user.email.as_deref().unwrap_or(&user.username),
-                session: &session,
-                minimum_length: pool.pool().password_policy().minimum_length,
-                info: Some(NEW_PASSWORD_REQUIRED),
-                error: None,
-            })
-        }
-        SignIn::Refused(refusal) => {
-            let message = refusal.to_string();
-            login_form(pool, jar, request, username, None, Some(&message)).map(failed_attempt)
-        }
-    }
-}
-
 #[derive(Deserialize)]
 pub(super) struct ChallengeAnswer {
     #[serde(default)]
@@ -275,6 +146,11 @@ pub(super) async fn new_password(
     let now = crate::now();
     match challenge::answer(&pool, session, client_id, username, password, now).await? {
         Ok(user) => {
+            if let Some(page) =
+                mfa::second_step(&pool, &jar, &request, &user, username, now).await?
+            {
+                return Ok(page);
+            }
             let (jar, redirect) = signed_in(&pool, jar, &request, &user.sub, now).await?;
             Ok((jar, redirect).into_response())
         }

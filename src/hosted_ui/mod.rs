@@ -1,12 +1,15 @@
 //! The hosted UI: the sign-in, sign-up, confirmation and password-reset pages
 //! with Cognito's paths (`/login`, `/signup`, `/confirm`, `/forgotPassword`,
 //! `/confirmForgotPassword`, and `/newPassword` for a temporary password), signing
-//! in with a mailed code (`email_code`) or a passkey (`passkey`), their
+//! in with a mailed code (`email_code`) or a passkey (`passkey`), the second
+//! factor after a password (`mfa`), their
 //! stylesheet and the passkey page's script, and in `dev_outbox` mode the mail
 //! outbox (`outbox`).
 
 mod email_code;
+mod flow;
 mod forms;
+mod mfa;
 pub(crate) mod outbox;
 pub(crate) mod pages;
 mod passkey;
@@ -30,6 +33,9 @@ pub(crate) fn routes() -> Router<UserPool> {
         .route("/newPassword", post(forms::new_password))
         .route("/emailCode", post(email_code::send))
         .route("/emailCode/confirm", post(email_code::confirm))
+        .route("/mfa", post(mfa::answer))
+        .route("/mfa/choose", post(mfa::choose))
+        .route("/mfa/setup", post(mfa::setup))
         .route("/passkey", post(passkey::start))
         .route("/passkey/confirm", post(passkey::confirm))
         .route("/passkey/add", post(passkey::add))

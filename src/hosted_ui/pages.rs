@@ -104,6 +104,51 @@ pub(crate) struct EmailCodePage<'a> {
     pub(crate) error: Option<&'a str>,
 }
 
+/// A second factor's code: of the authenticator app, or mailed or texted to
+/// `destination` (masked).
+#[derive(Template)]
+#[template(path = "mfa_code.html")]
+pub(crate) struct MfaCodePage<'a> {
+    pub(crate) form: FormContext,
+    pub(crate) username: &'a str,
+    pub(crate) session: &'a str,
+    /// `SOFTWARE_TOKEN_MFA`, `EMAIL_OTP` or `SMS_MFA`.
+    pub(crate) factor: &'a str,
+    /// The code went by text message (else by mail, where there is a destination).
+    pub(crate) texted: bool,
+    pub(crate) destination: Option<&'a str>,
+    pub(crate) info: Option<&'a str>,
+    pub(crate) error: Option<&'a str>,
+}
+
+/// The user picks which of their second factors to use (`SELECT_MFA_TYPE`).
+#[derive(Template)]
+#[template(path = "mfa_choose.html")]
+pub(crate) struct MfaChoosePage<'a> {
+    pub(crate) form: FormContext,
+    pub(crate) username: &'a str,
+    pub(crate) session: &'a str,
+    pub(crate) app: bool,
+    pub(crate) email: bool,
+    pub(crate) text: bool,
+    pub(crate) info: Option<&'a str>,
+    pub(crate) error: Option<&'a str>,
+}
+
+/// An authenticator app set up in the sign-in (`MFA_SETUP`): its secret as a
+/// QR code (SVG, drawn on the server) and as text, and its first code.
+#[derive(Template)]
+#[template(path = "mfa_setup.html")]
+pub(crate) struct MfaSetupPage<'a> {
+    pub(crate) form: FormContext,
+    pub(crate) username: &'a str,
+    pub(crate) session: &'a str,
+    pub(crate) secret: &'a str,
+    pub(crate) qr_svg: &'a str,
+    pub(crate) info: Option<&'a str>,
+    pub(crate) error: Option<&'a str>,
+}
+
 /// The browser is asked for a passkey (`WEB_AUTHN`); `options` are the request's.
 #[derive(Template)]
 #[template(path = "passkey.html")]

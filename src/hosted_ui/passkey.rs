@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
 use serde::Deserialize;
 
-use super::forms::{Posted, Username, after_sign_in, check_post, login_form, render, with_script};
+use super::flow::{Posted, Username, after_sign_in, check_post, login_form, render, with_script};
 use super::pages::PasskeyPage;
 use crate::signin::session;
 use crate::web::{PageError, found};

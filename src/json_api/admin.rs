@@ -12,7 +12,7 @@ use super::{
     ApiError, AttributeType, Writing, after_page_token, named_user, page_limit, page_token, run,
     user_attributes, user_status, writable_attributes,
 };
-use super::{clients, devices, domains, pools, resource_servers};
+use super::{clients, devices, domains, mfa, pools, resource_servers};
 use crate::accounts::ResetRequest;
 use crate::directory::{self, NewUser, PasswordUse};
 use crate::store::{FilterField, Group, GroupChanges, User, UserFilter};
@@ -68,6 +68,9 @@ pub(super) enum Operation {
     DeleteResourceServer,
     ListResourceServers,
     AddCustomAttributes,
+    SetUserMfaPreference,
+    SetUserPoolMfaConfig,
+    GetUserPoolMfaConfig,
 }
 
 impl Operation {
@@ -120,6 +123,9 @@ impl Operation {
             "DeleteResourceServer" => Operation::DeleteResourceServer,
             "ListResourceServers" => Operation::ListResourceServers,
             "AddCustomAttributes" => Operation::AddCustomAttributes,
+            "AdminSetUserMFAPreference" => Operation::SetUserMfaPreference,
+            "SetUserPoolMfaConfig" => Operation::SetUserPoolMfaConfig,
+            "GetUserPoolMfaConfig" => Operation::GetUserPoolMfaConfig,
             _ => return None,
         })
     }
@@ -217,6 +223,11 @@ pub(super) async fn dispatch(
             run(resource_servers::list_resource_servers, pool, request).await
         }
         Operation::AddCustomAttributes => run(pools::add_custom_attributes, pool, request).await,
+        Operation::SetUserMfaPreference => {
+            run(mfa::admin_set_user_mfa_preference, pool, request).await
+        }
+        Operation::SetUserPoolMfaConfig => run(mfa::set_user_pool_mfa_config, pool, request).await,
+        Operation::GetUserPoolMfaConfig => run(mfa::get_user_pool_mfa_config, pool, request).await,
     }
 }
 
@@ -397,6 +408,8 @@ struct GetUserResponse {
     user_last_modified_date: i64,
     enabled: bool,
     user_status: &'static str,
+    #[serde(flatten)]
+    mfa: super::wire::MfaFields,
 }
 
 async fn get_user(pool: UserPool, request: UsernameRequest) -> Result<GetUserResponse, ApiError> {
@@ -409,6 +422,7 @@ async fn get_user(pool: UserPool, request: UsernameRequest) -> Result<GetUserRes
         user_last_modified_date: listed.user_last_modified_date,
         enabled: listed.enabled,
         user_status: listed.user_status,
+        mfa: super::wire::mfa_fields(&pool, &user).await?,
     })
 }
 

@@ -14,6 +14,7 @@ mod admin;
 mod clients;
 mod devices;
 mod domains;
+mod mfa;
 mod passkeys;
 mod pools;
 mod resource_servers;
@@ -122,6 +123,9 @@ enum Operation {
     CompleteWebAuthnRegistration,
     ListWebAuthnCredentials,
     DeleteWebAuthnCredential,
+    AssociateSoftwareToken,
+    VerifySoftwareToken,
+    SetUserMfaPreference,
     Admin(admin::Operation),
 }
 
@@ -154,6 +158,9 @@ impl Operation {
             "CompleteWebAuthnRegistration" => Operation::CompleteWebAuthnRegistration,
             "ListWebAuthnCredentials" => Operation::ListWebAuthnCredentials,
             "DeleteWebAuthnCredential" => Operation::DeleteWebAuthnCredential,
+            "AssociateSoftwareToken" => Operation::AssociateSoftwareToken,
+            "VerifySoftwareToken" => Operation::VerifySoftwareToken,
+            "SetUserMFAPreference" => Operation::SetUserMfaPreference,
             admin => Operation::Admin(admin::Operation::named(admin)?),
         })
     }
@@ -193,7 +200,16 @@ async fn dispatch(pool: UserPool, http: &sigv4::SignedRequest<'_>) -> Result<Val
         | Operation::StartWebAuthnRegistration
         | Operation::CompleteWebAuthnRegistration
         | Operation::ListWebAuthnCredentials
-        | Operation::DeleteWebAuthnCredential => pool_of_token(&pool, &request).await?,
+        | Operation::DeleteWebAuthnCredential
+        | Operation::SetUserMfaPreference => pool_of_token(&pool, &request).await?,
+        // By an access token, or in a sign-in by its session.
+        Operation::AssociateSoftwareToken | Operation::VerifySoftwareToken => {
+            if request.get("AccessToken").is_some() {
+                pool_of_token(&pool, &request).await?
+            } else {
+                pool_of_session(&pool, &request).await?
+            }
+        }
         _ => pool_of_client(&pool, &request).await?,
     };
     match operation {
@@ -234,6 +250,11 @@ async fn dispatch(pool: UserPool, http: &sigv4::SignedRequest<'_>) -> Result<Val
         }
         Operation::ListWebAuthnCredentials => run(passkeys::list, pool, request).await,
         Operation::DeleteWebAuthnCredential => run(passkeys::delete, pool, request).await,
+        Operation::AssociateSoftwareToken => {
+            run(mfa::associate_software_token, pool, request).await
+        }
+        Operation::VerifySoftwareToken => run(mfa::verify_software_token, pool, request).await,
+        Operation::SetUserMfaPreference => run(mfa::set_user_mfa_preference, pool, request).await,
         Operation::GetTokensFromRefreshToken => {
             run(users::get_tokens_from_refresh_token, pool, request).await
         }
@@ -318,6 +339,22 @@ async fn pool_of_token(server: &UserPool, request: &Value) -> Result<UserPool, A
         .in_pool(pool_id)
         .await?
         .ok_or_else(|| ApiError::NotAuthorized("Invalid Access Token".to_owned()))
+}
+
+/// The server acting in the pool whose sign-in the request's `Session` is
+/// of (the operation refuses a session that is not live).
+async fn pool_of_session(server: &UserPool, request: &Value) -> Result<UserPool, ApiError> {
+    let Some(session) = request.get("Session").and_then(Value::as_str) else {
+        return Ok(server.clone());
+    };
+    let pool_id = server
+        .store()
+        .auth_session_pool(&secrets::digest(session), crate::now())
+        .await?;
+    match pool_id {
+        Some(id) => Ok(server.in_pool(&id).await?.unwrap_or_else(|| server.clone())),
+        None => Ok(server.clone()),
+    }
 }
 
 /// The server acting in the pool the request's `UserPoolId` names.
@@ -729,21 +766,16 @@ struct CodeDeliveryDetails {
 }
 
 fn code_delivery(to: &str) -> CodeDeliveryDetails {
+    let destination = crate::mail::masked(to);
     if crate::pools::plausible_phone_number(to) {
-        let last: String = to
-            .chars()
-            .skip(to.chars().count().saturating_sub(4))
-            .collect();
         return CodeDeliveryDetails {
-            destination: format!("+*******{last}"),
+            destination,
             delivery_medium: "SMS",
             attribute_name: "phone_number",
         };
     }
-    let first = |part: &str| part.chars().next().map(String::from).unwrap_or_default();
-    let (local, domain) = to.split_once('@').unwrap_or((to, ""));
     CodeDeliveryDetails {
-        destination: format!("{}***@{}***", first(local), first(domain)),
+        destination,
         delivery_medium: "EMAIL",
         attribute_name: "email",
     }
@@ -878,6 +910,12 @@ pub(crate) enum ApiError {
     UnsupportedOperation(String),
     #[error("The request body is not valid JSON.")]
     Serialization,
+    /// TOTP is not one of the pool's second factors.
+    #[error("Software Token MFA is not enabled for the user pool.")]
+    SoftwareTokenMfaNotFound,
+    /// VerifySoftwareToken's code was wrong.
+    #[error("Code mismatch and fail enable Software Token MFA mfa")]
+    EnableSoftwareTokenMfa,
     /// A passkey operation refused (`WebAuthn*Exception`).
     #[error(transparent)]
     Passkey(#[from] PasskeyRefusal),
@@ -912,6 +950,8 @@ impl ApiError {
             ApiError::UnknownOperation => "UnknownOperationException",
             ApiError::UnsupportedOperation(_) => "UnsupportedOperationException",
             ApiError::Serialization => "SerializationException",
+            ApiError::SoftwareTokenMfaNotFound => "SoftwareTokenMFANotFoundException",
+            ApiError::EnableSoftwareTokenMfa => "EnableSoftwareTokenMFAException",
             ApiError::Passkey(refusal) => match refusal {
                 PasskeyRefusal::NotEnabled => "WebAuthnNotEnabledException",
                 PasskeyRefusal::ConfigurationMissing => "WebAuthnConfigurationMissingException",
@@ -991,6 +1031,7 @@ impl IntoResponse for ApiError {
             ApiError::NotAuthorized(_)
                 | ApiError::RefreshTokenReuse
                 | ApiError::CodeMismatch
+                | ApiError::EnableSoftwareTokenMfa
                 | ApiError::ExpiredCode
                 | ApiError::LimitExceeded
         );

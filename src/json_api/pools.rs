@@ -29,6 +29,10 @@ async fn user_pool_type(pool: &UserPool) -> Result<Value, ApiError> {
     else {
         return Err(ApiError::Internal(crate::Error::PoolGone(this.id.clone())));
     };
+    // GetUserPoolMfaConfig's, not DescribeUserPool's.
+    for name in crate::mfa_config::MfaSettings::NAMES {
+        fields.remove(name);
+    }
     let region = pool.config().region();
     let users = pool.store().count_users().await?;
     for (name, value) in [

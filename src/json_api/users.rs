@@ -19,13 +19,14 @@ use super::{
     code_delivery, user_attributes, writable_attributes,
 };
 use crate::accounts::{self, Resent, ResetRequest, SignIn};
-use crate::auth_factors::AuthFactor;
+use crate::auth_factors::{AuthFactor, MfaFactor};
 use crate::config::Client;
 use crate::directory::{self, PasswordUse};
 use crate::grants::{self, Authentication, Holder, RefreshRefusal, Source, Tokens};
+use crate::mfa::{self, Challenge};
 use crate::scope::Scope;
 use crate::store::{SessionStep, User};
-use crate::user_auth::{self, Choice, CodeSent};
+use crate::user_auth::{self, Choice, CodeSent, MailedCode};
 use crate::verification::{self, NotVerified, Sent, Verifiable};
 use crate::{UserPool, challenge, password_verifier, secrets};
 
@@ -402,27 +403,17 @@ async fn take_choice(
         }
         Choice::PasswordSrp => srp_challenge(pool, username, parameter(parameters, "SRP_A")?).await,
         Choice::EmailOtp => {
-            let sent = user_auth::send_code(pool, &client.id, username, user, crate::now()).await?;
+            let purpose = MailedCode::SignIn;
+            let sent =
+                user_auth::send_code(pool, &client.id, username, user, purpose, crate::now());
             let CodeSent::Sent {
                 session,
                 destination,
-            } = sent
+            } = sent.await?
             else {
                 return Err(ApiError::LimitExceeded);
             };
-            let delivery = code_delivery(&destination);
-            Ok(AuthResponse {
-                challenge_name: Some(ChallengeName::EmailOtp),
-                session: Some(session),
-                challenge_parameters: HashMap::from([
-                    (
-                        "CODE_DELIVERY_DELIVERY_MEDIUM",
-                        delivery.delivery_medium.to_owned(),
-                    ),
-                    ("CODE_DELIVERY_DESTINATION", delivery.destination),
-                ]),
-                ..AuthResponse::default()
-            })
+            Ok(email_otp_challenge(session, &destination))
         }
         Choice::WebAuthn => {
             // Offered only to users with passkeys.
@@ -441,6 +432,24 @@ async fn take_choice(
                 ..AuthResponse::default()
             })
         }
+    }
+}
+
+/// The `EMAIL_OTP` challenge of a code mailed to `destination` (shown masked;
+/// `CodeDeliveryDetails` say how it went).
+fn email_otp_challenge(session: String, destination: &str) -> AuthResponse {
+    let delivery = code_delivery(destination);
+    AuthResponse {
+        challenge_name: Some(ChallengeName::EmailOtp),
+        session: Some(session),
+        challenge_parameters: HashMap::from([
+            (
+                "CODE_DELIVERY_DELIVERY_MEDIUM",
+                delivery.delivery_medium.to_owned(),
+            ),
+            ("CODE_DELIVERY_DESTINATION", delivery.destination),
+        ]),
+        ..AuthResponse::default()
     }
 }
 
@@ -526,6 +535,70 @@ async fn signed_in(
     }
 }
 
+/// What a right password (given, proven by SRP, or just chosen) answers:
+/// the second factor the pool asks for, or what [`signed_in`] answers.
+async fn password_proven(
+    pool: &UserPool,
+    client: &Client,
+    outcome: SignIn,
+    now: i64,
+) -> Result<AuthResponse, ApiError> {
+    if let SignIn::Authenticated(user) = &outcome
+        && let Some(next) = mfa::next(pool, user).await?
+    {
+        let challenge = mfa::open(pool, &client.id, user, next, now).await??;
+        return Ok(mfa_challenge(challenge, user));
+    }
+    signed_in(pool, client, outcome, now).await
+}
+
+/// A second-factor step, as Cognito's challenges carry it.
+fn mfa_challenge(challenge: Challenge, user: &User) -> AuthResponse {
+    let list = |factors: &[MfaFactor]| serde_json::json!(factors).to_string();
+    let (challenge_name, session, challenge_parameters) = match challenge {
+        Challenge::SoftwareToken {
+            session,
+            device_name,
+        } => {
+            let mut parameters = HashMap::from([("USER_ID_FOR_SRP", user.username.clone())]);
+            if let Some(name) = device_name {
+                parameters.insert("FRIENDLY_DEVICE_NAME", name);
+            }
+            (ChallengeName::SoftwareTokenMfa, session, parameters)
+        }
+        Challenge::Sent {
+            factor: MfaFactor::Sms,
+            session,
+            destination,
+        } => {
+            let mut texted = email_otp_challenge(session, &destination);
+            texted.challenge_name = Some(ChallengeName::SmsMfa);
+            return texted;
+        }
+        Challenge::Sent {
+            session,
+            destination,
+            ..
+        } => return email_otp_challenge(session, &destination),
+        Challenge::Choose { session, factors } => (
+            ChallengeName::SelectMfaType,
+            session,
+            HashMap::from([("MFAS_CAN_CHOOSE", list(&factors))]),
+        ),
+        Challenge::SetUp { session, factors } => (
+            ChallengeName::MfaSetup,
+            session,
+            HashMap::from([("MFAS_CAN_SETUP", list(&factors))]),
+        ),
+    };
+    AuthResponse {
+        challenge_name: Some(challenge_name),
+        session: Some(session),
+        challenge_parameters,
+        ..AuthResponse::default()
+    }
+}
+
 async fn password_auth(
     pool: &UserPool,
     client: &Client,
@@ -543,7 +616,7 @@ async fn password_sign_in(
 ) -> Result<AuthResponse, ApiError> {
     let now = crate::now();
     let outcome = accounts::sign_in(pool, username, password, now).await?;
-    signed_in(pool, client, outcome, now).await
+    password_proven(pool, client, outcome, now).await
 }
 
 async fn start_session(
@@ -652,7 +725,7 @@ pub(super) async fn respond_to_auth_challenge(
                 now,
             )
             .await??;
-            Ok(start_session(&pool, client, &user, now).await?.into())
+            password_proven(&pool, client, SignIn::Authenticated(user), now).await
         }
         ChallengeName::PasswordVerifier => {
             let outcome = password_verifier::answer(
@@ -664,7 +737,7 @@ pub(super) async fn respond_to_auth_challenge(
                 now,
             )
             .await?;
-            signed_in(&pool, client, outcome, now).await
+            password_proven(&pool, client, outcome, now).await
         }
         ChallengeName::SelectChallenge => {
             let answer = parameter(responses, "ANSWER")?;
@@ -696,6 +769,65 @@ pub(super) async fn respond_to_auth_challenge(
             let outcome =
                 user_auth::answer_code(&pool, session, &client.id, username, code, now).await?;
             signed_in(&pool, client, outcome, now).await
+        }
+        ChallengeName::SmsMfa => {
+            let code = parameter(responses, "SMS_MFA_CODE")?;
+            let session = request.session.as_deref().unwrap_or_default();
+            let outcome =
+                user_auth::answer_code(&pool, session, &client.id, username, code, now).await?;
+            signed_in(&pool, client, outcome, now).await
+        }
+        ChallengeName::SoftwareTokenMfa => {
+            let code = parameter(responses, "SOFTWARE_TOKEN_MFA_CODE")?;
+            let session = request.session.as_deref().unwrap_or_default();
+            let outcome =
+                mfa::answer_software_token(&pool, session, &client.id, username, code, now).await?;
+            signed_in(&pool, client, outcome, now).await
+        }
+        ChallengeName::SelectMfaType => {
+            let answer = parameter(responses, "ANSWER")?;
+            let user = accounts::user_named(&pool, username).await?;
+            let usable = match &user {
+                Some(user) => mfa::usable(&pool, user).await?,
+                None => Vec::new(),
+            };
+            let factor = MfaFactor::parse(answer)
+                .filter(|f| usable.contains(f))
+                .ok_or_else(|| {
+                    ApiError::InvalidParameter(format!(
+                        "The MFA type {answer} is not available for this user."
+                    ))
+                })?;
+            let session = request.session.as_deref().unwrap_or_default();
+            let challenge =
+                mfa::choose(&pool, session, &client.id, username, factor, now).await??;
+            Ok(mfa_challenge(
+                challenge,
+                user.as_ref().ok_or(ApiError::UserNotFound)?,
+            ))
+        }
+        ChallengeName::MfaSetup => {
+            let session = request.session.as_deref().unwrap_or_default();
+            let Some(email) = responses.get("EMAIL") else {
+                let outcome = mfa::finish_setup(&pool, session, &client.id, username, now).await?;
+                return signed_in(&pool, client, outcome, now).await;
+            };
+            // Codes go only to the user's own verified address.
+            let user = accounts::user_named(&pool, username).await?;
+            let own = match &user {
+                Some(user) => user_auth::verified_email(&pool, user).await?,
+                None => None,
+            };
+            if own.is_none_or(|own| Some(own) != accounts::valid_email(email).ok()) {
+                return Err(ApiError::InvalidParameter(
+                    "EMAIL must be the user's verified email address.".to_owned(),
+                ));
+            }
+            let challenge = mfa::set_up_email(&pool, session, &client.id, username, now).await??;
+            Ok(mfa_challenge(
+                challenge,
+                user.as_ref().ok_or(ApiError::UserNotFound)?,
+            ))
         }
     }
 }
@@ -731,6 +863,8 @@ pub(super) struct AccessTokenRequest {
 pub(super) struct GetUserResponse {
     username: String,
     user_attributes: Vec<AttributeType>,
+    #[serde(flatten)]
+    mfa: super::wire::MfaFields,
 }
 
 pub(super) async fn get_user(
@@ -747,6 +881,7 @@ pub(super) async fn get_user(
     }
     Ok(GetUserResponse {
         user_attributes: attributes,
+        mfa: super::wire::mfa_fields(&pool, &user).await?,
         username: user.username,
     })
 }

@@ -1,15 +1,18 @@
 //! The request shapes that an app operation and its admin twin share
 //! (InitiateAuth and AdminInitiateAuth, RespondToAuthChallenge and
 //! AdminRespondToAuthChallenge; the admin ones' `UserPoolId` is checked before
-//! dispatch), the `Limit` / `NextToken` paging of the admin listings, and the
-//! authentication flows InitiateAuth can name.
+//! dispatch), the `Limit` / `NextToken` paging of the admin listings, the
+//! authentication flows InitiateAuth can name, and what GetUser and
+//! AdminGetUser both say of a user's second factors.
 
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
 use super::ApiError;
+use crate::UserPool;
 use crate::config::ExplicitAuthFlow;
+use crate::store::User;
 
 /// InitiateAuth and AdminInitiateAuth.
 #[derive(Deserialize)]
@@ -121,7 +124,9 @@ pub(super) fn not_enabled(name: &str) -> ApiError {
 
 /// The challenges the pool sets (Cognito's `ChallengeNameType`):
 /// `NEW_PASSWORD_REQUIRED` for users an administrator created, SRP's
-/// `PASSWORD_VERIFIER`, and `USER_AUTH`'s `SELECT_CHALLENGE`, `EMAIL_OTP` and `WEB_AUTHN`.
+/// `PASSWORD_VERIFIER`, `USER_AUTH`'s `SELECT_CHALLENGE`, `EMAIL_OTP` and
+/// `WEB_AUTHN`, and the second factors' `SOFTWARE_TOKEN_MFA`, `SMS_MFA`,
+/// `SELECT_MFA_TYPE` and `MFA_SETUP` (and `EMAIL_OTP` again).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub(crate) enum ChallengeName {
@@ -130,6 +135,10 @@ pub(crate) enum ChallengeName {
     SelectChallenge,
     EmailOtp,
     WebAuthn,
+    SoftwareTokenMfa,
+    SmsMfa,
+    SelectMfaType,
+    MfaSetup,
 }
 
 impl ChallengeName {
@@ -141,6 +150,10 @@ impl ChallengeName {
             "SELECT_CHALLENGE" => Ok(ChallengeName::SelectChallenge),
             "EMAIL_OTP" => Ok(ChallengeName::EmailOtp),
             "WEB_AUTHN" => Ok(ChallengeName::WebAuthn),
+            "SOFTWARE_TOKEN_MFA" => Ok(ChallengeName::SoftwareTokenMfa),
+            "SMS_MFA" => Ok(ChallengeName::SmsMfa),
+            "SELECT_MFA_TYPE" => Ok(ChallengeName::SelectMfaType),
+            "MFA_SETUP" => Ok(ChallengeName::MfaSetup),
             _ => Err(ApiError::InvalidParameter(format!(
                 "Challenge {name} is not supported by this user pool."
             ))),
@@ -169,6 +182,27 @@ impl MessageAction {
     }
 }
 
+/// What GetUser and AdminGetUser say of a user's second factors (nothing
+/// for a user with none on).
+#[derive(Debug, Default, Serialize)]
+pub(super) struct MfaFields {
+    #[serde(rename = "UserMFASettingList", skip_serializing_if = "Vec::is_empty")]
+    enabled: Vec<crate::auth_factors::MfaFactor>,
+    #[serde(
+        rename = "PreferredMfaSetting",
+        skip_serializing_if = "Option::is_none"
+    )]
+    preferred: Option<crate::auth_factors::MfaFactor>,
+}
+
+pub(super) async fn mfa_fields(pool: &UserPool, user: &User) -> Result<MfaFields, ApiError> {
+    let factors = crate::mfa::factors(pool, user).await?;
+    Ok(MfaFields {
+        enabled: factors.enabled,
+        preferred: factors.preferred,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -183,7 +217,7 @@ mod tests {
             serde_json::to_value(ChallengeName::NewPasswordRequired).ok(),
             Some(serde_json::json!("NEW_PASSWORD_REQUIRED"))
         );
-        assert!(ChallengeName::parse("SMS_MFA").is_err());
+        assert!(ChallengeName::parse("CUSTOM_CHALLENGE").is_err());
         assert_eq!(MessageAction::parse(None).ok(), Some(None));
         assert_eq!(
             MessageAction::parse(Some("RESEND")).ok(),

@@ -35,14 +35,33 @@ pub(crate) enum SessionStep {
     WebAuthn,
     /// Nothing: a sign-up just confirmed signs in with it once.
     SignedUp,
+    /// A code of the user's authenticator app (`SOFTWARE_TOKEN_MFA`).
+    SoftwareTokenMfa,
+    /// `SELECT_MFA_TYPE`'s answer.
+    SelectMfaType,
+    /// A second factor to set up (`MFA_SETUP`): an app's first code, or the
+    /// address email codes are to go to.
+    MfaSetup,
+    /// Nothing: the app's first code was right, `MFA_SETUP`'s answer signs in.
+    MfaSetUp,
+    /// The code mailed to the address given in `MFA_SETUP`.
+    EmailMfaSetup,
+    /// The code texted for `SMS_MFA`.
+    SmsMfa,
 }
 
 impl SessionStep {
-    const ALL: [SessionStep; 4] = [
+    const ALL: [SessionStep; 10] = [
         SessionStep::SelectChallenge,
         SessionStep::EmailOtp,
         SessionStep::WebAuthn,
         SessionStep::SignedUp,
+        SessionStep::SoftwareTokenMfa,
+        SessionStep::SelectMfaType,
+        SessionStep::MfaSetup,
+        SessionStep::MfaSetUp,
+        SessionStep::EmailMfaSetup,
+        SessionStep::SmsMfa,
     ];
 
     fn as_str(self) -> &'static str {
@@ -51,6 +70,12 @@ impl SessionStep {
             SessionStep::EmailOtp => "email_otp",
             SessionStep::WebAuthn => "web_authn",
             SessionStep::SignedUp => "signed_up",
+            SessionStep::SoftwareTokenMfa => "software_token_mfa",
+            SessionStep::SelectMfaType => "select_mfa_type",
+            SessionStep::MfaSetup => "mfa_setup",
+            SessionStep::MfaSetUp => "mfa_set_up",
+            SessionStep::EmailMfaSetup => "email_mfa_setup",
+            SessionStep::SmsMfa => "sms_mfa",
         }
     }
 }
@@ -126,6 +151,22 @@ impl Store {
             state: row.try_get("state")?,
             expires_at,
         }))
+    }
+
+    /// The pool a live session is of, whatever pool this store is of: the
+    /// operations that carry only a `Session` are routed by it.
+    pub(crate) async fn auth_session_pool(
+        &self,
+        session_hash: &str,
+        now: i64,
+    ) -> Result<Option<String>, Error> {
+        Ok(sqlx::query_scalar(
+            "SELECT pool_id FROM auth_sessions WHERE session_hash = $1 AND expires_at >= $2",
+        )
+        .bind(session_hash)
+        .bind(now)
+        .fetch_optional(&self.db)
+        .await?)
     }
 
     /// The sign-in codes mailed under `key` in its current window, if any.

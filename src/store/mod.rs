@@ -138,6 +138,7 @@ mod app_clients;
 mod attribute_codes;
 mod auth_sessions;
 mod counters;
+mod mfa;
 mod passkeys;
 mod pools;
 mod sqlite_file;

@@ -721,3 +721,103 @@ async fn a_user_signs_in_with_a_code_mailed_to_them() {
         signed_in.location()
     );
 }
+
+/// After the password, a user with two second factors and no preference
+/// picks one; the emailed code then signs them in.
+#[tokio::test]
+async fn a_user_with_two_second_factors_chooses_one_after_the_password() {
+    use crate::auth_factors::MfaFactor;
+
+    let mut browser = Browser::new().await;
+    let email = "hana@example.com";
+    browser.sign_up(email, "s").await;
+    let pool = browser.pool.clone();
+    let user = crate::accounts::user_named(&pool, email)
+        .await
+        .unwrap()
+        .unwrap();
+    let both = [MfaFactor::SoftwareToken, MfaFactor::Email];
+    pool.store()
+        .set_mfa_preference(&user.sub, &[MfaFactor::Email], None)
+        .await
+        .unwrap();
+    let choose = browser.sign_in(email, PASSWORD).await;
+    // Email codes alone: asked for at once.
+    assert!(
+        choose
+            .body
+            .contains("We have sent a sign-in code to h***@e***"),
+        "{}",
+        choose.body
+    );
+    let secret = crate::mfa::associate(&pool, &user).await.unwrap();
+    let bytes = totp_rs::Secret::Encoded(secret).to_bytes().unwrap();
+    let app = totp_rs::TOTP::new_unchecked(
+        totp_rs::Algorithm::SHA1,
+        6,
+        1,
+        30,
+        bytes,
+        None,
+        String::new(),
+    );
+    let now = crate::now();
+    let code = app.generate(u64::try_from(now).unwrap());
+    assert!(
+        crate::mfa::verify(&pool, &user, &code, None, false, now)
+            .await
+            .unwrap()
+    );
+    pool.store()
+        .set_mfa_preference(&user.sub, &both, None)
+        .await
+        .unwrap();
+
+    let choose = browser.sign_in(email, PASSWORD).await;
+    assert_eq!(choose.status, StatusCode::OK);
+    assert!(
+        choose.body.contains("Use my authenticator app"),
+        "{}",
+        choose.body
+    );
+    assert!(choose.body.contains("Email me a code"), "{}", choose.body);
+    let field = |body: &str, name: &str| {
+        let marker = format!(r#"name="{name}" value=""#);
+        let start = body.find(&marker).unwrap() + marker.len();
+        let end = start + body[start..].find('"').unwrap();
+        body[start..end].to_owned()
+    };
+    let params = oauth_params("s");
+    let (csrf, session) = (choose.csrf(), field(&choose.body, "session"));
+    let fields = [
+        ("_csrf", csrf.as_str()),
+        ("username", email),
+        ("session", session.as_str()),
+        ("factor", "EMAIL_OTP"),
+    ];
+    let code_page = browser.post("/mfa/choose", &form(&params, &fields)).await;
+    assert!(
+        code_page.body.contains("Code from the email"),
+        "{}",
+        code_page.body
+    );
+    let code = browser.last_code(email).await;
+    let (csrf, session) = (code_page.csrf(), field(&code_page.body, "session"));
+    let fields = [
+        ("_csrf", csrf.as_str()),
+        ("username", email),
+        ("session", session.as_str()),
+        ("factor", "EMAIL_OTP"),
+        ("code", code.as_str()),
+    ];
+    let signed_in = browser.post("/mfa", &form(&params, &fields)).await;
+    assert_eq!(signed_in.status, StatusCode::FOUND, "{}", signed_in.body);
+    assert!(
+        signed_in
+            .location()
+            .unwrap()
+            .starts_with("http://127.0.0.1:3000/callback?code="),
+        "{:?}",
+        signed_in.location()
+    );
+}

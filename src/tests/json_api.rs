@@ -708,11 +708,16 @@ async fn user_auth_sessions_expire_after_three_minutes() {
         .await
         .unwrap();
     let now = crate::now();
-    let CodeSent::Sent { session, .. } =
-        user_auth::send_code(&pool, CLIENT, "erin@example.com", user.as_ref(), now)
-            .await
-            .unwrap()
-    else {
+    let CodeSent::Sent { session, .. } = user_auth::send_code(
+        &pool,
+        CLIENT,
+        "erin@example.com",
+        user.as_ref(),
+        user_auth::MailedCode::SignIn,
+        now,
+    )
+    .await
+    .unwrap() else {
         panic!("no code sent");
     };
     let body = browser.last_mail("erin@example.com").await["body"]
@@ -736,4 +741,127 @@ async fn user_auth_sessions_expire_after_three_minutes() {
             user_auth::resume(&pool, &session, CLIENT, "erin@example.com", step, late).await;
         assert_eq!(resumed.unwrap().err(), Some(Refusal::SessionExpired));
     }
+}
+
+/// An authenticator app's code signs in once: the step a code was accepted
+/// for (by VerifySoftwareToken too) is spent, and a `SOFTWARE_TOKEN_MFA`
+/// session older than three minutes answers nothing.
+#[tokio::test]
+async fn app_codes_are_good_once_and_their_sessions_expire() {
+    use crate::accounts::{Refusal, SignIn};
+    use crate::auth_factors::MfaFactor;
+    use crate::mfa::{self, Challenge, Next};
+
+    let mut browser = Browser::new().await;
+    browser.sign_up("erin@example.com", "s").await;
+    let pool = browser.pool.clone();
+    let user = crate::accounts::user_named(&pool, "erin@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    let secret = mfa::associate(&pool, &user).await.unwrap();
+    let bytes = totp_rs::Secret::Encoded(secret).to_bytes().unwrap();
+    let app = totp_rs::TOTP::new_unchecked(
+        totp_rs::Algorithm::SHA1,
+        6,
+        1,
+        30,
+        bytes,
+        None,
+        String::new(),
+    );
+    let code_at = |t: i64| app.generate(u64::try_from(t).unwrap());
+    let now = crate::now();
+    assert!(
+        mfa::verify(&pool, &user, &code_at(now), None, false, now)
+            .await
+            .unwrap()
+    );
+    pool.store()
+        .set_mfa_preference(
+            &user.sub,
+            &[MfaFactor::SoftwareToken],
+            Some(MfaFactor::SoftwareToken),
+        )
+        .await
+        .unwrap();
+    let challenge = || async {
+        let next = Next::Code(MfaFactor::SoftwareToken);
+        match mfa::open(&pool, CLIENT, &user, next, now)
+            .await
+            .unwrap()
+            .unwrap()
+        {
+            Challenge::SoftwareToken { session, .. } => session,
+            other => panic!("{other:?}"),
+        }
+    };
+    let answer = |session: String, code: String, at: i64| {
+        let pool = pool.clone();
+        async move {
+            mfa::answer_software_token(&pool, &session, CLIENT, "erin@example.com", &code, at)
+                .await
+                .unwrap()
+        }
+    };
+    let late = now + 181;
+    let expired = answer(challenge().await, code_at(late), late).await;
+    assert!(
+        matches!(expired, SignIn::Refused(Refusal::SessionExpired)),
+        "{expired:?}"
+    );
+    let replayed = answer(challenge().await, code_at(now), now).await;
+    assert!(
+        matches!(replayed, SignIn::Refused(Refusal::WrongCode)),
+        "{replayed:?}"
+    );
+    let next = code_at(now + 30);
+    let signed_in = answer(challenge().await, next.clone(), now).await;
+    assert!(
+        matches!(signed_in, SignIn::Authenticated(_)),
+        "{signed_in:?}"
+    );
+    let again = answer(challenge().await, next, now).await;
+    assert!(
+        matches!(again, SignIn::Refused(Refusal::WrongCode)),
+        "{again:?}"
+    );
+}
+
+/// With a key-encryption key, an app's secret is stored sealed, and still proves codes.
+#[tokio::test]
+async fn app_secrets_are_sealed_with_the_key_encryption_key() {
+    let (mut config, dir) = test_config(true).await;
+    config.set_key_encryption_key([7; 32]);
+    let mut browser = Browser::open((config, dir)).await;
+    browser.sign_up("erin@example.com", "s").await;
+    let pool = browser.pool.clone();
+    let user = crate::accounts::user_named(&pool, "erin@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    let secret = crate::mfa::associate(&pool, &user).await.unwrap();
+    let stored = pool.store().user_mfa(&user.sub).await.unwrap();
+    let pending = stored.totp_pending.unwrap();
+    assert!(pending.starts_with("sealed:"), "{pending}");
+    assert!(!pending.contains(&secret));
+    let bytes = totp_rs::Secret::Encoded(secret).to_bytes().unwrap();
+    let app = totp_rs::TOTP::new_unchecked(
+        totp_rs::Algorithm::SHA1,
+        6,
+        1,
+        30,
+        bytes,
+        None,
+        String::new(),
+    );
+    let now = crate::now();
+    let code = app.generate(u64::try_from(now).unwrap());
+    assert!(
+        crate::mfa::verify(&pool, &user, &code, None, false, now)
+            .await
+            .unwrap()
+    );
+    let proven = pool.store().user_mfa(&user.sub).await.unwrap();
+    assert!(proven.totp_secret.unwrap().starts_with("sealed:"));
 }

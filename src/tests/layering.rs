@@ -16,6 +16,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "config",
             "error",
             "input",
+            "mfa_config",
             "password",
             "pkce",
             "pools",
@@ -25,6 +26,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "secrets",
             "srp",
             "store",
+            "totp",
         ],
     ),
     (
@@ -38,6 +40,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "grants",
             "keys",
             "mail",
+            "mfa",
             "passkeys",
             "password_verifier",
             "registry",

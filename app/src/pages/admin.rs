@@ -11,7 +11,7 @@ use super::profile::SignInFirst;
 use super::{IslandScripts, UserNav};
 use crate::api::{
     AuthError, create_group, create_user, delete_user, list_groups, list_pools, list_users,
-    set_group_membership, set_user_enabled,
+    reset_second_factors, set_group_membership, set_user_enabled,
 };
 use crate::directory::{ADMIN_GROUP, DirectoryUser, Group, PoolSummary, UsersPage};
 use crate::user::Session;
@@ -63,6 +63,7 @@ enum Command {
         enabled: bool,
     },
     Delete(DirectoryUser),
+    ResetSecondFactors(DirectoryUser),
     Membership {
         user: DirectoryUser,
         group: String,
@@ -90,6 +91,10 @@ impl Command {
             Command::Delete(user) => {
                 delete_user(user.username, pool).await?;
                 Ok(format!("Deleted {}.", user.email))
+            }
+            Command::ResetSecondFactors(user) => {
+                reset_second_factors(user.username, pool).await?;
+                Ok(format!("{}'s second sign-in step is off.", user.email))
             }
             Command::Membership {
                 user,
@@ -257,7 +262,7 @@ fn UserTable(
     view! {
         <table class="users">
             <thead>
-                <tr><th>"Email"</th><th>"Status"</th><th>"Groups"</th><th>"Actions"</th></tr>
+                <tr><th>"Email"</th><th>"Status"</th><th>"Second step"</th><th>"Groups"</th><th>"Actions"</th></tr>
             </thead>
             <tbody>
                 {listed
@@ -312,6 +317,15 @@ fn UserRow(
             }
         }
     };
+    let reset = {
+        let user = user.clone();
+        move |_| {
+            let question = format!("Turn off {}'s second sign-in step?", user.email);
+            if confirmed(&question) {
+                run(Command::ResetSecondFactors(user.clone()));
+            }
+        }
+    };
     let add = {
         let user = user.clone();
         move |_| {
@@ -329,6 +343,7 @@ fn UserRow(
         <tr aria-label=user.email.clone()>
             <td>{user.email.clone()}</td>
             <td>{status}</td>
+            <td class="mfa">{user.mfa_in_words()}</td>
             <td>
                 {user
                     .groups
@@ -366,6 +381,9 @@ fn UserRow(
                 <button class="small" on:click=toggle>
                     {if user.enabled { "Disable" } else { "Enable" }}
                 </button>
+                {(!user.mfa.is_empty()).then(|| view! {
+                    <button class="small" on:click=reset>"Reset second step"</button>
+                })}
                 <button class="small danger" on:click=delete>"Delete"</button>
             </td>
         </tr>

@@ -1,15 +1,17 @@
 //! The profile page: who the server says is signed in, their groups and when
 //! the session's tokens expire, and a way to fetch fresh tokens (so a group an
 //! administrator just granted shows at once), all server-rendered; and the
-//! user's passkeys, a lazy island, since making one takes the browser.
+//! user's passkeys and second sign-in step, lazy islands, since making a
+//! passkey takes the browser and setting up an app shows its key.
 
 use leptos::prelude::*;
 
 use super::{IslandScripts, UserNav};
 use crate::api::{
-    RefreshSession, complete_passkey_registration, delete_passkey, list_passkeys,
-    start_passkey_registration,
+    RefreshSession, complete_passkey_registration, confirm_app, delete_passkey, list_passkeys,
+    list_second_factors, set_second_factor, start_app_setup, start_passkey_registration,
 };
+use crate::mfa::{AppSetup, Factor, SecondFactors};
 use crate::passkeys::PasskeySummary;
 use crate::user::{Session, SignedInUser};
 use crate::{AuthResources, ErrorNotice};
@@ -58,6 +60,7 @@ fn Profile(user: SignedInUser) -> impl IntoView {
             <button type="submit">"Refresh my session"</button>
         </ActionForm>
         <Passkeys/>
+        <SecondStep/>
         <IslandScripts/>
     }
 }
@@ -116,6 +119,115 @@ fn Passkeys() -> impl IntoView {
             Ok(message) => view! { <p class="notice" role="status">{message}</p> }.into_any(),
             Err(error) => view! { <p class="error" role="alert">{error}</p> }.into_any(),
         })}
+    }
+}
+
+/// The second sign-in step after the password: an authenticator app (set up
+/// by scanning its key, confirmed with a first code) and codes by email,
+/// each turned on or off.
+#[island(lazy)]
+fn SecondStep() -> impl IntoView {
+    let changes = RwSignal::new(0_u32);
+    let factors = Resource::new(move || changes.get(), |_| list_second_factors());
+    let setup = RwSignal::new(None::<AppSetup>);
+    let start = Action::new_unsync_local(move |_: &()| async move {
+        let started = start_app_setup().await.map_err(|e| e.to_string())?;
+        setup.set(Some(started));
+        Ok::<_, String>("Scan the key with your authenticator app, then enter the code it shows.")
+    });
+    let code = RwSignal::new(String::new());
+    let confirm = Action::new_unsync_local(move |_: &()| async move {
+        confirm_app(code.get_untracked())
+            .await
+            .map_err(|e| e.to_string())?;
+        setup.set(None);
+        code.set(String::new());
+        Ok::<_, String>("Your authenticator app is on: sign-ins now ask for its code.")
+    });
+    let switch = Action::new_unsync_local(|&(factor, on): &(Factor, bool)| async move {
+        set_second_factor(factor, on)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok::<_, String>(match (factor, on) {
+            (Factor::App, _) => "Your authenticator app is off.",
+            (Factor::Email, true) => {
+                "Email codes are on: sign-ins now ask for a code we email you."
+            }
+            (Factor::Email, false) => "Email codes are off.",
+        })
+    });
+    let outcome = RwSignal::new(None::<Outcome>);
+    report(start, outcome, changes);
+    report(confirm, outcome, changes);
+    report(switch, outcome, changes);
+    view! {
+        <h2>"Second sign-in step"</h2>
+        <noscript><p>"Changing the second sign-in step needs JavaScript."</p></noscript>
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match factors.await {
+                    Ok(factors) => view! { <FactorList factors switch start/> }.into_any(),
+                    Err(error) => view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+        {move || setup.get().map(|AppSetup { secret, uri }| view! {
+            <div class="app-setup">
+                <p>"Add this key to your authenticator app: "
+                    <code id="app-secret">{secret}</code></p>
+                <p><a href=uri>"Open in an authenticator app"</a></p>
+                <form on:submit=move |event| { event.prevent_default(); confirm.dispatch_local(()); }>
+                    <label for="app-code">"Code from the app"</label>
+                    <input id="app-code" type="text" inputmode="numeric" pattern="[0-9]*" maxlength="6"
+                        autocomplete="one-time-code" required
+                        prop:value=move || code.get()
+                        on:input=move |event| code.set(event_target_value(&event))/>
+                    <button type="submit" disabled=move || confirm.pending().get()>"Turn on"</button>
+                </form>
+            </div>
+        })}
+        {move || outcome.get().map(|outcome| match outcome {
+            Ok(message) => view! { <p class="notice" role="status">{message}</p> }.into_any(),
+            Err(error) => view! { <p class="error" role="alert">{error}</p> }.into_any(),
+        })}
+    }
+}
+
+/// What is on, with the way to change it.
+#[component]
+fn FactorList(
+    factors: SecondFactors,
+    switch: Action<(Factor, bool), Outcome>,
+    start: Action<(), Outcome>,
+) -> impl IntoView {
+    let state = |on: bool| if on { "on" } else { "off" };
+    let app = if factors.app {
+        view! {
+            <button type="button" class="secondary"
+                on:click=move |_| { switch.dispatch_local((Factor::App, false)); }>
+                "Turn off"
+            </button>
+        }
+        .into_any()
+    } else {
+        view! {
+            <button type="button" on:click=move |_| { start.dispatch_local(()); }>
+                "Set up an authenticator app"
+            </button>
+        }
+        .into_any()
+    };
+    let email_on = factors.email;
+    view! {
+        <ul class="factors">
+            <li>"Authenticator app: " <strong class="app-state">{state(factors.app)}</strong> " " {app}</li>
+            <li>"Email codes: " <strong class="email-state">{state(email_on)}</strong> " "
+                <button type="button" class="secondary"
+                    on:click=move |_| { switch.dispatch_local((Factor::Email, !email_on)); }>
+                    {if email_on { "Turn off" } else { "Turn on" }}
+                </button>
+            </li>
+        </ul>
     }
 }
 

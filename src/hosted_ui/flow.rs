@@ -1,0 +1,155 @@
+//! What the hosted UI's forms share, below their handlers: a posted form
+//! (its fields, the CSRF token, the OAuth parameters) and its checks, a page
+//! rendered with a fresh CSRF token, the sign-in page, and where a sign-in
+//! leads once a step of it is done.
+
+use askama::Template;
+use axum::http::{HeaderValue, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum_extra::extract::CookieJar;
+use serde::Deserialize;
+
+use super::pages::{FormContext, LoginPage, NewPasswordPage};
+use crate::accounts::SignIn;
+use crate::auth_factors::AuthFactor;
+use crate::signin::answer::signed_in;
+use crate::signin::request::{AuthRequest, OAuthParams, validate};
+use crate::web::{OWN_SCRIPT, PageError, found};
+use crate::{UserPool, challenge, csrf};
+
+const NEW_PASSWORD_REQUIRED: &str =
+    "Your password was set by an administrator. Choose your own to continue.";
+
+/// A posted form: its own fields, the CSRF field and the OAuth parameters.
+#[derive(Deserialize)]
+pub(super) struct Posted<T> {
+    #[serde(rename = "_csrf")]
+    csrf: Option<String>,
+    #[serde(flatten)]
+    oauth: OAuthParams,
+    #[serde(flatten)]
+    pub(super) fields: T,
+}
+
+#[derive(Deserialize)]
+pub(super) struct Username {
+    #[serde(default)]
+    pub(super) username: String,
+}
+
+/// Validates the OAuth parameters of a post, then its CSRF token; on a
+/// mismatch, the error page links back to `page` with the same parameters
+/// (and `extra` ones).
+pub(super) fn check_post<T>(
+    pool: &UserPool,
+    jar: &CookieJar,
+    posted: &Posted<T>,
+    page: &str,
+    extra: &[(&str, &str)],
+) -> Result<AuthRequest, PageError> {
+    let request = validate(pool.pool(), &posted.oauth)?;
+    if !csrf::verify(pool.csrf_key(), jar, posted.csrf.as_deref()) {
+        return Err(PageError::Csrf {
+            retry: format!("{page}?{}", posted.oauth.query(extra)),
+        });
+    }
+    Ok(request)
+}
+
+/// Renders a page built from the form context, setting the CSRF cookie if needed.
+pub(super) fn render<P: Template>(
+    pool: &UserPool,
+    jar: CookieJar,
+    request: &AuthRequest,
+    page: impl FnOnce(FormContext) -> P,
+) -> Result<Response, PageError> {
+    let (jar, token) = csrf::issue(pool.config(), pool.csrf_key(), jar)?;
+    let html = page(FormContext::new(request, token))
+        .render()
+        .map_err(crate::error::Error::from)?;
+    Ok((jar, Html(html)).into_response())
+}
+
+/// Marks a page that refused a password or code, so it counts against the
+/// caller's address (see `throttle`).
+pub(super) fn failed_attempt(mut response: Response) -> Response {
+    response
+        .extensions_mut()
+        .insert(crate::web::throttle::FailedAttempt);
+    response
+}
+
+/// `page`, keeping the OAuth parameters, for `username`.
+pub(super) fn page_for(page: &str, request: &AuthRequest, username: &str) -> String {
+    format!("{page}?{}", request.params.query(&[("username", username)]))
+}
+
+/// The sign-in page, offering a mailed code where the pool allows it.
+pub(super) fn login_form(
+    pool: &UserPool,
+    jar: CookieJar,
+    request: &AuthRequest,
+    username: &str,
+    info: Option<&str>,
+    error: Option<&str>,
+) -> Result<Response, PageError> {
+    let policy = &pool.pool().settings.policies.sign_in_policy;
+    render(pool, jar, request, |form| LoginPage {
+        form,
+        username,
+        email_code: policy.allows(AuthFactor::EmailOtp),
+        // Only where the sign-in page's own address can hold a ceremony.
+        passkey: crate::passkeys::usable_at(pool, pool.config().public_url()),
+        info,
+        error,
+    })
+}
+
+/// A page that runs the pool's script.
+pub(super) fn with_script(mut page: Response) -> Response {
+    page.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(OWN_SCRIPT),
+    );
+    page
+}
+
+/// Where a first factor (a password, a mailed code) leads: back to the
+/// client, to the next step, or to the sign-in page with the refusal.
+pub(super) async fn after_sign_in(
+    pool: &UserPool,
+    jar: CookieJar,
+    request: &AuthRequest,
+    username: &str,
+    outcome: SignIn,
+    now: i64,
+) -> Result<Response, PageError> {
+    match outcome {
+        SignIn::Authenticated(user) => {
+            let (jar, redirect) = signed_in(pool, jar, request, &user.sub, now).await?;
+            Ok((jar, redirect).into_response())
+        }
+        SignIn::NeedsConfirmation => Ok(found(&page_for("/confirm", request, username))),
+        // The administrator's reset sent a code: the user sets a new password with it.
+        SignIn::PasswordResetRequired => Ok(found(&page_for(
+            "/confirmForgotPassword",
+            request,
+            username,
+        ))),
+        SignIn::NewPasswordRequired(user) => {
+            let session = challenge::session(pool, &user, &request.client_id, now)?;
+            render(pool, jar, request, |form| NewPasswordPage {
+                form,
+                username: user.email.as_deref().unwrap_or(&user.username),
+                session: &session,
+                minimum_length: pool.pool().password_policy().minimum_length,
+                info: Some(NEW_PASSWORD_REQUIRED),
+                error: None,
+            })
+        }
+        SignIn::Refused(refusal) => {
+            let message = refusal.to_string();
+            login_form(pool, jar, request, username, None, Some(&message)).map(failed_attempt)
+        }
+    }
+}
