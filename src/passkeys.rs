@@ -7,12 +7,14 @@
 //! origin or of `pool.allowed_origins`, under that name. User verification is
 //! always required (webauthn-rs's passkeys ask for it; a pool's `preferred`
 //! is kept, and stricter here than in Cognito), the sign counter
-//! must grow, and a credential id belongs to one account.
+//! must grow, and a credential id belongs to one account. Passkeys are made
+//! discoverable, so that a sign-in page can offer them in its username
+//! field's autofill (conditional UI) before anyone types a name.
 
 use webauthn_rs::prelude::{
-    CreationChallengeResponse, Passkey, PasskeyAuthentication, PasskeyRegistration,
-    PublicKeyCredential, RegisterPublicKeyCredential, RequestChallengeResponse, Url, Uuid,
-    Webauthn, WebauthnBuilder, WebauthnError,
+    AuthenticationResult, CreationChallengeResponse, DiscoverableAuthentication, Passkey,
+    PasskeyAuthentication, PasskeyRegistration, PublicKeyCredential, RegisterPublicKeyCredential,
+    RequestChallengeResponse, Url, Uuid, Webauthn, WebauthnBuilder, WebauthnError,
 };
 
 use sha2::{Digest, Sha256};
@@ -189,7 +191,17 @@ pub(crate) async fn start_registration(
             now + REGISTRATION_SECONDS,
         )
         .await?;
-    Ok(Ok(serde_json::to_value(options.public_key)?))
+    let mut options = serde_json::to_value(options.public_key)?;
+    // A passkey the authenticator keeps (a discoverable credential), as passkeys are, so that
+    // conditional UI can find it; webauthn-rs asks for none, and checks the answer alike.
+    if let Some(selection) = options
+        .get_mut("authenticatorSelection")
+        .and_then(serde_json::Value::as_object_mut)
+    {
+        selection.insert("residentKey".to_owned(), "required".into());
+        selection.insert("requireResidentKey".to_owned(), true.into());
+    }
+    Ok(Ok(options))
 }
 
 /// Completes `user`'s registration with the browser's answer
@@ -328,18 +340,100 @@ pub(crate) async fn finish_sign_in(
     };
     // The user's passkey still, not one deleted since the challenge.
     let current = passkeys_of(pool, &user.sub).await?;
-    let Some((stored, mut passkey)) = current
+    let Some((stored, passkey)) = current
         .into_iter()
         .find(|(_, passkey)| passkey.cred_id() == result.cred_id())
     else {
-        return Ok(Err(PasskeyRefusal::NotSupported(
-            "The passkey is no longer registered.".to_owned(),
-        )));
+        return Ok(Err(no_longer_registered()));
     };
-    if passkey.update_credential(&result) == Some(true) {
+    keep_counter(pool, &stored, passkey, &result).await?;
+    Ok(Ok(()))
+}
+
+fn no_longer_registered() -> PasskeyRefusal {
+    PasskeyRefusal::NotSupported("The passkey is no longer registered.".to_owned())
+}
+
+/// Keeps the sign counter an assertion moved on.
+async fn keep_counter(
+    pool: &UserPool,
+    stored: &StoredPasskey,
+    mut passkey: Passkey,
+    result: &AuthenticationResult,
+) -> Result<(), Error> {
+    if passkey.update_credential(result) == Some(true) {
         pool.store()
             .update_passkey(&stored.credential_id, &serde_json::to_string(&passkey)?)
             .await?;
     }
-    Ok(Ok(()))
+    Ok(())
+}
+
+/// A sign-in with whichever passkey of the pool's the browser offers in a
+/// username field's autofill (conditional UI): the options for
+/// `navigator.credentials.get` with `mediation: "conditional"`, and the state
+/// that checks the answer.
+pub(crate) fn start_discoverable_sign_in(
+    pool: &UserPool,
+) -> Result<Result<(serde_json::Value, String), PasskeyRefusal>, Error> {
+    let relying_party = match relying_party(pool) {
+        Ok(relying_party) => relying_party,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
+    let (options, state) = match relying_party.start_discoverable_authentication() {
+        Ok(started) => started,
+        Err(error) => return Ok(Err(error.into())),
+    };
+    Ok(Ok((
+        serde_json::to_value(options.public_key)?,
+        serde_json::to_string(&state)?,
+    )))
+}
+
+/// The account whose passkey answered a discoverable challenge (the answer's
+/// credential id and user handle name it), checked against `state`; the
+/// passkey's counter is kept.
+pub(crate) async fn finish_discoverable_sign_in(
+    pool: &UserPool,
+    state: &str,
+    credential: &str,
+) -> Result<Result<User, PasskeyRefusal>, Error> {
+    let relying_party = match relying_party(pool) {
+        Ok(relying_party) => relying_party,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
+    let (Ok(state), Ok(answer)) = (
+        serde_json::from_str::<DiscoverableAuthentication>(state),
+        serde_json::from_str::<PublicKeyCredential>(credential),
+    ) else {
+        return Ok(Err(PasskeyRefusal::NotSupported(
+            "The answer is not a WebAuthn authentication response (AuthenticationResponseJSON)."
+                .to_owned(),
+        )));
+    };
+    let (handle, credential_id) = match relying_party.identify_discoverable_authentication(&answer)
+    {
+        Ok(identified) => identified,
+        Err(error) => return Ok(Err(error.into())),
+    };
+    let store = pool.store();
+    let Some(stored) = store.passkey(&secrets::b64url(credential_id)).await? else {
+        return Ok(Err(no_longer_registered()));
+    };
+    let (Some(user), Ok(passkey)) = (
+        store.user(&stored.sub).await?,
+        serde_json::from_str::<Passkey>(&stored.passkey),
+    ) else {
+        return Ok(Err(no_longer_registered()));
+    };
+    if user_handle(&user) != handle {
+        return Ok(Err(no_longer_registered()));
+    }
+    let result = match relying_party.finish_discoverable_authentication_v2(&answer, state, &passkey)
+    {
+        Ok(result) => result,
+        Err(error) => return Ok(Err(error.into())),
+    };
+    keep_counter(pool, &stored, passkey, &result).await?;
+    Ok(Ok(user))
 }

@@ -507,3 +507,54 @@ pub(crate) async fn answer_passkey(
         }
     }
 }
+
+/// Opens a `WEB_AUTHN` session of `client_id` for whichever passkey the
+/// browser offers in the sign-in page's autofill (no name given yet); returns
+/// it with the options for the browser.
+pub(crate) async fn start_discoverable_passkey(
+    pool: &UserPool,
+    client_id: &str,
+    now: i64,
+) -> Result<Result<(String, serde_json::Value), PasskeyRefusal>, Error> {
+    let (options, state) = match passkeys::start_discoverable_sign_in(pool)? {
+        Ok(started) => started,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
+    let stored = AuthSession {
+        state: Some(state),
+        ..waiting(pool, client_id, "", None, SessionStep::WebAuthn, now)
+    };
+    Ok(Ok((keep(pool, &stored, now).await?, options)))
+}
+
+/// Signs in the account whose passkey answered a session of
+/// [`start_discoverable_passkey`]. A session opened for a name is refused
+/// here, as this one is by the named answer ([`answer_passkey`]).
+pub(crate) async fn answer_discoverable_passkey(
+    pool: &UserPool,
+    session: &str,
+    client_id: &str,
+    credential: &str,
+    now: i64,
+) -> Result<SignIn, Error> {
+    let (_, stored) =
+        match taken(pool, session, client_id, "", &[SessionStep::WebAuthn], now).await? {
+            Ok(taken) => taken,
+            Err(refusal) => return Ok(SignIn::Refused(refusal)),
+        };
+    let state = stored.state.unwrap_or_default();
+    match passkeys::finish_discoverable_sign_in(pool, &state, credential).await? {
+        Ok(user) => {
+            let key = accounts::failure_key(pool, Some(&user), &user.username);
+            let attempts = Attempts::of(pool, key, now).await?;
+            if attempts.locked {
+                return Ok(SignIn::Refused(Refusal::LockedOut));
+            }
+            accounts::admitted(pool, user, &attempts, Proof::Complete, now).await
+        }
+        Err(refusal) => {
+            tracing::info!(%refusal, "passkey sign-in from autofill refused");
+            Ok(SignIn::Refused(Refusal::IncorrectCredentials))
+        }
+    }
+}

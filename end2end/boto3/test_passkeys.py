@@ -69,6 +69,8 @@ def test_a_user_registers_a_passkey_and_sees_it_listed(cognito, confirmed_user):
     options = register(cognito, token, authenticator)
     assert options["rp"]["id"] == "localhost"
     assert options["authenticatorSelection"]["userVerification"] == "required"
+    # Discoverable, as passkeys are: sign-in pages can offer it in their autofill.
+    assert options["authenticatorSelection"]["residentKey"] == "required"
     listed = cognito.list_web_authn_credentials(AccessToken=token)["Credentials"]
     assert len(listed) == 1
     assert listed[0]["RelyingPartyId"] == "localhost"

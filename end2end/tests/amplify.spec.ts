@@ -3,14 +3,23 @@
 // user up, confirms them with the mailed code (which signs them in: autoSignIn), signs them in
 // with its default flow (SRP), refreshes the session, moves them to a new email address proved
 // with a code, changes an attribute and deletes the account; and it signs users in by choice
-// (USER_AUTH), as Amplify's passwordless-era apps do. The page is served from an origin the pool allows
+// (USER_AUTH), as Amplify's passwordless-era apps do, and with an authenticator app as the second
+// step (set up by the user, or at the first sign-in where the pool requires MFA). The page is served from an origin the pool allows
 // (USERPOOL_ALLOWED_ORIGINS), as a real app's would be.
 import { createServer, type Server } from "node:http";
 import path from "node:path";
 import { build } from "esbuild";
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
 import type * as Auth from "aws-amplify/auth";
-import { APP, POOL, addAuthenticator, latestCode, newEmail } from "./pool";
+import {
+  AdminCreateUserCommand,
+  AdminSetUserPasswordCommand,
+  CreateUserPoolClientCommand,
+  CreateUserPoolCommand,
+  DeleteUserPoolCommand,
+  SetUserPoolMfaConfigCommand,
+} from "@aws-sdk/client-cognito-identity-provider";
+import { APP, POOL, addAuthenticator, cognitoApi, latestCode, newEmail, totpCode } from "./pool";
 
 declare global {
   interface Window {
@@ -313,6 +322,85 @@ test("an Amplify app registers a passkey for its user, signs in with it, and del
       email,
     );
     expect(next).toBe("CONTINUE_SIGN_IN_WITH_FIRST_FACTOR_SELECTION");
+  });
+});
+
+test("an Amplify app sets up an authenticator app for its user, who then signs in with its codes; a pool that requires MFA has a new user set one up", async ({
+  page,
+  request,
+}) => {
+  const calls = recordCalls(page);
+  await openApp(page);
+  const email = newEmail("amplifytotp");
+  expect(await signUpAndConfirm(page, request, email, false)).toEqual(["CONFIRM_SIGN_UP", "DONE"]);
+
+  await test.step("setUpTOTP, verifyTOTPSetup with the app's first code, updateMFAPreference", async () => {
+    const secret = await page.evaluate(async ([username, password]) => {
+      await window.amplify.signIn({ username, password });
+      return (await window.amplify.setUpTOTP()).sharedSecret;
+    }, [email, PASSWORD]);
+    await page.evaluate(async (code) => {
+      await window.amplify.verifyTOTPSetup({ code });
+      await window.amplify.updateMFAPreference({ totp: "PREFERRED" });
+    }, totpCode(secret));
+    const preference = await page.evaluate(async () => window.amplify.fetchMFAPreference());
+    expect(preference).toEqual({ enabled: ["TOTP"], preferred: "TOTP" });
+
+    await page.evaluate(async () => window.amplify.signOut());
+    calls.length = 0;
+    const step = await page.evaluate(
+      async ([username, password]) => (await window.amplify.signIn({ username, password })).nextStep.signInStep,
+      [email, PASSWORD],
+    );
+    expect(step).toBe("CONFIRM_SIGN_IN_WITH_TOTP_CODE");
+    // The set-up spent this step's code: the app's next one signs in.
+    const done = await page.evaluate(
+      async (challengeResponse) => (await window.amplify.confirmSignIn({ challengeResponse })).isSignedIn,
+      totpCode(secret, Date.now() + 30_000),
+    );
+    expect(done).toBe(true);
+    expect(calls).toEqual([
+      "InitiateAuth:USER_SRP_AUTH",
+      "RespondToAuthChallenge:PASSWORD_VERIFIER",
+      "RespondToAuthChallenge:SOFTWARE_TOKEN_MFA",
+    ]);
+    await page.evaluate(async () => window.amplify.signOut());
+  });
+
+  await test.step("in a pool with MFA ON, a new user's first sign-in sets up the app (MFA_SETUP)", async () => {
+    const api = cognitoApi();
+    const { UserPool } = await api.send(new CreateUserPoolCommand({ PoolName: "amplify-mfa", UsernameAttributes: ["email"] }));
+    const poolId = UserPool!.Id!;
+    try {
+      await api.send(
+        new SetUserPoolMfaConfigCommand({ UserPoolId: poolId, MfaConfiguration: "ON", SoftwareTokenMfaConfiguration: { Enabled: true } }),
+      );
+      const { UserPoolClient } = await api.send(
+        new CreateUserPoolClientCommand({ UserPoolId: poolId, ClientName: "amplify", ExplicitAuthFlows: ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"] }),
+      );
+      const strict = "Amplify-Strict-Password-9";
+      const user = newEmail("amplifysetup");
+      await api.send(new AdminCreateUserCommand({ UserPoolId: poolId, Username: user, MessageAction: "SUPPRESS" }));
+      await api.send(new AdminSetUserPasswordCommand({ UserPoolId: poolId, Username: user, Password: strict, Permanent: true }));
+      const query = new URLSearchParams({ pool: poolId, client: UserPoolClient!.ClientId!, endpoint: POOL });
+      await page.goto(`${siteUrl}/?${query}`);
+      await expect(page.locator("body")).toHaveAttribute("data-ready", "true");
+      const next = await page.evaluate(async ([username, password]) => {
+        const { nextStep } = await window.amplify.signIn({ username, password });
+        return nextStep.signInStep === "CONTINUE_SIGN_IN_WITH_TOTP_SETUP"
+          ? [nextStep.signInStep, nextStep.totpSetupDetails.sharedSecret]
+          : [nextStep.signInStep, ""];
+      }, [user, strict]);
+      expect(next[0]).toBe("CONTINUE_SIGN_IN_WITH_TOTP_SETUP");
+      const signedIn = await page.evaluate(
+        async (challengeResponse) => (await window.amplify.confirmSignIn({ challengeResponse })).isSignedIn,
+        totpCode(next[1]),
+      );
+      expect(signedIn).toBe(true);
+      expect(await page.evaluate(async () => (await window.amplify.fetchMFAPreference()).enabled)).toEqual(["TOTP"]);
+    } finally {
+      await api.send(new DeleteUserPoolCommand({ UserPoolId: poolId }));
+    }
   });
 });
 

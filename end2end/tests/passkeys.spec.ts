@@ -1,7 +1,7 @@
 // A user adds a passkey on their profile and signs in with it through the hosted UI, no
-// password typed; a passkey made on a page of another origin is refused; once they delete
-// theirs, the sign-in page says there is none, and after a password sign-in the pool offers
-// to add one. Browsers keep passkeys from IP
+// password typed (from the username field's autofill, or by name and one button in a browser
+// without it); a passkey made on a page of another origin is refused; once they delete theirs,
+// the sign-in page says there is none, and after a password sign-in the pool offers to add one. Browsers keep passkeys from IP
 // addresses, so this story runs its own app and pool under "localhost" (the pool's relying
 // party), with Chromium's virtual authenticator standing in for the device's.
 import { type ChildProcess, spawn } from "node:child_process";
@@ -99,11 +99,10 @@ test("a user adds a passkey on their profile, signs in with it at the hosted UI,
     await expect(page.getByRole("button", { name: "Sign In" })).toBeVisible();
   });
 
-  await test.step("signs in with it: the email, one button, no password", async () => {
+  await test.step("signs in with it from the sign-in page's autofill, typing nothing", async () => {
+    // The username field offers the browser's passkeys (conditional mediation); Chromium's
+    // virtual authenticator picks the one it has, as a user picks it from the autofill.
     await page.getByRole("button", { name: "Sign In" }).click();
-    await expect(page).toHaveURL(new RegExp(`^${POOL}/login`));
-    await page.locator("input[name=username]").fill(email);
-    await page.getByRole("button", { name: "Sign in with a passkey" }).click();
     await expect(page.getByRole("heading", { name: `Hello ${email}` })).toBeVisible();
   });
 
@@ -137,6 +136,9 @@ test("a user adds a passkey on their profile, signs in with it at the hosted UI,
     await page.getByRole("link", { name: "Home" }).click();
     await page.getByRole("button", { name: "Logout" }).click();
     await page.getByRole("button", { name: "Sign In" }).click();
+    // The authenticator still offers the deleted passkey in the autofill: it is refused, and the
+    // page that says so offers no autofill.
+    await expect(page.getByRole("alert")).toContainText("That passkey did not sign you in.");
     await page.locator("input[name=username]").fill(email);
     await page.getByRole("button", { name: "Sign in with a passkey" }).click();
     await expect(page.getByRole("alert")).toContainText("There is no passkey for this account here.");
@@ -153,5 +155,21 @@ test("a user adds a passkey on their profile, signs in with it at the hosted UI,
     await expect(page.getByRole("heading", { name: `Hello ${email}` })).toBeVisible();
     await page.getByRole("link", { name: "Profile" }).click();
     await expect(page.locator("ul.passkeys li")).toHaveCount(1);
+  });
+
+  await test.step("in a browser without passkey autofill: the email, one button, no password", async () => {
+    await page.addInitScript(() => {
+      Object.defineProperty(PublicKeyCredential, "isConditionalMediationAvailable", {
+        value: () => Promise.resolve(false),
+      });
+    });
+    await page.getByRole("link", { name: "Home" }).click();
+    await page.getByRole("button", { name: "Logout" }).click();
+    await page.getByRole("button", { name: "Sign In" }).click();
+    await expect(page).toHaveURL(new RegExp(`^${POOL}/login`));
+    await expect(page.locator("input[name=username]")).toHaveAttribute("autocomplete", "username webauthn");
+    await page.locator("input[name=username]").fill(email);
+    await page.getByRole("button", { name: "Sign in with a passkey" }).click();
+    await expect(page.getByRole("heading", { name: `Hello ${email}` })).toBeVisible();
   });
 });

@@ -65,7 +65,7 @@ pub(super) async fn send(
             error: None,
         }),
         CodeSent::OverLimit => {
-            login_form(&pool, jar, &request, username, None, Some(TOO_MANY_CODES))
+            login_form(&pool, jar, &request, username, None, Some(TOO_MANY_CODES)).await
         }
     }
 }

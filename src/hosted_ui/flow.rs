@@ -15,7 +15,7 @@ use crate::auth_factors::AuthFactor;
 use crate::signin::answer::signed_in;
 use crate::signin::request::{AuthRequest, OAuthParams, validate};
 use crate::web::{OWN_SCRIPT, PageError, found};
-use crate::{UserPool, challenge, csrf};
+use crate::{UserPool, challenge, csrf, user_auth};
 
 const NEW_PASSWORD_REQUIRED: &str =
     "Your password was set by an administrator. Choose your own to continue.";
@@ -84,8 +84,12 @@ pub(super) fn page_for(page: &str, request: &AuthRequest, username: &str) -> Str
     format!("{page}?{}", request.params.query(&[("username", username)]))
 }
 
-/// The sign-in page, offering a mailed code where the pool allows it.
-pub(super) fn login_form(
+/// The sign-in page, offering a mailed code where the pool allows it, and
+/// passkeys where the page's own address can hold a ceremony: by name, and in
+/// the username field's autofill (conditional UI, with the page's script),
+/// unless the page shows a refusal: a browser that picks a passkey unasked
+/// (or one refused just now) would take the user away from the message.
+pub(super) async fn login_form(
     pool: &UserPool,
     jar: CookieJar,
     request: &AuthRequest,
@@ -94,14 +98,31 @@ pub(super) fn login_form(
     error: Option<&str>,
 ) -> Result<Response, PageError> {
     let policy = &pool.pool().settings.policies.sign_in_policy;
-    render(pool, jar, request, |form| LoginPage {
+    let passkey = crate::passkeys::usable_at(pool, pool.config().public_url());
+    let autofill = if passkey && error.is_none() {
+        let now = crate::now();
+        user_auth::start_discoverable_passkey(pool, &request.client_id, now)
+            .await?
+            .ok()
+            .map(|(session, options)| (session, options.to_string()))
+    } else {
+        None
+    };
+    let page = render(pool, jar, request, |form| LoginPage {
         form,
         username,
         email_code: policy.allows(AuthFactor::EmailOtp),
-        // Only where the sign-in page's own address can hold a ceremony.
-        passkey: crate::passkeys::usable_at(pool, pool.config().public_url()),
+        passkey,
+        autofill: autofill
+            .as_ref()
+            .map(|(session, options)| (session.as_str(), options.as_str())),
         info,
         error,
+    })?;
+    Ok(if autofill.is_some() {
+        with_script(page)
+    } else {
+        page
     })
 }
 
@@ -149,7 +170,9 @@ pub(super) async fn after_sign_in(
         }
         SignIn::Refused(refusal) => {
             let message = refusal.to_string();
-            login_form(pool, jar, request, username, None, Some(&message)).map(failed_attempt)
+            login_form(pool, jar, request, username, None, Some(&message))
+                .await
+                .map(failed_attempt)
         }
     }
 }

@@ -66,7 +66,7 @@ pub(super) async fn login_page(
     Query(params): Query<OAuthParams>,
 ) -> Result<Response, PageError> {
     let request = validate(pool.pool(), &params)?;
-    login_form(&pool, jar, &request, "", None, None)
+    login_form(&pool, jar, &request, "", None, None).await
 }
 
 pub(super) async fn login(
@@ -157,7 +157,9 @@ pub(super) async fn new_password(
         // Forged, expired or spent: start again from the sign-in page.
         Err(refusal @ Refusal::SessionExpired) => {
             let message = refusal.to_string();
-            login_form(&pool, jar, &request, username, None, Some(&message)).map(failed_attempt)
+            login_form(&pool, jar, &request, username, None, Some(&message))
+                .await
+                .map(failed_attempt)
         }
         Err(refusal) => {
             let message = refusal.to_string();
@@ -365,7 +367,7 @@ pub(super) async fn confirm_forgot_password(
     } = &posted.fields;
     let now = crate::now();
     match accounts::confirm_forgot_password(&pool, username, code, password, now).await? {
-        Ok(()) => login_form(&pool, jar, &request, username, Some(PASSWORD_RESET), None),
+        Ok(()) => login_form(&pool, jar, &request, username, Some(PASSWORD_RESET), None).await,
         Err(refusal) => {
             let message = refusal.to_string();
             render(&pool, jar, &request, |form| ConfirmForgotPasswordPage {

@@ -37,14 +37,18 @@ pub(super) async fn second_step(
     };
     let challenge = match mfa::open(pool, &request.client_id, user, next, now).await? {
         Ok(challenge) => challenge,
-        Err(refusal) => return refused(pool, jar.clone(), request, username, refusal).map(Some),
+        Err(refusal) => {
+            return refused(pool, jar.clone(), request, username, refusal)
+                .await
+                .map(Some);
+        }
     };
     let page = challenge_page(pool, jar.clone(), request, username, challenge, now).await?;
     Ok(Some(page))
 }
 
 /// Back to the sign-in page, saying why.
-fn refused(
+async fn refused(
     pool: &UserPool,
     jar: CookieJar,
     request: &AuthRequest,
@@ -52,7 +56,9 @@ fn refused(
     refusal: Refusal,
 ) -> Result<Response, PageError> {
     let message = refusal.to_string();
-    login_form(pool, jar, request, username, None, Some(&message)).map(failed_attempt)
+    login_form(pool, jar, request, username, None, Some(&message))
+        .await
+        .map(failed_attempt)
 }
 
 async fn challenge_page(
@@ -66,7 +72,8 @@ async fn challenge_page(
     match challenge {
         Challenge::SoftwareToken { session, .. } => {
             let factor = MfaFactor::SoftwareToken;
-            code_page(pool, jar, request, username, &session, factor, None, None)
+            let prompt = Prompt::new(username, &session, factor, None);
+            code_page(pool, jar, request, prompt, None)
         }
         Challenge::Sent {
             factor,
@@ -74,7 +81,8 @@ async fn challenge_page(
             destination,
         } => {
             let destination = mail::masked(&destination);
-            code_page(pool, jar, request, username, &session, factor, Some(&destination), None)
+            let prompt = Prompt::new(username, &session, factor, Some(&destination));
+            code_page(pool, jar, request, prompt, None)
         }
         Challenge::Choose { session, factors } => render(pool, jar, request, |form| MfaChoosePage {
             form,
@@ -89,7 +97,7 @@ async fn challenge_page(
         Challenge::SetUp { session, factors } if factors.contains(&MfaFactor::SoftwareToken) => {
             let Some((secret, session)) = mfa::associate_in_sign_in(pool, &session, now).await?
             else {
-                return refused(pool, jar, request, username, Refusal::SessionExpired);
+                return refused(pool, jar, request, username, Refusal::SessionExpired).await;
             };
             setup_page(pool, jar, request, username, &session, &secret, None)
         }
@@ -102,9 +110,10 @@ async fn challenge_page(
                     destination,
                 }) => {
                     let destination = mail::masked(&destination);
-                    code_page(pool, jar, request, username, &session, factor, Some(&destination), None)
+                    let prompt = Prompt::new(username, &session, factor, Some(&destination));
+                    code_page(pool, jar, request, prompt, None)
                 }
-                Ok(_) | Err(_) => refused(pool, jar, request, username, Refusal::SessionExpired),
+                Ok(_) | Err(_) => refused(pool, jar, request, username, Refusal::SessionExpired).await,
             }
         }
         Challenge::SetUp { .. } => Err(PageError::BadRequest(
@@ -114,26 +123,46 @@ async fn challenge_page(
     }
 }
 
-/// The code page: of the authenticator app, or of a mail or text message to
-/// `destination` (masked).
-#[allow(clippy::too_many_arguments)]
+/// What a code page asks for: `username`'s code of `factor` in `session`,
+/// sent to `destination` (masked) where it was mailed or texted.
+struct Prompt<'a> {
+    username: &'a str,
+    session: &'a str,
+    factor: MfaFactor,
+    destination: Option<&'a str>,
+}
+
+impl<'a> Prompt<'a> {
+    fn new(
+        username: &'a str,
+        session: &'a str,
+        factor: MfaFactor,
+        destination: Option<&'a str>,
+    ) -> Prompt<'a> {
+        Prompt {
+            username,
+            session,
+            factor,
+            destination,
+        }
+    }
+}
+
+/// The code page: of the authenticator app, or of a mail or text message.
 fn code_page(
     pool: &UserPool,
     jar: CookieJar,
     request: &AuthRequest,
-    username: &str,
-    session: &str,
-    factor: MfaFactor,
-    destination: Option<&str>,
+    prompt: Prompt<'_>,
     error: Option<&str>,
 ) -> Result<Response, PageError> {
     render(pool, jar, request, |form| MfaCodePage {
         form,
-        username,
-        session,
-        factor: factor.name(),
-        texted: factor == MfaFactor::Sms,
-        destination,
+        username: prompt.username,
+        session: prompt.session,
+        factor: prompt.factor.name(),
+        texted: prompt.factor == MfaFactor::Sms,
+        destination: prompt.destination,
         info: None,
         error,
     })
@@ -227,17 +256,8 @@ pub(super) async fn answer(
             let destination = destination
                 .as_deref()
                 .filter(|_| factor != MfaFactor::SoftwareToken);
-            code_page(
-                &pool,
-                jar,
-                &request,
-                username,
-                session,
-                factor,
-                destination,
-                Some(&message),
-            )
-            .map(failed_attempt)
+            let prompt = Prompt::new(username, session, factor, destination);
+            code_page(&pool, jar, &request, prompt, Some(&message)).map(failed_attempt)
         }
         outcome => after_sign_in(&pool, jar, &request, username, outcome, now).await,
     }
@@ -278,7 +298,7 @@ pub(super) async fn choose(
     let now = crate::now();
     match mfa::choose(&pool, session, &request.client_id, username, factor, now).await? {
         Ok(challenge) => challenge_page(&pool, jar, &request, username, challenge, now).await,
-        Err(refusal) => refused(&pool, jar, &request, username, refusal),
+        Err(refusal) => refused(&pool, jar, &request, username, refusal).await,
     }
 }
 
@@ -329,6 +349,6 @@ pub(super) async fn setup(
             )
             .map(failed_attempt)
         }
-        Err(refusal) => refused(&pool, jar, &request, username, refusal),
+        Err(refusal) => refused(&pool, jar, &request, username, refusal).await,
     }
 }

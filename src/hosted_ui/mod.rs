@@ -39,6 +39,7 @@ pub(crate) fn routes() -> Router<UserPool> {
         .route("/passkey", post(passkey::start))
         .route("/passkey/confirm", post(passkey::confirm))
         .route("/passkey/add", post(passkey::add))
+        .route("/passkey/autofill", post(passkey::autofill))
         .route(
             "/forgotPassword",
             get(forms::forgot_password_page).post(forms::forgot_password),

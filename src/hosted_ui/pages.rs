@@ -39,6 +39,9 @@ pub(crate) struct LoginPage<'a> {
     pub(crate) email_code: bool,
     /// The pool lets people sign in with a passkey (`WEB_AUTHN`).
     pub(crate) passkey: bool,
+    /// The session and the options (JSON) of a sign-in with whichever passkey
+    /// the browser offers in the username field's autofill.
+    pub(crate) autofill: Option<(&'a str, &'a str)>,
     pub(crate) info: Option<&'a str>,
     pub(crate) error: Option<&'a str>,
 }

@@ -7,6 +7,9 @@
 //! the sign-in page says so, in the same words either way. Adding one: after a
 //! password sign-in of a user without a passkey, the offer (`forms`) posts the
 //! browser's new passkey to `/passkey/add`, for the user the SSO session names.
+//! In the autofill: the sign-in page itself (`flow::login_form`) carries a
+//! challenge for whichever passkey the browser offers in the username field,
+//! and the script posts the one the user picks to `/passkey/autofill`.
 
 use axum::extract::Form;
 use axum::http::header;
@@ -14,13 +17,20 @@ use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
 use serde::Deserialize;
 
-use super::flow::{Posted, Username, after_sign_in, check_post, login_form, render, with_script};
+use super::flow::{
+    Posted, Username, after_sign_in, check_post, failed_attempt, login_form, render, with_script,
+};
 use super::pages::PasskeyPage;
+use crate::accounts::{Refusal, SignIn};
 use crate::signin::session;
 use crate::web::{PageError, found};
 use crate::{UserPool, passkeys, user_auth};
 
 const SCRIPT: &str = include_str!("passkey.js");
+
+/// A passkey from the autofill that is not (or no longer) one of an account's.
+const AUTOFILL_REFUSED: &str =
+    "That passkey did not sign you in. Sign in with your email and password, or another passkey.";
 
 /// Shown alike for a name without an account and an account without a passkey.
 const NO_PASSKEY: &str =
@@ -45,7 +55,7 @@ pub(super) async fn start(
         _ => None,
     };
     let Some((session, options)) = started else {
-        return login_form(&pool, jar, &request, username, None, Some(NO_PASSKEY));
+        return login_form(&pool, jar, &request, username, None, Some(NO_PASSKEY)).await;
     };
     let options = options.to_string();
     let page = render(&pool, jar, &request, |form| PasskeyPage {
@@ -57,6 +67,45 @@ pub(super) async fn start(
         error: None,
     })?;
     Ok(with_script(page))
+}
+
+#[derive(Deserialize)]
+pub(super) struct AutofillAnswer {
+    #[serde(default)]
+    session: String,
+    #[serde(default)]
+    credential: String,
+}
+
+/// Signs in the account whose passkey the user picked in the autofill.
+pub(super) async fn autofill(
+    pool: UserPool,
+    jar: CookieJar,
+    Form(posted): Form<Posted<AutofillAnswer>>,
+) -> Result<Response, PageError> {
+    let request = check_post(&pool, &jar, &posted, "/login", &[])?;
+    let AutofillAnswer {
+        session,
+        credential,
+    } = &posted.fields;
+    let now = crate::now();
+    let outcome =
+        user_auth::answer_discoverable_passkey(&pool, session, &request.client_id, credential, now)
+            .await?;
+    let username = match &outcome {
+        SignIn::Authenticated(user) => user.email.clone().unwrap_or_else(|| user.username.clone()),
+        SignIn::Refused(refusal) => {
+            let message = match refusal {
+                Refusal::IncorrectCredentials => AUTOFILL_REFUSED.to_owned(),
+                other => other.to_string(),
+            };
+            return login_form(&pool, jar, &request, "", None, Some(&message))
+                .await
+                .map(failed_attempt);
+        }
+        _ => String::new(),
+    };
+    after_sign_in(&pool, jar, &request, &username, outcome, now).await
 }
 
 #[derive(Deserialize)]

@@ -413,7 +413,11 @@ async fn take_choice(
             else {
                 return Err(ApiError::LimitExceeded);
             };
-            Ok(email_otp_challenge(session, &destination))
+            Ok(code_challenge(
+                ChallengeName::EmailOtp,
+                session,
+                &destination,
+            ))
         }
         Choice::WebAuthn => {
             // Offered only to users with passkeys.
@@ -435,12 +439,12 @@ async fn take_choice(
     }
 }
 
-/// The `EMAIL_OTP` challenge of a code mailed to `destination` (shown masked;
-/// `CodeDeliveryDetails` say how it went).
-fn email_otp_challenge(session: String, destination: &str) -> AuthResponse {
+/// The challenge (`EMAIL_OTP`, `SMS_MFA`) of a code sent to `destination`
+/// (shown masked, with how it went).
+fn code_challenge(name: ChallengeName, session: String, destination: &str) -> AuthResponse {
     let delivery = code_delivery(destination);
     AuthResponse {
-        challenge_name: Some(ChallengeName::EmailOtp),
+        challenge_name: Some(name),
         session: Some(session),
         challenge_parameters: HashMap::from([
             (
@@ -567,19 +571,16 @@ fn mfa_challenge(challenge: Challenge, user: &User) -> AuthResponse {
             (ChallengeName::SoftwareTokenMfa, session, parameters)
         }
         Challenge::Sent {
-            factor: MfaFactor::Sms,
+            factor,
             session,
             destination,
         } => {
-            let mut texted = email_otp_challenge(session, &destination);
-            texted.challenge_name = Some(ChallengeName::SmsMfa);
-            return texted;
+            let name = match factor {
+                MfaFactor::Sms => ChallengeName::SmsMfa,
+                MfaFactor::Email | MfaFactor::SoftwareToken => ChallengeName::EmailOtp,
+            };
+            return code_challenge(name, session, &destination);
         }
-        Challenge::Sent {
-            session,
-            destination,
-            ..
-        } => return email_otp_challenge(session, &destination),
         Challenge::Choose { session, factors } => (
             ChallengeName::SelectMfaType,
             session,

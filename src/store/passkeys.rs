@@ -75,6 +75,23 @@ impl Store {
     }
 
     /// Keeps a passkey's new record after a sign-in (its sign counter).
+    /// The passkey of this pool with this credential id, whoever's it is.
+    pub(crate) async fn passkey(
+        &self,
+        credential_id: &str,
+    ) -> Result<Option<StoredPasskey>, Error> {
+        let row = sqlx::query(
+            "SELECT credential_id, sub, passkey, friendly_name, relying_party_id, attachment,
+                    transports, created_at
+             FROM webauthn_credentials WHERE credential_id = $1 AND pool_id = $2",
+        )
+        .bind(credential_id)
+        .bind(&*self.pool_id)
+        .fetch_optional(&self.db)
+        .await?;
+        Ok(row.as_ref().map(passkey).transpose()?)
+    }
+
     pub(crate) async fn update_passkey(
         &self,
         credential_id: &str,
