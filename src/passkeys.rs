@@ -302,11 +302,18 @@ pub(crate) async fn start_sign_in(
         .into_iter()
         .map(|(_, passkey)| passkey)
         .collect();
-    let (options, state): (RequestChallengeResponse, PasskeyAuthentication) =
-        match relying_party.start_passkey_authentication(&passkeys) {
-            Ok(started) => started,
-            Err(error) => return Ok(Err(error.into())),
-        };
+    challenge(relying_party.start_passkey_authentication(&passkeys))
+}
+
+/// A sign-in challenge webauthn-rs started: the options for the browser, and
+/// its state as the session keeps it.
+fn challenge<State: serde::Serialize>(
+    started: Result<(RequestChallengeResponse, State), WebauthnError>,
+) -> Result<Result<(serde_json::Value, String), PasskeyRefusal>, Error> {
+    let (options, state) = match started {
+        Ok(started) => started,
+        Err(error) => return Ok(Err(error.into())),
+    };
     Ok(Ok((
         serde_json::to_value(options.public_key)?,
         serde_json::to_string(&state)?,
@@ -380,14 +387,7 @@ pub(crate) fn start_discoverable_sign_in(
         Ok(relying_party) => relying_party,
         Err(refusal) => return Ok(Err(refusal)),
     };
-    let (options, state) = match relying_party.start_discoverable_authentication() {
-        Ok(started) => started,
-        Err(error) => return Ok(Err(error.into())),
-    };
-    Ok(Ok((
-        serde_json::to_value(options.public_key)?,
-        serde_json::to_string(&state)?,
-    )))
+    challenge(relying_party.start_discoverable_authentication())
 }
 
 /// The account whose passkey answered a discoverable challenge (the answer's
