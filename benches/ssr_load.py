@@ -7,7 +7,11 @@
 - throughput: wrk on 127.0.0.1 against the home page, signed out and then with
   a valid session cookie (the page then greets the user); the signed-in rate
   must be at least 0.8x the signed-out one, with 0 errors; p99 is reported;
-- memory: the server's peak resident set after the load (target: at most 64 MB).
+- memory: the server's peak resident set after the load (target: at most 64 MB);
+- static assets: the page's stylesheet fetched 1,000 times over one keep-alive
+  connection (target: at least 1,000 requests/s, none slower than 5 ms), and the
+  server's threads after 64 connections fetched it for a few seconds (target: at
+  most 32; the blocking pool is bounded).
 
 Each figure is printed on a line with its target, which `make bench` collects
 into target/bench-report.md."""
@@ -15,6 +19,7 @@ into target/bench-report.md."""
 import datetime
 import hashlib
 import hmac
+import http.client
 import json
 import os
 import pathlib
@@ -154,6 +159,28 @@ def wrk(url, cookie=None):
     return rps, p99_ms, errors
 
 
+def keep_alive(port, path, count=1000):
+    """`path` fetched `count` times over one keep-alive connection: requests/s and the slowest, in ms."""
+    connection = http.client.HTTPConnection("127.0.0.1", port)
+    slowest = 0.0
+    started = time.perf_counter()
+    for _ in range(count):
+        sent = time.perf_counter()
+        connection.request("GET", path)
+        response = connection.getresponse()
+        response.read()
+        assert response.status == 200, f"{path}: {response.status}"
+        slowest = max(slowest, time.perf_counter() - sent)
+    elapsed = time.perf_counter() - started
+    connection.close()
+    return count / elapsed, slowest * 1e3
+
+
+def threads(pid):
+    status = pathlib.Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"Threads:\s+(\d+)", status).group(1))
+
+
 def peak_rss_mb(pid):
     status = pathlib.Path(f"/proc/{pid}/status").read_text()
     return int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) / 1024
@@ -185,6 +212,14 @@ def main():
                 out_rps, out_p99, out_errors = wrk(home)
                 in_rps, in_p99, in_errors = wrk(home, cookie)
                 rss = peak_rss_mb(process.pid)
+                stylesheet = re.search(rb'href="(/pkg/[^"]+\.css)"', greeted).group(1).decode()
+                asset_rps, asset_slowest = keep_alive(app_port, stylesheet)
+                subprocess.run(
+                    ["wrk", "-t2", "-c64", "-d3s", f"http://127.0.0.1:{app_port}{stylesheet}"],
+                    check=True,
+                    capture_output=True,
+                )
+                asset_threads = threads(process.pid)
             finally:
                 stop(process)
 
@@ -194,6 +229,11 @@ def main():
         f"ratio {in_rps / out_rps:.2f} (target ≥ 0.8, 0 errors)"
     )
     print(f"server memory: peak RSS {rss:.1f} MB under load (target ≤ 64 MB)")
+    print(
+        f"keep-alive stylesheet: {asset_rps:.0f} requests/s on one connection, slowest {asset_slowest:.1f} ms "
+        f"(target ≥ 1000 requests/s, none over 5 ms)"
+    )
+    print(f"server threads: {asset_threads} after 64 connections on the stylesheet (target ≤ 32)")
     print(
         f"server start-up: {statistics.median(startups):.0f} ms to the first page, median of 5 "
         f"(max {max(startups):.0f} ms) (target ≤ 200 ms)"

@@ -58,7 +58,10 @@ use std::sync::Arc;
 
 pub use config::{Config, ConfigError, Database, DatabaseUrl};
 pub use error::Error;
-pub use serve::{DEFAULT_MAX_CONNECTIONS, HEADER_READ_TIMEOUT, Limits, serve, shutdown_signal};
+pub use serve::{
+    DEFAULT_MAX_CONNECTIONS, HEADER_READ_TIMEOUT, Limits, MAX_BLOCKING_THREADS, runtime, serve,
+    shutdown_signal,
+};
 pub use transfer::{ImportSummary, TransferError};
 pub use web::allowed_hosts::{AllowedHosts, allow_hosts};
 pub use web::bearer::bearer_token;

@@ -118,6 +118,11 @@ async fn connection(
     mut stopping: watch::Receiver<()>,
     _permit: OwnedSemaphorePermit,
 ) {
+    // Responses written in parts (a file's headers, then its body) must not wait for the
+    // peer's delayed ACK (Nagle's algorithm): 40 ms per asset on a keep-alive connection.
+    if let Err(error) = stream.set_nodelay(true) {
+        tracing::debug!(%error, "TCP_NODELAY not set");
+    }
     let service = router.map_request(move |request: Request<Incoming>| {
         let mut request = request.map(Body::new);
         request.extensions_mut().insert(ConnectInfo(peer));
@@ -167,6 +172,20 @@ pub async fn shutdown_signal() {
         () = ctrl_c => {}
         () = terminate => {}
     }
+}
+
+/// Threads the runtime keeps for blocking work: file reads (the static
+/// assets), key generation, Argon2 (itself at most one hash per core). More
+/// queue; without a bound, a burst of asset requests grew the pool to over
+/// a hundred threads.
+pub const MAX_BLOCKING_THREADS: usize = 16;
+
+/// The multi-threaded runtime both servers run on, its blocking pool bounded.
+pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .max_blocking_threads(MAX_BLOCKING_THREADS)
+        .build()
 }
 
 #[cfg(test)]

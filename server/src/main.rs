@@ -49,8 +49,17 @@ enum StartError {
     Http(String),
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
+    match userpool::runtime() {
+        Ok(runtime) => runtime.block_on(start()),
+        Err(error) => {
+            eprintln!("error: cannot start the runtime: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn start() -> ExitCode {
     let settings = Settings::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
