@@ -123,6 +123,11 @@ impl CodeFor<'_> {
     }
 }
 
+/// When the window of `previous` (one whose codes were all issued) reopens.
+fn window_reopens(previous: Option<Issuance>, now: i64) -> i64 {
+    previous.map_or(now, |p| p.window_start + CODE_WINDOW_SECONDS)
+}
+
 /// The issuance record of one more code, or None when the user has had
 /// `CODES_PER_WINDOW` codes in the current window.
 fn next_issuance(previous: Option<Issuance>, now: i64) -> Option<Issuance> {
@@ -234,7 +239,8 @@ async fn send_new_code(
     let purpose = for_.purpose();
     let Some(fresh) = FreshCode::next(previous, lifetime(purpose), now)? else {
         tracing::warn!(%sub, "code limit reached: no new code mailed");
-        return Ok(Issued::OverLimit);
+        let until = window_reopens(previous, now);
+        return Ok(Issued::OverLimit { until });
     };
     let new = fresh.record(purpose);
     match for_ {
@@ -286,8 +292,11 @@ async fn send_new_code(
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Issued {
     Sent,
-    /// The window's codes were all issued already (`CODES_PER_WINDOW`).
-    OverLimit,
+    /// The window's codes were all issued already (`CODES_PER_WINDOW`); the
+    /// next may be had from `until` on.
+    OverLimit {
+        until: i64,
+    },
     /// A creation found the name taken.
     NameTaken,
 }
@@ -356,7 +365,8 @@ async fn issue_decoy_code(pool: &UserPool, name: &str, now: i64) -> Result<Issue
     let previous = store.decoy_issuance(&name_hash).await?;
     let purpose = CodePurpose::PasswordReset;
     let Some(fresh) = FreshCode::next(previous, lifetime(purpose), now)? else {
-        return Ok(Issued::OverLimit);
+        let until = window_reopens(previous, now);
+        return Ok(Issued::OverLimit { until });
     };
     store
         .put_decoy_code(&name_hash, &fresh.record(purpose))
@@ -527,8 +537,8 @@ pub(crate) enum Resent {
     /// No account has that name: a decoy code too.
     Unknown,
     /// The window's codes were all issued (decoys are rationed alike, so this
-    /// reveals nothing about the name).
-    OverLimit,
+    /// reveals nothing about the name); the next may be had from `until` on.
+    OverLimit { until: i64 },
 }
 
 /// Mails a new code to an unconfirmed account; any other name gets a decoy,
@@ -539,7 +549,7 @@ pub(crate) async fn resend_code(pool: &UserPool, name: &str, now: i64) -> Result
             let to = code_destination(pool, &user).await?;
             return Ok(
                 match send_new_code(pool, &user.sub, to.as_deref(), CodeFor::Resend, now).await? {
-                    Issued::OverLimit => Resent::OverLimit,
+                    Issued::OverLimit { until } => Resent::OverLimit { until },
                     Issued::Sent | Issued::NameTaken => Resent::Sent(to),
                 },
             );
@@ -548,7 +558,7 @@ pub(crate) async fn resend_code(pool: &UserPool, name: &str, now: i64) -> Result
         None => Resent::Unknown,
     };
     Ok(match issue_decoy_code(pool, name, now).await? {
-        Issued::OverLimit => Resent::OverLimit,
+        Issued::OverLimit { until } => Resent::OverLimit { until },
         Issued::Sent | Issued::NameTaken => outcome,
     })
 }
@@ -630,7 +640,7 @@ pub(crate) async fn forgot_password(
                 let for_ = CodeFor::PasswordReset;
                 return Ok(
                     match send_new_code(pool, &user.sub, Some(&to), for_, now).await? {
-                        Issued::OverLimit => ResetRequest::OverLimit,
+                        Issued::OverLimit { .. } => ResetRequest::OverLimit,
                         Issued::Sent | Issued::NameTaken => ResetRequest::Sent(to),
                     },
                 );
@@ -640,7 +650,7 @@ pub(crate) async fn forgot_password(
         None => ResetRequest::Unknown,
     };
     Ok(match issue_decoy_code(pool, name, now).await? {
-        Issued::OverLimit => ResetRequest::OverLimit,
+        Issued::OverLimit { .. } => ResetRequest::OverLimit,
         Issued::Sent | Issued::NameTaken => outcome,
     })
 }
@@ -664,7 +674,7 @@ pub(crate) async fn reset_by_administrator(
     let for_ = CodeFor::AdministratorReset;
     Ok(
         match send_new_code(pool, &user.sub, Some(&to), for_, now).await? {
-            Issued::OverLimit => ResetRequest::OverLimit,
+            Issued::OverLimit { .. } => ResetRequest::OverLimit,
             Issued::Sent | Issued::NameTaken => ResetRequest::Sent(to),
         },
     )

@@ -281,6 +281,29 @@ pub(crate) async fn delete(
     Ok(deleted)
 }
 
+/// A passkey's name as ListWebAuthnCredentials shows it (Cognito's is made
+/// up too): what kind of authenticator keeps it, and the day it was added.
+pub(crate) fn friendly_name(stored: &StoredPasskey) -> String {
+    if let Some(name) = &stored.friendly_name {
+        return name.clone();
+    }
+    let kind = match stored.attachment.as_deref() {
+        Some("platform") => "Passkey on this device",
+        Some("cross-platform") => "Passkey on a security key or phone",
+        _ => "Passkey",
+    };
+    let day = time::OffsetDateTime::from_unix_timestamp(stored.created_at)
+        .ok()
+        .and_then(|at| {
+            at.format(time::macros::format_description!("[year]-[month]-[day]"))
+                .ok()
+        });
+    match day {
+        Some(day) => format!("{kind}, added {day}"),
+        None => kind.to_owned(),
+    }
+}
+
 /// Whether `user` has a passkey to sign in with.
 pub(crate) async fn has_passkeys(pool: &UserPool, user: &User) -> Result<bool, Error> {
     Ok(!pool.store().passkeys(&user.sub).await?.is_empty())

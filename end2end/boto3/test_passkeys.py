@@ -76,6 +76,7 @@ def test_a_user_registers_a_passkey_and_sees_it_listed(cognito, confirmed_user):
     assert listed[0]["RelyingPartyId"] == "localhost"
     assert listed[0]["AuthenticatorAttachment"] == "platform"
     assert listed[0]["AuthenticatorTransports"] == ["internal"]
+    assert listed[0]["FriendlyCredentialName"].startswith("Passkey on this device, added 20")
     assert listed[0]["CredentialId"]
     assert listed[0]["CreatedAt"]
     # The next registration excludes it, so the authenticator cannot register it twice.

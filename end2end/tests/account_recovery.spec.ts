@@ -9,10 +9,12 @@ test("a user whose sign-up code got lost asks for a new one and confirms with it
   await page.goto("/");
   await page.getByRole("button", { name: "Register" }).click();
   await fillSignUp(page, email, "first password 1");
+  // The page says where the code went, masked as Cognito masks it.
+  await expect(page.getByRole("status")).toContainText("We have sent a code by email to l***@e***.");
   const first = await latestCode(page.request, email);
 
   await page.getByRole("button", { name: "Resend code" }).click();
-  await expect(page.getByRole("status")).toContainText("We have sent a new code by email.");
+  await expect(page.getByRole("status")).toContainText("We have sent a new code by email to l***@e***.");
   const second = await latestCode(page.request, email);
   expect(second).toMatch(/^\d{6}$/);
 
@@ -40,8 +42,12 @@ test("a user who forgot their password resets it with an emailed code and signs 
   await page.locator("input[name=password]").fill("the new password");
   await page.getByRole("button", { name: "Change password" }).click();
   await expect(page.getByRole("status")).toContainText("Your password has been changed.");
+  // The change was answered with a redirect to the sign-in page: reloading it posts nothing again.
+  await expect(page).toHaveURL(/\/login\?.*notice=password_reset/);
+  await page.reload();
+  await expect(page.getByRole("status")).toContainText("Your password has been changed.");
 
-  // The sign-in form is on the same page, the email already filled in.
+  // The sign-in form has the email already filled in.
   await expect(page.locator("input[name=username]")).toHaveValue(email);
   await page.locator("input[name=password]").fill("the old password");
   await page.getByRole("button", { name: "Sign in", exact: true }).click();

@@ -18,16 +18,20 @@ use super::pages::{
     ConfirmForgotPasswordPage, ConfirmPage, ForgotPasswordPage, NewPasswordPage, PasskeyOfferPage,
     SignupPage,
 };
-use crate::accounts::{self, Refusal, SignIn};
+use crate::accounts::{self, Refusal, Resent, SignIn};
 use crate::signin::answer::{signed_in, signed_in_to};
 use crate::signin::request::{AuthRequest, OAuthParams, validate};
 use crate::store::User;
 use crate::web::{PageError, found};
 use crate::{UserPool, challenge, passkeys};
 
-const CODE_SENT: &str = "We have sent a code by email. Enter it below to confirm your account.";
-const CODE_RESENT: &str =
-    "We have sent a new code by email. Enter it below to confirm your account.";
+/// Where a confirmation code went, masked (`a***@e***`), in the same words
+/// whether or not the name has an account: the address is the one typed.
+fn code_sent(username: &str, again: bool) -> String {
+    let new = if again { "a new code" } else { "a code" };
+    let to = crate::mail::masked(&accounts::normalize_email(username));
+    format!("We have sent {new} by email to {to}. Enter it below to confirm your account.")
+}
 /// Shown whether or not the address has an account.
 const RESET_CODE_SENT: &str = "If an account exists for this email, we have sent it a code. Enter it below with your new password.";
 const PASSWORD_RESET: &str = "Your password has been changed. Sign in with your new password.";
@@ -60,13 +64,37 @@ pub(super) struct NewPasswordFields {
 
 // --- sign in ---
 
+/// The sign-in page's query: the authorization request, the name to fill in,
+/// and what just happened (shown as a notice; only the pool's own words).
+#[derive(Deserialize)]
+pub(super) struct LoginQuery {
+    #[serde(flatten)]
+    oauth: OAuthParams,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    notice: Option<Notice>,
+}
+
+/// What the sign-in page was sent back to say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(super) enum Notice {
+    /// A reset password was set (the form's POST then redirects here, so that
+    /// reloading the page posts nothing again).
+    PasswordReset,
+}
+
 pub(super) async fn login_page(
     pool: UserPool,
     jar: CookieJar,
-    Query(params): Query<OAuthParams>,
+    Query(query): Query<LoginQuery>,
 ) -> Result<Response, PageError> {
-    let request = validate(pool.pool(), &params)?;
-    login_form(&pool, jar, &request, "", None, None).await
+    let request = validate(pool.pool(), &query.oauth)?;
+    let info = query.notice.map(|notice| match notice {
+        Notice::PasswordReset => PASSWORD_RESET,
+    });
+    login_form(&pool, jar, &request, query.username.trim(), info, None).await
 }
 
 pub(super) async fn login(
@@ -240,10 +268,11 @@ pub(super) async fn confirm_page(
     Query(query): Query<UsernameQuery>,
 ) -> Result<Response, PageError> {
     let request = validate(pool.pool(), &query.oauth)?;
+    let sent = code_sent(&query.username, false);
     render(&pool, jar, &request, |form| ConfirmPage {
         form,
         username: &query.username,
-        info: Some(CODE_SENT),
+        info: Some(&sent),
         error: None,
     })
 }
@@ -269,10 +298,11 @@ pub(super) async fn confirm(
         }
         Err(refusal) => {
             let message = refusal.to_string();
+            let sent = code_sent(username, false);
             render(&pool, jar, &request, |form| ConfirmPage {
                 form,
                 username,
-                info: Some(CODE_SENT),
+                info: Some(&sent),
                 error: Some(&message),
             })
             .map(failed_attempt)
@@ -293,12 +323,22 @@ pub(super) async fn resend(
         &[("username", &posted.fields.username)],
     )?;
     let username = &posted.fields.username;
-    accounts::resend_code(&pool, username, crate::now()).await?;
+    let now = crate::now();
+    // The same words whether or not the name has an account (see `accounts::resend_code`).
+    let (info, error) = match accounts::resend_code(&pool, username, now).await? {
+        Resent::OverLimit { until } => {
+            let minutes = ((until - now).max(1) + 59) / 60;
+            let unit = if minutes == 1 { "minute" } else { "minutes" };
+            let message = format!("Too many codes were sent. Try again in {minutes} {unit}.");
+            (None, Some(message))
+        }
+        _ => (Some(code_sent(username, true)), None),
+    };
     render(&pool, jar, &request, |form| ConfirmPage {
         form,
         username,
-        info: Some(CODE_RESENT),
-        error: None,
+        info: info.as_deref(),
+        error: error.as_deref(),
     })
 }
 
@@ -367,7 +407,12 @@ pub(super) async fn confirm_forgot_password(
     } = &posted.fields;
     let now = crate::now();
     match accounts::confirm_forgot_password(&pool, username, code, password, now).await? {
-        Ok(()) => login_form(&pool, jar, &request, username, Some(PASSWORD_RESET), None).await,
+        Ok(()) => {
+            let query = request
+                .params
+                .query(&[("username", username), ("notice", "password_reset")]);
+            Ok(found(&format!("/login?{query}")))
+        }
         Err(refusal) => {
             let message = refusal.to_string();
             render(&pool, jar, &request, |form| ConfirmForgotPasswordPage {

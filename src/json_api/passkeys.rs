@@ -65,8 +65,7 @@ pub(super) struct ListRequest {
 #[serde(rename_all = "PascalCase")]
 struct Description {
     credential_id: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    friendly_credential_name: Option<String>,
+    friendly_credential_name: String,
     relying_party_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     authenticator_attachment: Option<String>,
@@ -114,7 +113,7 @@ pub(super) async fn list(pool: UserPool, request: ListRequest) -> Result<ListRes
             .into_iter()
             .map(|key| Description {
                 credential_id: key.credential_id.clone(),
-                friendly_credential_name: key.friendly_name.clone(),
+                friendly_credential_name: passkeys::friendly_name(key),
                 relying_party_id: key.relying_party_id.clone(),
                 authenticator_attachment: key.attachment.clone(),
                 authenticator_transports: serde_json::from_str(&key.transports).unwrap_or_default(),

@@ -186,7 +186,7 @@ pub(super) async fn resend_confirmation_code(
     let as_if_sent = || accounts::decoy_destination(&pool, &request.username);
     let delivered_to = match accounts::resend_code(&pool, &request.username, crate::now()).await? {
         Resent::Sent(to) => to.unwrap_or_else(as_if_sent),
-        Resent::OverLimit => return Err(ApiError::LimitExceeded),
+        Resent::OverLimit { .. } => return Err(ApiError::LimitExceeded),
         Resent::AlreadyConfirmed if client.legacy_user_existence_errors => {
             return Err(ApiError::InvalidParameter(
                 "User is already confirmed.".to_owned(),

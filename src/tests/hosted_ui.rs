@@ -443,7 +443,11 @@ async fn a_forgotten_password_is_reset_with_a_mailed_code() {
             &reset(&params, &csrf, &code, "a new password"),
         )
         .await;
-    assert_eq!(reply.status, StatusCode::OK);
+    // Redirected to the sign-in page (reloading it posts nothing again), which says so.
+    assert_eq!(reply.status, StatusCode::FOUND, "{}", reply.body);
+    let next = reply.location().unwrap().to_owned();
+    assert!(next.starts_with("/login?username="), "{next}");
+    let reply = browser.get(&next).await;
     assert!(reply.body.contains("Your password has been changed."));
     // The code is spent.
     let reply = browser
@@ -632,6 +636,8 @@ async fn a_password_an_administrator_reset_is_replaced_on_the_reset_page() {
             ),
         )
         .await;
+    assert_eq!(reply.status, StatusCode::FOUND, "{}", reply.body);
+    let reply = tab.get(reply.location().unwrap()).await;
     assert!(
         reply.body.contains("Your password has been changed."),
         "{}",
@@ -820,4 +826,42 @@ async fn a_user_with_two_second_factors_chooses_one_after_the_password() {
         "{:?}",
         signed_in.location()
     );
+}
+
+/// "Send a new code" over the hourly ration says so, with when to try again,
+/// in the same words for a name without an account; before it, it says a
+/// code was sent.
+#[tokio::test]
+async fn resending_over_the_ration_says_when_to_try_again() {
+    let mut browser = Browser::new().await;
+    let params = oauth_params("s");
+    let page = browser.get(&format!("/signup?{}", query(&params))).await;
+    let csrf = page.csrf();
+    let fields = [
+        ("_csrf", csrf.as_str()),
+        ("username", "ivy@example.com"),
+        ("password", PASSWORD),
+    ];
+    let signed_up = browser.post("/signup", &form(&params, &fields)).await;
+    assert_eq!(signed_up.status, StatusCode::FOUND, "{}", signed_up.body);
+    for name in ["ivy@example.com", "nobody-here@example.com"] {
+        let mut pages = Vec::new();
+        for _ in 0..6 {
+            let fields = [("_csrf", csrf.as_str()), ("username", name)];
+            pages.push(browser.post("/resend", &form(&params, &fields)).await.body);
+        }
+        // The sign-up's code and four more fill the account's ration; a name without one
+        // has five decoys.
+        let sent = pages
+            .iter()
+            .filter(|page| page.contains("We have sent a new code by email to "))
+            .count();
+        assert!((4..=5).contains(&sent), "{name}: {sent}");
+        let last = pages.last().unwrap();
+        assert!(
+            last.contains("Too many codes were sent. Try again in 60 minutes."),
+            "{name}: {last}"
+        );
+        assert!(!last.contains("We have sent a new code"), "{name}");
+    }
 }
