@@ -31,6 +31,15 @@ test("an administrator invites a colleague, who chooses a password and is greete
   const group = `Editors-${Date.now()}`;
   const admin = await signIn(browser, ADMIN.email, ADMIN.password);
 
+  await test.step("the administrator's own row offers nothing that would lock them out", async () => {
+    await consoleFor(admin, ADMIN.email);
+    const own = admin.getByRole("row", { name: ADMIN.email });
+    await expect(own).toContainText("Admin");
+    await expect(own.getByRole("button", { name: "Delete" })).toHaveCount(0);
+    await expect(own.getByRole("button", { name: "Disable" })).toHaveCount(0);
+    await expect(own.getByRole("button", { name: `Remove ${ADMIN.email} from Admin` })).toHaveCount(0);
+  });
+
   await test.step("the administrator creates a group and the user", async () => {
     await consoleFor(admin, colleague);
     await admin.getByLabel("New group's name").fill(group);

@@ -70,11 +70,16 @@ test("an expired or forged session cookie shows the signed-out page and is clear
   expect(cookies.filter((c) => c.name.endsWith("_token"))).toHaveLength(0);
 });
 
-test("without JavaScript, Sign In and Register stay disabled rather than leave without PKCE", async ({ browser }) => {
+test("without JavaScript, Sign In and Register stay disabled rather than leave without PKCE, and the page says why", async ({ browser }) => {
   const noScript = await browser.newContext({ javaScriptEnabled: false });
   const page = await noScript.newPage();
   await page.goto(`${APP}/`);
   await expect(page.getByRole("button", { name: "Sign In" })).toBeDisabled();
   await expect(page.getByRole("button", { name: "Register" })).toBeDisabled();
+  // And the page says why, in a <noscript> (Playwright turns script execution off, not the
+  // parser's scripting flag, so Chromium keeps that element's content as its text: read it so).
+  expect(await page.locator("noscript").evaluateAll((all) => all.map((n) => n.textContent).join(" "))).toContain(
+    "Signing in needs JavaScript",
+  );
   await noScript.close();
 });

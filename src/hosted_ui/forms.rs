@@ -28,9 +28,16 @@ use crate::{UserPool, challenge, passkeys};
 /// Where a confirmation code went, masked (`a***@e***`), in the same words
 /// whether or not the name has an account: the address is the one typed.
 fn code_sent(username: &str, again: bool) -> String {
-    let new = if again { "a new code" } else { "a code" };
     let to = crate::mail::masked(&accounts::normalize_email(username));
-    format!("We have sent {new} by email to {to}. Enter it below to confirm your account.")
+    if again {
+        format!("We have sent a new code by email to {to}. Enter it below to confirm your account.")
+    } else {
+        // A sign-up with the address of an account gets a mail that says so, not a code.
+        format!(
+            "We have sent an email to {to}. Enter the code in it below to confirm your account; \
+             if you already have an account, the email says how to sign in instead."
+        )
+    }
 }
 /// Shown whether or not the address has an account.
 const RESET_CODE_SENT: &str = "If an account exists for this email, we have sent it a code. Enter it below with your new password.";

@@ -865,3 +865,33 @@ async fn resending_over_the_ration_says_when_to_try_again() {
         assert!(!last.contains("We have sent a new code"), "{name}");
     }
 }
+
+/// Signing up again with the address of an account mails no code but says
+/// so; the page that follows tells the truth for both cases alike.
+#[tokio::test]
+async fn signing_up_with_a_taken_address_ends_on_a_page_that_tells_the_truth() {
+    let mut browser = Browser::new().await;
+    let email = "jo@example.com";
+    browser.sign_up(email, "s").await;
+    let params = oauth_params("s");
+    let page = browser.get(&format!("/signup?{}", query(&params))).await;
+    let fields = [
+        ("_csrf", page.csrf()),
+        ("username", email.to_owned()),
+        ("password", PASSWORD.to_owned()),
+    ];
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    let reply = browser.post("/signup", &form(&params, &fields)).await;
+    assert_eq!(reply.status, StatusCode::FOUND, "{}", reply.body);
+    let confirm = browser.get(reply.location().unwrap()).await;
+    assert!(
+        confirm
+            .body
+            .contains("if you already have an account, the email says how to sign in instead"),
+        "{}",
+        confirm.body
+    );
+    assert!(confirm.body.contains("j***@e***"), "{}", confirm.body);
+    let mail = browser.last_mail(email).await;
+    assert_eq!(mail["subject"], "Sign-up attempt with your email address");
+}

@@ -26,8 +26,8 @@ pub fn AdminPage() -> impl IntoView {
                 match session.await {
                     Ok(Session::SignedIn(user)) if user.is_admin() => {
                         view! {
-                            <UserNav user/>
-                            <Console/>
+                            <UserNav user=user.clone()/>
+                            <Console me=user.sub.clone()/>
                             <IslandScripts/>
                         }
                             .into_any()
@@ -124,7 +124,10 @@ fn confirmed(question: &str) -> bool {
 /// The console is a lazy island: it lists, searches and changes users in the browser,
 /// with code that only this page loads.
 #[island(lazy)]
-fn Console() -> impl IntoView {
+fn Console(
+    /// The administrator's own `sub`: their row offers nothing that would lock them out.
+    me: String,
+) -> impl IntoView {
     // The pool picked (`None`: the app's own, listed first).
     let pool = RwSignal::new(None::<String>);
     let search = RwSignal::new(String::new());
@@ -188,14 +191,17 @@ fn Console() -> impl IntoView {
             <button type="submit">"Search"</button>
         </form>
         <Transition fallback=|| view! { <p>"Loading users…"</p> }>
-            {move || Suspend::new(async move {
+            {move || {
+                let me = me.clone();
+                Suspend::new(async move {
                 match (users.await, groups.await) {
                     (Ok(listed), Ok(groups)) => {
-                        view! { <UserTable listed groups page run/> }.into_any()
+                        view! { <UserTable listed groups page run me/> }.into_any()
                     }
                     (Err(error), _) | (_, Err(error)) => view! { <ErrorNotice error/> }.into_any(),
                 }
-            })}
+                })
+            }}
         </Transition>
 
         <h2>"Create a user"</h2>
@@ -256,6 +262,7 @@ fn UserTable(
     groups: Vec<Group>,
     page: RwSignal<Option<String>>,
     run: impl Fn(Command) + Copy + Send + Sync + 'static,
+    me: String,
 ) -> impl IntoView {
     let group_names: Vec<String> = groups.into_iter().map(|g| g.name).collect();
     let next_page = listed.next_page.clone();
@@ -268,7 +275,11 @@ fn UserTable(
                 {listed
                     .users
                     .into_iter()
-                    .map(|user| view! { <UserRow user groups=group_names.clone() run/> })
+                    .map(|user| {
+                        // The app's pool names users by sub; another pool's users are never "me".
+                        let own = user.username == me;
+                        view! { <UserRow user groups=group_names.clone() run own/> }
+                    })
                     .collect_view()}
             </tbody>
         </table>
@@ -288,6 +299,8 @@ fn UserRow(
     user: DirectoryUser,
     groups: Vec<String>,
     run: impl Fn(Command) + Copy + Send + Sync + 'static,
+    /// The administrator's own row: no Delete, Disable or leaving `Admin`.
+    own: bool,
 ) -> impl IntoView {
     let joinable: Vec<String> = groups
         .into_iter()
@@ -351,18 +364,22 @@ fn UserRow(
                     .map(|group| {
                         let (user, group) = (user.clone(), group.clone());
                         let remove_label = format!("Remove {} from {group}", user.email);
+                        let removable = !(own && group == ADMIN_GROUP);
+                        let name = group.clone();
                         view! {
                             <span class="chip">
-                                {group.clone()}
-                                <button class="small" aria-label=remove_label on:click=move |_| {
-                                    if confirmed(&format!("Remove {} from {group}?", user.email)) {
-                                        run(Command::Membership {
-                                            user: user.clone(),
-                                            group: group.clone(),
-                                            member: false,
-                                        });
-                                    }
-                                }>"×"</button>
+                                {name}
+                                {removable.then(|| view! {
+                                    <button class="small" aria-label=remove_label on:click=move |_| {
+                                        if confirmed(&format!("Remove {} from {group}?", user.email)) {
+                                            run(Command::Membership {
+                                                user: user.clone(),
+                                                group: group.clone(),
+                                                member: false,
+                                            });
+                                        }
+                                    }>"×"</button>
+                                })}
                             </span>
                         }
                     })
@@ -378,13 +395,17 @@ fn UserRow(
                     </select>
                     <button class="small" on:click=add>"Add to group"</button>
                 })}
-                <button class="small" on:click=toggle>
-                    {if user.enabled { "Disable" } else { "Enable" }}
-                </button>
+                {(!own).then(|| view! {
+                    <button class="small" on:click=toggle>
+                        {if user.enabled { "Disable" } else { "Enable" }}
+                    </button>
+                })}
                 {(!user.mfa.is_empty()).then(|| view! {
                     <button class="small" on:click=reset>"Reset second step"</button>
                 })}
-                <button class="small danger" on:click=delete>"Delete"</button>
+                {(!own).then(|| view! {
+                    <button class="small danger" on:click=delete>"Delete"</button>
+                })}
             </td>
         </tr>
     }

@@ -69,6 +69,9 @@ pub fn StartButtons(pool: PoolEndpoints) -> impl IntoView {
                 </button>
             </AttemptFields>
         </form>
+        <noscript>
+            <p class="notice">"Signing in needs JavaScript: turn it on for this site and reload the page."</p>
+        </noscript>
     }
 }
 
