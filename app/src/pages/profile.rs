@@ -127,6 +127,9 @@ fn Passkeys() -> impl IntoView {
 /// each turned on or off.
 #[island(lazy)]
 fn SecondStep() -> impl IntoView {
+    // The buttons wait for the island: a click before it hydrated would do nothing.
+    let ready = RwSignal::new(false);
+    Effect::new(move || ready.set(true));
     let changes = RwSignal::new(0_u32);
     let factors = Resource::new(move || changes.get(), |_| list_second_factors());
     let setup = RwSignal::new(None::<AppSetup>);
@@ -166,7 +169,7 @@ fn SecondStep() -> impl IntoView {
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match factors.await {
-                    Ok(factors) => view! { <FactorList factors switch start/> }.into_any(),
+                    Ok(factors) => view! { <FactorList factors switch start ready/> }.into_any(),
                     Err(error) => view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
                 }
             })}
@@ -199,11 +202,12 @@ fn FactorList(
     factors: SecondFactors,
     switch: Action<(Factor, bool), Outcome>,
     start: Action<(), Outcome>,
+    ready: RwSignal<bool>,
 ) -> impl IntoView {
     let state = |on: bool| if on { "on" } else { "off" };
     let app = if factors.app {
         view! {
-            <button type="button" class="secondary"
+            <button type="button" class="secondary" disabled=move || !ready.get()
                 on:click=move |_| { switch.dispatch_local((Factor::App, false)); }>
                 "Turn off"
             </button>
@@ -211,7 +215,8 @@ fn FactorList(
         .into_any()
     } else {
         view! {
-            <button type="button" on:click=move |_| { start.dispatch_local(()); }>
+            <button type="button" disabled=move || !ready.get()
+                on:click=move |_| { start.dispatch_local(()); }>
                 "Set up an authenticator app"
             </button>
         }
@@ -222,7 +227,7 @@ fn FactorList(
         <ul class="factors">
             <li>"Authenticator app: " <strong class="app-state">{state(factors.app)}</strong> " " {app}</li>
             <li>"Email codes: " <strong class="email-state">{state(email_on)}</strong> " "
-                <button type="button" class="secondary"
+                <button type="button" class="secondary" disabled=move || !ready.get()
                     on:click=move |_| { switch.dispatch_local((Factor::Email, !email_on)); }>
                     {if email_on { "Turn off" } else { "Turn on" }}
                 </button>
