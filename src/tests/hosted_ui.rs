@@ -677,10 +677,7 @@ async fn a_user_signs_in_with_a_code_mailed_to_them() {
             "{}",
             page.body
         );
-        let marker = r#"name="session" value=""#;
-        let start = page.body.find(marker).unwrap() + marker.len();
-        let end = start + page.body[start..].find('"').unwrap();
-        sessions.push(page.body[start..end].to_owned());
+        sessions.push(page.field("session"));
     }
     let nothing = browser.get("/_dev/outbox.json?to=nobody@example.com").await;
     assert_eq!(nothing.json(), serde_json::json!([]));
@@ -757,18 +754,9 @@ async fn a_user_with_two_second_factors_chooses_one_after_the_password() {
         choose.body
     );
     let secret = crate::mfa::associate(&pool, &user).await.unwrap();
-    let bytes = totp_rs::Secret::Encoded(secret).to_bytes().unwrap();
-    let app = totp_rs::TOTP::new_unchecked(
-        totp_rs::Algorithm::SHA1,
-        6,
-        1,
-        30,
-        bytes,
-        None,
-        String::new(),
-    );
+    let app = authenticator_app(secret);
     let now = crate::now();
-    let code = app.generate(u64::try_from(now).unwrap());
+    let code = app(now);
     assert!(
         crate::mfa::verify(&pool, &user, &code, None, false, now)
             .await
@@ -787,14 +775,8 @@ async fn a_user_with_two_second_factors_chooses_one_after_the_password() {
         choose.body
     );
     assert!(choose.body.contains("Email me a code"), "{}", choose.body);
-    let field = |body: &str, name: &str| {
-        let marker = format!(r#"name="{name}" value=""#);
-        let start = body.find(&marker).unwrap() + marker.len();
-        let end = start + body[start..].find('"').unwrap();
-        body[start..end].to_owned()
-    };
     let params = oauth_params("s");
-    let (csrf, session) = (choose.csrf(), field(&choose.body, "session"));
+    let (csrf, session) = (choose.csrf(), choose.field("session"));
     let fields = [
         ("_csrf", csrf.as_str()),
         ("username", email),
@@ -808,7 +790,7 @@ async fn a_user_with_two_second_factors_chooses_one_after_the_password() {
         code_page.body
     );
     let code = browser.last_code(email).await;
-    let (csrf, session) = (code_page.csrf(), field(&code_page.body, "session"));
+    let (csrf, session) = (code_page.csrf(), code_page.field("session"));
     let fields = [
         ("_csrf", csrf.as_str()),
         ("username", email),

@@ -396,9 +396,7 @@ async fn a_user_created_by_an_admin_chooses_a_password_at_first_sign_in() {
         reply.body
     );
     assert!(!browser.cookies.contains_key("cognito"));
-    let marker = r#"name="session" value=""#;
-    let start = reply.body.find(marker).unwrap() + marker.len();
-    let session = reply.body[start..][..reply.body[start..].find('"').unwrap()].to_owned();
+    let session = reply.field("session");
     let csrf = reply.csrf();
 
     // A forged session, or one for someone else, starts over at sign-in.
@@ -760,17 +758,8 @@ async fn app_codes_are_good_once_and_their_sessions_expire() {
         .unwrap()
         .unwrap();
     let secret = mfa::associate(&pool, &user).await.unwrap();
-    let bytes = totp_rs::Secret::Encoded(secret).to_bytes().unwrap();
-    let app = totp_rs::TOTP::new_unchecked(
-        totp_rs::Algorithm::SHA1,
-        6,
-        1,
-        30,
-        bytes,
-        None,
-        String::new(),
-    );
-    let code_at = |t: i64| app.generate(u64::try_from(t).unwrap());
+    let app = authenticator_app(secret);
+    let code_at = app;
     let now = crate::now();
     assert!(
         mfa::verify(&pool, &user, &code_at(now), None, false, now)
@@ -845,18 +834,9 @@ async fn app_secrets_are_sealed_with_the_key_encryption_key() {
     let pending = stored.totp_pending.unwrap();
     assert!(pending.starts_with("sealed:"), "{pending}");
     assert!(!pending.contains(&secret));
-    let bytes = totp_rs::Secret::Encoded(secret).to_bytes().unwrap();
-    let app = totp_rs::TOTP::new_unchecked(
-        totp_rs::Algorithm::SHA1,
-        6,
-        1,
-        30,
-        bytes,
-        None,
-        String::new(),
-    );
+    let app = authenticator_app(secret);
     let now = crate::now();
-    let code = app.generate(u64::try_from(now).unwrap());
+    let code = app(now);
     assert!(
         crate::mfa::verify(&pool, &user, &code, None, false, now)
             .await

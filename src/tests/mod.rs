@@ -58,14 +58,32 @@ impl Reply {
 
     /// The `_csrf` hidden field of the page.
     fn csrf(&self) -> String {
-        let marker = r#"name="_csrf" value=""#;
-        let start = self.body.find(marker).expect("a _csrf field") + marker.len();
-        let end = start
-            + self.body[start..]
-                .find('"')
-                .expect("end of the _csrf value");
+        self.field("_csrf")
+    }
+
+    /// The value of the page's (first) field called `name`.
+    fn field(&self, name: &str) -> String {
+        let marker = format!(r#"name="{name}" value=""#);
+        let start = self.body.find(&marker).expect("the field") + marker.len();
+        let end = start + self.body[start..].find('"').expect("the end of its value");
         self.body[start..end].to_owned()
     }
+}
+
+/// An authenticator app holding `secret` (base32): the code it shows at a
+/// Unix time, computed with totp-rs directly, beside the pool's own checks.
+fn authenticator_app(secret: String) -> impl Fn(i64) -> String {
+    let bytes = totp_rs::Secret::Encoded(secret).to_bytes().unwrap();
+    let app = totp_rs::TOTP::new_unchecked(
+        totp_rs::Algorithm::SHA1,
+        6,
+        1,
+        30,
+        bytes,
+        None,
+        String::new(),
+    );
+    move |at| app.generate(u64::try_from(at).unwrap())
 }
 
 /// A browser: sends requests to the pool's router and keeps its cookies.
