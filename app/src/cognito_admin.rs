@@ -15,6 +15,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::directory::{DirectoryUser, Group, PoolSummary, UsersPage};
+use crate::user_api::Attribute;
 
 /// The console's page size.
 const PAGE_SIZE: u32 = 20;
@@ -40,13 +41,6 @@ pub struct CognitoAdmin {
     pool_id: String,
     identity: Identity,
     http: reqwest::Client,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct Attribute {
-    name: String,
-    value: String,
 }
 
 #[derive(Deserialize)]

@@ -58,7 +58,7 @@ mod server {
     use serde_json::json;
 
     use super::{AppSetup, Factor, SecondFactors, setup_uri};
-    use crate::user_api::{Nothing, UserApi};
+    use crate::user_api::{Attribute, Nothing, UserApi};
 
     #[derive(Deserialize)]
     #[serde(rename_all = "PascalCase")]
@@ -69,13 +69,6 @@ mod server {
         enabled: Vec<String>,
         #[serde(default)]
         user_attributes: Vec<Attribute>,
-    }
-
-    #[derive(Deserialize)]
-    #[serde(rename_all = "PascalCase")]
-    struct Attribute {
-        name: String,
-        value: String,
     }
 
     #[derive(Deserialize)]

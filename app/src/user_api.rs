@@ -21,6 +21,15 @@ struct Refusal {
     kind: Option<String>,
 }
 
+/// Cognito's `AttributeType`, as its user operations return it (the user
+/// API's and the admin API's alike).
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Attribute {
+    pub name: String,
+    pub value: String,
+}
+
 /// What the operations that answer nothing answer.
 #[derive(Deserialize)]
 pub struct Nothing {}
