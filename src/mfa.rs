@@ -219,9 +219,8 @@ pub(crate) async fn answer_software_token(
 ) -> Result<SignIn, Error> {
     let steps = [SessionStep::SoftwareTokenMfa];
     let (user, stored, attempts) =
-        match user_auth::answering(pool, session, client_id, name, &steps, now).await? {
-            Ok((Some(user), stored, attempts)) => (user, stored, attempts),
-            Ok((None, ..)) => return Ok(SignIn::Refused(Refusal::SessionExpired)),
+        match user_auth::answering_account(pool, session, client_id, name, &steps, now).await? {
+            Ok(answering) => answering,
             Err(refusal) => return Ok(SignIn::Refused(refusal)),
         };
     if stored.attempts >= accounts::CODE_MAX_ATTEMPTS {
@@ -354,11 +353,10 @@ pub(crate) async fn finish_setup(
     now: i64,
 ) -> Result<SignIn, Error> {
     let steps = [SessionStep::MfaSetUp];
-    match user_auth::answering(pool, session, client_id, name, &steps, now).await? {
-        Ok((Some(user), _, attempts)) => {
+    match user_auth::answering_account(pool, session, client_id, name, &steps, now).await? {
+        Ok((user, _, attempts)) => {
             accounts::admitted(pool, user, &attempts, Proof::Complete, now).await
         }
-        Ok((None, ..)) => Ok(SignIn::Refused(Refusal::SessionExpired)),
         Err(refusal) => Ok(SignIn::Refused(refusal)),
     }
 }

@@ -305,6 +305,25 @@ pub(crate) async fn answering(
     Ok(Ok((user, stored, attempts)))
 }
 
+/// As [`answering`], for a step only an account reaches (a passkey's, an
+/// app's code): a name without one answers as an expired session.
+pub(crate) async fn answering_account(
+    pool: &UserPool,
+    session: &str,
+    client_id: &str,
+    name: &str,
+    steps: &[SessionStep],
+    now: i64,
+) -> Result<Result<(User, AuthSession, Attempts), Refusal>, Error> {
+    Ok(
+        match answering(pool, session, client_id, name, steps, now).await? {
+            Ok((Some(user), stored, attempts)) => Ok((user, stored, attempts)),
+            Ok((None, ..)) => Err(Refusal::SessionExpired),
+            Err(refusal) => Err(refusal),
+        },
+    )
+}
+
 /// Where a sign-in code went, or why none was sent.
 pub(crate) enum CodeSent {
     /// The session that the code answers, and the address it went to (for a
@@ -493,9 +512,8 @@ pub(crate) async fn answer_passkey(
 ) -> Result<SignIn, Error> {
     let steps = [SessionStep::WebAuthn];
     let (user, stored, attempts) =
-        match answering(pool, session, client_id, name, &steps, now).await? {
-            Ok((Some(user), stored, attempts)) => (user, stored, attempts),
-            Ok((None, ..)) => return Ok(SignIn::Refused(Refusal::SessionExpired)),
+        match answering_account(pool, session, client_id, name, &steps, now).await? {
+            Ok(answering) => answering,
             Err(refusal) => return Ok(SignIn::Refused(refusal)),
         };
     let state = stored.state.unwrap_or_default();
