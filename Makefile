@@ -76,12 +76,14 @@ release: setup
 # in-run baseline (or its target); the lines go to target/bench-report.md.
 bench: release
 	@command -v wrk >/dev/null || { $(APT_GET) update -qq && $(APT_GET) install -y -qq wrk; }
+	@test -d benches/node_peer/node_modules || npm ci --prefix benches/node_peer --no-audit --no-fund
+	RUSTFLAGS="$(TEST_RUSTFLAGS)" cargo build --release --example axum_peer
 	set -o pipefail; cargo bench -p app --features test-support --bench verify | tee target/bench-verify.txt
 	set -o pipefail; cargo bench -p userpool --features bench-support --bench pool | tee target/bench-pool.txt
 	set -o pipefail; benches/ssr_load.py | tee target/bench-load.txt
 	set -o pipefail; benches/payload_size.py | tee target/bench-payload.txt
 	{ echo "| benchmark | figures |"; echo "| --- | --- |"; \
-	  grep -h '(target ' target/bench-*.txt | sed 's/^\([^:]*\): \(.*\)$$/| \1 | \2 |/'; } > target/bench-report.md
+	  grep -h -e '(target ' -e '(wrk ' target/bench-*.txt | sed 's/^\([^:]*\): \(.*\)$$/| \1 | \2 |/'; } > target/bench-report.md
 	cat target/bench-report.md
 
 # libFuzzer on stable Rust (no sanitizer): the server's token verification and the
