@@ -6,6 +6,9 @@
 #               unit and integration (cargo), the user pool's again on
 #               PostgreSQL, the JSON API driven by AWS's boto3, then the browser
 #               tests (and aws-jwt-verify)
+#
+# Also: `make options` (every option and variable of the server and the pool),
+# `make release`, `make bench`, `make fuzz`.
 
 SHELL := /bin/bash
 CARGO_LEPTOS_VERSION := 0.3.10
@@ -31,7 +34,7 @@ BINARYEN := target/tools/binaryen
 # cargo-leptos writes only with --split; every build of the bundle needs it.
 SPLIT := --split
 
-.PHONY: run test fuzz bench release setup setup-test
+.PHONY: run test fuzz bench release setup setup-test options
 
 # `make fuzz`: each fuzz target runs this long (seconds).
 FUZZ_SECONDS ?= 600
@@ -39,6 +42,16 @@ FUZZ_TARGETS := verify_token json_api
 
 run: setup
 	cargo leptos watch $(SPLIT)
+
+# Every option and environment variable of the server and of the pool, from the binaries
+# built as cargo-leptos builds them: a plain `cargo run -p server -- --help` lacks its
+# flags, rebuilds every dependency and leaves a server whose pages link no stylesheet.
+options: setup
+	cargo leptos build $(SPLIT)
+	RUSTFLAGS="$(TEST_RUSTFLAGS)" cargo build --workspace --exclude frontend --bin userpool
+	@target/debug/server --help
+	@echo
+	@target/debug/userpool serve --help
 
 test: setup-test
 	cargo audit --db $(ADVISORY_DB) --no-fetch --stale

@@ -529,13 +529,75 @@ impl Client {
     }
 }
 
+/// The environment variables that override the configuration file, each with what it
+/// sets: `Config::load` reads exactly these (a test holds it to that), and `--help`
+/// lists them ([`environment_help`]).
+const ENVIRONMENT: [(&str, &str); 12] = [
+    (
+        "USERPOOL_LISTEN",
+        "pool.listen: the address the pool listens on",
+    ),
+    (
+        "USERPOOL_PUBLIC_URL",
+        "pool.public_url: the hosted UI's URL as browsers reach it",
+    ),
+    (
+        "USERPOOL_DATA_DIR",
+        "pool.data_dir: where the SQLite database lives",
+    ),
+    (
+        "DATABASE_URL",
+        "a sqlite:// or postgres:// database instead of pool.data_dir's",
+    ),
+    (
+        "USERPOOL_KEY_ENCRYPTION_KEY",
+        "32 bytes, base64: seals the signing keys and secrets at rest",
+    ),
+    (
+        "USERPOOL_TRUSTED_PROXIES",
+        "pool.trusted_proxies, comma-separated",
+    ),
+    (
+        "USERPOOL_ALLOWED_ORIGINS",
+        "pool.allowed_origins, comma-separated",
+    ),
+    (
+        "USERPOOL_WEBAUTHN_RELYING_PARTY_ID",
+        "pool.webauthn_relying_party_id",
+    ),
+    ("USERPOOL_DEV_OUTBOX", "pool.dev_outbox: true or false"),
+    (
+        "USERPOOL_DETERMINISTIC_POOL_IDS",
+        "pool.deterministic_pool_ids: true or false",
+    ),
+    (
+        "USERPOOL_ADMIN_ACCESS_KEY_ID",
+        "with the secret: the only admin key pair",
+    ),
+    (
+        "USERPOOL_ADMIN_SECRET_ACCESS_KEY",
+        "alone: the secret of the file's first admin key pair",
+    ),
+];
+
+/// The environment overrides of the pool's configuration file, a line each, for `--help`.
+pub fn environment_help() -> String {
+    let width = ENVIRONMENT
+        .iter()
+        .map(|(name, _)| name.len())
+        .max()
+        .unwrap_or(0);
+    ENVIRONMENT
+        .iter()
+        .map(|(name, meaning)| format!("  {name:width$}  {meaning}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 impl Config {
-    /// Reads the TOML file, applies the environment overrides `USERPOOL_LISTEN`,
-    /// `USERPOOL_PUBLIC_URL`, `USERPOOL_DATA_DIR`, `USERPOOL_DEV_OUTBOX`,
-    /// `USERPOOL_TRUSTED_PROXIES`,
-    /// `USERPOOL_ADMIN_ACCESS_KEY_ID` + `USERPOOL_ADMIN_SECRET_ACCESS_KEY` and
-    /// `USERPOOL_KEY_ENCRYPTION_KEY` (which only the environment can set), and
-    /// validates the result (errors name the bad field).
+    /// Reads the TOML file, applies the environment overrides ([`ENVIRONMENT`]:
+    /// `USERPOOL_KEY_ENCRYPTION_KEY` only the environment can set), and validates
+    /// the result (errors name the bad field).
     pub fn load(path: impl AsRef<Path>) -> Result<Config, ConfigError> {
         let path = path.as_ref();
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
@@ -1224,6 +1286,25 @@ mod tests {
             sample_line(scopes.trim_end()) + 1
         );
         assert!(message.starts_with(&expected), "{message:?}");
+    }
+
+    #[test]
+    fn the_environment_help_names_every_variable_the_configuration_reads() {
+        let asked = std::cell::RefCell::new(Vec::new());
+        Config::from_toml(SAMPLE)
+            .unwrap()
+            .apply_env(|name| {
+                asked.borrow_mut().push(name);
+                None
+            })
+            .unwrap();
+        let mut asked = asked.into_inner();
+        let mut listed = ENVIRONMENT.map(|(name, _)| name).to_vec();
+        asked.sort_unstable();
+        listed.sort_unstable();
+        assert_eq!(asked, listed);
+        let help = environment_help();
+        assert!(help.starts_with("  USERPOOL_LISTEN  "), "{help}");
     }
 
     #[test]

@@ -56,7 +56,7 @@ mod tests;
 
 use std::sync::Arc;
 
-pub use config::{Config, ConfigError, Database, DatabaseUrl};
+pub use config::{Config, ConfigError, Database, DatabaseUrl, environment_help};
 pub use error::Error;
 pub use serve::{
     DEFAULT_MAX_CONNECTIONS, HEADER_READ_TIMEOUT, Limits, MAX_BLOCKING_THREADS, runtime, serve,

@@ -4,11 +4,14 @@
 //! queue in front of it is bounded too: in a login storm the excess is refused
 //! at once (`Error::Busy`, answered 503/429 with `Retry-After`) rather than piling up.
 //! Verification reuses Argon2's 19 MiB of working memory, one buffer per worker:
-//! allocating it afresh on a blocking thread costs about 40% of a hash again.
+//! allocating it afresh on a blocking thread costs about 40% of a hash again. A
+//! buffer unused for [`IDLE_MEMORY`] is dropped, so that once sign-ins stop their
+//! memory goes back to the system.
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::{Arc, LazyLock, Mutex, Weak};
+use std::time::{Duration, Instant};
 
 use argon2::password_hash::PasswordHasher;
 use argon2::{Algorithm, Argon2, Block, Params, PasswordHash, Version};
@@ -149,8 +152,47 @@ pub(crate) struct Hasher {
     /// Verified against when the user does not exist, so that an unknown
     /// username costs the same time as a wrong password.
     decoy_hash: String,
-    /// Argon2 working memory between verifications; no more buffers than workers exist.
-    memory: Arc<Mutex<Vec<Vec<Block>>>>,
+    memory: Arc<Mutex<KeptMemory>>,
+}
+
+/// How long Argon2 working memory is kept unused before it is dropped.
+const IDLE_MEMORY: Duration = Duration::from_secs(10);
+
+/// Argon2 working memory between verifications, each buffer with when it was last
+/// put back; no more buffers than workers exist.
+#[derive(Default)]
+struct KeptMemory(Vec<(Vec<Block>, Instant)>);
+
+impl KeptMemory {
+    /// The buffer put back last (so that under a light load the others go idle), or a new one.
+    fn take(&mut self) -> Vec<Block> {
+        self.0.pop().map(|(buffer, _)| buffer).unwrap_or_default()
+    }
+
+    fn put(&mut self, buffer: Vec<Block>, now: Instant) {
+        self.0.push((buffer, now));
+    }
+
+    fn release_idle(&mut self, now: Instant) {
+        self.0
+            .retain(|(_, used)| now.saturating_duration_since(*used) < IDLE_MEMORY);
+    }
+
+    fn lock(memory: &Mutex<KeptMemory>) -> std::sync::MutexGuard<'_, KeptMemory> {
+        memory.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Every [`IDLE_MEMORY`], drops what has been idle that long, until the hasher is gone.
+    async fn release_idle_until_dropped(memory: Weak<Mutex<KeptMemory>>) {
+        let mut ticks = tokio::time::interval(IDLE_MEMORY);
+        loop {
+            ticks.tick().await;
+            let Some(memory) = memory.upgrade() else {
+                return;
+            };
+            KeptMemory::lock(&memory).release_idle(Instant::now());
+        }
+    }
 }
 
 fn argon2() -> Result<Argon2<'static>, Error> {
@@ -206,12 +248,16 @@ impl Hasher {
         let decoy_hash = tokio::task::spawn_blocking(|| hash_blocking("decoy password"))
             .await
             .map_err(|e| Error::PasswordHash(e.to_string()))??;
+        let memory = Arc::default();
+        tokio::spawn(KeptMemory::release_idle_until_dropped(Arc::downgrade(
+            &memory,
+        )));
         Ok(Hasher {
             permits: Arc::new(Semaphore::new(workers)),
             in_flight: AtomicUsize::new(0),
             max_in_flight: workers + queued,
             decoy_hash,
-            memory: Arc::default(),
+            memory,
         })
     }
 
@@ -244,10 +290,9 @@ impl Hasher {
         let memory = Arc::clone(&self.memory);
         let matches = self
             .run(move || {
-                let buffers = || memory.lock().unwrap_or_else(|p| p.into_inner());
-                let mut buffer = buffers().pop().unwrap_or_default();
+                let mut buffer = KeptMemory::lock(&memory).take();
                 let matches = verify_with(&mut buffer, &password, &hash);
-                buffers().push(buffer);
+                KeptMemory::lock(&memory).put(buffer, Instant::now());
                 matches
             })
             .await?;
@@ -313,6 +358,18 @@ mod tests {
         ] {
             assert!(verify_with(&mut memory, "correct horse", broken).is_err());
         }
+    }
+
+    #[test]
+    fn kept_memory_goes_once_idle_and_the_last_put_back_is_taken_first() {
+        let start = Instant::now();
+        let mut kept = KeptMemory::default();
+        kept.put(vec![Block::default(); 1], start);
+        kept.put(vec![Block::default(); 2], start + IDLE_MEMORY / 2);
+        kept.release_idle(start + IDLE_MEMORY);
+        assert_eq!(kept.0.len(), 1, "the first is idle long enough");
+        assert_eq!(kept.take().len(), 2);
+        assert!(kept.take().is_empty(), "nothing kept: a new buffer");
     }
 
     #[tokio::test]

@@ -39,7 +39,7 @@ pub mod user_api;
 pub mod verify;
 
 use leptos::prelude::*;
-use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
+use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::{
     SsrMode, StaticSegment,
     components::{Route, Router, Routes},
@@ -58,7 +58,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     if let Some(context) = Owner::current_shared_context() {
         context.set_is_hydrating(false);
     }
-    provide_context(options.clone());
+    let reload = watched().then(|| view! { <AutoReload options=options.clone()/> });
+    let stylesheet = build_stylesheet(&options);
+    // Moved, not cloned: this runs for every page, and the islands' script reads it.
+    provide_context(options);
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -66,8 +69,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
-                <AutoReload options=options.clone()/>
-                <HashedStylesheet options id="leptos"/>
+                {reload}
+                <link id="leptos" rel="stylesheet" href=stylesheet/>
                 <MetaTags/>
             </head>
             <body>
@@ -75,6 +78,51 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// Whether `cargo leptos watch` serves the app: then it adds its reload script, and
+/// the build's hash file can change while the server runs.
+fn watched() -> bool {
+    static WATCHED: std::sync::LazyLock<bool> =
+        std::sync::LazyLock::new(|| std::env::var_os("LEPTOS_WATCH").is_some());
+    *WATCHED
+}
+
+/// Where the build's stylesheet is, as leptos_meta's `HashedStylesheet` links it,
+/// but with the hashed name read from the hash file once: that component reads the
+/// file on every render (`make bench`).
+fn build_stylesheet(options: &LeptosOptions) -> String {
+    static HREF: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    if watched() {
+        stylesheet_href(options)
+    } else {
+        HREF.get_or_init(|| stylesheet_href(options)).clone()
+    }
+}
+
+/// `/pkg/<output name>[.<css hash>].css`, the hash from the `css:` line of the hash
+/// file beside the server binary, where cargo-leptos writes it.
+fn stylesheet_href(options: &LeptosOptions) -> String {
+    let hash = options
+        .hash_files
+        .then(|| {
+            let binary = std::env::current_exe().ok()?;
+            std::fs::read_to_string(binary.parent()?.join(options.hash_file.as_ref())).ok()
+        })
+        .flatten()
+        .and_then(|hashes| css_hash(&hashes).map(|hash| format!(".{hash}")))
+        .unwrap_or_default();
+    format!(
+        "/{}/{}{hash}.css",
+        options.site_pkg_dir, options.output_name
+    )
+}
+
+fn css_hash(hashes: &str) -> Option<&str> {
+    hashes.lines().find_map(|line| {
+        let (file, hash) = line.trim().split_once(':')?;
+        (file.trim() == "css").then(|| hash.trim())
+    })
 }
 
 /// The pool's endpoints and the current session, loaded once per page load.
@@ -123,5 +171,21 @@ fn ErrorNotice(error: AuthError) -> impl IntoView {
     view! {
         <p class="error" role="alert">{error.to_string()}</p>
         <a href="/">"Start again"</a>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_stylesheet_is_named_by_the_css_line_of_the_hash_file() {
+        let hashes = "js: xe7Y\nwasm: TcP7\ncss: a30f_T3W\nmanifest: 1fUC\n";
+        assert_eq!(css_hash(hashes), Some("a30f_T3W"));
+        assert_eq!(css_hash("js: xe7Y\n"), None);
+        let unhashed = LeptosOptions::builder()
+            .output_name("leptos-cognito")
+            .build();
+        assert_eq!(stylesheet_href(&unhashed), "/pkg/leptos-cognito.css");
     }
 }

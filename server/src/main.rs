@@ -2,6 +2,7 @@
 //! answers its server functions and, unless an Amazon Cognito pool is
 //! configured, runs the local user pool beside it.
 
+mod anonymous_page;
 mod assets;
 mod bearer_api;
 mod health;
@@ -24,9 +25,15 @@ use leptos_axum::{LeptosRoutes, generate_route_list};
 use tracing_subscriber::EnvFilter;
 use userpool::UserPool;
 
+use anonymous_page::{AnonymousPage, serve_anonymous_page};
 use origin_check::{AppOrigin, refuse_cross_site};
 use security_headers::{SecurityHeaders, add_security_headers, provide_request_nonce};
 use settings::{PoolChoice, Settings};
+
+// mimalloc: a page render is hundreds of small allocations, and glibc's arenas kept
+// Argon2's 19 MiB buffers resident after sign-ins (`make bench` measures both).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[derive(Debug, thiserror::Error)]
 enum StartError {
@@ -241,6 +248,10 @@ fn app_router(leptos: LeptosOptions, auth: Auth, origin: AppOrigin) -> Router {
         .fallback(leptos_axum::file_and_error_handler_with_context(
             provide_request_nonce,
             shell,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            AnonymousPage::from_environment(),
+            serve_anonymous_page,
         ))
         .layer(axum::middleware::from_fn_with_state(
             origin,

@@ -8,7 +8,7 @@ use clap::Parser;
 
 /// Serves the leptos-cognito app; by default with an embedded local user pool.
 #[derive(Debug, Parser)]
-#[command(version, about)]
+#[command(version, about, after_help = after_help())]
 pub struct Settings {
     /// The app's URL as browsers reach it; redirects and cookies are derived from it.
     #[arg(long, env = "APP_URL", default_value = "http://127.0.0.1:3000")]
@@ -67,6 +67,27 @@ pub struct Settings {
     /// backlog. The embedded pool has its own, `pool.max_connections`.
     #[arg(long, env = "MAX_CONNECTIONS", default_value_t = userpool::DEFAULT_MAX_CONNECTIONS, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=65_536))]
     pub max_connections: usize,
+}
+
+/// What `--help` adds after the options: the variables read by Leptos (cargo-leptos
+/// sets them when it runs the server) and, for the embedded pool, by its configuration.
+fn after_help() -> String {
+    format!(
+        "Leptos, from the environment (cargo-leptos sets them when it runs the server):
+  LEPTOS_SITE_ADDR     the address the app listens on (default 127.0.0.1:3000)
+  LEPTOS_SITE_ROOT     the directory of the built site: pkg/, favicon (default target/site)
+  LEPTOS_SITE_PKG_DIR  the bundle's directory under it (default pkg)
+  LEPTOS_OUTPUT_NAME   the bundle's file name (default: the one the server was built with)
+  LEPTOS_HASH_FILES    true: the bundle's names carry the hashes in hash.txt beside the binary
+                       (always so for builds by cargo-leptos)
+  LEPTOS_RELOAD_PORT   the reload websocket of cargo leptos watch (default 3001)
+
+RUST_LOG filters the log (tracing's EnvFilter syntax; default: info).
+
+The embedded pool's configuration file (USERPOOL_CONFIG), overridden by the environment:
+{}",
+        userpool::environment_help()
+    )
 }
 
 /// The user pool the app signs people in with.
