@@ -76,7 +76,7 @@ async fn require_admin() -> Result<(crate::session::Auth, SignedInUser), AuthErr
                 AuthError::Forbidden(ADMIN_GROUP.to_owned()),
             )
         }
-        Session::SignedOut | Session::Expired => {
+        Session::SignedOut | Session::Expired | Session::Ended => {
             (axum::http::StatusCode::UNAUTHORIZED, AuthError::SignedOut)
         }
     };
@@ -90,7 +90,7 @@ async fn signed_in() -> Result<(crate::session::Auth, axum_extra::extract::Cooki
     let jar = cookies().await?;
     match auth.session(&jar).await {
         Session::SignedIn(_) => Ok((auth, jar)),
-        Session::SignedOut | Session::Expired => Err(refused(
+        Session::SignedOut | Session::Expired | Session::Ended => Err(refused(
             axum::http::StatusCode::UNAUTHORIZED,
             AuthError::SignedOut,
         )),
@@ -318,7 +318,7 @@ pub async fn end_session() -> Result<(), AuthError> {
     // told by the pool that it still stands, and remembered so.
     auth.revoke_refresh_token(&jar).await;
     auth.forget_session(&jar);
-    crate::session::respond_with_cookies(&auth.cookies.clear());
+    crate::session::respond_with_cookies(&auth.cookies.signed_out());
     leptos_axum::redirect(&auth.pool.logout_url());
     Ok(())
 }

@@ -21,6 +21,20 @@ pub struct DirectoryUser {
 }
 
 impl DirectoryUser {
+    /// Cognito's `UserStatus`, in words (an unknown one as it is).
+    pub fn status_in_words(&self) -> &str {
+        match self.status.as_str() {
+            "UNCONFIRMED" => "Not confirmed yet",
+            "CONFIRMED" => "Confirmed",
+            "FORCE_CHANGE_PASSWORD" => "Must change password",
+            "RESET_REQUIRED" => "Must reset password",
+            "EXTERNAL_PROVIDER" => "Signs in with another provider",
+            "ARCHIVED" => "Archived",
+            "COMPROMISED" => "Compromised",
+            other => other,
+        }
+    }
+
     /// The second factors on, in words.
     pub fn mfa_in_words(&self) -> String {
         let words: Vec<&str> = self
@@ -70,5 +84,37 @@ impl PoolSummary {
         } else {
             format!("{} ({})", self.name, self.id)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_status(status: &str) -> DirectoryUser {
+        DirectoryUser {
+            username: "u".into(),
+            email: "u@example.com".into(),
+            status: status.into(),
+            enabled: true,
+            groups: Vec::new(),
+            mfa: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn statuses_read_as_words_and_unknown_ones_as_they_are() {
+        assert_eq!(
+            with_status("FORCE_CHANGE_PASSWORD").status_in_words(),
+            "Must change password"
+        );
+        assert_eq!(
+            with_status("UNCONFIRMED").status_in_words(),
+            "Not confirmed yet"
+        );
+        assert_eq!(
+            with_status("SOMETHING_NEW").status_in_words(),
+            "SOMETHING_NEW"
+        );
     }
 }

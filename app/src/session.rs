@@ -21,6 +21,10 @@ use crate::verify::{AccessClaims, Verifier, VerifyError};
 const ID_TOKEN: &str = "id_token";
 const ACCESS_TOKEN: &str = "access_token";
 const REFRESH_TOKEN: &str = "refresh_token";
+/// Set by Logout and read once by the page the pool sends the browser back to, which
+/// then says the person has been signed out.
+const SIGNED_OUT: &str = "signed_out";
+const SIGNED_OUT_MAX_AGE_MINUTES: i64 = 5;
 /// Cookies outlive the 1-hour tokens so an expired session is noticed (and
 /// reported) rather than silently forgotten; Cognito's refresh tokens live 30 days.
 const COOKIE_MAX_AGE_DAYS: i64 = 30;
@@ -90,6 +94,21 @@ impl CookiePolicy {
             cookie.make_removal();
             cookie
         })
+    }
+
+    /// The session's cookies cleared, and the mark that the person signed out just now.
+    pub fn signed_out(&self) -> [Cookie<'static>; 4] {
+        let mut mark = self.cookie(SIGNED_OUT, "1".to_owned());
+        mark.set_max_age(cookie::time::Duration::minutes(SIGNED_OUT_MAX_AGE_MINUTES));
+        let [id, access, refresh] = self.clear();
+        [id, access, refresh, mark]
+    }
+
+    /// The mark read: its removal.
+    fn signed_out_seen(&self) -> Cookie<'static> {
+        let mut mark = self.cookie(SIGNED_OUT, String::new());
+        mark.make_removal();
+        mark
     }
 
     fn read<'j>(&self, jar: &'j CookieJar, base: &str) -> Option<&'j str> {
@@ -231,6 +250,10 @@ impl Auth {
         let id_token = self.cookies.read(jar, ID_TOKEN);
         let access_token = self.cookies.read(jar, ACCESS_TOKEN);
         let (Some(id_token), Some(access_token)) = (id_token, access_token) else {
+            if self.cookies.read(jar, SIGNED_OUT).is_some() {
+                respond_with_cookies(&[self.cookies.signed_out_seen()]);
+                return Session::Ended;
+            }
             return Session::SignedOut;
         };
         let validated = self.validate(id_token, access_token, None).await;
@@ -372,12 +395,16 @@ mod tests {
         for secure in [false, true] {
             let policy = CookiePolicy { secure };
             let set = policy.set(&TOKENS);
-            let cleared = policy.clear();
-            for (set, cleared) in set.iter().zip(&cleared) {
+            let [id, access, refresh, mark] = policy.signed_out();
+            for (set, cleared) in set.iter().zip([id, access, refresh]) {
                 assert_eq!(set.name(), cleared.name());
                 assert_eq!(cleared.value(), "");
                 assert_eq!(cleared.max_age(), Some(cookie::time::Duration::ZERO));
             }
+            // And marks the signing out for the page the pool sends the browser back to.
+            assert_eq!(mark.name(), policy.name(SIGNED_OUT));
+            assert_eq!(mark.http_only(), Some(true));
+            assert_eq!(mark.max_age(), Some(cookie::time::Duration::minutes(5)));
         }
     }
 

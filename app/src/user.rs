@@ -27,13 +27,15 @@ pub enum Session {
     SignedOut,
     /// The cookies held tokens that are no longer valid; they have been cleared.
     Expired,
+    /// Signed out just now with Logout: the next page says so, once.
+    Ended,
 }
 
 impl Session {
     pub fn user(&self) -> Option<&SignedInUser> {
         match self {
             Session::SignedIn(user) => Some(user),
-            Session::SignedOut | Session::Expired => None,
+            Session::SignedOut | Session::Expired | Session::Ended => None,
         }
     }
 }

@@ -49,7 +49,7 @@ test("an administrator invites a colleague, who chooses a password and is greete
     await admin.getByRole("button", { name: "Create user" }).click();
     await expect(admin.getByRole("status")).toContainText(`Created ${colleague}.`);
     const row = admin.getByRole("row", { name: colleague });
-    await expect(row).toContainText("FORCE_CHANGE_PASSWORD");
+    await expect(row).toContainText("Must change password");
   });
 
   await test.step("and adds them to the group", async () => {
@@ -202,7 +202,7 @@ test("an administrator picks a pool created through the API and sees its users o
 
     await test.step("picking the new pool shows its user, and not the app pool's", async () => {
       await picker.selectOption({ label: `${poolName} (${poolId})` });
-      await expect(admin.getByRole("row", { name: customer })).toContainText("FORCE_CHANGE_PASSWORD");
+      await expect(admin.getByRole("row", { name: customer })).toContainText("Must change password");
       await expect(admin.getByRole("row", { name: ADMIN.email })).toHaveCount(0);
       await admin.getByLabel("Search by email").fill(ADMIN.email);
       await admin.getByRole("button", { name: "Search" }).click();

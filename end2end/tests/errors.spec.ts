@@ -76,6 +76,8 @@ test("without JavaScript, Sign In and Register stay disabled rather than leave w
   await page.goto(`${APP}/`);
   await expect(page.getByRole("button", { name: "Sign In" })).toBeDisabled();
   await expect(page.getByRole("button", { name: "Register" })).toBeDisabled();
+  // Beside them, what a slow connection shows until the WASM is ready.
+  await expect(page.getByText("Loading…")).toBeVisible();
   // And the page says why, in a <noscript> (Playwright turns script execution off, not the
   // parser's scripting flag, so Chromium keeps that element's content as its text: read it so).
   expect(await page.locator("noscript").evaluateAll((all) => all.map((n) => n.textContent).join(" "))).toContain(

@@ -78,6 +78,11 @@ test("a new user registers, confirms, is greeted, logs out and signs in again", 
     await page.getByRole("button", { name: "Logout" }).click();
     await expect(page.getByRole("button", { name: "Sign In" })).toBeVisible();
     await expect(page).toHaveURL(`${APP}/`);
+    await expect(page.getByRole("status")).toHaveText("You have been signed out.");
+    // Said once: a reload shows the plain signed-out page.
+    await page.reload();
+    await expect(page.getByRole("button", { name: "Sign In" })).toBeVisible();
+    await expect(page.getByText("You have been signed out.")).toHaveCount(0);
     const html = await (await page.request.get("/")).text();
     expect(html).not.toContain(`Hello ${email}`);
     const appCookies = await page.context().cookies(APP);

@@ -56,6 +56,7 @@ test("pages send a nonce-based CSP that the islands and a whole sign-in live wit
     expect(scripts.every((found) => found === nonce), JSON.stringify(scripts)).toBe(true);
     // The buttons are enabled by the hydrated island.
     await expect(page.getByRole("button", { name: "Sign In" })).toBeEnabled();
+    await expect(page.getByText("Loading…")).toHaveCount(0);
     // Another response, another nonce.
     const again = await page.request.get("/");
     expect(checkedNonce(again)).not.toBe(nonce);

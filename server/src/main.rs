@@ -671,6 +671,59 @@ mod tests {
         );
     }
 
+    #[tokio::test]
+    async fn the_page_after_logout_says_so_once() {
+        let _leptos = one_leptos_test_at_a_time().await;
+        let pool = Pool::serve().await;
+        let app = app_for(&pool).await;
+        let request = Request::get("/")
+            .header(header::COOKIE, "signed_out=1")
+            .body(Body::empty())
+            .expect("request");
+        let response = app.clone().oneshot(request).await.expect("response");
+        let removal = response.headers()[header::SET_COOKIE]
+            .to_str()
+            .expect("ascii")
+            .to_owned();
+        assert!(
+            removal.starts_with("signed_out=;") && removal.contains("Max-Age=0"),
+            "{removal}"
+        );
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .expect("body");
+        assert!(String::from_utf8_lossy(&body).contains("You have been signed out."));
+        let (_, page) = home_page(&app, "", "").await;
+        assert!(!page.contains("signed out"), "{page}");
+    }
+
+    #[tokio::test]
+    async fn each_page_names_itself_in_its_title() {
+        let _leptos = one_leptos_test_at_a_time().await;
+        let pool = Pool::serve().await;
+        let app = app_for(&pool).await;
+        for (uri, title) in [
+            ("/", "leptos-cognito"),
+            ("/profile", "Profile · leptos-cognito"),
+            ("/admin", "Admin console · leptos-cognito"),
+            (
+                "/callback?code=c0de&state=st4te",
+                "Signing in · leptos-cognito",
+            ),
+        ] {
+            let request = Request::get(uri).body(Body::empty()).expect("request");
+            let response = app.clone().oneshot(request).await.expect("response");
+            let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+                .await
+                .expect("body");
+            let html = String::from_utf8_lossy(&body);
+            assert!(
+                html.contains(&format!("<title>{title}</title>")),
+                "{uri}: {html}"
+            );
+        }
+    }
+
     /// A server-function call whose body comes in `chunks` chunks of 1 KiB, with
     /// no declared length (`Transfer-Encoding: chunked`).
     async fn chunked_list_users(

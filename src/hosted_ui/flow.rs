@@ -64,7 +64,7 @@ pub(super) fn render<P: Template>(
     page: impl FnOnce(FormContext) -> P,
 ) -> Result<Response, PageError> {
     let (jar, token) = csrf::issue(pool.config(), pool.csrf_key(), jar)?;
-    let html = page(FormContext::new(request, token))
+    let html = page(FormContext::new(request, token, &pool.pool().name))
         .render()
         .map_err(crate::error::Error::from)?;
     Ok((jar, Html(html)).into_response())

@@ -3,7 +3,7 @@
 //! `/confirmForgotPassword`, and `/newPassword` for a temporary password), signing
 //! in with a mailed code (`email_code`) or a passkey (`passkey`), the second
 //! factor after a password (`mfa`), their
-//! stylesheet and the passkey page's script, and in `dev_outbox` mode the mail
+//! stylesheet, icon and the passkey page's script, and in `dev_outbox` mode the mail
 //! outbox (`outbox`).
 
 mod email_code;
@@ -23,6 +23,8 @@ use crate::UserPool;
 use crate::web::{refuse_nul_page, security_headers};
 
 const STYLESHEET: &str = include_str!("hosted-ui.css");
+/// The app's icon (one file for both servers).
+const FAVICON: &str = include_str!("../../public/favicon.svg");
 
 pub(crate) fn routes() -> Router<UserPool> {
     Router::new()
@@ -51,15 +53,28 @@ pub(crate) fn routes() -> Router<UserPool> {
         .layer(axum::middleware::from_fn(refuse_nul_page))
         .layer(axum::middleware::map_response(security_headers))
         .route("/static/hosted-ui.css", get(stylesheet))
-        .route("/static/passkey.js", get(passkey::script))
+        .route("/static/passkey.js", get(passkey_script))
+        .route("/static/favicon.svg", get(favicon))
 }
 
 async fn stylesheet() -> impl IntoResponse {
+    asset("text/css; charset=utf-8", STYLESHEET)
+}
+
+async fn passkey_script() -> impl IntoResponse {
+    asset("text/javascript; charset=utf-8", passkey::SCRIPT)
+}
+
+async fn favicon() -> impl IntoResponse {
+    asset("image/svg+xml", FAVICON)
+}
+
+fn asset(content_type: &'static str, body: &'static str) -> impl IntoResponse {
     (
         [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CONTENT_TYPE, content_type),
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
-        STYLESHEET,
+        body,
     )
 }

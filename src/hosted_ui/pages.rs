@@ -12,10 +12,12 @@ pub(crate) struct FormContext {
     /// The same parameters as a query string, for links between pages.
     pub(crate) query: String,
     pub(crate) cancel_url: String,
+    /// The pool's name, on every page of a sign-in: whose sign-in this is.
+    pub(crate) pool_name: String,
 }
 
 impl FormContext {
-    pub(crate) fn new(request: &AuthRequest, csrf: String) -> FormContext {
+    pub(crate) fn new(request: &AuthRequest, csrf: String, pool_name: &str) -> FormContext {
         FormContext {
             csrf,
             hidden: request
@@ -26,6 +28,7 @@ impl FormContext {
                 .collect(),
             query: request.params.query(&[]),
             cancel_url: request.cancel_url(),
+            pool_name: pool_name.to_owned(),
         }
     }
 }

@@ -12,8 +12,7 @@
 //! and the script posts the one the user picks to `/passkey/autofill`.
 
 use axum::extract::Form;
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum_extra::extract::CookieJar;
 use serde::Deserialize;
 
@@ -26,7 +25,7 @@ use crate::signin::session;
 use crate::web::{PageError, found};
 use crate::{UserPool, passkeys, user_auth};
 
-const SCRIPT: &str = include_str!("passkey.js");
+pub(super) const SCRIPT: &str = include_str!("passkey.js");
 
 /// A passkey from the autofill that is not (or no longer) one of an account's.
 const AUTOFILL_REFUSED: &str =
@@ -168,14 +167,4 @@ pub(super) async fn confirm(
     let outcome =
         user_auth::answer_passkey(&pool, session, client_id, username, credential, now).await?;
     after_sign_in(&pool, jar, &request, username, outcome, now).await
-}
-
-pub(super) async fn script() -> impl IntoResponse {
-    (
-        [
-            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        SCRIPT,
-    )
 }

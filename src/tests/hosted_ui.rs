@@ -331,6 +331,39 @@ async fn pages_escape_what_they_echo() {
 }
 
 #[tokio::test]
+async fn every_page_of_a_sign_in_names_the_pool_and_the_pool_has_an_icon() {
+    let mut browser = Browser::new().await;
+    let params = query(&oauth_params("st4te"));
+    for (path, title) in [
+        ("/login", "Sign in"),
+        ("/signup", "Sign up"),
+        ("/forgotPassword", "Forgot your password?"),
+    ] {
+        let page = browser.get(&format!("{path}?{params}")).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        assert!(
+            page.body
+                .contains(&format!("<title>{title} · leptos-cognito</title>")),
+            "{path}: {}",
+            page.body
+        );
+        assert!(
+            page.body.contains(r#"<p class="brand">leptos-cognito</p>"#),
+            "{path}"
+        );
+        assert!(
+            page.body
+                .contains(r#"<link rel="icon" href="/static/favicon.svg""#),
+            "{path}"
+        );
+    }
+    let icon = browser.get("/static/favicon.svg").await;
+    assert_eq!(icon.status, StatusCode::OK);
+    assert_eq!(icon.header(header::CONTENT_TYPE), "image/svg+xml");
+    assert!(icon.body.starts_with("<svg"), "{}", icon.body);
+}
+
+#[tokio::test]
 async fn discovery_and_dev_outbox_switch() {
     let mut browser = Browser::new().await;
     let doc = browser
@@ -482,6 +515,15 @@ async fn a_forgotten_password_is_reset_with_a_mailed_code() {
 
     let reply = browser.sign_in(email, PASSWORD).await;
     assert!(reply.body.contains("Incorrect username or password."));
+    // The address stays filled in; the cursor waits in the password field.
+    assert!(
+        reply
+            .body
+            .contains(r#"autocomplete="current-password" required autofocus>"#),
+        "{}",
+        reply.body
+    );
+    assert_eq!(reply.body.matches("autofocus").count(), 1);
     let reply = browser.sign_in(email, "a new password").await;
     assert_eq!(reply.status, StatusCode::FOUND, "{}", reply.body);
     assert!(reply.location().unwrap().starts_with(CALLBACK));

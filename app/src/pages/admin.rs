@@ -8,7 +8,7 @@
 use leptos::prelude::*;
 
 use super::profile::SignInFirst;
-use super::{IslandScripts, UserNav};
+use super::{IslandScripts, PageTitle, UserNav};
 use crate::api::{
     AuthError, create_group, create_user, delete_user, list_groups, list_pools, list_users,
     reset_second_factors, set_group_membership, set_user_enabled,
@@ -21,6 +21,7 @@ use crate::{AuthResources, ErrorNotice};
 pub fn AdminPage() -> impl IntoView {
     let AuthResources { session, .. } = expect_context();
     view! {
+        <PageTitle page="Admin console"/>
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match session.await {
@@ -308,9 +309,9 @@ fn UserRow(
         .collect();
     let chosen = RwSignal::new(joinable.first().cloned().unwrap_or_default());
     let status = if user.enabled {
-        user.status.clone()
+        user.status_in_words().to_owned()
     } else {
-        format!("{} (disabled)", user.status)
+        format!("{} (disabled)", user.status_in_words())
     };
     let select_label = format!("Group for {}", user.email);
     let toggle = {
@@ -354,10 +355,10 @@ fn UserRow(
     };
     view! {
         <tr aria-label=user.email.clone()>
-            <td>{user.email.clone()}</td>
-            <td>{status}</td>
-            <td class="mfa">{user.mfa_in_words()}</td>
-            <td>
+            <td data-label="Email">{user.email.clone()}</td>
+            <td data-label="Status" title=user.status.clone()>{status}</td>
+            <td class="mfa" data-label="Second step">{user.mfa_in_words()}</td>
+            <td data-label="Groups">
                 {user
                     .groups
                     .iter()
@@ -385,7 +386,7 @@ fn UserRow(
                     })
                     .collect_view()}
             </td>
-            <td class="row-actions">
+            <td class="row-actions" data-label="Actions">
                 {(!joinable.is_empty()).then(|| view! {
                     <select aria-label=select_label bind:value=chosen>
                         {joinable

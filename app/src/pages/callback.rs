@@ -6,7 +6,7 @@
 
 use leptos::prelude::*;
 
-use super::{IslandScripts, StartButtons};
+use super::{IslandScripts, PageTitle, StartButtons};
 use crate::pool::PoolEndpoints;
 use crate::{AuthResources, ErrorNotice};
 
@@ -14,6 +14,7 @@ use crate::{AuthResources, ErrorNotice};
 pub fn CallbackPage() -> impl IntoView {
     let AuthResources { pool, .. } = expect_context();
     view! {
+        <PageTitle page="Signing in"/>
         <Suspense fallback=|| view! { <h1>"Signing you in…"</h1> }>
             {move || Suspend::new(async move {
                 match pool.await {

@@ -18,14 +18,14 @@ pub fn HomePage() -> impl IntoView {
                 match (session.await, pool.await) {
                     (Ok(Session::SignedIn(user)), _) => view! { <Greeting user/> }.into_any(),
                     (Ok(session), Ok(pool)) => {
-                        let expired = session == Session::Expired;
+                        let notice = match session {
+                            Session::Expired => Some("Your session has expired. Please sign in again."),
+                            Session::Ended => Some("You have been signed out."),
+                            Session::SignedIn(_) | Session::SignedOut => None,
+                        };
                         view! {
                             <h1>"Welcome"</h1>
-                            <Show when=move || expired>
-                                <p class="notice" role="status">
-                                    "Your session has expired. Please sign in again."
-                                </p>
-                            </Show>
+                            {notice.map(|notice| view! { <p class="notice" role="status">{notice}</p> })}
                             <p>"Sign in or create an account to continue."</p>
                             <StartButtons pool/>
                             <IslandScripts/>

@@ -27,6 +27,12 @@ use leptos::prelude::*;
 use crate::pool::{PoolEndpoints, Start};
 use crate::user::SignedInUser;
 
+/// The page's `<title>`: its name, then the app's (the home page keeps the app's alone).
+#[component]
+pub fn PageTitle(page: &'static str) -> impl IntoView {
+    view! { <leptos_meta::Title text=format!("{page} · leptos-cognito")/> }
+}
+
 /// The script that loads the WASM and hydrates the page's islands, once in every
 /// page that shows one. Pages without islands load no WASM at all.
 #[component]
@@ -125,6 +131,8 @@ fn AttemptFields(children: Children) -> impl IntoView {
             <input type="hidden" name="code_challenge" node_ref=code_challenge/>
             <input type="hidden" name="nonce" node_ref=nonce/>
             {children()}
+            // Says why the buttons do not answer yet; gone once they do.
+            {move || (!ready.get()).then(|| view! { <span class="loading" aria-live="polite">"Loading…"</span> })}
         </fieldset>
         {move || problem.get().map(|message| view! { <p class="error" role="alert">{message}</p> })}
     }

@@ -6,7 +6,7 @@
 
 use leptos::prelude::*;
 
-use super::{IslandScripts, UserNav};
+use super::{IslandScripts, PageTitle, UserNav};
 use crate::api::{
     RefreshSession, complete_passkey_registration, confirm_app, delete_passkey, list_passkeys,
     list_second_factors, set_second_factor, start_app_setup, start_passkey_registration,
@@ -20,6 +20,7 @@ use crate::{AuthResources, ErrorNotice};
 pub fn ProfilePage() -> impl IntoView {
     let AuthResources { session, .. } = expect_context();
     view! {
+        <PageTitle page="Profile"/>
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match session.await {
