@@ -40,8 +40,10 @@ SPLIT := --split
 FUZZ_SECONDS ?= 600
 FUZZ_TARGETS := verify_token json_api
 
+# Bundles unhashed while developing: with hashed names, a CSS edit pushed by the reload
+# socket would point the page at a file that does not exist (release builds hash them).
 run: setup
-	cargo leptos watch $(SPLIT)
+	LEPTOS_HASH_FILES=false cargo leptos watch $(SPLIT)
 
 # Every option and environment variable of the server and of the pool, from the binaries
 # built as cargo-leptos builds them: a plain `cargo run -p server -- --help` lacks its

@@ -182,11 +182,11 @@ pub async fn current_session() -> Result<Session, AuthError> {
 
 /// Gets new tokens from the pool now, so that group changes show at once, and
 /// returns to the profile (its form's page: under `Referrer-Policy: no-referrer`
-/// the browser names no page to return to).
+/// the browser names no page to return to), which then says so.
 #[server]
 pub async fn refresh_session() -> Result<Session, AuthError> {
     let session = auth()?.refresh_now(&cookies().await?).await;
-    leptos_axum::redirect("/profile");
+    leptos_axum::redirect("/profile?refreshed");
     Ok(session)
 }
 

@@ -130,6 +130,7 @@ test("a member who is not an administrator is refused, and sees new groups after
     await member.goto("/profile");
     await expect(member.locator("dd.groups")).not.toContainText(group);
     await member.getByRole("button", { name: "Refresh my session" }).click();
+    await expect(member.getByRole("status")).toHaveText("Your session has been refreshed: these are the pool's latest tokens.");
     await expect(member.locator("dd.groups")).toContainText(group);
     // The refreshed tokens are in the cookies: a reload renders the group on the server.
     await member.reload();

@@ -1,6 +1,7 @@
 //! The site's static files (`target/site`). The bundles in `/pkg/` carry a
 //! content hash in their names (cargo-leptos `hash-files`), so browsers keep them
-//! for a year without asking again, and they are sent precompressed (`.br`,
+//! for a year without asking again; unhashed (`make run` turns hashing off, so
+//! that CSS edits show at once) they are asked for again each time. They are sent precompressed (`.br`,
 //! `.gz`, written by `make release`) to browsers that accept it. Anything else
 //! the server sends (the pages themselves, server functions, the favicon) says
 //! `no-store`: pages greet a signed-in user by name, and no cache may keep them.
@@ -13,10 +14,17 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 const IMMUTABLE: HeaderValue = HeaderValue::from_static("public, max-age=31536000, immutable");
 const NO_STORE: HeaderValue = HeaderValue::from_static("no-store");
+/// Kept, but checked with the server before each use (it answers 304 when unchanged).
+const REVALIDATE: HeaderValue = HeaderValue::from_static("no-cache");
 
-/// `/pkg/…`: the hashed bundles, precompressed when possible.
+/// `/pkg/…`: the bundles, precompressed when possible.
 pub fn bundles<S: Clone + Send + Sync + 'static>(leptos: &LeptosOptions) -> Router<S> {
     let dir = std::path::Path::new(leptos.site_root.as_ref()).join(leptos.site_pkg_dir.as_ref());
+    let lifetime = if leptos.hash_files {
+        IMMUTABLE
+    } else {
+        REVALIDATE
+    };
     Router::new()
         .nest_service(
             &format!("/{}", leptos.site_pkg_dir),
@@ -24,7 +32,7 @@ pub fn bundles<S: Clone + Send + Sync + 'static>(leptos: &LeptosOptions) -> Rout
         )
         .layer(SetResponseHeaderLayer::overriding(
             header::CACHE_CONTROL,
-            IMMUTABLE,
+            lifetime,
         ))
 }
 
@@ -59,6 +67,7 @@ mod tests {
         let leptos = LeptosOptions::builder()
             .output_name("app")
             .site_root(site.path().to_string_lossy().into_owned())
+            .hash_files(true)
             .build();
         let app: Router = Router::new()
             .route("/", get(|| async { "a page" }))
@@ -86,5 +95,19 @@ mod tests {
 
         let page = send("/", "br").await.expect("response");
         assert_eq!(header(&page, header::CACHE_CONTROL), "no-store");
+
+        // Unhashed names (`make run`) change content in place: asked for again each time.
+        let unhashed = LeptosOptions::builder()
+            .output_name("app")
+            .site_root(site.path().to_string_lossy().into_owned())
+            .build();
+        let request = Request::get("/pkg/app.h45h.js")
+            .body(Body::empty())
+            .expect("request");
+        let response = bundles::<()>(&unhashed)
+            .oneshot(request)
+            .await
+            .expect("response");
+        assert_eq!(header(&response, header::CACHE_CONTROL), REVALIDATE);
     }
 }

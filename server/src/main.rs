@@ -487,6 +487,12 @@ mod tests {
         let (status, html) = home_page(&app, &id_token, &access_token).await;
         assert_eq!(status, StatusCode::OK);
         assert!(html.contains("Hello ada@example.com"), "{html}");
+        // Its navigation marks the page it is on.
+        assert!(
+            html.contains(r#"<a href="/" aria-current="page">Home"#)
+                && html.contains(r#"<a href="/profile">Profile"#),
+            "{html}"
+        );
 
         let cases = pool.forgeries(&other_pool);
         for (name, forged) in &cases {

@@ -45,11 +45,19 @@ pub fn IslandScripts() -> impl IntoView {
 /// (the server refuses everyone else anyway).
 #[component]
 pub fn UserNav(user: SignedInUser) -> impl IntoView {
+    let here = leptos_router::hooks::use_location()
+        .pathname
+        .get_untracked();
+    // The link to the page being shown says so (to screen readers too).
+    let link = move |href: &'static str, text: &'static str| {
+        let current = (here == href).then_some("page");
+        view! { <a href=href aria-current=current>{text}</a> }
+    };
     view! {
         <nav>
-            <a href="/">"Home"</a>
-            <a href="/profile">"Profile"</a>
-            {user.is_admin().then(|| view! { <a href="/admin">"Admin"</a> })}
+            {link("/", "Home")}
+            {link("/profile", "Profile")}
+            {user.is_admin().then(|| link("/admin", "Admin"))}
         </nav>
     }
 }

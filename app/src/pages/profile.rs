@@ -44,9 +44,15 @@ fn Profile(user: SignedInUser) -> impl IntoView {
         user.groups.join(", ")
     };
     let refresh = ServerAction::<RefreshSession>::new();
+    // Where "Refresh my session" returns to.
+    let refreshed = leptos_router::hooks::use_query_map()
+        .with_untracked(|query| query.get("refreshed").is_some());
     view! {
         <h1>"Your profile"</h1>
         <UserNav user=user.clone()/>
+        {refreshed.then(|| view! {
+            <p class="notice" role="status">"Your session has been refreshed: these are the pool's latest tokens."</p>
+        })}
         <dl class="profile">
             <dt>"Email"</dt>
             <dd>{user.email}</dd>
@@ -54,7 +60,8 @@ fn Profile(user: SignedInUser) -> impl IntoView {
             <dd class="groups">{groups}</dd>
             <dt>"Session expires"</dt>
             <dd>
-                <time>{expiry(user.expires_at)}</time>
+                {in_words(user.expires_at, unix_now())} " ("
+                <time datetime=expiry(user.expires_at)>{expiry(user.expires_at)}</time> ")"
             </dd>
         </dl>
         <ActionForm action=refresh>
@@ -284,6 +291,28 @@ fn expiry(unix_seconds: u64) -> String {
     humantime::format_rfc3339_seconds(at).to_string()
 }
 
+/// Seconds since the Unix epoch, on the server that renders the page.
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs())
+}
+
+/// How long from `now` until `at`, as people say it: "in 59 minutes".
+fn in_words(at: u64, now: u64) -> String {
+    let Some(left) = at.checked_sub(now).filter(|left| *left > 0) else {
+        return "now".to_owned();
+    };
+    let (count, unit) = match left {
+        0..60 => (left, "second"),
+        60..3_600 => (left / 60, "minute"),
+        3_600..86_400 => (left / 3_600, "hour"),
+        _ => (left / 86_400, "day"),
+    };
+    let plural = if count == 1 { "" } else { "s" };
+    format!("in {count} {unit}{plural}")
+}
+
 /// Shown on pages that need a signed-in user.
 #[component]
 pub fn SignInFirst() -> impl IntoView {
@@ -306,5 +335,15 @@ mod tests {
     fn expiry_is_shown_in_utc() {
         assert_eq!(expiry(0), "1970-01-01T00:00:00Z");
         assert_eq!(expiry(951_825_600), "2000-02-29T12:00:00Z");
+    }
+
+    #[test]
+    fn the_time_left_reads_as_words() {
+        assert_eq!(in_words(1_000 + 3_540, 1_000), "in 59 minutes");
+        assert_eq!(in_words(1_000 + 3_600, 1_000), "in 1 hour");
+        assert_eq!(in_words(1_000 + 1, 1_000), "in 1 second");
+        assert_eq!(in_words(1_000 + 2 * 86_400, 1_000), "in 2 days");
+        assert_eq!(in_words(1_000, 1_000), "now");
+        assert_eq!(in_words(999, 1_000), "now");
     }
 }
