@@ -56,7 +56,8 @@ pub(super) fn check_post<T>(
     Ok(request)
 }
 
-/// Renders a page built from the form context, setting the CSRF cookie if needed.
+/// Renders a page built from the form context, setting the CSRF cookie if needed;
+/// it runs the forms' script (`/static/forms.js`).
 pub(super) fn render<P: Template>(
     pool: &UserPool,
     jar: CookieJar,
@@ -67,7 +68,7 @@ pub(super) fn render<P: Template>(
     let html = page(FormContext::new(request, token, &pool.pool().name))
         .render()
         .map_err(crate::error::Error::from)?;
-    Ok((jar, Html(html)).into_response())
+    Ok(with_script((jar, Html(html)).into_response()))
 }
 
 /// Marks a page that refused a password or code, so it counts against the
@@ -119,15 +120,11 @@ pub(super) async fn login_form(
         info,
         error,
     })?;
-    Ok(if autofill.is_some() {
-        with_script(page)
-    } else {
-        page
-    })
+    Ok(page)
 }
 
-/// A page that runs the pool's script.
-pub(super) fn with_script(mut page: Response) -> Response {
+/// A page that runs the pool's own scripts (no inline code).
+fn with_script(mut page: Response) -> Response {
     page.headers_mut().insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(OWN_SCRIPT),

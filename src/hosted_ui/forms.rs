@@ -11,7 +11,6 @@ use serde::Deserialize;
 
 use super::flow::{
     Posted, Username, after_sign_in, check_post, failed_attempt, login_form, page_for, render,
-    with_script,
 };
 use super::mfa;
 use super::pages::{
@@ -152,7 +151,7 @@ async fn offer_passkey(
         info: None,
         error: None,
     })?;
-    Ok(Some(with_script(page)))
+    Ok(Some(page))
 }
 
 #[derive(Deserialize)]

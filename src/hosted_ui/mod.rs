@@ -3,7 +3,7 @@
 //! `/confirmForgotPassword`, and `/newPassword` for a temporary password), signing
 //! in with a mailed code (`email_code`) or a passkey (`passkey`), the second
 //! factor after a password (`mfa`), their
-//! stylesheet, icon and the passkey page's script, and in `dev_outbox` mode the mail
+//! stylesheet, icon and scripts (the forms', the passkey pages'), and in `dev_outbox` mode the mail
 //! outbox (`outbox`).
 
 mod email_code;
@@ -23,6 +23,8 @@ use crate::UserPool;
 use crate::web::{refuse_nul_page, security_headers};
 
 const STYLESHEET: &str = include_str!("hosted-ui.css");
+/// Every form page's script: show the password, say that a form is being sent.
+const FORMS_SCRIPT: &str = include_str!("forms.js");
 /// The app's icon (one file for both servers).
 const FAVICON: &str = include_str!("../../public/favicon.svg");
 
@@ -54,11 +56,16 @@ pub(crate) fn routes() -> Router<UserPool> {
         .layer(axum::middleware::map_response(security_headers))
         .route("/static/hosted-ui.css", get(stylesheet))
         .route("/static/passkey.js", get(passkey_script))
+        .route("/static/forms.js", get(forms_script))
         .route("/static/favicon.svg", get(favicon))
 }
 
 async fn stylesheet() -> impl IntoResponse {
     asset("text/css; charset=utf-8", STYLESHEET)
+}
+
+async fn forms_script() -> impl IntoResponse {
+    asset("text/javascript; charset=utf-8", FORMS_SCRIPT)
 }
 
 async fn passkey_script() -> impl IntoResponse {

@@ -1,4 +1,4 @@
-// The passkey pages' script, the only script of the hosted UI. On the sign-in page of a
+// The passkey pages' script. On the sign-in page of a
 // passkey it asks the browser for the account's passkey with the options the pool put on the
 // form (PublicKeyCredentialRequestOptionsJSON) and posts the answer (AuthenticationResponseJSON);
 // on the sign-in page (data-mode="autofill") it asks for whichever of the pool's passkeys the

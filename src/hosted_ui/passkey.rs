@@ -1,7 +1,7 @@
 //! Passkeys in the hosted UI (where the pool's policy allows `WEB_AUTHN` and
 //! its own address is under the relying party's name). Signing in: the sign-in
 //! page's "Sign in with a passkey" posts the name to `/passkey`, which shows a
-//! page whose script (`/static/passkey.js`, the only script the pool serves)
+//! page whose script (`/static/passkey.js`)
 //! asks the browser for the account's passkey and posts its answer to
 //! `/passkey/confirm`; without a passkey for the name (or without an account)
 //! the sign-in page says so, in the same words either way. Adding one: after a
@@ -17,7 +17,7 @@ use axum_extra::extract::CookieJar;
 use serde::Deserialize;
 
 use super::flow::{
-    Posted, Username, after_sign_in, check_post, failed_attempt, login_form, render, with_script,
+    Posted, Username, after_sign_in, check_post, failed_attempt, login_form, render,
 };
 use super::pages::PasskeyPage;
 use crate::accounts::{Refusal, SignIn};
@@ -57,15 +57,14 @@ pub(super) async fn start(
         return login_form(&pool, jar, &request, username, None, Some(NO_PASSKEY)).await;
     };
     let options = options.to_string();
-    let page = render(&pool, jar, &request, |form| PasskeyPage {
+    render(&pool, jar, &request, |form| PasskeyPage {
         form,
         username,
         session: &session,
         options: &options,
         info: None,
         error: None,
-    })?;
-    Ok(with_script(page))
+    })
 }
 
 #[derive(Deserialize)]

@@ -331,7 +331,7 @@ async fn pages_escape_what_they_echo() {
 }
 
 #[tokio::test]
-async fn every_page_of_a_sign_in_names_the_pool_and_the_pool_has_an_icon() {
+async fn every_page_of_a_sign_in_names_the_pool_and_runs_only_the_pools_own_script() {
     let mut browser = Browser::new().await;
     let params = query(&oauth_params("st4te"));
     for (path, title) in [
@@ -357,6 +357,24 @@ async fn every_page_of_a_sign_in_names_the_pool_and_the_pool_has_an_icon() {
             "{path}"
         );
     }
+    // Their one script, the forms' (show the password, say a form is being sent), is the
+    // pool's own file: the policy allows it and nothing inline.
+    let page = browser.get(&format!("/login?{params}")).await;
+    assert!(
+        page.body
+            .contains(r#"<script src="/static/forms.js" defer></script>"#)
+    );
+    let policy = page.header(header::CONTENT_SECURITY_POLICY);
+    assert!(
+        policy.contains("script-src 'self';") && !policy.contains("unsafe-inline"),
+        "{policy}"
+    );
+    let script = browser.get("/static/forms.js").await;
+    assert_eq!(script.status, StatusCode::OK);
+    assert_eq!(
+        script.header(header::CONTENT_TYPE),
+        "text/javascript; charset=utf-8"
+    );
     let icon = browser.get("/static/favicon.svg").await;
     assert_eq!(icon.status, StatusCode::OK);
     assert_eq!(icon.header(header::CONTENT_TYPE), "image/svg+xml");
