@@ -1,6 +1,6 @@
 // Every screen a person meets, checked by axe-core in the light and the dark theme,
-// at desktop and phone widths: the app's pages signed out and signed in, the admin
-// console, the pool's sign-in, sign-up, code and password-reset pages and its dev
+// at desktop and phone widths: the app's pages signed out and signed in, with their
+// notices, the admin console, the pool's sign-in, sign-up, code and password-reset pages and its dev
 // outbox. Each screen is also photographed into the test's output (CI keeps it).
 import AxeBuilder from "@axe-core/playwright";
 import { type Browser, type Page, expect, test } from "@playwright/test";
@@ -55,9 +55,17 @@ async function everyScreen(browser: Browser, colorScheme: "light" | "dark") {
   await page.getByRole("link", { name: "Profile" }).click();
   await expect(page.getByRole("heading", { name: "Your profile" })).toBeVisible();
   await checked(page, "profile");
+  await page.getByRole("button", { name: "Refresh my session" }).click();
+  await expect(page.getByRole("status")).toContainText("Your session has been refreshed");
+  await checked(page, "profile-refreshed");
   await page.getByRole("link", { name: "Admin" }).click();
   await expect(page.getByRole("row", { name: ADMIN.email })).toBeVisible();
   await checked(page, "admin-console");
+
+  await page.goto("/");
+  await page.getByRole("button", { name: "Logout" }).click();
+  await expect(page.getByRole("status")).toHaveText("You have been signed out.");
+  await checked(page, "home-after-logout");
 
   await page.goto(`${POOL}/_dev/outbox`);
   await checked(page, "dev-outbox");

@@ -39,7 +39,7 @@ pub(super) struct Username {
 
 /// Validates the OAuth parameters of a post, then its CSRF token; on a
 /// mismatch, the error page links back to `page` with the same parameters
-/// (and `extra` ones).
+/// (and `extra` ones), and back to the app (the client is known by then).
 pub(super) fn check_post<T>(
     pool: &UserPool,
     jar: &CookieJar,
@@ -49,8 +49,13 @@ pub(super) fn check_post<T>(
 ) -> Result<AuthRequest, PageError> {
     let request = validate(pool.pool(), &posted.oauth)?;
     if !csrf::verify(pool.csrf_key(), jar, posted.csrf.as_deref()) {
+        let app = pool
+            .pool()
+            .client(&request.client_id)
+            .map_or_else(String::new, |client| client.name.clone());
         return Err(PageError::Csrf {
             retry: format!("{page}?{}", posted.oauth.query(extra)),
+            back: (app, request.cancel_url()),
         });
     }
     Ok(request)

@@ -30,6 +30,8 @@ struct OutboxQuery {
 #[template(path = "outbox.html")]
 struct OutboxPage {
     mail: Vec<Mail>,
+    /// The pool's apps (client names) and where each returns after a logout: its home page.
+    apps: Vec<(String, String)>,
 }
 
 async fn outbox_page(
@@ -37,7 +39,15 @@ async fn outbox_page(
     Query(query): Query<OutboxQuery>,
 ) -> Result<impl IntoResponse, PageError> {
     let mail = pool.store().mail(query.to.as_deref()).await?;
-    Ok(Html(OutboxPage { mail }.render().map_err(Error::from)?))
+    let apps = pool
+        .pool()
+        .clients()
+        .iter()
+        .filter_map(|client| Some((client.name.clone(), client.logout_urls.first()?.clone())))
+        .collect();
+    Ok(Html(
+        OutboxPage { mail, apps }.render().map_err(Error::from)?,
+    ))
 }
 
 async fn outbox_json(

@@ -218,6 +218,14 @@ async fn csrf_mismatch_is_refused() {
             .await;
         assert_eq!(reply.status, StatusCode::FORBIDDEN);
         assert!(reply.body.contains("Start again"));
+        // The client is known: the page offers the way back to it, by its name.
+        assert!(
+            reply.body.contains(
+                r#"<a href="http://127.0.0.1:3000/callback?error=access_denied&#38;state=s">Back to leptos-cognito-app</a>"#
+            ),
+            "{}",
+            reply.body
+        );
     }
     // Without the cookie, even a token from an earlier page fails.
     let token = browser
@@ -406,7 +414,16 @@ async fn discovery_and_dev_outbox_switch() {
         doc["userinfo_endpoint"],
         "http://127.0.0.1:9229/oauth2/userInfo"
     );
-    assert_eq!(browser.get("/_dev/outbox").await.status, StatusCode::OK);
+    let outbox = browser.get("/_dev/outbox").await;
+    assert_eq!(outbox.status, StatusCode::OK);
+    // With a way back to each app that has a home page (its logout URL).
+    assert!(
+        outbox
+            .body
+            .contains(r#"<a href="http://127.0.0.1:3000/">Back to leptos-cognito-app</a>"#),
+        "{}",
+        outbox.body
+    );
 
     let (config, _dir) = test_config(false).await;
     let router = UserPool::open(config).await.unwrap().router();

@@ -7,7 +7,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::error_page::error_page;
+use super::error_page::{error_page, error_page_back_to};
 use super::redirect::found;
 use crate::error::{Error, RETRY_AFTER_SECONDS};
 use crate::input::refuse_nul;
@@ -18,9 +18,13 @@ pub(crate) enum PageError {
     /// The request cannot be trusted to name a place to redirect to: show the pool's error page.
     #[error("bad request: {0}")]
     BadRequest(String),
-    /// The CSRF cookie and form field do not match; `retry` restarts the same page.
+    /// The CSRF cookie and form field do not match; `retry` restarts the same page,
+    /// `back` (the app client's name, and its cancel URL) leaves for the app.
     #[error("CSRF token mismatch")]
-    Csrf { retry: String },
+    Csrf {
+        retry: String,
+        back: (String, String),
+    },
     /// An OAuth error for a validated client and redirect URI (RFC 6749 §4.1.2.1):
     /// the full URL, with `error`, `error_description` and `state`.
     #[error("redirecting an OAuth error to the client")]
@@ -32,12 +36,18 @@ pub(crate) enum PageError {
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         let (status, message, retry) = match self {
-            PageError::BadRequest(message) => (StatusCode::BAD_REQUEST, message, None),
-            PageError::Csrf { retry } => (
-                StatusCode::FORBIDDEN,
-                "Your session on this page expired or the form was submitted from elsewhere. Please start again.".to_owned(),
-                Some(retry),
-            ),
+            PageError::BadRequest(message) => (StatusCode::BAD_REQUEST, message, None::<String>),
+            PageError::Csrf {
+                retry,
+                back: (app, url),
+            } => {
+                return error_page_back_to(
+                    StatusCode::FORBIDDEN,
+                    "Your session on this page expired or the form was submitted from elsewhere. Please start again.",
+                    Some(&retry),
+                    Some((&app, &url)),
+                );
+            }
             PageError::ToClient(url) => return found(&url),
             PageError::Internal(Error::Busy) => {
                 let mut page = error_page(
@@ -45,8 +55,10 @@ impl IntoResponse for PageError {
                     "Too many people are signing in right now. Please try again in a moment.",
                     None,
                 );
-                page.headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECONDS));
+                page.headers_mut().insert(
+                    header::RETRY_AFTER,
+                    HeaderValue::from_static(RETRY_AFTER_SECONDS),
+                );
                 return page;
             }
             PageError::Internal(error) => {

@@ -167,7 +167,7 @@ fn Console(
                 .value()
                 .get()
                 .map(|outcome| match outcome {
-                    Ok(message) => view! { <p class="notice" role="status">{message}</p> }.into_any(),
+                    Ok(message) => view! { <p class="notice success" role="status">{message}</p> }.into_any(),
                     Err(error) => view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
                 })
         }}

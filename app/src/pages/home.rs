@@ -19,13 +19,13 @@ pub fn HomePage() -> impl IntoView {
                     (Ok(Session::SignedIn(user)), _) => view! { <Greeting user/> }.into_any(),
                     (Ok(session), Ok(pool)) => {
                         let notice = match session {
-                            Session::Expired => Some("Your session has expired. Please sign in again."),
-                            Session::Ended => Some("You have been signed out."),
+                            Session::Expired => Some(("notice warning", "Your session has expired. Please sign in again.")),
+                            Session::Ended => Some(("notice info", "You have been signed out.")),
                             Session::SignedIn(_) | Session::SignedOut => None,
                         };
                         view! {
                             <h1>"Welcome"</h1>
-                            {notice.map(|notice| view! { <p class="notice" role="status">{notice}</p> })}
+                            {notice.map(|(class, notice)| view! { <p class=class role="status">{notice}</p> })}
                             <p>"Sign in or create an account to continue."</p>
                             <StartButtons pool/>
                             <IslandScripts/>

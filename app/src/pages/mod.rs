@@ -84,7 +84,7 @@ pub fn StartButtons(pool: PoolEndpoints) -> impl IntoView {
             </AttemptFields>
         </form>
         <noscript>
-            <p class="notice">"Signing in needs JavaScript: turn it on for this site and reload the page."</p>
+            <p class="notice warning">"Signing in needs JavaScript: turn it on for this site and reload the page."</p>
         </noscript>
     }
 }

@@ -51,7 +51,7 @@ fn Profile(user: SignedInUser) -> impl IntoView {
         <h1>"Your profile"</h1>
         <UserNav user=user.clone()/>
         {refreshed.then(|| view! {
-            <p class="notice" role="status">"Your session has been refreshed: these are the pool's latest tokens."</p>
+            <p class="notice success" role="status">"Your session has been refreshed: these are the pool's latest tokens."</p>
         })}
         <dl class="profile">
             <dt>"Email"</dt>
@@ -124,7 +124,7 @@ fn Passkeys() -> impl IntoView {
             "Add a passkey"
         </button>
         {move || outcome.get().map(|outcome| match outcome {
-            Ok(message) => view! { <p class="notice" role="status">{message}</p> }.into_any(),
+            Ok(message) => view! { <p class="notice success" role="status">{message}</p> }.into_any(),
             Err(error) => view! { <p class="error" role="alert">{error}</p> }.into_any(),
         })}
     }
@@ -198,7 +198,7 @@ fn SecondStep() -> impl IntoView {
             </div>
         })}
         {move || outcome.get().map(|outcome| match outcome {
-            Ok(message) => view! { <p class="notice" role="status">{message}</p> }.into_any(),
+            Ok(message) => view! { <p class="notice success" role="status">{message}</p> }.into_any(),
             Err(error) => view! { <p class="error" role="alert">{error}</p> }.into_any(),
         })}
     }
