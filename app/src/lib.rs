@@ -80,9 +80,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// Whether `cargo leptos watch` serves the app: then it adds its reload script, and
-/// the build's hash file can change while the server runs.
-fn watched() -> bool {
+/// Whether `cargo leptos watch` serves the app (`LEPTOS_WATCH`): then it adds its
+/// reload script, the build's hash file can change while the server runs, and the
+/// server keeps no rendered page.
+pub fn watched() -> bool {
     static WATCHED: std::sync::LazyLock<bool> =
         std::sync::LazyLock::new(|| std::env::var_os("LEPTOS_WATCH").is_some());
     *WATCHED

@@ -33,9 +33,9 @@ struct Page {
 }
 
 impl AnonymousPage {
-    /// Off while `cargo leptos watch` serves the app (`LEPTOS_WATCH`).
+    /// Off while `cargo leptos watch` serves the app.
     pub fn from_environment() -> Self {
-        Self::new(std::env::var_os("LEPTOS_WATCH").is_none())
+        Self::new(!app::watched())
     }
 
     fn new(keep: bool) -> Self {

@@ -62,7 +62,9 @@ impl SecurityHeaders {
     /// The websocket that `cargo leptos watch` serves its reload messages on, as
     /// the reload script reaches it (Leptos's `AutoReload`, on when `LEPTOS_WATCH` is set).
     pub fn live_reload(leptos: &LeptosOptions, app_origin: &str) -> Option<String> {
-        std::env::var_os("LEPTOS_WATCH")?;
+        if !app::watched() {
+            return None;
+        }
         reload_socket(leptos, app_origin)
     }
 

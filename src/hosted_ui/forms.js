@@ -20,11 +20,11 @@ for (const field of document.querySelectorAll('input[type="password"]')) {
   field.after(toggle);
 }
 
-const sending = (form, busy) => {
+const sending = (form, busy, submitter) => {
   form.toggleAttribute("aria-busy", busy);
   for (const button of form.querySelectorAll("button:not([type=button])")) {
     button.disabled = busy;
-    if (busy && button === form.submitter) {
+    if (busy && button === submitter) {
       button.dataset.label = button.textContent;
       button.textContent = "Please wait…";
     } else if (!busy && button.dataset.label) {
@@ -39,9 +39,8 @@ for (const form of document.querySelectorAll('form[method="post"]')) {
       event.preventDefault();
       return;
     }
-    form.submitter = event.submitter;
     // After the browser has read the form's fields: a disabled button is not sent.
-    setTimeout(() => sending(form, true));
+    setTimeout(() => sending(form, true, event.submitter));
   });
 }
 
