@@ -139,6 +139,116 @@ pub struct Config {
     /// Further pools, made or brought up to date at start-up (see `declared`).
     #[serde(default)]
     user_pools: Vec<DeclaredPool>,
+    /// The hosted UI's default look (SetUICustomization's `ALL`), from files.
+    #[serde(default)]
+    branding: Option<BrandingFiles>,
+    /// Where mail goes, if not only to the outbox.
+    #[serde(default)]
+    smtp: Option<SmtpConfig>,
+}
+
+/// `[smtp]`: an SMTP server that delivers the pool's mail. The password comes
+/// from `USERPOOL_SMTP_PASSWORD` only, and is never printed.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SmtpConfig {
+    pub(crate) host: String,
+    /// By default the security's port: 587, 465, or 25.
+    #[serde(default)]
+    pub(crate) port: Option<u16>,
+    #[serde(default)]
+    pub(crate) security: SmtpSecurity,
+    #[serde(default)]
+    pub(crate) username: Option<String>,
+    #[serde(skip)]
+    pub(crate) password: Option<String>,
+    /// The sender, `Name <address>` or an address.
+    pub(crate) from: String,
+    #[serde(default)]
+    pub(crate) reply_to: Option<String>,
+    /// PEM certificates to trust for the server besides the public roots (a private CA).
+    #[serde(default)]
+    pub(crate) ca_file: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for SmtpConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpConfig")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("security", &self.security)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "redacted"))
+            .field("from", &self.from)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How the connection to the SMTP server is protected.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum SmtpSecurity {
+    /// A plain connection upgraded with STARTTLS, which the server must offer (port 587).
+    #[default]
+    Starttls,
+    /// TLS from the first byte (port 465).
+    Tls,
+    /// No encryption: only for a server on this machine (port 25).
+    None,
+}
+
+impl SmtpConfig {
+    /// A host to reach, addresses mail can carry, a password only with a user,
+    /// and no unencrypted connection leaving this machine.
+    fn validate(&self) -> Result<(), ConfigError> {
+        if self.host.trim().is_empty() {
+            return Err(invalid("smtp.host", "must not be empty"));
+        }
+        for (field, address) in [
+            ("smtp.from", Some(&self.from)),
+            ("smtp.reply_to", self.reply_to.as_ref()),
+        ] {
+            if let Some(address) = address {
+                address.parse::<lettre::message::Mailbox>().map_err(|e| {
+                    invalid(field, format!("{address:?} is not a mail address: {e}"))
+                })?;
+            }
+        }
+        if self.security == SmtpSecurity::None {
+            let local = self.host == "localhost"
+                || self
+                    .host
+                    .parse::<IpAddr>()
+                    .is_ok_and(|address| address.is_loopback());
+            if !local {
+                return Err(invalid(
+                    "smtp.security",
+                    "\"none\" sends passwords and codes in the clear: only for a server on this machine (localhost); use \"starttls\" or \"tls\"",
+                ));
+            }
+        }
+        if self.password.is_some() && self.username.is_none() {
+            return Err(invalid("USERPOOL_SMTP_PASSWORD", "needs smtp.username"));
+        }
+        Ok(())
+    }
+
+    pub(crate) fn port(&self) -> u16 {
+        self.port.unwrap_or(match self.security {
+            SmtpSecurity::Starttls => 587,
+            SmtpSecurity::Tls => 465,
+            SmtpSecurity::None => 25,
+        })
+    }
+}
+
+/// `[branding]`: a logo (PNG or JPEG, at most 100 KB) and a stylesheet of
+/// Cognito's customizable classes, by path (relative to the file, once loaded).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct BrandingFiles {
+    pub(crate) logo: Option<PathBuf>,
+    pub(crate) css: Option<PathBuf>,
 }
 
 /// A further pool of the file (`[[user_pools]]`): its id, its name, and what
@@ -532,7 +642,7 @@ impl Client {
 /// The environment variables that override the configuration file, each with what it
 /// sets: `Config::load` reads exactly these (a test holds it to that), and `--help`
 /// lists them ([`environment_help`]).
-const ENVIRONMENT: [(&str, &str); 12] = [
+const ENVIRONMENT: [(&str, &str); 14] = [
     (
         "USERPOOL_LISTEN",
         "pool.listen: the address the pool listens on",
@@ -566,6 +676,14 @@ const ENVIRONMENT: [(&str, &str); 12] = [
         "pool.webauthn_relying_party_id",
     ),
     ("USERPOOL_DEV_OUTBOX", "pool.dev_outbox: true or false"),
+    (
+        "USERPOOL_SMTP_HOST",
+        "smtp.host: the SMTP server mail goes to",
+    ),
+    (
+        "USERPOOL_SMTP_PASSWORD",
+        "the SMTP user's password (environment only)",
+    ),
     (
         "USERPOOL_DETERMINISTIC_POOL_IDS",
         "pool.deterministic_pool_ids: true or false",
@@ -605,6 +723,16 @@ impl Config {
             source,
         })?;
         let mut config = parse(&path.display().to_string(), &text)?;
+        if let Some(dir) = path.parent() {
+            let branding = config
+                .branding
+                .iter_mut()
+                .flat_map(|branding| [&mut branding.logo, &mut branding.css]);
+            let smtp = config.smtp.iter_mut().map(|smtp| &mut smtp.ca_file);
+            for file in branding.chain(smtp).flatten() {
+                *file = dir.join(&*file);
+            }
+        }
         config.apply_env(|name| std::env::var(name).ok())?;
         config.validate()?;
         Ok(config)
@@ -786,6 +914,16 @@ impl Config {
         &self.user_pools
     }
 
+    /// The SMTP server mail goes to, if one is configured.
+    pub(crate) fn smtp(&self) -> Option<&SmtpConfig> {
+        self.smtp.as_ref()
+    }
+
+    /// The files of `[branding]`, if the file has the section.
+    pub(crate) fn branding(&self) -> Option<&BrandingFiles> {
+        self.branding.as_ref()
+    }
+
     /// The relying party id of passkeys, if the pool has one (see `pool.webauthn_relying_party_id`).
     pub(crate) fn webauthn_relying_party_id(&self) -> Option<String> {
         if let Some(id) = &self.pool.webauthn_relying_party_id {
@@ -860,6 +998,23 @@ impl Config {
         }
         if let Some(flag) = var("USERPOOL_DEV_OUTBOX") {
             self.pool.dev_outbox = boolean("USERPOOL_DEV_OUTBOX", &flag)?;
+        }
+        if let Some(host) = var("USERPOOL_SMTP_HOST").filter(|host| !host.is_empty()) {
+            match &mut self.smtp {
+                Some(smtp) => smtp.host = host,
+                None => {
+                    return Err(invalid(
+                        "USERPOOL_SMTP_HOST",
+                        "needs an [smtp] section (its from address)",
+                    ));
+                }
+            }
+        }
+        if let Some(password) = var("USERPOOL_SMTP_PASSWORD").filter(|p| !p.is_empty()) {
+            match &mut self.smtp {
+                Some(smtp) => smtp.password = Some(password),
+                None => return Err(invalid("USERPOOL_SMTP_PASSWORD", "needs an [smtp] section")),
+            }
         }
         if let Some(flag) = var("USERPOOL_DETERMINISTIC_POOL_IDS") {
             self.pool.deterministic_pool_ids = boolean("USERPOOL_DETERMINISTIC_POOL_IDS", &flag)?;
@@ -1066,6 +1221,9 @@ impl Config {
                     format!("{bad:?} must be non-empty, without spaces or slashes"),
                 ));
             }
+        }
+        if let Some(smtp) = &self.smtp {
+            smtp.validate()?;
         }
         for (i, credential) in self.admin_credentials.iter().enumerate() {
             // AWS's access key ids: 16 to 128 word characters (AKIA... in practice).

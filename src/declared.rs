@@ -3,10 +3,13 @@
 //! the same settings, or brought up to date with the file: every start (and
 //! every replica) leaves the same pools and clients. Their users, groups and
 //! keys live in the store, as those of pools created through the API do.
+//! The declared pool's `[branding]` is kept the same way, as its default UI
+//! customization.
 
 use serde_json::Value;
 
 use crate::app_clients::{ClientSettings, StoredClient};
+use crate::branding::{self, ALL_CLIENTS, Logo};
 use crate::config::{Config, DeclaredPool};
 use crate::error::Error;
 use crate::pools::{NewPool, StoredPool};
@@ -16,6 +19,52 @@ use crate::store::Store;
 pub(crate) async fn declare(config: &Config, store: &Store, now: i64) -> Result<(), Error> {
     for declared in config.user_pools() {
         declare_pool(declared, store, now).await?;
+    }
+    Ok(())
+}
+
+/// Makes the files of `[branding]` the declared pool's default customization,
+/// checked as SetUICustomization checks them; a file that does not pass stops the start.
+pub(crate) async fn declare_branding(
+    config: &Config,
+    store: &Store,
+    now: i64,
+) -> Result<(), Error> {
+    let Some(files) = config.branding() else {
+        return Ok(());
+    };
+    let read = |path: &std::path::Path| {
+        std::fs::read(path)
+            .map_err(|e| Error::Declaration(format!("branding: {}: {e}", path.display())))
+    };
+    let logo = match &files.logo {
+        Some(path) => Some(
+            Logo::new(read(path)?)
+                .map_err(|e| Error::Declaration(format!("branding.logo: {e}")))?,
+        ),
+        None => None,
+    };
+    let css = match &files.css {
+        Some(path) => {
+            let text = String::from_utf8(read(path)?).map_err(|_| {
+                Error::Declaration(format!("branding.css: {} is not UTF-8", path.display()))
+            })?;
+            Some(
+                branding::checked_css(&text)
+                    .map_err(|e| Error::Declaration(format!("branding.css: {e}")))?,
+            )
+        }
+        None => None,
+    };
+    let scoped = store.in_pool(config.pool_id());
+    let current = scoped.ui_customizations().await?;
+    let unchanged = current
+        .iter()
+        .any(|custom| custom.client_id == ALL_CLIENTS && custom.css == css && custom.logo == logo);
+    if !unchanged {
+        scoped
+            .put_ui_customization(ALL_CLIENTS, css.as_deref(), logo.as_ref(), now)
+            .await?;
     }
     Ok(())
 }

@@ -7,6 +7,10 @@
 /// What `Retry-After` says when password hashing is saturated ([`Error::Busy`]).
 pub(crate) const RETRY_AFTER_SECONDS: &str = "1";
 
+/// What a person is told when mail cannot be sent ([`Error::MailQueueFull`]).
+pub(crate) const MAIL_UNAVAILABLE: &str =
+    "The code could not be sent: mail cannot be delivered right now. Please try again later.";
+
 /// Internal failures: nothing a client did wrong.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -41,6 +45,12 @@ pub enum Error {
     Busy,
     #[error("encoding a token: {0}")]
     Json(#[from] serde_json::Error),
+    /// The SMTP server of `[smtp]` cannot be set up (an address, a certificate).
+    #[error("mail: {0}")]
+    Mail(String),
+    /// Mail to the SMTP server is piling up: it has been unreachable for a while.
+    #[error("the mail queue is full")]
+    MailQueueFull,
     /// A pool or client of `userpool.toml`'s `[[user_pools]]` that the API would refuse.
     #[error("userpool.toml: {0}")]
     Declaration(String),

@@ -9,6 +9,7 @@
 mod accounts;
 mod app_clients;
 mod auth_factors;
+mod branding;
 mod challenge;
 mod claims;
 mod config;
@@ -86,6 +87,8 @@ struct Inner {
     csrf: csrf::CsrfKey,
     decoys: secrets::DecoyKey,
     hasher: password::Hasher,
+    /// The SMTP server's queue, where `[smtp]` names one.
+    mailer: Option<mail::smtp::Mailer>,
     health_probe: health::Probe,
 }
 
@@ -136,6 +139,7 @@ impl UserPool {
                 .await?;
         }
         declared::declare(&config, &store, now()).await?;
+        declared::declare_branding(&config, &store, now()).await?;
         let pools = registry::Registry::default();
         let current = pools
             .get(&config, &store, config.pool_id())
@@ -146,6 +150,7 @@ impl UserPool {
         let decoys = keys::pool_secret(&store, config.key_encryption_key(), "decoys").await?;
         let decoys = secrets::DecoyKey::new(&decoys);
         let hasher = password::Hasher::new().await?;
+        let mailer = config.smtp().map(mail::smtp::Mailer::start).transpose()?;
         let hosts =
             AllowedHosts::new(config.public_url(), config.listen().port()).with_subdomains();
         let inner = Arc::new(Inner {
@@ -156,6 +161,7 @@ impl UserPool {
             csrf,
             decoys,
             hasher,
+            mailer,
             health_probe: health::Probe::default(),
         });
         // Keys rotated in by another process (`userpool keys rotate`) and pools
@@ -247,6 +253,23 @@ impl UserPool {
     /// The pool this handle acts in.
     fn pool(&self) -> &pools::Pool {
         &self.current.pool
+    }
+
+    /// The pool's hosted-UI customizations.
+    fn branding(&self) -> &branding::Branding {
+        &self.current.branding
+    }
+
+    /// Where the pool's hosted UI is: its domain's URL, or the server's own for
+    /// the declared pool; None for another pool without a domain.
+    fn hosted_ui_url(&self) -> Option<String> {
+        match &self.pool().domain {
+            Some(domain) => Some(self.domain_url(domain)),
+            None if self.pool().id == self.config().pool_id() => {
+                Some(self.config().public_url().to_owned())
+            }
+            None => None,
+        }
     }
 
     /// Adds a pool (with its first signing key); None, changing nothing, if
@@ -368,10 +391,15 @@ impl UserPool {
         if self.config().dev_outbox() {
             router = router.merge(hosted_ui::outbox::routes());
         }
-        let router = router.layer(axum::middleware::from_fn_with_state(
-            self.clone(),
-            web::throttle::throttle,
-        ));
+        let router = router
+            .layer(axum::middleware::from_fn_with_state(
+                self.clone(),
+                web::throttle::throttle,
+            ))
+            .layer(axum::middleware::from_fn_with_state(
+                self.clone(),
+                web::brand_error_pages,
+            ));
         // Only requests for the pool's own names (DNS rebinding, see `allowed_hosts`).
         http_layers(allow_hosts(
             router.with_state(self.clone()),
@@ -436,6 +464,10 @@ impl UserPool {
 
     fn csrf_key(&self) -> &csrf::CsrfKey {
         &self.inner.csrf
+    }
+
+    fn mailer(&self) -> Option<&mail::smtp::Mailer> {
+        self.inner.mailer.as_ref()
     }
 
     fn hasher(&self) -> &password::Hasher {

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use crate::app_clients::StoredClient;
+use crate::branding::Branding;
 use crate::config::Config;
 use crate::error::Error;
 use crate::keys::{self, KeyRing};
@@ -17,6 +18,8 @@ use crate::store::Store;
 /// One pool as a request sees it.
 pub(crate) struct Running {
     pub(crate) pool: Pool,
+    /// Its hosted UI's customizations (SetUICustomization).
+    pub(crate) branding: Branding,
     pub(crate) keys: Arc<KeyRing>,
     pub(crate) store: Store,
 }
@@ -169,8 +172,10 @@ async fn load(
         .collect();
     let domain = scoped.domain().await?;
     let custom_scopes = scoped.custom_scopes().await?;
+    let branding = Branding::new(scoped.ui_customizations().await?);
     Ok(Arc::new(Running {
         pool: Pool::new(config, stored, clients, domain, custom_scopes),
+        branding,
         keys,
         store: scoped,
     }))

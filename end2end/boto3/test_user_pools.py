@@ -2393,3 +2393,168 @@ def test_id_tokens_carry_the_users_attributes(new_pool, cognito):
     assert id_claims["phone_number"] == "+15555550123"
     assert id_claims["phone_number_verified"] is True
     assert id_claims["custom:age"] == "36"
+
+
+# --- hosted UI branding (SetUICustomization, GetUICustomization) ---
+
+
+def png(width=2, height=1):
+    """A small valid PNG image (red pixels), made here rather than read from a file."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
+BRAND_CSS = ".submitButton-customizable { background-color: #0a7d3b; }\n.banner-customizable { padding: 12px 0; }"
+
+
+def login_query(client_id):
+    _, challenge = pkce_pair()
+    return urllib.parse.urlencode(
+        {
+            "response_type": "code",
+            "client_id": client_id,
+            "redirect_uri": CALLBACK,
+            "scope": "openid",
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+        }
+    )
+
+
+def fetch_bytes(url, host):
+    request = urllib.request.Request(url, headers={"Host": host})
+    with urllib.request.urlopen(request, timeout=30) as reply:
+        return reply.headers.get("Content-Type"), reply.read()
+
+
+def test_a_pool_is_customized_only_once_it_has_a_domain(new_pool, cognito):
+    """As in Cognito, SetUICustomization needs the pool's hosted UI: a pool without a domain is refused."""
+    pool_id = new_pool()["Id"]
+    with pytest.raises(ClientError) as excinfo:
+        cognito.set_ui_customization(UserPoolId=pool_id, ClientId="ALL", CSS=BRAND_CSS)
+    assert error_code(excinfo) == "InvalidParameterException"
+    assert "domain" in excinfo.value.response["Error"]["Message"]
+
+
+def test_the_pools_default_look_brands_the_hosted_ui_of_its_clients(new_pool, new_domain, cognito, pool_url):
+    """A logo and stylesheet set for ALL are what GetUICustomization answers for a client without its own,
+    and what its sign-in page links to, served back byte for byte from the pool's domain."""
+    pool_id, client_id, prefix = hosted_ui_pool(new_pool, new_domain, cognito)
+    host = f"{prefix}.localhost:{port_of(pool_url)}"
+    logo = png()
+    reply = cognito.set_ui_customization(UserPoolId=pool_id, ClientId="ALL", CSS=BRAND_CSS, ImageFile=logo)
+    custom = reply["UICustomization"]
+    assert (custom["UserPoolId"], custom["ClientId"], custom["CSSVersion"]) == (pool_id, "ALL", "1")
+    assert ".submitButton-customizable {\n  background-color: #0a7d3b;\n}" in custom["CSS"]
+    assert custom["ImageUrl"].startswith(f"http://{host}/static/ui/ALL/logo?v=1")
+    assert isinstance(custom["CreationDate"], datetime.datetime)
+
+    effective = cognito.get_ui_customization(UserPoolId=pool_id, ClientId=client_id)["UICustomization"]
+    assert (effective["ClientId"], effective["CSS"], effective["ImageUrl"]) == ("ALL", custom["CSS"], custom["ImageUrl"])
+
+    status, _, page = fetch(f"{pool_url}/login?{login_query(client_id)}", host=host)
+    assert status == 200, page
+    assert '<link rel="stylesheet" href="/static/ui/ALL/custom.css?v=1">' in page
+    assert '<img class="logo-customizable" src="/static/ui/ALL/logo?v=1"' in page
+    assert 'class="submitButton-customizable"' in page and 'class="inputField-customizable"' in page
+    assert fetch_bytes(custom["ImageUrl"].replace(host, f"127.0.0.1:{port_of(pool_url)}"), host) == ("image/png", logo)
+    content_type, css = fetch_bytes(f"{pool_url}/static/ui/ALL/custom.css?v=1", host)
+    assert (content_type, css.decode()) == ("text/css; charset=utf-8", custom["CSS"])
+
+
+def test_a_clients_own_look_replaces_the_default(new_pool, new_domain, cognito, pool_url):
+    """A client given its own customization keeps it (stylesheet only: no logo) whatever ALL becomes,
+    and setting it again raises its version."""
+    pool_id, client_id, prefix = hosted_ui_pool(new_pool, new_domain, cognito)
+    host = f"{prefix}.localhost:{port_of(pool_url)}"
+    cognito.set_ui_customization(UserPoolId=pool_id, ClientId="ALL", CSS=BRAND_CSS, ImageFile=png())
+    cognito.set_ui_customization(UserPoolId=pool_id, ClientId=client_id, CSS=".label-customizable { color: #333 }")
+    again = cognito.set_ui_customization(
+        UserPoolId=pool_id, ClientId=client_id, CSS=".label-customizable { color: #111 }"
+    )["UICustomization"]
+    assert (again["ClientId"], again["CSSVersion"]) == (client_id, "2")
+    assert "ImageUrl" not in again
+    own = cognito.get_ui_customization(UserPoolId=pool_id, ClientId=client_id)["UICustomization"]
+    assert own["CSS"] == ".label-customizable {\n  color: #111;\n}\n"
+    _, _, page = fetch(f"{pool_url}/login?{login_query(client_id)}", host=host)
+    assert f'href="/static/ui/{client_id}/custom.css?v=2"' in page
+    assert "logo-customizable" not in page
+    # The pool's default is still ALL's, for GetUICustomization without a client.
+    assert cognito.get_ui_customization(UserPoolId=pool_id)["UICustomization"]["ClientId"] == "ALL"
+
+
+@pytest.mark.parametrize(
+    "css",
+    [
+        "body { background: red }",
+        "@import url(https://evil.example/x.css);",
+        ".logo-customizable { background-image: url(https://evil.example/track.png) }",
+        ".label-customizable { color: var(--secret) }",
+        ".label-customizable a { color: red }",
+    ],
+)
+def test_css_outside_cognitos_classes_is_refused_and_changes_nothing(new_pool, new_domain, cognito, css):
+    """A stylesheet with other selectors, at-rules or values that load anything is refused, and the look stays."""
+    pool_id, client_id, _ = hosted_ui_pool(new_pool, new_domain, cognito)
+    cognito.set_ui_customization(UserPoolId=pool_id, ClientId="ALL", CSS=BRAND_CSS)
+    with pytest.raises(ClientError) as excinfo:
+        cognito.set_ui_customization(UserPoolId=pool_id, ClientId="ALL", CSS=css)
+    assert error_code(excinfo) == "InvalidParameterException"
+    kept = cognito.get_ui_customization(UserPoolId=pool_id, ClientId=client_id)["UICustomization"]
+    assert (kept["CSSVersion"], "#0a7d3b" in kept["CSS"]) == ("1", True)
+
+
+def test_a_logo_must_be_a_small_png_or_jpeg(new_pool, new_domain, cognito):
+    """An SVG (it could carry script), a GIF or an image over 100 KB is refused as a logo."""
+    pool_id, _, _ = hosted_ui_pool(new_pool, new_domain, cognito)
+    for image in (b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>", b"GIF89a....", png() + b"\x00" * 100 * 1024):
+        with pytest.raises(ClientError) as excinfo:
+            cognito.set_ui_customization(UserPoolId=pool_id, ImageFile=image)
+        assert error_code(excinfo) == "InvalidParameterException"
+    assert "CSSVersion" not in cognito.get_ui_customization(UserPoolId=pool_id)["UICustomization"]
+
+
+def test_customizing_a_client_the_pool_does_not_have_is_not_found(new_pool, new_domain, cognito):
+    pool_id, _, _ = hosted_ui_pool(new_pool, new_domain, cognito)
+    with pytest.raises(ClientError) as excinfo:
+        cognito.set_ui_customization(UserPoolId=pool_id, ClientId="nosuchclient", CSS=BRAND_CSS)
+    assert error_code(excinfo) == "ResourceNotFoundException"
+    with pytest.raises(ClientError) as excinfo:
+        cognito.get_ui_customization(UserPoolId=pool_id, ClientId="nosuchclient")
+    assert error_code(excinfo) == "ResourceNotFoundException"
+
+
+def test_the_aws_cli_uploads_a_logo_from_a_file(new_pool, new_domain, cognito, pool_url, tmp_path):
+    """`aws cognito-idp set-ui-customization --image-file fileb://logo.png`, as Cognito's guide does it."""
+    pool_id, client_id, prefix = hosted_ui_pool(new_pool, new_domain, cognito)
+    logo = tmp_path / "logo.png"
+    logo.write_bytes(png(4, 4))
+    done = aws_cli(
+        pool_url, "set-ui-customization", "--user-pool-id", pool_id, "--client-id", client_id,
+        "--image-file", f"fileb://{logo}", "--css", BRAND_CSS,
+    )
+    assert done.returncode == 0, done.stderr
+    url = json.loads(done.stdout)["UICustomization"]["ImageUrl"]
+    host = f"{prefix}.localhost:{port_of(pool_url)}"
+    assert fetch_bytes(url.replace(host, f"127.0.0.1:{port_of(pool_url)}"), host) == ("image/png", png(4, 4))
+
+
+def test_an_error_page_names_the_pool_with_its_look(new_pool, new_domain, cognito, pool_url):
+    """The pool's error page (here: a redirect_uri the client does not have) shows the pool's name and
+    the client's branding, like its sign-in pages."""
+    pool_id, client_id, prefix = hosted_ui_pool(new_pool, new_domain, cognito)
+    name = cognito.describe_user_pool(UserPoolId=pool_id)["UserPool"]["Name"]
+    cognito.set_ui_customization(UserPoolId=pool_id, CSS=BRAND_CSS, ImageFile=png())
+    query = login_query(client_id).replace(urllib.parse.quote(CALLBACK, safe=""), "http%3A%2F%2Fevil.example%2F")
+    status, _, page = fetch(f"{pool_url}/oauth2/authorize?{query}", host=f"{prefix}.localhost:{port_of(pool_url)}")
+    assert status == 400, page
+    assert f'<p class="brand">{name}</p>' in page and f"<title>Error · {name}</title>" in page
+    assert '<img class="logo-customizable" src="/static/ui/ALL/logo?v=1"' in page
+    assert "redirect_uri" in page

@@ -752,7 +752,7 @@ mod tests {
         let id_token = pool.sign(&pool.id_claims());
         let access_token = pool.sign(&pool.access_claims());
 
-        let (status, body) = chunked_list_users(&app, &id_token, &access_token, 100).await;
+        let (status, body) = chunked_list_users(&app, &id_token, &access_token, 200).await;
         assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
         // Under the limit, a chunked call gets past authorization as the others do.
         let (status, body) = chunked_list_users(&app, &id_token, &access_token, 4).await;

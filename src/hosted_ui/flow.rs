@@ -14,7 +14,7 @@ use crate::accounts::SignIn;
 use crate::auth_factors::AuthFactor;
 use crate::signin::answer::signed_in;
 use crate::signin::request::{AuthRequest, OAuthParams, validate};
-use crate::web::{OWN_SCRIPT, PageError, found};
+use crate::web::{Brand, OWN_SCRIPT, PageError, found};
 use crate::{UserPool, challenge, csrf, user_auth};
 
 const NEW_PASSWORD_REQUIRED: &str =
@@ -70,7 +70,8 @@ pub(super) fn render<P: Template>(
     page: impl FnOnce(FormContext) -> P,
 ) -> Result<Response, PageError> {
     let (jar, token) = csrf::issue(pool.config(), pool.csrf_key(), jar)?;
-    let html = page(FormContext::new(request, token, &pool.pool().name))
+    let brand = Brand::of(pool, Some(&request.client_id));
+    let html = page(FormContext::new(request, token, brand))
         .render()
         .map_err(crate::error::Error::from)?;
     Ok(with_script((jar, Html(html)).into_response()))

@@ -3,7 +3,8 @@
 //! `/confirmForgotPassword`, and `/newPassword` for a temporary password), signing
 //! in with a mailed code (`email_code`) or a passkey (`passkey`), the second
 //! factor after a password (`mfa`), their
-//! stylesheet, icon and scripts (the forms', the passkey pages'), and in `dev_outbox` mode the mail
+//! stylesheet, icon and scripts (the forms', the passkey pages'), the branding's
+//! stylesheets and logos (SetUICustomization), and in `dev_outbox` mode the mail
 //! outbox (`outbox`).
 
 mod email_code;
@@ -15,8 +16,9 @@ pub(crate) mod pages;
 mod passkey;
 
 use axum::Router;
-use axum::http::header;
-use axum::response::IntoResponse;
+use axum::extract::Path;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
 use crate::UserPool;
@@ -58,6 +60,8 @@ pub(crate) fn routes() -> Router<UserPool> {
         .route("/static/passkey.js", get(passkey_script))
         .route("/static/forms.js", get(forms_script))
         .route("/static/favicon.svg", get(favicon))
+        .route(crate::web::brand::CSS_ROUTE, get(customized_stylesheet))
+        .route(crate::web::brand::LOGO_ROUTE, get(logo))
 }
 
 async fn stylesheet() -> impl IntoResponse {
@@ -76,11 +80,36 @@ async fn favicon() -> impl IntoResponse {
     asset("image/svg+xml", FAVICON)
 }
 
-fn asset(content_type: &'static str, body: &'static str) -> impl IntoResponse {
+/// The stylesheet of a customization (`ALL` or an app client's), as checked when it was set.
+async fn customized_stylesheet(pool: UserPool, Path(client): Path<String>) -> Response {
+    match pool
+        .branding()
+        .exactly(&client)
+        .and_then(|custom| custom.css.clone())
+    {
+        Some(css) => asset("text/css; charset=utf-8", css).into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// The logo of a customization.
+async fn logo(pool: UserPool, Path(client): Path<String>) -> Response {
+    match pool
+        .branding()
+        .exactly(&client)
+        .and_then(|custom| custom.logo.clone())
+    {
+        Some(logo) => asset(logo.kind.content_type(), logo.bytes).into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+fn asset<B: IntoResponse>(content_type: &'static str, body: B) -> impl IntoResponse {
     (
         [
             (header::CONTENT_TYPE, content_type),
             (header::CACHE_CONTROL, "public, max-age=3600"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         ],
         body,
     )

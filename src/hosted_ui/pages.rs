@@ -1,7 +1,9 @@
 //! The hosted UI's pages as askama templates (auto-escaped HTML), and the data
-//! every form carries: the CSRF token and the OAuth parameters as hidden fields.
+//! every form carries: the CSRF token, the OAuth parameters as hidden fields,
+//! and the pool's name and branding.
 
 use crate::signin::request::AuthRequest;
+use crate::web::Brand;
 use askama::Template;
 
 /// What each form needs besides its own fields.
@@ -12,12 +14,12 @@ pub(crate) struct FormContext {
     /// The same parameters as a query string, for links between pages.
     pub(crate) query: String,
     pub(crate) cancel_url: String,
-    /// The pool's name, on every page of a sign-in: whose sign-in this is.
-    pub(crate) pool_name: String,
+    /// The pool's name and the client's branding, on every page of a sign-in: whose sign-in this is.
+    pub(crate) brand: Brand,
 }
 
 impl FormContext {
-    pub(crate) fn new(request: &AuthRequest, csrf: String, pool_name: &str) -> FormContext {
+    pub(crate) fn new(request: &AuthRequest, csrf: String, brand: Brand) -> FormContext {
         FormContext {
             csrf,
             hidden: request
@@ -28,7 +30,7 @@ impl FormContext {
                 .collect(),
             query: request.params.query(&[]),
             cancel_url: request.cancel_url(),
-            pool_name: pool_name.to_owned(),
+            brand,
         }
     }
 }

@@ -12,7 +12,7 @@ use super::{
     ApiError, AttributeType, Writing, after_page_token, named_user, page_limit, page_token, run,
     user_attributes, user_status, writable_attributes,
 };
-use super::{clients, devices, domains, mfa, pools, resource_servers};
+use super::{branding, clients, devices, domains, mfa, pools, resource_servers};
 use crate::accounts::ResetRequest;
 use crate::directory::{self, NewUser, PasswordUse};
 use crate::store::{FilterField, Group, GroupChanges, User, UserFilter};
@@ -71,6 +71,8 @@ pub(super) enum Operation {
     SetUserMfaPreference,
     SetUserPoolMfaConfig,
     GetUserPoolMfaConfig,
+    SetUiCustomization,
+    GetUiCustomization,
 }
 
 impl Operation {
@@ -126,6 +128,8 @@ impl Operation {
             "AdminSetUserMFAPreference" => Operation::SetUserMfaPreference,
             "SetUserPoolMfaConfig" => Operation::SetUserPoolMfaConfig,
             "GetUserPoolMfaConfig" => Operation::GetUserPoolMfaConfig,
+            "SetUICustomization" => Operation::SetUiCustomization,
+            "GetUICustomization" => Operation::GetUiCustomization,
             _ => return None,
         })
     }
@@ -228,6 +232,8 @@ pub(super) async fn dispatch(
         }
         Operation::SetUserPoolMfaConfig => run(mfa::set_user_pool_mfa_config, pool, request).await,
         Operation::GetUserPoolMfaConfig => run(mfa::get_user_pool_mfa_config, pool, request).await,
+        Operation::SetUiCustomization => run(branding::set_ui_customization, pool, request).await,
+        Operation::GetUiCustomization => run(branding::get_ui_customization, pool, request).await,
     }
 }
 

@@ -11,6 +11,7 @@
 //! configured `[[admin_credentials]]`, which `sigv4` checks as AWS does.
 
 mod admin;
+mod branding;
 mod clients;
 mod devices;
 mod domains;
@@ -37,7 +38,7 @@ use serde_json::Value;
 
 use crate::accounts::{self, Refusal};
 use crate::config::Client;
-use crate::error::Error;
+use crate::error::{Error, MAIL_UNAVAILABLE};
 use crate::passkeys::PasskeyRefusal;
 use crate::store::User;
 use crate::{UserPool, secrets};
@@ -961,6 +962,7 @@ impl ApiError {
                 PasskeyRefusal::NotSupported(_) => "WebAuthnCredentialNotSupportedException",
                 PasskeyRefusal::TooMany => "LimitExceededException",
             },
+            ApiError::Internal(Error::MailQueueFull) => "CodeDeliveryFailureException",
             ApiError::Internal(_) => "InternalErrorException",
         }
     }
@@ -1013,6 +1015,7 @@ impl IntoResponse for ApiError {
                 .into_response();
         }
         let status = match &self {
+            ApiError::Internal(Error::MailQueueFull) => StatusCode::BAD_REQUEST,
             ApiError::Internal(error) => {
                 tracing::error!(%error, "internal error in the JSON API");
                 StatusCode::INTERNAL_SERVER_ERROR
@@ -1021,6 +1024,7 @@ impl IntoResponse for ApiError {
             _ => StatusCode::BAD_REQUEST,
         };
         let message = match &self {
+            ApiError::Internal(Error::MailQueueFull) => MAIL_UNAVAILABLE.to_owned(),
             ApiError::Internal(_) => "Internal server error.".to_owned(),
             other => other.to_string(),
         };

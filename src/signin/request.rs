@@ -4,13 +4,13 @@
 //! from a validated request.
 
 use serde::{Deserialize, Serialize};
-use url::Url;
 
 use crate::config::OAuthFlow;
 use crate::pkce;
 use crate::pools::Pool;
 use crate::scope::Scope;
 use crate::web::PageError;
+use crate::web::client_url::{error_url, with_query};
 
 /// The OAuth parameters exactly as received; nothing here is trusted until
 /// [`validate`] turns it into an [`AuthRequest`].
@@ -170,42 +170,6 @@ fn pkce_challenge(params: &OAuthParams) -> Result<String, &'static str> {
         return Err("code_challenge is malformed");
     }
     Ok(challenge.to_owned())
-}
-
-/// Appends parameters to a registered URL, keeping any query it already has.
-fn with_query(base: &str, pairs: &[(&str, Option<&str>)]) -> String {
-    match Url::parse(base) {
-        Ok(mut url) => {
-            {
-                let mut query = url.query_pairs_mut();
-                for (name, value) in pairs {
-                    if let Some(value) = value {
-                        query.append_pair(name, value);
-                    }
-                }
-            }
-            url.into()
-        }
-        // Registered URLs are validated when the configuration loads.
-        Err(_) => base.to_owned(),
-    }
-}
-
-/// An OAuth error response to the client (RFC 6749 §4.1.2.1).
-pub(crate) fn error_url(
-    redirect_uri: &str,
-    error: &str,
-    description: Option<&str>,
-    state: Option<&str>,
-) -> String {
-    with_query(
-        redirect_uri,
-        &[
-            ("error", Some(error)),
-            ("error_description", description),
-            ("state", state),
-        ],
-    )
 }
 
 impl AuthRequest {

@@ -128,8 +128,13 @@ impl Store {
         Ok(updated.rows_affected() == 1)
     }
 
-    /// Deletes a client of this pool; false if it has none of that id.
+    /// Deletes a client of this pool, and its branding; false if it has none of that id.
     pub(crate) async fn delete_client(&self, client_id: &str) -> Result<bool, Error> {
+        sqlx::query("DELETE FROM ui_customizations WHERE pool_id = $1 AND client_id = $2")
+            .bind(&*self.pool_id)
+            .bind(client_id)
+            .execute(&self.db)
+            .await?;
         let deleted = sqlx::query("DELETE FROM app_clients WHERE pool_id = $1 AND client_id = $2")
             .bind(&*self.pool_id)
             .bind(client_id)

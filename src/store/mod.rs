@@ -137,6 +137,7 @@ macro_rules! select_refresh_token {
 mod app_clients;
 mod attribute_codes;
 mod auth_sessions;
+mod branding;
 mod counters;
 mod mfa;
 mod passkeys;

@@ -601,7 +601,7 @@ async fn health_and_request_limits() {
     // An oversized form is refused before it is read, and changes nothing.
     let body = format!(
         "grant_type=authorization_code&code={}",
-        "x".repeat(100 * 1024)
+        "x".repeat(200 * 1024)
     );
     let request = Request::post("/oauth2/token")
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
@@ -618,7 +618,7 @@ async fn health_and_request_limits() {
         ("/signup", "application/x-www-form-urlencoded"),
         ("/", "application/x-amz-json-1.1"),
     ] {
-        let body = format!("code={}", "x".repeat(100 * 1024));
+        let body = format!("code={}", "x".repeat(200 * 1024));
         let request = Request::post(path)
             .header(header::CONTENT_TYPE, content_type)
             .header("x-amz-target", "AWSCognitoIdentityProviderService.SignUp");
@@ -953,4 +953,131 @@ async fn signing_up_with_a_taken_address_ends_on_a_page_that_tells_the_truth() {
     assert!(confirm.body.contains("j***@e***"), "{}", confirm.body);
     let mail = browser.last_mail(email).await;
     assert_eq!(mail["subject"], "Sign-up attempt with your email address");
+}
+
+/// A PNG's signature and header: enough for the pool, which checks the signature.
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x02\0\0\0";
+
+/// The example configuration with `[branding]` naming files written in its data directory.
+fn branded_config(css: &str) -> (Config, tempfile::TempDir) {
+    let (_, dir) = sqlite_config(true);
+    std::fs::write(dir.path().join("logo.png"), PNG).unwrap();
+    std::fs::write(dir.path().join("brand.css"), css).unwrap();
+    let text = format!(
+        "{CONFIG}{OTHER_CLIENT_CONFIG}{MACHINE_AND_ROTATION_CONFIG}\n[branding]\nlogo = {:?}\ncss = {:?}\n",
+        dir.path().join("logo.png"),
+        dir.path().join("brand.css"),
+    );
+    let mut config = Config::from_toml(&text).unwrap();
+    config.set_data_dir(dir.path());
+    (config, dir)
+}
+
+#[tokio::test]
+async fn the_declared_branding_is_the_look_of_every_page_and_error_page() {
+    let mut browser = Browser::open(branded_config(
+        ".submitButton-customizable{background-color:#0a7d3b}",
+    ))
+    .await;
+    let login = browser
+        .get(&format!("/login?{}", query(&oauth_params("st4te"))))
+        .await;
+    assert_eq!(login.status, StatusCode::OK);
+    assert!(
+        login
+            .body
+            .contains(r#"<link rel="stylesheet" href="/static/ui/ALL/custom.css?v=1">"#),
+        "{}",
+        login.body
+    );
+    assert!(
+        login
+            .body
+            .contains(r#"<img class="logo-customizable" src="/static/ui/ALL/logo?v=1" alt="">"#)
+    );
+    let css = browser.get("/static/ui/ALL/custom.css?v=1").await;
+    assert_eq!(
+        (
+            css.status,
+            css.header(header::CONTENT_TYPE),
+            css.body.as_str()
+        ),
+        (
+            StatusCode::OK,
+            "text/css; charset=utf-8",
+            ".submitButton-customizable {\n  background-color: #0a7d3b;\n}\n"
+        )
+    );
+    let logo = browser.get("/static/ui/ALL/logo").await;
+    assert_eq!(logo.header(header::CONTENT_TYPE), "image/png");
+    assert_eq!(logo.header(header::X_CONTENT_TYPE_OPTIONS), "nosniff");
+    assert_eq!(
+        browser.get("/static/ui/nosuchclient/logo").await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    // An error page of the pool (a redirect_uri the client does not have) is branded too.
+    let refused = browser
+        .get(&format!(
+            "/oauth2/authorize?response_type=code&client_id={CLIENT}&redirect_uri=http%3A%2F%2Fevil.example%2F"
+        ))
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(
+        refused
+            .body
+            .contains("<title>Error · leptos-cognito</title>")
+    );
+    assert!(
+        refused
+            .body
+            .contains(r#"<p class="brand">leptos-cognito</p>"#)
+    );
+    assert!(refused.body.contains(r#"src="/static/ui/ALL/logo?v=1""#));
+    assert!(refused.body.contains("/static/ui/ALL/custom.css?v=1"));
+    // That page cannot lead back to an address the client does not have; one
+    // refused for a query naming its own callback URL (here: a U+0000) leads back to the app.
+    assert!(!refused.body.contains("Back to"));
+    let refused = browser
+        .get(&format!(
+            "/login?client_id={CLIENT}&redirect_uri=http%3A%2F%2F127.0.0.1%3A3000%2Fcallback&state=s1&username=%00"
+        ))
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(
+        refused.body.contains(
+            r#"<a href="http://127.0.0.1:3000/callback?error=access_denied&#38;state=s1">Back to leptos-cognito-app</a>"#
+        ),
+        "{}",
+        refused.body
+    );
+}
+
+#[tokio::test]
+async fn declared_branding_is_written_again_only_when_it_changed_and_checked() {
+    let (config, dir) = branded_config(".label-customizable { color: #222 }");
+    drop(UserPool::open(config.clone()).await.unwrap());
+    // The same files at the next start keep the version (and the browsers' cached copies).
+    let pool = UserPool::open(config).await.unwrap();
+    let custom = pool.branding().exactly("ALL").expect("declared").clone();
+    assert_eq!(custom.version, 1);
+    drop(pool);
+    // A stylesheet that does not pass stops the start, naming the field.
+    std::fs::write(dir.path().join("brand.css"), "body { color: red }").unwrap();
+    let text = format!(
+        "{CONFIG}\n[branding]\ncss = {:?}\n",
+        dir.path().join("brand.css")
+    );
+    let mut bad = Config::from_toml(&text).unwrap();
+    bad.set_data_dir(dir.path());
+    let refusal = UserPool::open(bad)
+        .await
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(refusal.contains("branding.css"), "{refusal}");
+    assert!(
+        refusal.contains("not one of Cognito's customizable classes"),
+        "{refusal}"
+    );
 }

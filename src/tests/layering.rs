@@ -13,6 +13,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         &[
             "app_clients",
             "auth_factors",
+            "branding",
             "config",
             "error",
             "input",

@@ -277,7 +277,7 @@ async fn an_unknown_name_is_refused_and_locked_out_exactly_as_an_account() {
 
         // The hosted UI says the same to both.
         let error = |reply: &Reply| {
-            let marker = r#"<p class="message error" role="alert">"#;
+            let marker = r#"<p class="message error errorMessage-customizable" role="alert">"#;
             let start = reply.body.find(marker).expect("an error") + marker.len();
             let end = start + reply.body[start..].find("</p>").unwrap();
             reply.body[start..end].to_owned()

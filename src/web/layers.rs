@@ -1,4 +1,5 @@
-//! The HTTP layers shared by the pool and the app. Bodies over 64 KiB are
+//! The HTTP layers shared by the pool and the app. Bodies over 136 KiB (the
+//! largest request Cognito takes: SetUICustomization's logo and stylesheet) are
 //! refused (413): before they are read when they declare their length, and
 //! while they are buffered, before any handler runs, when they come chunked
 //! (a handler that met the limit itself would answer its own error, e.g. a
@@ -20,7 +21,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-const MAX_BODY_BYTES: usize = 64 * 1024;
+const MAX_BODY_BYTES: usize = 136 * 1024;
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Wraps `router` in the body limit, the timeout, request ids and request spans.

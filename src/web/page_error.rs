@@ -61,6 +61,11 @@ impl IntoResponse for PageError {
                 );
                 return page;
             }
+            PageError::Internal(Error::MailQueueFull) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                crate::error::MAIL_UNAVAILABLE.to_owned(),
+                None,
+            ),
             PageError::Internal(error) => {
                 tracing::error!(%error, "internal error");
                 (

@@ -2,7 +2,8 @@
 //! the session's tokens expire, and a way to fetch fresh tokens (so a group an
 //! administrator just granted shows at once), all server-rendered; and the
 //! user's passkeys and second sign-in step, lazy islands, since making a
-//! passkey takes the browser and setting up an app shows its key.
+//! passkey takes the browser and setting up an app shows its key. The expiry's
+//! moment is an island too: only the browser knows its reader's time zone.
 
 use leptos::prelude::*;
 
@@ -60,8 +61,7 @@ fn Profile(user: SignedInUser) -> impl IntoView {
             <dd class="groups">{groups}</dd>
             <dt>"Session expires"</dt>
             <dd>
-                {in_words(user.expires_at, unix_now())} " ("
-                <time datetime=expiry(user.expires_at)>{expiry(user.expires_at)}</time> ")"
+                {in_words(user.expires_at, unix_now())} " (" <LocalTime unix_seconds=user.expires_at/> ")"
             </dd>
         </dl>
         <ActionForm action=refresh>
@@ -283,6 +283,27 @@ fn PasskeyList(passkeys: Vec<PasskeySummary>, delete: Action<String, Outcome>) -
         })
         .collect_view();
     view! { <ul class="passkeys">{items}</ul> }
+}
+
+/// A moment in the reader's own time zone and locale: the server cannot know
+/// them, so it renders UTC, and the browser rewrites it once the island runs.
+#[island]
+fn LocalTime(unix_seconds: u64) -> impl IntoView {
+    let shown = RwSignal::new(expiry(unix_seconds));
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        shown.set(local_time(unix_seconds));
+    });
+    view! { <time datetime=expiry(unix_seconds)>{move || shown.get()}</time> }
+}
+
+/// `unix_seconds` as the browser writes dates for its user ("02/12/2026, 19:00:00").
+#[cfg(feature = "hydrate")]
+fn local_time(unix_seconds: u64) -> String {
+    let millis = unix_seconds as f64 * 1000.0;
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(millis));
+    date.to_locale_string("default", &wasm_bindgen::JsValue::UNDEFINED)
+        .into()
 }
 
 /// A Unix time in UTC, RFC 3339 (the same on the server and in the browser).

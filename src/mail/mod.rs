@@ -1,13 +1,17 @@
-//! Outgoing mail and the outbox. There is no mail transport yet: every message
-//! (text messages to phone numbers too) is
-//! kept in the outbox table, and in `dev_outbox` mode also printed to the log and
-//! shown by the hosted UI at `/_dev/outbox` (`hosted_ui::outbox`). This module is
-//! the only place where a verification code may reach a log.
+//! Outgoing mail and the outbox. With `[smtp]`, mail goes to that server
+//! (`smtp`), and stays out of the database; without it, and for text messages
+//! to phone numbers (there is no SMS here), every message is kept in the outbox
+//! table, and in `dev_outbox` mode also printed to the log and shown by the
+//! hosted UI at `/_dev/outbox` (`hosted_ui::outbox`). This module is the only
+//! place where a verification code may reach a log.
+
+pub(crate) mod smtp;
 
 use crate::UserPool;
 use crate::error::Error;
 use crate::pools::Pool;
 
+#[derive(Debug, Clone)]
 pub(crate) struct Message {
     pub(crate) subject: String,
     pub(crate) body: String,
@@ -93,6 +97,13 @@ pub(crate) fn invitation(pool: &Pool, username: &str, temporary_password: &str) 
 }
 
 pub(crate) async fn send(pool: &UserPool, to: &str, message: &Message) -> Result<(), Error> {
+    if let Some(mailer) = pool.mailer()
+        && !crate::pools::plausible_phone_number(to)
+    {
+        return mailer
+            .send(to, message.clone())
+            .map_err(|smtp::QueueFull| Error::MailQueueFull);
+    }
     pool.store()
         .insert_mail(to, &message.subject, &message.body, crate::now())
         .await?;
