@@ -3,7 +3,9 @@
 //! stylesheet may only style Cognito's customizable classes with plain values:
 //! it is parsed (servo's `cssparser`) and written out again from its tokens,
 //! so nothing but those rules reaches a page (no at-rules, no `url()`, no
-//! other selectors). The logo is a PNG or JPEG of at most 100 KB.
+//! other selectors). The logo is a PNG or JPEG of at most 100 KB. The
+//! declared pool's `[branding]` may also set an accent colour, which becomes
+//! a stylesheet of its own (`accent_theme`).
 
 use cssparser::{Parser, ToCss, Token};
 
@@ -320,9 +322,97 @@ fn checked_value(value: &mut Parser<'_>, name: &str) -> Result<String, InvalidSe
     }
 }
 
+/// The stylesheet that gives the hosted UI an accent colour (`[branding]`'s
+/// `accent`, and `accent_dark` for the dark theme): buttons, links and focus
+/// rings, with button text in white or near-black, whichever reads better on it.
+pub(crate) fn accent_theme(light: &str, dark: Option<&str>) -> Result<String, InvalidSetting> {
+    let colours = |hex: &str| -> Result<String, InvalidSetting> {
+        let rgb = hex_colour(hex).ok_or_else(|| {
+            InvalidSetting::Parameter(format!("{hex:?} is not a colour: use #rgb or #rrggbb"))
+        })?;
+        Ok(format!(
+            "--accent: {}; --accent-text: {};",
+            hex.to_ascii_lowercase(),
+            text_on(rgb)
+        ))
+    };
+    let mut css = format!(":root {{ {} }}\n", colours(light)?);
+    if let Some(dark) = dark {
+        css.push_str(&format!(
+            "@media (prefers-color-scheme: dark) {{ :root {{ {} }} }}\n",
+            colours(dark)?
+        ));
+    }
+    Ok(css)
+}
+
+/// `#rgb` or `#rrggbb` as its three channels.
+fn hex_colour(hex: &str) -> Option<[u8; 3]> {
+    let digits = hex.strip_prefix('#')?;
+    if !digits.chars().all(|c| c.is_ascii_hexdigit()) {
+        return None;
+    }
+    let channel = |text: &str| u8::from_str_radix(text, 16).ok();
+    match digits.len() {
+        3 => {
+            let mut rgb = [0; 3];
+            for (slot, digit) in rgb.iter_mut().zip(digits.chars()) {
+                *slot = channel(&format!("{digit}{digit}"))?;
+            }
+            Some(rgb)
+        }
+        6 => Some([
+            channel(digits.get(0..2)?)?,
+            channel(digits.get(2..4)?)?,
+            channel(digits.get(4..6)?)?,
+        ]),
+        _ => None,
+    }
+}
+
+/// White or near-black text on `background`: the one with the higher WCAG contrast.
+fn text_on(background: [u8; 3]) -> &'static str {
+    const NEAR_BLACK: [u8; 3] = [0x11, 0x18, 0x27];
+    let luminance = |rgb: [u8; 3]| {
+        let linear = |c: u8| {
+            let c = f64::from(c) / 255.0;
+            if c <= 0.039_28 {
+                c / 12.92
+            } else {
+                ((c + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        let [r, g, b] = rgb;
+        0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b)
+    };
+    let contrast = |a: f64, b: f64| (a.max(b) + 0.05) / (a.min(b) + 0.05);
+    let back = luminance(background);
+    if contrast(back, 1.0) >= contrast(back, luminance(NEAR_BLACK)) {
+        "#fff"
+    } else {
+        "#111827"
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_accent_colour_gets_the_text_colour_that_reads_on_it() {
+        assert_eq!(
+            accent_theme("#0A7D3B", None).unwrap(),
+            ":root { --accent: #0a7d3b; --accent-text: #fff; }\n"
+        );
+        assert_eq!(
+            accent_theme("#2f5bd3", Some("#fc0")).unwrap(),
+            ":root { --accent: #2f5bd3; --accent-text: #fff; }\n\
+             @media (prefers-color-scheme: dark) { :root { --accent: #fc0; --accent-text: #111827; } }\n"
+        );
+        for bad in ["red", "#12345", "#ggg", "0a7d3b", "#0a7d3b; } body {"] {
+            assert!(accent_theme(bad, None).is_err(), "{bad}");
+        }
+    }
 
     fn refusal(css: &str) -> String {
         match checked_css(css) {

@@ -139,9 +139,10 @@ pub struct Config {
     /// Further pools, made or brought up to date at start-up (see `declared`).
     #[serde(default)]
     user_pools: Vec<DeclaredPool>,
-    /// The hosted UI's default look (SetUICustomization's `ALL`), from files.
+    /// The hosted UI's look: the declared pool's default customization
+    /// (SetUICustomization's `ALL`), from files, and its name, colours and icon.
     #[serde(default)]
-    branding: Option<BrandingFiles>,
+    branding: Option<Branding>,
     /// Where mail goes, if not only to the outbox.
     #[serde(default)]
     smtp: Option<SmtpConfig>,
@@ -243,12 +244,18 @@ impl SmtpConfig {
 }
 
 /// `[branding]`: a logo (PNG or JPEG, at most 100 KB) and a stylesheet of
-/// Cognito's customizable classes, by path (relative to the file, once loaded).
+/// Cognito's customizable classes, the name the hosted UI shows instead of the
+/// pool's, its accent colours (`#rrggbb`) and its icon; files by path
+/// (relative to the file, once loaded).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct BrandingFiles {
+pub(crate) struct Branding {
     pub(crate) logo: Option<PathBuf>,
     pub(crate) css: Option<PathBuf>,
+    pub(crate) name: Option<String>,
+    pub(crate) accent: Option<String>,
+    pub(crate) accent_dark: Option<String>,
+    pub(crate) favicon: Option<PathBuf>,
 }
 
 /// A further pool of the file (`[[user_pools]]`): its id, its name, and what
@@ -724,10 +731,9 @@ impl Config {
         })?;
         let mut config = parse(&path.display().to_string(), &text)?;
         if let Some(dir) = path.parent() {
-            let branding = config
-                .branding
-                .iter_mut()
-                .flat_map(|branding| [&mut branding.logo, &mut branding.css]);
+            let branding = config.branding.iter_mut().flat_map(|branding| {
+                [&mut branding.logo, &mut branding.css, &mut branding.favicon]
+            });
             let smtp = config.smtp.iter_mut().map(|smtp| &mut smtp.ca_file);
             for file in branding.chain(smtp).flatten() {
                 *file = dir.join(&*file);
@@ -919,8 +925,8 @@ impl Config {
         self.smtp.as_ref()
     }
 
-    /// The files of `[branding]`, if the file has the section.
-    pub(crate) fn branding(&self) -> Option<&BrandingFiles> {
+    /// `[branding]`, if the file has the section.
+    pub(crate) fn branding(&self) -> Option<&Branding> {
         self.branding.as_ref()
     }
 
@@ -1224,6 +1230,18 @@ impl Config {
         }
         if let Some(smtp) = &self.smtp {
             smtp.validate()?;
+        }
+        if let Some(branding) = &self.branding {
+            if branding
+                .name
+                .as_ref()
+                .is_some_and(|name| name.trim().is_empty() || name.chars().count() > 128)
+            {
+                return Err(invalid("branding.name", "must be 1 to 128 characters"));
+            }
+            if branding.accent_dark.is_some() && branding.accent.is_none() {
+                return Err(invalid("branding.accent_dark", "needs branding.accent"));
+            }
         }
         for (i, credential) in self.admin_credentials.iter().enumerate() {
             // AWS's access key ids: 16 to 128 word characters (AKIA... in practice).

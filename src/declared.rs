@@ -23,6 +23,73 @@ pub(crate) async fn declare(config: &Config, store: &Store, now: i64) -> Result<
     Ok(())
 }
 
+/// What `[branding]` gives the declared pool's hosted UI besides its default
+/// customization: a name to show instead of the pool's, an accent colour
+/// (`branding::accent_theme`'s stylesheet) and an icon.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Look {
+    pub(crate) name: Option<String>,
+    pub(crate) theme: Option<String>,
+    pub(crate) favicon: Option<Favicon>,
+}
+
+/// An icon file: SVG, PNG or ICO, by its content.
+#[derive(Debug, Clone)]
+pub(crate) struct Favicon {
+    pub(crate) content_type: &'static str,
+    pub(crate) bytes: Vec<u8>,
+}
+
+impl Favicon {
+    fn new(bytes: Vec<u8>) -> Option<Favicon> {
+        let content_type = if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+            "image/png"
+        } else if bytes.starts_with(&[0, 0, 1, 0]) {
+            "image/x-icon"
+        } else if std::str::from_utf8(&bytes).is_ok_and(|text| text.contains("<svg")) {
+            "image/svg+xml"
+        } else {
+            return None;
+        };
+        Some(Favicon {
+            content_type,
+            bytes,
+        })
+    }
+}
+
+/// The [`Look`] of `config`'s `[branding]`; a colour or icon that does not pass stops the start.
+pub(crate) fn look(config: &Config) -> Result<Look, Error> {
+    let Some(branding) = config.branding() else {
+        return Ok(Look::default());
+    };
+    let theme = branding
+        .accent
+        .as_deref()
+        .map(|accent| branding::accent_theme(accent, branding.accent_dark.as_deref()))
+        .transpose()
+        .map_err(|e| Error::Declaration(format!("branding.accent: {e}")))?;
+    let favicon = match &branding.favicon {
+        Some(path) => Some(Favicon::new(read(path)?).ok_or_else(|| {
+            Error::Declaration(format!(
+                "branding.favicon: {} is not an SVG, PNG or ICO file",
+                path.display()
+            ))
+        })?),
+        None => None,
+    };
+    Ok(Look {
+        name: branding.name.clone(),
+        theme,
+        favicon,
+    })
+}
+
+fn read(path: &std::path::Path) -> Result<Vec<u8>, Error> {
+    std::fs::read(path)
+        .map_err(|e| Error::Declaration(format!("branding: {}: {e}", path.display())))
+}
+
 /// Makes the files of `[branding]` the declared pool's default customization,
 /// checked as SetUICustomization checks them; a file that does not pass stops the start.
 pub(crate) async fn declare_branding(
@@ -30,12 +97,11 @@ pub(crate) async fn declare_branding(
     store: &Store,
     now: i64,
 ) -> Result<(), Error> {
-    let Some(files) = config.branding() else {
+    let Some(files) = config
+        .branding()
+        .filter(|files| files.logo.is_some() || files.css.is_some())
+    else {
         return Ok(());
-    };
-    let read = |path: &std::path::Path| {
-        std::fs::read(path)
-            .map_err(|e| Error::Declaration(format!("branding: {}: {e}", path.display())))
     };
     let logo = match &files.logo {
         Some(path) => Some(

@@ -89,6 +89,8 @@ struct Inner {
     hasher: password::Hasher,
     /// The SMTP server's queue, where `[smtp]` names one.
     mailer: Option<mail::smtp::Mailer>,
+    /// The declared pool's name, colours and icon from `[branding]`.
+    look: declared::Look,
     health_probe: health::Probe,
 }
 
@@ -151,6 +153,7 @@ impl UserPool {
         let decoys = secrets::DecoyKey::new(&decoys);
         let hasher = password::Hasher::new().await?;
         let mailer = config.smtp().map(mail::smtp::Mailer::start).transpose()?;
+        let look = declared::look(&config)?;
         let hosts =
             AllowedHosts::new(config.public_url(), config.listen().port()).with_subdomains();
         let inner = Arc::new(Inner {
@@ -162,6 +165,7 @@ impl UserPool {
             decoys,
             hasher,
             mailer,
+            look,
             health_probe: health::Probe::default(),
         });
         // Keys rotated in by another process (`userpool keys rotate`) and pools
@@ -258,6 +262,11 @@ impl UserPool {
     /// The pool's hosted-UI customizations.
     fn branding(&self) -> &branding::Branding {
         &self.current.branding
+    }
+
+    /// What `[branding]` adds to the hosted UI, if this is the declared pool.
+    fn look(&self) -> Option<&declared::Look> {
+        (self.pool().id == self.config().pool_id()).then_some(&self.inner.look)
     }
 
     /// Where the pool's hosted UI is: its domain's URL, or the server's own for

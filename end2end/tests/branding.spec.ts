@@ -1,8 +1,9 @@
 // A shop brands its pool's sign-in page as it would on Cognito (SetUICustomization, with AWS's
 // own SDK): its logo above the pool's name and its colour on the button, at desktop and phone
-// widths, photographed into the test's output. And a reader far from the server sees the
+// widths, photographed into the test's output, and still without accessibility violations. And a reader far from the server sees the
 // session's expiry on the profile in their own time zone.
 import { randomBytes } from "node:crypto";
+import AxeBuilder from "@axe-core/playwright";
 import {
   CreateUserPoolClientCommand,
   CreateUserPoolCommand,
@@ -66,6 +67,9 @@ test("a shop's sign-in page carries its logo and colours", async ({ page }) => {
     expect(await logo.evaluate((image: HTMLImageElement) => image.naturalWidth)).toBe(160);
     const button = page.getByRole("button", { name: "Sign in", exact: true });
     await expect(button).toHaveCSS("background-color", "rgb(10, 125, 59)");
+    // The shop's colours still read: axe-core finds nothing on the branded page.
+    const { violations } = await new AxeBuilder({ page }).analyze();
+    expect(violations.map((v) => v.id)).toEqual([]);
     for (const [size, viewport] of Object.entries(SIZES)) {
       await page.setViewportSize(viewport);
       const box = (await logo.boundingBox())!;

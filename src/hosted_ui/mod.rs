@@ -61,6 +61,7 @@ pub(crate) fn routes() -> Router<UserPool> {
         .route("/static/forms.js", get(forms_script))
         .route("/static/favicon.svg", get(favicon))
         .route(crate::web::brand::CSS_ROUTE, get(customized_stylesheet))
+        .route(crate::web::brand::THEME_ROUTE, get(theme))
         .route(crate::web::brand::LOGO_ROUTE, get(logo))
 }
 
@@ -76,8 +77,26 @@ async fn passkey_script() -> impl IntoResponse {
     asset("text/javascript; charset=utf-8", passkey::SCRIPT)
 }
 
-async fn favicon() -> impl IntoResponse {
-    asset("image/svg+xml", FAVICON)
+/// The pool's icon, or the one `[branding]` gives the declared pool. It may be
+/// SVG: opened on its own, it runs nothing.
+async fn favicon(pool: UserPool) -> Response {
+    let mut icon = match pool.look().and_then(|look| look.favicon.clone()) {
+        Some(icon) => asset(icon.content_type, icon.bytes).into_response(),
+        None => asset("image/svg+xml", FAVICON).into_response(),
+    };
+    icon.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        axum::http::HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'"),
+    );
+    icon
+}
+
+/// The declared pool's accent colours (`[branding]`).
+async fn theme(pool: UserPool) -> Response {
+    match pool.look().and_then(|look| look.theme.clone()) {
+        Some(css) => asset("text/css; charset=utf-8", css).into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
 }
 
 /// The stylesheet of a customization (`ALL` or an app client's), as checked when it was set.

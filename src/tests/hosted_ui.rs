@@ -964,9 +964,11 @@ fn branded_config(css: &str) -> (Config, tempfile::TempDir) {
     std::fs::write(dir.path().join("logo.png"), PNG).unwrap();
     std::fs::write(dir.path().join("brand.css"), css).unwrap();
     let text = format!(
-        "{CONFIG}{OTHER_CLIENT_CONFIG}{MACHINE_AND_ROTATION_CONFIG}\n[branding]\nlogo = {:?}\ncss = {:?}\n",
+        "{CONFIG}{OTHER_CLIENT_CONFIG}{MACHINE_AND_ROTATION_CONFIG}\n[branding]\nlogo = {:?}\ncss = {:?}\n\
+         name = \"Green Grocer\"\naccent = \"#0a7d3b\"\naccent_dark = \"#7ee2a8\"\nfavicon = {:?}\n",
         dir.path().join("logo.png"),
         dir.path().join("brand.css"),
+        dir.path().join("logo.png"),
     );
     let mut config = Config::from_toml(&text).unwrap();
     config.set_data_dir(dir.path());
@@ -983,10 +985,13 @@ async fn the_declared_branding_is_the_look_of_every_page_and_error_page() {
         .get(&format!("/login?{}", query(&oauth_params("st4te"))))
         .await;
     assert_eq!(login.status, StatusCode::OK);
+    // The name and colours of [branding], then the customization's stylesheet.
+    assert!(login.body.contains("<title>Sign in · Green Grocer</title>"));
+    assert!(login.body.contains(r#"<p class="brand">Green Grocer</p>"#));
     assert!(
-        login
-            .body
-            .contains(r#"<link rel="stylesheet" href="/static/ui/ALL/custom.css?v=1">"#),
+        login.body.contains(
+            "<link rel=\"stylesheet\" href=\"/static/brand.css\">\n<link rel=\"stylesheet\" href=\"/static/ui/ALL/custom.css?v=1\">"
+        ),
         "{}",
         login.body
     );
@@ -1008,6 +1013,21 @@ async fn the_declared_branding_is_the_look_of_every_page_and_error_page() {
             ".submitButton-customizable {\n  background-color: #0a7d3b;\n}\n"
         )
     );
+    let theme = browser.get("/static/brand.css").await;
+    assert!(
+        theme
+            .body
+            .starts_with(":root { --accent: #0a7d3b; --accent-text: #fff; }"),
+        "{}",
+        theme.body
+    );
+    assert!(
+        theme
+            .body
+            .contains("--accent: #7ee2a8; --accent-text: #111827;")
+    );
+    let icon = browser.get("/static/favicon.svg").await;
+    assert_eq!(icon.header(header::CONTENT_TYPE), "image/png");
     let logo = browser.get("/static/ui/ALL/logo").await;
     assert_eq!(logo.header(header::CONTENT_TYPE), "image/png");
     assert_eq!(logo.header(header::X_CONTENT_TYPE_OPTIONS), "nosniff");
@@ -1023,15 +1043,11 @@ async fn the_declared_branding_is_the_look_of_every_page_and_error_page() {
         ))
         .await;
     assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(refused.body.contains("<title>Error · Green Grocer</title>"));
     assert!(
         refused
             .body
-            .contains("<title>Error · leptos-cognito</title>")
-    );
-    assert!(
-        refused
-            .body
-            .contains(r#"<p class="brand">leptos-cognito</p>"#)
+            .contains(r#"<p class="brand">Green Grocer</p>"#)
     );
     assert!(refused.body.contains(r#"src="/static/ui/ALL/logo?v=1""#));
     assert!(refused.body.contains("/static/ui/ALL/custom.css?v=1"));
