@@ -287,7 +287,9 @@ fn PasskeyList(passkeys: Vec<PasskeySummary>, delete: Action<String, Outcome>) -
 
 /// A moment in the reader's own time zone and locale: the server cannot know
 /// them, so it renders UTC, and the browser rewrites it once the island runs.
-#[island]
+/// Lazy, as the profile's other islands: its prop's JSON decoding stays out of
+/// the WASM every page loads.
+#[island(lazy)]
 fn LocalTime(unix_seconds: u64) -> impl IntoView {
     let shown = RwSignal::new(expiry(unix_seconds));
     Effect::new(move |_| {
