@@ -93,32 +93,37 @@ async fn favicon(pool: UserPool) -> Response {
 
 /// The declared pool's accent colours (`[branding]`).
 async fn theme(pool: UserPool) -> Response {
-    match pool.look().and_then(|look| look.theme.clone()) {
-        Some(css) => asset("text/css; charset=utf-8", css).into_response(),
-        None => StatusCode::NOT_FOUND.into_response(),
-    }
+    asset_or_not_found(
+        pool.look()
+            .and_then(|look| look.theme.clone())
+            .map(|css| ("text/css; charset=utf-8", css.into_bytes())),
+    )
 }
 
 /// The stylesheet of a customization (`ALL` or an app client's), as checked when it was set.
 async fn customized_stylesheet(pool: UserPool, Path(client): Path<String>) -> Response {
-    match pool
-        .branding()
-        .exactly(&client)
-        .and_then(|custom| custom.css.clone())
-    {
-        Some(css) => asset("text/css; charset=utf-8", css).into_response(),
-        None => StatusCode::NOT_FOUND.into_response(),
-    }
+    asset_or_not_found(
+        pool.branding()
+            .exactly(&client)
+            .and_then(|custom| custom.css.clone())
+            .map(|css| ("text/css; charset=utf-8", css.into_bytes())),
+    )
 }
 
 /// The logo of a customization.
 async fn logo(pool: UserPool, Path(client): Path<String>) -> Response {
-    match pool
-        .branding()
-        .exactly(&client)
-        .and_then(|custom| custom.logo.clone())
-    {
-        Some(logo) => asset(logo.kind.content_type(), logo.bytes).into_response(),
+    asset_or_not_found(
+        pool.branding()
+            .exactly(&client)
+            .and_then(|custom| custom.logo.clone())
+            .map(|logo| (logo.kind.content_type(), logo.bytes)),
+    )
+}
+
+/// A configured asset, or 404 where there is none.
+fn asset_or_not_found(found: Option<(&'static str, Vec<u8>)>) -> Response {
+    match found {
+        Some((content_type, body)) => asset(content_type, body).into_response(),
         None => StatusCode::NOT_FOUND.into_response(),
     }
 }
