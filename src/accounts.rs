@@ -7,8 +7,12 @@
 //! whose guesses run out as real ones do.
 
 use crate::error::Error;
-use crate::pools::{MfaConfiguration, Recovery};
+use crate::pools::{MfaConfiguration, Naming, Recovery};
 use crate::store::{CodePurpose, Credential, Issuance, NewCode, User, VerificationCode};
+use crate::triggers::authentication::{self as sign_in_triggers, FinalStatus, Migrating};
+use crate::triggers::event::{Caller, Metadata};
+use crate::triggers::message::MessageSource;
+use crate::triggers::sign_up::{self as sign_up_triggers, Confirmed, SignUpSource};
 use crate::{UserPool, mail, password, secrets, srp};
 
 /// Why an account operation was refused, worded as Cognito words it. The
@@ -113,6 +117,15 @@ enum CodeFor<'a> {
 }
 
 impl CodeFor<'_> {
+    /// What CustomMessage is told the code is for.
+    fn message_source(&self) -> MessageSource {
+        match self {
+            CodeFor::Creation { .. } | CodeFor::SignUpAgain { .. } => MessageSource::SignUp,
+            CodeFor::Resend => MessageSource::ResendCode,
+            CodeFor::PasswordReset | CodeFor::AdministratorReset => MessageSource::ForgotPassword,
+        }
+    }
+
     fn purpose(&self) -> CodePurpose {
         match self {
             CodeFor::PasswordReset | CodeFor::AdministratorReset => CodePurpose::PasswordReset,
@@ -229,6 +242,7 @@ pub(crate) fn judge_code(
 /// concurrent sign-up), nothing changes and nothing is sent.
 async fn send_new_code(
     pool: &UserPool,
+    caller: Caller<'_>,
     sub: &str,
     to: Option<&str>,
     for_: CodeFor<'_>,
@@ -243,6 +257,7 @@ async fn send_new_code(
         return Ok(Issued::OverLimit { until });
     };
     let new = fresh.record(purpose);
+    let source = for_.message_source();
     match for_ {
         CodeFor::Creation {
             username,
@@ -250,20 +265,7 @@ async fn send_new_code(
             credential,
             attributes,
         } => {
-            let user = User {
-                sub: sub.to_owned(),
-                username: username.unwrap_or(sub).to_owned(),
-                email: email.map(str::to_owned),
-                password_hash: credential.password_hash.clone(),
-                srp_verifier: Some(credential.srp_verifier.clone()),
-                confirmed: false,
-                enabled: true,
-                force_password_change: false,
-                password_reset_required: false,
-                passwordless: credential.passwordless,
-                created_at: now,
-                updated_at: now,
-            };
+            let user = new_user(sub, username, email, credential, false, now);
             let keys = pool.pool().naming().keys(email, attributes);
             if !store
                 .insert_user(&user, &keys, attributes, &[], Some(&new))
@@ -283,9 +285,37 @@ async fn send_new_code(
         CodeFor::AdministratorReset => store.require_password_reset(sub, &new, now).await?,
     }
     if let Some(to) = to {
-        mail::send(pool, to, &mail::verification(pool.pool(), to, &fresh.code)).await?;
+        let standard = mail::verification(pool.pool(), to, &fresh.code);
+        let message =
+            mail::code_message(pool, caller, source, sub, to, &fresh.code, standard).await?;
+        mail::send(pool, to, &message).await?;
     }
     Ok(Issued::Sent)
+}
+
+/// A new account (`username` None: the sub is the username).
+fn new_user(
+    sub: &str,
+    username: Option<&str>,
+    email: Option<&str>,
+    credential: &Credential,
+    confirmed: bool,
+    now: i64,
+) -> User {
+    User {
+        sub: sub.to_owned(),
+        username: username.unwrap_or(sub).to_owned(),
+        email: email.map(str::to_owned),
+        password_hash: credential.password_hash.clone(),
+        srp_verifier: Some(credential.srp_verifier.clone()),
+        confirmed,
+        enabled: true,
+        force_password_change: false,
+        password_reset_required: false,
+        passwordless: credential.passwordless,
+        created_at: now,
+        updated_at: now,
+    }
 }
 
 /// What asking for a new code did.
@@ -432,8 +462,9 @@ pub(crate) enum Via {
 /// What a sign-up that passed the checks did.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum SignedUp {
-    /// A new unconfirmed account, with this sub; its code was mailed.
-    Created(String),
+    /// A new account, with this sub: unconfirmed, its code mailed, or confirmed
+    /// at once by the PreSignUp trigger.
+    Created { sub: String, confirmed: bool },
     /// The address had an account already (perhaps created by a concurrent
     /// sign-up an instant before), dealt with as `Via` says.
     Exists,
@@ -445,6 +476,8 @@ pub(crate) enum SignedUp {
 pub(crate) struct Applicant<'a> {
     pub(crate) username: Option<&'a str>,
     pub(crate) email: Option<&'a str>,
+    /// `ValidationData`, for the PreSignUp trigger.
+    pub(crate) validation_data: &'a Metadata,
 }
 
 /// Signs up the `applicant`. For the hosted UI, `Ok(Ok(_))` means "go and confirm",
@@ -453,6 +486,7 @@ pub(crate) struct Applicant<'a> {
 /// A new account gets `attributes` in the transaction that creates it.
 pub(crate) async fn sign_up(
     pool: &UserPool,
+    caller: Caller<'_>,
     applicant: &Applicant<'_>,
     password: Option<&str>,
     attributes: &[(String, String)],
@@ -508,18 +542,51 @@ pub(crate) async fn sign_up(
                 credential: &credential,
             };
             let to = code_destination(pool, &user).await?;
-            send_new_code(pool, &user.sub, to.as_deref(), for_, now).await?;
+            send_new_code(pool, caller, &user.sub, to.as_deref(), for_, now).await?;
         }
         None => {
+            // Only a new account asks the trigger, which may refuse it (nothing is stored then).
+            let mut attributes = attributes.to_vec();
+            let told = sign_up_triggers::told_attributes(&attributes, email);
+            let admitted = sign_up_triggers::pre_sign_up(
+                pool,
+                caller,
+                SignUpSource::SignUp,
+                &sign_up_triggers::Applicant {
+                    username: applicant.username.unwrap_or(&sub),
+                    attributes: &told,
+                    validation_data: applicant.validation_data,
+                },
+            )
+            .await?;
+            admitted.mark_verified(&mut attributes);
+            if admitted.confirm {
+                let user = new_user(&sub, applicant.username, email, &credential, true, now);
+                let keys = pool.pool().naming().keys(email, &attributes);
+                let created = pool
+                    .store()
+                    .insert_user(&user, &keys, &attributes, &[], None)
+                    .await?;
+                if created {
+                    return Ok(Ok(SignedUp::Created {
+                        sub,
+                        confirmed: true,
+                    }));
+                }
+                return Ok(Ok(SignedUp::Exists));
+            }
             let for_ = CodeFor::Creation {
                 username: applicant.username,
                 email,
                 credential: &credential,
-                attributes,
+                attributes: &attributes,
             };
-            let code_to = sign_up_code_destination(pool, email, attributes);
-            if send_new_code(pool, &sub, code_to, for_, now).await? == Issued::Sent {
-                return Ok(Ok(SignedUp::Created(sub)));
+            let code_to = sign_up_code_destination(pool, email, &attributes);
+            if send_new_code(pool, caller, &sub, code_to, for_, now).await? == Issued::Sent {
+                return Ok(Ok(SignedUp::Created {
+                    sub,
+                    confirmed: false,
+                }));
             }
         }
     }
@@ -543,12 +610,18 @@ pub(crate) enum Resent {
 
 /// Mails a new code to an unconfirmed account; any other name gets a decoy,
 /// rationed like a real code but sent nowhere.
-pub(crate) async fn resend_code(pool: &UserPool, name: &str, now: i64) -> Result<Resent, Error> {
+pub(crate) async fn resend_code(
+    pool: &UserPool,
+    caller: Caller<'_>,
+    name: &str,
+    now: i64,
+) -> Result<Resent, Error> {
     let outcome = match user_named(pool, name).await? {
         Some(user) if !user.confirmed => {
             let to = code_destination(pool, &user).await?;
+            let for_ = CodeFor::Resend;
             return Ok(
-                match send_new_code(pool, &user.sub, to.as_deref(), CodeFor::Resend, now).await? {
+                match send_new_code(pool, caller, &user.sub, to.as_deref(), for_, now).await? {
                     Issued::OverLimit { until } => Resent::OverLimit { until },
                     Issued::Sent | Issued::NameTaken => Resent::Sent(to),
                 },
@@ -566,6 +639,7 @@ pub(crate) async fn resend_code(pool: &UserPool, name: &str, now: i64) -> Result
 /// Confirms an account with its code; on success the user is signed in.
 pub(crate) async fn confirm(
     pool: &UserPool,
+    caller: Caller<'_>,
     name: &str,
     code: &str,
     now: i64,
@@ -599,10 +673,13 @@ pub(crate) async fn confirm(
                 .await?;
         }
     }
-    Ok(Ok(User {
+    let user = User {
         confirmed: true,
         ..user
-    }))
+    };
+    // Confirmed whatever the trigger answers, as in Cognito; its failure is still the answer.
+    sign_up_triggers::post_confirmation(pool, caller, Confirmed::SignUp, &user).await?;
+    Ok(Ok(user))
 }
 
 /// What a password-reset request did. Pages say the same in every case; the
@@ -627,6 +704,7 @@ pub(crate) enum ResetRequest {
 /// gets a decoy code, stored and rationed like a real one but sent nowhere.
 pub(crate) async fn forgot_password(
     pool: &UserPool,
+    caller: Caller<'_>,
     name: &str,
     now: i64,
 ) -> Result<ResetRequest, Error> {
@@ -634,12 +712,16 @@ pub(crate) async fn forgot_password(
     if recovery.contains(&Recovery::AdminOnly) {
         return Ok(ResetRequest::AdminOnly);
     }
-    let outcome = match user_named(pool, name).await?.filter(|u| u.confirmed) {
+    let user = match user_named(pool, name).await? {
+        Some(user) => Some(user),
+        None => migrate(pool, caller, name, Migrating::ForgotPassword, now).await?,
+    };
+    let outcome = match user.filter(|u| u.confirmed) {
         Some(user) => match recovery_destination(pool, &user, &recovery).await? {
             Some(to) => {
                 let for_ = CodeFor::PasswordReset;
                 return Ok(
-                    match send_new_code(pool, &user.sub, Some(&to), for_, now).await? {
+                    match send_new_code(pool, caller, &user.sub, Some(&to), for_, now).await? {
                         Issued::OverLimit { .. } => ResetRequest::OverLimit,
                         Issued::Sent | Issued::NameTaken => ResetRequest::Sent(to),
                     },
@@ -661,6 +743,7 @@ pub(crate) async fn forgot_password(
 /// over the code ration, nothing changes.
 pub(crate) async fn reset_by_administrator(
     pool: &UserPool,
+    caller: Caller<'_>,
     user: &User,
     now: i64,
 ) -> Result<ResetRequest, Error> {
@@ -673,7 +756,7 @@ pub(crate) async fn reset_by_administrator(
     };
     let for_ = CodeFor::AdministratorReset;
     Ok(
-        match send_new_code(pool, &user.sub, Some(&to), for_, now).await? {
+        match send_new_code(pool, caller, &user.sub, Some(&to), for_, now).await? {
             Issued::OverLimit { .. } => ResetRequest::OverLimit,
             Issued::Sent | Issued::NameTaken => ResetRequest::Sent(to),
         },
@@ -704,6 +787,7 @@ async fn recovery_destination(
 /// they sign in with the new password next.
 pub(crate) async fn confirm_forgot_password(
     pool: &UserPool,
+    caller: Caller<'_>,
     name: &str,
     code: &str,
     new_password: &str,
@@ -732,6 +816,7 @@ pub(crate) async fn confirm_forgot_password(
         .await?;
     forget_login_failures(pool, &user.sub).await?;
     tracing::info!(sub = %user.sub, "password reset");
+    sign_up_triggers::post_confirmation(pool, caller, Confirmed::ForgotPassword, &user).await?;
     Ok(Ok(()))
 }
 
@@ -859,6 +944,7 @@ pub(crate) async fn failed(
 /// refusal. The failures counted before are forgotten.
 pub(crate) async fn admitted(
     pool: &UserPool,
+    caller: Caller<'_>,
     user: User,
     attempts: &Attempts,
     proof: Proof,
@@ -881,7 +967,8 @@ pub(crate) async fn admitted(
     }
     if !user.confirmed {
         let to = code_destination(pool, &user).await?;
-        send_new_code(pool, &user.sub, to.as_deref(), CodeFor::Resend, now).await?;
+        let for_ = CodeFor::Resend;
+        send_new_code(pool, caller, &user.sub, to.as_deref(), for_, now).await?;
         return Ok(SignIn::NeedsConfirmation);
     }
     if user.force_password_change {
@@ -902,15 +989,38 @@ pub(crate) async fn admitted(
     Ok(SignIn::Authenticated(user))
 }
 
-/// Signs in by username (or another sign-in name) and password.
+/// [`admitted`] after a step that completes the sign-in (a second factor, a
+/// passkey, a mailed code) for the app client `client_id`.
+pub(crate) async fn completed(
+    pool: &UserPool,
+    client_id: &str,
+    user: User,
+    attempts: &Attempts,
+    now: i64,
+) -> Result<SignIn, Error> {
+    admitted(
+        pool,
+        Caller::of(client_id),
+        user,
+        attempts,
+        Proof::Complete,
+        now,
+    )
+    .await
+}
+
+/// Signs in by username (or another sign-in name) and password, for `caller`
+/// (whose triggers run: PreAuthentication, and UserMigration for a name the
+/// pool does not know).
 pub(crate) async fn sign_in(
     pool: &UserPool,
+    caller: Caller<'_>,
     username: &str,
     password: &str,
     now: i64,
 ) -> Result<SignIn, Error> {
     let naming = pool.pool().naming();
-    let user = pool
+    let mut user = pool
         .store()
         .user_by_username(&naming.lookup(username))
         .await?;
@@ -918,13 +1028,34 @@ pub(crate) async fn sign_in(
     if attempts.locked {
         return Ok(SignIn::Refused(Refusal::LockedOut));
     }
+    sign_in_triggers::pre_authentication(pool, caller, username, user.as_ref(), &Metadata::new())
+        .await?;
+    if user.is_none() {
+        let migrating = Migrating::SignIn { password };
+        if let Some(migrated) = migrate(pool, caller, username, migrating, now).await? {
+            // The old system checked the password, and the new account has it.
+            return admitted(pool, caller, migrated, &attempts, Proof::Password, now).await;
+        }
+    }
+    verify_password(pool, caller, user.take(), &attempts, password, now).await
+}
+
+/// Checks `password` against the account of `user` (None: against a decoy).
+async fn verify_password(
+    pool: &UserPool,
+    caller: Caller<'_>,
+    user: Option<User>,
+    attempts: &Attempts,
+    password: &str,
+    now: i64,
+) -> Result<SignIn, Error> {
     // Unknown users are checked against a decoy hash: same time, same message.
     let matches = pool
         .hasher()
         .verify(password, user.as_ref().map(|u| u.password_hash.as_str()))
         .await?;
     let Some(user) = user.filter(|_| matches) else {
-        return failed(pool, &attempts, now).await;
+        return failed(pool, attempts, now).await;
     };
     // A password set before SRP verifiers were made gets one now.
     let pool_id = &pool.pool().id;
@@ -943,7 +1074,107 @@ pub(crate) async fn sign_in(
             .add_srp_verifier(&user.sub, &credential)
             .await?;
     }
-    admitted(pool, user, &attempts, Proof::Password, now).await
+    admitted(pool, caller, user, attempts, Proof::Password, now).await
+}
+
+/// Checks a password against an account without signing in (ChangePassword's
+/// previous password): no triggers, the same lockout.
+pub(crate) async fn check_password(
+    pool: &UserPool,
+    user: User,
+    password: &str,
+    now: i64,
+) -> Result<SignIn, Error> {
+    let attempts = Attempts::of(pool, failure_key(pool, Some(&user), &user.sub), now).await?;
+    if attempts.locked {
+        return Ok(SignIn::Refused(Refusal::LockedOut));
+    }
+    verify_password(
+        pool,
+        Caller::administrator(),
+        Some(user),
+        &attempts,
+        password,
+        now,
+    )
+    .await
+}
+
+/// Brings `name` over from an old system through the UserMigration trigger,
+/// if the pool has one and it vouches for them: the new account, with the
+/// password just proven (signing in), or one to be reset (otherwise, or as
+/// the trigger says).
+async fn migrate(
+    pool: &UserPool,
+    caller: Caller<'_>,
+    name: &str,
+    migrating: Migrating<'_>,
+    now: i64,
+) -> Result<Option<User>, Error> {
+    if !crate::triggers::event::configured(pool, crate::lambda_config::Trigger::UserMigration) {
+        return Ok(None);
+    }
+    let Some(migrated) = sign_in_triggers::user_migration(pool, caller, name, migrating).await?
+    else {
+        return Ok(None);
+    };
+    let mut attributes = Vec::new();
+    let mut email = None;
+    for (attribute, value) in migrated.attributes {
+        match attribute.as_str() {
+            "sub" | "username" => {}
+            _ if attribute.starts_with("cognito:") => {}
+            "email" => {
+                email = Some(valid_email(&value).map_err(|_| crate::triggers::invalid_response())?)
+            }
+            _ if value.chars().count() > 2048 => return Err(crate::triggers::invalid_response()),
+            _ => attributes.push((attribute, value)),
+        }
+    }
+    let naming = pool.pool().naming();
+    // Where attributes are the names, the name signed in with is one of them.
+    let username = match naming {
+        Naming::Attributes(_) => None,
+        plain => Some(plain.username_key(name)),
+    };
+    if username.is_none() && email.is_none() && attribute(&attributes, "phone_number").is_none() {
+        email = Some(valid_email(name).map_err(|_| crate::triggers::invalid_response())?);
+    }
+    let sub = secrets::uuid()?;
+    let reset = match migrating {
+        Migrating::SignIn { .. } => migrated.status == FinalStatus::ResetRequired,
+        Migrating::ForgotPassword => true,
+    };
+    let credential = match migrating {
+        Migrating::SignIn { password } if !reset => {
+            credential(pool, username.as_deref().unwrap_or(&sub), password).await?
+        }
+        _ => no_password(pool, username.as_deref().unwrap_or(&sub)).await?,
+    };
+    let mut user = new_user(
+        &sub,
+        username.as_deref(),
+        email.as_deref(),
+        &credential,
+        true,
+        now,
+    );
+    user.passwordless = false;
+    user.password_reset_required = reset;
+    if email.is_some() && !attributes.iter().any(|(n, _)| n == "email_verified") {
+        attributes.push(("email_verified".to_owned(), "true".to_owned()));
+    }
+    let keys = naming.keys(email.as_deref(), &attributes);
+    if !pool
+        .store()
+        .insert_user(&user, &keys, &attributes, &[], None)
+        .await?
+    {
+        // Migrated by a concurrent request, or the address is another user's.
+        return Ok(None);
+    }
+    tracing::info!(%sub, "user migrated by the UserMigration trigger");
+    Ok(Some(user))
 }
 
 #[cfg(test)]

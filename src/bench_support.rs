@@ -32,6 +32,8 @@ impl UserPool {
                 origin_jti: "5d3f1a2b-0000-4000-8000-000000000000",
                 event_id: "7a9c4e6d-0000-4000-8000-000000000000",
                 nonce: Some("n0nce"),
+                id_changes: None,
+                access_changes: None,
             },
             crate::now(),
         )?;

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::auth_factors::{self, AuthFactor, MfaFactor, SignInPolicy};
+use crate::lambda_config::{Target, Triggers, TriggersConfig};
 use crate::mfa_config::{MfaConfiguration, MfaSettings};
 
 /// Scopes the pool knows; anything else in a request is ignored, as Cognito does.
@@ -146,6 +147,22 @@ pub struct Config {
     /// Where mail goes, if not only to the outbox.
     #[serde(default)]
     smtp: Option<SmtpConfig>,
+    /// The declared pool's triggers, and where each Lambda ARN's events go.
+    #[serde(default)]
+    triggers: TriggersConfig,
+    /// From `USERPOOL_TRIGGER_SECRET` only: what webhook requests are signed with.
+    #[serde(skip)]
+    trigger_secret: Option<TriggerSecret>,
+}
+
+/// What webhook requests are signed with. Never printed.
+#[derive(Clone)]
+struct TriggerSecret(String);
+
+impl std::fmt::Debug for TriggerSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TriggerSecret(redacted)")
+    }
 }
 
 /// `[smtp]`: an SMTP server that delivers the pool's mail. The password comes
@@ -649,7 +666,7 @@ impl Client {
 /// The environment variables that override the configuration file, each with what it
 /// sets: `Config::load` reads exactly these (a test holds it to that), and `--help`
 /// lists them ([`environment_help`]).
-const ENVIRONMENT: [(&str, &str); 14] = [
+const ENVIRONMENT: [(&str, &str); 15] = [
     (
         "USERPOOL_LISTEN",
         "pool.listen: the address the pool listens on",
@@ -690,6 +707,10 @@ const ENVIRONMENT: [(&str, &str); 14] = [
     (
         "USERPOOL_SMTP_PASSWORD",
         "the SMTP user's password (environment only)",
+    ),
+    (
+        "USERPOOL_TRIGGER_SECRET",
+        "signs the triggers' webhook requests (environment only)",
     ),
     (
         "USERPOOL_DETERMINISTIC_POOL_IDS",
@@ -926,6 +947,16 @@ impl Config {
     }
 
     /// `[branding]`, if the file has the section.
+    /// Where triggers' events go, and the declared pool's `LambdaConfig` (checked at load).
+    pub(crate) fn triggers(&self) -> Triggers {
+        self.triggers.resolve(self.region()).unwrap_or_default()
+    }
+
+    /// What webhook requests are signed with (`USERPOOL_TRIGGER_SECRET`).
+    pub(crate) fn trigger_secret(&self) -> Option<&str> {
+        self.trigger_secret.as_ref().map(|s| s.0.as_str())
+    }
+
     pub(crate) fn branding(&self) -> Option<&Branding> {
         self.branding.as_ref()
     }
@@ -1021,6 +1052,9 @@ impl Config {
                 Some(smtp) => smtp.password = Some(password),
                 None => return Err(invalid("USERPOOL_SMTP_PASSWORD", "needs an [smtp] section")),
             }
+        }
+        if let Some(secret) = var("USERPOOL_TRIGGER_SECRET").filter(|s| !s.is_empty()) {
+            self.trigger_secret = Some(TriggerSecret(secret));
         }
         if let Some(flag) = var("USERPOOL_DETERMINISTIC_POOL_IDS") {
             self.pool.deterministic_pool_ids = boolean("USERPOOL_DETERMINISTIC_POOL_IDS", &flag)?;
@@ -1230,6 +1264,20 @@ impl Config {
         }
         if let Some(smtp) = &self.smtp {
             smtp.validate()?;
+        }
+        let triggers = self
+            .triggers
+            .resolve(self.region())
+            .map_err(|(field, message)| invalid(field, message))?;
+        let webhooks = triggers
+            .functions
+            .values()
+            .any(|t| matches!(t, Target::Url(_)));
+        if webhooks && self.trigger_secret.as_ref().is_none_or(|s| s.0.len() < 16) {
+            return Err(invalid(
+                "USERPOOL_TRIGGER_SECRET",
+                "webhook triggers need a secret of at least 16 characters to sign their requests with",
+            ));
         }
         if let Some(branding) = &self.branding {
             if branding

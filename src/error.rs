@@ -51,9 +51,37 @@ pub enum Error {
     /// Mail to the SMTP server is piling up: it has been unreachable for a while.
     #[error("the mail queue is full")]
     MailQueueFull,
+    /// A trigger's function refused the operation, failed, or answered
+    /// nonsense (see `triggers`): Cognito's message, shown as it is.
+    #[error("{message}")]
+    Trigger {
+        failure: TriggerFailure,
+        message: String,
+    },
     /// A pool or client of `userpool.toml`'s `[[user_pools]]` that the API would refuse.
     #[error("userpool.toml: {0}")]
     Declaration(String),
+}
+
+/// How a trigger failed, by Cognito's exception for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TriggerFailure {
+    /// The function's own error, or its time ran out: `UserLambdaValidationException`.
+    Validation,
+    /// The function cannot be called: `UnexpectedLambdaException`.
+    Unexpected,
+    /// Its answer does not read: `InvalidLambdaResponseException`.
+    InvalidResponse,
+}
+
+impl TriggerFailure {
+    pub(crate) fn exception(self) -> &'static str {
+        match self {
+            TriggerFailure::Validation => "UserLambdaValidationException",
+            TriggerFailure::Unexpected => "UnexpectedLambdaException",
+            TriggerFailure::InvalidResponse => "InvalidLambdaResponseException",
+        }
+    }
 }
 
 /// What an operator should do about a storage failure, where the database's code says.

@@ -8,10 +8,13 @@ use serde::Deserialize;
 
 use crate::config::Client;
 use crate::error::Error;
+use crate::lambda_config::Trigger;
 use crate::scope::Scope;
 use crate::store::{Group, RefreshToken, User};
 use crate::tokens::{self, Grant};
-use crate::{UserPool, claims, secrets};
+use crate::triggers::event::Caller;
+use crate::triggers::token::{self, Planned, TokenSource};
+use crate::{UserPool, claims, secrets, triggers};
 
 /// A successful authentication, about to be turned into tokens.
 pub(crate) struct Authentication<'a> {
@@ -103,6 +106,80 @@ async fn readable_claims(
     Ok(claims::id_token(&attributes, pool.pool().client(client_id)))
 }
 
+/// What a token pair is signed for.
+struct Signing<'a> {
+    user: &'a User,
+    client_id: &'a str,
+    scope: &'a Scope,
+    id_token: bool,
+    auth_time: i64,
+    origin_jti: &'a str,
+    event_id: &'a str,
+    nonce: Option<&'a str>,
+    source: TokenSource,
+}
+
+/// Signs the ID (if wanted) and access tokens, as the pool's pre-token-generation
+/// trigger (if it has one) changes them.
+async fn signed(pool: &UserPool, signing: &Signing<'_>, now: i64) -> Result<tokens::Issued, Error> {
+    let user = signing.user;
+    let mut groups = Memberships::of(pool, &user.sub).await?;
+    let customization = if triggers::event::configured(pool, Trigger::PreTokenGeneration) {
+        let attributes = claims::of(pool.store(), user).await?;
+        let planned = Planned {
+            username: Some(&user.username),
+            attributes: triggers::event::user_attributes(user, &attributes),
+            groups: &groups.names,
+            roles: &groups.roles,
+            preferred_role: groups.preferred_role.as_deref(),
+            scope: signing.scope,
+        };
+        let caller = Caller::of(signing.client_id);
+        token::pre_token_generation(pool, caller, signing.source, planned).await?
+    } else {
+        None
+    };
+    let scope = match &customization {
+        Some(customization) => {
+            if let Some(names) = &customization.groups {
+                groups.names.clone_from(names);
+            }
+            if let Some(roles) = &customization.roles {
+                groups.roles.clone_from(roles);
+            }
+            if customization.preferred_role.is_some() {
+                groups
+                    .preferred_role
+                    .clone_from(&customization.preferred_role);
+            }
+            customization.scope(signing.scope)
+        }
+        None => signing.scope.clone(),
+    };
+    tokens::issue(
+        pool.pool(),
+        pool.key(),
+        &Grant {
+            sub: &user.sub,
+            username: &user.username,
+            attributes: &readable_claims(pool, user, signing.client_id, signing.id_token).await?,
+            groups: &groups.names,
+            roles: &groups.roles,
+            preferred_role: groups.preferred_role.as_deref(),
+            client_id: signing.client_id,
+            scope: &scope,
+            id_token: signing.id_token,
+            auth_time: signing.auth_time,
+            origin_jti: signing.origin_jti,
+            event_id: signing.event_id,
+            nonce: signing.nonce,
+            id_changes: customization.as_ref().map(|c| &c.id_token),
+            access_changes: customization.as_ref().map(|c| &c.access_token),
+        },
+        now,
+    )
+}
+
 /// Signs the ID (if wanted) and access tokens of a new sign-in.
 async fn sign(
     pool: &UserPool,
@@ -110,28 +187,47 @@ async fn sign(
     origin_jti: &str,
     now: i64,
 ) -> Result<tokens::Issued, Error> {
-    let groups = Memberships::of(pool, &auth.user.sub).await?;
-    let id_token = wants_id_token(auth.scope, matches!(auth.source, Source::Api));
-    tokens::issue(
-        pool.pool(),
-        pool.key(),
-        &Grant {
-            sub: &auth.user.sub,
-            username: &auth.user.username,
-            attributes: &readable_claims(pool, auth.user, auth.client_id, id_token).await?,
-            groups: &groups.names,
-            roles: &groups.roles,
-            preferred_role: groups.preferred_role.as_deref(),
-            client_id: auth.client_id,
-            scope: auth.scope,
-            id_token,
-            auth_time: auth.auth_time,
-            origin_jti,
-            event_id: auth.event_id,
-            nonce: auth.nonce,
+    let signing = Signing {
+        user: auth.user,
+        client_id: auth.client_id,
+        scope: auth.scope,
+        id_token: wants_id_token(auth.scope, matches!(auth.source, Source::Api)),
+        auth_time: auth.auth_time,
+        origin_jti,
+        event_id: auth.event_id,
+        nonce: auth.nonce,
+        source: match auth.source {
+            Source::Api => TokenSource::Authentication,
+            Source::AuthorizationCode(_) | Source::Implicit => TokenSource::HostedAuth,
         },
-        now,
-    )
+    };
+    signed(pool, &signing, now).await
+}
+
+/// The access token of the `client_credentials` grant, as a version-3
+/// pre-token-generation trigger (if the pool has one) changes it.
+pub(crate) async fn for_client(
+    pool: &UserPool,
+    client_id: &str,
+    scope: &Scope,
+    now: i64,
+) -> Result<String, Error> {
+    let planned = Planned {
+        username: None,
+        attributes: serde_json::json!({}),
+        groups: &[],
+        roles: &[],
+        preferred_role: None,
+        scope,
+    };
+    let caller = Caller::of(client_id);
+    let source = TokenSource::ClientCredentials;
+    let customization = token::pre_token_generation(pool, caller, source, planned).await?;
+    let scope = customization
+        .as_ref()
+        .map_or_else(|| scope.clone(), |c| c.scope(scope));
+    let changes = customization.as_ref().map(|c| &c.access_token);
+    tokens::issue_for_client(pool.pool(), pool.key(), client_id, &scope, changes, now)
 }
 
 /// Tokens for a new sign-in, with a refresh token.
@@ -241,6 +337,20 @@ pub(crate) async fn refresh(
     else {
         return Ok(Err(RefreshRefusal::Invalid));
     };
+    // Signed before a rotation is stored: a trigger that refuses leaves the token as it was.
+    let signing = Signing {
+        user: &user,
+        client_id: &client.id,
+        scope: &stored.scope,
+        id_token: wants_id_token(&stored.scope, stored.auth_code_hash.is_none()),
+        auth_time: stored.auth_time,
+        origin_jti: &stored.origin_jti,
+        event_id: &stored.event_id,
+        // The nonce belongs to the original authentication response only.
+        nonce: None,
+        source: TokenSource::RefreshTokens,
+    };
+    let signed = signed(pool, &signing, now).await?;
     let refresh_token = if client.refresh_token_rotation {
         let successor = secrets::token()?;
         let row = RefreshToken {
@@ -271,29 +381,6 @@ pub(crate) async fn refresh(
     } else {
         None
     };
-    let groups = Memberships::of(pool, &user.sub).await?;
-    let id_token = wants_id_token(&stored.scope, stored.auth_code_hash.is_none());
-    let signed = tokens::issue(
-        pool.pool(),
-        pool.key(),
-        &Grant {
-            sub: &user.sub,
-            username: &user.username,
-            attributes: &readable_claims(pool, &user, &client.id, id_token).await?,
-            groups: &groups.names,
-            roles: &groups.roles,
-            preferred_role: groups.preferred_role.as_deref(),
-            client_id: &client.id,
-            scope: &stored.scope,
-            id_token,
-            auth_time: stored.auth_time,
-            origin_jti: &stored.origin_jti,
-            event_id: &stored.event_id,
-            // The nonce belongs to the original authentication response only.
-            nonce: None,
-        },
-        now,
-    )?;
     Ok(Ok(Tokens {
         id_token: signed.id_token,
         access_token: signed.access_token,

@@ -23,6 +23,7 @@ mod hosted_ui;
 mod input;
 mod json_api;
 mod keys;
+mod lambda_config;
 mod mail;
 mod mfa;
 mod mfa_config;
@@ -44,6 +45,7 @@ mod store;
 mod tokens;
 mod totp;
 mod transfer;
+mod triggers;
 mod user_auth;
 mod verification;
 mod web;
@@ -89,6 +91,8 @@ struct Inner {
     hasher: password::Hasher,
     /// The SMTP server's queue, where `[smtp]` names one.
     mailer: Option<mail::smtp::Mailer>,
+    /// Calls the functions of the pools' triggers.
+    triggers: triggers::Runner,
     /// The declared pool's name, colours and icon from `[branding]`.
     look: declared::Look,
     health_probe: health::Probe,
@@ -154,6 +158,7 @@ impl UserPool {
         let hasher = password::Hasher::new().await?;
         let mailer = config.smtp().map(mail::smtp::Mailer::start).transpose()?;
         let look = declared::look(&config)?;
+        let triggers = triggers::Runner::new(&config)?;
         let hosts =
             AllowedHosts::new(config.public_url(), config.listen().port()).with_subdomains();
         let inner = Arc::new(Inner {
@@ -165,6 +170,7 @@ impl UserPool {
             decoys,
             hasher,
             mailer,
+            triggers,
             look,
             health_probe: health::Probe::default(),
         });
@@ -477,6 +483,10 @@ impl UserPool {
 
     fn mailer(&self) -> Option<&mail::smtp::Mailer> {
         self.inner.mailer.as_ref()
+    }
+
+    fn triggers(&self) -> &triggers::Runner {
+        &self.inner.triggers
     }
 
     fn hasher(&self) -> &password::Hasher {

@@ -11,7 +11,7 @@
 //! toward the account's lockout as wrong passwords do. Secrets are sealed
 //! with the key-encryption key when one is configured.
 
-use crate::accounts::{self, Proof, Refusal, SignIn};
+use crate::accounts::{self, Refusal, SignIn};
 use crate::auth_factors::MfaFactor;
 use crate::error::Error;
 use crate::pools::MfaConfiguration;
@@ -236,7 +236,7 @@ pub(crate) async fn answer_software_token(
         None => false,
     };
     if accepted {
-        return accounts::admitted(pool, user, &attempts, Proof::Complete, now).await;
+        return accounts::completed(pool, client_id, user, &attempts, now).await;
     }
     user_auth::retry(pool, session, stored, now).await?;
     user_auth::wrong_code(pool, &attempts, now).await
@@ -354,9 +354,7 @@ pub(crate) async fn finish_setup(
 ) -> Result<SignIn, Error> {
     let steps = [SessionStep::MfaSetUp];
     match user_auth::answering_account(pool, session, client_id, name, &steps, now).await? {
-        Ok((user, _, attempts)) => {
-            accounts::admitted(pool, user, &attempts, Proof::Complete, now).await
-        }
+        Ok((user, _, attempts)) => accounts::completed(pool, client_id, user, &attempts, now).await,
         Err(refusal) => Ok(SignIn::Refused(refusal)),
     }
 }

@@ -11,6 +11,8 @@ use base64::engine::general_purpose::STANDARD;
 use crate::accounts::{self, Attempts, Proof, Refusal, SignIn};
 use crate::error::Error;
 use crate::store::SrpChallenge;
+use crate::triggers::authentication::pre_authentication;
+use crate::triggers::event::Caller;
 use crate::{UserPool, secrets, srp};
 
 /// How long a challenge can be answered.
@@ -32,6 +34,7 @@ pub(crate) struct Challenge {
 /// when `SRP_A` is not a usable value.
 pub(crate) async fn challenge(
     pool: &UserPool,
+    caller: Caller<'_>,
     name: &str,
     a_public: &str,
     now: i64,
@@ -41,6 +44,8 @@ pub(crate) async fn challenge(
         .store()
         .user_by_username(&this.naming().lookup(name))
         .await?;
+    let no_data = crate::triggers::event::Metadata::new();
+    pre_authentication(pool, caller, name, user.as_ref(), &no_data).await?;
     let failure_key = accounts::failure_key(pool, user.as_ref(), name);
     let stored = user.as_ref().and_then(|user| {
         let verifier = srp::parse_stored(user.srp_verifier.as_deref()?, &this.id)?;
@@ -86,6 +91,7 @@ pub(crate) async fn challenge(
 /// `TIMESTAMP`, `PASSWORD_CLAIM_SIGNATURE`) signs in to, as a password would.
 pub(crate) async fn answer(
     pool: &UserPool,
+    client_id: &str,
     user_id: &str,
     secret_block: &str,
     timestamp: &str,
@@ -130,7 +136,10 @@ pub(crate) async fn answer(
             })
     };
     match user.filter(|user| proven(user)) {
-        Some(user) => accounts::admitted(pool, user, &attempts, Proof::Password, now).await,
+        Some(user) => {
+            let caller = Caller::of(client_id);
+            accounts::admitted(pool, caller, user, &attempts, Proof::Password, now).await
+        }
         None => accounts::failed(pool, &attempts, now).await,
     }
 }

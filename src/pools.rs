@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 
 use crate::auth_factors::{self, SignInPolicy};
 use crate::config::{Client, Config, TokenConfig};
+use crate::lambda_config::LambdaConfig;
 pub(crate) use crate::mfa_config::MfaConfiguration;
 use crate::mfa_config::MfaSettings;
 pub(crate) use crate::password::PasswordPolicy;
@@ -253,6 +254,15 @@ impl PoolSettings {
     pub(crate) fn validated(mut self) -> Result<PoolSettings, InvalidSetting> {
         self.kept
             .retain(|name, _| KEPT_AS_GIVEN.contains(&name.as_str()));
+        if let Some(Value::Object(given)) = self.kept.get_mut("LambdaConfig") {
+            let config = LambdaConfig::from_json(&Value::Object(given.clone())).map_err(invalid)?;
+            // Either way of naming the pre-token-generation function answers with both.
+            if let Value::Object(both) = config.to_json() {
+                given.extend(both);
+            }
+        } else if self.kept.contains_key("LambdaConfig") {
+            return Err(invalid("LambdaConfig must be an object."));
+        }
         let policy = &self.policies.password_policy;
         if !(6..=99).contains(&policy.minimum_length) {
             return Err(invalid(
@@ -644,6 +654,8 @@ pub(crate) struct Pool {
     clients: Vec<Client>,
     /// Token lifetimes of clients without their own.
     tokens: TokenConfig,
+    /// The functions of its triggers.
+    pub(crate) lambda: LambdaConfig,
 }
 
 impl Pool {
@@ -658,7 +670,15 @@ impl Pool {
         custom_scopes: Vec<String>,
     ) -> Pool {
         let declared = stored.id == config.pool_id();
+        // Checked when stored: what no longer reads (an older server's) calls nothing.
+        let lambda = stored
+            .settings
+            .kept
+            .get("LambdaConfig")
+            .and_then(|given| LambdaConfig::from_json(given).ok())
+            .unwrap_or_default();
         Pool {
+            lambda,
             issuer: config.issuer_of(&stored.id),
             domain,
             custom_scopes,
@@ -775,6 +795,10 @@ pub(crate) fn declared_settings(config: &Config) -> PoolSettings {
         email_verification_message: Some(message),
         mfa_configuration: config.mfa_configuration(),
         mfa: config.mfa_settings(),
+        kept: match config.triggers().declared {
+            lambda if lambda.is_empty() => Map::new(),
+            lambda => Map::from_iter([("LambdaConfig".to_owned(), lambda.to_json())]),
+        },
         ..PoolSettings::default()
     }
 }

@@ -23,6 +23,10 @@ impl Scope {
         self.tokens.iter().any(|t| t == token)
     }
 
+    pub(crate) fn tokens(&self) -> impl Iterator<Item = &str> {
+        self.tokens.iter().map(String::as_str)
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         self.tokens.is_empty()
     }

@@ -31,6 +31,77 @@ pub(crate) struct Grant<'a> {
     pub(crate) origin_jti: &'a str,
     pub(crate) event_id: &'a str,
     pub(crate) nonce: Option<&'a str>,
+    /// What a pre-token-generation trigger changes in each token.
+    pub(crate) id_changes: Option<&'a ClaimChanges>,
+    pub(crate) access_changes: Option<&'a ClaimChanges>,
+}
+
+/// Claims a pre-token-generation trigger adds, overrides or suppresses in one token.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub(crate) struct ClaimChanges {
+    pub(crate) add: Map<String, Value>,
+    pub(crate) suppress: Vec<String>,
+}
+
+/// Claims no trigger changes: those the token's validity and its sign-in rest
+/// on, and those changed another way (the groups, and the scope by its own lists).
+const FIXED_CLAIMS: &[&str] = &[
+    "acr",
+    "amr",
+    "at_hash",
+    "aud",
+    "auth_time",
+    "azp",
+    "client_id",
+    "cognito:groups",
+    "cognito:preferred_role",
+    "cognito:roles",
+    "cognito:username",
+    "event_id",
+    "exp",
+    "iat",
+    "identities",
+    "iss",
+    "jti",
+    "nbf",
+    "nonce",
+    "origin_jti",
+    "scope",
+    "sub",
+    "token_use",
+    "username",
+    "version",
+];
+
+impl ClaimChanges {
+    /// `claims` as changed: suppressed first, then added or overridden; the
+    /// [`FIXED_CLAIMS`] stay as they were (Cognito ignores changes to them).
+    fn apply(&self, claims: &impl Serialize) -> Result<Value, Error> {
+        let mut claims = match serde_json::to_value(claims)? {
+            Value::Object(claims) => claims,
+            _ => Map::new(),
+        };
+        let changeable = |name: &str| !FIXED_CLAIMS.contains(&name);
+        for name in self.suppress.iter().filter(|n| changeable(n)) {
+            claims.remove(name);
+        }
+        for (name, value) in self.add.iter().filter(|(n, _)| changeable(n)) {
+            claims.insert(name.clone(), value.clone());
+        }
+        Ok(Value::Object(claims))
+    }
+}
+
+/// Signs `claims`, with `changes` where a trigger made some.
+fn sign(
+    key: &KeyRing,
+    claims: &impl Serialize,
+    changes: Option<&ClaimChanges>,
+) -> Result<String, Error> {
+    match changes {
+        Some(changes) => key.sign(&changes.apply(claims)?),
+        None => key.sign(claims),
+    }
 }
 
 pub(crate) struct Issued {
@@ -114,9 +185,10 @@ pub(crate) fn issue_for_client(
     key: &KeyRing,
     client_id: &str,
     scope: &Scope,
+    changes: Option<&ClaimChanges>,
     now: i64,
 ) -> Result<String, Error> {
-    key.sign(&ClientAccessClaims {
+    let claims = ClientAccessClaims {
         sub: client_id,
         token_use: "access",
         scope,
@@ -127,7 +199,8 @@ pub(crate) fn issue_for_client(
         version: 2,
         jti: &secrets::uuid()?,
         client_id,
-    })
+    };
+    sign(key, &claims, changes)
 }
 
 pub(crate) fn issue(
@@ -138,42 +211,50 @@ pub(crate) fn issue(
 ) -> Result<Issued, Error> {
     let issuer = pool.issuer();
     let access_jti = secrets::uuid()?;
-    let access_token = key.sign(&AccessClaims {
-        sub: grant.sub,
-        groups: grant.groups,
-        iss: issuer,
-        version: 2,
-        client_id: grant.client_id,
-        origin_jti: grant.origin_jti,
-        event_id: grant.event_id,
-        token_use: "access",
-        scope: grant.scope,
-        auth_time: grant.auth_time,
-        exp: now + pool.access_token_seconds(grant.client_id),
-        iat: now,
-        jti: &access_jti,
-        username: grant.username,
-    })?;
-    let id_token = if grant.id_token {
-        let id_jti = secrets::uuid()?;
-        Some(key.sign(&IdClaims {
+    let access_token = sign(
+        key,
+        &AccessClaims {
             sub: grant.sub,
             groups: grant.groups,
-            roles: grant.roles,
-            preferred_role: grant.preferred_role,
             iss: issuer,
-            username: grant.username,
-            nonce: grant.nonce,
+            version: 2,
+            client_id: grant.client_id,
             origin_jti: grant.origin_jti,
-            aud: grant.client_id,
             event_id: grant.event_id,
-            token_use: "id",
+            token_use: "access",
+            scope: grant.scope,
             auth_time: grant.auth_time,
-            exp: now + pool.id_token_seconds(grant.client_id),
+            exp: now + pool.access_token_seconds(grant.client_id),
             iat: now,
-            jti: &id_jti,
-            attributes: grant.attributes,
-        })?)
+            jti: &access_jti,
+            username: grant.username,
+        },
+        grant.access_changes,
+    )?;
+    let id_token = if grant.id_token {
+        let id_jti = secrets::uuid()?;
+        Some(sign(
+            key,
+            &IdClaims {
+                sub: grant.sub,
+                groups: grant.groups,
+                roles: grant.roles,
+                preferred_role: grant.preferred_role,
+                iss: issuer,
+                username: grant.username,
+                nonce: grant.nonce,
+                origin_jti: grant.origin_jti,
+                aud: grant.client_id,
+                event_id: grant.event_id,
+                token_use: "id",
+                auth_time: grant.auth_time,
+                exp: now + pool.id_token_seconds(grant.client_id),
+                iat: now,
+                jti: &id_jti,
+                attributes: grant.attributes,
+            },
+            grant.id_changes,
+        )?)
     } else {
         None
     };
@@ -227,6 +308,8 @@ mod tests {
             origin_jti: "origin",
             event_id: "event",
             nonce: Some("n-0S6_WzA2Mj"),
+            id_changes: None,
+            access_changes: None,
         };
         let issued = issue(&config, &key, &grant, 2000).unwrap();
 

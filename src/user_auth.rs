@@ -14,12 +14,14 @@
 
 use serde::Serialize;
 
-use crate::accounts::{self, Attempts, FreshCode, Proof, Refusal, SignIn};
+use crate::accounts::{self, Attempts, FreshCode, Refusal, SignIn};
 use crate::auth_factors::AuthFactor;
 use crate::error::Error;
 use crate::passkeys::{self, PasskeyRefusal};
 use crate::pools::MfaConfiguration;
 use crate::store::{AuthSession, SessionStep, User, VerificationCode};
+use crate::triggers::event::Caller;
+use crate::triggers::message::MessageSource;
 use crate::{UserPool, challenge, mail, secrets};
 
 /// Digits of a mailed sign-in code.
@@ -397,14 +399,18 @@ pub(crate) async fn send_code(
         (Some(user), _) => verified_email(pool, user).await?,
         (None, _) => None,
     };
-    if let Some(to) = &to {
-        let message = match purpose {
+    if let (Some(to), Some(user)) = (&to, user) {
+        let standard = match purpose {
             MailedCode::SignIn => mail::sign_in_code(&fresh.code),
             MailedCode::SecondFactor | MailedCode::SecondFactorSetup => {
                 mail::second_factor_code(pool.pool(), &fresh.code)
             }
             MailedCode::TextedSecondFactor => mail::second_factor_text(pool.pool(), &fresh.code),
         };
+        let (caller, source) = (Caller::of(client_id), MessageSource::Authentication);
+        let code = &fresh.code;
+        let message =
+            mail::code_message(pool, caller, source, &user.sub, to, code, standard).await?;
         mail::send(pool, to, &message).await?;
     }
     let stored = AuthSession {
@@ -451,7 +457,7 @@ pub(crate) async fn answer_code(
             if stored.step == SessionStep::EmailMfaSetup {
                 pool.store().enable_email_mfa(&user.sub).await?;
             }
-            accounts::admitted(pool, user, &attempts, Proof::Complete, now).await
+            accounts::completed(pool, client_id, user, &attempts, now).await
         }
         (Err(Refusal::WrongCode), _) | (Ok(()), None) => {
             retry(pool, session, stored, now).await?;
@@ -518,7 +524,7 @@ pub(crate) async fn answer_passkey(
         };
     let state = stored.state.unwrap_or_default();
     match passkeys::finish_sign_in(pool, &user, &state, credential).await? {
-        Ok(()) => accounts::admitted(pool, user, &attempts, Proof::Complete, now).await,
+        Ok(()) => accounts::completed(pool, client_id, user, &attempts, now).await,
         Err(refusal) => {
             tracing::info!(sub = %user.sub, %refusal, "passkey sign-in refused");
             accounts::failed(pool, &attempts, now).await
@@ -568,7 +574,7 @@ pub(crate) async fn answer_discoverable_passkey(
             if attempts.locked {
                 return Ok(SignIn::Refused(Refusal::LockedOut));
             }
-            accounts::admitted(pool, user, &attempts, Proof::Complete, now).await
+            accounts::completed(pool, client_id, user, &attempts, now).await
         }
         Err(refusal) => {
             tracing::info!(%refusal, "passkey sign-in from autofill refused");

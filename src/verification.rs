@@ -8,6 +8,8 @@
 use crate::accounts::{self, FreshCode, Refusal};
 use crate::error::Error;
 use crate::store::{NewAttributeCode, Proof, User};
+use crate::triggers::event::Caller;
+use crate::triggers::message::MessageSource;
 use crate::{UserPool, mail};
 
 /// Codes that prove an attribute live a day, as Cognito's do.
@@ -89,7 +91,16 @@ pub(crate) async fn send_code(
         return Ok(Sent::NothingToProve);
     };
     Ok(
-        if send_code_for(pool, user, attribute, &value, now).await? {
+        if send_code_for(
+            pool,
+            user,
+            attribute,
+            &value,
+            MessageSource::VerifyUserAttribute,
+            now,
+        )
+        .await?
+        {
             Sent::To(value)
         } else {
             Sent::OverLimit
@@ -104,6 +115,7 @@ async fn send_code_for(
     user: &User,
     attribute: Verifiable,
     value: &str,
+    source: MessageSource,
     now: i64,
 ) -> Result<bool, Error> {
     let store = pool.store();
@@ -125,12 +137,12 @@ async fn send_code_for(
             },
         )
         .await?;
-    mail::send(
-        pool,
-        value,
-        &mail::verification(pool.pool(), value, &fresh.code),
-    )
-    .await?;
+    let standard = mail::verification(pool.pool(), value, &fresh.code);
+    let caller = Caller::administrator();
+    let code = &fresh.code;
+    let message =
+        mail::code_message(pool, caller, source, &user.sub, value, code, standard).await?;
+    mail::send(pool, value, &message).await?;
     Ok(true)
 }
 
@@ -144,7 +156,8 @@ pub(crate) async fn change_email(
     email: &str,
     now: i64,
 ) -> Result<bool, Error> {
-    send_code_for(pool, user, Verifiable::Email, email, now).await
+    let source = MessageSource::UpdateUserAttribute;
+    send_code_for(pool, user, Verifiable::Email, email, source, now).await
 }
 
 /// An administrator's change of address: at once, verified as they say;

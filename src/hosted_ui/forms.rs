@@ -21,6 +21,7 @@ use crate::accounts::{self, Refusal, Resent, SignIn};
 use crate::signin::answer::{signed_in, signed_in_to};
 use crate::signin::request::{AuthRequest, OAuthParams, validate};
 use crate::store::User;
+use crate::triggers::event::{Caller, NO_METADATA};
 use crate::web::{PageError, found};
 use crate::{UserPool, challenge, passkeys};
 
@@ -111,7 +112,8 @@ pub(super) async fn login(
     let request = check_post(&pool, &jar, &posted, "/login", &[])?;
     let now = crate::now();
     let Credentials { username, password } = &posted.fields;
-    let outcome = accounts::sign_in(&pool, username, password, now).await?;
+    let caller = Caller::of(&request.client_id);
+    let outcome = accounts::sign_in(&pool, caller, username, password, now).await?;
     if let SignIn::Authenticated(user) = &outcome {
         if let Some(page) = mfa::second_step(&pool, &jar, &request, user, username, now).await? {
             return Ok(page);
@@ -237,8 +239,19 @@ pub(super) async fn signup(
     let applicant = accounts::Applicant {
         username: None,
         email: Some(username),
+        validation_data: &NO_METADATA,
     };
-    match accounts::sign_up(&pool, &applicant, Some(password), &[], via, crate::now()).await? {
+    let caller = Caller::of(&request.client_id);
+    let now = crate::now();
+    match accounts::sign_up(&pool, caller, &applicant, Some(password), &[], via, now).await? {
+        Ok(accounts::SignedUp::Created {
+            sub,
+            confirmed: true,
+        }) => {
+            // Confirmed by the PreSignUp trigger: signed in at once, as from the confirm page.
+            let (jar, redirect) = signed_in(&pool, jar, &request, &sub, now).await?;
+            Ok((jar, redirect).into_response())
+        }
         Ok(_) => Ok(found(&page_for(
             "/confirm",
             &request,
@@ -297,7 +310,7 @@ pub(super) async fn confirm(
     )?;
     let CodeFields { username, code } = &posted.fields;
     let now = crate::now();
-    match accounts::confirm(&pool, username, code, now).await? {
+    match accounts::confirm(&pool, Caller::of(&request.client_id), username, code, now).await? {
         Ok(user) => {
             let (jar, redirect) = signed_in(&pool, jar, &request, &user.sub, now).await?;
             Ok((jar, redirect).into_response())
@@ -331,15 +344,16 @@ pub(super) async fn resend(
     let username = &posted.fields.username;
     let now = crate::now();
     // The same words whether or not the name has an account (see `accounts::resend_code`).
-    let (info, error) = match accounts::resend_code(&pool, username, now).await? {
-        Resent::OverLimit { until } => {
-            let minutes = ((until - now).max(1) + 59) / 60;
-            let unit = if minutes == 1 { "minute" } else { "minutes" };
-            let message = format!("Too many codes were sent. Try again in {minutes} {unit}.");
-            (None, Some(message))
-        }
-        _ => (Some(code_sent(username, true)), None),
-    };
+    let (info, error) =
+        match accounts::resend_code(&pool, Caller::of(&request.client_id), username, now).await? {
+            Resent::OverLimit { until } => {
+                let minutes = ((until - now).max(1) + 59) / 60;
+                let unit = if minutes == 1 { "minute" } else { "minutes" };
+                let message = format!("Too many codes were sent. Try again in {minutes} {unit}.");
+                (None, Some(message))
+            }
+            _ => (Some(code_sent(username, true)), None),
+        };
     render(&pool, jar, &request, |form| ConfirmPage {
         form,
         username,
@@ -371,7 +385,8 @@ pub(super) async fn forgot_password(
 ) -> Result<Response, PageError> {
     let request = check_post(&pool, &jar, &posted, "/forgotPassword", &[])?;
     let username = accounts::normalize_email(&posted.fields.username);
-    accounts::forgot_password(&pool, &username, crate::now()).await?;
+    let caller = Caller::of(&request.client_id);
+    accounts::forgot_password(&pool, caller, &username, crate::now()).await?;
     Ok(found(&page_for(
         "/confirmForgotPassword",
         &request,
@@ -412,7 +427,8 @@ pub(super) async fn confirm_forgot_password(
         password,
     } = &posted.fields;
     let now = crate::now();
-    match accounts::confirm_forgot_password(&pool, username, code, password, now).await? {
+    let caller = Caller::of(&request.client_id);
+    match accounts::confirm_forgot_password(&pool, caller, username, code, password, now).await? {
         Ok(()) => {
             let query = request
                 .params

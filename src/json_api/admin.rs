@@ -10,12 +10,15 @@ use super::users::{self, AuthResponse, Empty};
 use super::wire::{InitiateAuthRequest, MessageAction, NextTokenPage};
 use super::{
     ApiError, AttributeType, Writing, after_page_token, named_user, page_limit, page_token, run,
-    user_attributes, user_status, writable_attributes,
+    user_attributes, writable_attributes,
 };
 use super::{branding, clients, devices, domains, mfa, pools, resource_servers};
 use crate::accounts::ResetRequest;
 use crate::directory::{self, NewUser, PasswordUse};
 use crate::store::{FilterField, Group, GroupChanges, User, UserFilter};
+use crate::triggers::event::{self, Caller};
+use crate::triggers::message::MessageSource;
+use crate::triggers::sign_up::{self, SignUpSource};
 use crate::{UserPool, mail, password, secrets};
 
 /// The operations that need AWS credentials, by their `X-Amz-Target` names.
@@ -257,7 +260,7 @@ async fn user_type(pool: &UserPool, user: &User) -> Result<UserType, ApiError> {
         user_create_date: user.created_at,
         user_last_modified_date: user.updated_at,
         enabled: user.enabled,
-        user_status: user_status(user),
+        user_status: user.status(),
     })
 }
 
@@ -323,6 +326,9 @@ struct CreateUserRequest {
     temporary_password: Option<String>,
     /// `SUPPRESS` (no invitation) or `RESEND` (a new invitation to an existing user).
     message_action: Option<String>,
+    /// For the PreSignUp trigger.
+    #[serde(default)]
+    validation_data: Vec<event::NameValue>,
 }
 
 #[derive(Serialize)]
@@ -370,6 +376,19 @@ async fn create_user(
         if email.is_some() && !attributes.iter().any(|(name, _)| name == "email_verified") {
             attributes.push(("email_verified".to_owned(), "false".to_owned()));
         }
+        let told = sign_up::told_attributes(&attributes, email.as_deref());
+        let admitted = sign_up::pre_sign_up(
+            &pool,
+            Caller::administrator(),
+            SignUpSource::AdminCreateUser,
+            &sign_up::Applicant {
+                username: username.as_deref().unwrap_or(&request.username),
+                attributes: &told,
+                validation_data: &event::validation_data(&request.validation_data),
+            },
+        )
+        .await?;
+        admitted.mark_verified(&mut attributes);
         let new = NewUser {
             username: username.as_deref(),
             email: email.as_deref(),
@@ -392,6 +411,11 @@ async fn create_user(
             _ => &user.username,
         };
         let invitation = mail::invitation(pool.pool(), name, &temporary);
+        let (caller, source) = (Caller::administrator(), MessageSource::AdminCreateUser);
+        let invitation = mail::code_message(
+            &pool, caller, source, &user.sub, email, &temporary, invitation,
+        )
+        .await?;
         mail::send(&pool, email, &invitation).await?;
     }
     Ok(CreateUserResponse {
@@ -527,7 +551,14 @@ async fn set_user_password(
 /// pool's account recovery says.
 async fn reset_user_password(pool: UserPool, request: UsernameRequest) -> Result<Empty, ApiError> {
     let user = named_user(&pool, &request.username).await?;
-    match crate::accounts::reset_by_administrator(&pool, &user, crate::now()).await? {
+    match crate::accounts::reset_by_administrator(
+        &pool,
+        Caller::administrator(),
+        &user,
+        crate::now(),
+    )
+    .await?
+    {
         ResetRequest::Sent(_) => Ok(Empty {}),
         ResetRequest::OverLimit => Err(ApiError::LimitExceeded),
         ResetRequest::AdminOnly => Err(super::reset_not_allowed()),

@@ -745,18 +745,6 @@ async fn user_attributes(pool: &UserPool, user: &User) -> Result<Vec<AttributeTy
         .collect())
 }
 
-fn user_status(user: &User) -> &'static str {
-    if !user.confirmed {
-        "UNCONFIRMED"
-    } else if user.password_reset_required {
-        "RESET_REQUIRED"
-    } else if user.force_password_change {
-        "FORCE_CHANGE_PASSWORD"
-    } else {
-        "CONFIRMED"
-    }
-}
-
 /// Where a code went, masked as Cognito masks it (`a***@e***`).
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -963,6 +951,7 @@ impl ApiError {
                 PasskeyRefusal::TooMany => "LimitExceededException",
             },
             ApiError::Internal(Error::MailQueueFull) => "CodeDeliveryFailureException",
+            ApiError::Internal(Error::Trigger { failure, .. }) => failure.exception(),
             ApiError::Internal(_) => "InternalErrorException",
         }
     }
@@ -1015,7 +1004,9 @@ impl IntoResponse for ApiError {
                 .into_response();
         }
         let status = match &self {
-            ApiError::Internal(Error::MailQueueFull) => StatusCode::BAD_REQUEST,
+            ApiError::Internal(Error::MailQueueFull | Error::Trigger { .. }) => {
+                StatusCode::BAD_REQUEST
+            }
             ApiError::Internal(error) => {
                 tracing::error!(%error, "internal error in the JSON API");
                 StatusCode::INTERNAL_SERVER_ERROR
@@ -1025,6 +1016,7 @@ impl IntoResponse for ApiError {
         };
         let message = match &self {
             ApiError::Internal(Error::MailQueueFull) => MAIL_UNAVAILABLE.to_owned(),
+            ApiError::Internal(Error::Trigger { message, .. }) => message.clone(),
             ApiError::Internal(_) => "Internal server error.".to_owned(),
             other => other.to_string(),
         };

@@ -26,6 +26,8 @@ use crate::grants::{self, Authentication, Holder, RefreshRefusal, Source, Tokens
 use crate::mfa::{self, Challenge};
 use crate::scope::Scope;
 use crate::store::{SessionStep, User};
+use crate::triggers::authentication::post_authentication;
+use crate::triggers::event::{self, Caller, Metadata, NameValue};
 use crate::user_auth::{self, Choice, CodeSent, MailedCode};
 use crate::verification::{self, NotVerified, Sent, Verifiable};
 use crate::{UserPool, challenge, password_verifier, secrets};
@@ -42,6 +44,10 @@ pub(super) struct SignUpRequest {
     password: Option<String>,
     #[serde(default)]
     user_attributes: Vec<AttributeType>,
+    #[serde(default)]
+    validation_data: Vec<NameValue>,
+    #[serde(default)]
+    client_metadata: Metadata,
 }
 
 #[derive(Serialize)]
@@ -74,9 +80,11 @@ pub(super) async fn sign_up(
     super::check_required(&pool, &given)?;
     let schema = &pool.pool().settings.schema_attributes;
     let attributes = writable_attributes(given, email.as_deref(), schema, Writing::SignUp)?;
+    let validation_data = event::validation_data(&request.validation_data);
     let applicant = accounts::Applicant {
         username: username.as_deref(),
         email: email.as_deref(),
+        validation_data: &validation_data,
     };
     // Cognito's API says so (the hosted UI does not: it mails the owner instead),
     // here before hashing the password, and again if a concurrent sign-up wins.
@@ -87,8 +95,13 @@ pub(super) async fn sign_up(
     if pool.store().user_by_username(&taken).await?.is_some() {
         return Err(ApiError::UsernameExists);
     }
-    let accounts::SignedUp::Created(sub) = accounts::sign_up(
+    let caller = Caller {
+        client_id: &client.id,
+        metadata: &request.client_metadata,
+    };
+    let accounts::SignedUp::Created { sub, confirmed } = accounts::sign_up(
         &pool,
+        caller,
         &applicant,
         request.password.as_deref(),
         &attributes,
@@ -100,8 +113,11 @@ pub(super) async fn sign_up(
         return Err(ApiError::UsernameExists);
     };
     Ok(SignUpResponse {
-        user_confirmed: false,
-        code_delivery_details: super::sign_up_delivery(&pool, email.as_deref(), &attributes),
+        user_confirmed: confirmed,
+        // Confirmed by the PreSignUp trigger: no code was sent.
+        code_delivery_details: (!confirmed)
+            .then(|| super::sign_up_delivery(&pool, email.as_deref(), &attributes))
+            .flatten(),
         user_sub: sub,
     })
 }
@@ -113,6 +129,8 @@ pub(super) struct ConfirmSignUpRequest {
     secret_hash: Option<String>,
     username: String,
     confirmation_code: String,
+    #[serde(default)]
+    client_metadata: Metadata,
 }
 
 #[derive(Serialize)]
@@ -145,7 +163,11 @@ pub(super) async fn confirm_sign_up(
     }
     let code = &request.confirmation_code;
     let now = crate::now();
-    let user = accounts::confirm(&pool, &request.username, code, now).await??;
+    let caller = Caller {
+        client_id: &client.id,
+        metadata: &request.client_metadata,
+    };
+    let user = accounts::confirm(&pool, caller, &request.username, code, now).await??;
     Ok(ConfirmSignUpResponse {
         session: user_auth::signed_up(&pool, &client.id, &user, now).await?,
     })
@@ -158,6 +180,8 @@ pub(super) struct UsernameRequest {
     client_id: String,
     secret_hash: Option<String>,
     username: String,
+    #[serde(default)]
+    client_metadata: Metadata,
 }
 
 #[derive(Serialize)]
@@ -184,7 +208,12 @@ pub(super) async fn resend_confirmation_code(
     check_secret_hash(client, &request.username, request.secret_hash.as_deref())?;
     reveal_unknown(&pool, client, &request.username).await?;
     let as_if_sent = || accounts::decoy_destination(&pool, &request.username);
-    let delivered_to = match accounts::resend_code(&pool, &request.username, crate::now()).await? {
+    let caller = Caller {
+        client_id: &client.id,
+        metadata: &request.client_metadata,
+    };
+    let resent = accounts::resend_code(&pool, caller, &request.username, crate::now()).await?;
+    let delivered_to = match resent {
         Resent::Sent(to) => to.unwrap_or_else(as_if_sent),
         Resent::OverLimit { .. } => return Err(ApiError::LimitExceeded),
         Resent::AlreadyConfirmed if client.legacy_user_existence_errors => {
@@ -205,14 +234,24 @@ pub(super) async fn forgot_password(
 ) -> Result<CodeDeliveryResponse, ApiError> {
     let client = client(&pool, &request.client_id)?;
     check_secret_hash(client, &request.username, request.secret_hash.as_deref())?;
-    reveal_unknown(&pool, client, &request.username).await?;
+    // The UserMigration trigger is asked about a name the pool does not know first.
+    if !migrates(&pool) {
+        reveal_unknown(&pool, client, &request.username).await?;
+    }
+    let caller = Caller {
+        client_id: &client.id,
+        metadata: &request.client_metadata,
+    };
     let delivered_to =
-        match accounts::forgot_password(&pool, &request.username, crate::now()).await? {
+        match accounts::forgot_password(&pool, caller, &request.username, crate::now()).await? {
             ResetRequest::Sent(to) => to,
             ResetRequest::OverLimit => return Err(ApiError::LimitExceeded),
             ResetRequest::AdminOnly => return Err(super::reset_not_allowed()),
             ResetRequest::NoChannel if client.legacy_user_existence_errors => {
                 return Err(super::no_recovery_channel());
+            }
+            ResetRequest::Unknown if client.legacy_user_existence_errors => {
+                return Err(ApiError::UserNotFound);
             }
             // What a code sent to the name would have looked like.
             ResetRequest::NoChannel | ResetRequest::Unknown => {
@@ -232,6 +271,8 @@ pub(super) struct ConfirmForgotPasswordRequest {
     username: String,
     confirmation_code: String,
     password: String,
+    #[serde(default)]
+    client_metadata: Metadata,
 }
 
 pub(super) async fn confirm_forgot_password(
@@ -241,8 +282,13 @@ pub(super) async fn confirm_forgot_password(
     let client = client(&pool, &request.client_id)?;
     check_secret_hash(client, &request.username, request.secret_hash.as_deref())?;
     reveal_unknown(&pool, client, &request.username).await?;
+    let caller = Caller {
+        client_id: &client.id,
+        metadata: &request.client_metadata,
+    };
     accounts::confirm_forgot_password(
         &pool,
+        caller,
         &request.username,
         &request.confirmation_code,
         &request.password,
@@ -401,7 +447,9 @@ async fn take_choice(
         Choice::Password => {
             password_sign_in(pool, client, username, parameter(parameters, "PASSWORD")?).await
         }
-        Choice::PasswordSrp => srp_challenge(pool, username, parameter(parameters, "SRP_A")?).await,
+        Choice::PasswordSrp => {
+            srp_challenge(pool, client, username, parameter(parameters, "SRP_A")?).await
+        }
         Choice::EmailOtp => {
             let purpose = MailedCode::SignIn;
             let sent =
@@ -464,17 +512,24 @@ async fn srp_auth(
     parameters: &HashMap<String, String>,
 ) -> Result<AuthResponse, ApiError> {
     let (username, a_public) = sign_in_parameters(pool, client, parameters, "SRP_A").await?;
-    srp_challenge(pool, username, a_public).await
+    srp_challenge(pool, client, username, a_public).await
 }
 
 /// The `PASSWORD_VERIFIER` challenge for `username` and the client's `SRP_A`.
 async fn srp_challenge(
     pool: &UserPool,
+    client: &Client,
     username: &str,
     a_public: &str,
 ) -> Result<AuthResponse, ApiError> {
-    let Some(challenge) =
-        password_verifier::challenge(pool, username, a_public, crate::now()).await?
+    let Some(challenge) = password_verifier::challenge(
+        pool,
+        Caller::of(&client.id),
+        username,
+        a_public,
+        crate::now(),
+    )
+    .await?
     else {
         return Err(ApiError::InvalidParameter(
             "SRP_A is not a valid SRP value.".to_owned(),
@@ -605,8 +660,23 @@ async fn password_auth(
     client: &Client,
     parameters: &HashMap<String, String>,
 ) -> Result<AuthResponse, ApiError> {
-    let (username, password) = sign_in_parameters(pool, client, parameters, "PASSWORD").await?;
-    password_sign_in(pool, client, username, password).await
+    if !migrates(pool) {
+        let (username, password) = sign_in_parameters(pool, client, parameters, "PASSWORD").await?;
+        return password_sign_in(pool, client, username, password).await;
+    }
+    // The UserMigration trigger is asked about a name the pool does not know first.
+    let username = username_of(client, parameters)?;
+    let password = parameter(parameters, "PASSWORD")?;
+    let answer = password_sign_in(pool, client, username, password).await;
+    if matches!(answer, Err(ApiError::NotAuthorized(_))) {
+        reveal_unknown(pool, client, username).await?;
+    }
+    answer
+}
+
+/// Whether the pool has a UserMigration trigger, which may know names it does not.
+fn migrates(pool: &UserPool) -> bool {
+    crate::triggers::event::configured(pool, crate::lambda_config::Trigger::UserMigration)
 }
 
 async fn password_sign_in(
@@ -616,7 +686,8 @@ async fn password_sign_in(
     password: &str,
 ) -> Result<AuthResponse, ApiError> {
     let now = crate::now();
-    let outcome = accounts::sign_in(pool, username, password, now).await?;
+    let caller = Caller::of(&client.id);
+    let outcome = accounts::sign_in(pool, caller, username, password, now).await?;
     password_proven(pool, client, outcome, now).await
 }
 
@@ -626,6 +697,7 @@ async fn start_session(
     user: &User,
     now: i64,
 ) -> Result<Tokens, ApiError> {
+    post_authentication(pool, Caller::of(&client.id), user).await?;
     let event_id = secrets::uuid()?;
     Ok(grants::start(
         pool,
@@ -731,6 +803,7 @@ pub(super) async fn respond_to_auth_challenge(
         ChallengeName::PasswordVerifier => {
             let outcome = password_verifier::answer(
                 &pool,
+                &client.id,
                 username,
                 parameter(responses, "PASSWORD_CLAIM_SECRET_BLOCK")?,
                 parameter(responses, "TIMESTAMP")?,
@@ -1029,7 +1102,7 @@ pub(super) async fn change_password(
         }
         (Some(previous), _) => previous,
     };
-    match accounts::sign_in(&pool, &user.sub, previous, now).await? {
+    match accounts::check_password(&pool, user.clone(), previous, now).await? {
         SignIn::Authenticated(_) => {}
         SignIn::Refused(refusal) => return Err(refusal.into()),
         SignIn::PasswordResetRequired => return Err(ApiError::PasswordResetRequired),

@@ -9,7 +9,10 @@ pub(crate) mod smtp;
 
 use crate::UserPool;
 use crate::error::Error;
+use crate::lambda_config::Trigger;
 use crate::pools::Pool;
+use crate::triggers::event::{self, Caller};
+use crate::triggers::message::{self, CODE_PARAMETER, Mailing, MessageSource, USERNAME_PARAMETER};
 
 #[derive(Debug, Clone)]
 pub(crate) struct Message {
@@ -30,6 +33,52 @@ pub(crate) fn verification(pool: &Pool, to: &str, code: &str) -> Message {
         subject,
         body: message.replace("{####}", code),
     }
+}
+
+/// The message carrying `code` for the user `sub` to `to`: the CustomMessage
+/// trigger's, where the pool has one and it wrote one (mail only: texts keep
+/// the template), else `standard`.
+pub(crate) async fn code_message(
+    pool: &UserPool,
+    caller: Caller<'_>,
+    source: MessageSource,
+    sub: &str,
+    to: &str,
+    code: &str,
+    standard: Message,
+) -> Result<Message, Error> {
+    if crate::pools::plausible_phone_number(to) || !event::configured(pool, Trigger::CustomMessage)
+    {
+        return Ok(standard);
+    }
+    let Some(user) = pool.store().user(sub).await? else {
+        return Ok(standard);
+    };
+    let attributes = crate::claims::of(pool.store(), &user).await?;
+    let mailing = Mailing {
+        source,
+        username: &user.username,
+        attributes: event::user_attributes(&user, &attributes),
+    };
+    Ok(
+        match message::custom_message(pool, caller, mailing).await? {
+            Some(written) => {
+                // An invitation names the name signed in with: the address, where it is one.
+                let name = match (pool.pool().naming(), &user.email) {
+                    (crate::pools::Naming::Attributes(_), Some(email)) => email,
+                    _ => &user.username,
+                };
+                Message {
+                    subject: written.subject.unwrap_or(standard.subject),
+                    body: written
+                        .body
+                        .replace(USERNAME_PARAMETER, name)
+                        .replace(CODE_PARAMETER, code),
+                }
+            }
+            None => standard,
+        },
+    )
 }
 
 /// An address or phone number as Cognito shows where a code went:

@@ -21,7 +21,7 @@ use crate::grants::{self, Authentication, Source, Tokens};
 use crate::pools::Pool;
 use crate::scope::Scope;
 use crate::store::{Redeemed, User};
-use crate::{UserPool, pkce, secrets, tokens};
+use crate::{UserPool, pkce, secrets};
 
 #[derive(Debug, Default, Deserialize)]
 pub(super) struct TokenRequest {
@@ -68,13 +68,7 @@ pub(super) async fn token(
             let scope = machine_scope(client, scope)?;
             Tokens {
                 id_token: None,
-                access_token: tokens::issue_for_client(
-                    pool.pool(),
-                    pool.key(),
-                    &client.id,
-                    &scope,
-                    crate::now(),
-                )?,
+                access_token: grants::for_client(&pool, &client.id, &scope, crate::now()).await?,
                 refresh_token: None,
                 expires_in: pool.pool().access_token_seconds(&client.id),
             }

@@ -9,7 +9,9 @@ use super::request::{AuthRequest, ResponseType};
 use super::session;
 use crate::error::Error;
 use crate::grants::{self, Authentication, Source};
+use crate::lambda_config::Trigger;
 use crate::store::{AuthCode, Session};
+use crate::triggers::event::Caller;
 use crate::web::found;
 use crate::{UserPool, secrets};
 
@@ -88,6 +90,12 @@ pub(crate) async fn signed_in_to(
     sub: &str,
     now: i64,
 ) -> Result<(CookieJar, String), Error> {
+    // The pool's PostAuthentication trigger may still stop the sign-in.
+    if crate::triggers::event::configured(pool, Trigger::PostAuthentication) {
+        let user = pool.store().user(sub).await?.ok_or(Error::UserGone)?;
+        let caller = Caller::of(&request.client_id);
+        crate::triggers::authentication::post_authentication(pool, caller, &user).await?;
+    }
     let session = Session {
         sub: sub.to_owned(),
         auth_time: now,

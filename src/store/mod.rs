@@ -98,6 +98,19 @@ impl User {
     pub(crate) fn can_hold_tokens(&self) -> bool {
         self.confirmed && self.enabled && !self.force_password_change
     }
+
+    /// Its `UserStatus`, in Cognito's names.
+    pub(crate) fn status(&self) -> &'static str {
+        if !self.confirmed {
+            "UNCONFIRMED"
+        } else if self.password_reset_required {
+            "RESET_REQUIRED"
+        } else if self.force_password_change {
+            "FORCE_CHANGE_PASSWORD"
+        } else {
+            "CONFIRMED"
+        }
+    }
 }
 
 /// A password as the store keeps it: its Argon2id hash (PHC string) and its

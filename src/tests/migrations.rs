@@ -40,9 +40,15 @@ async fn users_of_an_older_schema_still_sign_in_after_the_upgrade() {
 
     // The new release opens it: the remaining migrations apply, the user signs in.
     let pool = UserPool::open(config).await.unwrap();
-    match crate::accounts::sign_in(&pool, "old@example.com", PASSWORD, crate::now())
-        .await
-        .unwrap()
+    match crate::accounts::sign_in(
+        &pool,
+        crate::triggers::event::Caller::administrator(),
+        "old@example.com",
+        PASSWORD,
+        crate::now(),
+    )
+    .await
+    .unwrap()
     {
         crate::accounts::SignIn::Authenticated(user) => {
             assert!(user.enabled && !user.force_password_change);
@@ -136,14 +142,19 @@ async fn exported_users_sign_in_to_another_pool_with_their_old_passwords() {
             skipped: 0
         }
     );
-    let user =
-        match crate::accounts::sign_in(&target.pool, "grace@example.com", PASSWORD, crate::now())
-            .await
-            .unwrap()
-        {
-            crate::accounts::SignIn::Authenticated(user) => user,
-            _ => panic!("the imported user could not sign in"),
-        };
+    let user = match crate::accounts::sign_in(
+        &target.pool,
+        crate::triggers::event::Caller::administrator(),
+        "grace@example.com",
+        PASSWORD,
+        crate::now(),
+    )
+    .await
+    .unwrap()
+    {
+        crate::accounts::SignIn::Authenticated(user) => user,
+        _ => panic!("the imported user could not sign in"),
+    };
     assert_eq!(
         target.pool.store().groups(&user.sub).await.unwrap(),
         ["Admin"]
@@ -222,9 +233,15 @@ async fn the_pool_of_the_release_before_pools_becomes_the_declared_pool() {
     // This release opens it: everything is the declared pool's, under its id.
     let pool = UserPool::open(config).await.unwrap();
     let pool_id = pool.config().pool_id().to_owned();
-    let user = match crate::accounts::sign_in(&pool, "before@example.com", PASSWORD, crate::now())
-        .await
-        .unwrap()
+    let user = match crate::accounts::sign_in(
+        &pool,
+        crate::triggers::event::Caller::administrator(),
+        "before@example.com",
+        PASSWORD,
+        crate::now(),
+    )
+    .await
+    .unwrap()
     {
         crate::accounts::SignIn::Authenticated(user) => user,
         _ => panic!("the user of the release before could not sign in"),

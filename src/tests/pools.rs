@@ -180,7 +180,15 @@ async fn a_temporary_password_expires_after_the_policys_days() {
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     let pool = browser.pool.in_pool(&pool_id).await.unwrap().unwrap();
-    let sign_in = |now| crate::accounts::sign_in(&pool, "temp", PASSWORD, now);
+    let sign_in = |now| {
+        crate::accounts::sign_in(
+            &pool,
+            crate::triggers::event::Caller::administrator(),
+            "temp",
+            PASSWORD,
+            now,
+        )
+    };
     let day = 86_400;
     assert!(matches!(
         sign_in(crate::now() + day).await.unwrap(),

@@ -66,6 +66,10 @@ impl IntoResponse for PageError {
                 crate::error::MAIL_UNAVAILABLE.to_owned(),
                 None,
             ),
+            // The pool's own trigger said no (or failed): its words, as Cognito's hosted UI shows them.
+            PageError::Internal(Error::Trigger { message, .. }) => {
+                (StatusCode::BAD_REQUEST, message, None)
+            }
             PageError::Internal(error) => {
                 tracing::error!(%error, "internal error");
                 (
