@@ -130,7 +130,7 @@ const DEFAULT_FLOWS: &[&str] = &[
     "ALLOW_REFRESH_TOKEN_AUTH",
 ];
 
-/// Cognito's explicit flows: those this pool answers, their old names, and those it keeps but does not answer yet.
+/// Cognito's explicit flows: those this pool answers, and their old names.
 const KNOWN_FLOWS: &[&str] = &[
     "ALLOW_USER_PASSWORD_AUTH",
     "ALLOW_ADMIN_USER_PASSWORD_AUTH",
@@ -152,6 +152,7 @@ fn explicit_flow(name: &str) -> Option<ExplicitAuthFlow> {
         "ALLOW_REFRESH_TOKEN_AUTH" => Some(ExplicitAuthFlow::RefreshToken),
         "ALLOW_USER_SRP_AUTH" => Some(ExplicitAuthFlow::UserSrp),
         "ALLOW_USER_AUTH" => Some(ExplicitAuthFlow::UserAuth),
+        "ALLOW_CUSTOM_AUTH" | "CUSTOM_AUTH_FLOW_ONLY" => Some(ExplicitAuthFlow::CustomAuth),
         _ => None,
     }
 }
@@ -482,7 +483,11 @@ mod tests {
         let client = stored.client();
         assert_eq!(
             client.auth_flows,
-            [ExplicitAuthFlow::UserSrp, ExplicitAuthFlow::RefreshToken]
+            [
+                ExplicitAuthFlow::UserSrp,
+                ExplicitAuthFlow::CustomAuth,
+                ExplicitAuthFlow::RefreshToken
+            ]
         );
         assert!(client.oauth_flows.is_empty());
         assert!(client.tokens.is_none());

@@ -504,6 +504,9 @@ pub(crate) enum ExplicitAuthFlow {
     /// The choice-based `USER_AUTH`, on either operation.
     #[serde(rename = "ALLOW_USER_AUTH")]
     UserAuth,
+    /// `CUSTOM_AUTH`, run by the pool's triggers, on either operation.
+    #[serde(rename = "ALLOW_CUSTOM_AUTH")]
+    CustomAuth,
 }
 
 /// A flow of the OAuth 2.0 endpoints an app client may use (Cognito's
@@ -610,6 +613,7 @@ impl ExplicitAuthFlow {
             ExplicitAuthFlow::RefreshToken => "ALLOW_REFRESH_TOKEN_AUTH",
             ExplicitAuthFlow::UserSrp => "ALLOW_USER_SRP_AUTH",
             ExplicitAuthFlow::UserAuth => "ALLOW_USER_AUTH",
+            ExplicitAuthFlow::CustomAuth => "ALLOW_CUSTOM_AUTH",
         }
     }
 }

@@ -14,6 +14,7 @@ mod challenge;
 mod claims;
 mod config;
 mod csrf;
+mod custom_auth;
 mod declared;
 mod directory;
 mod error;

@@ -116,6 +116,23 @@ pub(crate) async fn open(
     keep(pool, &stored, now).await
 }
 
+/// As [`open`], keeping `state` (JSON) with the session for its next step.
+pub(crate) async fn open_holding(
+    pool: &UserPool,
+    client_id: &str,
+    name: &str,
+    user: Option<&User>,
+    step: SessionStep,
+    state: String,
+    now: i64,
+) -> Result<String, Error> {
+    let stored = AuthSession {
+        state: Some(state),
+        ..waiting(pool, client_id, name, user, step, now)
+    };
+    keep(pool, &stored, now).await
+}
+
 /// A new session of `client_id` for `name` (and its account), waiting for `step`.
 fn waiting(
     pool: &UserPool,

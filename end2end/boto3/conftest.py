@@ -112,9 +112,10 @@ def wait_until_healthy(process, url, seconds, failure):
             time.sleep(0.1)
 
 
-def start_server(data_dir, app_port, pool_port):
+def start_server(data_dir, app_port, pool_port, extra_config="", extra_env=None):
     """Starts the server with an embedded pool on `pool_port` whose app client calls back to
-    the app on `app_port`; waits until the app is healthy (it has fetched the pool's keys)."""
+    the app on `app_port`, with `extra_config` added to the pool's configuration and
+    `extra_env` to the environment; waits until the app is healthy (it has fetched the pool's keys)."""
     assert os.access(SERVER, os.X_OK), f"{SERVER} is missing: run `cargo leptos build --split`"
     app_url = f"http://127.0.0.1:{app_port}"
     config_path = write_config(data_dir, pool_port)
@@ -123,7 +124,7 @@ def start_server(data_dir, app_port, pool_port):
         'callback_urls = ["http://127.0.0.1:3000/callback"]', f'callback_urls = ["{app_url}/callback"]'
     )
     config = config.replace('logout_urls = ["http://127.0.0.1:3000/"]', f'logout_urls = ["{app_url}/"]')
-    config_path.write_text(config)
+    config_path.write_text(config + extra_config)
     env = {k: v for k, v in pool_env().items() if not k.startswith(("COGNITO_", "AWS_"))}
     env.update(
         {
@@ -131,6 +132,7 @@ def start_server(data_dir, app_port, pool_port):
             "USERPOOL_CONFIG": str(config_path),
             "LEPTOS_SITE_ROOT": "target/site",
             "LEPTOS_SITE_ADDR": f"127.0.0.1:{app_port}",
+            **(extra_env or {}),
         }
     )
     log = open(pathlib.Path(data_dir) / "server.log", "a")

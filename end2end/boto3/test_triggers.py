@@ -21,14 +21,17 @@ import uuid
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import client_for, delete_quietly, free_port, serve, unique_name, write_config
+from conftest import (
+    POOL_ID, client_for, delete_quietly, free_port, pool_env, serve, start_server, unique_name, write_config,
+)
 
 SECRET = "a-trigger-secret-of-the-tests"
 # Cognito's default password policy, which pools made with CreateUserPool have.
 PASSWORD = "Correct-Horse-9-battery"
 REGION_ACCOUNT = "arn:aws:lambda:us-east-1:123456789012:function"
 # Each of the receiver's paths, and the ARN that [triggers.lambda_urls] sends to it.
-HOOKS = ["pre-sign-up", "post-confirmation", "pre-auth", "post-auth", "tokens", "message", "migrate"]
+HOOKS = ["pre-sign-up", "post-confirmation", "pre-auth", "post-auth", "tokens", "message", "migrate",
+         "define", "create", "verify"]
 COMMAND_HOOK = f"{REGION_ACCOUNT}:command-hook"
 UNMAPPED = f"{REGION_ACCOUNT}:not-configured"
 
@@ -111,8 +114,6 @@ def pool_url(tmp_path_factory, receiver):
         config_path.read_text()
         + f'\n[triggers.lambda_urls]\n{urls}\n"{COMMAND_HOOK}" = ["{sys.executable}", "{script}"]\n'
     )
-    from conftest import pool_env
-
     env = pool_env()
     env["USERPOOL_TRIGGER_SECRET"] = SECRET
     process = serve(config_path, port, directory / "userpool.log", env=env)
@@ -149,7 +150,8 @@ def app_pool(cognito):
         client = cognito.create_user_pool_client(
             UserPoolId=pool["Id"],
             ClientName="app",
-            ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+            ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_CUSTOM_AUTH",
+                               "ALLOW_REFRESH_TOKEN_AUTH"],
             PreventUserExistenceErrors="ENABLED",
         )["UserPoolClient"]
         return pool["Id"], client["ClientId"]
@@ -397,10 +399,10 @@ def test_custom_message_writes_the_sign_up_mail_around_the_code(cognito, receive
     [event] = receiver.of("message")
     assert_common_shape(event, "CustomMessage_SignUp", pool_id, client_id, "mary")
     assert event["request"]["codeParameter"] == "{####}"
-    assert not re.search(r"\d{6}", json.dumps(event)), "the trigger never sees the code"
     [mail] = code_for(pool_url, address)
     assert mail["subject"] == "Welcome aboard"
     code = re.fullmatch(r"Hello Mary, your code is (\d{6})\.", mail["body"]).group(1)
+    assert code not in json.dumps(event), "the trigger never sees the code"
     cognito.confirm_sign_up(ClientId=client_id, Username="mary", ConfirmationCode=code)
 
     # A message without the code's place is refused, and nothing is sent.
@@ -451,3 +453,150 @@ def test_lambda_config_takes_lambda_arns_only(cognito):
     code, _ = error_of(lambda: cognito.create_user_pool(PoolName=unique_name(), LambdaConfig={
         "PreTokenGenerationConfig": {"LambdaVersion": "V9_0", "LambdaArn": arn("tokens")}}))
     assert code == "InvalidParameterException"
+
+
+def test_custom_auth_signs_in_with_a_challenge_the_triggers_make_and_judge(cognito, receiver, app_pool):
+    pool_id, client_id = app_pool(
+        DefineAuthChallenge=arn("define"), CreateAuthChallenge=arn("create"),
+        VerifyAuthChallengeResponse=arn("verify"),
+    )
+    cognito.admin_create_user(UserPoolId=pool_id, Username="hedy", MessageAction="SUPPRESS")
+    cognito.admin_set_user_password(UserPoolId=pool_id, Username="hedy", Password=PASSWORD, Permanent=True)
+
+    def define(event):
+        session = event["request"]["session"]
+        failures = [result for result in session if not result["challengeResult"]]
+        if session and session[-1]["challengeResult"]:
+            event["response"].update(issueTokens=True, failAuthentication=False)
+        elif len(failures) >= 2:
+            event["response"].update(issueTokens=False, failAuthentication=True)
+        else:
+            event["response"].update(challengeName="CUSTOM_CHALLENGE", issueTokens=False, failAuthentication=False)
+        return 200, event
+
+    def create(event):
+        event["response"]["publicChallengeParameters"] = {"question": "What is 6 x 7?"}
+        event["response"]["privateChallengeParameters"] = {"answer": "42"}
+        event["response"]["challengeMetadata"] = f"QUESTION-{len(event['request']['session'])}"
+        return 200, event
+
+    def verify(event):
+        event["response"]["answerCorrect"] = event["request"]["challengeAnswer"] == event["request"]["privateChallengeParameters"]["answer"]
+        return 200, event
+
+    receiver.answers.update(define=define, create=create, verify=verify)
+    started = cognito.initiate_auth(ClientId=client_id, AuthFlow="CUSTOM_AUTH", AuthParameters={"USERNAME": "hedy"},
+                                    ClientMetadata={"device": "kiosk"})
+    assert started["ChallengeName"] == "CUSTOM_CHALLENGE"
+    assert started["ChallengeParameters"] == {"question": "What is 6 x 7?", "USERNAME": "hedy"}
+    [first] = receiver.of("define")
+    assert_common_shape(first, "DefineAuthChallenge_Authentication", pool_id, client_id, "hedy")
+    assert first["request"]["session"] == [] and first["request"]["userAttributes"]["cognito:user_status"] == "CONFIRMED"
+    assert first["request"]["clientMetadata"] == {"device": "kiosk"}
+    assert receiver.of("create")[0]["request"]["challengeName"] == "CUSTOM_CHALLENGE"
+
+    def respond(session, answer):
+        return cognito.respond_to_auth_challenge(
+            ClientId=client_id, ChallengeName="CUSTOM_CHALLENGE", Session=session,
+            ChallengeResponses={"USERNAME": "hedy", "ANSWER": answer},
+        )
+
+    again = respond(started["Session"], "41")
+    assert again["ChallengeName"] == "CUSTOM_CHALLENGE"
+    [verified] = receiver.of("verify")
+    assert_common_shape(verified, "VerifyAuthChallengeResponse_Authentication", pool_id, client_id, "hedy")
+    assert verified["request"]["privateChallengeParameters"] == {"answer": "42"}
+    assert verified["request"]["challengeAnswer"] == "41"
+    assert receiver.of("define")[-1]["request"]["session"] == [
+        {"challengeName": "CUSTOM_CHALLENGE", "challengeResult": False, "challengeMetadata": "QUESTION-0"}
+    ]
+    # A session is used once.
+    assert error_of(lambda: respond(started["Session"], "42"))[0] == "NotAuthorizedException"
+    tokens = respond(again["Session"], "42")["AuthenticationResult"]
+    assert claims(tokens["AccessToken"])["username"] == "hedy"
+
+    # Two wrong answers fail the sign-in, as DefineAuthChallenge says.
+    started = cognito.initiate_auth(ClientId=client_id, AuthFlow="CUSTOM_AUTH", AuthParameters={"USERNAME": "hedy"})
+    again = respond(started["Session"], "1")
+    code, message = error_of(lambda: respond(again["Session"], "2"))
+    assert (code, message) == ("NotAuthorizedException", "Incorrect username or password.")
+
+
+def test_custom_auth_needs_its_trigger(cognito, app_pool):
+    _, client_id = app_pool()
+    code, message = error_of(lambda: cognito.initiate_auth(
+        ClientId=client_id, AuthFlow="CUSTOM_AUTH", AuthParameters={"USERNAME": "anyone"}))
+    assert (code, message) == ("InvalidParameterException", "Custom auth lambda trigger is not configured for the user pool.")
+
+
+# The app's own client: AdminInitiateAuth signs scripts in for its bearer API.
+APP_CLIENT = "1ocal4pp5c1ient0leptos0cog"
+
+
+def test_the_apps_bearer_api_sees_what_a_declared_v2_trigger_added(tmp_path, receiver):
+    """The app with its embedded pool, whose userpool.toml declares the trigger ([triggers])."""
+    app_port, pool_port = free_port(), free_port()
+    declared = (f'\n[triggers]\npre_token_generation = "http://127.0.0.1:{receiver.port}/tokens"\n'
+                'pre_token_generation_version = "V2_0"\n')
+    process = start_server(tmp_path, app_port, pool_port, declared, {"USERPOOL_TRIGGER_SECRET": SECRET})
+    try:
+        pool = client_for(f"http://127.0.0.1:{pool_port}")
+        lambda_config = pool.describe_user_pool(UserPoolId=POOL_ID)["UserPool"]["LambdaConfig"]
+        declared_arn = "arn:aws:lambda:us-east-1:000000000000:function:userpool-PreTokenGeneration"
+        assert lambda_config["PreTokenGenerationConfig"] == {"LambdaVersion": "V2_0", "LambdaArn": declared_arn}
+        address = f"api-{uuid.uuid4().hex[:8]}@example.com"
+        pool.admin_create_user(UserPoolId=POOL_ID, Username=address, MessageAction="SUPPRESS")
+        pool.admin_set_user_password(UserPoolId=POOL_ID, Username=address, Password=PASSWORD, Permanent=True)
+
+        def customize(event):
+            event["response"]["claimsAndScopeOverrideDetails"] = {
+                "accessTokenGeneration": {"scopesToAdd": ["orders/read"], "claimsToAddOrOverride": {"plan": "pro"}},
+                # Not Admin: the app reads an Admin's groups again from the pool (app/src/standing.rs).
+                "groupOverrideDetails": {"groupsToOverride": ["Editors"]},
+            }
+            return 200, event
+
+        receiver.answers["tokens"] = customize
+        tokens = pool.admin_initiate_auth(
+            UserPoolId=POOL_ID, ClientId=APP_CLIENT, AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": address, "PASSWORD": PASSWORD},
+        )["AuthenticationResult"]
+        [event] = receiver.of("tokens")
+        assert event["userPoolId"] == POOL_ID and event["callerContext"]["clientId"] == APP_CLIENT
+        assert claims(tokens["AccessToken"])["plan"] == "pro"
+        request = urllib.request.Request(f"http://127.0.0.1:{app_port}/api/me",
+                                         headers={"Authorization": f"Bearer {tokens['AccessToken']}"})
+        with urllib.request.urlopen(request) as reply:
+            me = json.load(reply)
+        assert me["groups"] == ["Editors"]
+        assert me["scope"].split() == ["aws.cognito.signin.user.admin", "orders/read"]
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_pre_token_generation_v3_changes_the_access_tokens_of_machine_clients(cognito, receiver, app_pool, pool_url):
+    from test_user_pools import READ_SCOPE, client_credentials, jwt_part, machine_client, new_resource_server, port_of
+
+    pool_id, _ = app_pool(PreTokenGeneration=arn("tokens"), token_version="V3_0")
+    new_resource_server(cognito, pool_id)
+    client_id, secret = machine_client(cognito, pool_id)
+    prefix = f"m{uuid.uuid4().hex[:12]}"
+    cognito.create_user_pool_domain(Domain=prefix, UserPoolId=pool_id)
+
+    def customize(event):
+        event["response"]["claimsAndScopeOverrideDetails"] = {
+            "accessTokenGeneration": {"claimsToAddOrOverride": {"tenant": "acme"}, "claimsToSuppress": ["client_id"]},
+        }
+        return 200, event
+
+    receiver.answers["tokens"] = customize
+    status, body = client_credentials(pool_url, f"{prefix}.localhost:{port_of(pool_url)}", client_id, secret, READ_SCOPE)
+    assert status == 200, body
+    [event] = receiver.of("tokens")
+    assert_common_shape(event, "TokenGeneration_ClientCredentials", pool_id, client_id)
+    assert event["version"] == "3" and event["userName"] is None
+    assert event["request"]["scopes"] == [READ_SCOPE]
+    access = jwt_part(body["access_token"], 1)
+    assert access["tenant"] == "acme"
+    assert access["client_id"] == client_id, "a claim tokens rest on stays"

@@ -30,7 +30,7 @@ use crate::triggers::authentication::post_authentication;
 use crate::triggers::event::{self, Caller, Metadata, NameValue};
 use crate::user_auth::{self, Choice, CodeSent, MailedCode};
 use crate::verification::{self, NotVerified, Sent, Verifiable};
-use crate::{UserPool, challenge, password_verifier, secrets};
+use crate::{UserPool, challenge, custom_auth, password_verifier, secrets};
 
 // --- sign-up ---
 
@@ -310,7 +310,7 @@ pub(crate) struct AuthResponse {
     challenge_name: Option<ChallengeName>,
     #[serde(skip_serializing_if = "Option::is_none")]
     session: Option<String>,
-    challenge_parameters: HashMap<&'static str, String>,
+    challenge_parameters: HashMap<String, String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     available_challenges: Option<Vec<Choice>>,
 }
@@ -374,13 +374,59 @@ pub(super) async fn authenticate(
         return Err(not_enabled(&request.auth_flow));
     }
     let parameters = &request.auth_parameters;
+    let caller = Caller {
+        client_id: &client.id,
+        metadata: &request.client_metadata,
+    };
     match flow {
         AuthFlow::UserPassword | AuthFlow::AdminUserPassword => {
-            password_auth(pool, client, parameters).await
+            password_auth(pool, client, caller, parameters).await
         }
         AuthFlow::RefreshToken => refresh_auth(pool, client, parameters).await,
-        AuthFlow::UserSrp => srp_auth(pool, client, parameters).await,
+        AuthFlow::UserSrp => srp_auth(pool, caller, client, parameters).await,
         AuthFlow::UserAuth => user_auth(pool, client, request).await,
+        AuthFlow::CustomAuth => custom_auth(pool, client, caller, parameters).await,
+    }
+}
+
+/// `CUSTOM_AUTH`: the pool's DefineAuthChallenge trigger decides the first step.
+async fn custom_auth(
+    pool: &UserPool,
+    client: &Client,
+    caller: Caller<'_>,
+    parameters: &HashMap<String, String>,
+) -> Result<AuthResponse, ApiError> {
+    if !custom_auth::available(pool) {
+        return Err(ApiError::InvalidParameter(
+            "Custom auth lambda trigger is not configured for the user pool.".to_owned(),
+        ));
+    }
+    let username = username_of(client, parameters)?;
+    reveal_unknown(pool, client, username).await?;
+    let now = crate::now();
+    let next = custom_auth::start(pool, caller, username, now).await?;
+    custom_step(pool, client, next, now).await
+}
+
+/// A custom sign-in's next step, as the API answers it.
+async fn custom_step(
+    pool: &UserPool,
+    client: &Client,
+    next: custom_auth::Next,
+    now: i64,
+) -> Result<AuthResponse, ApiError> {
+    match next {
+        // No second factor after a custom sign-in: its triggers decide what it takes.
+        custom_auth::Next::Done(outcome) => signed_in(pool, client, outcome, now).await,
+        custom_auth::Next::Challenge {
+            session,
+            parameters,
+        } => Ok(AuthResponse {
+            challenge_name: Some(ChallengeName::CustomChallenge),
+            session: Some(session),
+            challenge_parameters: parameters.into_iter().collect(),
+            ..AuthResponse::default()
+        }),
     }
 }
 
@@ -445,10 +491,12 @@ async fn take_choice(
 ) -> Result<AuthResponse, ApiError> {
     match choice {
         Choice::Password => {
-            password_sign_in(pool, client, username, parameter(parameters, "PASSWORD")?).await
+            let password = parameter(parameters, "PASSWORD")?;
+            password_sign_in(pool, client, Caller::of(&client.id), username, password).await
         }
         Choice::PasswordSrp => {
-            srp_challenge(pool, client, username, parameter(parameters, "SRP_A")?).await
+            let a_public = parameter(parameters, "SRP_A")?;
+            srp_challenge(pool, Caller::of(&client.id), username, a_public).await
         }
         Choice::EmailOtp => {
             let purpose = MailedCode::SignIn;
@@ -477,7 +525,7 @@ async fn take_choice(
             Ok(AuthResponse {
                 challenge_name: Some(ChallengeName::WebAuthn),
                 session: Some(session),
-                challenge_parameters: HashMap::from([
+                challenge_parameters: challenge_parameters_of([
                     ("CREDENTIAL_REQUEST_OPTIONS", options.to_string()),
                     ("USERNAME", user.username.clone()),
                 ]),
@@ -494,7 +542,7 @@ fn code_challenge(name: ChallengeName, session: String, destination: &str) -> Au
     AuthResponse {
         challenge_name: Some(name),
         session: Some(session),
-        challenge_parameters: HashMap::from([
+        challenge_parameters: challenge_parameters_of([
             (
                 "CODE_DELIVERY_DELIVERY_MEDIUM",
                 delivery.delivery_medium.to_owned(),
@@ -508,28 +556,23 @@ fn code_challenge(name: ChallengeName, session: String, destination: &str) -> Au
 /// `USER_SRP_AUTH`: the `PASSWORD_VERIFIER` challenge for the client's `SRP_A`.
 async fn srp_auth(
     pool: &UserPool,
+    caller: Caller<'_>,
     client: &Client,
     parameters: &HashMap<String, String>,
 ) -> Result<AuthResponse, ApiError> {
     let (username, a_public) = sign_in_parameters(pool, client, parameters, "SRP_A").await?;
-    srp_challenge(pool, client, username, a_public).await
+    srp_challenge(pool, caller, username, a_public).await
 }
 
 /// The `PASSWORD_VERIFIER` challenge for `username` and the client's `SRP_A`.
 async fn srp_challenge(
     pool: &UserPool,
-    client: &Client,
+    caller: Caller<'_>,
     username: &str,
     a_public: &str,
 ) -> Result<AuthResponse, ApiError> {
-    let Some(challenge) = password_verifier::challenge(
-        pool,
-        Caller::of(&client.id),
-        username,
-        a_public,
-        crate::now(),
-    )
-    .await?
+    let Some(challenge) =
+        password_verifier::challenge(pool, caller, username, a_public, crate::now()).await?
     else {
         return Err(ApiError::InvalidParameter(
             "SRP_A is not a valid SRP value.".to_owned(),
@@ -537,7 +580,7 @@ async fn srp_challenge(
     };
     Ok(AuthResponse {
         challenge_name: Some(ChallengeName::PasswordVerifier),
-        challenge_parameters: HashMap::from([
+        challenge_parameters: challenge_parameters_of([
             ("SALT", challenge.salt),
             ("SRP_B", challenge.srp_b),
             ("SECRET_BLOCK", challenge.secret_block),
@@ -611,6 +654,14 @@ async fn password_proven(
     signed_in(pool, client, outcome, now).await
 }
 
+/// `ChallengeParameters` of fixed names.
+fn challenge_parameters_of<const N: usize>(pairs: [(&str, String); N]) -> HashMap<String, String> {
+    pairs
+        .into_iter()
+        .map(|(name, value)| (name.to_owned(), value))
+        .collect()
+}
+
 /// A second-factor step, as Cognito's challenges carry it.
 fn mfa_challenge(challenge: Challenge, user: &User) -> AuthResponse {
     let list = |factors: &[MfaFactor]| serde_json::json!(factors).to_string();
@@ -619,9 +670,10 @@ fn mfa_challenge(challenge: Challenge, user: &User) -> AuthResponse {
             session,
             device_name,
         } => {
-            let mut parameters = HashMap::from([("USER_ID_FOR_SRP", user.username.clone())]);
+            let mut parameters =
+                challenge_parameters_of([("USER_ID_FOR_SRP", user.username.clone())]);
             if let Some(name) = device_name {
-                parameters.insert("FRIENDLY_DEVICE_NAME", name);
+                parameters.insert("FRIENDLY_DEVICE_NAME".to_owned(), name);
             }
             (ChallengeName::SoftwareTokenMfa, session, parameters)
         }
@@ -639,12 +691,12 @@ fn mfa_challenge(challenge: Challenge, user: &User) -> AuthResponse {
         Challenge::Choose { session, factors } => (
             ChallengeName::SelectMfaType,
             session,
-            HashMap::from([("MFAS_CAN_CHOOSE", list(&factors))]),
+            challenge_parameters_of([("MFAS_CAN_CHOOSE", list(&factors))]),
         ),
         Challenge::SetUp { session, factors } => (
             ChallengeName::MfaSetup,
             session,
-            HashMap::from([("MFAS_CAN_SETUP", list(&factors))]),
+            challenge_parameters_of([("MFAS_CAN_SETUP", list(&factors))]),
         ),
     };
     AuthResponse {
@@ -658,16 +710,17 @@ fn mfa_challenge(challenge: Challenge, user: &User) -> AuthResponse {
 async fn password_auth(
     pool: &UserPool,
     client: &Client,
+    caller: Caller<'_>,
     parameters: &HashMap<String, String>,
 ) -> Result<AuthResponse, ApiError> {
     if !migrates(pool) {
         let (username, password) = sign_in_parameters(pool, client, parameters, "PASSWORD").await?;
-        return password_sign_in(pool, client, username, password).await;
+        return password_sign_in(pool, client, caller, username, password).await;
     }
     // The UserMigration trigger is asked about a name the pool does not know first.
     let username = username_of(client, parameters)?;
     let password = parameter(parameters, "PASSWORD")?;
-    let answer = password_sign_in(pool, client, username, password).await;
+    let answer = password_sign_in(pool, client, caller, username, password).await;
     if matches!(answer, Err(ApiError::NotAuthorized(_))) {
         reveal_unknown(pool, client, username).await?;
     }
@@ -682,11 +735,11 @@ fn migrates(pool: &UserPool) -> bool {
 async fn password_sign_in(
     pool: &UserPool,
     client: &Client,
+    caller: Caller<'_>,
     username: &str,
     password: &str,
 ) -> Result<AuthResponse, ApiError> {
     let now = crate::now();
-    let caller = Caller::of(&client.id);
     let outcome = accounts::sign_in(pool, caller, username, password, now).await?;
     password_proven(pool, client, outcome, now).await
 }
@@ -766,7 +819,7 @@ fn new_password_challenge(
     Ok(AuthResponse {
         challenge_name: Some(ChallengeName::NewPasswordRequired),
         session: Some(session),
-        challenge_parameters: HashMap::from([
+        challenge_parameters: challenge_parameters_of([
             ("USER_ID_FOR_SRP", user.username.clone()),
             ("requiredAttributes", "[]".to_owned()),
             ("userAttributes", attributes.to_string()),
@@ -799,6 +852,16 @@ pub(super) async fn respond_to_auth_challenge(
             )
             .await??;
             password_proven(&pool, client, SignIn::Authenticated(user), now).await
+        }
+        ChallengeName::CustomChallenge => {
+            let caller = Caller {
+                client_id: &client.id,
+                metadata: &request.client_metadata,
+            };
+            let session = request.session.as_deref().unwrap_or_default();
+            let answer = parameter(responses, "ANSWER")?;
+            let next = custom_auth::answer(&pool, caller, session, username, answer, now).await??;
+            custom_step(&pool, client, next, now).await
         }
         ChallengeName::PasswordVerifier => {
             let outcome = password_verifier::answer(

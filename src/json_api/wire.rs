@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 
+use crate::triggers::event::Metadata;
 use serde::{Deserialize, Serialize};
 
 use super::ApiError;
@@ -25,6 +26,9 @@ pub(super) struct InitiateAuthRequest {
     pub(super) auth_parameters: HashMap<String, String>,
     /// `USER_AUTH` only: the session of a sign-up ConfirmSignUp just confirmed.
     pub(super) session: Option<String>,
+    /// For the triggers.
+    #[serde(default)]
+    pub(super) client_metadata: Metadata,
 }
 
 /// RespondToAuthChallenge and AdminRespondToAuthChallenge.
@@ -36,6 +40,9 @@ pub(super) struct RespondToAuthChallengeRequest {
     pub(super) session: Option<String>,
     #[serde(default)]
     pub(super) challenge_responses: HashMap<String, String>,
+    /// For the triggers.
+    #[serde(default)]
+    pub(super) client_metadata: Metadata,
 }
 
 /// A page of a listing that pages by `NextToken` (ListUsers says `PaginationToken`).
@@ -86,6 +93,8 @@ pub(super) enum AuthFlow {
     UserSrp,
     /// The choice-based `USER_AUTH`, on either operation.
     UserAuth,
+    /// `CUSTOM_AUTH`, run by the pool's triggers, on either operation.
+    CustomAuth,
 }
 
 impl AuthFlow {
@@ -100,6 +109,7 @@ impl AuthFlow {
             ("REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN", _) => Ok(AuthFlow::RefreshToken),
             ("USER_SRP_AUTH", _) => Ok(AuthFlow::UserSrp),
             ("USER_AUTH", _) => Ok(AuthFlow::UserAuth),
+            ("CUSTOM_AUTH", _) => Ok(AuthFlow::CustomAuth),
             _ => Err(not_enabled(name)),
         }
     }
@@ -112,6 +122,7 @@ impl AuthFlow {
             AuthFlow::RefreshToken => ExplicitAuthFlow::RefreshToken,
             AuthFlow::UserSrp => ExplicitAuthFlow::UserSrp,
             AuthFlow::UserAuth => ExplicitAuthFlow::UserAuth,
+            AuthFlow::CustomAuth => ExplicitAuthFlow::CustomAuth,
         }
     }
 }
@@ -126,7 +137,8 @@ pub(super) fn not_enabled(name: &str) -> ApiError {
 /// `NEW_PASSWORD_REQUIRED` for users an administrator created, SRP's
 /// `PASSWORD_VERIFIER`, `USER_AUTH`'s `SELECT_CHALLENGE`, `EMAIL_OTP` and
 /// `WEB_AUTHN`, and the second factors' `SOFTWARE_TOKEN_MFA`, `SMS_MFA`,
-/// `SELECT_MFA_TYPE` and `MFA_SETUP` (and `EMAIL_OTP` again).
+/// `SELECT_MFA_TYPE` and `MFA_SETUP` (and `EMAIL_OTP` again), and
+/// `CUSTOM_AUTH`'s `CUSTOM_CHALLENGE`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub(crate) enum ChallengeName {
@@ -139,6 +151,7 @@ pub(crate) enum ChallengeName {
     SmsMfa,
     SelectMfaType,
     MfaSetup,
+    CustomChallenge,
 }
 
 impl ChallengeName {
@@ -154,6 +167,7 @@ impl ChallengeName {
             "SMS_MFA" => Ok(ChallengeName::SmsMfa),
             "SELECT_MFA_TYPE" => Ok(ChallengeName::SelectMfaType),
             "MFA_SETUP" => Ok(ChallengeName::MfaSetup),
+            "CUSTOM_CHALLENGE" => Ok(ChallengeName::CustomChallenge),
             _ => Err(ApiError::InvalidParameter(format!(
                 "Challenge {name} is not supported by this user pool."
             ))),
@@ -217,7 +231,7 @@ mod tests {
             serde_json::to_value(ChallengeName::NewPasswordRequired).ok(),
             Some(serde_json::json!("NEW_PASSWORD_REQUIRED"))
         );
-        assert!(ChallengeName::parse("CUSTOM_CHALLENGE").is_err());
+        assert!(ChallengeName::parse("DEVICE_SRP_AUTH").is_err());
         assert_eq!(MessageAction::parse(None).ok(), Some(None));
         assert_eq!(
             MessageAction::parse(Some("RESEND")).ok(),
@@ -240,13 +254,13 @@ mod tests {
             ("REFRESH_TOKEN", true, AuthFlow::RefreshToken),
             ("USER_SRP_AUTH", false, AuthFlow::UserSrp),
             ("USER_SRP_AUTH", true, AuthFlow::UserSrp),
+            ("CUSTOM_AUTH", false, AuthFlow::CustomAuth),
         ] {
             assert_eq!(AuthFlow::parse(name, admin).unwrap(), flow, "{name}");
         }
         for (name, admin) in [
             ("USER_PASSWORD_AUTH", true),
             ("ADMIN_USER_PASSWORD_AUTH", false),
-            ("CUSTOM_AUTH", false),
             ("user_password_auth", false),
         ] {
             let error = AuthFlow::parse(name, admin).unwrap_err();

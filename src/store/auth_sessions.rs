@@ -48,10 +48,12 @@ pub(crate) enum SessionStep {
     EmailMfaSetup,
     /// The code texted for `SMS_MFA`.
     SmsMfa,
+    /// The answer to a custom challenge (`CUSTOM_AUTH`'s `CUSTOM_CHALLENGE`).
+    CustomChallenge,
 }
 
 impl SessionStep {
-    const ALL: [SessionStep; 10] = [
+    const ALL: [SessionStep; 11] = [
         SessionStep::SelectChallenge,
         SessionStep::EmailOtp,
         SessionStep::WebAuthn,
@@ -62,6 +64,7 @@ impl SessionStep {
         SessionStep::MfaSetUp,
         SessionStep::EmailMfaSetup,
         SessionStep::SmsMfa,
+        SessionStep::CustomChallenge,
     ];
 
     fn as_str(self) -> &'static str {
@@ -76,6 +79,7 @@ impl SessionStep {
             SessionStep::MfaSetUp => "mfa_set_up",
             SessionStep::EmailMfaSetup => "email_mfa_setup",
             SessionStep::SmsMfa => "sms_mfa",
+            SessionStep::CustomChallenge => "custom_challenge",
         }
     }
 }

@@ -37,6 +37,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "accounts",
             "challenge",
             "claims",
+            "custom_auth",
             "declared",
             "directory",
             "grants",

@@ -11,6 +11,7 @@ mod logging;
 mod migrations;
 mod oauth2;
 mod pools;
+mod triggers;
 
 use std::collections::HashMap;
 

@@ -13,6 +13,7 @@
 //! trigger are built and read in its own module.
 
 pub(crate) mod authentication;
+pub(crate) mod custom_auth;
 pub(crate) mod event;
 pub(crate) mod message;
 pub(crate) mod sign_up;
@@ -59,7 +60,7 @@ impl Runner {
             .redirect(reqwest::redirect::Policy::none())
             .timeout(TIMEOUT)
             .build()
-            .map_err(|e| Error::Key(format!("the triggers' HTTP client: {e}")))?;
+            .map_err(|e| Error::TriggerClient(e.to_string()))?;
         Ok(Runner {
             http,
             lanes: Semaphore::new(LANES),
