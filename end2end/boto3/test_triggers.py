@@ -436,8 +436,10 @@ def test_failures_answer_as_cognitos_and_change_nothing(cognito, receiver, app_p
     assert code == "UnexpectedLambdaException" and message.startswith("PreSignUp invocation failed")
 
 
-def test_a_command_is_a_trigger_too(cognito, app_pool):
-    pool_id, client_id = app_pool(PreSignUp=COMMAND_HOOK)
+def test_a_command_is_a_trigger_too_and_update_user_pool_sets_triggers(cognito, app_pool):
+    pool_id, client_id = app_pool()
+    cognito.update_user_pool(UserPoolId=pool_id, AutoVerifiedAttributes=["email"], LambdaConfig={"PreSignUp": COMMAND_HOOK})
+    assert cognito.describe_user_pool(UserPoolId=pool_id)["UserPool"]["LambdaConfig"] == {"PreSignUp": COMMAND_HOOK}
     reply = cognito.sign_up(ClientId=client_id, Username="cmd", Password=PASSWORD,
                             UserAttributes=[{"Name": "email", "Value": "cmd@example.com"}])
     assert reply["UserConfirmed"] is True

@@ -6,9 +6,7 @@
 // (USER_AUTH), as Amplify's passwordless-era apps do, and with an authenticator app as the second
 // step (set up by the user, or at the first sign-in where the pool requires MFA). The page is served from an origin the pool allows
 // (USERPOOL_ALLOWED_ORIGINS), as a real app's would be.
-import { createServer, type Server } from "node:http";
-import path from "node:path";
-import { build } from "esbuild";
+import type { Server } from "node:http";
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
 import type * as Auth from "aws-amplify/auth";
 import {
@@ -19,6 +17,7 @@ import {
   DeleteUserPoolCommand,
   SetUserPoolMfaConfigCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
+import { serveAmplifyApp } from "./amplify_site";
 import { APP, POOL, addAuthenticator, cognitoApi, latestCode, newEmail, totpCode } from "./pool";
 
 declare global {
@@ -34,24 +33,7 @@ let site: Server;
 const siteUrl = "http://127.0.0.1:3100";
 
 test.beforeAll(async () => {
-  const bundle = await build({
-    entryPoints: [path.join(__dirname, "../amplify/main.ts")],
-    bundle: true,
-    format: "esm",
-    write: false,
-    logLevel: "warning",
-  });
-  const script = bundle.outputFiles[0].text;
-  site = createServer((request, response) => {
-    if (request.url?.startsWith("/app.js")) {
-      response.writeHead(200, { "Content-Type": "text/javascript" });
-      response.end(script);
-    } else {
-      response.writeHead(200, { "Content-Type": "text/html" });
-      response.end('<!doctype html><title>Amplify app</title><script type="module" src="/app.js"></script>');
-    }
-  });
-  await new Promise<void>((listening) => site.listen(Number(new URL(siteUrl).port), "127.0.0.1", listening));
+  site = await serveAmplifyApp(siteUrl);
 });
 
 test.afterAll(() => new Promise<void>((closed) => site.close(() => closed())));

@@ -18,6 +18,10 @@ use crate::triggers::message::{self, CODE_PARAMETER, Mailing, MessageSource, USE
 pub(crate) struct Message {
     pub(crate) subject: String,
     pub(crate) body: String,
+    /// The HTML part as written by the CustomMessage trigger (Cognito's
+    /// `emailMessage` is HTML), where it has markup; otherwise the body's
+    /// paragraphs make the HTML part, escaped.
+    pub(crate) html: Option<String>,
 }
 
 /// The message carrying a code to `to`, from the pool's template: a text
@@ -32,6 +36,7 @@ pub(crate) fn verification(pool: &Pool, to: &str, code: &str) -> Message {
     Message {
         subject,
         body: message.replace("{####}", code),
+        html: None,
     }
 }
 
@@ -68,12 +73,14 @@ pub(crate) async fn code_message(
                     (crate::pools::Naming::Attributes(_), Some(email)) => email,
                     _ => &user.username,
                 };
+                let body = written
+                    .body
+                    .replace(USERNAME_PARAMETER, name)
+                    .replace(CODE_PARAMETER, code);
                 Message {
                     subject: written.subject.unwrap_or(standard.subject),
-                    body: written
-                        .body
-                        .replace(USERNAME_PARAMETER, name)
-                        .replace(CODE_PARAMETER, code),
+                    html: body.contains('<').then(|| body.clone()),
+                    body,
                 }
             }
             None => standard,
@@ -103,6 +110,7 @@ pub(crate) fn second_factor_code(pool: &Pool, code: &str) -> Message {
     Message {
         subject: subject.to_owned(),
         body: message.replace("{####}", code),
+        html: None,
     }
 }
 
@@ -112,6 +120,7 @@ pub(crate) fn second_factor_text(pool: &Pool, code: &str) -> Message {
     Message {
         subject: "SMS".to_owned(),
         body: pool.settings.mfa.sms_message().replace("{####}", code),
+        html: None,
     }
 }
 
@@ -123,6 +132,7 @@ pub(crate) fn sign_in_code(code: &str) -> Message {
             "Your sign-in code is {code}. It works once, within three minutes. \
              If you did not try to sign in, you can ignore this message."
         ),
+        html: None,
     }
 }
 
@@ -136,13 +146,18 @@ pub(crate) fn account_exists() -> Message {
                If it was you, sign in instead (you can reset your password if you forgot it). \
                Otherwise, you can ignore this message."
                 .to_owned(),
+        html: None,
     }
 }
 
 /// The invitation of a user an administrator created, from the pool's template.
 pub(crate) fn invitation(pool: &Pool, username: &str, temporary_password: &str) -> Message {
     let (subject, body) = pool.settings.invitation(username, temporary_password);
-    Message { subject, body }
+    Message {
+        subject,
+        body,
+        html: None,
+    }
 }
 
 pub(crate) async fn send(pool: &UserPool, to: &str, message: &Message) -> Result<(), Error> {

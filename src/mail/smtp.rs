@@ -44,6 +44,21 @@ struct Outgoing {
 #[derive(Debug)]
 pub(crate) struct QueueFull;
 
+/// The HTML part of a message written as text: its paragraphs, escaped.
+fn html_part(message: &Message) -> Result<String, String> {
+    HtmlPart {
+        subject: &message.subject,
+        paragraphs: message
+            .body
+            .split("\n\n")
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .collect(),
+    }
+    .render()
+    .map_err(|e| e.to_string())
+}
+
 /// The HTML part of a message: its text, paragraph by paragraph, escaped.
 #[derive(Template)]
 #[template(path = "message.html")]
@@ -126,17 +141,10 @@ struct Sender {
 impl Sender {
     /// The message as mail: a text part and an HTML one.
     fn mail(&self, to: Mailbox, message: &Message) -> Result<lettre::Message, String> {
-        let html = HtmlPart {
-            subject: &message.subject,
-            paragraphs: message
-                .body
-                .split("\n\n")
-                .map(str::trim)
-                .filter(|p| !p.is_empty())
-                .collect(),
-        }
-        .render()
-        .map_err(|e| e.to_string())?;
+        let html = match &message.html {
+            Some(html) => html.clone(),
+            None => html_part(message)?,
+        };
         let mut builder = lettre::Message::builder()
             .from(self.from.clone())
             .to(to)
@@ -220,6 +228,7 @@ mod tests {
         let message = Message {
             subject: "Your code".to_owned(),
             body: "Your code is 123456.\n\n<b>Not bold</b> & more".to_owned(),
+            html: None,
         };
         let mail = sender()
             .mail("ada@example.com".parse().unwrap(), &message)
@@ -235,5 +244,25 @@ mod tests {
             text.contains("<p>&#60;b&#62;Not bold&#60;/b&#62; &#38; more</p>"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn a_custom_messages_markup_is_its_html_part() {
+        let written = "<h1>Welcome</h1><p>Your code is 123456.</p>";
+        let message = Message {
+            subject: "Welcome".to_owned(),
+            body: written.to_owned(),
+            html: Some(written.to_owned()),
+        };
+        let mail = sender()
+            .mail("ada@example.com".parse().unwrap(), &message)
+            .unwrap();
+        let text = String::from_utf8(mail.formatted()).unwrap();
+        assert!(text.contains("Content-Type: text/html"), "{text}");
+        assert!(
+            text.contains("<h1>Welcome</h1><p>Your code is 123456.</p>"),
+            "{text}"
+        );
+        assert!(!text.contains("&#60;h1"), "{text}");
     }
 }
