@@ -7,6 +7,7 @@
 //! whose guesses run out as real ones do.
 
 use crate::error::Error;
+use crate::mail::Message;
 use crate::pools::{MfaConfiguration, Naming, Recovery};
 use crate::store::{CodePurpose, Credential, Issuance, NewCode, User, VerificationCode};
 use crate::triggers::authentication::{self as sign_in_triggers, FinalStatus, Migrating};
@@ -257,7 +258,11 @@ async fn send_new_code(
         return Ok(Issued::OverLimit { until });
     };
     let new = fresh.record(purpose);
-    let source = for_.message_source();
+    // Written before anything is stored: a CustomMessage trigger that fails changes nothing.
+    let message = match to {
+        Some(to) => Some(code_message(pool, caller, sub, &for_, to, &fresh.code, now).await?),
+        None => None,
+    };
     match for_ {
         CodeFor::Creation {
             username,
@@ -284,10 +289,7 @@ async fn send_new_code(
         CodeFor::Resend | CodeFor::PasswordReset => store.replace_code(sub, &new).await?,
         CodeFor::AdministratorReset => store.require_password_reset(sub, &new, now).await?,
     }
-    if let Some(to) = to {
-        let standard = mail::verification(pool.pool(), to, &fresh.code);
-        let message =
-            mail::code_message(pool, caller, source, sub, to, &fresh.code, standard).await?;
+    if let (Some(to), Some(message)) = (to, message) {
         mail::send(pool, to, &message).await?;
     }
     Ok(Issued::Sent)
@@ -315,6 +317,46 @@ fn new_user(
         passwordless: credential.passwordless,
         created_at: now,
         updated_at: now,
+    }
+}
+
+/// The message carrying `code` for `sub` to `to`: the template's, or the
+/// CustomMessage trigger's (told of the account about to be created, for a creation).
+async fn code_message(
+    pool: &UserPool,
+    caller: Caller<'_>,
+    sub: &str,
+    for_: &CodeFor<'_>,
+    to: &str,
+    code: &str,
+    now: i64,
+) -> Result<Message, Error> {
+    let standard = mail::verification(pool.pool(), to, code);
+    let source = for_.message_source();
+    if let CodeFor::Creation {
+        username,
+        email,
+        credential,
+        attributes,
+    } = for_
+    {
+        let user = new_user(sub, *username, *email, credential, false, now);
+        let mut told = vec![("sub".to_owned(), sub.to_owned())];
+        if let Some(email) = email {
+            told.push(("email".to_owned(), (*email).to_owned()));
+            if attribute(attributes, "email_verified").is_none() {
+                told.push(("email_verified".to_owned(), "false".to_owned()));
+            }
+        }
+        told.extend(attributes.iter().cloned());
+        let recipient = (&user, Some(told.as_slice()));
+        return mail::code_message(pool, caller, source, recipient, to, code, standard).await;
+    }
+    match pool.store().user(sub).await? {
+        Some(user) => {
+            mail::code_message(pool, caller, source, (&user, None), to, code, standard).await
+        }
+        None => Ok(standard),
     }
 }
 

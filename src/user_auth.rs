@@ -427,7 +427,7 @@ pub(crate) async fn send_code(
         let (caller, source) = (Caller::of(client_id), MessageSource::Authentication);
         let code = &fresh.code;
         let message =
-            mail::code_message(pool, caller, source, &user.sub, to, code, standard).await?;
+            mail::code_message(pool, caller, source, (user, None), to, code, standard).await?;
         mail::send(pool, to, &message).await?;
     }
     let stored = AuthSession {

@@ -141,7 +141,7 @@ async fn send_code_for(
     let caller = Caller::administrator();
     let code = &fresh.code;
     let message =
-        mail::code_message(pool, caller, source, &user.sub, value, code, standard).await?;
+        mail::code_message(pool, caller, source, (user, None), value, code, standard).await?;
     mail::send(pool, value, &message).await?;
     Ok(true)
 }

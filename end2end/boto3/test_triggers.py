@@ -412,6 +412,7 @@ def test_custom_message_writes_the_sign_up_mail_around_the_code(cognito, receive
                                                UserAttributes=[{"Name": "email", "Value": other}]))
     assert code == "InvalidLambdaResponseException"
     assert code_for(pool_url, other) == []
+    assert error_of(lambda: cognito.admin_get_user(UserPoolId=pool_id, Username="nocode"))[0] == "UserNotFoundException"
 
 
 def test_failures_answer_as_cognitos_and_change_nothing(cognito, receiver, app_pool):

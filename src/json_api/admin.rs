@@ -413,7 +413,13 @@ async fn create_user(
         let invitation = mail::invitation(pool.pool(), name, &temporary);
         let (caller, source) = (Caller::administrator(), MessageSource::AdminCreateUser);
         let invitation = mail::code_message(
-            &pool, caller, source, &user.sub, email, &temporary, invitation,
+            &pool,
+            caller,
+            source,
+            (&user, None),
+            email,
+            &temporary,
+            invitation,
         )
         .await?;
         mail::send(&pool, email, &invitation).await?;

@@ -11,6 +11,7 @@ use crate::UserPool;
 use crate::error::Error;
 use crate::lambda_config::Trigger;
 use crate::pools::Pool;
+use crate::store::User;
 use crate::triggers::event::{self, Caller};
 use crate::triggers::message::{self, CODE_PARAMETER, Mailing, MessageSource, USERNAME_PARAMETER};
 
@@ -40,14 +41,15 @@ pub(crate) fn verification(pool: &Pool, to: &str, code: &str) -> Message {
     }
 }
 
-/// The message carrying `code` for the user `sub` to `to`: the CustomMessage
-/// trigger's, where the pool has one and it wrote one (mail only: texts keep
-/// the template), else `standard`.
+/// The message carrying `code` for `user` to `to`: the CustomMessage trigger's,
+/// where the pool has one and it wrote one (mail only: texts keep the
+/// template), else `standard`. The trigger is told the user's `attributes`
+/// (None: those stored).
 pub(crate) async fn code_message(
     pool: &UserPool,
     caller: Caller<'_>,
     source: MessageSource,
-    sub: &str,
+    (user, attributes): (&User, Option<&[(String, String)]>),
     to: &str,
     code: &str,
     standard: Message,
@@ -56,14 +58,14 @@ pub(crate) async fn code_message(
     {
         return Ok(standard);
     }
-    let Some(user) = pool.store().user(sub).await? else {
-        return Ok(standard);
+    let attributes = match attributes {
+        Some(attributes) => attributes.to_vec(),
+        None => crate::claims::of(pool.store(), user).await?,
     };
-    let attributes = crate::claims::of(pool.store(), &user).await?;
     let mailing = Mailing {
         source,
         username: &user.username,
-        attributes: event::user_attributes(&user, &attributes),
+        attributes: event::user_attributes(user, &attributes),
     };
     Ok(
         match message::custom_message(pool, caller, mailing).await? {
