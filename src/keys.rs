@@ -98,8 +98,9 @@ impl SigningKey {
     }
 
     /// The claims of a token this key signed for `issuer`, if its RS256
-    /// signature, `kid`, `iss` and `exp` check out; None for anything else.
-    pub(crate) fn verify<T: DeserializeOwned>(&self, token: &str, issuer: &str) -> Option<T> {
+    /// signature, `kid`, `iss` and (unless `expiry` says otherwise) `exp` check
+    /// out; None for anything else. The audience is the caller's to check.
+    fn verify<T: DeserializeOwned>(&self, token: &str, issuer: &str, expiry: Expiry) -> Option<T> {
         let header = jsonwebtoken::decode_header(token).ok()?;
         if header.alg != Algorithm::RS256 || header.kid.as_deref() != Some(self.kid.as_str()) {
             return None;
@@ -108,6 +109,8 @@ impl SigningKey {
         rules.set_issuer(&[issuer]);
         rules.set_required_spec_claims(&["exp", "iss", "sub"]);
         rules.leeway = 0;
+        rules.validate_aud = false;
+        rules.validate_exp = expiry == Expiry::Enforced;
         jsonwebtoken::decode::<T>(token, &self.decoding_key, &rules)
             .ok()
             .map(|data| data.claims)
@@ -263,12 +266,27 @@ impl KeyRing {
         self.current().signing.sign(claims)
     }
 
-    /// The claims of a token one of the published keys signed for `issuer`.
+    /// The claims of an unexpired token one of the published keys signed for `issuer`.
     pub(crate) fn verify<T: DeserializeOwned>(&self, token: &str, issuer: &str) -> Option<T> {
+        self.verify_with(token, issuer, Expiry::Enforced)
+    }
+
+    /// As [`KeyRing::verify`], expired or not: what an `id_token_hint` may be
+    /// (OpenID Connect RP-Initiated Logout §2).
+    pub(crate) fn verify_hint<T: DeserializeOwned>(&self, token: &str, issuer: &str) -> Option<T> {
+        self.verify_with(token, issuer, Expiry::Ignored)
+    }
+
+    fn verify_with<T: DeserializeOwned>(
+        &self,
+        token: &str,
+        issuer: &str,
+        expiry: Expiry,
+    ) -> Option<T> {
         let kid = jsonwebtoken::decode_header(token).ok()?.kid?;
         let ring = self.current();
         let key = ring.published.iter().find(|k| k.kid == kid)?;
-        key.verify(token, issuer)
+        key.verify(token, issuer, expiry)
     }
 
     /// The key that signs now, PKCS#8 DER (for the benchmarks' raw baseline).
@@ -387,6 +405,13 @@ async fn load(
         .cloned()
         .ok_or_else(|| Error::Key("the signing key is not published".to_owned()))?;
     Ok(Ring { signing, published })
+}
+
+/// Whether a token's `exp` counts.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Expiry {
+    Enforced,
+    Ignored,
 }
 
 #[cfg(test)]

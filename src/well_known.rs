@@ -1,6 +1,8 @@
 //! OpenID Connect discovery and the JWKS of each pool, under its issuer's path
-//! (`/{pool id}/.well-known/...`) as Cognito publishes them. Only endpoints that
-//! exist are advertised.
+//! (`/{pool id}/.well-known/...`) as Cognito publishes them, and the same
+//! metadata where RFC 8414 looks for an OAuth 2.0 authorization server's
+//! (`/.well-known/oauth-authorization-server/{pool id}`, the well-known part
+//! inserted before the issuer's path). Only endpoints that exist are advertised.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -16,6 +18,10 @@ pub(crate) fn routes() -> Router<UserPool> {
     Router::new()
         .route(
             "/{pool_id}/.well-known/openid-configuration",
+            get(discovery),
+        )
+        .route(
+            "/.well-known/oauth-authorization-server/{pool_id}",
             get(discovery),
         )
         .route("/{pool_id}/.well-known/jwks.json", get(jwks))

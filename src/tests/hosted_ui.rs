@@ -414,6 +414,16 @@ async fn discovery_and_dev_outbox_switch() {
         doc["userinfo_endpoint"],
         "http://127.0.0.1:9229/oauth2/userInfo"
     );
+    // RFC 8414's place for the same metadata: the well-known part before the issuer's path.
+    let metadata = browser
+        .get("/.well-known/oauth-authorization-server/us-east-1_LocalPool")
+        .await
+        .json();
+    assert_eq!(metadata, doc);
+    let unknown = browser
+        .get("/.well-known/oauth-authorization-server/us-east-1_Nobody")
+        .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
     let outbox = browser.get("/_dev/outbox").await;
     assert_eq!(outbox.status, StatusCode::OK);
     // With a way back to each app that has a home page (its logout URL).

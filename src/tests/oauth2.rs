@@ -609,3 +609,44 @@ async fn implicit_clients_get_tokens_in_the_fragment_and_nothing_else() {
         reply.location()
     );
 }
+
+#[tokio::test]
+async fn rp_initiated_logout_takes_an_id_token_hint_and_gives_state_back() {
+    let mut browser = Browser::new().await;
+    browser.sign_up("rp@example.com", "s").await;
+    let code = browser.code_via_session().await;
+    let tokens = browser.exchange(&code_grant(&code)).await.json();
+    let id_token = tokens["id_token"].as_str().unwrap().to_owned();
+    let access_token = tokens["access_token"].as_str().unwrap().to_owned();
+    let logout = |hint: &str, extra: &str| {
+        format!(
+            "/logout?id_token_hint={hint}&post_logout_redirect_uri=http%3A%2F%2F127.0.0.1%3A3000%2F{extra}"
+        )
+    };
+
+    // Not an ID token, or another client's than client_id: refused, still signed in.
+    for refused in [
+        logout(&access_token, ""),
+        logout("not.a.token", ""),
+        logout(&id_token, &format!("&client_id={OTHER_CLIENT}")),
+    ] {
+        let reply = browser.get(&refused).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{refused}");
+    }
+    let reply = browser
+        .get(&format!("/oauth2/authorize?{}", query(&oauth_params("s"))))
+        .await;
+    assert!(reply.location().unwrap().starts_with(CALLBACK));
+
+    // The hint names the client: signed out, back at its logout URL with the state.
+    let reply = browser.get(&logout(&id_token, "&state=bye")).await;
+    assert_eq!(reply.status, StatusCode::FOUND, "{}", reply.body);
+    assert_eq!(reply.location(), Some("http://127.0.0.1:3000/?state=bye"));
+    let reply = browser
+        .get(&format!("/oauth2/authorize?{}", query(&oauth_params("s"))))
+        .await;
+    assert!(
+        reply.location().unwrap().starts_with("/login"),
+        "signed out"
+    );
+}
