@@ -70,7 +70,7 @@ test: setup-test
 	set -o pipefail; cargo leptos build $(SPLIT) 2>&1 | tee target/leptos-build.log \
 		|| { grep -m 20 -iE '^error|panicked|no space' target/leptos-build.log; df -h target; exit 1; }
 	cd end2end/boto3 && ../../$(VENV)/bin/pytest -q
-	cd end2end/boto3 && ../with-postgres ../../$(VENV)/bin/pytest -q test_json_api.py test_user_pools.py test_user_operations.py test_srp.py test_user_auth.py test_passkeys.py test_mfa.py test_sign_up_race.py test_replicas.py test_triggers.py
+	cd end2end/boto3 && ../with-postgres ../../$(VENV)/bin/pytest -q test_json_api.py test_user_pools.py test_user_operations.py test_srp.py test_user_auth.py test_passkeys.py test_mfa.py test_sign_up_race.py test_replicas.py test_triggers.py test_identity_providers.py
 	rm -rf target/e2e-userpool
 	cd end2end && USERPOOL_DATA_DIR=$(CURDIR)/target/e2e-userpool npx playwright test
 

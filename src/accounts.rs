@@ -315,6 +315,7 @@ fn new_user(
         force_password_change: false,
         password_reset_required: false,
         passwordless: credential.passwordless,
+        external_provider: false,
         created_at: now,
         updated_at: now,
     }

@@ -174,11 +174,12 @@ fn seconds(validity: Option<i64>, unit: Option<TimeUnit>, default_unit: TimeUnit
 impl ClientSettings {
     /// Checks the settings as Cognito does and fills in its defaults; `secret`
     /// says whether the client has a secret, `custom_scopes` which scopes the
-    /// pool's resource servers make.
+    /// pool's resource servers make, `providers` the names of its identity providers.
     pub(crate) fn validated(
         mut self,
         secret: bool,
         custom_scopes: &[String],
+        providers: &[String],
     ) -> Result<ClientSettings, InvalidSetting> {
         self.kept
             .retain(|name, _| KEPT_AS_GIVEN.contains(&name.as_str()));
@@ -306,14 +307,14 @@ impl ClientSettings {
         {
             return Err(invalid("RetryGracePeriodSeconds must be between 0 and 60."));
         }
-        if self
+        if let Some(unknown) = self
             .supported_identity_providers
             .iter()
-            .any(|p| p != "COGNITO")
+            .find(|p| *p != "COGNITO" && !providers.contains(p))
         {
-            return Err(invalid(
-                "The provider does not exist for this user pool: only COGNITO is available here.",
-            ));
+            return Err(invalid(format!(
+                "The provider {unknown} does not exist for User Pool."
+            )));
         }
         Ok(self)
     }
@@ -438,6 +439,12 @@ impl StoredClient {
             legacy_user_existence_errors: settings.prevent_user_existence_errors.as_deref()
                 != Some("ENABLED"),
             revocation_disabled: settings.enable_token_revocation == Some(false),
+            identity_providers: settings
+                .supported_identity_providers
+                .iter()
+                .filter(|p| *p != "COGNITO")
+                .cloned()
+                .collect(),
         }
     }
 }
@@ -468,7 +475,7 @@ mod tests {
     #[test]
     fn a_client_given_nothing_gets_cognitos_default_flows() {
         let validated = settings(serde_json::json!({}))
-            .validated(false, &[])
+            .validated(false, &[], &[])
             .unwrap();
         assert_eq!(validated.explicit_auth_flows, DEFAULT_FLOWS);
         let stored = StoredClient {
@@ -506,7 +513,7 @@ mod tests {
                 "IdTokenValidity": 2,
                 "RefreshTokenValidity": 5
             }))
-            .validated(false, &[])
+            .validated(false, &[], &[])
             .unwrap(),
             created_at: 0,
             updated_at: 0,
@@ -557,7 +564,7 @@ mod tests {
             ),
         ] {
             assert!(
-                settings(bad.clone()).validated(secret, &[]).is_err(),
+                settings(bad.clone()).validated(secret, &[], &[]).is_err(),
                 "{bad}"
             );
         }
@@ -565,7 +572,7 @@ mod tests {
             settings(
                 serde_json::json!({"CallbackURLs": ["http://localhost:3000/cb", "myapp://cb"]})
             )
-            .validated(false, &[])
+            .validated(false, &[], &[])
             .is_ok()
         );
     }

@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use crate::config::Client;
 use crate::error::Error;
 use crate::scope::Scope;
-use crate::store::{Store, User};
+use crate::store::{FederatedIdentity, Store, User};
 
 /// Every attribute of `user`, as Cognito lists them: `sub` first, the email
 /// and whether it is verified, then the others by name.
@@ -26,6 +26,11 @@ pub(crate) async fn of(store: &Store, user: &User) -> Result<Vec<(String, String
             .into_iter()
             .filter(|(name, _)| name != "email_verified"),
     );
+    let identities = store.identities_of(&user.sub).await?;
+    if !identities.is_empty() {
+        let list = FederatedIdentity::cognito_list(&identities);
+        attributes.push(("identities".to_owned(), list.to_string()));
+    }
     Ok(attributes)
 }
 
@@ -74,6 +79,10 @@ fn typed(name: &str, value: &str) -> Value {
     match name {
         "email_verified" | "phone_number_verified" => Value::Bool(value == "true"),
         "address" => serde_json::json!({ "formatted": value }),
+        // An array in Cognito's id tokens, its JSON text as an attribute.
+        "identities" => {
+            serde_json::from_str(value).unwrap_or_else(|_| Value::String(value.to_owned()))
+        }
         _ => Value::String(value.to_owned()),
     }
 }

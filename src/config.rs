@@ -570,6 +570,10 @@ pub(crate) struct Client {
     /// Cognito's `EnableTokenRevocation` false: RevokeToken and `/oauth2/revoke` refuse.
     #[serde(skip)]
     pub(crate) revocation_disabled: bool,
+    /// The upstream identity providers people may sign in through with this client (its
+    /// `SupportedIdentityProviders` but `COGNITO`, set through the API).
+    #[serde(skip)]
+    pub(crate) identity_providers: Vec<String>,
 }
 
 impl TokenConfig {

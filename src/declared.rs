@@ -175,7 +175,7 @@ async fn declare_pool(declared: &DeclaredPool, store: &Store, now: i64) -> Resul
         let settings =
             serde_json::from_value::<ClientSettings>(Value::Object(client.settings.clone()))
                 .map_err(|e| refused(e.to_string()))?
-                .validated(client.secret.is_some(), &custom_scopes)
+                .validated(client.secret.is_some(), &custom_scopes, &[])
                 .map_err(|e| refused(e.to_string()))?;
         let stored = StoredClient {
             client_id: client.id.clone(),

@@ -68,6 +68,7 @@ pub(crate) async fn create_user(
         force_password_change: new.password_use.force_change(),
         password_reset_required: false,
         passwordless: false,
+        external_provider: false,
         created_at: now,
         updated_at: now,
     };

@@ -18,9 +18,11 @@ mod custom_auth;
 mod declared;
 mod directory;
 mod error;
+mod federation;
 mod grants;
 mod health;
 mod hosted_ui;
+mod identity_providers;
 mod input;
 mod json_api;
 mod keys;
@@ -269,6 +271,16 @@ impl UserPool {
     /// The pool's hosted-UI customizations.
     fn branding(&self) -> &branding::Branding {
         &self.current.branding
+    }
+
+    /// The pool's upstream identity providers, by name.
+    fn identity_providers(&self) -> &[identity_providers::IdentityProvider] {
+        &self.current.identity_providers
+    }
+
+    /// The upstream identity provider of this name, if the pool has one.
+    fn identity_provider(&self, name: &str) -> Option<&identity_providers::IdentityProvider> {
+        self.identity_providers().iter().find(|p| p.name == name)
     }
 
     /// What `[branding]` adds to the hosted UI, if this is the declared pool.

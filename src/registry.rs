@@ -11,6 +11,7 @@ use crate::app_clients::StoredClient;
 use crate::branding::Branding;
 use crate::config::Config;
 use crate::error::Error;
+use crate::identity_providers::IdentityProvider;
 use crate::keys::{self, KeyRing};
 use crate::pools::{Pool, StoredPool};
 use crate::store::Store;
@@ -20,6 +21,8 @@ pub(crate) struct Running {
     pub(crate) pool: Pool,
     /// Its hosted UI's customizations (SetUICustomization).
     pub(crate) branding: Branding,
+    /// Its upstream identity providers (CreateIdentityProvider), by name.
+    pub(crate) identity_providers: Vec<IdentityProvider>,
     pub(crate) keys: Arc<KeyRing>,
     pub(crate) store: Store,
 }
@@ -173,9 +176,12 @@ async fn load(
     let domain = scoped.domain().await?;
     let custom_scopes = scoped.custom_scopes().await?;
     let branding = Branding::new(scoped.ui_customizations().await?);
+    // Cognito allows 300 providers per pool: one page holds them all.
+    let identity_providers = scoped.identity_providers(None, 1000).await?.items;
     Ok(Arc::new(Running {
         pool: Pool::new(config, stored, clients, domain, custom_scopes),
         branding,
+        identity_providers,
         keys,
         store: scoped,
     }))

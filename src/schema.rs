@@ -85,6 +85,11 @@ const STANDARD: &[(&str, DataType, bool)] = &[
     ("identities", DataType::String, true),
 ];
 
+/// Whether `name` is one of Cognito's standard attributes.
+pub(crate) fn is_standard(name: &str) -> bool {
+    STANDARD.iter().any(|(standard, _, _)| *standard == name)
+}
+
 /// Whether `name` is a standard attribute whose value users and
 /// administrators set (OpenID Connect's claims): not `sub`, the email (a
 /// sign-in name), the verified flags or `identities`, which the pool keeps.
@@ -92,7 +97,7 @@ pub(crate) fn is_standard_value(name: &str) -> bool {
     !matches!(
         name,
         "sub" | "email" | "email_verified" | "phone_number_verified" | "identities"
-    ) && STANDARD.iter().any(|(standard, _, _)| *standard == name)
+    ) && is_standard(name)
 }
 
 fn invalid(message: impl Into<String>) -> Refused {

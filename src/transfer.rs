@@ -46,6 +46,9 @@ enum Record {
         /// Signed up without a password (absent from older exports).
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         passwordless: bool,
+        /// Signed in by an upstream identity provider (absent from older exports).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        external_provider: bool,
         created_at: i64,
         updated_at: i64,
         attributes: Vec<(String, String)>,
@@ -113,6 +116,7 @@ impl UserPool {
                     force_password_change: user.force_password_change,
                     password_reset_required: user.password_reset_required,
                     passwordless: user.passwordless,
+                    external_provider: user.external_provider,
                     created_at: user.created_at,
                     updated_at: user.updated_at,
                     attributes: store.attributes(&user.sub).await?,
@@ -203,6 +207,7 @@ impl UserPool {
                     force_password_change,
                     password_reset_required,
                     passwordless,
+                    external_provider,
                     created_at,
                     updated_at,
                     attributes,
@@ -219,6 +224,7 @@ impl UserPool {
                         force_password_change,
                         password_reset_required,
                         passwordless,
+                        external_provider,
                         created_at,
                         updated_at,
                     };

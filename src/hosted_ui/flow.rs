@@ -123,10 +123,32 @@ pub(super) async fn login_form(
         autofill: autofill
             .as_ref()
             .map(|(session, options)| (session.as_str(), options.as_str())),
+        providers: providers(pool, request),
         info,
         error,
     })?;
     Ok(page)
+}
+
+/// The client's upstream identity providers that the pool has, each with the
+/// query that sends this authorization request to it.
+fn providers(pool: &UserPool, request: &AuthRequest) -> Vec<(String, String)> {
+    let Some(client) = pool.pool().client(&request.client_id) else {
+        return Vec::new();
+    };
+    client
+        .identity_providers
+        .iter()
+        .filter(|name| pool.identity_provider(name).is_some())
+        .map(|name| {
+            let params = OAuthParams {
+                identity_provider: Some(name.clone()),
+                idp_identifier: None,
+                ..request.params.clone()
+            };
+            (name.clone(), params.query(&[]))
+        })
+        .collect()
 }
 
 /// A page that runs the pool's own scripts (no inline code).

@@ -47,6 +47,9 @@ pub(crate) struct LoginPage<'a> {
     /// The session and the options (JSON) of a sign-in with whichever passkey
     /// the browser offers in the username field's autofill.
     pub(crate) autofill: Option<(&'a str, &'a str)>,
+    /// "Continue with <name>": the client's upstream identity providers, each
+    /// with the query of the authorization request that goes there.
+    pub(crate) providers: Vec<(String, String)>,
     pub(crate) info: Option<&'a str>,
     pub(crate) error: Option<&'a str>,
 }

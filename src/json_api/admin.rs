@@ -12,7 +12,9 @@ use super::{
     ApiError, AttributeType, Writing, after_page_token, named_user, page_limit, page_token, run,
     user_attributes, writable_attributes,
 };
-use super::{branding, clients, devices, domains, mfa, pools, resource_servers};
+use super::{
+    branding, clients, devices, domains, identity_providers, mfa, pools, resource_servers,
+};
 use crate::accounts::ResetRequest;
 use crate::directory::{self, NewUser, PasswordUse};
 use crate::store::{FilterField, Group, GroupChanges, User, UserFilter};
@@ -70,6 +72,14 @@ pub(super) enum Operation {
     UpdateResourceServer,
     DeleteResourceServer,
     ListResourceServers,
+    CreateIdentityProvider,
+    DescribeIdentityProvider,
+    UpdateIdentityProvider,
+    DeleteIdentityProvider,
+    ListIdentityProviders,
+    GetIdentityProviderByIdentifier,
+    LinkProviderForUser,
+    DisableProviderForUser,
     AddCustomAttributes,
     SetUserMfaPreference,
     SetUserPoolMfaConfig,
@@ -127,6 +137,14 @@ impl Operation {
             "UpdateResourceServer" => Operation::UpdateResourceServer,
             "DeleteResourceServer" => Operation::DeleteResourceServer,
             "ListResourceServers" => Operation::ListResourceServers,
+            "CreateIdentityProvider" => Operation::CreateIdentityProvider,
+            "DescribeIdentityProvider" => Operation::DescribeIdentityProvider,
+            "UpdateIdentityProvider" => Operation::UpdateIdentityProvider,
+            "DeleteIdentityProvider" => Operation::DeleteIdentityProvider,
+            "ListIdentityProviders" => Operation::ListIdentityProviders,
+            "GetIdentityProviderByIdentifier" => Operation::GetIdentityProviderByIdentifier,
+            "AdminLinkProviderForUser" => Operation::LinkProviderForUser,
+            "AdminDisableProviderForUser" => Operation::DisableProviderForUser,
             "AddCustomAttributes" => Operation::AddCustomAttributes,
             "AdminSetUserMFAPreference" => Operation::SetUserMfaPreference,
             "SetUserPoolMfaConfig" => Operation::SetUserPoolMfaConfig,
@@ -228,6 +246,50 @@ pub(super) async fn dispatch(
         }
         Operation::ListResourceServers => {
             run(resource_servers::list_resource_servers, pool, request).await
+        }
+        Operation::CreateIdentityProvider => {
+            run(identity_providers::create_identity_provider, pool, request).await
+        }
+        Operation::DescribeIdentityProvider => {
+            run(
+                identity_providers::describe_identity_provider,
+                pool,
+                request,
+            )
+            .await
+        }
+        Operation::UpdateIdentityProvider => {
+            run(identity_providers::update_identity_provider, pool, request).await
+        }
+        Operation::DeleteIdentityProvider => {
+            run(identity_providers::delete_identity_provider, pool, request).await
+        }
+        Operation::ListIdentityProviders => {
+            run(identity_providers::list_identity_providers, pool, request).await
+        }
+        Operation::GetIdentityProviderByIdentifier => {
+            run(
+                identity_providers::get_identity_provider_by_identifier,
+                pool,
+                request,
+            )
+            .await
+        }
+        Operation::LinkProviderForUser => {
+            run(
+                identity_providers::admin_link_provider_for_user,
+                pool,
+                request,
+            )
+            .await
+        }
+        Operation::DisableProviderForUser => {
+            run(
+                identity_providers::admin_disable_provider_for_user,
+                pool,
+                request,
+            )
+            .await
         }
         Operation::AddCustomAttributes => run(pools::add_custom_attributes, pool, request).await,
         Operation::SetUserMfaPreference => {

@@ -53,9 +53,11 @@ pub(super) async fn create_user_pool_client(
     request: CreateRequest,
 ) -> Result<ClientResponse, ApiError> {
     check_name("clientName", &request.client_name)?;
-    let settings = request
-        .settings
-        .validated(request.generate_secret, &pool.pool().custom_scopes)?;
+    let settings = request.settings.validated(
+        request.generate_secret,
+        &pool.pool().custom_scopes,
+        &provider_names(&pool),
+    )?;
     let secret = if request.generate_secret {
         Some(app_clients::random_id(51)?)
     } else {
@@ -123,9 +125,11 @@ pub(super) async fn update_user_pool_client(
     let current = named_client(&pool, &request.client_id).await?;
     let name = request.client_name.unwrap_or(current.name);
     check_name("clientName", &name)?;
-    let settings = request
-        .settings
-        .validated(current.secret.is_some(), &pool.pool().custom_scopes)?;
+    let settings = request.settings.validated(
+        current.secret.is_some(),
+        &pool.pool().custom_scopes,
+        &provider_names(&pool),
+    )?;
     let now = crate::now();
     if !pool
         .store()
@@ -199,4 +203,12 @@ pub(super) async fn list_user_pool_clients(
             .collect(),
         next_token,
     })
+}
+
+/// The names of the pool's identity providers, which clients may list.
+fn provider_names(pool: &UserPool) -> Vec<String> {
+    pool.identity_providers()
+        .iter()
+        .map(|p| p.name.clone())
+        .collect()
 }

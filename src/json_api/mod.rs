@@ -15,6 +15,7 @@ mod branding;
 mod clients;
 mod devices;
 mod domains;
+mod identity_providers;
 mod mfa;
 mod passkeys;
 mod pools;
@@ -879,6 +880,12 @@ pub(crate) enum ApiError {
     AliasExists,
     #[error("A group with the name {0} already exists.")]
     GroupExists(String),
+    /// A provider name or identifier the pool has already.
+    #[error("{0}")]
+    DuplicateProvider(String),
+    /// A provider an app client still lists.
+    #[error("{0}")]
+    UnsupportedIdentityProvider(String),
     #[error("Resend not possible: the user is not in the FORCE_CHANGE_PASSWORD state.")]
     UnsupportedUserState,
     #[error("Missing Authentication Token")]
@@ -931,6 +938,8 @@ impl ApiError {
             ApiError::UserNotFound => "UserNotFoundException",
             ApiError::AliasExists => "AliasExistsException",
             ApiError::GroupExists(_) => "GroupExistsException",
+            ApiError::DuplicateProvider(_) => "DuplicateProviderException",
+            ApiError::UnsupportedIdentityProvider(_) => "UnsupportedIdentityProviderException",
             ApiError::UnsupportedUserState => "UnsupportedUserStateException",
             ApiError::MissingAuthenticationToken => "MissingAuthenticationTokenException",
             ApiError::IncompleteSignature(_) => "IncompleteSignatureException",

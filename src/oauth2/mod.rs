@@ -1,6 +1,6 @@
 //! The OAuth 2.0 / OpenID Connect endpoints with Cognito's paths:
-//! `/oauth2/authorize`, `/oauth2/token`, `/oauth2/revoke`, `/oauth2/userInfo`
-//! and `/logout`. What they share with the hosted UI (the authorization request,
+//! `/oauth2/authorize`, `/oauth2/token`, `/oauth2/revoke`, `/oauth2/userInfo`,
+//! `/logout` and `/oauth2/idpresponse` (upstream identity providers' answers). What they share with the hosted UI (the authorization request,
 //! the SSO session) is in `signin`.
 
 mod authorize;
@@ -8,6 +8,7 @@ mod logout;
 mod revoke;
 mod token;
 mod token_error;
+mod upstream;
 mod userinfo;
 
 use axum::Router;
@@ -20,6 +21,10 @@ pub(crate) fn routes() -> Router<UserPool> {
     let browser = Router::new()
         .route("/oauth2/authorize", get(authorize::authorize))
         .route("/logout", get(logout::logout))
+        .route(
+            crate::federation::CALLBACK_PATH,
+            get(upstream::idp_response),
+        )
         .layer(axum::middleware::from_fn(refuse_nul_page))
         .layer(axum::middleware::map_response(security_headers));
     let api = Router::new()

@@ -25,6 +25,7 @@ pub(crate) struct OAuthParams {
     pub(crate) code_challenge_method: Option<String>,
     pub(crate) nonce: Option<String>,
     pub(crate) identity_provider: Option<String>,
+    pub(crate) idp_identifier: Option<String>,
 }
 
 impl OAuthParams {
@@ -40,6 +41,7 @@ impl OAuthParams {
             ("code_challenge_method", &self.code_challenge_method),
             ("nonce", &self.nonce),
             ("identity_provider", &self.identity_provider),
+            ("idp_identifier", &self.idp_identifier),
         ]
         .into_iter()
         .filter_map(|(name, value)| value.as_deref().map(|v| (name, v)))
@@ -66,8 +68,22 @@ pub(crate) struct AuthRequest {
     pub(crate) scope: Scope,
     pub(crate) response: ResponseType,
     pub(crate) nonce: Option<String>,
+    /// Where the client sends the user: straight to one of its upstream identity
+    /// providers (`identity_provider=`, or one of its `idp_identifier=`s), or to the hosted UI.
+    pub(crate) sign_in_at: SignInAt,
     /// The raw parameters, to carry on to the next page.
     pub(crate) params: OAuthParams,
+}
+
+/// Where an authorization request signs its user in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum SignInAt {
+    /// The hosted UI, with the pool's own users (and buttons for the client's providers).
+    HostedUi,
+    /// The upstream provider of this name, which the client supports.
+    Provider(String),
+    /// The upstream provider, among the client's, that has this identifier.
+    Identifier(String),
 }
 
 /// What the client asked to get back.
@@ -109,17 +125,22 @@ pub(crate) fn validate(pool: &Pool, params: &OAuthParams) -> Result<AuthRequest,
             params.state.as_deref(),
         ))
     };
-    // Only the pool's own users can sign in here (no federation).
-    if params
-        .identity_provider
-        .as_deref()
-        .is_some_and(|idp| idp != "COGNITO")
-    {
-        return Err(to_client(
-            "invalid_request",
-            "identity_provider must be COGNITO",
-        ));
-    }
+    let sign_in_at = match (
+        params.identity_provider.as_deref(),
+        params.idp_identifier.as_deref(),
+    ) {
+        (Some("COGNITO"), _) | (None, None) => SignInAt::HostedUi,
+        (Some(name), _) if client.identity_providers.iter().any(|p| p == name) => {
+            SignInAt::Provider(name.to_owned())
+        }
+        (Some(_), _) => {
+            return Err(to_client(
+                "invalid_request",
+                "identity_provider is not a provider of this app client",
+            ));
+        }
+        (None, Some(identifier)) => SignInAt::Identifier(identifier.to_owned()),
+    };
     let response = match params.response_type.as_deref() {
         Some("code") if client.allows_oauth_flow(OAuthFlow::Code) => ResponseType::Code {
             code_challenge: pkce_challenge(params).map_err(|e| to_client("invalid_request", e))?,
@@ -152,6 +173,7 @@ pub(crate) fn validate(pool: &Pool, params: &OAuthParams) -> Result<AuthRequest,
         scope,
         response,
         nonce: params.nonce.clone(),
+        sign_in_at,
         params: params.clone(),
     })
 }
@@ -230,6 +252,7 @@ mod tests {
             code_challenge_method: Some("S256".into()),
             nonce: None,
             identity_provider: Some("COGNITO".into()),
+            idp_identifier: None,
         }
     }
 

@@ -102,8 +102,8 @@ impl Store {
             "INSERT INTO users (pool_id, sub, username, email, email_key, phone_key, preferred_key,
                                 password_hash, srp_verifier, confirmed, enabled,
                                 force_password_change, password_reset_required, passwordless,
-                                created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+                                external_provider, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
         )
         .bind(&*self.pool_id)
         .bind(&user.sub)
@@ -119,6 +119,7 @@ impl Store {
         .bind(user.force_password_change)
         .bind(user.password_reset_required)
         .bind(user.passwordless)
+        .bind(user.external_provider)
         .bind(user.created_at)
         .bind(user.updated_at)
         .execute(&mut *tx)

@@ -47,6 +47,8 @@ pub(crate) struct User {
     pub(crate) password_reset_required: bool,
     /// Signed up without a password: the stored one is a secret nobody knows.
     pub(crate) passwordless: bool,
+    /// Created by an upstream identity provider's sign-in (EXTERNAL_PROVIDER): no password of its own.
+    pub(crate) external_provider: bool,
     pub(crate) created_at: i64,
     pub(crate) updated_at: i64,
 }
@@ -64,6 +66,7 @@ impl<'r> sqlx::FromRow<'r, AnyRow> for User {
             force_password_change: flag(row, "force_password_change")?,
             password_reset_required: flag(row, "password_reset_required")?,
             passwordless: flag(row, "passwordless")?,
+            external_provider: flag(row, "external_provider")?,
             created_at: row.try_get("created_at")?,
             updated_at: row.try_get("updated_at")?,
         })
@@ -101,7 +104,9 @@ impl User {
 
     /// Its `UserStatus`, in Cognito's names.
     pub(crate) fn status(&self) -> &'static str {
-        if !self.confirmed {
+        if self.external_provider {
+            "EXTERNAL_PROVIDER"
+        } else if !self.confirmed {
             "UNCONFIRMED"
         } else if self.password_reset_required {
             "RESET_REQUIRED"
@@ -128,7 +133,7 @@ macro_rules! select_users {
         concat!(
             "SELECT u.sub, u.username, u.email, u.password_hash, u.srp_verifier, u.confirmed,
                     u.enabled, u.force_password_change, u.password_reset_required,
-                    u.passwordless, u.created_at, u.updated_at
+                    u.passwordless, u.external_provider, u.created_at, u.updated_at
              FROM users u ",
             $rest
         )
@@ -152,6 +157,7 @@ mod attribute_codes;
 mod auth_sessions;
 mod branding;
 mod counters;
+mod identity_providers;
 mod mfa;
 mod passkeys;
 mod pools;
@@ -164,6 +170,7 @@ pub(crate) use attribute_codes::{NewAttributeCode, Proof};
 pub(crate) use auth_sessions::{AuthSession, SessionStep};
 pub(crate) use counters::AddressWindow;
 pub(crate) use directory::{FilterField, Group, GroupChanges, UserFilter};
+pub(crate) use identity_providers::{FederatedIdentity, FederationRequest};
 pub(crate) use passkeys::StoredPasskey;
 pub(crate) use srp::SrpChallenge;
 
@@ -1062,6 +1069,7 @@ mod tests {
                         force_password_change: false,
                         password_reset_required: false,
                         passwordless: false,
+                        external_provider: false,
                         created_at: 1,
                         updated_at: 1,
                     },
