@@ -3,9 +3,17 @@ CreateIdentityProvider and the rest, app clients that list them, and upstream id
 to the pool's own users (AdminLinkProviderForUser, AdminDisableProviderForUser)."""
 
 import datetime
+import html
+import json
+import re
+import tempfile
+import urllib.parse
 
 import pytest
 from botocore.exceptions import ClientError
+
+from conftest import client_for, free_port, start_pool, unique_name
+from test_user_pools import fetch, jwt_part, pkce_pair, set_cookies
 
 ISSUER = "https://id.example.com"
 DETAILS = {
@@ -191,3 +199,138 @@ def test_an_upstream_identity_is_linked_to_a_user_once_and_taken_away(new_pool, 
     with pytest.raises(ClientError) as excinfo:
         cognito.admin_disable_provider_for_user(UserPoolId=pool_id, User=source)
     assert error_code(excinfo) == "UserNotFoundException"
+
+
+DECLARED_POOL = "us-east-1_LocalPool"
+APP_CALLBACK = "http://localhost:3000/callback"
+
+
+@pytest.fixture
+def upstream_pool():
+    """A second `userpool` server, whose declared pool is the upstream; yields its URL."""
+    port = free_port()
+    with tempfile.TemporaryDirectory() as data_dir:
+        process = start_pool(data_dir, port)
+        try:
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+
+
+def follow(url, cookies, form=None):
+    """One step of a browser that keeps `cookies`: the status, the Location, and the page."""
+    status, headers, page = fetch(url, form=form, cookies=cookies)
+    cookies.update(set_cookies(headers))
+    location = headers.get("Location")
+    if location and location.startswith("/"):
+        location = urllib.parse.urljoin(url, location)
+    return status, location, page
+
+
+def test_another_userpool_is_the_upstream_of_a_sign_in(pool_url, cognito, upstream_pool):
+    """The pool is an OpenID relying party of a second userpool server: the browser goes there,
+    signs in on its hosted UI, comes back through /oauth2/idpresponse, and the app gets tokens of
+    an EXTERNAL_PROVIDER user with the upstream's address, identities and the provider's group."""
+    upstream = client_for(upstream_pool)
+    at_upstream = upstream.create_user_pool_client(
+        UserPoolId=DECLARED_POOL,
+        ClientName="broker",
+        GenerateSecret=True,
+        AllowedOAuthFlowsUserPoolClient=True,
+        AllowedOAuthFlows=["code"],
+        AllowedOAuthScopes=["openid", "email"],
+        CallbackURLs=[f"{pool_url}/oauth2/idpresponse"],
+        SupportedIdentityProviders=["COGNITO"],
+    )["UserPoolClient"]
+    email = f"{unique_name('ada')}@upstream.example"
+    upstream.admin_create_user(UserPoolId=DECLARED_POOL, Username=email, MessageAction="SUPPRESS")
+    upstream.admin_set_user_password(
+        UserPoolId=DECLARED_POOL, Username=email, Password="a password upstream", Permanent=True
+    )
+    upstream_sub = upstream.admin_get_user(UserPoolId=DECLARED_POOL, Username=email)["Username"]
+
+    name = unique_name("Up").replace("-", "")[:20]
+    cognito.create_identity_provider(
+        UserPoolId=DECLARED_POOL,
+        ProviderName=name,
+        ProviderType="OIDC",
+        ProviderDetails={
+            "client_id": at_upstream["ClientId"],
+            "client_secret": at_upstream["ClientSecret"],
+            "authorize_scopes": "openid email",
+            "oidc_issuer": f"{upstream_pool}/{DECLARED_POOL}",
+        },
+        AttributeMapping={"email": "email", "email_verified": "email_verified"},
+    )
+    app = cognito.create_user_pool_client(
+        UserPoolId=DECLARED_POOL,
+        ClientName="app",
+        AllowedOAuthFlowsUserPoolClient=True,
+        AllowedOAuthFlows=["code"],
+        AllowedOAuthScopes=["openid", "email"],
+        CallbackURLs=[APP_CALLBACK],
+        SupportedIdentityProviders=["COGNITO", name],
+    )["UserPoolClient"]
+    try:
+        verifier, challenge = pkce_pair()
+        oauth = {
+            "response_type": "code",
+            "client_id": app["ClientId"],
+            "redirect_uri": APP_CALLBACK,
+            "state": "app-state",
+            "scope": "openid email",
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+        }
+        cookies = {}
+        # The hosted UI offers the provider; its button is the request with identity_provider=.
+        status, _, page = follow(f"{pool_url}/login?{urllib.parse.urlencode(oauth)}", cookies)
+        assert status == 200 and f"Continue with {name}" in page
+        status, location, _ = follow(
+            f"{pool_url}/oauth2/authorize?{urllib.parse.urlencode({**oauth, 'identity_provider': name})}", cookies
+        )
+        assert status == 302 and location.startswith(f"{upstream_pool}/oauth2/authorize?"), location
+        sent = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(location).query))
+        assert sent["code_challenge_method"] == "S256" and sent["nonce"] and sent["state"]
+        assert sent["redirect_uri"] == f"{pool_url}/oauth2/idpresponse"
+
+        upstream_cookies = {}
+        status, location, _ = follow(location, upstream_cookies)
+        status, _, page = follow(location, upstream_cookies)
+        assert status == 200, page
+        form = dict(sent)
+        form["_csrf"] = html.unescape(re.search(r'name="_csrf" value="([^"]*)"', page).group(1))
+        form.update(username=email, password="a password upstream")
+        status, location, page = follow(f"{upstream_pool}/login", upstream_cookies, form=form)
+        assert status == 302 and location.startswith(f"{pool_url}/oauth2/idpresponse?"), page
+
+        # Another browser (without this one's cookie) cannot use the answer.
+        status, _, _ = fetch(location)
+        assert status == 400
+        status, location, page = follow(location, cookies)
+        assert status == 302 and location.startswith(APP_CALLBACK), page
+        answer = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(location).query))
+        assert answer["state"] == "app-state", answer
+        status, _, body = fetch(
+            f"{pool_url}/oauth2/token",
+            form={
+                "grant_type": "authorization_code",
+                "client_id": app["ClientId"],
+                "code": answer["code"],
+                "redirect_uri": APP_CALLBACK,
+                "code_verifier": verifier,
+            },
+        )
+        assert status == 200, body
+        claims = jwt_part(json.loads(body)["id_token"], 1)
+        assert claims["email"] == email
+        assert claims["cognito:username"] == f"{name}_{upstream_sub}"
+        assert claims["identities"][0]["providerName"] == name
+        assert claims["identities"][0]["userId"] == upstream_sub
+        assert f"{DECLARED_POOL}_{name}" in claims["cognito:groups"]
+        user = cognito.admin_get_user(UserPoolId=DECLARED_POOL, Username=f"{name}_{upstream_sub}")
+        assert user["UserStatus"] == "EXTERNAL_PROVIDER"
+    finally:
+        cognito.delete_user_pool_client(UserPoolId=DECLARED_POOL, ClientId=app["ClientId"])
+        cognito.delete_identity_provider(UserPoolId=DECLARED_POOL, ProviderName=name)

@@ -650,3 +650,43 @@ async fn rp_initiated_logout_takes_an_id_token_hint_and_gives_state_back() {
         "signed out"
     );
 }
+
+#[tokio::test]
+async fn federation_refuses_what_no_sign_in_here_started() {
+    let mut browser = Browser::new().await;
+    // A provider the client does not list goes back to the client, not upstream.
+    let mut params = oauth_params("s1");
+    params.push(("identity_provider", "Upstream".into()));
+    let reply = browser
+        .get(&format!("/oauth2/authorize?{}", query(&params)))
+        .await;
+    let location = reply.location().unwrap();
+    assert!(location.starts_with(CALLBACK), "{location}");
+    assert!(location.contains("error=invalid_request") && location.contains("state=s1"));
+    // An identifier no provider of the client has, likewise.
+    let mut params = oauth_params("s2");
+    params.push(("idp_identifier", "example.com".into()));
+    let reply = browser
+        .get(&format!("/oauth2/authorize?{}", query(&params)))
+        .await;
+    assert!(reply.location().unwrap().contains("error=invalid_request"));
+    // Answers at the callback that no sign-in of this browser waits for: the pool's page, never a 500.
+    for answer in [
+        "",
+        "?code=c0de",
+        "?code=c0de&state=forged",
+        "?error=access_denied&state=forged",
+    ] {
+        let reply = browser.get(&format!("/oauth2/idpresponse{answer}")).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{answer}");
+        assert!(reply.body.contains("unknown or has expired"), "{answer}");
+    }
+    // With the browser's cookie but no sign-in stored under that state, the same.
+    browser
+        .cookies
+        .insert("cognito-idp-state".into(), "forged".into());
+    let reply = browser
+        .get("/oauth2/idpresponse?code=c0de&state=forged")
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+}
