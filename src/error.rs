@@ -51,9 +51,9 @@ pub enum Error {
     /// Mail to the SMTP server is piling up: it has been unreachable for a while.
     #[error("the mail queue is full")]
     MailQueueFull,
-    /// The triggers' HTTP client cannot be set up (its TLS roots).
-    #[error("triggers: {0}")]
-    TriggerClient(String),
+    /// The HTTP client of triggers' webhooks and upstream identity providers cannot be set up (its TLS roots).
+    #[error("outbound HTTP client: {0}")]
+    HttpClient(String),
     /// A trigger's function refused the operation, failed, or answered
     /// nonsense (see `triggers`): Cognito's message, shown as it is.
     #[error("{message}")]

@@ -9,8 +9,6 @@
 //! The HTTP ends (`/oauth2/authorize?identity_provider=`, `/oauth2/idpresponse`)
 //! are `oauth2`'s; this module knows nothing of the browser.
 
-use std::time::Duration;
-
 use openidconnect::core::{
     CoreAuthenticationFlow, CoreClient, CoreGenderClaim, CoreProviderMetadata,
 };
@@ -34,8 +32,6 @@ use crate::{UserPool, accounts, secrets};
 pub(crate) const CALLBACK_PATH: &str = "/oauth2/idpresponse";
 /// How long a person may take at the upstream's pages.
 const REQUEST_LIFETIME_SECONDS: i64 = 600;
-/// Each request to the upstream (discovery, keys, token, userinfo).
-const UPSTREAM_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Why a sign-in through an upstream provider did not happen: each goes back to
 /// the app client as an OAuth error (`error`, `error_description`), never a 500.
@@ -87,15 +83,6 @@ type Relying = CoreClient<
     EndpointMaybeSet,
     EndpointMaybeSet,
 >;
-
-fn http_client() -> Result<reqwest::Client, Upstream> {
-    // No redirects (RFC 9700 §4.11; openidconnect's advice against SSRF), a bound on each request.
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(UPSTREAM_TIMEOUT)
-        .build()
-        .map_err(|e| Upstream::Internal(Error::TriggerClient(e.to_string())))
-}
 
 fn unreachable(error: impl std::fmt::Display) -> Upstream {
     Upstream::Unreachable(error.to_string())
@@ -159,8 +146,8 @@ pub(crate) async fn begin(
     callback: &str,
     now: i64,
 ) -> Result<(String, String), Upstream> {
-    let http = http_client()?;
-    let client = relying_party(provider, callback, &http).await?;
+    let http = pool.http();
+    let client = relying_party(provider, callback, http).await?;
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
     let mut request = client
         .authorize_url(
@@ -212,13 +199,13 @@ pub(crate) async fn finish(
         .identity_provider(&waiting.provider)
         .ok_or_else(|| Upstream::Unusable("The identity provider no longer exists.".to_owned()))?
         .clone();
-    let http = http_client()?;
-    let client = relying_party(&provider, callback, &http).await?;
+    let http = pool.http();
+    let client = relying_party(&provider, callback, http).await?;
     let tokens = client
         .exchange_code(AuthorizationCode::new(code.to_owned()))
         .map_err(unreachable)?
         .set_pkce_verifier(PkceCodeVerifier::new(waiting.pkce_verifier.clone()))
-        .request_async(&http)
+        .request_async(http)
         .await
         .map_err(|e| match e {
             openidconnect::RequestTokenError::ServerResponse(answer) => Upstream::Refused {
@@ -241,7 +228,7 @@ pub(crate) async fn finish(
     };
     if let Ok(request) = client.user_info(tokens.access_token().clone(), Some(subject.clone())) {
         let info: UserInfoClaims<OtherClaims, CoreGenderClaim> = request
-            .request_async(&http)
+            .request_async(http)
             .await
             .map_err(|e| Upstream::InvalidToken(format!("userinfo: {e}")))?;
         if let Value::Object(more) = serde_json::to_value(&info).map_err(Error::from)? {

@@ -96,6 +96,8 @@ struct Inner {
     mailer: Option<mail::smtp::Mailer>,
     /// Calls the functions of the pools' triggers.
     triggers: triggers::Runner,
+    /// Requests out: triggers' webhooks, upstream identity providers.
+    http: reqwest::Client,
     /// The declared pool's name, colours and icon from `[branding]`.
     look: declared::Look,
     health_probe: health::Probe,
@@ -161,7 +163,14 @@ impl UserPool {
         let hasher = password::Hasher::new().await?;
         let mailer = config.smtp().map(mail::smtp::Mailer::start).transpose()?;
         let look = declared::look(&config)?;
-        let triggers = triggers::Runner::new(&config)?;
+        // Triggers' webhooks and upstream identity providers: no redirects (RFC 9700 §4.11,
+        // against SSRF), and each request bounded as a trigger's Lambda function is.
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(std::time::Duration::from_secs(5))
+            .build()
+            .map_err(|e| Error::HttpClient(e.to_string()))?;
+        let triggers = triggers::Runner::new(&config, http.clone());
         let hosts =
             AllowedHosts::new(config.public_url(), config.listen().port()).with_subdomains();
         let inner = Arc::new(Inner {
@@ -174,6 +183,7 @@ impl UserPool {
             hasher,
             mailer,
             triggers,
+            http,
             look,
             health_probe: health::Probe::default(),
         });
@@ -500,6 +510,11 @@ impl UserPool {
 
     fn triggers(&self) -> &triggers::Runner {
         &self.inner.triggers
+    }
+
+    /// The client of requests out of the pool: no redirects, 5 s each.
+    fn http(&self) -> &reqwest::Client {
+        &self.inner.http
     }
 
     fn hasher(&self) -> &password::Hasher {

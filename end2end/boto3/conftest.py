@@ -2,6 +2,7 @@
 loopback port with its own data directory and a configuration that adds a
 confidential client, and hands boto3 clients pointed at it to the tests."""
 
+import contextlib
 import json
 import os
 import pathlib
@@ -187,8 +188,10 @@ def client_for(url, config=None, credential=None):
     )
 
 
-@pytest.fixture(scope="session")
-def pool_url():
+@contextlib.contextmanager
+def running_pool():
+    """A `userpool serve` of its own on a free port and a fresh data directory; yields its URL,
+    and prints the end of its log when it stops."""
     port = free_port()
     with tempfile.TemporaryDirectory() as data_dir:
         process = start_pool(data_dir, port)
@@ -198,6 +201,12 @@ def pool_url():
             process.terminate()
             process.wait(timeout=10)
             print((pathlib.Path(data_dir) / "userpool.log").read_text()[-4000:])
+
+
+@pytest.fixture(scope="session")
+def pool_url():
+    with running_pool() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -6,13 +6,12 @@ import datetime
 import html
 import json
 import re
-import tempfile
 import urllib.parse
 
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import client_for, free_port, start_pool, unique_name
+from conftest import client_for, running_pool, unique_name
 from test_user_pools import fetch, jwt_part, pkce_pair, set_cookies
 
 ISSUER = "https://id.example.com"
@@ -208,14 +207,8 @@ APP_CALLBACK = "http://localhost:3000/callback"
 @pytest.fixture
 def upstream_pool():
     """A second `userpool` server, whose declared pool is the upstream; yields its URL."""
-    port = free_port()
-    with tempfile.TemporaryDirectory() as data_dir:
-        process = start_pool(data_dir, port)
-        try:
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
+    with running_pool() as url:
+        yield url
 
 
 def follow(url, cookies, form=None):

@@ -55,20 +55,16 @@ pub(crate) struct Runner {
 }
 
 impl Runner {
-    pub(crate) fn new(config: &Config) -> Result<Runner, Error> {
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(TIMEOUT)
-            .build()
-            .map_err(|e| Error::TriggerClient(e.to_string()))?;
-        Ok(Runner {
+    /// `http` gets no redirects and bounds each request (`UserPool`'s outbound client).
+    pub(crate) fn new(config: &Config, http: reqwest::Client) -> Runner {
+        Runner {
             http,
             lanes: Semaphore::new(LANES),
             secret: config
                 .trigger_secret()
                 .map(|secret| hmac::Key::new(hmac::HMAC_SHA256, secret.as_bytes())),
             functions: config.triggers().functions,
-        })
+        }
     }
 
     /// Sends `event` to the function `arn` of `pool_id`'s `trigger`, and returns
