@@ -26,6 +26,8 @@ use crate::error::Error;
 use crate::identity_providers::IdentityProvider;
 use crate::pools::SignInKeys;
 use crate::store::{FederatedIdentity, FederationRequest, User};
+use crate::triggers::event::{Caller, NO_METADATA};
+use crate::triggers::sign_up::{Applicant, SignUpSource, pre_sign_up, told_attributes};
 use crate::{UserPool, accounts, secrets};
 
 /// Where upstream providers send people back: Cognito's path, on the pool's domain.
@@ -73,6 +75,19 @@ struct OtherClaims {
 }
 
 impl AdditionalClaims for OtherClaims {}
+
+/// The pool's HTTP client, asking with POST what openidconnect asks with GET.
+struct Posting<'a>(&'a reqwest::Client);
+
+impl<'c> openidconnect::AsyncHttpClient<'c> for Posting<'_> {
+    type Error = openidconnect::HttpClientError<reqwest::Error>;
+    type Future = <reqwest::Client as openidconnect::AsyncHttpClient<'c>>::Future;
+
+    fn call(&'c self, mut request: openidconnect::HttpRequest) -> Self::Future {
+        *request.method_mut() = openidconnect::http::Method::POST;
+        self.0.call(request)
+    }
+}
 
 /// The client the pool is at the upstream, once its metadata is discovered.
 type Relying = CoreClient<
@@ -187,10 +202,12 @@ pub(crate) async fn waiting(
 
 /// Redeems the upstream's `code` for `waiting`, checks its id token, reads its
 /// userinfo, and returns the sub of the pool user that identity is (created now
-/// at its first sign-in).
+/// at its first sign-in, if PreSignUp lets it). `client_id` is the app client
+/// the sign-in is for.
 pub(crate) async fn finish(
     pool: &UserPool,
     waiting: &FederationRequest,
+    client_id: &str,
     code: &str,
     callback: &str,
     now: i64,
@@ -227,15 +244,20 @@ pub(crate) async fn finish(
         _ => Map::new(),
     };
     if let Ok(request) = client.user_info(tokens.access_token().clone(), Some(subject.clone())) {
-        let info: UserInfoClaims<OtherClaims, CoreGenderClaim> = request
-            .request_async(http)
-            .await
-            .map_err(|e| Upstream::InvalidToken(format!("userinfo: {e}")))?;
+        // openidconnect asks userinfo with GET; `attributes_request_method` POST asks
+        // with the same request as a POST (OpenID Connect Core §5.3.1 allows both).
+        let info: Result<UserInfoClaims<OtherClaims, CoreGenderClaim>, _> =
+            if provider.detail("attributes_request_method") == Some("POST") {
+                request.request_async(&Posting(http)).await
+            } else {
+                request.request_async(http).await
+            };
+        let info = info.map_err(|e| Upstream::InvalidToken(format!("userinfo: {e}")))?;
         if let Value::Object(more) = serde_json::to_value(&info).map_err(Error::from)? {
             claims.extend(more);
         }
     }
-    user_for(pool, &provider, subject.as_str(), &claims, now).await
+    user_for(pool, client_id, &provider, subject.as_str(), &claims, now).await
 }
 
 /// A claim as the text of an attribute: strings as they are, other values as JSON.
@@ -278,6 +300,7 @@ fn mapped(
 /// it signed in as or was linked to before, or a new EXTERNAL_PROVIDER user.
 async fn user_for(
     pool: &UserPool,
+    client_id: &str,
     provider: &IdentityProvider,
     upstream_sub: &str,
     claims: &Map<String, Value>,
@@ -305,6 +328,27 @@ async fn user_for(
         .naming()
         .lookup(&provider.username_for(&name))
         .username;
+    // PreSignUp may refuse the new user, or mark their address verified.
+    let mut attributes = attributes;
+    let told = told_attributes(&attributes, email.as_deref());
+    let applicant = Applicant {
+        username: &username,
+        attributes: &told,
+        validation_data: &NO_METADATA,
+    };
+    let caller = Caller::of(client_id);
+    let admitted = match pre_sign_up(pool, caller, SignUpSource::ExternalProvider, &applicant).await
+    {
+        Ok(admitted) => admitted,
+        Err(Error::Trigger { message, .. }) => {
+            return Err(Upstream::Refused {
+                error: "invalid_request".to_owned(),
+                description: message,
+            });
+        }
+        Err(other) => return Err(other.into()),
+    };
+    admitted.mark_verified(&mut attributes);
     let group = provider.group(&pool.pool().id);
     directory::create_group(pool, &directory::new_group(group.clone(), now)).await?;
     let credential = accounts::no_password(pool, &username).await?;

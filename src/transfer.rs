@@ -1,5 +1,6 @@
 //! Moving users between pools: `userpool users export` writes groups, then
-//! users with their attributes, groups and password hashes, as JSON Lines;
+//! users with their attributes, groups, password hashes and upstream identities
+//! (federation's links), as JSON Lines;
 //! `userpool users import` loads such a file into another pool, where the
 //! users sign in with their old passwords. (Cognito cannot export password
 //! hashes; this pool never locks its users in.)
@@ -9,7 +10,8 @@ use std::io::{BufRead, Write};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
-use crate::store::{Group, User};
+use crate::identity_providers::ProviderType;
+use crate::store::{FederatedIdentity, Group, User};
 use crate::{UserPool, directory};
 
 /// One line of an export.
@@ -53,7 +55,20 @@ enum Record {
         updated_at: i64,
         attributes: Vec<(String, String)>,
         groups: Vec<String>,
+        /// The upstream identities that sign in as this user (absent from older exports).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        identities: Vec<Identity>,
     },
+}
+
+/// An upstream identity of an exported user: it signs in as that user in the
+/// target pool once the target has a provider of that name.
+#[derive(Debug, Serialize, Deserialize)]
+struct Identity {
+    provider: String,
+    provider_type: String,
+    provider_sub: String,
+    created_at: i64,
 }
 
 /// What an import did.
@@ -121,6 +136,17 @@ impl UserPool {
                     updated_at: user.updated_at,
                     attributes: store.attributes(&user.sub).await?,
                     groups: store.groups(&user.sub).await?,
+                    identities: store
+                        .identities_of(&user.sub)
+                        .await?
+                        .into_iter()
+                        .map(|identity| Identity {
+                            provider: identity.provider,
+                            provider_type: identity.provider_type.as_str().to_owned(),
+                            provider_sub: identity.provider_sub,
+                            created_at: identity.created_at,
+                        })
+                        .collect(),
                 };
                 write_line(out, &record)?;
                 users += 1;
@@ -150,9 +176,13 @@ impl UserPool {
             if let Record::User {
                 email,
                 password_hash,
+                identities,
                 ..
             } = &record
             {
+                for identity in identities {
+                    ProviderType::named(&identity.provider_type).map_err(|e| bad(e.to_string()))?;
+                }
                 match email {
                     Some(email) => {
                         crate::accounts::valid_email(email).map_err(|e| bad(e.to_string()))?;
@@ -212,6 +242,7 @@ impl UserPool {
                     updated_at,
                     attributes,
                     groups,
+                    identities,
                 } => {
                     let user = User {
                         username: username.unwrap_or_else(|| sub.clone()),
@@ -230,6 +261,20 @@ impl UserPool {
                     };
                     // A sub or email the pool has (perhaps from a sign-up just now) is skipped.
                     if directory::import_user(self, &user, &attributes, &groups).await? {
+                        for identity in identities {
+                            let Ok(provider_type) = ProviderType::named(&identity.provider_type)
+                            else {
+                                continue;
+                            };
+                            let identity = FederatedIdentity {
+                                provider: identity.provider,
+                                provider_type,
+                                provider_sub: identity.provider_sub,
+                                created_at: identity.created_at,
+                            };
+                            // An identity the target gives someone else already stays theirs.
+                            self.store().link_identity(&user.sub, &identity).await?;
+                        }
                         summary.users += 1;
                     } else {
                         summary.skipped += 1;

@@ -33,6 +33,10 @@ pub enum AuthError {
     Directory(String),
     #[error("The admin console needs AWS credentials for the user pool (see README).")]
     NoDirectory,
+    #[error(
+        "The admin console manages a Cognito user pool; this app signs in with another OpenID provider, where its users are managed."
+    )]
+    NoPool,
     #[error("There is no user pool {0} here.")]
     NoSuchPool(String),
     #[error("The passkey could not be saved or changed: {0}")]
@@ -110,6 +114,9 @@ fn refused(status: axum::http::StatusCode, error: AuthError) -> AuthError {
 #[cfg(feature = "ssr")]
 async fn own_directory() -> Result<std::sync::Arc<crate::cognito_admin::CognitoAdmin>, AuthError> {
     let (auth, _) = require_admin().await?;
+    if auth.pool.api_endpoint.is_none() {
+        return Err(AuthError::NoPool);
+    }
     auth.directory.clone().ok_or(AuthError::NoDirectory)
 }
 
@@ -288,21 +295,69 @@ pub async fn start_session(
     refresh_token: String,
     nonce: String,
 ) -> Result<SignedInUser, AuthError> {
-    use crate::session::{Tokens, respond_with_cookies};
+    use crate::session::Tokens;
 
-    let auth = auth()?;
-    let user = auth
-        .validate(&id_token, &access_token, Some(&nonce))
-        .await
-        .map_err(|reason| AuthError::Rejected(reason.to_string()))?;
-    if !crate::session::is_cookie_safe(&refresh_token) {
-        return Err(AuthError::Rejected("malformed refresh token".into()));
-    }
-    respond_with_cookies(&auth.cookies.set(&Tokens {
+    let tokens = Tokens {
         id_token: &id_token,
         access_token: &access_token,
         refresh_token: &refresh_token,
-    }));
+    };
+    keep_session(&auth()?, &tokens, &nonce).await
+}
+
+/// Redeems the code of a sign-in at the provider (for providers whose codes the
+/// server redeems, `pool::Redeem::Server`) with the attempt's PKCE verifier,
+/// then validates the tokens and keeps them as `start_session` does.
+#[server]
+pub async fn redeem_code(
+    code: String,
+    verifier: String,
+    nonce: String,
+) -> Result<SignedInUser, AuthError> {
+    use crate::pool::Redeem;
+    use crate::session::Tokens;
+    use crate::token_endpoint::TokenError;
+
+    let auth = auth()?;
+    if auth.pool.redeem != Redeem::Server {
+        return Err(AuthError::Rejected(
+            "this provider's codes are redeemed by the browser".into(),
+        ));
+    }
+    let tokens = auth
+        .redeem_code(&code, &verifier)
+        .await
+        .map_err(|error| match error {
+            TokenError::Refused(reason) => {
+                AuthError::Rejected(format!("the provider refused the code: {reason}"))
+            }
+            TokenError::Transport(reason) => AuthError::Transport(reason),
+        })?;
+    let refresh_token = tokens.refresh_token.unwrap_or_default();
+    let tokens = Tokens {
+        id_token: &tokens.id_token,
+        access_token: &tokens.access_token,
+        refresh_token: &refresh_token,
+    };
+    keep_session(&auth, &tokens, &nonce).await
+}
+
+/// Validates a sign-in's tokens (with its `nonce`) and keeps them in cookies.
+#[cfg(feature = "ssr")]
+async fn keep_session(
+    auth: &crate::session::Auth,
+    tokens: &crate::session::Tokens<'_>,
+    nonce: &str,
+) -> Result<SignedInUser, AuthError> {
+    let user = auth
+        .validate(tokens.id_token, tokens.access_token, Some(nonce))
+        .await
+        .map_err(|reason| AuthError::Rejected(reason.to_string()))?;
+    // None at all is fine: a provider may issue no refresh token.
+    if !(tokens.refresh_token.is_empty() || crate::session::is_cookie_safe(tokens.refresh_token)) {
+        return Err(AuthError::Rejected("malformed refresh token".into()));
+    }
+    crate::session::respond_with_cookies(&auth.cookies.set(tokens));
     tracing::info!(sub = %user.sub, "signed in");
     Ok(user)
 }
@@ -318,8 +373,9 @@ pub async fn end_session() -> Result<(), AuthError> {
     // told by the pool that it still stands, and remembered so.
     auth.revoke_refresh_token(&jar).await;
     auth.forget_session(&jar);
+    let logout = auth.logout_url(&jar);
     crate::session::respond_with_cookies(&auth.cookies.signed_out());
-    leptos_axum::redirect(&auth.pool.logout_url());
+    leptos_axum::redirect(&logout);
     Ok(())
 }
 

@@ -426,7 +426,7 @@ pub(crate) mod tests {
         );
         let pool = crate::test_tokens::pool_serving(app).await;
         let admin = CognitoAdmin::new(
-            &pool.api_endpoint,
+            pool.api_endpoint.as_deref().expect("a Cognito pool's API"),
             "us-east-1",
             "us-east-1_Own",
             "AKIDEXAMPLE",

@@ -3,10 +3,13 @@
 //! People sign in at an Amazon Cognito user pool's hosted UI (or the local one
 //! this project ships) with the authorization-code flow and PKCE; the server
 //! validates the tokens, keeps them in HttpOnly cookies and renders the page for
-//! whoever they prove. Modules: `pkce`, `pool` (hosted-UI URLs), `login` (the
+//! whoever they prove; any other OpenID provider works the same way once found
+//! by its issuer. Modules: `pkce`, `pool` (the provider's URLs), `login` (the
 //! browser's side of a sign-in), `api` (server functions), `user`, `passkeys`, and, on the
-//! server only, `verify` (JWKS + claim checks), `session` (cookies) and
-//! `standing` (asking the pool whether a session still stands). With
+//! server only, `verify` (JWKS + claim checks), `session` (cookies),
+//! `standing` (asking the pool whether a session still stands), `discovery`
+//! (another OpenID provider's endpoints) and `token_endpoint` (the server's
+//! requests there, with the client's secret). With
 //! the `test-support` feature, `test_tokens` offers a stand-in pool and forged tokens.
 
 // The admin console's view types nest deeply; builds without `erase_components`
@@ -26,6 +29,8 @@ pub mod user;
 pub mod cognito_admin;
 pub mod directory;
 #[cfg(feature = "ssr")]
+pub mod discovery;
+#[cfg(feature = "ssr")]
 pub mod refresh;
 #[cfg(feature = "ssr")]
 pub mod session;
@@ -33,6 +38,8 @@ pub mod session;
 pub mod standing;
 #[cfg(any(all(test, feature = "ssr"), feature = "test-support"))]
 pub mod test_tokens;
+#[cfg(feature = "ssr")]
+pub mod token_endpoint;
 #[cfg(feature = "ssr")]
 pub mod user_api;
 #[cfg(feature = "ssr")]

@@ -1,7 +1,8 @@
 //! One sign-in attempt, from the browser's side: before leaving for the hosted
 //! UI it keeps a PKCE verifier, `state` and `nonce` in local storage; when the
 //! pool redirects back it checks `state`, exchanges the code for tokens and
-//! hands them to the server. The stored values are used once and removed.
+//! hands them to the server (or, for providers whose codes the server redeems,
+//! hands it the code and verifier). The stored values are used once and removed.
 //!
 //! The decisions are plain functions (tested natively); the browser glue is in
 //! `browser`, compiled only for the WASM build.
@@ -124,9 +125,9 @@ mod browser {
     use serde::Deserialize;
 
     use super::{Attempt, Callback, CallbackError, PendingLogin, check_callback};
-    use crate::api::start_session;
+    use crate::api::{redeem_code, start_session};
     use crate::pkce;
-    use crate::pool::PoolEndpoints;
+    use crate::pool::{PoolEndpoints, Redeem};
     use crate::user::SignedInUser;
 
     const PENDING_KEY: &str = "leptos-cognito.pending-login";
@@ -191,15 +192,20 @@ mod browser {
             .map_err(|_| CallbackError::Browser("local storage is disabled".into()))?;
         let pending = pending.as_deref().and_then(PendingLogin::from_stored);
         let (code, pending) = check_callback(callback, pending)?;
-        let tokens = exchange(pool, &code, &pending.verifier).await?;
-        start_session(
-            tokens.id_token,
-            tokens.access_token,
-            tokens.refresh_token,
-            pending.nonce,
-        )
-        .await
-        .map_err(|e| CallbackError::Session(e.to_string()))
+        let signed_in = match pool.redeem {
+            Redeem::Browser => {
+                let tokens = exchange(pool, &code, &pending.verifier).await?;
+                start_session(
+                    tokens.id_token,
+                    tokens.access_token,
+                    tokens.refresh_token,
+                    pending.nonce,
+                )
+                .await
+            }
+            Redeem::Server => redeem_code(code, pending.verifier, pending.nonce).await,
+        };
+        signed_in.map_err(|e| CallbackError::Session(e.to_string()))
     }
 
     #[derive(Deserialize)]
@@ -219,7 +225,7 @@ mod browser {
         code: &str,
         verifier: &str,
     ) -> Result<TokenResponse, CallbackError> {
-        let response = gloo_net::http::Request::post(&pool.token_url())
+        let response = gloo_net::http::Request::post(&pool.token_url)
             .header("Content-Type", "application/x-www-form-urlencoded")
             .body(pool.code_exchange_body(code, verifier))
             .map_err(|e| CallbackError::Browser(e.to_string()))?

@@ -7,21 +7,16 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::pool::PoolEndpoints;
+use crate::token_endpoint::{ClientAuth, TokenError, TokenResponse, request_tokens};
 
 /// A result is shared with requests that waited for it for this long.
 const SHARE_RESULT_FOR: Duration = Duration::from_secs(30);
 
-#[derive(Clone, Debug, Deserialize)]
-pub struct Refreshed {
-    pub id_token: String,
-    pub access_token: String,
-    /// Only from pools that rotate refresh tokens.
-    pub refresh_token: Option<String>,
-}
+/// A refresh's new tokens (a new refresh token only from providers that rotate them).
+pub type Refreshed = TokenResponse;
 
 #[derive(Clone, Debug, thiserror::Error)]
 pub enum RefreshError {
@@ -38,16 +33,18 @@ pub struct Refresher {
     http: reqwest::Client,
     token_url: String,
     client_id: String,
+    client_auth: ClientAuth,
     /// Keyed by a digest of the refresh token, never the token itself.
     slots: Mutex<HashMap<[u8; 32], Slot>>,
 }
 
 impl Refresher {
-    pub fn new(pool: &PoolEndpoints, http: reqwest::Client) -> Refresher {
+    pub fn new(pool: &PoolEndpoints, client_auth: ClientAuth, http: reqwest::Client) -> Refresher {
         Refresher {
             http,
-            token_url: pool.token_url(),
+            token_url: pool.token_url.clone(),
             client_id: pool.client_id.clone(),
+            client_auth,
             slots: Mutex::new(HashMap::new()),
         }
     }
@@ -89,25 +86,13 @@ impl Refresher {
                 ("refresh_token", refresh_token),
             ])
             .finish();
-        let response = self
-            .http
-            .post(&self.token_url)
-            .header(
-                axum::http::header::CONTENT_TYPE,
-                "application/x-www-form-urlencoded",
-            )
-            .body(body)
-            .send()
-            .await
-            .map_err(|e| RefreshError::Transport(e.to_string()))?;
-        match response.status() {
-            status if status.is_success() => response
-                .json()
-                .await
-                .map_err(|e| RefreshError::Transport(e.to_string())),
-            status if status.is_client_error() => Err(RefreshError::Refused),
-            status => Err(RefreshError::Transport(status.to_string())),
-        }
+        let request = self
+            .client_auth
+            .post(&self.http, &self.token_url, &self.client_id, body);
+        request_tokens(request).await.map_err(|error| match error {
+            TokenError::Refused(_) => RefreshError::Refused,
+            TokenError::Transport(reason) => RefreshError::Transport(reason),
+        })
     }
 }
 
@@ -146,7 +131,11 @@ mod tests {
     #[tokio::test]
     async fn requests_that_arrive_together_share_one_refresh() {
         let (pool, calls) = token_endpoint(200).await;
-        let refresher = Arc::new(Refresher::new(&pool, reqwest::Client::new()));
+        let refresher = Arc::new(Refresher::new(
+            &pool,
+            ClientAuth::Public,
+            reqwest::Client::new(),
+        ));
         let tabs: Vec<_> = (0..5)
             .map(|_| {
                 let refresher = refresher.clone();
@@ -168,7 +157,7 @@ mod tests {
     #[tokio::test]
     async fn a_refused_refresh_token_is_reported_as_such() {
         let (pool, _) = token_endpoint(400).await;
-        let refresher = Refresher::new(&pool, reqwest::Client::new());
+        let refresher = Refresher::new(&pool, ClientAuth::Public, reqwest::Client::new());
         assert!(matches!(
             refresher.refresh("revoked").await,
             Err(RefreshError::Refused)

@@ -15,8 +15,9 @@ use crate::cognito_admin::CognitoAdmin;
 use crate::pool::PoolEndpoints;
 use crate::refresh::Refresher;
 use crate::standing::{Standing, Standings};
+use crate::token_endpoint::{ClientAuth, TokenError, TokenResponse};
 use crate::user::{Session, SignedInUser};
-use crate::verify::{AccessClaims, Verifier, VerifyError};
+use crate::verify::{AccessClaims, TokenShape, Verifier, VerifyError};
 
 const ID_TOKEN: &str = "id_token";
 const ACCESS_TOKEN: &str = "access_token";
@@ -33,6 +34,7 @@ const COOKIE_MAX_AGE_DAYS: i64 = 30;
 pub struct Tokens<'a> {
     pub id_token: &'a str,
     pub access_token: &'a str,
+    /// Empty when the provider issued none: the session then ends with its tokens.
     pub refresh_token: &'a str,
 }
 
@@ -52,6 +54,8 @@ pub struct Auth {
     pub directory: Option<Arc<CognitoAdmin>>,
     refresher: Arc<Refresher>,
     standings: Arc<Standings>,
+    /// How the app's client authenticates at the token and revocation endpoints.
+    client_auth: ClientAuth,
     http: reqwest::Client,
 }
 
@@ -120,6 +124,7 @@ impl CookiePolicy {
 
 impl Auth {
     /// `directory` builds the admin API client from the HTTP client the app shares.
+    /// The app's client is public (Cognito's app clients without secret).
     pub fn new(
         pool: PoolEndpoints,
         verifier: Verifier,
@@ -128,15 +133,17 @@ impl Auth {
     ) -> Result<Auth, reqwest::Error> {
         let http = reqwest::Client::builder().timeout(POOL_TIMEOUT).build()?;
         let directory = directory(http.clone()).map(Arc::new);
-        let standings = Standings::new(
-            http.clone(),
+        let standings = standings(
+            &http,
             &pool,
+            &verifier,
             crate::standing::DEFAULT_INTERVAL,
             directory.clone(),
         );
         Ok(Auth {
-            refresher: Arc::new(Refresher::new(&pool, http.clone())),
+            refresher: Arc::new(Refresher::new(&pool, ClientAuth::Public, http.clone())),
             standings: Arc::new(standings),
+            client_auth: ClientAuth::Public,
             directory,
             pool,
             verifier: Arc::new(verifier),
@@ -145,14 +152,27 @@ impl Auth {
         })
     }
 
+    /// The app's client authenticates with `client_auth` (a client secret at
+    /// another OpenID provider).
+    pub fn with_client_auth(mut self, client_auth: ClientAuth) -> Auth {
+        self.refresher = Arc::new(Refresher::new(
+            &self.pool,
+            client_auth.clone(),
+            self.http.clone(),
+        ));
+        self.client_auth = client_auth;
+        self
+    }
+
     /// Asks the pool about each session at most this often (instead of
     /// `standing::DEFAULT_INTERVAL`): the longest a session ended elsewhere
     /// (logout on another instance, global sign-out, a disabled user, a
     /// removed group) stays usable here.
     pub fn check_sessions_every(mut self, interval: std::time::Duration) -> Auth {
-        self.standings = Arc::new(Standings::new(
-            self.http.clone(),
+        self.standings = Arc::new(standings(
+            &self.http,
             &self.pool,
+            &self.verifier,
             interval,
             self.directory.clone(),
         ));
@@ -164,15 +184,26 @@ impl Auth {
     pub async fn standing(
         &self,
         token: &str,
-        mut claims: AccessClaims,
+        claims: AccessClaims,
     ) -> Result<AccessClaims, VerifyError> {
+        self.standing_with_email(token, claims)
+            .await
+            .map(|(claims, _)| claims)
+    }
+
+    /// `standing`, and the email the provider's userInfo gave.
+    async fn standing_with_email(
+        &self,
+        token: &str,
+        mut claims: AccessClaims,
+    ) -> Result<(AccessClaims, Option<String>), VerifyError> {
         match self.standings.of(token, &claims).await {
             Standing::Ended => Err(VerifyError::Ended),
-            Standing::Live { groups } => {
+            Standing::Live { groups, email } => {
                 if let Some(groups) = groups {
                     claims.groups = groups;
                 }
-                Ok(claims)
+                Ok((claims, email))
             }
         }
     }
@@ -185,14 +216,17 @@ impl Auth {
         let Some(token) = self.cookies.read(jar, REFRESH_TOKEN) else {
             return;
         };
+        let Some(url) = &self.pool.revocation_url else {
+            return;
+        };
         let outcome = self
-            .http
-            .post(self.pool.revoke_url())
-            .header(
-                axum::http::header::CONTENT_TYPE,
-                "application/x-www-form-urlencoded",
+            .client_auth
+            .post(
+                &self.http,
+                url,
+                &self.pool.client_id,
+                self.pool.revoke_body(token),
             )
-            .body(self.pool.revoke_body(token))
             .send()
             .await
             .and_then(reqwest::Response::error_for_status);
@@ -201,11 +235,34 @@ impl Auth {
         }
     }
 
-    /// The pool's operations for the request's signed-in user (their access token).
+    /// Where Logout sends the browser, naming the request's session to the provider.
+    pub fn logout_url(&self, jar: &CookieJar) -> String {
+        self.pool.logout_url(self.cookies.read(jar, ID_TOKEN))
+    }
+
+    /// Redeems a code at the token endpoint, for providers whose codes the
+    /// server redeems (`pool::Redeem::Server`).
+    pub async fn redeem_code(
+        &self,
+        code: &str,
+        verifier: &str,
+    ) -> Result<TokenResponse, TokenError> {
+        crate::token_endpoint::redeem_code(
+            &self.http,
+            &self.pool,
+            &self.client_auth,
+            code,
+            verifier,
+        )
+        .await
+    }
+
+    /// The pool's operations for the request's signed-in user (their access
+    /// token); None without a Cognito pool's API or a session.
     pub fn user_api<'a>(&'a self, jar: &'a CookieJar) -> Option<crate::user_api::UserApi<'a>> {
         Some(crate::user_api::UserApi {
             http: &self.http,
-            api_endpoint: &self.pool.api_endpoint,
+            api_endpoint: self.pool.api_endpoint.as_deref()?,
             access_token: self.cookies.read(jar, ACCESS_TOKEN)?,
         })
     }
@@ -230,14 +287,20 @@ impl Auth {
         nonce: Option<&str>,
     ) -> Result<SignedInUser, VerifyError> {
         let id = self.verifier.verify_id(id_token, nonce).await?;
-        let access = self.verifier.verify_access(access_token).await?;
-        if id.sub != access.sub {
-            return Err(VerifyError::Claims);
-        }
-        let access = self.standing(access_token, access).await?;
+        let access = match self.verifier.shape() {
+            TokenShape::Cognito => {
+                let access = self.verifier.verify_access(access_token).await?;
+                if id.sub != access.sub {
+                    return Err(VerifyError::Claims);
+                }
+                access
+            }
+            TokenShape::OpenId { .. } => AccessClaims::vouched_by(&id, self.verifier.client_id()),
+        };
+        let (access, userinfo_email) = self.standing_with_email(access_token, access).await?;
         Ok(SignedInUser {
             sub: id.sub,
-            email: id.email,
+            email: id.email.or(userinfo_email).ok_or(VerifyError::NoEmail)?,
             groups: access.groups,
             expires_at: id.exp.min(access.exp),
         })
@@ -322,6 +385,22 @@ impl Auth {
         respond_with_cookies(&self.cookies.clear());
         Session::Expired
     }
+}
+
+/// Who asks the provider about sessions every `interval`; another OpenID
+/// provider's userInfo answers bring the groups its tokens are verified with.
+fn standings(
+    http: &reqwest::Client,
+    pool: &PoolEndpoints,
+    verifier: &Verifier,
+    interval: std::time::Duration,
+    directory: Option<Arc<CognitoAdmin>>,
+) -> Standings {
+    let userinfo_groups = match verifier.shape() {
+        TokenShape::OpenId { groups } => Some(groups.clone()),
+        TokenShape::Cognito => None,
+    };
+    Standings::new(http.clone(), pool, userinfo_groups, interval, directory)
 }
 
 /// Seconds since the Unix epoch: the unit of a token's `exp` and `iat`.

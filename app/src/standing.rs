@@ -16,6 +16,11 @@
 //! The groups of a token that claims the Admin group are read again from the
 //! pool's admin API when the app has one, so a demoted administrator loses the
 //! console within the interval too.
+//!
+//! userInfo must answer with the token's own `sub` (OpenID Connect Core
+//! §5.3.2). For another OpenID provider, whose access tokens the app does not
+//! read, that is what binds the access token to the session's id token; its
+//! answer also brings the email and groups that providers keep out of id tokens.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -24,7 +29,7 @@ use std::time::{Duration, Instant};
 use crate::cognito_admin::CognitoAdmin;
 use crate::directory::ADMIN_GROUP;
 use crate::pool::PoolEndpoints;
-use crate::verify::{AccessClaims, signature};
+use crate::verify::{AccessClaims, GroupsClaim, signature};
 
 /// How often a session is asked about by default: the longest a session ended
 /// elsewhere stays usable here.
@@ -37,14 +42,29 @@ const CAPACITY: usize = 10_000;
 /// What the pool last said about an access token.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Standing {
-    /// Still good; `groups` when they were read again (else the token's are current).
-    Live { groups: Option<Vec<String>> },
+    /// Still good; `groups` when they were read again (else the token's are
+    /// current), and the email userInfo gave.
+    Live {
+        groups: Option<Vec<String>>,
+        email: Option<String>,
+    },
     /// Revoked, or its user can no longer hold tokens.
     Ended,
 }
 
+impl Standing {
+    /// Live, with nothing read again.
+    pub const LIVE: Standing = Standing::Live {
+        groups: None,
+        email: None,
+    };
+}
+
 struct Answer {
     token: String,
+    /// The user the answer was for: the same token beside another id token's
+    /// user is asked about afresh (and refused).
+    sub: String,
     /// When to ask again.
     due: Instant,
     standing: Standing,
@@ -54,7 +74,9 @@ struct Answer {
 pub struct Standings {
     http: reqwest::Client,
     userinfo_url: String,
-    api_endpoint: String,
+    api_endpoint: Option<String>,
+    /// Another OpenID provider's groups claim, read from its userInfo answers.
+    userinfo_groups: Option<GroupsClaim>,
     interval: Duration,
     directory: Option<Arc<CognitoAdmin>>,
     answers: Mutex<HashMap<String, Answer>>,
@@ -64,13 +86,15 @@ impl Standings {
     pub fn new(
         http: reqwest::Client,
         pool: &PoolEndpoints,
+        userinfo_groups: Option<GroupsClaim>,
         interval: Duration,
         directory: Option<Arc<CognitoAdmin>>,
     ) -> Standings {
         Standings {
             http,
-            userinfo_url: pool.userinfo_url(),
+            userinfo_url: pool.userinfo_url.clone(),
             api_endpoint: pool.api_endpoint.clone(),
+            userinfo_groups,
             interval,
             directory,
             answers: Mutex::new(HashMap::new()),
@@ -84,7 +108,8 @@ impl Standings {
         let key = signature(token);
         let last = {
             let answers = self.answers.lock().unwrap_or_else(|p| p.into_inner());
-            match answers.get(key).filter(|answer| answer.token == token) {
+            let same = |answer: &&Answer| answer.token == token && answer.sub == claims.sub;
+            match answers.get(key).filter(same) {
                 Some(answer) if answer.due > Instant::now() => return answer.standing.clone(),
                 Some(answer) => Some(answer.standing.clone()),
                 None => None,
@@ -94,10 +119,10 @@ impl Standings {
             Ok(standing) => (standing, self.interval),
             Err(error) => {
                 tracing::warn!(%error, "could not check a session with the user pool");
-                (last.unwrap_or(Standing::Live { groups: None }), RETRY_AFTER)
+                (last.unwrap_or(Standing::LIVE), RETRY_AFTER)
             }
         };
-        self.remember(token, standing.clone(), next);
+        self.remember(token, &claims.sub, standing.clone(), next);
         standing
     }
 
@@ -112,7 +137,7 @@ impl Standings {
         }
     }
 
-    fn remember(&self, token: &str, standing: Standing, next: Duration) {
+    fn remember(&self, token: &str, sub: &str, standing: Standing, next: Duration) {
         let mut answers = self.answers.lock().unwrap_or_else(|p| p.into_inner());
         if answers.len() >= CAPACITY {
             let now = Instant::now();
@@ -125,6 +150,7 @@ impl Standings {
             signature(token).to_owned(),
             Answer {
                 token: token.to_owned(),
+                sub: sub.to_owned(),
                 due: Instant::now() + next,
                 standing,
             },
@@ -132,19 +158,35 @@ impl Standings {
     }
 
     async fn ask(&self, token: &str, claims: &AccessClaims) -> Result<Standing, String> {
-        let request = if claims.scope.split(' ').any(|s| s == "openid") {
-            self.http.get(&self.userinfo_url).bearer_auth(token)
-        } else {
-            self.http
-                .post(&self.api_endpoint)
+        let get_user_endpoint = self
+            .api_endpoint
+            .as_ref()
+            .filter(|_| !claims.scope.split(' ').any(|s| s == "openid"));
+        let request = match get_user_endpoint {
+            None => self.http.get(&self.userinfo_url).bearer_auth(token),
+            Some(endpoint) => self
+                .http
+                .post(endpoint)
                 .header("content-type", "application/x-amz-json-1.1")
                 .header("x-amz-target", "AWSCognitoIdentityProviderService.GetUser")
-                .body(serde_json::json!({ "AccessToken": token }).to_string())
+                .body(serde_json::json!({ "AccessToken": token }).to_string()),
         };
+        let asks_userinfo = get_user_endpoint.is_none();
         let response = request.send().await.map_err(|e| e.to_string())?;
         let status = response.status();
         if status.is_success() {
-            return self.groups(claims).await;
+            if !asks_userinfo {
+                return self.groups(claims, None).await;
+            }
+            let answer: serde_json::Value = response
+                .json()
+                .await
+                .map_err(|_| "userInfo answered no JSON".to_owned())?;
+            if answer.get("sub").and_then(|sub| sub.as_str()) != Some(claims.sub.as_str()) {
+                tracing::warn!("userInfo answered for another user than the session's id token");
+                return Ok(Standing::Ended);
+            }
+            return self.groups(claims, Some(&answer)).await;
         }
         // Refusals of the token (RFC 6750's 401, Cognito's NotAuthorizedException and
         // the like with 400) end the session; throttling and outages end nothing.
@@ -163,11 +205,28 @@ impl Standings {
         }
     }
 
-    /// The groups of a live token that claims Admin, read again when the app can.
-    async fn groups(&self, claims: &AccessClaims) -> Result<Standing, String> {
+    /// A live token's standing: the groups and email of its userInfo `answer`,
+    /// and the groups of a token that claims Admin read again when the app can.
+    async fn groups(
+        &self,
+        claims: &AccessClaims,
+        answer: Option<&serde_json::Value>,
+    ) -> Result<Standing, String> {
+        let email = answer
+            .and_then(|answer| answer.get("email"))
+            .and_then(|email| email.as_str())
+            .map(str::to_owned);
+        let from_userinfo = self
+            .userinfo_groups
+            .as_ref()
+            .zip(answer)
+            .and_then(|(claim, answer)| claim.read(answer));
         let claims_admin = claims.groups.iter().any(|g| g == ADMIN_GROUP);
         let Some(directory) = self.directory.as_ref().filter(|_| claims_admin) else {
-            return Ok(Standing::Live { groups: None });
+            return Ok(Standing::Live {
+                groups: from_userinfo,
+                email,
+            });
         };
         let username = claims.username.as_deref().unwrap_or(&claims.sub);
         let groups = directory
@@ -176,6 +235,7 @@ impl Standings {
             .map_err(|e| e.to_string())?;
         Ok(Standing::Live {
             groups: Some(groups),
+            email,
         })
     }
 }
@@ -206,7 +266,13 @@ mod tests {
                             Some(value) if value == "Bearer h.p.sig" => a.load(Ordering::SeqCst),
                             _ => 401,
                         };
-                        axum::http::StatusCode::from_u16(status).expect("status")
+                        let user = serde_json::json!({
+                            "sub": "s", "email": "ada@example.com", "roles": ["Admin"]
+                        });
+                        (
+                            axum::http::StatusCode::from_u16(status).expect("status"),
+                            axum::Json(user),
+                        )
                     }
                 }),
             )
@@ -243,10 +309,9 @@ mod tests {
     #[tokio::test]
     async fn tokens_of_the_api_flows_are_asked_about_with_get_user() {
         let (pool, answer, calls) = userinfo(200).await;
-        let standings = Standings::new(reqwest::Client::new(), &pool, Duration::ZERO, None);
+        let standings = Standings::new(reqwest::Client::new(), &pool, None, Duration::ZERO, None);
         let api_token = claims_with("aws.cognito.signin.user.admin");
-        let live = Standing::Live { groups: None };
-        assert_eq!(standings.of("h.p.sig", &api_token).await, live);
+        assert_eq!(standings.of("h.p.sig", &api_token).await, Standing::LIVE);
         answer.store(400, Ordering::SeqCst);
         assert_eq!(standings.of("h.p.sig", &api_token).await, Standing::Ended);
         assert_eq!(calls.load(Ordering::SeqCst), 2);
@@ -256,8 +321,11 @@ mod tests {
     async fn a_session_ended_at_the_pool_ends_here_at_the_next_check() {
         let (pool, answer, calls) = userinfo(200).await;
         // An interval of zero asks at every request: the end shows at once.
-        let standings = Standings::new(reqwest::Client::new(), &pool, Duration::ZERO, None);
-        let live = Standing::Live { groups: None };
+        let standings = Standings::new(reqwest::Client::new(), &pool, None, Duration::ZERO, None);
+        let live = Standing::Live {
+            groups: None,
+            email: Some("ada@example.com".into()),
+        };
         assert_eq!(standings.of("h.p.sig", &claims()).await, live);
         answer.store(401, Ordering::SeqCst);
         assert_eq!(standings.of("h.p.sig", &claims()).await, Standing::Ended);
@@ -267,8 +335,11 @@ mod tests {
     #[tokio::test]
     async fn the_pool_is_asked_once_per_interval_and_again_after_forgetting() {
         let (pool, answer, calls) = userinfo(200).await;
-        let standings = Standings::new(reqwest::Client::new(), &pool, DEFAULT_INTERVAL, None);
-        let live = Standing::Live { groups: None };
+        let standings = Standings::new(reqwest::Client::new(), &pool, None, DEFAULT_INTERVAL, None);
+        let live = Standing::Live {
+            groups: None,
+            email: Some("ada@example.com".into()),
+        };
         assert_eq!(standings.of("h.p.sig", &claims()).await, live);
         answer.store(401, Ordering::SeqCst);
         // Within the interval the answer stands (the price of one call per interval).
@@ -285,11 +356,32 @@ mod tests {
     #[tokio::test]
     async fn an_unreachable_pool_ends_no_session() {
         let (pool, answer, _) = userinfo(200).await;
-        let standings = Standings::new(reqwest::Client::new(), &pool, Duration::ZERO, None);
+        let standings = Standings::new(reqwest::Client::new(), &pool, None, Duration::ZERO, None);
         answer.store(503, Ordering::SeqCst);
+        assert_eq!(standings.of("h.p.sig", &claims()).await, Standing::LIVE);
+    }
+
+    #[tokio::test]
+    async fn another_providers_userinfo_brings_groups_and_must_name_the_sessions_user() {
+        let (pool, _, _) = userinfo(200).await;
+        let roles = GroupsClaim::new("roles");
+        let standings = Standings::new(reqwest::Client::new(), &pool, roles, Duration::ZERO, None);
         assert_eq!(
             standings.of("h.p.sig", &claims()).await,
-            Standing::Live { groups: None }
+            Standing::Live {
+                groups: Some(vec!["Admin".into()]),
+                email: Some("ada@example.com".into()),
+            }
         );
+        // Someone else's access token beside this id token's user, even one
+        // whose standing was just asked about for its own user.
+        let standings = Standings::new(reqwest::Client::new(), &pool, None, DEFAULT_INTERVAL, None);
+        assert!(matches!(
+            standings.of("h.p.sig", &claims()).await,
+            Standing::Live { .. }
+        ));
+        let mut mallory = claims();
+        mallory.sub = "mallory".into();
+        assert_eq!(standings.of("h.p.sig", &mallory).await, Standing::Ended);
     }
 }

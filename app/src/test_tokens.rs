@@ -30,13 +30,13 @@ pub async fn pool_serving(router: Router) -> crate::pool::PoolEndpoints {
         .expect("bind");
     let address = listener.local_addr().expect("address");
     tokio::spawn(async move { axum::serve(listener, router).await });
-    crate::pool::PoolEndpoints {
-        hosted_ui: format!("http://{address}"),
-        client_id: "client".into(),
-        redirect_uri: "http://127.0.0.1:3000/callback".into(),
-        logout_uri: "http://127.0.0.1:3000/".into(),
-        api_endpoint: format!("http://{address}/"),
-    }
+    crate::pool::PoolEndpoints::cognito(
+        &format!("http://{address}"),
+        &format!("http://{address}/"),
+        "client",
+        "http://127.0.0.1:3000/callback",
+        "http://127.0.0.1:3000/",
+    )
 }
 
 pub struct Pool {

@@ -6,6 +6,11 @@
 //! Nothing in a token is believed before its RS256 signature verifies against a
 //! key the pool publishes and its `iss`, `exp`/`nbf`, `token_use` and audience
 //! (`aud` for id tokens, `client_id` for access tokens) match this app.
+//!
+//! Other OpenID providers (`TokenShape::OpenId`) sign id tokens the same way but
+//! without Cognito's `token_use`, and their access tokens are theirs to read:
+//! the app verifies the id token (`aud`, and `azp` when present) and leaves
+//! the access token to the provider's userInfo endpoint (`standing`).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
@@ -59,18 +64,73 @@ pub enum VerifyError {
     Claims,
     #[error("the session was ended at the user pool")]
     Ended,
+    #[error("the provider gave no email address (the app asks for the `email` scope)")]
+    NoEmail,
+}
+
+/// What kind of provider issues the tokens, which decides the claims read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TokenShape {
+    /// Amazon Cognito and the local pool: `token_use` in both tokens, a JWT
+    /// access token with `client_id` and `cognito:groups`.
+    Cognito,
+    /// Any other OpenID provider: a standard id token (groups, if any, in
+    /// `groups`), and an access token the app does not read.
+    OpenId { groups: GroupsClaim },
+}
+
+/// Where a provider puts a user's groups or roles: a claim name, or a dotted
+/// path into nested claims (Keycloak's `realm_access.roles`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GroupsClaim(Vec<String>);
+
+impl GroupsClaim {
+    pub fn new(path: &str) -> Option<GroupsClaim> {
+        let parts: Vec<String> = path.split('.').map(str::to_owned).collect();
+        parts
+            .iter()
+            .all(|part| !part.trim().is_empty())
+            .then_some(GroupsClaim(parts))
+    }
+
+    /// The groups in `claims`: an array of strings, or a single string; none
+    /// when the claim is absent.
+    pub fn read(&self, claims: &serde_json::Value) -> Option<Vec<String>> {
+        let value = self
+            .0
+            .iter()
+            .try_fold(claims, |value, part| value.get(part))?;
+        match value {
+            serde_json::Value::String(group) => Some(vec![group.clone()]),
+            serde_json::Value::Array(groups) => Some(
+                groups
+                    .iter()
+                    .filter_map(|g| g.as_str().map(str::to_owned))
+                    .collect(),
+            ),
+            _ => None,
+        }
+    }
 }
 
 /// The id token's claims this app relies on.
 #[derive(Clone, Debug, Deserialize)]
 pub struct IdClaims {
     pub sub: String,
-    pub email: String,
-    pub token_use: String,
+    /// Always in a Cognito id token; other providers may keep it for userInfo.
+    pub email: Option<String>,
+    /// Cognito's; other providers have none.
+    pub token_use: Option<String>,
     pub nonce: Option<String>,
+    /// OpenID Connect's authorized party: when present, this app's client.
+    pub azp: Option<String>,
     pub exp: u64,
-    /// Required: the pool always sets it, so a token without one is not the pool's.
+    /// Required: every provider sets it, so a token without one is not the provider's.
     pub iat: u64,
+    /// The groups of an OpenId-shaped token (`TokenShape::OpenId`); Cognito's are
+    /// read from the access token.
+    #[serde(skip)]
+    pub groups: Vec<String>,
 }
 
 /// The access token's claims this app relies on.
@@ -92,9 +152,28 @@ pub struct AccessClaims {
     pub iat: u64,
 }
 
+impl AccessClaims {
+    /// What the app knows of an access token it does not read (`TokenShape::OpenId`):
+    /// its id token's user and groups. The provider's userInfo binds the two: it
+    /// must answer the access token with the id token's `sub` (`standing`).
+    pub fn vouched_by(id: &IdClaims, client_id: &str) -> AccessClaims {
+        AccessClaims {
+            sub: id.sub.clone(),
+            client_id: client_id.to_owned(),
+            token_use: "access".to_owned(),
+            username: None,
+            groups: id.groups.clone(),
+            scope: "openid".to_owned(),
+            exp: id.exp,
+            iat: id.iat,
+        }
+    }
+}
+
 /// Validates tokens of one app client of one user pool.
 pub struct Verifier {
     client_id: String,
+    shape: TokenShape,
     jwks_url: String,
     http: reqwest::Client,
     id_rules: Validation,
@@ -125,6 +204,17 @@ impl Verifier {
         client_id: &str,
         jwks_url: &str,
     ) -> Result<Self, reqwest::Error> {
+        Self::for_provider(issuer, client_id, jwks_url, TokenShape::Cognito)
+    }
+
+    /// A verifier for tokens of `shape` issued by `issuer` to `client_id`, with
+    /// keys from `jwks_url` (another OpenID provider's discovered `jwks_uri`).
+    pub fn for_provider(
+        issuer: &str,
+        client_id: &str,
+        jwks_url: &str,
+        shape: TokenShape,
+    ) -> Result<Self, reqwest::Error> {
         let mut id_rules = rules(issuer);
         id_rules.set_audience(&[client_id]);
         id_rules.set_required_spec_claims(&["exp", "iss", "sub", "aud"]);
@@ -134,6 +224,7 @@ impl Verifier {
         access_rules.set_required_spec_claims(&["exp", "iss", "sub"]);
         Ok(Self {
             client_id: client_id.to_owned(),
+            shape,
             jwks_url: jwks_url.to_owned(),
             http: reqwest::Client::builder().timeout(JWKS_TIMEOUT).build()?,
             id_rules,
@@ -144,6 +235,14 @@ impl Verifier {
             verified_access: Verified::new(VERIFIED_CAPACITY),
             refetch_interval: MIN_REFETCH_INTERVAL,
         })
+    }
+
+    pub fn shape(&self) -> &TokenShape {
+        &self.shape
+    }
+
+    pub fn client_id(&self) -> &str {
+        &self.client_id
     }
 
     /// Loads the JWKS now (at start-up). Failure is logged, not fatal: the next
@@ -180,10 +279,7 @@ impl Verifier {
         let claims = match self.verified_ids.get(token) {
             Some(claims) => claims,
             None => {
-                let claims: IdClaims = self.decode(token, &self.id_rules).await?;
-                if claims.token_use != "id" {
-                    return Err(VerifyError::TokenUse("id"));
-                }
+                let claims = self.decode_id(token).await?;
                 self.verified_ids.put(token, &claims, claims.exp);
                 claims
             }
@@ -193,6 +289,35 @@ impl Verifier {
         {
             return Err(VerifyError::Nonce);
         }
+        Ok(claims)
+    }
+
+    /// An id token's claims, checked as its provider's shape wants.
+    async fn decode_id(&self, token: &str) -> Result<IdClaims, VerifyError> {
+        let groups = match &self.shape {
+            TokenShape::Cognito => {
+                let claims: IdClaims = self.decode(token, &self.id_rules).await?;
+                if claims.token_use.as_deref() != Some("id") {
+                    return Err(VerifyError::TokenUse("id"));
+                }
+                if claims.email.is_none() {
+                    return Err(VerifyError::Claims);
+                }
+                return Ok(claims);
+            }
+            TokenShape::OpenId { groups } => groups,
+        };
+        let raw: serde_json::Value = self.decode(token, &self.id_rules).await?;
+        let mut claims = IdClaims::deserialize(&raw).map_err(|_| VerifyError::Claims)?;
+        // OpenID Connect Core §3.1.3.7: an `azp` names the party the token is for.
+        if claims
+            .azp
+            .as_deref()
+            .is_some_and(|azp| azp != self.client_id)
+        {
+            return Err(VerifyError::Audience);
+        }
+        claims.groups = groups.read(&raw).unwrap_or_default();
         Ok(claims)
     }
 
@@ -457,7 +582,10 @@ pub(crate) mod tests {
         let id = verifier
             .verify_id(&pool.sign(&pool.id_claims()), Some("n-1"))
             .await;
-        assert_eq!(id.expect("valid id token").email, "ada@example.com");
+        assert_eq!(
+            id.expect("valid id token").email.as_deref(),
+            Some("ada@example.com")
+        );
         let access = verifier
             .verify_access(&pool.sign(&pool.access_claims()))
             .await;
@@ -674,5 +802,86 @@ pub(crate) mod tests {
         assert_eq!(err, Some(VerifyError::UnknownKey));
         assert!(verifier.verify_id(&new, None).await.is_ok());
         assert!(verifier.verify_id(&old, None).await.is_ok());
+    }
+
+    #[test]
+    fn groups_are_read_by_name_or_by_a_path_into_nested_claims() {
+        let claims = json!({
+            "groups": ["Admin", 7, "Staff"],
+            "role": "Admin",
+            "realm_access": { "roles": ["Admin"] },
+        });
+        let read = |path: &str| GroupsClaim::new(path).and_then(|claim| claim.read(&claims));
+        assert_eq!(read("groups"), Some(vec!["Admin".into(), "Staff".into()]));
+        assert_eq!(read("role"), Some(vec!["Admin".into()]));
+        assert_eq!(read("realm_access.roles"), Some(vec!["Admin".into()]));
+        assert_eq!(read("realm_access"), None);
+        assert_eq!(read("missing.path"), None);
+        assert_eq!(GroupsClaim::new("realm_access..roles"), None);
+        assert_eq!(GroupsClaim::new(""), None);
+    }
+
+    /// A verifier of `pool`'s tokens as another OpenID provider's, groups in `roles`.
+    fn open_id_verifier(pool: &Pool) -> Verifier {
+        let groups = GroupsClaim::new("roles").expect("claim");
+        let jwks = format!("{}/.well-known/jwks.json", pool.issuer);
+        Verifier::for_provider(&pool.issuer, CLIENT, &jwks, TokenShape::OpenId { groups })
+            .expect("http client")
+    }
+
+    #[tokio::test]
+    async fn another_providers_id_token_needs_no_token_use_and_brings_its_groups() {
+        let pool = Pool::serve().await;
+        let verifier = open_id_verifier(&pool);
+        let mut claims = pool.id_claims();
+        let object = claims.as_object_mut().expect("object");
+        object.remove("token_use");
+        object.remove("email");
+        object.insert("roles".into(), json!(["Admin"]));
+        let id = verifier
+            .verify_id(&pool.sign(&claims), Some("n-1"))
+            .await
+            .expect("a standard id token");
+        assert_eq!(id.groups, ["Admin"]);
+        assert_eq!(id.email, None);
+        // Cognito's shape wants both.
+        assert_eq!(
+            verifier_of_cognito(&pool)
+                .verify_id(&pool.sign(&claims), None)
+                .await
+                .err(),
+            Some(VerifyError::TokenUse("id"))
+        );
+
+        claims["azp"] = json!(CLIENT);
+        assert!(verifier.verify_id(&pool.sign(&claims), None).await.is_ok());
+        claims["azp"] = json!("another-client");
+        assert_eq!(
+            verifier.verify_id(&pool.sign(&claims), None).await.err(),
+            Some(VerifyError::Audience)
+        );
+    }
+
+    fn verifier_of_cognito(pool: &Pool) -> Verifier {
+        Verifier::new(&pool.issuer, CLIENT).expect("http client")
+    }
+
+    #[tokio::test]
+    async fn another_providers_verifier_refuses_the_forgeries_too() {
+        let pool = Pool::serve().await;
+        let other_pool = Pool::serve().await;
+        let verifier = open_id_verifier(&pool);
+        // What only Cognito's shape wants is no forgery of a standard id token.
+        let cognito_only = ["token_use missing", "token_use refresh", "email missing"];
+        let cases = pool.forgeries(&other_pool);
+        let cases = cases
+            .iter()
+            .filter(|(name, _)| !cognito_only.contains(name));
+        for (name, token) in cases {
+            assert!(
+                verifier.verify_id(token, None).await.is_err(),
+                "accepted as id token: {name}"
+            );
+        }
     }
 }

@@ -93,9 +93,9 @@ def serve(config_path, port, log_path, wrapper=(), env=None):
     return wait_until_healthy(process, f"http://127.0.0.1:{port}", 30, f"the user pool did not start; see {log_path}")
 
 
-def start_pool(data_dir, port):
+def start_pool(data_dir, port, env=None):
     """Starts `userpool serve` on `data_dir` and waits until it answers; returns the process."""
-    return serve(write_config(data_dir, port), port, pathlib.Path(data_dir) / "userpool.log")
+    return serve(write_config(data_dir, port), port, pathlib.Path(data_dir) / "userpool.log", env=env)
 
 
 def wait_until_healthy(process, url, seconds, failure):
@@ -189,12 +189,13 @@ def client_for(url, config=None, credential=None):
 
 
 @contextlib.contextmanager
-def running_pool():
+def running_pool(own_database=False):
     """A `userpool serve` of its own on a free port and a fresh data directory; yields its URL,
-    and prints the end of its log when it stops."""
+    and prints the end of its log when it stops. `own_database`: in SQLite of its own even where
+    the run's pools share PostgreSQL, for another pool than theirs (an upstream provider)."""
     port = free_port()
     with tempfile.TemporaryDirectory() as data_dir:
-        process = start_pool(data_dir, port)
+        process = start_pool(data_dir, port, env=pool_env(sqlite=own_database))
         try:
             yield f"http://127.0.0.1:{port}"
         finally:

@@ -207,7 +207,7 @@ APP_CALLBACK = "http://localhost:3000/callback"
 @pytest.fixture
 def upstream_pool():
     """A second `userpool` server, whose declared pool is the upstream; yields its URL."""
-    with running_pool() as url:
+    with running_pool(own_database=True) as url:
         yield url
 
 
@@ -221,11 +221,13 @@ def follow(url, cookies, form=None):
     return status, location, page
 
 
-def test_another_userpool_is_the_upstream_of_a_sign_in(pool_url, cognito, upstream_pool):
-    """The pool is an OpenID relying party of a second userpool server: the browser goes there,
-    signs in on its hosted UI, comes back through /oauth2/idpresponse, and the app gets tokens of
-    an EXTERNAL_PROVIDER user with the upstream's address, identities and the provider's group."""
-    upstream = client_for(upstream_pool)
+def sign_in_through_upstream(broker_url, broker, pool_id, upstream_url, details=None):
+    """A browser's sign-in at `broker_url`'s pool `pool_id` through a second userpool server at
+    `upstream_url` (its declared pool is the upstream): makes the upstream's client and user, the
+    provider (with `details` added) and an app client that lists it, then follows the hosted UI's
+    "Continue with" button there and back. Returns what the app's callback got (its query), the
+    app's tokens for a code, and who signed in; the provider and app client are deleted after."""
+    upstream = client_for(upstream_url)
     at_upstream = upstream.create_user_pool_client(
         UserPoolId=DECLARED_POOL,
         ClientName="broker",
@@ -233,7 +235,7 @@ def test_another_userpool_is_the_upstream_of_a_sign_in(pool_url, cognito, upstre
         AllowedOAuthFlowsUserPoolClient=True,
         AllowedOAuthFlows=["code"],
         AllowedOAuthScopes=["openid", "email"],
-        CallbackURLs=[f"{pool_url}/oauth2/idpresponse"],
+        CallbackURLs=[f"{broker_url}/oauth2/idpresponse"],
         SupportedIdentityProviders=["COGNITO"],
     )["UserPoolClient"]
     email = f"{unique_name('ada')}@upstream.example"
@@ -244,20 +246,21 @@ def test_another_userpool_is_the_upstream_of_a_sign_in(pool_url, cognito, upstre
     upstream_sub = upstream.admin_get_user(UserPoolId=DECLARED_POOL, Username=email)["Username"]
 
     name = unique_name("Up").replace("-", "")[:20]
-    cognito.create_identity_provider(
-        UserPoolId=DECLARED_POOL,
+    broker.create_identity_provider(
+        UserPoolId=pool_id,
         ProviderName=name,
         ProviderType="OIDC",
         ProviderDetails={
             "client_id": at_upstream["ClientId"],
             "client_secret": at_upstream["ClientSecret"],
             "authorize_scopes": "openid email",
-            "oidc_issuer": f"{upstream_pool}/{DECLARED_POOL}",
+            "oidc_issuer": f"{upstream_url}/{DECLARED_POOL}",
+            **(details or {}),
         },
-        AttributeMapping={"email": "email", "email_verified": "email_verified"},
+        AttributeMapping={"email": "email"},
     )
-    app = cognito.create_user_pool_client(
-        UserPoolId=DECLARED_POOL,
+    app = broker.create_user_pool_client(
+        UserPoolId=pool_id,
         ClientName="app",
         AllowedOAuthFlowsUserPoolClient=True,
         AllowedOAuthFlows=["code"],
@@ -278,15 +281,15 @@ def test_another_userpool_is_the_upstream_of_a_sign_in(pool_url, cognito, upstre
         }
         cookies = {}
         # The hosted UI offers the provider; its button is the request with identity_provider=.
-        status, _, page = follow(f"{pool_url}/login?{urllib.parse.urlencode(oauth)}", cookies)
+        status, _, page = follow(f"{broker_url}/login?{urllib.parse.urlencode(oauth)}", cookies)
         assert status == 200 and f"Continue with {name}" in page
         status, location, _ = follow(
-            f"{pool_url}/oauth2/authorize?{urllib.parse.urlencode({**oauth, 'identity_provider': name})}", cookies
+            f"{broker_url}/oauth2/authorize?{urllib.parse.urlencode({**oauth, 'identity_provider': name})}", cookies
         )
-        assert status == 302 and location.startswith(f"{upstream_pool}/oauth2/authorize?"), location
+        assert status == 302 and location.startswith(f"{upstream_url}/oauth2/authorize?"), location
         sent = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(location).query))
         assert sent["code_challenge_method"] == "S256" and sent["nonce"] and sent["state"]
-        assert sent["redirect_uri"] == f"{pool_url}/oauth2/idpresponse"
+        assert sent["redirect_uri"] == f"{broker_url}/oauth2/idpresponse"
 
         upstream_cookies = {}
         status, location, _ = follow(location, upstream_cookies)
@@ -295,8 +298,8 @@ def test_another_userpool_is_the_upstream_of_a_sign_in(pool_url, cognito, upstre
         form = dict(sent)
         form["_csrf"] = html.unescape(re.search(r'name="_csrf" value="([^"]*)"', page).group(1))
         form.update(username=email, password="a password upstream")
-        status, location, page = follow(f"{upstream_pool}/login", upstream_cookies, form=form)
-        assert status == 302 and location.startswith(f"{pool_url}/oauth2/idpresponse?"), page
+        status, location, page = follow(f"{upstream_url}/login", upstream_cookies, form=form)
+        assert status == 302 and location.startswith(f"{broker_url}/oauth2/idpresponse?"), page
 
         # Another browser (without this one's cookie) cannot use the answer.
         status, _, _ = fetch(location)
@@ -305,25 +308,48 @@ def test_another_userpool_is_the_upstream_of_a_sign_in(pool_url, cognito, upstre
         assert status == 302 and location.startswith(APP_CALLBACK), page
         answer = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(location).query))
         assert answer["state"] == "app-state", answer
-        status, _, body = fetch(
-            f"{pool_url}/oauth2/token",
-            form={
-                "grant_type": "authorization_code",
-                "client_id": app["ClientId"],
-                "code": answer["code"],
-                "redirect_uri": APP_CALLBACK,
-                "code_verifier": verifier,
-            },
-        )
-        assert status == 200, body
-        claims = jwt_part(json.loads(body)["id_token"], 1)
-        assert claims["email"] == email
-        assert claims["cognito:username"] == f"{name}_{upstream_sub}"
-        assert claims["identities"][0]["providerName"] == name
-        assert claims["identities"][0]["userId"] == upstream_sub
-        assert f"{DECLARED_POOL}_{name}" in claims["cognito:groups"]
-        user = cognito.admin_get_user(UserPoolId=DECLARED_POOL, Username=f"{name}_{upstream_sub}")
-        assert user["UserStatus"] == "EXTERNAL_PROVIDER"
+        tokens = None
+        if "code" in answer:
+            status, _, body = fetch(
+                f"{broker_url}/oauth2/token",
+                form={
+                    "grant_type": "authorization_code",
+                    "client_id": app["ClientId"],
+                    "code": answer["code"],
+                    "redirect_uri": APP_CALLBACK,
+                    "code_verifier": verifier,
+                },
+            )
+            assert status == 200, body
+            tokens = json.loads(body)
+        return {
+            "answer": answer,
+            "tokens": tokens,
+            "provider": name,
+            "username": f"{name}_{upstream_sub}",
+            "upstream_sub": upstream_sub,
+            "email": email,
+            "client_id": app["ClientId"],
+        }
     finally:
-        cognito.delete_user_pool_client(UserPoolId=DECLARED_POOL, ClientId=app["ClientId"])
-        cognito.delete_identity_provider(UserPoolId=DECLARED_POOL, ProviderName=name)
+        broker.delete_user_pool_client(UserPoolId=pool_id, ClientId=app["ClientId"])
+        broker.delete_identity_provider(UserPoolId=pool_id, ProviderName=name)
+
+
+def test_another_userpool_is_the_upstream_of_a_sign_in(pool_url, cognito, upstream_pool):
+    """The pool is an OpenID relying party of a second userpool server: the browser goes there,
+    signs in on its hosted UI, comes back through /oauth2/idpresponse, and the app gets tokens of
+    an EXTERNAL_PROVIDER user with the upstream's address, identities and the provider's group."""
+    # Cognito's userInfo answers POST too.
+    signed_in = sign_in_through_upstream(
+        pool_url, cognito, DECLARED_POOL, upstream_pool, details={"attributes_request_method": "POST"}
+    )
+    claims = jwt_part(signed_in["tokens"]["id_token"], 1)
+    name = signed_in["provider"]
+    assert claims["email"] == signed_in["email"]
+    assert claims["cognito:username"] == signed_in["username"]
+    assert claims["identities"][0]["providerName"] == name
+    assert claims["identities"][0]["userId"] == signed_in["upstream_sub"]
+    assert f"{DECLARED_POOL}_{name}" in claims["cognito:groups"]
+    user = cognito.admin_get_user(UserPoolId=DECLARED_POOL, Username=signed_in["username"])
+    assert user["UserStatus"] == "EXTERNAL_PROVIDER"

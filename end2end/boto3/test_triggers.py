@@ -22,8 +22,10 @@ import pytest
 from botocore.exceptions import ClientError
 
 from conftest import (
-    POOL_ID, client_for, delete_quietly, free_port, pool_env, serve, start_server, unique_name, write_config,
+    POOL_ID, client_for, delete_quietly, free_port, pool_env, running_pool, serve, start_server, unique_name,
+    write_config,
 )
+from test_identity_providers import sign_in_through_upstream
 
 SECRET = "a-trigger-secret-of-the-tests"
 # Cognito's default password policy, which pools made with CreateUserPool have.
@@ -236,6 +238,39 @@ def test_pre_sign_up_confirms_verifies_or_refuses_and_a_refusal_stores_nothing(c
     assert (code, message) == ("UserLambdaValidationException", "PreSignUp failed with error Sign-ups from blocked.example are closed.")
     assert error_of(lambda: cognito.admin_get_user(UserPoolId=pool_id, Username="mallory"))[0] == "UserNotFoundException"
     assert code_for(cognito.meta.endpoint_url, "mallory@blocked.example") == []
+
+
+def test_an_upstream_users_first_sign_in_runs_pre_sign_up_external_provider(cognito, receiver, pool_url):
+    """A person signing in through another provider for the first time is a sign-up: PreSignUp
+    (PreSignUp_ExternalProvider) sees the new user and may verify their address or refuse them,
+    and a refusal reaches the app's callback as Cognito's error, with no user made."""
+    def verify(event):
+        event["response"]["autoVerifyEmail"] = True
+        return 200, event
+
+    receiver.answers["pre-sign-up"] = verify
+    cognito.update_user_pool(UserPoolId=POOL_ID, LambdaConfig={"PreSignUp": arn("pre-sign-up")})
+    try:
+        with running_pool(own_database=True) as upstream_url:
+            signed_in = sign_in_through_upstream(pool_url, cognito, POOL_ID, upstream_url)
+            [event] = receiver.of("pre-sign-up")
+            assert_common_shape(
+                event, "PreSignUp_ExternalProvider", POOL_ID, signed_in["client_id"], signed_in["username"]
+            )
+            assert event["request"]["userAttributes"]["email"] == signed_in["email"]
+            assert claims(signed_in["tokens"]["id_token"])["email_verified"] is True
+
+            receiver.answers["pre-sign-up"] = lambda event: (
+                400, {"errorType": "Error", "errorMessage": "Not from this provider"}
+            )
+            refused = sign_in_through_upstream(pool_url, cognito, POOL_ID, upstream_url)
+            assert refused["answer"]["error"] == "invalid_request"
+            assert refused["answer"]["error_description"] == "PreSignUp failed with error Not from this provider."
+            assert error_of(
+                lambda: cognito.admin_get_user(UserPoolId=POOL_ID, Username=refused["username"])
+            )[0] == "UserNotFoundException"
+    finally:
+        cognito.update_user_pool(UserPoolId=POOL_ID, LambdaConfig={})
 
 
 def test_post_confirmation_hears_of_a_confirmed_sign_up_and_a_reset_password(cognito, receiver, app_pool, pool_url):

@@ -1,6 +1,6 @@
 //! The leptos-cognito server: renders the app (SSR), serves its WASM bundle,
-//! answers its server functions and, unless an Amazon Cognito pool is
-//! configured, runs the local user pool beside it.
+//! answers its server functions and, unless an Amazon Cognito pool or another
+//! OpenID provider is configured, runs the local user pool beside it.
 
 mod anonymous_page;
 mod assets;
@@ -15,7 +15,8 @@ use std::process::ExitCode;
 use app::cognito_admin::CognitoAdmin;
 use app::pool::PoolEndpoints;
 use app::session::{Auth, CookiePolicy};
-use app::verify::Verifier;
+use app::token_endpoint::ClientAuth;
+use app::verify::{TokenShape, Verifier};
 use app::{App, shell};
 use axum::Router;
 use axum::routing::get;
@@ -54,6 +55,11 @@ enum StartError {
     },
     #[error("the HTTP client for the user pool: {0}")]
     Http(String),
+    #[error("the OpenID provider {issuer}: {source}")]
+    Provider {
+        issuer: String,
+        source: app::discovery::DiscoveryError,
+    },
 }
 
 fn main() -> ExitCode {
@@ -96,21 +102,41 @@ async fn run(settings: Settings) -> Result<(), StartError> {
         userpool::shutdown_signal().await;
         stop.send_replace(());
     });
+    let mut client_auth = ClientAuth::Public;
     let (pool, verifier, directory, embedded_pool) = match settings.pool() {
         PoolChoice::Embedded(config) => {
             let (endpoints, verifier, directory, server) =
                 start_embedded_pool(&settings, &config, until_stopped(&stopped)).await?;
             (endpoints, verifier, directory, Some(server))
         }
+        PoolChoice::OpenId(client, groups) => {
+            let discovered =
+                app::discovery::discover(&client)
+                    .await
+                    .map_err(|source| StartError::Provider {
+                        issuer: client.issuer.clone(),
+                        source,
+                    })?;
+            tracing::info!(issuer = %client.issuer, "using an OpenID provider");
+            let verifier = Verifier::for_provider(
+                &client.issuer,
+                &client.client_id,
+                &discovered.jwks_uri,
+                TokenShape::OpenId { groups },
+            )
+            .map_err(|e| StartError::Http(e.to_string()))?;
+            client_auth = discovered.client_auth;
+            (discovered.endpoints, verifier, None, None)
+        }
         PoolChoice::Cognito(cognito) => {
             tracing::info!(hosted_ui = %cognito.hosted_ui, issuer = %cognito.issuer, "using an external user pool");
-            let endpoints = PoolEndpoints {
-                hosted_ui: cognito.hosted_ui.clone(),
-                client_id: cognito.client_id.clone(),
-                redirect_uri: settings.redirect_uri(),
-                logout_uri: settings.logout_uri(),
-                api_endpoint: cognito.api_endpoint.clone(),
-            };
+            let endpoints = PoolEndpoints::cognito(
+                &cognito.hosted_ui,
+                &cognito.api_endpoint,
+                &cognito.client_id,
+                &settings.redirect_uri(),
+                &settings.logout_uri(),
+            );
             let verifier = Verifier::new(&cognito.issuer, &cognito.client_id)
                 .map_err(|e| StartError::Http(e.to_string()))?;
             let credentials = match (&settings.aws_access_key_id, &settings.aws_secret_access_key) {
@@ -144,6 +170,7 @@ async fn run(settings: Settings) -> Result<(), StartError> {
         directory.map(|api| api.client(http))
     })
     .map_err(|e| StartError::Http(e.to_string()))?
+    .with_client_auth(client_auth)
     .check_sessions_every(std::time::Duration::from_secs(
         settings.session_check_seconds,
     ));
@@ -224,7 +251,7 @@ fn app_router(leptos: LeptosOptions, auth: Auth, origin: AppOrigin) -> Router {
     let routes = generate_route_list(App);
     let health = get(health::health).with_state(auth.verifier.clone());
     let security = SecurityHeaders::new(
-        &AppOrigin::of(&auth.pool.hosted_ui).0,
+        &AppOrigin::of(&auth.pool.authorize_url).0,
         SecurityHeaders::live_reload(&leptos, &origin.0).as_deref(),
     );
     // Only requests for APP_URL's host or loopback at the listening port (DNS rebinding).
@@ -301,13 +328,13 @@ async fn start_embedded_pool(
             addr: addr.to_string(),
             source,
         })?;
-    let endpoints = PoolEndpoints {
-        hosted_ui: pool.config().public_url().to_owned(),
-        client_id,
-        redirect_uri,
-        logout_uri: settings.logout_uri(),
-        api_endpoint: format!("{}/", pool.config().public_url()),
-    };
+    let endpoints = PoolEndpoints::cognito(
+        pool.config().public_url(),
+        &format!("{}/", pool.config().public_url()),
+        &client_id,
+        &redirect_uri,
+        &settings.logout_uri(),
+    );
     let verifier = Verifier::with_jwks_url(
         &pool.config().issuer(),
         &endpoints.client_id,
@@ -322,7 +349,7 @@ async fn start_embedded_pool(
     ));
     tracing::info!(
         "user pool listening on http://{addr} (hosted UI {})",
-        endpoints.hosted_ui
+        pool.config().public_url()
     );
     // The console signs its admin API calls with the pool's own first admin key pair.
     let directory = match pool.config().admin_credential() {
@@ -366,13 +393,13 @@ mod tests {
     /// What the server functions and the bearer API get, trusting `pool`
     /// (no admin API behind it).
     pub(crate) async fn auth_for(pool: &Pool) -> Auth {
-        let endpoints = PoolEndpoints {
-            hosted_ui: "http://127.0.0.1:9".into(),
-            client_id: CLIENT.into(),
-            redirect_uri: "http://127.0.0.1:3000/callback".into(),
-            logout_uri: "http://127.0.0.1:3000/".into(),
-            api_endpoint: "http://127.0.0.1:9/".into(),
-        };
+        let endpoints = PoolEndpoints::cognito(
+            "http://127.0.0.1:9",
+            "http://127.0.0.1:9/",
+            CLIENT,
+            "http://127.0.0.1:3000/callback",
+            "http://127.0.0.1:3000/",
+        );
         let cookies = CookiePolicy { secure: false };
         Auth::new(endpoints, pool.verifier().await, cookies, |_| None).expect("http client")
     }

@@ -1,9 +1,11 @@
 //! The server's settings, from flags or environment variables (`--help` lists
 //! them): the app's public URL and which user pool to use, the embedded one
-//! (default) or an Amazon Cognito user pool.
+//! (default), an Amazon Cognito user pool, or any other OpenID provider.
 
 use std::path::PathBuf;
 
+use app::discovery::OpenIdClient;
+use app::verify::GroupsClaim;
 use clap::Parser;
 
 /// Serves the leptos-cognito app; by default with an embedded local user pool.
@@ -43,6 +45,36 @@ pub struct Settings {
     /// external pool: its issuer is `{url}/{pool id}`.
     #[arg(long, env = "USERPOOL_URL", conflicts_with = "cognito_domain", requires_all = ["cognito_user_pool_id", "cognito_client_id"])]
     pub userpool_url: Option<String>,
+
+    /// Any other OpenID provider (Keycloak, Auth0, Okta, Kanidm, Zitadel, Authentik, …),
+    /// found by its issuer's discovery document, e.g. https://id.example.com/realms/app.
+    #[arg(long, env = "OIDC_ISSUER", conflicts_with_all = ["cognito_domain", "userpool_url"], requires = "oidc_client_id")]
+    pub oidc_issuer: Option<String>,
+
+    /// The app's client id at the OpenID provider (its redirect URI: APP_URL/callback;
+    /// after logout: APP_URL/).
+    #[arg(long, env = "OIDC_CLIENT_ID", requires = "oidc_issuer")]
+    pub oidc_client_id: Option<String>,
+
+    /// The client's secret at the OpenID provider, if it has one (used by the server only).
+    #[arg(
+        long,
+        env = "OIDC_CLIENT_SECRET",
+        hide_env_values = true,
+        requires = "oidc_issuer"
+    )]
+    pub oidc_client_secret: Option<String>,
+
+    /// The scopes the app asks the OpenID provider for (space-separated, with openid;
+    /// add offline_access where the provider issues refresh tokens only then).
+    #[arg(long, env = "OIDC_SCOPES", default_value = "openid email profile", value_parser = openid_scopes)]
+    pub oidc_scopes: String,
+
+    /// The claim of the OpenID provider's id token or userInfo that lists the user's
+    /// groups or roles; a member of Admin may use the admin pages. A dotted path reads
+    /// nested claims, e.g. realm_access.roles (Keycloak).
+    #[arg(long, env = "OIDC_GROUPS_CLAIM", default_value = "groups", value_parser = groups_claim)]
+    pub oidc_groups_claim: GroupsClaim,
 
     /// AWS credentials for the admin console's calls to the Cognito admin API
     /// (Amazon Cognito: without them the console is unavailable; a standalone
@@ -90,11 +122,24 @@ The embedded pool's configuration file (USERPOOL_CONFIG), overridden by the envi
     )
 }
 
+fn openid_scopes(scopes: &str) -> Result<String, String> {
+    let scopes = scopes.split_whitespace().collect::<Vec<_>>();
+    if !scopes.contains(&"openid") {
+        return Err("the scopes must include openid".into());
+    }
+    Ok(scopes.join(" "))
+}
+
+fn groups_claim(path: &str) -> Result<GroupsClaim, String> {
+    GroupsClaim::new(path).ok_or_else(|| "a claim name, or names joined by dots".into())
+}
+
 /// The user pool the app signs people in with.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub enum PoolChoice {
     Embedded(PathBuf),
     Cognito(CognitoPool),
+    OpenId(OpenIdClient, GroupsClaim),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -130,6 +175,17 @@ impl Settings {
     }
 
     pub fn pool(&self) -> PoolChoice {
+        if let (Some(issuer), Some(client_id)) = (&self.oidc_issuer, &self.oidc_client_id) {
+            let client = OpenIdClient {
+                issuer: issuer.clone(),
+                client_id: client_id.clone(),
+                client_secret: self.oidc_client_secret.clone(),
+                scopes: self.oidc_scopes.clone(),
+                redirect_uri: self.redirect_uri(),
+                logout_uri: self.logout_uri(),
+            };
+            return PoolChoice::OpenId(client, self.oidc_groups_claim.clone());
+        }
         if let (Some(url), Some(pool_id), Some(client_id)) = (
             &self.userpool_url,
             &self.cognito_user_pool_id,
@@ -187,9 +243,8 @@ mod tests {
     #[test]
     fn defaults_to_the_embedded_pool_on_loopback() {
         let settings = parse(&[]).expect("defaults");
-        assert_eq!(
-            settings.pool(),
-            PoolChoice::Embedded("userpool.toml".into())
+        assert!(
+            matches!(settings.pool(), PoolChoice::Embedded(path) if path == std::path::Path::new("userpool.toml"))
         );
         assert_eq!(settings.redirect_uri(), "http://127.0.0.1:3000/callback");
         assert!(!settings.secure_cookies());
@@ -237,6 +292,61 @@ mod tests {
         assert_eq!(pool.region, "us-east-1");
         assert!(pool.local);
         assert!(parse(&["--userpool-url=http://127.0.0.1:9229"]).is_err());
+    }
+
+    #[test]
+    fn another_openid_provider_is_named_by_its_issuer() {
+        let settings = parse(&[
+            "--app-url=https://app.example.com",
+            "--oidc-issuer=https://id.example.com/realms/app",
+            "--oidc-client-id=app",
+            "--oidc-client-secret=s3cret",
+            "--oidc-scopes=openid   email offline_access",
+            "--oidc-groups-claim=realm_access.roles",
+        ])
+        .expect("provider settings");
+        let PoolChoice::OpenId(client, groups) = settings.pool() else {
+            panic!("expected an OpenID provider");
+        };
+        assert_eq!(client.issuer, "https://id.example.com/realms/app");
+        assert_eq!(client.client_secret.as_deref(), Some("s3cret"));
+        assert_eq!(client.scopes, "openid email offline_access");
+        assert_eq!(client.redirect_uri, "https://app.example.com/callback");
+        assert_eq!(
+            groups,
+            GroupsClaim::new("realm_access.roles").expect("path")
+        );
+        // The defaults: a standard sign-in, groups in `groups`.
+        let settings = parse(&[
+            "--oidc-issuer=https://id.example.com",
+            "--oidc-client-id=app",
+        ])
+        .expect("provider settings");
+        let PoolChoice::OpenId(client, groups) = settings.pool() else {
+            panic!("expected an OpenID provider");
+        };
+        assert_eq!(client.scopes, "openid email profile");
+        assert_eq!(client.client_secret, None);
+        assert_eq!(groups, GroupsClaim::new("groups").expect("name"));
+    }
+
+    #[test]
+    fn an_openid_provider_needs_a_client_the_openid_scope_and_no_other_pool() {
+        assert!(parse(&["--oidc-issuer=https://id.example.com"]).is_err());
+        let without_openid = parse(&[
+            "--oidc-issuer=https://id.example.com",
+            "--oidc-client-id=app",
+            "--oidc-scopes=email",
+        ]);
+        assert!(without_openid.is_err());
+        let both = parse(&[
+            "--oidc-issuer=https://id.example.com",
+            "--oidc-client-id=app",
+            "--userpool-url=http://127.0.0.1:9229",
+            "--cognito-user-pool-id=us-east-1_LocalPool",
+            "--cognito-client-id=abc",
+        ]);
+        assert!(both.is_err());
     }
 
     #[test]

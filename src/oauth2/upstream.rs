@@ -166,7 +166,9 @@ pub(super) async fn idp_response(
                 .unwrap_or_else(|| "The identity provider did not sign you in.".to_owned()),
         }),
         (Some(code), None) => match callback(&pool) {
-            Ok(callback) => federation::finish(&pool, &waiting, &code, &callback, now).await,
+            Ok(callback) => {
+                federation::finish(&pool, &waiting, &request.client_id, &code, &callback, now).await
+            }
             Err(failure) => Err(failure),
         },
         (None, None) => Err(Upstream::Unusable(

@@ -122,6 +122,18 @@ async fn exported_users_sign_in_to_another_pool_with_their_old_passwords() {
                 r#"{{"UserPoolId":"{pool_id}","Username":"grace@example.com","UserAttributes":[{{"Name":"name","Value":"Grace"}}]}}"#
             ),
         ),
+        (
+            "CreateIdentityProvider",
+            format!(
+                r#"{{"UserPoolId":"{pool_id}","ProviderName":"Upstream","ProviderType":"OIDC","ProviderDetails":{{"client_id":"c","client_secret":"s","authorize_scopes":"openid","oidc_issuer":"https://id.example"}}}}"#
+            ),
+        ),
+        (
+            "AdminLinkProviderForUser",
+            format!(
+                r#"{{"UserPoolId":"{pool_id}","DestinationUser":{{"ProviderName":"Cognito","ProviderAttributeValue":"grace@example.com"}},"SourceUser":{{"ProviderName":"Upstream","ProviderAttributeName":"Cognito_Subject","ProviderAttributeValue":"grace-upstream"}}}}"#
+            ),
+        ),
     ] {
         let reply = source.cognito(operation, &body, true).await;
         assert_eq!(reply.status, StatusCode::OK, "{operation}: {}", reply.body);
@@ -158,6 +170,16 @@ async fn exported_users_sign_in_to_another_pool_with_their_old_passwords() {
     assert_eq!(
         target.pool.store().groups(&user.sub).await.unwrap(),
         ["Admin"]
+    );
+    // Her upstream identity signs in as her in the target too.
+    assert_eq!(
+        target
+            .pool
+            .store()
+            .federated_user("Upstream", "grace-upstream")
+            .await
+            .unwrap(),
+        Some(user.sub.clone())
     );
     let group = target.pool.store().group("Admin").await.unwrap().unwrap();
     assert_eq!(

@@ -10,11 +10,13 @@ use crate::error::Error;
 use crate::lambda_config::Trigger;
 use crate::store::User;
 
-/// Who a sign-up comes from (`PreSignUp_SignUp`, `PreSignUp_AdminCreateUser`).
+/// Who a sign-up comes from (`PreSignUp_SignUp`, `PreSignUp_AdminCreateUser`,
+/// `PreSignUp_ExternalProvider`: an upstream identity provider's user, at their first sign-in).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum SignUpSource {
     SignUp,
     AdminCreateUser,
+    ExternalProvider,
 }
 
 /// What PreSignUp decided, beyond letting the sign-up go on.
@@ -81,6 +83,7 @@ pub(crate) async fn pre_sign_up(
             source: match source {
                 SignUpSource::SignUp => "PreSignUp_SignUp",
                 SignUpSource::AdminCreateUser => "PreSignUp_AdminCreateUser",
+                SignUpSource::ExternalProvider => "PreSignUp_ExternalProvider",
             },
             user_name: Some(applicant.username),
             caller,
@@ -99,7 +102,8 @@ pub(crate) async fn pre_sign_up(
     };
     let has = |name: &str| applicant.attributes.iter().any(|(n, _)| n == name);
     Ok(Admitted {
-        // An administrator's new user sets a password first, whatever the function says.
+        // An administrator's new user sets a password first, whatever the function says
+        // (and an upstream's is confirmed already).
         confirm: source == SignUpSource::SignUp && event::field(&response, "autoConfirmUser")?,
         verify_email: has("email") && event::field(&response, "autoVerifyEmail")?,
         verify_phone: has("phone_number") && event::field(&response, "autoVerifyPhone")?,

@@ -19,12 +19,22 @@ use crate::{AuthResources, ErrorNotice};
 
 #[component]
 pub fn AdminPage() -> impl IntoView {
-    let AuthResources { session, .. } = expect_context();
+    let AuthResources { session, pool } = expect_context();
     view! {
         <PageTitle page="Admin console"/>
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
+                // The console manages a Cognito pool's users, through its API.
+                let pool_api = pool.await.is_ok_and(|pool| pool.api_endpoint.is_some());
                 match session.await {
+                    Ok(Session::SignedIn(user)) if user.is_admin() && !pool_api => {
+                        view! {
+                            <UserNav user=user.clone()/>
+                            <h1>"Admin console"</h1>
+                            <ErrorNotice error=AuthError::NoPool/>
+                        }
+                            .into_any()
+                    }
                     Ok(Session::SignedIn(user)) if user.is_admin() => {
                         view! {
                             <UserNav user=user.clone()/>

@@ -1,8 +1,8 @@
 //! The profile page: who the server says is signed in, their groups and when
 //! the session's tokens expire, and a way to fetch fresh tokens (so a group an
-//! administrator just granted shows at once), all server-rendered; and the
-//! user's passkeys and second sign-in step, lazy islands, since making a
-//! passkey takes the browser and setting up an app shows its key. The expiry's
+//! administrator just granted shows at once), all server-rendered; and, with a
+//! Cognito pool, the user's passkeys and second sign-in step, lazy islands, since
+//! making a passkey takes the browser and setting up an app shows its key. The expiry's
 //! moment is an island too: only the browser knows its reader's time zone.
 
 use leptos::prelude::*;
@@ -19,13 +19,15 @@ use crate::{AuthResources, ErrorNotice};
 
 #[component]
 pub fn ProfilePage() -> impl IntoView {
-    let AuthResources { session, .. } = expect_context();
+    let AuthResources { session, pool } = expect_context();
     view! {
         <PageTitle page="Profile"/>
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
+                // Passkeys and second factors are a Cognito pool's, through its API.
+                let pool_api = pool.await.is_ok_and(|pool| pool.api_endpoint.is_some());
                 match session.await {
-                    Ok(Session::SignedIn(user)) => view! { <Profile user/> }.into_any(),
+                    Ok(Session::SignedIn(user)) => view! { <Profile user pool_api/> }.into_any(),
                     Ok(_) => view! { <SignInFirst/> }.into_any(),
                     Err(error) => view! { <ErrorNotice error/> }.into_any(),
                 }
@@ -38,7 +40,7 @@ pub fn ProfilePage() -> impl IntoView {
 /// tokens, stores them in the cookies and redirects back here, so the page is
 /// drawn again from what the new tokens say.
 #[component]
-fn Profile(user: SignedInUser) -> impl IntoView {
+fn Profile(user: SignedInUser, pool_api: bool) -> impl IntoView {
     let groups = if user.groups.is_empty() {
         "none".to_owned()
     } else {
@@ -67,8 +69,7 @@ fn Profile(user: SignedInUser) -> impl IntoView {
         <ActionForm action=refresh>
             <button type="submit">"Refresh my session"</button>
         </ActionForm>
-        <Passkeys/>
-        <SecondStep/>
+        {pool_api.then(|| view! { <Passkeys/> <SecondStep/> })}
         <IslandScripts/>
     }
 }
