@@ -452,6 +452,89 @@ mod tests {
             .status()
     }
 
+    /// The app signing in with another OpenID provider (`TokenShape::OpenId`): id tokens
+    /// from `pool`'s key, and a userInfo endpoint that knows two opaque access tokens.
+    async fn app_with_openid_provider(pool: &Pool) -> Router {
+        use app::verify::{GroupsClaim, TokenShape};
+        use axum::response::IntoResponse;
+        let userinfo = Router::new().route(
+            "/oauth2/userInfo",
+            get(|headers: axum::http::HeaderMap| async move {
+                let user = match headers
+                    .get(header::AUTHORIZATION)
+                    .and_then(|v| v.to_str().ok())
+                {
+                    Some("Bearer opaque-token-of-ada") => serde_json::json!({
+                        "sub": "5f0c1a4e-0000-4000-8000-000000000001",
+                        "email": "ada@example.com",
+                        "roles": ["Admin"],
+                    }),
+                    Some("Bearer opaque-token-of-mallory") => {
+                        serde_json::json!({ "sub": "mallory", "email": "mallory@example.com" })
+                    }
+                    _ => return StatusCode::UNAUTHORIZED.into_response(),
+                };
+                axum::Json(user).into_response()
+            }),
+        );
+        let endpoints = PoolEndpoints {
+            api_endpoint: None,
+            redeem: app::pool::Redeem::Server,
+            client_id: CLIENT.into(),
+            ..app::test_tokens::pool_serving(userinfo).await
+        };
+        let groups = GroupsClaim::new("roles").expect("claim");
+        let verifier = Verifier::for_provider(
+            &pool.issuer,
+            CLIENT,
+            &format!("{}/.well-known/jwks.json", pool.issuer),
+            TokenShape::OpenId { groups },
+        )
+        .expect("http client");
+        let auth = Auth::new(endpoints, verifier, CookiePolicy { secure: false }, |_| {
+            None
+        })
+        .expect("http client");
+        let leptos = LeptosOptions::builder()
+            .output_name("leptos-cognito")
+            .build();
+        app_router(leptos, auth, AppOrigin::of("http://127.0.0.1:3000"))
+    }
+
+    #[tokio::test]
+    async fn another_providers_session_is_its_id_token_bound_to_an_access_token_by_userinfo() {
+        let _leptos = one_leptos_test_at_a_time().await;
+        let pool = Pool::serve().await;
+        let app = app_with_openid_provider(&pool).await;
+        // A standard id token: no token_use, and no email (the provider keeps it for userInfo).
+        let mut claims = pool.id_claims();
+        let object = claims.as_object_mut().expect("object");
+        object.remove("token_use");
+        object.remove("email");
+        let id_token = pool.sign(&claims);
+
+        let (status, html) = home_page(&app, &id_token, "opaque-token-of-ada").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(html.contains("Hello ada@example.com"), "{html}");
+        // The provider's groups claim, from userInfo: an administrator.
+        assert!(html.contains(r#"<a href="/admin">Admin"#), "{html}");
+
+        // Someone else's access token beside ada's id token opens nothing, nor does a made-up one.
+        for access_token in ["opaque-token-of-mallory", "made-up"] {
+            let (_, html) = home_page(&app, &id_token, access_token).await;
+            assert!(!html.contains("Hello "), "{access_token}: {html}");
+        }
+        // The id token is checked as strictly as a pool's.
+        for (name, forged) in pool.forgeries(&Pool::serve().await) {
+            let cognito_only = ["token_use missing", "token_use refresh", "email missing"];
+            if cognito_only.contains(&name) {
+                continue;
+            }
+            let (_, html) = home_page(&app, &forged, "opaque-token-of-ada").await;
+            assert!(!html.contains("Hello "), "signed in with: {name}");
+        }
+    }
+
     #[tokio::test]
     async fn the_app_answers_only_for_its_own_host() {
         let _leptos = one_leptos_test_at_a_time().await;
