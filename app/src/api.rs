@@ -295,14 +295,21 @@ pub async fn start_session(
     refresh_token: String,
     nonce: String,
 ) -> Result<SignedInUser, AuthError> {
+    use crate::pool::Redeem;
     use crate::session::Tokens;
 
+    let auth = auth()?;
+    if auth.pool.redeem != Redeem::Browser {
+        return Err(AuthError::Rejected(
+            "this provider's codes are redeemed by the server".into(),
+        ));
+    }
     let tokens = Tokens {
         id_token: &id_token,
         access_token: &access_token,
         refresh_token: &refresh_token,
     };
-    keep_session(&auth()?, &tokens, &nonce).await
+    keep_session(&auth, &tokens, &nonce).await
 }
 
 /// Redeems the code of a sign-in at the provider (for providers whose codes the
