@@ -113,10 +113,12 @@ def wait_until_healthy(process, url, seconds, failure):
             time.sleep(0.1)
 
 
-def start_server(data_dir, app_port, pool_port, extra_config="", extra_env=None):
+def start_server(data_dir, app_port, pool_port, extra_config="", extra_env=None, own_database=False):
     """Starts the server with an embedded pool on `pool_port` whose app client calls back to
     the app on `app_port`, with `extra_config` added to the pool's configuration and
-    `extra_env` to the environment; waits until the app is healthy (it has fetched the pool's keys)."""
+    `extra_env` to the environment; waits until the app is healthy (it has fetched the pool's keys).
+    `own_database`: in SQLite of its own even where the run's pools share PostgreSQL, for a
+    declared pool configured unlike theirs (which would change theirs too)."""
     assert os.access(SERVER, os.X_OK), f"{SERVER} is missing: run `cargo leptos build --split`"
     app_url = f"http://127.0.0.1:{app_port}"
     config_path = write_config(data_dir, pool_port)
@@ -126,7 +128,7 @@ def start_server(data_dir, app_port, pool_port, extra_config="", extra_env=None)
     )
     config = config.replace('logout_urls = ["http://127.0.0.1:3000/"]', f'logout_urls = ["{app_url}/"]')
     config_path.write_text(config + extra_config)
-    env = {k: v for k, v in pool_env().items() if not k.startswith(("COGNITO_", "AWS_"))}
+    env = {k: v for k, v in pool_env(sqlite=own_database).items() if not k.startswith(("COGNITO_", "AWS_"))}
     env.update(
         {
             "APP_URL": app_url,

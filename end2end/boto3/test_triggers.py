@@ -6,6 +6,7 @@ happens: sign-ups confirmed or refused, sign-ins stopped, claims and scopes adde
 user of an old system migrated on first sign-in, a message written by the trigger."""
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import http.server
@@ -104,9 +105,11 @@ def receiver():
     receiver.server.shutdown()
 
 
-@pytest.fixture(scope="module")
-def pool_url(tmp_path_factory, receiver):
-    directory = tmp_path_factory.mktemp("triggers")
+@contextlib.contextmanager
+def triggers_pool(directory, receiver, own_database=False):
+    """A `userpool serve` whose [triggers.lambda_urls] sends each of HOOKS's ARNs to `receiver`
+    (and COMMAND_HOOK's to a command); yields its URL. `own_database`: in SQLite of its own even
+    where the run's pools share PostgreSQL, for a test that changes the declared pool."""
     script = directory / "hook.py"
     script.write_text(COMMAND_SCRIPT)
     port = free_port()
@@ -116,12 +119,20 @@ def pool_url(tmp_path_factory, receiver):
         config_path.read_text()
         + f'\n[triggers.lambda_urls]\n{urls}\n"{COMMAND_HOOK}" = ["{sys.executable}", "{script}"]\n'
     )
-    env = pool_env()
+    env = pool_env(sqlite=own_database)
     env["USERPOOL_TRIGGER_SECRET"] = SECRET
     process = serve(config_path, port, directory / "userpool.log", env=env)
-    yield f"http://127.0.0.1:{port}"
-    process.terminate()
-    process.wait(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def pool_url(tmp_path_factory, receiver):
+    with triggers_pool(tmp_path_factory.mktemp("triggers"), receiver) as url:
+        yield url
 
 
 @pytest.fixture(autouse=True)
@@ -240,37 +251,37 @@ def test_pre_sign_up_confirms_verifies_or_refuses_and_a_refusal_stores_nothing(c
     assert code_for(cognito.meta.endpoint_url, "mallory@blocked.example") == []
 
 
-def test_an_upstream_users_first_sign_in_runs_pre_sign_up_external_provider(cognito, receiver, pool_url):
+def test_an_upstream_users_first_sign_in_runs_pre_sign_up_external_provider(receiver, tmp_path):
     """A person signing in through another provider for the first time is a sign-up: PreSignUp
     (PreSignUp_ExternalProvider) sees the new user and may verify their address or refuse them,
-    and a refusal reaches the app's callback as Cognito's error, with no user made."""
+    and a refusal reaches the app's callback as Cognito's error, with no user made. The broker's
+    declared pool gets the trigger, so it runs in a database of its own."""
     def verify(event):
         event["response"]["autoVerifyEmail"] = True
         return 200, event
 
     receiver.answers["pre-sign-up"] = verify
-    cognito.update_user_pool(UserPoolId=POOL_ID, LambdaConfig={"PreSignUp": arn("pre-sign-up")})
-    try:
-        with running_pool(own_database=True) as upstream_url:
-            signed_in = sign_in_through_upstream(pool_url, cognito, POOL_ID, upstream_url)
-            [event] = receiver.of("pre-sign-up")
-            assert_common_shape(
-                event, "PreSignUp_ExternalProvider", POOL_ID, signed_in["client_id"], signed_in["username"]
-            )
-            assert event["request"]["userAttributes"]["email"] == signed_in["email"]
-            assert claims(signed_in["tokens"]["id_token"])["email_verified"] is True
+    with triggers_pool(tmp_path, receiver, own_database=True) as broker_url, \
+            running_pool(own_database=True) as upstream_url:
+        broker = client_for(broker_url)
+        broker.update_user_pool(UserPoolId=POOL_ID, LambdaConfig={"PreSignUp": arn("pre-sign-up")})
+        signed_in = sign_in_through_upstream(broker_url, broker, POOL_ID, upstream_url)
+        [event] = receiver.of("pre-sign-up")
+        assert_common_shape(
+            event, "PreSignUp_ExternalProvider", POOL_ID, signed_in["client_id"], signed_in["username"]
+        )
+        assert event["request"]["userAttributes"]["email"] == signed_in["email"]
+        assert claims(signed_in["tokens"]["id_token"])["email_verified"] is True
 
-            receiver.answers["pre-sign-up"] = lambda event: (
-                400, {"errorType": "Error", "errorMessage": "Not from this provider"}
-            )
-            refused = sign_in_through_upstream(pool_url, cognito, POOL_ID, upstream_url)
-            assert refused["answer"]["error"] == "invalid_request"
-            assert refused["answer"]["error_description"] == "PreSignUp failed with error Not from this provider."
-            assert error_of(
-                lambda: cognito.admin_get_user(UserPoolId=POOL_ID, Username=refused["username"])
-            )[0] == "UserNotFoundException"
-    finally:
-        cognito.update_user_pool(UserPoolId=POOL_ID, LambdaConfig={})
+        receiver.answers["pre-sign-up"] = lambda event: (
+            400, {"errorType": "Error", "errorMessage": "Not from this provider"}
+        )
+        refused = sign_in_through_upstream(broker_url, broker, POOL_ID, upstream_url)
+        assert refused["answer"]["error"] == "invalid_request"
+        assert refused["answer"]["error_description"] == "PreSignUp failed with error Not from this provider."
+        assert error_of(
+            lambda: broker.admin_get_user(UserPoolId=POOL_ID, Username=refused["username"])
+        )[0] == "UserNotFoundException"
 
 
 def test_post_confirmation_hears_of_a_confirmed_sign_up_and_a_reset_password(cognito, receiver, app_pool, pool_url):
@@ -576,7 +587,10 @@ def test_the_apps_bearer_api_sees_what_a_declared_v2_trigger_added(tmp_path, rec
     app_port, pool_port = free_port(), free_port()
     declared = (f'\n[triggers]\npre_token_generation = "http://127.0.0.1:{receiver.port}/tokens"\n'
                 'pre_token_generation_version = "V2_0"\n')
-    process = start_server(tmp_path, app_port, pool_port, declared, {"USERPOOL_TRIGGER_SECRET": SECRET})
+    # Its declared pool has a trigger the run's other servers lack: in a database of its own.
+    process = start_server(
+        tmp_path, app_port, pool_port, declared, {"USERPOOL_TRIGGER_SECRET": SECRET}, own_database=True
+    )
     try:
         pool = client_for(f"http://127.0.0.1:{pool_port}")
         lambda_config = pool.describe_user_pool(UserPoolId=POOL_ID)["UserPool"]["LambdaConfig"]
