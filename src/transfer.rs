@@ -66,7 +66,7 @@ enum Record {
 #[derive(Debug, Serialize, Deserialize)]
 struct Identity {
     provider: String,
-    provider_type: String,
+    provider_type: ProviderType,
     provider_sub: String,
     created_at: i64,
 }
@@ -142,7 +142,7 @@ impl UserPool {
                         .into_iter()
                         .map(|identity| Identity {
                             provider: identity.provider,
-                            provider_type: identity.provider_type.as_str().to_owned(),
+                            provider_type: identity.provider_type,
                             provider_sub: identity.provider_sub,
                             created_at: identity.created_at,
                         })
@@ -176,13 +176,9 @@ impl UserPool {
             if let Record::User {
                 email,
                 password_hash,
-                identities,
                 ..
             } = &record
             {
-                for identity in identities {
-                    ProviderType::named(&identity.provider_type).map_err(|e| bad(e.to_string()))?;
-                }
                 match email {
                     Some(email) => {
                         crate::accounts::valid_email(email).map_err(|e| bad(e.to_string()))?;
@@ -262,13 +258,9 @@ impl UserPool {
                     // A sub or email the pool has (perhaps from a sign-up just now) is skipped.
                     if directory::import_user(self, &user, &attributes, &groups).await? {
                         for identity in identities {
-                            let Ok(provider_type) = ProviderType::named(&identity.provider_type)
-                            else {
-                                continue;
-                            };
                             let identity = FederatedIdentity {
                                 provider: identity.provider,
-                                provider_type,
+                                provider_type: identity.provider_type,
                                 provider_sub: identity.provider_sub,
                                 created_at: identity.created_at,
                             };

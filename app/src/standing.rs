@@ -171,12 +171,11 @@ impl Standings {
                 .header("x-amz-target", "AWSCognitoIdentityProviderService.GetUser")
                 .body(serde_json::json!({ "AccessToken": token }).to_string()),
         };
-        let asks_userinfo = get_user_endpoint.is_none();
         let response = request.send().await.map_err(|e| e.to_string())?;
         let status = response.status();
         if status.is_success() {
-            if !asks_userinfo {
-                return self.groups(claims, None).await;
+            if get_user_endpoint.is_some() {
+                return self.live(claims, None).await;
             }
             let answer: serde_json::Value = response
                 .json()
@@ -186,7 +185,7 @@ impl Standings {
                 tracing::warn!("userInfo answered for another user than the session's id token");
                 return Ok(Standing::Ended);
             }
-            return self.groups(claims, Some(&answer)).await;
+            return self.live(claims, Some(&answer)).await;
         }
         // Refusals of the token (RFC 6750's 401, Cognito's NotAuthorizedException and
         // the like with 400) end the session; throttling and outages end nothing.
@@ -207,7 +206,7 @@ impl Standings {
 
     /// A live token's standing: the groups and email of its userInfo `answer`,
     /// and the groups of a token that claims Admin read again when the app can.
-    async fn groups(
+    async fn live(
         &self,
         claims: &AccessClaims,
         answer: Option<&serde_json::Value>,
