@@ -114,7 +114,7 @@ fn refused(status: axum::http::StatusCode, error: AuthError) -> AuthError {
 #[cfg(feature = "ssr")]
 async fn own_directory() -> Result<std::sync::Arc<crate::cognito_admin::CognitoAdmin>, AuthError> {
     let (auth, _) = require_admin().await?;
-    if auth.pool.api_endpoint.is_none() {
+    if !auth.pool.is_cognito_pool() {
         return Err(AuthError::NoPool);
     }
     auth.directory.clone().ok_or(AuthError::NoDirectory)

@@ -93,6 +93,12 @@ impl PoolEndpoints {
         }
     }
 
+    /// Whether the provider is a Cognito pool, whose API has the user's own
+    /// operations (passkeys, second factors) and the admin console's.
+    pub fn is_cognito_pool(&self) -> bool {
+        self.api_endpoint.is_some()
+    }
+
     /// The page for `start`, without its query: the sign-in form's target.
     pub fn start_action(&self, start: Start) -> String {
         match start {

@@ -25,7 +25,7 @@ pub fn AdminPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 // The console manages a Cognito pool's users, through its API.
-                let pool_api = pool.await.is_ok_and(|pool| pool.api_endpoint.is_some());
+                let pool_api = pool.await.is_ok_and(|pool| pool.is_cognito_pool());
                 match session.await {
                     Ok(Session::SignedIn(user)) if user.is_admin() && !pool_api => {
                         view! {

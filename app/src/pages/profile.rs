@@ -25,7 +25,7 @@ pub fn ProfilePage() -> impl IntoView {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 // Passkeys and second factors are a Cognito pool's, through its API.
-                let pool_api = pool.await.is_ok_and(|pool| pool.api_endpoint.is_some());
+                let pool_api = pool.await.is_ok_and(|pool| pool.is_cognito_pool());
                 match session.await {
                     Ok(Session::SignedIn(user)) => view! { <Profile user pool_api/> }.into_any(),
                     Ok(_) => view! { <SignInFirst/> }.into_any(),
