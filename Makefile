@@ -98,7 +98,7 @@ bench: release
 	set -o pipefail; benches/ssr_load.py | tee target/bench-load.txt
 	set -o pipefail; benches/payload_size.py | tee target/bench-payload.txt
 	{ echo "| benchmark | figures |"; echo "| --- | --- |"; \
-	  grep -h -e '(target ' -e '(wrk ' target/bench-*.txt | sed 's/^\([^:]*\): \(.*\)$$/| \1 | \2 |/'; } > target/bench-report.md
+	  grep -h -e '(target' -e '(wrk ' target/bench-*.txt | sed 's/^\([^:]*\): \(.*\)$$/| \1 | \2 |/'; } > target/bench-report.md
 	cat target/bench-report.md
 
 # libFuzzer on stable Rust (no sanitizer): the server's token verification and the

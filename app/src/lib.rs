@@ -57,6 +57,9 @@ use pages::{AdminPage, CallbackPage, HomePage, ProfilePage};
 use pool::PoolEndpoints;
 use user::Session;
 
+/// The app's name: the home page's title, the end of every other page's.
+pub const APP_NAME: &str = "leptos-cognito";
+
 /// The HTML document the server renders around the app. The script that loads
 /// the WASM is not in its head: only pages with islands ask for it (`IslandScripts`).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -65,25 +68,76 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     if let Some(context) = Owner::current_shared_context() {
         context.set_is_hydrating(false);
     }
-    let reload = watched().then(|| view! { <AutoReload options=options.clone()/> });
-    let stylesheet = build_stylesheet(&options);
+    let head = document_head(&options);
     // Moved, not cloned: this runs for every page, and the islands' script reads it.
     provide_context(options);
     view! {
         <!DOCTYPE html>
         <html lang="en">
             <head>
-                <meta charset="utf-8"/>
-                <meta name="viewport" content="width=device-width, initial-scale=1"/>
-                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
-                {reload}
-                <link id="leptos" rel="stylesheet" href=stylesheet/>
+                {head}
                 <MetaTags/>
             </head>
             <body>
                 <App/>
             </body>
         </html>
+    }
+}
+
+/// A whole page rendered straight to HTML, for pages that show no island and
+/// whose content the server knows before it renders: `shell`'s document, with
+/// `title` for the meta tags and `content` under the app's header, but no router,
+/// resources or streaming, which were most of the server's time for such a page
+/// (`make bench`). Off under `cargo leptos watch`, whose reload script this leaves out.
+#[cfg(feature = "ssr")]
+pub fn plain_page<V: IntoView + 'static>(
+    options: &LeptosOptions,
+    title: &str,
+    content: impl FnOnce() -> V,
+) -> String {
+    // Components create reactive values (a form's action); they belong to this page.
+    let owner = Owner::new();
+    owner.with(|| {
+        let head = document_head(options);
+        view! {
+            <!DOCTYPE html>
+            <html lang="en">
+                <head>
+                    {head}
+                    <title>{title.to_owned()}</title>
+                </head>
+                <body>
+                    <SiteHeader/>
+                    <main>{content()}</main>
+                </body>
+            </html>
+        }
+        .to_html()
+    })
+}
+
+/// What every page's head holds before its own tags: the character set, the
+/// viewport, the icon, the stylesheet (and the reload script of `cargo leptos watch`).
+fn document_head(options: &LeptosOptions) -> impl IntoView + use<> {
+    let reload = watched().then(|| view! { <AutoReload options=options.clone()/> });
+    let stylesheet = build_stylesheet(options);
+    view! {
+        <meta charset="utf-8"/>
+        <meta name="viewport" content="width=device-width, initial-scale=1"/>
+        <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+        {reload}
+        <link id="leptos" rel="stylesheet" href=stylesheet/>
+    }
+}
+
+/// The bar above every page.
+#[component]
+fn SiteHeader() -> impl IntoView {
+    view! {
+        <header>
+            <a href="/" class="brand">{APP_NAME}</a>
+        </header>
     }
 }
 
@@ -150,11 +204,9 @@ pub fn App() -> impl IntoView {
     });
 
     view! {
-        <Title text="leptos-cognito"/>
+        <Title text=APP_NAME/>
         <Router>
-            <header>
-                <a href="/" class="brand">"leptos-cognito"</a>
-            </header>
+            <SiteHeader/>
             <main>
                 <Routes fallback=|| view! { <h1>"Page not found"</h1> <a href="/">"Home"</a> }>
                     // Rendered whole before it is sent, so the greeting is in the HTML itself.

@@ -320,7 +320,6 @@ impl Auth {
             return Session::SignedOut;
         };
         let validated = self.validate(id_token, access_token, None).await;
-        let fresh_enough = |user: &SignedInUser| user.expires_at > now() + REFRESH_MARGIN_SECONDS;
         match validated {
             Ok(user) if fresh_enough(&user) => Session::SignedIn(user),
             // Genuine but about to expire, or expired: try the refresh token.
@@ -336,6 +335,16 @@ impl Auth {
                 self.expired()
             }
         }
+    }
+
+    /// The user the cookies prove when their session needs nothing done: tokens
+    /// that validate and do not expire soon. None whenever `session` would refresh,
+    /// clear cookies or find nobody, so a caller that gets None asks `session`.
+    pub async fn settled_user(&self, jar: &CookieJar) -> Option<SignedInUser> {
+        let id_token = self.cookies.read(jar, ID_TOKEN)?;
+        let access_token = self.cookies.read(jar, ACCESS_TOKEN)?;
+        let user = self.validate(id_token, access_token, None).await.ok()?;
+        fresh_enough(&user).then_some(user)
     }
 
     /// New tokens for the session now, so changes at the pool (groups) show at once.
@@ -385,6 +394,11 @@ impl Auth {
         respond_with_cookies(&self.cookies.clear());
         Session::Expired
     }
+}
+
+/// Whether a session's tokens last long enough not to be refreshed first.
+fn fresh_enough(user: &SignedInUser) -> bool {
+    user.expires_at > now() + REFRESH_MARGIN_SECONDS
 }
 
 /// Who asks the provider about sessions every `interval`; another OpenID

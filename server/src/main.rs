@@ -7,10 +7,12 @@ mod assets;
 mod bearer_api;
 mod health;
 mod origin_check;
+mod plain_pages;
 mod security_headers;
 mod settings;
 
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use app::cognito_admin::CognitoAdmin;
 use app::pool::PoolEndpoints;
@@ -28,6 +30,7 @@ use userpool::UserPool;
 
 use anonymous_page::{AnonymousPage, serve_anonymous_page};
 use origin_check::{AppOrigin, refuse_cross_site};
+use plain_pages::{PlainPages, serve_plain_pages};
 use security_headers::{SecurityHeaders, add_security_headers, provide_request_nonce};
 use settings::{PoolChoice, Settings};
 
@@ -246,6 +249,16 @@ impl AdminApi {
     }
 }
 
+/// The routes' state: the build's options, shared.
+#[derive(Clone)]
+struct AppState(Arc<LeptosOptions>);
+
+impl axum::extract::FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        LeptosOptions::clone(&state.0)
+    }
+}
+
 /// The app's routes, with the same HTTP layers as the pool (`userpool::http_layers`).
 fn app_router(leptos: LeptosOptions, auth: Auth, origin: AppOrigin) -> Router {
     let routes = generate_route_list(App);
@@ -256,25 +269,36 @@ fn app_router(leptos: LeptosOptions, auth: Auth, origin: AppOrigin) -> Router {
     );
     // Only requests for APP_URL's host or loopback at the listening port (DNS rebinding).
     let hosts = userpool::AllowedHosts::new(&origin.0, leptos.site_addr.port());
+    let plain = PlainPages::from_environment(auth.clone(), leptos.clone());
+    let bundles = assets::bundles(&leptos);
+    // axum clones a route's whole service for every request it routes, with what
+    // its handlers hold: behind `Arc`s, that is a count, not a copy of the options
+    // and the session settings (about a fifth of the kept page's time, `make bench`).
+    let state = AppState(Arc::new(leptos));
+    let auth = Arc::new(auth);
     let router = Router::new()
         .route("/healthz", health)
-        .merge(bearer_api::routes(auth.clone()))
+        .merge(bearer_api::routes(Auth::clone(&auth)))
         .leptos_routes_with_context(
-            &leptos,
+            &state,
             routes,
             move || {
-                provide_context(auth.clone());
+                provide_context(Auth::clone(&auth));
                 provide_request_nonce();
             },
             {
-                let leptos = leptos.clone();
-                move || shell(leptos.clone())
+                let options = state.0.clone();
+                move || shell(LeptosOptions::clone(&options))
             },
         )
-        .merge(assets::bundles(&leptos))
-        .fallback(leptos_axum::file_and_error_handler_with_context(
-            provide_request_nonce,
-            shell,
+        .merge(bundles)
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(provide_request_nonce, shell))
+        .layer(axum::middleware::from_fn_with_state(
+            plain,
+            serve_plain_pages,
         ))
         .layer(axum::middleware::from_fn_with_state(
             AnonymousPage::from_environment(),
@@ -285,7 +309,7 @@ fn app_router(leptos: LeptosOptions, auth: Auth, origin: AppOrigin) -> Router {
             refuse_cross_site,
         ))
         .layer(assets::uncached_by_default())
-        .with_state(leptos);
+        .with_state(state);
     let router = userpool::allow_hosts(router, hosts);
     // Outermost, so that the layers' own answers (413, 408) carry the headers too.
     userpool::http_layers(router).layer(axum::middleware::from_fn_with_state(
@@ -428,7 +452,16 @@ mod tests {
     }
 
     async fn home_page(app: &Router, id_token: &str, access_token: &str) -> (StatusCode, String) {
-        let request = Request::get("/")
+        page(app, "/", id_token, access_token).await
+    }
+
+    async fn page(
+        app: &Router,
+        uri: &str,
+        id_token: &str,
+        access_token: &str,
+    ) -> (StatusCode, String) {
+        let request = Request::get(uri)
             .header(
                 header::COOKIE,
                 format!("id_token={id_token}; access_token={access_token}"),
@@ -785,6 +818,45 @@ mod tests {
                 .headers()
                 .contains_key(header::CONTENT_SECURITY_POLICY)
         );
+    }
+
+    /// A page without the markers and comments Leptos leaves for hydration and its meta tags.
+    fn unmarked(html: &str) -> String {
+        let mut text = html.replace("<!>", "");
+        while let Some(start) = text.find("<!--") {
+            let end = text[start..]
+                .find("-->")
+                .map_or(text.len(), |end| start + end + 3);
+            text.replace_range(start..end, "");
+        }
+        text
+    }
+
+    #[tokio::test]
+    async fn a_settled_sessions_home_page_is_rendered_without_the_router_as_the_router_renders_it()
+    {
+        let _leptos = one_leptos_test_at_a_time().await;
+        let pool = Pool::serve().await;
+        let app = app_for(&pool).await;
+        // An administrator (the Admin link) and a member of no group.
+        let mut member = pool.access_claims();
+        member["cognito:groups"] = serde_json::json!([]);
+        for access_token in [pool.sign(&pool.access_claims()), pool.sign(&member)] {
+            let id_token = pool.sign(&pool.id_claims());
+            let (status, plain) = home_page(&app, &id_token, &access_token).await;
+            assert_eq!(status, StatusCode::OK);
+            // A query sends the same request through the router.
+            let (_, routed) = page(&app, "/?routed", &id_token, &access_token).await;
+            assert!(routed.contains("__RESOLVED_RESOURCES"), "{routed}");
+            assert!(!plain.contains("<script"), "{plain}");
+            // The router's page ends with its resources' scripts, which a page without
+            // islands never runs; otherwise the two are the same document.
+            let routed = routed
+                .split_once("</html>")
+                .map_or(&*routed, |(page, _)| page);
+            assert_eq!(unmarked(&plain), format!("{}</html>", unmarked(routed)));
+            assert!(plain.contains("Hello ada@example.com"), "{plain}");
+        }
     }
 
     #[tokio::test]

@@ -29,7 +29,7 @@ pub fn AdminPage() -> impl IntoView {
                 match session.await {
                     Ok(Session::SignedIn(user)) if user.is_admin() && !pool_api => {
                         view! {
-                            <UserNav user=user.clone()/>
+                            <UserNav user=user.clone() here="/admin"/>
                             <h1>"Admin console"</h1>
                             <ErrorNotice error=AuthError::NoPool/>
                         }
@@ -37,7 +37,7 @@ pub fn AdminPage() -> impl IntoView {
                     }
                     Ok(Session::SignedIn(user)) if user.is_admin() => {
                         view! {
-                            <UserNav user=user.clone()/>
+                            <UserNav user=user.clone() here="/admin"/>
                             <Console me=user.sub.clone()/>
                             <IslandScripts/>
                         }

@@ -39,6 +39,15 @@ pub fn HomePage() -> impl IntoView {
     }
 }
 
+/// The home page of a signed-in visitor whose session needs nothing done first
+/// (no refresh, no cookie to clear): the greeting `HomePage` shows, rendered
+/// without the router (`plain_page`). The server checks the session and falls back
+/// to the routed page for everything else.
+#[cfg(feature = "ssr")]
+pub fn signed_in_home(options: &LeptosOptions, user: SignedInUser) -> String {
+    crate::plain_page(options, crate::APP_NAME, || view! { <Greeting user/> })
+}
+
 /// Logout is a plain form: the server function clears the cookies and answers
 /// with a redirect to the pool's logout, so it needs no WASM.
 #[component]
@@ -47,7 +56,7 @@ fn Greeting(user: SignedInUser) -> impl IntoView {
     view! {
         // One text node, so the HTML reads "Hello <email>" with no hydration marker inside.
         <h1>{format!("Hello {}", user.email)}</h1>
-        <UserNav user=user.clone()/>
+        <UserNav user=user.clone() here="/"/>
         <ActionForm action=logout>
             <button type="submit">"Logout"</button>
         </ActionForm>

@@ -18,6 +18,8 @@ mod profile;
 pub use admin::AdminPage;
 pub use callback::CallbackPage;
 pub use home::HomePage;
+#[cfg(feature = "ssr")]
+pub use home::signed_in_home;
 pub use profile::ProfilePage;
 
 use leptos::ev::MouseEvent;
@@ -30,7 +32,7 @@ use crate::user::SignedInUser;
 /// The page's `<title>`: its name, then the app's (the home page keeps the app's alone).
 #[component]
 pub fn PageTitle(page: &'static str) -> impl IntoView {
-    view! { <leptos_meta::Title text=format!("{page} · leptos-cognito")/> }
+    view! { <leptos_meta::Title text=format!("{page} · {}", crate::APP_NAME)/> }
 }
 
 /// The script that loads the WASM and hydrates the page's islands, once in every
@@ -42,12 +44,11 @@ pub fn IslandScripts() -> impl IntoView {
 }
 
 /// Links for a signed-in user; the admin console's only for members of `Admin`
-/// (the server refuses everyone else anyway).
+/// (the server refuses everyone else anyway). `here` is the page showing them:
+/// its own path, not the router's location, so that a page rendered without the
+/// router (`plain_page`) shows them too.
 #[component]
-pub fn UserNav(user: SignedInUser) -> impl IntoView {
-    let here = leptos_router::hooks::use_location()
-        .pathname
-        .get_untracked();
+pub fn UserNav(user: SignedInUser, here: &'static str) -> impl IntoView {
     // The link to the page being shown says so (to screen readers too).
     let link = move |href: &'static str, text: &'static str| {
         let current = (here == href).then_some("page");

@@ -52,7 +52,7 @@ fn Profile(user: SignedInUser, pool_api: bool) -> impl IntoView {
         .with_untracked(|query| query.get("refreshed").is_some());
     view! {
         <h1>"Your profile"</h1>
-        <UserNav user=user.clone()/>
+        <UserNav user=user.clone() here="/profile"/>
         {refreshed.then(|| view! {
             <p class="notice success" role="status">"Your session has been refreshed: these are the pool's latest tokens."</p>
         })}
