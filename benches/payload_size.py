@@ -25,7 +25,7 @@ def brotli_size(path: pathlib.Path) -> int:
 
 
 def kb(size: int) -> str:
-    return f"{size / 1024:.0f} KB"
+    return f"{size / 1024:.1f} KB"
 
 
 def main() -> None:

@@ -71,7 +71,7 @@ pub use serve::{
 pub use transfer::{ImportSummary, TransferError};
 pub use web::allowed_hosts::{AllowedHosts, allow_hosts};
 pub use web::bearer::bearer_token;
-pub use web::layers::http_layers;
+pub use web::layers::{around, http_layers};
 
 /// A handle on a running user-pool server, acting in one of its user pools
 /// (the one the configuration declares, unless [`UserPool::in_pool`] chose
@@ -429,18 +429,18 @@ impl UserPool {
         if self.config().dev_outbox() {
             router = router.merge(hosted_ui::outbox::routes());
         }
-        let router = router
-            .layer(axum::middleware::from_fn_with_state(
-                self.clone(),
-                web::throttle::throttle,
-            ))
+        let layers = tower::ServiceBuilder::new()
             .layer(axum::middleware::from_fn_with_state(
                 self.clone(),
                 web::brand_error_pages,
+            ))
+            .layer(axum::middleware::from_fn_with_state(
+                self.clone(),
+                web::throttle::throttle,
             ));
         // Only requests for the pool's own names (DNS rebinding, see `allowed_hosts`).
         http_layers(allow_hosts(
-            router.with_state(self.clone()),
+            around(router.with_state(self.clone()), layers),
             self.inner.hosts.clone(),
         ))
     }

@@ -178,7 +178,7 @@ impl From<crate::cognito_admin::AdminApiError> for AuthError {
 /// Where the browser finds the hosted UI and which app client it speaks for.
 #[server]
 pub async fn user_pool() -> Result<PoolEndpoints, AuthError> {
-    Ok(auth()?.pool)
+    Ok(auth()?.pool.clone())
 }
 
 /// The session the request's cookies prove.

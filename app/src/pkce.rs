@@ -4,7 +4,7 @@
 //! The hashing is plain Rust so it is tested natively; only the randomness comes
 //! from the browser (`crypto.getRandomValues`).
 
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use base64ct::{Base64UrlUnpadded, Encoding};
 use sha2::{Digest, Sha256};
 
 /// The only method this app sends; the pool rejects anything else.
@@ -12,13 +12,13 @@ pub const METHOD: &str = "S256";
 
 /// `BASE64URL(SHA256(verifier))`, without padding.
 pub fn challenge(verifier: &str) -> String {
-    URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
+    Base64UrlUnpadded::encode_string(&Sha256::digest(verifier.as_bytes()))
 }
 
 /// Encodes random bytes the way PKCE verifiers, `state` and `nonce` are written:
 /// 32 bytes become 43 URL-safe characters.
 pub fn encode_random(bytes: &[u8; 32]) -> String {
-    URL_SAFE_NO_PAD.encode(bytes)
+    Base64UrlUnpadded::encode_string(bytes)
 }
 
 /// 32 bytes from the browser's cryptographic random generator, encoded.

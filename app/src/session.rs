@@ -6,7 +6,8 @@
 
 use std::sync::Arc;
 
-use axum::http::HeaderValue;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use leptos::prelude::use_context;
 use leptos_axum::ResponseOptions;
@@ -44,9 +45,14 @@ const POOL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 const REFRESH_MARGIN_SECONDS: u64 = 300;
 
 /// What the server functions need: the pool, the token verifier, how to write
-/// cookies, and the pool's admin API for the admin console.
+/// cookies, and the pool's admin API for the admin console. Shared: every
+/// render and every bearer-API request gets a clone, which is a count.
 #[derive(Clone)]
-pub struct Auth {
+pub struct Auth(Arc<AuthParts>);
+
+/// [`Auth`]'s contents, which it dereferences to.
+#[derive(Clone)]
+pub struct AuthParts {
     pub pool: PoolEndpoints,
     pub verifier: Arc<Verifier>,
     pub cookies: CookiePolicy,
@@ -58,6 +64,19 @@ pub struct Auth {
     client_auth: ClientAuth,
     http: reqwest::Client,
 }
+
+impl std::ops::Deref for Auth {
+    type Target = AuthParts;
+
+    fn deref(&self) -> &AuthParts {
+        &self.0
+    }
+}
+
+/// The validation of a request's session tokens, made by `Auth::settled_user`
+/// from the request's own `Cookie` headers (it reads the tokens a jar reads).
+#[derive(Clone, Debug)]
+pub struct Validated(Result<SignedInUser, VerifyError>);
 
 /// Cookie attributes: `Secure` and the `__Host-` prefix when the app is served over https.
 #[derive(Clone, Copy, Debug)]
@@ -115,6 +134,39 @@ impl CookiePolicy {
         mark
     }
 
+    /// Whether `name` is the name of the cookie `base` under this policy.
+    fn is_named(&self, name: &str, base: &str) -> bool {
+        let name = if self.secure {
+            name.strip_prefix("__Host-")
+        } else {
+            Some(name)
+        };
+        name == Some(base)
+    }
+
+    /// The id and access tokens of the `Cookie` headers as sent, neither copied
+    /// nor decoded (a jar was a tenth of a signed-in page's time). Tokens never
+    /// need percent-encoding, so for cookies that carry any this is None, and
+    /// so it is for anything else a jar would read differently. As in a jar,
+    /// the last cookie of a name counts.
+    fn tokens_sent<'h>(&self, headers: &'h HeaderMap) -> Option<(&'h str, &'h str)> {
+        let (mut id_token, mut access_token) = (None, None);
+        for sent in headers.get_all(header::COOKIE) {
+            let sent = sent.to_str().ok().filter(|s| !s.contains('%'))?;
+            for cookie in Cookie::split_parse(sent) {
+                let cookie = cookie.ok()?;
+                let (name, value) = (cookie.name_raw()?, cookie.value_raw()?);
+                if self.is_named(name, ID_TOKEN) {
+                    id_token = Some(value);
+                } else if self.is_named(name, ACCESS_TOKEN) {
+                    access_token = Some(value);
+                }
+            }
+        }
+        let present = |token: Option<&'h str>| token.filter(|v| !v.is_empty());
+        Some((present(id_token)?, present(access_token)?))
+    }
+
     fn read<'j>(&self, jar: &'j CookieJar, base: &str) -> Option<&'j str> {
         jar.get(&self.name(base))
             .map(|cookie| cookie.value())
@@ -140,7 +192,7 @@ impl Auth {
             crate::standing::DEFAULT_INTERVAL,
             directory.clone(),
         );
-        Ok(Auth {
+        Ok(Auth(Arc::new(AuthParts {
             refresher: Arc::new(Refresher::new(&pool, ClientAuth::Public, http.clone())),
             standings: Arc::new(standings),
             client_auth: ClientAuth::Public,
@@ -149,18 +201,19 @@ impl Auth {
             verifier: Arc::new(verifier),
             cookies,
             http,
-        })
+        })))
     }
 
     /// The app's client authenticates with `client_auth` (a client secret at
     /// another OpenID provider).
     pub fn with_client_auth(mut self, client_auth: ClientAuth) -> Auth {
-        self.refresher = Arc::new(Refresher::new(
-            &self.pool,
+        let parts = Arc::make_mut(&mut self.0);
+        parts.refresher = Arc::new(Refresher::new(
+            &parts.pool,
             client_auth.clone(),
-            self.http.clone(),
+            parts.http.clone(),
         ));
-        self.client_auth = client_auth;
+        parts.client_auth = client_auth;
         self
     }
 
@@ -169,12 +222,13 @@ impl Auth {
     /// (logout on another instance, global sign-out, a disabled user, a
     /// removed group) stays usable here.
     pub fn check_sessions_every(mut self, interval: std::time::Duration) -> Auth {
-        self.standings = Arc::new(standings(
-            &self.http,
-            &self.pool,
-            &self.verifier,
+        let parts = Arc::make_mut(&mut self.0);
+        parts.standings = Arc::new(standings(
+            &parts.http,
+            &parts.pool,
+            &parts.verifier,
             interval,
-            self.directory.clone(),
+            parts.directory.clone(),
         ));
         self
     }
@@ -319,7 +373,12 @@ impl Auth {
             }
             return Session::SignedOut;
         };
-        let validated = self.validate(id_token, access_token, None).await;
+        let before =
+            use_context::<Parts>().and_then(|parts| parts.extensions.get::<Validated>().cloned());
+        let validated = match before {
+            Some(Validated(validated)) => validated,
+            None => self.validate(id_token, access_token, None).await,
+        };
         match validated {
             Ok(user) if fresh_enough(&user) => Session::SignedIn(user),
             // Genuine but about to expire, or expired: try the refresh token.
@@ -338,13 +397,20 @@ impl Auth {
     }
 
     /// The user the cookies prove when their session needs nothing done: tokens
-    /// that validate and do not expire soon. None whenever `session` would refresh,
-    /// clear cookies or find nobody, so a caller that gets None asks `session`.
-    pub async fn settled_user(&self, jar: &CookieJar) -> Option<SignedInUser> {
-        let id_token = self.cookies.read(jar, ID_TOKEN)?;
-        let access_token = self.cookies.read(jar, ACCESS_TOKEN)?;
-        let user = self.validate(id_token, access_token, None).await.ok()?;
-        fresh_enough(&user).then_some(user)
+    /// that validate and do not expire soon. An error whenever `session` would
+    /// refresh, clear cookies or find nobody, so a caller that gets one asks
+    /// `session`; with the tokens' validation, if they were validated, which the
+    /// caller hands on in the request's extensions (`session` then reuses it: a
+    /// forged token costs one signature check per request, not two).
+    pub async fn settled_user(
+        &self,
+        headers: &HeaderMap,
+    ) -> Result<SignedInUser, Option<Validated>> {
+        let (id_token, access_token) = self.cookies.tokens_sent(headers).ok_or(None)?;
+        match self.validate(id_token, access_token, None).await {
+            Ok(user) if fresh_enough(&user) => Ok(user),
+            validated => Err(Some(Validated(validated))),
+        }
     }
 
     /// New tokens for the session now, so changes at the pool (groups) show at once.
@@ -499,6 +565,48 @@ mod tests {
             assert_eq!(mark.http_only(), Some(true));
             assert_eq!(mark.max_age(), Some(cookie::time::Duration::minutes(5)));
         }
+    }
+
+    #[test]
+    fn the_tokens_sent_are_read_as_a_jar_reads_them() {
+        let sent = |policy: CookiePolicy, headers: &[&str]| {
+            let mut map = HeaderMap::new();
+            for value in headers {
+                map.append(header::COOKIE, HeaderValue::from_str(value).unwrap());
+            }
+            let jar = CookieJar::from_headers(&map);
+            let tokens = policy
+                .tokens_sent(&map)
+                .map(|(i, a)| (i.to_owned(), a.to_owned()));
+            if let Some((id, access)) = &tokens {
+                assert_eq!(policy.read(&jar, ID_TOKEN), Some(id.as_str()));
+                assert_eq!(policy.read(&jar, ACCESS_TOKEN), Some(access.as_str()));
+            }
+            tokens
+        };
+        let plain = CookiePolicy { secure: false };
+        let pair = |i: &str, a: &str| Some((i.to_owned(), a.to_owned()));
+        assert_eq!(
+            sent(plain, &["theme=dark; id_token=i.d.t; access_token=a.c.t"]),
+            pair("i.d.t", "a.c.t")
+        );
+        // Several Cookie headers, a name twice: the last counts.
+        assert_eq!(
+            sent(plain, &["id_token=old; access_token=a", "id_token=new"]),
+            pair("new", "a")
+        );
+        // Over https only the prefixed names are the session's.
+        let secure = CookiePolicy { secure: true };
+        assert_eq!(sent(secure, &["id_token=i; access_token=a"]), None);
+        assert_eq!(
+            sent(secure, &["__Host-id_token=i; __Host-access_token=a"]),
+            pair("i", "a")
+        );
+        // Missing, empty or percent-encoded: the caller asks the jar instead.
+        assert_eq!(sent(plain, &["id_token=i"]), None);
+        assert_eq!(sent(plain, &["id_token=; access_token=a"]), None);
+        assert_eq!(sent(plain, &["id_token=i; access_token=a%2E"]), None);
+        assert_eq!(sent(plain, &["id%5Ftoken=i; access_token=a"]), None);
     }
 
     #[test]

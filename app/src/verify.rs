@@ -36,7 +36,7 @@ const MAX_TOKEN_BYTES: usize = 16 * 1024;
 const VERIFIED_CAPACITY: usize = 10_000;
 
 /// Why a token was not trusted. The messages never contain the token.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Clone, Debug, thiserror::Error, PartialEq, Eq)]
 pub enum VerifyError {
     #[error("the token is not a well-formed JWT")]
     Malformed,

@@ -25,6 +25,7 @@ use axum::routing::get;
 use clap::Parser;
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
+use tower::ServiceBuilder;
 use tracing_subscriber::EnvFilter;
 use userpool::UserPool;
 
@@ -272,18 +273,17 @@ fn app_router(leptos: LeptosOptions, auth: Auth, origin: AppOrigin) -> Router {
     let plain = PlainPages::from_environment(auth.clone(), leptos.clone());
     let bundles = assets::bundles(&leptos);
     // axum clones a route's whole service for every request it routes, with what
-    // its handlers hold: behind `Arc`s, that is a count, not a copy of the options
-    // and the session settings (about a fifth of the kept page's time, `make bench`).
+    // its handlers hold: behind an `Arc`, that is a count, not a copy of the options
+    // (about a fifth of the kept page's time, `make bench`). `Auth` is shared already.
     let state = AppState(Arc::new(leptos));
-    let auth = Arc::new(auth);
     let router = Router::new()
         .route("/healthz", health)
-        .merge(bearer_api::routes(Auth::clone(&auth)))
+        .merge(bearer_api::routes(auth.clone()))
         .leptos_routes_with_context(
             &state,
             routes,
             move || {
-                provide_context(Auth::clone(&auth));
+                provide_context(auth.clone());
                 provide_request_nonce();
             },
             {
@@ -296,26 +296,28 @@ fn app_router(leptos: LeptosOptions, auth: Auth, origin: AppOrigin) -> Router {
             AppState,
             _,
         >(provide_request_nonce, shell))
+        .with_state(state);
+    // Outermost first.
+    let layers = ServiceBuilder::new()
+        .layer(assets::uncached_by_default())
         .layer(axum::middleware::from_fn_with_state(
-            plain,
-            serve_plain_pages,
+            origin,
+            refuse_cross_site,
         ))
         .layer(axum::middleware::from_fn_with_state(
             AnonymousPage::from_environment(),
             serve_anonymous_page,
         ))
         .layer(axum::middleware::from_fn_with_state(
-            origin,
-            refuse_cross_site,
-        ))
-        .layer(assets::uncached_by_default())
-        .with_state(state);
-    let router = userpool::allow_hosts(router, hosts);
+            plain,
+            serve_plain_pages,
+        ));
+    let router = userpool::allow_hosts(userpool::around(router, layers), hosts);
     // Outermost, so that the layers' own answers (413, 408) carry the headers too.
-    userpool::http_layers(router).layer(axum::middleware::from_fn_with_state(
-        security,
-        add_security_headers,
-    ))
+    userpool::around(
+        userpool::http_layers(router),
+        axum::middleware::from_fn_with_state(security, add_security_headers),
+    )
 }
 
 /// Starts the local user pool on its own address and returns how the app

@@ -16,7 +16,6 @@ use axum::extract::{Request, State};
 use axum::http::{Method, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
-use axum_extra::extract::CookieJar;
 use leptos::config::LeptosOptions;
 
 use app::session::Auth;
@@ -44,7 +43,7 @@ impl PlainPages {
 /// Middleware: answers `GET /` for a settled session with the plain page.
 pub async fn serve_plain_pages(
     State(pages): State<PlainPages>,
-    request: Request,
+    mut request: Request,
     next: Next,
 ) -> Response {
     let Some(on) = &pages.on else {
@@ -59,11 +58,13 @@ pub async fn serve_plain_pages(
     if !home {
         return next.run(request).await;
     }
-    match auth
-        .settled_user(&CookieJar::from_headers(request.headers()))
-        .await
-    {
-        Some(user) => Html(app::pages::signed_in_home(options, user)).into_response(),
-        None => next.run(request).await,
+    match auth.settled_user(request.headers()).await {
+        Ok(user) => Html(app::pages::signed_in_home(options, user)).into_response(),
+        Err(validated) => {
+            if let Some(validated) = validated {
+                request.extensions_mut().insert(validated);
+            }
+            next.run(request).await
+        }
     }
 }

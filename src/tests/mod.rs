@@ -228,6 +228,15 @@ impl Browser {
         let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
             .await
             .unwrap();
+        // hyper sends what the header says (a middleware that replaced a body
+        // must drop the old length).
+        if let Some(length) = headers.get(header::CONTENT_LENGTH) {
+            assert_eq!(
+                length.to_str().unwrap(),
+                bytes.len().to_string(),
+                "{status}"
+            );
+        }
         Reply {
             status,
             headers,

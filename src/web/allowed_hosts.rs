@@ -101,10 +101,10 @@ impl AllowedHosts {
 
 /// Wraps `router` so that only requests for `hosts` reach it (see the module notes).
 pub fn allow_hosts(router: Router, hosts: AllowedHosts) -> Router {
-    router.layer(axum::middleware::from_fn_with_state(
-        hosts,
-        refuse_other_hosts,
-    ))
+    super::layers::around(
+        router,
+        axum::middleware::from_fn_with_state(hosts, refuse_other_hosts),
+    )
 }
 
 async fn refuse_other_hosts(

@@ -108,7 +108,9 @@ pub(crate) async fn brand_error_pages(
     let brand = Brand::of(&pool, client_id.as_deref());
     match content.render(Some(brand)) {
         Ok(html) => {
-            let (parts, _) = response.into_parts();
+            let (mut parts, _) = response.into_parts();
+            // The replaced page's length, which the router inside set.
+            parts.headers.remove(header::CONTENT_LENGTH);
             Response::from_parts(parts, Html(html).into_response().into_body())
         }
         Err(_) => response,
