@@ -20,6 +20,9 @@ use crate::token_endpoint::{ClientAuth, TokenError, TokenResponse};
 use crate::user::{Session, SignedInUser};
 use crate::verify::{AccessClaims, TokenShape, Verifier, VerifyError};
 
+/// What a cookie's name starts with over https: the browser then keeps it to this
+/// host, secure, with `Path=/`.
+const HOST_PREFIX: &str = "__Host-";
 const ID_TOKEN: &str = "id_token";
 const ACCESS_TOKEN: &str = "access_token";
 const REFRESH_TOKEN: &str = "refresh_token";
@@ -87,7 +90,7 @@ pub struct CookiePolicy {
 impl CookiePolicy {
     fn name(&self, base: &str) -> String {
         if self.secure {
-            format!("__Host-{base}")
+            format!("{HOST_PREFIX}{base}")
         } else {
             base.to_owned()
         }
@@ -137,7 +140,7 @@ impl CookiePolicy {
     /// Whether `name` is the name of the cookie `base` under this policy.
     fn is_named(&self, name: &str, base: &str) -> bool {
         let name = if self.secure {
-            name.strip_prefix("__Host-")
+            name.strip_prefix(HOST_PREFIX)
         } else {
             Some(name)
         };
